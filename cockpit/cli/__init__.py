@@ -1,0 +1,64 @@
+"""The command line: a thin face over the service layer.
+
+Exit codes everywhere: 0 success, 1 a check failed, 2 bad usage or bad input.
+Errors are one line on stderr; a traceback only with --debug.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from cockpit import __version__
+from cockpit.cli import basic
+from cockpit.cli.common import Parser
+from cockpit.errors import CockpitError
+
+MODULES = [basic]
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="cockpit",
+        description="Run many coding agents at once, each in its own worktree and tmux session, "
+        "with review gates, human-approved promotion and a verifiable receipt ledger.",
+    )
+    parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for module in MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            parser.print_help()
+            return 0
+        return int(handler(args) or 0)
+    except CockpitError as exc:
+        if debug:
+            raise
+        message = str(exc)
+        print(message if message.startswith("cockpit") else f"cockpit: {message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # an unexpected failure: still one line, unless --debug
+        if debug:
+            raise
+        print(f"cockpit: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,134 @@
+"""A dispatch: one task given to one agent CLI in its own worktree, and its life cycle.
+
+Two independent dimensions:
+  * `state`: what the worker process is doing (queued ... exited/lost);
+  * `review`: where its result stands on the way to the target branch.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+ID_RE = re.compile(r"^[0-9a-z]{10}$")
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case: sorts like time
+
+
+class WorkerState(StrEnum):
+    QUEUED = "queued"
+    STARTING = "starting"
+    WORKING = "working"
+    WAITING = "waiting"
+    IDLE = "idle"
+    EXITED = "exited"
+    TIMED_OUT = "timed_out"
+    KILLED = "killed"
+    LOST = "lost"
+
+
+class ReviewState(StrEnum):
+    NONE = "none"
+    GATING = "gating"
+    CHANGES_REQUESTED = "changes_requested"
+    AWAITING_APPROVAL = "awaiting_approval"
+    PROMOTED = "promoted"
+    REJECTED = "rejected"
+
+
+LIVE_STATES = frozenset({WorkerState.STARTING, WorkerState.WORKING, WorkerState.WAITING, WorkerState.IDLE})
+FINAL_STATES = frozenset({WorkerState.EXITED, WorkerState.TIMED_OUT, WorkerState.KILLED, WorkerState.LOST})
+
+_TRANSITIONS: dict[WorkerState, frozenset[WorkerState]] = {
+    WorkerState.QUEUED: frozenset({WorkerState.STARTING, WorkerState.KILLED, WorkerState.LOST}),
+    WorkerState.STARTING: frozenset(LIVE_STATES | FINAL_STATES) - {WorkerState.STARTING},
+    WorkerState.WORKING: frozenset(LIVE_STATES | FINAL_STATES) - {WorkerState.STARTING, WorkerState.WORKING},
+    WorkerState.WAITING: frozenset(LIVE_STATES | FINAL_STATES) - {WorkerState.STARTING, WorkerState.WAITING},
+    WorkerState.IDLE: frozenset(LIVE_STATES | FINAL_STATES) - {WorkerState.STARTING, WorkerState.IDLE},
+    WorkerState.EXITED: frozenset(),
+    WorkerState.TIMED_OUT: frozenset(),
+    WorkerState.KILLED: frozenset(),
+    WorkerState.LOST: frozenset(),
+}
+
+
+def can_transition(current: WorkerState, new: WorkerState) -> bool:
+    return new in _TRANSITIONS[current]
+
+
+def is_live(state: str) -> bool:
+    return state in LIVE_STATES
+
+
+def is_final(state: str) -> bool:
+    return state in FINAL_STATES
+
+
+def make_id(millis: int, entropy: int) -> str:
+    """A 10-character id: 8 base32 digits of milliseconds since 2025-01-01, then 2 of entropy.
+
+    Ids made later sort later (the supervisor keeps `millis` strictly increasing).
+    """
+    epoch_2025 = 1_735_689_600_000
+    value = ((millis - epoch_2025) % (1 << 40)) << 10 | (entropy % 1024)
+    out = []
+    for _ in range(10):
+        out.append(_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(out))
+
+
+def title_of(prompt: str, limit: int = 72) -> str:
+    """The first non-empty line of a prompt, shortened for lists."""
+    for line in prompt.splitlines():
+        line = line.strip()
+        if line:
+            return line if len(line) <= limit else line[: limit - 1] + "…"
+    return "(empty prompt)"
+
+
+class Dispatch(BaseModel):
+    """The store's current view of one dispatch."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    created_seq: int
+    created_ts: str
+    updated_ts: str
+    title: str
+    prompt_sha256: str
+    prompt_bytes: int
+    provider: str
+    mode: str
+    priority: int = 0
+    timeout_s: int | None = None
+    base_ref: str
+    base_commit: str | None = None
+    branch: str
+    worktree: str
+    target: str | None = None
+    risk: str = "medium"
+    task: str = "{}"  # the task packet as canonical JSON
+    state: WorkerState = WorkerState.QUEUED
+    exit_code: int | None = None
+    started_ts: str | None = None
+    ended_ts: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_micro_usd: int = 0
+    review: ReviewState = ReviewState.NONE
+    teardown: str | None = None
+    archive_ref: str | None = None
+    diff_added: int = 0
+    diff_removed: int = 0
+    diff_files: int = 0
+
+    @property
+    def live(self) -> bool:
+        return self.state in LIVE_STATES
+
+    @property
+    def final(self) -> bool:
+        return self.state in FINAL_STATES

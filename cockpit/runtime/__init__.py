@@ -1,0 +1,1 @@
+"""Adapters to the outside world: the filesystem layout, git, tmux, provider commands, gate runners."""

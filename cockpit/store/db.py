@@ -1,0 +1,177 @@
+"""The SQLite store: open, catch up with the ledger, rebuild, query.
+
+The ledger is always written first. The store remembers the seq, hash and byte
+offset of the last receipt it applied, so catching up reads only what is new, and
+a crash between the two writes is repaired by the next catch-up.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from cockpit.domain.dispatch import Dispatch
+from cockpit.domain.receipt import GENESIS
+from cockpit.errors import CockpitError
+from cockpit.ledger.reader import committed_size, iter_receipts
+from cockpit.store import projection
+from cockpit.store.schema import PROJECTION_TABLES, SCHEMA, SCHEMA_VERSION
+
+
+class StoreError(CockpitError):
+    exit_code = 1
+
+
+class Store:
+    def __init__(self, db_path: Path, ledger_dir: Path) -> None:
+        self.db_path = Path(db_path)
+        self.ledger_dir = Path(ledger_dir)
+        self._conn: sqlite3.Connection | None = None
+
+    # -- connection -------------------------------------------------------------
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = self._open()
+        return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # the ledger is the durable copy
+            conn.row_factory = sqlite3.Row
+            with _immediate(conn):
+                version = _schema_version(conn)
+                if version != SCHEMA_VERSION:
+                    _recreate(conn)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the state store {self.db_path}: {exc}",
+                             hint="run `cockpit state rebuild`") from None
+        return conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # -- folding the ledger -----------------------------------------------------------
+
+    def catch_up(self) -> int:
+        """Apply every committed receipt the store has not seen; return how many."""
+        conn = self.conn
+        end = committed_size(self.ledger_dir)
+        with _immediate(conn):
+            offset = int(_meta(conn, "offset", "0"))
+            if offset > end:
+                raise StoreError(
+                    "the state store is ahead of the ledger (the ledger was cut or replaced)",
+                    hint="run `cockpit receipts verify`, then `cockpit state rebuild`",
+                )
+            if offset == end:
+                return 0
+            return self._fold(conn, offset, end)
+
+    def rebuild(self) -> int:
+        """Forget every projected row and fold the whole ledger again, in one transaction."""
+        conn = self.conn
+        end = committed_size(self.ledger_dir)
+        with _immediate(conn):
+            _recreate(conn)
+            return self._fold(conn, 0, end)
+
+    def _fold(self, conn: sqlite3.Connection, start: int, end: int) -> int:
+        seq = int(_meta(conn, "seq", "0"))
+        last_hash = _meta(conn, "hash", GENESIS)
+        count = 0
+        offset = start
+        for offset, receipt in iter_receipts(self.ledger_dir, start, end):
+            if receipt.seq != seq + 1 or receipt.prev != last_hash:
+                raise StoreError(
+                    f"the ledger does not continue where the store left off (seq {receipt.seq})",
+                    hint="run `cockpit receipts verify`, then `cockpit state rebuild`",
+                )
+            projection.apply(conn, receipt)
+            seq, last_hash = receipt.seq, receipt.hash
+            count += 1
+        _set_meta(conn, seq=str(seq), hash=last_hash, offset=str(offset if count else start))
+        return count
+
+    # -- queries ----------------------------------------------------------------------
+
+    @property
+    def last_seq(self) -> int:
+        return int(_meta(self.conn, "seq", "0"))
+
+    def dispatch(self, dispatch_id: str) -> Dispatch | None:
+        row = self.conn.execute("SELECT * FROM dispatches WHERE id = ?", (dispatch_id,)).fetchone()
+        return Dispatch(**dict(row)) if row else None
+
+    def dispatches(self, states: tuple[str, ...] | None = None) -> list[Dispatch]:
+        sql = "SELECT * FROM dispatches"
+        args: tuple[Any, ...] = ()
+        if states:
+            sql += f" WHERE state IN ({', '.join('?' * len(states))})"
+            args = states
+        rows = self.conn.execute(sql + " ORDER BY created_seq", args).fetchall()
+        return [Dispatch(**dict(row)) for row in rows]
+
+    def gate_results(self, dispatch_id: str) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT * FROM gate_results WHERE dispatch = ? ORDER BY gate", (dispatch_id,)
+        ).fetchall()
+        return [dict(row) for row in rows]
+
+    def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every projected row, in a stable order (what 'rebuild equals incremental' compares)."""
+        out = {}
+        for table in PROJECTION_TABLES:
+            rows = self.conn.execute(f"SELECT * FROM {table}").fetchall()
+            out[table] = sorted(tuple(row) for row in rows)
+        out["meta"] = sorted(tuple(row) for row in self.conn.execute("SELECT key, value FROM meta"))
+        return out
+
+
+@contextmanager
+def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def _schema_version(conn: sqlite3.Connection) -> int | None:
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+    if not exists:
+        return None
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else None
+
+
+def _recreate(conn: sqlite3.Connection) -> None:
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+    ).fetchall():
+        conn.execute(f"DROP TABLE {name}")
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    _set_meta(conn, schema_version=str(SCHEMA_VERSION), seq="0", hash=GENESIS, offset="0")
+
+
+def _meta(conn: sqlite3.Connection, key: str, default: str) -> str:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else default
+
+
+def _set_meta(conn: sqlite3.Connection, **values: str) -> None:
+    conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", values.items())

@@ -1,0 +1,155 @@
+"""The fold: how each receipt kind changes the store's rows.
+
+`apply(conn, receipt)` is the only writer of projection rows, used both for
+incremental updates and for rebuilds, which is why the two always agree. It must
+depend on nothing but the receipt and the rows (no clock, no environment).
+Receipt kinds without a handler change nothing here (they stay in the ledger).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from cockpit.domain.receipt import Receipt
+
+Handler = Callable[[sqlite3.Connection, Receipt], None]
+HANDLERS: dict[str, Handler] = {}
+
+# Columns a receipt's data may set directly, per kind.
+_DIRECT: dict[str, dict[str, str]] = {
+    "worktree_created": {"base_commit": "base_commit", "branch": "branch", "worktree": "worktree"},
+    "usage": {"input_tokens": "tokens_in", "output_tokens": "tokens_out", "cost_micro_usd": "cost_micro_usd"},
+    "diff_stat": {"added": "diff_added", "removed": "diff_removed", "files": "diff_files"},
+}
+
+
+def handles(*kinds: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        for kind in kinds:
+            HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def apply(conn: sqlite3.Connection, receipt: Receipt) -> None:
+    handler = HANDLERS.get(receipt.kind)
+    if handler is not None:
+        handler(conn, receipt)
+
+
+def _update(conn: sqlite3.Connection, dispatch: str | None, ts: str, **cols: Any) -> None:
+    if dispatch is None:
+        return
+    cols["updated_ts"] = ts
+    assignments = ", ".join(f"{name} = ?" for name in cols)
+    conn.execute(f"UPDATE dispatches SET {assignments} WHERE id = ?", (*cols.values(), dispatch))
+
+
+@handles("dispatch_created")
+def _created(conn: sqlite3.Connection, r: Receipt) -> None:
+    d = r.data
+    conn.execute(
+        """INSERT OR REPLACE INTO dispatches (id, created_seq, created_ts, updated_ts, title, prompt_sha256,
+               prompt_bytes, provider, mode, priority, timeout_s, base_ref, branch, worktree, target, risk, task)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            r.dispatch, r.seq, r.ts, r.ts, str(d.get("title", "")), str(d.get("prompt_sha256", "")),
+            int(d.get("prompt_bytes", 0)), str(d.get("provider", "")), str(d.get("mode", "")),
+            int(d.get("priority", 0)), d.get("timeout_s"), str(d.get("base_ref", "HEAD")),
+            str(d.get("branch", "")), str(d.get("worktree", "")), d.get("target"),
+            str(d.get("risk", "medium")), json.dumps(d.get("task", {}), sort_keys=True),
+        ),
+    )
+
+
+@handles(*_DIRECT)
+def _direct(conn: sqlite3.Connection, r: Receipt) -> None:
+    mapping = _DIRECT[r.kind]
+    cols = {column: r.data[key] for key, column in mapping.items() if key in r.data}
+    _update(conn, r.dispatch, r.ts, **cols)
+
+
+@handles("worker_started")
+def _started(conn: sqlite3.Connection, r: Receipt) -> None:
+    _update(conn, r.dispatch, r.ts, state="starting", started_ts=r.ts)
+
+
+@handles("prompt_delivered")
+def _prompt_delivered(conn: sqlite3.Connection, r: Receipt) -> None:
+    conn.execute(
+        "UPDATE dispatches SET state = 'working', updated_ts = ? WHERE id = ? AND state = 'starting'",
+        (r.ts, r.dispatch),
+    )
+
+
+@handles("status_changed")
+def _status(conn: sqlite3.Connection, r: Receipt) -> None:
+    _update(conn, r.dispatch, r.ts, state=str(r.data["to"]))
+
+
+@handles("exited")
+def _exited(conn: sqlite3.Connection, r: Receipt) -> None:
+    _update(conn, r.dispatch, r.ts, state="exited", exit_code=r.data.get("code"), ended_ts=r.ts)
+
+
+@handles("timed_out", "killed", "lost")
+def _ended(conn: sqlite3.Connection, r: Receipt) -> None:
+    _update(conn, r.dispatch, r.ts, state=r.kind, ended_ts=r.ts)
+
+
+@handles("torn_down")
+def _torn_down(conn: sqlite3.Connection, r: Receipt) -> None:
+    _update(conn, r.dispatch, r.ts, teardown=str(r.data.get("classification")),
+            archive_ref=r.data.get("archive_ref"))
+
+
+@handles("restored")
+def _restored(conn: sqlite3.Connection, r: Receipt) -> None:
+    _update(conn, r.dispatch, r.ts, teardown=None)
+
+
+@handles("review_changed")
+def _review(conn: sqlite3.Connection, r: Receipt) -> None:
+    _update(conn, r.dispatch, r.ts, review=str(r.data["to"]))
+
+
+@handles("note")
+def _note(conn: sqlite3.Connection, r: Receipt) -> None:
+    conn.execute("INSERT OR REPLACE INTO notes (seq, ts, actor, text) VALUES (?, ?, ?, ?)",
+                 (r.seq, r.ts, r.actor, str(r.data.get("text", ""))))
+
+
+@handles("gate_result")
+def _gate_result(conn: sqlite3.Connection, r: Receipt) -> None:
+    d = r.data
+    conn.execute(
+        """INSERT OR REPLACE INTO gate_results (dispatch, gate, seq, ts, kind, status, base_commit, head_commit,
+               diff_sha256, report, summary, findings, tokens_in, tokens_out, cost_micro_usd, duration_ms)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            r.dispatch, str(d["gate"]), r.seq, r.ts, str(d.get("kind", "")), str(d["status"]),
+            d.get("base_commit"), d.get("head_commit"), d.get("diff_sha256"), d.get("report"),
+            str(d.get("summary", "")), json.dumps(d.get("findings", []), sort_keys=True),
+            int(d.get("tokens_in", 0)), int(d.get("tokens_out", 0)), int(d.get("cost_micro_usd", 0)),
+            int(d.get("duration_ms", 0)),
+        ),
+    )
+    _update(conn, r.dispatch, r.ts)
+
+
+@handles("approved", "rejected", "promoted", "promotion_failed")
+def _decision(conn: sqlite3.Connection, r: Receipt) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO approvals (seq, dispatch, ts, decision, actor, diff_sha256, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (r.seq, r.dispatch, r.ts, r.kind, r.actor, r.data.get("diff_sha256"), json.dumps(r.data, sort_keys=True)),
+    )
+    review = {"rejected": "rejected", "promoted": "promoted"}.get(r.kind)
+    if review:
+        _update(conn, r.dispatch, r.ts, review=review)
+    else:
+        _update(conn, r.dispatch, r.ts)
