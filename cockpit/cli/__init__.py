@@ -10,11 +10,11 @@ import sys
 from collections.abc import Sequence
 
 from cockpit import __version__
-from cockpit.cli import basic
+from cockpit.cli import basic, workers
 from cockpit.cli.common import Parser
 from cockpit.errors import CockpitError
 
-MODULES = [basic]
+MODULES = [basic, workers]
 
 
 def build_parser() -> Parser:

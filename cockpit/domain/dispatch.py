@@ -114,7 +114,9 @@ class Dispatch(BaseModel):
     state: WorkerState = WorkerState.QUEUED
     exit_code: int | None = None
     started_ts: str | None = None
+    prompt_delivered_ts: str | None = None
     ended_ts: str | None = None
+    error: str | None = None
     tokens_in: int = 0
     tokens_out: int = 0
     cost_micro_usd: int = 0

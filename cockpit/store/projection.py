@@ -54,13 +54,14 @@ def _created(conn: sqlite3.Connection, r: Receipt) -> None:
     d = r.data
     conn.execute(
         """INSERT OR REPLACE INTO dispatches (id, created_seq, created_ts, updated_ts, title, prompt_sha256,
-               prompt_bytes, provider, mode, priority, timeout_s, base_ref, branch, worktree, target, risk, task)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               prompt_bytes, provider, mode, priority, timeout_s, base_ref, base_commit, branch, worktree, target,
+               risk, task)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             r.dispatch, r.seq, r.ts, r.ts, str(d.get("title", "")), str(d.get("prompt_sha256", "")),
             int(d.get("prompt_bytes", 0)), str(d.get("provider", "")), str(d.get("mode", "")),
             int(d.get("priority", 0)), d.get("timeout_s"), str(d.get("base_ref", "HEAD")),
-            str(d.get("branch", "")), str(d.get("worktree", "")), d.get("target"),
+            d.get("base_commit"), str(d.get("branch", "")), str(d.get("worktree", "")), d.get("target"),
             str(d.get("risk", "medium")), json.dumps(d.get("task", {}), sort_keys=True),
         ),
     )
@@ -81,9 +82,16 @@ def _started(conn: sqlite3.Connection, r: Receipt) -> None:
 @handles("prompt_delivered")
 def _prompt_delivered(conn: sqlite3.Connection, r: Receipt) -> None:
     conn.execute(
-        "UPDATE dispatches SET state = 'working', updated_ts = ? WHERE id = ? AND state = 'starting'",
-        (r.ts, r.dispatch),
+        "UPDATE dispatches SET prompt_delivered_ts = ?, updated_ts = ?,"
+        " state = CASE state WHEN 'starting' THEN 'working' ELSE state END WHERE id = ?",
+        (r.ts, r.ts, r.dispatch),
     )
+
+
+@handles("start_failed")
+def _start_failed(conn: sqlite3.Connection, r: Receipt) -> None:
+    _update(conn, r.dispatch, r.ts, state="exited", exit_code=-1, ended_ts=r.ts,
+            error=str(r.data.get("error", "")))
 
 
 @handles("status_changed")

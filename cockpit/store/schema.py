@@ -1,7 +1,7 @@
 """Tables of the projection. Changing them bumps SCHEMA_VERSION: the store is then rebuilt
 from the ledger on open, so there are never migrations to write."""
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 PROJECTION_TABLES = ("dispatches", "notes", "gate_results", "approvals")
 
@@ -29,7 +29,9 @@ CREATE TABLE dispatches (
     state TEXT NOT NULL DEFAULT 'queued',
     exit_code INTEGER,
     started_ts TEXT,
+    prompt_delivered_ts TEXT,
     ended_ts TEXT,
+    error TEXT,
     tokens_in INTEGER NOT NULL DEFAULT 0,
     tokens_out INTEGER NOT NULL DEFAULT 0,
     cost_micro_usd INTEGER NOT NULL DEFAULT 0,

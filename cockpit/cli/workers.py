@@ -1,0 +1,255 @@
+"""Worker commands: supervise, dispatch, status, wait, send, logs, kill, teardown, restore, attach, providers."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from cockpit.cli.common import add_json_flag, positive_float, print_json
+from cockpit.errors import CheckFailed, UsageError
+from cockpit.service.client import SupervisorClient
+from cockpit.service.identity import operator_actor
+from cockpit.service.workspace import Workspace
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("supervise", help="run this repository's supervisor in the foreground")
+    p.add_argument("--idle-exit", type=float, default=0, metavar="S",
+                   help="leave after S seconds with no workers and no clients (default: never)")
+    p.add_argument("--stop", action="store_true", help="ask the running supervisor to stop (workers go on)")
+    p.set_defaults(handler=cmd_supervise)
+
+    p = sub.add_parser("dispatch", help="give a task to an agent in a new worktree and tmux session")
+    p.add_argument("prompt", nargs="?", help="the prompt ('-' reads it from stdin)")
+    p.add_argument("--provider", help="the agent to use (see `cockpit providers`; default: fake)")
+    p.add_argument("--base", metavar="REF", help="branch, tag or commit to start from (default: HEAD)")
+    p.add_argument("--timeout", type=positive_float, metavar="S", help="stop the worker after S seconds")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--headless", dest="mode", action="store_const", const="headless",
+                      help="prompt by argument or stdin, exits when done")
+    mode.add_argument("--interactive", dest="mode", action="store_const", const="interactive",
+                      help="the agent's own TUI; the prompt is typed in once it is ready")
+    p.add_argument("--priority", type=int, default=0, help="higher starts first (default 0)")
+    p.add_argument("--task", type=Path, metavar="FILE", help="a YAML task packet (see docs/gates.md)")
+    p.add_argument("--accept", action="append", metavar="CMD", help="an acceptance command (repeatable)")
+    p.add_argument("--allow", action="append", metavar="GLOB", help="a path the worker may change (repeatable)")
+    p.add_argument("--risk", choices=["low", "medium", "high", "critical"], help="picks the required gates")
+    p.add_argument("--gate", action="append", metavar="NAME", help="a configured gate to require (repeatable)")
+    p.add_argument("--target", metavar="BRANCH", help="the branch to promote into (default: the checked-out one)")
+    add_json_flag(p, "the dispatch")
+    p.set_defaults(handler=cmd_dispatch)
+
+    p = sub.add_parser("status", help="list dispatches and their state")
+    p.add_argument("--all", action="store_true", help="include torn-down dispatches")
+    add_json_flag(p, "the list")
+    p.set_defaults(handler=cmd_status)
+
+    p = sub.add_parser("wait", help="wait until a dispatch reaches a state (exit 1 on timeout)")
+    p.add_argument("id")
+    p.add_argument("--until", default="final", metavar="STATE",
+                   help="a state (working, waiting, idle, exited, awaiting_approval, ...) or 'final' (default)")
+    p.add_argument("--timeout", type=positive_float, metavar="S")
+    p.set_defaults(handler=cmd_wait)
+
+    p = sub.add_parser("send", help="type text (and Enter) into a worker, or press one key")
+    p.add_argument("id")
+    p.add_argument("text", nargs="?")
+    p.add_argument("--key", help="a single key, such as y or Enter")
+    p.add_argument("--no-enter", action="store_true", help="do not press Enter after the text")
+    p.set_defaults(handler=cmd_send)
+
+    p = sub.add_parser("logs", help="print a worker's output")
+    p.add_argument("id")
+    p.add_argument("--follow", "-f", action="store_true", help="keep printing until the worker ends")
+    p.set_defaults(handler=cmd_logs)
+
+    for name, text in (("kill", "stop a worker (its worktree is kept)"),
+                       ("teardown", "remove a worktree and branch, archiving any work first"),
+                       ("restore", "bring an archived dispatch back as a worktree")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("id")
+        add_json_flag(p)
+        p.set_defaults(handler=cmd_action, action=name)
+
+    p = sub.add_parser("attach", help="attach this terminal to a worker's tmux session (detach: C-b d)")
+    p.add_argument("id")
+    p.set_defaults(handler=cmd_attach)
+
+    p = sub.add_parser("providers", help="list the agent CLIs in the catalog, found or missing, with versions")
+    add_json_flag(p, "the list")
+    p.set_defaults(handler=cmd_providers)
+
+
+def _client() -> tuple[Workspace, SupervisorClient]:
+    ws = Workspace.open()
+    return ws, SupervisorClient(ws)
+
+
+def cmd_supervise(args: argparse.Namespace) -> int:
+    ws = Workspace.open()
+    if args.stop:
+        result = SupervisorClient(ws, autostart=False).call("shutdown")
+        print(f"supervisor stopping; {result['live_workers_keep_running']} worker(s) keep running in tmux")
+        return 0
+    from cockpit.service.extensions import default_extensions
+    from cockpit.service.supervisor import run_supervisor
+
+    return run_supervisor(ws, idle_exit=args.idle_exit or None, extensions=default_extensions())
+
+
+def read_prompt_arg(prompt: str | None) -> str | None:
+    if prompt != "-":
+        return prompt
+    raw = sys.stdin.buffer.read()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError("the prompt on stdin is not UTF-8 text") from None
+
+
+def task_fields(args: argparse.Namespace) -> dict[str, Any]:
+    from cockpit.service.dispatching import load_task_file
+
+    fields = load_task_file(args.task) if args.task else {}
+    for flag, key in (("accept", "acceptance"), ("allow", "allowed_paths"), ("gate", "gates")):
+        values = getattr(args, flag)
+        if values:
+            fields[key] = [*fields.get(key, []), *values]
+    if args.risk:
+        fields["risk"] = args.risk
+    if args.target:
+        fields["target"] = args.target
+    return fields
+
+
+def cmd_dispatch(args: argparse.Namespace) -> int:
+    from cockpit.runtime.providers import load_catalog
+    from cockpit.service.dispatching import build_task, prepare
+
+    prompt = read_prompt_arg(args.prompt)
+    fields = task_fields(args)
+    task = build_task(fields, str(args.task) if args.task else "task")
+    ws = Workspace.open(create=False)
+    catalog = load_catalog(ws.repo.toplevel)
+    # Validate here first, so bad input fails before anything is created or started.
+    prepare(ws.git, catalog, task=task, prompt=prompt, provider=args.provider, mode=args.mode, base=args.base,
+            timeout_s=args.timeout, priority=args.priority, prompt_file=Path("/dev/null"))
+    ws.state.ensure()
+    view = SupervisorClient(ws).call(
+        "dispatch", prompt=prompt, provider=args.provider, mode=args.mode, base=args.base, timeout_s=args.timeout,
+        priority=args.priority, task=fields, actor=operator_actor())
+    if args.json:
+        print_json(view)
+    else:
+        print(view["id"])
+    return 0
+
+
+def _fmt_elapsed(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(seconds)
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    ws, client = _client()
+    rows = client.call("status", all=args.all)
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("no dispatches yet: try `cockpit dispatch 'your task'` or `cockpit demo`")
+        return 0
+    print(f"{'ID':<11} {'STATE':<10} {'REVIEW':<18} {'PROVIDER':<9} {'ELAPSED':>8} {'TOKENS':>8} {'COST':>10}  TITLE")
+    for r in rows:
+        state = r["state"] + (f"({r['exit_code']})" if r["state"] == "exited" else "")
+        print(f"{r['id']:<11} {state:<10} {r['review']:<18} {r['provider']:<9} {_fmt_elapsed(r['elapsed_s']):>8} "
+              f"{r['tokens']:>8} {'$' + r['cost_usd'][:8]:>10}  {r['title']}")
+    return 0
+
+
+def cmd_wait(args: argparse.Namespace) -> int:
+    ws, client = _client()
+    result = client.call("wait", id=args.id, until=args.until, timeout=args.timeout)
+    if result["reached"]:
+        print(f"{result['id']} reached {result['until']} (state {result['state']})")
+        return 0
+    print(f"{result['id']} did not reach {result['until']} (state {result['state']})", file=sys.stderr)
+    return 1
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    if (args.text is None) == (args.key is None):
+        raise UsageError("give either TEXT or --key KEY", hint="e.g. cockpit send ID --key y")
+    ws, client = _client()
+    client.call("send", id=args.id, text=args.text, key=args.key, enter=not args.no_enter, actor=operator_actor())
+    return 0
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    from cockpit.service.logs import follow_log, resolve_dispatch
+
+    ws = Workspace.open(create=False)
+    d = resolve_dispatch(ws, args.id)
+    out = sys.stdout.buffer
+    for chunk in follow_log(ws, d.id, follow=args.follow):
+        out.write(chunk)
+        out.flush()
+    return 0
+
+
+def cmd_action(args: argparse.Namespace) -> int:
+    ws, client = _client()
+    result = client.call(args.action, id=args.id, actor=operator_actor())
+    if args.json:
+        print_json(result)
+    elif args.action == "kill":
+        print(f"killed {result['id']}" if result["killed"] else f"{result['id']} was not running ({result['state']})")
+    elif args.action == "teardown":
+        if result.get("already"):
+            print(f"{result['id']} was already torn down ({result['classification']})")
+        else:
+            kept = f"; work archived at {result['archive_ref']}" if result.get("archive_ref") else ""
+            print(f"tore down {result['id']} ({result['classification']}){kept}")
+            if result.get("ignored_not_archived"):
+                print(f"note: {len(result['ignored_not_archived'])} ignored file(s) were not archived")
+    else:
+        print(f"restored {result['id']} at {result['worktree']} on {result['branch']}")
+    return 0
+
+
+def cmd_attach(args: argparse.Namespace) -> int:
+    from cockpit.service.logs import attach_command, resolve_dispatch
+
+    if not sys.stdin.isatty():
+        raise UsageError("attach needs a terminal", hint="run it from an interactive shell")
+    ws = Workspace.open(create=False)
+    d = resolve_dispatch(ws, args.id)
+    argv, env = attach_command(ws, d.id)
+    code = subprocess.call(argv, env={**os.environ, **env})
+    if code != 0:
+        raise CheckFailed(f"tmux attach ended with code {code}")
+    return 0
+
+
+def cmd_providers(args: argparse.Namespace) -> int:
+    from cockpit.runtime.providers import list_providers, load_catalog
+
+    try:
+        root = Workspace.open(create=False).repo.toplevel
+    except UsageError:
+        root = None
+    statuses = list_providers(load_catalog(root))
+    if args.json:
+        print_json([s.__dict__ for s in statuses])
+        return 0
+    print(f"{'PROVIDER':<10} {'FOUND':<6} {'MODES':<22} {'VERSION':<28} PATH")
+    for s in statuses:
+        print(f"{s.name:<10} {'yes' if s.found else 'no':<6} {','.join(s.modes):<22} "
+              f"{(s.version or '-')[:28]:<28} {s.path or '-'}")
+    return 0

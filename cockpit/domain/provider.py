@@ -1,0 +1,210 @@
+"""The provider catalog's models: how to launch an agent CLI and how to read its screen.
+
+Pure pydantic, no I/O. docs/providers.md describes every field; the loader that
+merges catalog files and reports errors with file:line lives in
+cockpit/runtime/provider_catalog.py.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+PROMPT_PLACEHOLDER = "{prompt}"
+NAME_RE = r"^[a-z][a-z0-9_-]*$"
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# CSI (colours, cursor moves), OSC (titles, hyperlinks) and two-byte escapes.
+ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+
+ScreenState = Literal["waiting", "working", "idle", "ready"]
+Mode = Literal["headless", "interactive"]
+UsageParserName = Literal["claude", "codex", "gemini", "fake", "none"]
+
+
+def strip_ansi(text: str) -> str:
+    """Terminal text without escape sequences and carriage returns."""
+    return ANSI_RE.sub("", text).replace("\r", "")
+
+
+def _compiles(pattern: str) -> str:
+    try:
+        re.compile(pattern, re.MULTILINE)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression ({exc})") from None
+    return pattern
+
+
+Regex = Annotated[str, AfterValidator(_compiles)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScreenPatterns(_Strict):
+    """Regexes (Python syntax, searched with re.MULTILINE) over a worker's visible screen.
+
+    ready:   the agent's input box is shown and nothing runs. Before the prompt is
+             typed in this means "type now"; after a prompt was submitted, a screen
+             that is `ready` again means the turn is over (treat it as idle).
+    working: the agent is busy (spinner, "esc to interrupt").
+    waiting: the agent needs the operator: permission, trust or login prompts.
+    idle:    an explicit end-of-turn marker, for agents that show one.
+    """
+
+    ready: list[Regex] = Field(default_factory=list)
+    working: list[Regex] = Field(default_factory=list)
+    waiting: list[Regex] = Field(default_factory=list)
+    idle: list[Regex] = Field(default_factory=list)
+
+    def _compiled(self, kind: ScreenState) -> tuple[re.Pattern[str], ...]:
+        return _compile(tuple(getattr(self, kind)))
+
+    def matches(self, kind: ScreenState, screen_text: str) -> bool:
+        """Whether any pattern of `kind` is found in the (ANSI-stripped) screen."""
+        text = strip_ansi(screen_text)
+        return any(p.search(text) for p in self._compiled(kind))
+
+    def classify(self, screen_text: str) -> ScreenState | None:
+        """The screen's state; priority waiting > working > idle > ready; None if nothing matches."""
+        text = strip_ansi(screen_text)
+        for kind in _PRIORITY:
+            if any(p.search(text) for p in self._compiled(kind)):
+                return kind
+        return None
+
+
+_PRIORITY: tuple[ScreenState, ...] = ("waiting", "working", "idle", "ready")
+
+
+@lru_cache(maxsize=512)
+def _compile(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    # Cached by pattern text, not on the model: models stay plain data (copy, compare).
+    return tuple(re.compile(p, re.MULTILINE) for p in patterns)
+
+
+class HeadlessSpec(_Strict):
+    """A run that takes the prompt, prints machine-readable output and exits.
+
+    args: the argv after the binary. With prompt_via "arg", exactly one element is
+    "{prompt}" (an element of its own, nothing around it); it is replaced whole by the
+    prompt, byte for byte, and the argv never goes through a shell. With "stdin", the
+    prompt file becomes the process's stdin.
+    """
+
+    args: list[str]
+    prompt_via: Literal["stdin", "arg"]
+
+    @model_validator(mode="after")
+    def _placeholder(self) -> HeadlessSpec:
+        exact = [i for i, a in enumerate(self.args) if a == PROMPT_PLACEHOLDER]
+        embedded = [a for a in self.args if PROMPT_PLACEHOLDER in a and a != PROMPT_PLACEHOLDER]
+        if embedded:
+            raise ValueError(f'"{{prompt}}" must be an argument of its own, not part of {embedded[0]!r}')
+        if self.prompt_via == "arg" and len(exact) != 1:
+            raise ValueError(f'prompt_via "arg" needs exactly one "{{prompt}}" argument, found {len(exact)}')
+        if self.prompt_via == "stdin" and exact:
+            raise ValueError('prompt_via "stdin" must not have a "{prompt}" argument')
+        return self
+
+    @property
+    def prompt_index(self) -> int | None:
+        """Index of "{prompt}" in args (arg mode), else None."""
+        return self.args.index(PROMPT_PLACEHOLDER) if self.prompt_via == "arg" else None
+
+
+class InteractiveSpec(_Strict):
+    """The agent's own TUI in tmux; the prompt is typed in once `patterns.ready` matches."""
+
+    args: list[str] = Field(default_factory=list)
+    submit_keys: list[str] = Field(default_factory=lambda: ["Enter"])
+    ready_timeout_s: int = Field(default=60, gt=0)
+
+    @field_validator("args")
+    @classmethod
+    def _no_placeholder(cls, v: list[str]) -> list[str]:
+        if any(PROMPT_PLACEHOLDER in a for a in v):
+            raise ValueError('interactive args must not contain "{prompt}": the prompt is typed in')
+        return v
+
+
+class PriceTable(_Strict):
+    """USD per million tokens, used only when the agent's output carries no cost."""
+
+    input_per_mtok_usd: Decimal = Field(ge=0)
+    output_per_mtok_usd: Decimal = Field(ge=0)
+
+
+class Provider(_Strict):
+    """One agent CLI: how to find it, launch it, watch it and count what it spent."""
+
+    name: str = Field(pattern=NAME_RE)
+    description: str = ""
+    binary: str = Field(min_length=1)
+    install: str = ""  # how to install the binary; shown when it is missing
+    version_args: list[str] = Field(default_factory=lambda: ["--version"])
+    default_mode: Mode = "headless"
+    headless: HeadlessSpec | None = None
+    interactive: InteractiveSpec | None = None
+    extra_args: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)
+    patterns: ScreenPatterns = Field(default_factory=ScreenPatterns)
+    usage_parser: UsageParserName = "none"
+    prices: PriceTable | None = None
+
+    @field_validator("env")
+    @classmethod
+    def _env_names(cls, v: dict[str, str]) -> dict[str, str]:
+        for key, value in v.items():
+            if not ENV_NAME_RE.match(key):
+                raise ValueError(f"{key!r} is not a valid environment variable name")
+            if "\x00" in value:
+                raise ValueError(f"the value of {key} contains a NUL byte")
+        return v
+
+    @model_validator(mode="after")
+    def _default_mode_exists(self) -> Provider:
+        if self.spec(self.default_mode) is None:
+            raise ValueError(f'default_mode is "{self.default_mode}" but no {self.default_mode} section is given')
+        return self
+
+    def spec(self, mode: str) -> HeadlessSpec | InteractiveSpec | None:
+        """The launch spec for `mode`, or None when the provider does not support it."""
+        if mode == "headless":
+            return self.headless
+        if mode == "interactive":
+            return self.interactive
+        return None
+
+    @property
+    def modes(self) -> list[str]:
+        """Supported modes, the default first."""
+        others = [m for m in ("headless", "interactive") if m != self.default_mode and self.spec(m)]
+        return [self.default_mode, *others]
+
+
+class Catalog(_Strict):
+    """All known providers by name (the name is the key in the catalog file)."""
+
+    providers: dict[str, Provider] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _keys_are_names(self) -> Catalog:
+        for key, provider in self.providers.items():
+            if key != provider.name:
+                raise ValueError(f"provider {key!r} has name {provider.name!r}; they must be equal")
+        return self
+
+    def get(self, name: str) -> Provider:
+        """The provider called `name`; KeyError if the catalog has none."""
+        try:
+            return self.providers[name]
+        except KeyError:
+            raise KeyError(name) from None
+
+    def names(self) -> list[str]:
+        return sorted(self.providers)

@@ -1,0 +1,214 @@
+"""The launcher that runs first inside each worker's tmux pane.
+
+tmux starts `python -P -m cockpit.runtime.launch SPEC_JSON`. The launcher waits on
+its tmux gate (signalled only after pipe-pane is attached, so the log gets every
+byte the agent prints), then execs the agent: the pane pid becomes the agent's pid
+and its exit status is the pane's dead status. No shell ever sees the prompt or the
+argv: they travel in a JSON file and then straight through execve.
+
+Imports stay minimal (this runs once per dispatch, before the agent starts), and
+the spec reader and writer live together so the format cannot drift.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# Exit code when the agent could not be started (the shell's "command not found").
+CANNOT_START = 127
+
+SPEC_KEYS = ("socket", "gate", "argv", "env", "cwd", "stdin_path", "prompt_path", "prompt_arg_index")
+
+
+def write_launch_spec(
+    path: Path,
+    *,
+    socket: str,
+    gate: str,
+    argv: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    stdin_path: Path | None,
+    prompt_path: Path | None,
+    prompt_arg_index: int | None,
+) -> None:
+    """Write the launch spec atomically (temp file + rename), readable by its owner only.
+
+    `env` is the complete environment the agent gets, except TERM, which is set to
+    the pane's terminal type. With `prompt_arg_index`, argv[index] is replaced
+    at launch by the exact bytes of `prompt_path` (Linux caps one argument at 128 KiB).
+    """
+    if not argv:
+        raise ValueError("argv must name a program")
+    if prompt_arg_index is not None:
+        if prompt_path is None:
+            raise ValueError("prompt_arg_index needs prompt_path")
+        if not 0 <= prompt_arg_index < len(argv):
+            raise ValueError(f"prompt_arg_index {prompt_arg_index} is outside argv (length {len(argv)})")
+    spec = {
+        "socket": socket,
+        "gate": gate,
+        "argv": list(argv),
+        "env": dict(env),
+        "cwd": os.fspath(cwd),
+        "stdin_path": None if stdin_path is None else os.fspath(stdin_path),
+        "prompt_path": None if prompt_path is None else os.fspath(prompt_path),
+        "prompt_arg_index": prompt_arg_index,
+    }
+    data = json.dumps(spec, ensure_ascii=True, sort_keys=True).encode("ascii")
+    path = os.fspath(path)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def read_launch_spec(path: str) -> dict:
+    with open(path, "rb") as handle:
+        spec = json.loads(handle.read())
+    missing = [key for key in SPEC_KEYS if key not in spec]
+    if missing:
+        raise ValueError(f"launch spec {path} lacks {', '.join(missing)}")
+    return spec
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"cockpit: {message}\n")
+    sys.stderr.flush()
+    return CANNOT_START
+
+
+def _tmux(socket: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["tmux", "-L", socket, *args], capture_output=True, text=True, check=False)
+
+
+def _wait_for_gate(socket: str, gate: str) -> bool:
+    # -L names cockpit's private server; $TMUX (which points at it anyway) is ignored.
+    return subprocess.run(["tmux", "-L", socket, "wait-for", gate], check=False).returncode == 0
+
+
+# Exit watch. Debian's tmux is built with libutempter, which briefly sets SIGCHLD to
+# SIG_DFL while its helper runs at pane close; a pane whose process exits in that
+# window is never reaped (a zombie), its status never known, and the pane-died hook
+# never fires (tmux issues #311, #4559; about 1 exit in 200 here). A small watcher
+# waits on a pidfd for the agent's exit and nudges tmux with SIGCHLD until the
+# status is known. It holds no pane fds and lives in its own session.
+_NUDGE_DELAYS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 3.0, 5.0)
+
+
+def _watch_exit(pidfd: int, socket: str, pane: str) -> None:
+    select.select([pidfd], [], [])  # readable once the agent has exited
+    for delay in _NUDGE_DELAYS:
+        time.sleep(delay)
+        result = _tmux(socket, "display-message", "-p", "-t", pane, "#{pid} #{pane_dead_status}#{pane_dead_signal}")
+        if result.returncode != 0:
+            return  # the pane or the server is gone: nobody is waiting for this status
+        server_pid, _, known = result.stdout.strip().partition(" ")
+        if known:
+            return
+        try:  # harmless when nothing is pending: tmux just runs waitpid(WNOHANG)
+            os.kill(int(server_pid), signal.SIGCHLD)
+        except (OSError, ValueError):
+            return
+
+
+def _start_exit_watch(socket: str) -> None:
+    pane = os.environ.get("TMUX_PANE")
+    if not pane or not hasattr(os, "pidfd_open"):
+        return  # not Linux >= 5.3: no watch (such tmux builds rarely use utempter)
+    try:
+        pidfd = os.pidfd_open(os.getpid())  # this pid becomes the agent's on exec
+    except OSError:
+        return
+    child = os.fork()
+    if child == 0:  # double fork: the watcher is nobody's child we must reap
+        try:
+            os.setsid()
+            if os.fork() == 0:
+                os.chdir("/")
+                devnull = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):  # let go of the pane's pty, or its EOF would wait for us
+                    os.dup2(devnull, fd)
+                _watch_exit(pidfd, socket, pane)
+        finally:
+            os._exit(0)
+    os.close(pidfd)
+    os.waitpid(child, 0)
+
+
+def launch(spec: dict) -> int:
+    """Wait for the gate, then exec the agent. Returns only when the exec failed."""
+    if not _wait_for_gate(spec["socket"], spec["gate"]):
+        return _fail(f"tmux gate {spec['gate']} failed; not starting {spec['argv'][0]}")
+
+    # Bytes all the way: the prompt's exact bytes become the argument, whatever they are.
+    argv: list[bytes] = [os.fsencode(arg) for arg in spec["argv"]]
+    index = spec["prompt_arg_index"]
+    if index is not None:
+        with open(spec["prompt_path"], "rb") as handle:
+            argv[index] = handle.read()
+
+    env = {os.fsencode(key): os.fsencode(value) for key, value in spec["env"].items()}
+    if "TERM" in os.environ:  # the terminal really is tmux's pane, whatever the caller's TERM was
+        env[b"TERM"] = os.fsencode(os.environ["TERM"])
+
+    program = spec["argv"][0]
+    try:
+        os.chdir(spec["cwd"])
+    except OSError as error:
+        return _fail(f"cannot start {program}: cannot enter {spec['cwd']}: {error.strerror or error}")
+
+    if spec["stdin_path"] is not None:
+        try:
+            fd = os.open(spec["stdin_path"], os.O_RDONLY)
+        except OSError as error:
+            return _fail(f"cannot start {program}: cannot read {spec['stdin_path']}: {error.strerror or error}")
+        os.dup2(fd, 0)
+        os.close(fd)
+
+    _start_exit_watch(spec["socket"])
+
+    # Ignored signals survive exec: Python ignores SIGPIPE and SIGXFSZ, tmux leaves
+    # SIGTTIN and SIGTTOU ignored. Give the agent the defaults a shell would.
+    for signum in signal.valid_signals():
+        try:
+            if signal.getsignal(signum) == signal.SIG_IGN:
+                signal.signal(signum, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass
+
+    try:
+        os.execvpe(argv[0], argv, env)
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        return _fail(f"cannot start {program}: {reason}")
+    return CANNOT_START  # not reached: execvpe returns only by raising
+
+
+def main(args: list[str] | None = None) -> int:
+    args = sys.argv[1:] if args is None else args
+    if len(args) != 1:
+        return _fail("usage: python -m cockpit.runtime.launch SPEC_JSON")
+    try:
+        spec = read_launch_spec(args[0])
+    except (OSError, ValueError) as error:
+        return _fail(f"cannot read launch spec {args[0]}: {error}")
+    return launch(spec)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,259 @@
+"""Read token usage and cost from an agent's machine-readable output, one line at a time.
+
+Every parser is fed each output line as it arrives (terminal noise, ANSI escapes and
+carriage returns are tolerated) and returns the cumulative Usage whenever a line
+changed it. Cost is integer micro-USD, computed with Decimal and rounded half up.
+docs/providers.md lists which fields each parser reads and which are unverified.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Protocol
+
+from cockpit.domain.provider import PriceTable, strip_ansi
+
+MICRO = Decimal(1_000_000)
+_MAX_BUFFERED_LINES = 5_000  # a pretty-printed JSON document longer than this is not a result
+_MAX_BRACE_TRIES = 8
+
+
+@dataclass
+class Usage:
+    """Totals so far. final: a result / turn-complete event was seen."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_micro_usd: int | None = None
+    is_error: bool | None = None
+    final: bool = False
+
+
+class UsageParser(Protocol):
+    def feed(self, line: str) -> Usage | None:
+        """Take one output line; return the cumulative Usage if the line changed it."""
+
+
+def usd_to_micro(value: Any) -> int | None:
+    """A USD amount (number or numeric string) as integer micro-USD, rounded half up."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount < 0:
+        return None
+    return int((amount * MICRO).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def apply_prices(usage: Usage, prices: PriceTable | None) -> Usage:
+    """Fill in the cost from the token counts when the output carried none.
+
+    USD per million tokens times tokens, divided by a million, in micro-USD is just
+    tokens times the price: no precision is lost before the single rounding.
+    """
+    if usage.cost_micro_usd is not None or prices is None:
+        return usage
+    micro = usage.input_tokens * prices.input_per_mtok_usd + usage.output_tokens * prices.output_per_mtok_usd
+    return replace(usage, cost_micro_usd=int(micro.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+
+
+def _count(value: Any) -> int:
+    """A token count; anything that is not a non-negative integer counts as 0."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return value if isinstance(value, int) and value >= 0 else 0
+
+
+class JsonLines:
+    """Find JSON objects in terminal output: one per line, or pretty-printed over many lines.
+
+    A line may carry noise before and after the object: the text from a `{` to the last
+    `}` is tried (from the first few `{`). A line that is just `{` starts a multi-line
+    document (gemini's `-o json`), completed at a line starting with `}` that closes it.
+    """
+
+    def __init__(self) -> None:
+        self._buffer: list[str] | None = None
+
+    def feed(self, line: str) -> dict[str, Any] | None:
+        text = strip_ansi(line).rstrip("\n")
+        if self._buffer is not None:
+            stripped = text.strip()
+            if len(stripped) > 1 and stripped[0] == "{" and stripped[-1] == "}":
+                # A whole object on one line: pretty-printed documents never have one
+                # (nested objects span lines, `{}` follows a key), so that "{" was noise.
+                found = _loads_object(stripped)
+                if found is not None:
+                    self._buffer = None
+                    return found
+            self._buffer.append(text)
+            if text.lstrip().startswith("}"):
+                found = _loads_object("\n".join(self._buffer))
+                if found is not None:
+                    self._buffer = None
+                    return found
+            if len(self._buffer) > _MAX_BUFFERED_LINES:
+                self._buffer = None
+            return None
+        stripped = text.strip()
+        if stripped == "{":
+            self._buffer = [stripped]
+            return None
+        return _object_in_line(text)
+
+
+def _object_in_line(text: str) -> dict[str, Any] | None:
+    end = text.rfind("}")
+    start = text.find("{")
+    tries = 0
+    while 0 <= start < end and tries < _MAX_BRACE_TRIES:
+        found = _loads_object(text[start : end + 1])
+        if found is not None:
+            return found
+        start = text.find("{", start + 1)
+        tries += 1
+    return None
+
+
+def _loads_object(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+class _Parser:
+    """Common part: JSON extraction, and returning a copy only when the totals changed."""
+
+    def __init__(self) -> None:
+        self._json = JsonLines()
+        self._usage = Usage()
+
+    def feed(self, line: str) -> Usage | None:
+        event = self._json.feed(line)
+        if event is None:
+            return None
+        before = replace(self._usage)
+        self._take(event)
+        return replace(self._usage) if self._usage != before else None
+
+    def _take(self, event: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
+class ClaudeParser(_Parser):
+    """claude `-p --output-format stream-json|json` (and the fake agent): the `result` object.
+
+    input_tokens counts all input, cached or not (input + cache_creation + cache_read), so
+    every parser means the same by it. is_error comes from `is_error`: claude can say
+    subtype "success" with is_error true.
+    """
+
+    def _take(self, event: dict[str, Any]) -> None:
+        if event.get("type") != "result":
+            return
+        usage = event.get("usage") if isinstance(event.get("usage"), dict) else {}
+        self._usage.input_tokens = sum(
+            _count(usage.get(k)) for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+        )
+        self._usage.output_tokens = _count(usage.get("output_tokens"))
+        cost = usd_to_micro(event.get("total_cost_usd"))
+        if cost is not None:
+            self._usage.cost_micro_usd = cost
+        if isinstance(event.get("is_error"), bool):
+            self._usage.is_error = event["is_error"]
+        self._usage.final = True
+
+
+class CodexParser(_Parser):
+    """codex `exec --json` JSONL: sums `turn.completed` usage over turns (unverified shape).
+
+    input_tokens already includes cached_input_tokens (a subset), so that is not added.
+    `turn.failed` marks an error; other events (`error` retries included) are ignored.
+    """
+
+    def _take(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "turn.completed":
+            usage = event.get("usage") if isinstance(event.get("usage"), dict) else {}
+            self._usage.input_tokens += _count(usage.get("input_tokens"))
+            self._usage.output_tokens += _count(usage.get("output_tokens"))
+            if self._usage.is_error is None:
+                self._usage.is_error = False
+            self._usage.final = True
+        elif kind == "turn.failed":
+            self._usage.is_error = True
+            self._usage.final = True
+
+
+class GeminiParser(_Parser):
+    """gemini `-o json` ({response, stats, error?}) and `-o stream-json` (`result` event).
+
+    Field names are unverified: per-model `stats.models.<m>.tokens.{prompt|input,
+    candidates|output, thoughts}` or flat `stats.{input_tokens|inputTokens,
+    output_tokens|outputTokens}`. Thinking tokens are billed as output, so they are added.
+    The error object of a failed `-o json` run ({session_id, error}) arrives on stderr.
+    """
+
+    def _take(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind is not None and kind != "result":
+            return  # stream-json init/message/tool events, and non-fatal "error" events
+        has_error = isinstance(event.get("error"), dict)
+        is_document = kind == "result" or "response" in event or "stats" in event or (has_error and "session_id" in event)
+        if not is_document:
+            return
+        stats = event.get("stats")
+        if isinstance(stats, dict):
+            self._usage.input_tokens, self._usage.output_tokens = _gemini_tokens(stats)
+        status = event.get("status")
+        self._usage.is_error = has_error or (isinstance(status, str) and status != "success")
+        self._usage.final = True
+
+
+def _gemini_tokens(stats: dict[str, Any]) -> tuple[int, int]:
+    models = stats.get("models")
+    if isinstance(models, dict) and models:
+        total_in = total_out = 0
+        for model in models.values():
+            tokens = model.get("tokens") if isinstance(model, dict) else None
+            if not isinstance(tokens, dict):
+                continue
+            total_in += _count(tokens.get("prompt", tokens.get("input")))
+            total_out += _count(tokens.get("candidates", tokens.get("output"))) + _count(tokens.get("thoughts"))
+        return total_in, total_out
+    return (
+        _count(stats.get("input_tokens", stats.get("inputTokens"))),
+        _count(stats.get("output_tokens", stats.get("outputTokens"))),
+    )
+
+
+class NullParser:
+    """For agents whose output says nothing about usage."""
+
+    def feed(self, line: str) -> Usage | None:
+        return None
+
+
+_PARSERS: dict[str, type[_Parser] | type[NullParser]] = {
+    "claude": ClaudeParser,
+    "fake": ClaudeParser,  # the fake agent prints a claude-shaped result line
+    "codex": CodexParser,
+    "gemini": GeminiParser,
+    "none": NullParser,
+}
+
+
+def parser_for(name: str) -> UsageParser:
+    """A fresh parser (parsers keep state: use one per worker run)."""
+    try:
+        return _PARSERS[name]()
+    except KeyError:
+        raise ValueError(f"no usage parser called {name!r}; known: {', '.join(sorted(_PARSERS))}") from None

@@ -1,0 +1,199 @@
+"""Talking to the supervisor from the CLI (blocking) and the TUI (asyncio).
+
+Any command that needs the supervisor starts it on demand: a detached
+`cockpit supervise` in its own session, so closing the terminal or the SSH
+connection stops nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from cockpit.errors import ServiceError
+from cockpit.service.channel import LINE_LIMIT, encode, raise_error
+from cockpit.service.workspace import Workspace
+
+START_TIMEOUT = 20.0
+DEFAULT_IDLE_EXIT = 600  # an auto-started supervisor leaves after 10 idle minutes
+
+
+def _daemon_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("TMUX", "TMUX_PANE", "COCKPIT_WORKER_ID", "COCKPIT_DISPATCH_ID"):
+        env.pop(name, None)
+    return env
+
+
+def start_supervisor(ws: Workspace, idle_exit: int = DEFAULT_IDLE_EXIT) -> None:
+    """Spawn a detached supervisor for this repository and wait until it answers."""
+    ws.state.ensure()
+    log = open(ws.state.supervisor_log, "ab")
+    try:
+        subprocess.Popen(
+            [sys.executable, "-m", "cockpit", "supervise", "--idle-exit", str(idle_exit)],
+            cwd=ws.repo.toplevel, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True, close_fds=True, env=_daemon_env(),
+        )
+    finally:
+        log.close()
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            _connect(ws).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise ServiceError(
+        f"the supervisor did not start within {START_TIMEOUT:.0f} s",
+        hint=f"see {ws.state.supervisor_log}",
+    )
+
+
+def _connect(ws: Workspace) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(str(ws.state.socket_path))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class SupervisorClient:
+    """Blocking client: one connection, requests answered in order."""
+
+    def __init__(self, ws: Workspace, *, autostart: bool = True) -> None:
+        self.ws = ws
+        self.autostart = autostart
+        self._sock: socket.socket | None = None
+        self._file: Any = None
+        self._next_id = 0
+
+    def _ensure(self) -> None:
+        if self._sock is not None:
+            return
+        try:
+            self._sock = _connect(self.ws)
+        except OSError:
+            if not self.autostart:
+                raise ServiceError("the supervisor is not running",
+                                   hint="start it with `cockpit supervise`") from None
+            start_supervisor(self.ws)
+            self._sock = _connect(self.ws)
+        self._file = self._sock.makefile("rb")
+
+    def call(self, op: str, **args: Any) -> Any:
+        self._ensure()
+        self._next_id += 1
+        try:
+            self._sock.sendall(encode({"id": self._next_id, "op": op, "args": args}))
+            line = self._file.readline(LINE_LIMIT)
+        except OSError as exc:
+            self.close()
+            raise ServiceError(f"lost the connection to the supervisor: {exc}") from None
+        if not line:
+            self.close()
+            raise ServiceError("the supervisor closed the connection", hint=f"see {self.ws.state.supervisor_log}")
+        reply = json.loads(line)
+        if not reply.get("ok"):
+            raise_error(reply.get("error") or {})
+        return reply.get("result")
+
+    def events(self, **args: Any) -> Iterator[dict[str, Any]]:
+        """Subscribe on a connection of its own; yields events until the supervisor goes away."""
+        sub = SupervisorClient(self.ws, autostart=self.autostart)
+        sub._ensure()
+        sub._sock.sendall(encode({"id": 0, "op": "subscribe", "args": args}))
+        try:
+            while line := sub._file.readline(LINE_LIMIT):
+                yield json.loads(line)["event"]
+        finally:
+            sub.close()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    def __enter__(self) -> "SupervisorClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def supervisor_answers(ws: Workspace) -> bool:
+    try:
+        _connect(ws).close()
+        return True
+    except OSError:
+        return False
+
+
+class AsyncSupervisorClient:
+    """asyncio client for the TUI: requests on one connection, events on another."""
+
+    def __init__(self, ws: Workspace, *, autostart: bool = True) -> None:
+        self.ws = ws
+        self.autostart = autostart
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._lock = asyncio.Lock()
+        self._next_id = 0
+
+    async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        path = str(self.ws.state.socket_path)
+        try:
+            return await asyncio.open_unix_connection(path, limit=LINE_LIMIT)
+        except OSError:
+            if not self.autostart:
+                raise ServiceError("the supervisor is not running") from None
+            await asyncio.to_thread(start_supervisor, self.ws)
+            return await asyncio.open_unix_connection(path, limit=LINE_LIMIT)
+
+    async def call(self, op: str, **args: Any) -> Any:
+        async with self._lock:
+            if self._writer is None:
+                self._reader, self._writer = await self._open()
+            self._next_id += 1
+            try:
+                self._writer.write(encode({"id": self._next_id, "op": op, "args": args}))
+                await self._writer.drain()
+                line = await self._reader.readline()
+            except OSError as exc:
+                await self.close()
+                raise ServiceError(f"lost the connection to the supervisor: {exc}") from None
+            if not line:
+                await self.close()
+                raise ServiceError("the supervisor closed the connection")
+        reply = json.loads(line)
+        if not reply.get("ok"):
+            raise_error(reply.get("error") or {})
+        return reply.get("result")
+
+    async def events(self, **args: Any) -> AsyncIterator[dict[str, Any]]:
+        reader, writer = await self._open()
+        writer.write(encode({"id": 0, "op": "subscribe", "args": args}))
+        await writer.drain()
+        try:
+            while line := await reader.readline():
+                yield json.loads(line)["event"]
+        finally:
+            writer.close()
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+            self._reader = None

@@ -1,0 +1,111 @@
+"""What the supervisor's parts share: the workspace, tmux, the catalog, live workers, events."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cockpit.domain.dispatch import Dispatch
+from cockpit.domain.provider import Catalog, Provider
+from cockpit.domain.receipt import Receipt
+from cockpit.ledger.reader import committed_size, iter_receipts
+from cockpit.runtime.tmux import TmuxServer
+from cockpit.runtime.tmux_names import socket_name_for
+from cockpit.runtime.usage import Usage, UsageParser, parser_for
+from cockpit.service.bus import Bus
+from cockpit.service.config import RepoConfig
+from cockpit.service.views import dispatch_view
+from cockpit.service.workspace import Workspace
+
+log = logging.getLogger("cockpit.supervisor")
+ACTOR = "supervisor"
+
+
+@dataclass
+class LiveWorker:
+    """In-memory facts about a worker whose process may still run."""
+
+    id: str
+    provider: Provider
+    mode: str
+    log_path: Path
+    parser: UsageParser
+    offset: int = 0
+    partial: bytes = b""
+    usage: Usage | None = None
+    prompt_pending: bool = False
+    check_running: bool = False
+    check_again: bool = False
+    timers: list[asyncio.TimerHandle] = field(default_factory=list)
+
+    def cancel_timers(self) -> None:
+        for timer in self.timers:
+            timer.cancel()
+        self.timers.clear()
+
+
+class Context:
+    def __init__(self, ws: Workspace, catalog: Catalog, config: RepoConfig) -> None:
+        self.ws = ws
+        self.catalog = catalog
+        self.config = config
+        self.tmux = TmuxServer(socket_name_for(ws.state.root))
+        self.bus = Bus()
+        self.live: dict[str, LiveWorker] = {}
+        self.live_changed = asyncio.Event()
+        self.locks: dict[str, asyncio.Lock] = {}
+        self._published_offset = committed_size(ws.state.ledger_dir)
+
+    def lock(self, dispatch_id: str) -> asyncio.Lock:
+        return self.locks.setdefault(dispatch_id, asyncio.Lock())
+
+    def record(self, kind: str, dispatch: str | None = None, *, actor: str = ACTOR, **data: Any) -> Receipt:
+        receipt = self.ws.recorder.record(kind, actor=actor, dispatch=dispatch, data=data)
+        self.publish_new_receipts()
+        return receipt
+
+    def publish_new_receipts(self) -> None:
+        """Publish every committed receipt not yet published (ours and other processes')."""
+        self.ws.store.catch_up()
+        touched: set[str] = set()
+        for offset, receipt in iter_receipts(self.ws.state.ledger_dir, self._published_offset):
+            self._published_offset = offset
+            self.bus.publish({"type": "receipt", "receipt": receipt.model_dump()})
+            if receipt.dispatch:
+                touched.add(receipt.dispatch)
+        for dispatch_id in sorted(touched):
+            d = self.ws.store.dispatch(dispatch_id)
+            if d is not None:
+                self.bus.publish({"type": "dispatch", "dispatch": self.view(d)})
+        if touched:
+            asyncio.get_running_loop().create_task(self.bus.notify())
+
+    def view(self, d: Dispatch) -> dict[str, Any]:
+        return dispatch_view(d, log=str(self.ws.state.log(d.id)), gates=self.ws.store.gate_results(d.id))
+
+    def dispatch(self, dispatch_id: str) -> Dispatch:
+        d = self.ws.store.dispatch(dispatch_id)
+        if d is None:
+            raise KeyError(dispatch_id)
+        return d
+
+    def adopt(self, d: Dispatch, *, prompt_pending: bool) -> LiveWorker:
+        provider = self.catalog.providers.get(d.provider)
+        if provider is None:  # removed from the catalog since: watch it with no patterns
+            provider = Provider(name=d.provider, binary=d.provider, headless={"args": [], "prompt_via": "stdin"})
+        worker = LiveWorker(
+            id=d.id, provider=provider, mode=d.mode, log_path=self.ws.state.log(d.id),
+            parser=parser_for(provider.usage_parser), prompt_pending=prompt_pending,
+            usage=Usage(d.tokens_in, d.tokens_out, d.cost_micro_usd) if d.tokens_in or d.tokens_out else None,
+        )
+        self.live[d.id] = worker
+        self.live_changed.set()
+        return worker
+
+    def forget(self, dispatch_id: str) -> None:
+        worker = self.live.pop(dispatch_id, None)
+        if worker is not None:
+            worker.cancel_timers()

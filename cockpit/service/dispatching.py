@@ -1,0 +1,111 @@
+"""Turning a dispatch request into something that can start, or one clear error.
+
+Everything here only reads (catalog, git refs, files): `prepare` fails with
+UsageError before anything is written anywhere, which is what makes bad input
+leave no trace. The CLI runs it before contacting the supervisor, and the
+supervisor runs it again because it is the authority.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from cockpit.domain.provider import Catalog, Provider
+from cockpit.domain.task import TaskPacket, check_prompt
+from cockpit.errors import UsageError
+from cockpit.runtime.git_repo import GitRepo
+from cockpit.runtime.providers import build_launch
+
+DEFAULT_PROVIDER = "fake"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    prompt: str
+    provider: Provider
+    mode: str
+    base_ref: str
+    base_commit: str
+    timeout_s: int | None
+    priority: int
+    task: TaskPacket
+    target: str | None
+
+
+def load_task_file(path: Path) -> dict[str, Any]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"task file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read task file {path}: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise UsageError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: a task file is a mapping of keys (prompt, provider, ...)")
+    return data
+
+
+def build_task(fields: dict[str, Any], source: str) -> TaskPacket:
+    try:
+        return TaskPacket(**fields)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"]) or "packet"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key (allowed: prompt, provider, allowed_paths, acceptance, risk, gates, " \
+                      "max_run_seconds, target)"
+        raise UsageError(f"{source}: {where}: {message}") from None
+    except TypeError as exc:
+        raise UsageError(f"{source}: {exc}") from None
+
+
+def prepare(
+    git: GitRepo,
+    catalog: Catalog,
+    *,
+    task: TaskPacket,
+    prompt: str | None,
+    provider: str | None,
+    mode: str | None,
+    base: str | None,
+    timeout_s: float | None,
+    priority: int,
+    prompt_file: Path,
+) -> Prepared:
+    text = prompt if prompt is not None else task.prompt
+    if text is None:
+        raise UsageError("no prompt given", hint="pass it as an argument, or as `prompt:` in the task file")
+    try:
+        check_prompt(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    name = provider or task.provider or DEFAULT_PROVIDER
+    try:
+        chosen = catalog.get(name)
+    except KeyError:
+        known = ", ".join(sorted(catalog.providers))
+        raise UsageError(f"unknown provider {name!r}", hint=f"known providers: {known}") from None
+    run_mode = mode or chosen.default_mode
+    build_launch(chosen, run_mode, text, prompt_file)  # raises when the binary or mode is missing
+    base_ref = base or "HEAD"
+    base_commit = git.resolve_commit(base_ref)
+    target = task.target
+    if target is not None and not git.branch_exists(target):
+        raise UsageError(f"target branch {target!r} does not exist", hint="create it or pick another --target")
+    timeout = task.max_run_seconds if timeout_s is None else int(timeout_s + 0.999)
+    if priority < -1000 or priority > 1000:
+        raise UsageError("priority must be between -1000 and 1000")
+    return Prepared(text, chosen, run_mode, base_ref, base_commit, timeout, priority, task, target)

@@ -1,0 +1,241 @@
+"""Watching workers without polling them.
+
+Three event sources, no per-worker loop:
+  * the log directory (inotify through watchfiles): a worker printed something, so
+    read what is new, feed the usage parser, and look at its screen once;
+  * `tmux wait-for` on the channel the pane-died hook signals: a worker exited, so
+    one tmux-wide `list-panes -a` says which, with its exit status;
+  * the ledger's head file: another process appended receipts, so publish them.
+A slow safety sweep (one `list-panes -a` every SAFETY_SWEEP_S) catches anything the
+events missed, such as a tmux server killed while no worker exited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any
+
+from watchfiles import awatch
+
+from cockpit.domain.dispatch import LIVE_STATES, WorkerState, is_live
+from cockpit.domain.secrets import mask_text
+from cockpit.errors import CockpitError
+from cockpit.runtime.usage import Usage, apply_prices
+from cockpit.service.context import Context, LiveWorker, log
+from cockpit.service.workers import Workers
+
+SAFETY_SWEEP_S = 30.0
+WATCH_STEP_MS = 40
+MAX_READ = 4 * 1024 * 1024
+CHECK_GAP_S = 0.05  # at most ~20 screen checks a second per busy worker
+
+
+class Monitor:
+    def __init__(self, ctx: Context, workers: Workers) -> None:
+        self.ctx = ctx
+        self.workers = workers
+        self.on_exit: Any = None  # async callback(dispatch_id, code): gates run after a clean exit
+        self.stop_event = asyncio.Event()
+        workers.on_screen_change = self.request_check
+
+    # -- output -----------------------------------------------------------------------
+
+    async def watch_files(self) -> None:
+        state = self.ctx.ws.state
+        state.logs.mkdir(parents=True, exist_ok=True)
+
+        def wanted(_change: Any, path: str) -> bool:
+            return path.endswith(".log") or path.endswith("ledger.head")
+
+        async for changes in awatch(state.root, state.logs, watch_filter=wanted, recursive=False,
+                                    step=WATCH_STEP_MS, debounce=400, stop_event=self.stop_event):
+            ledger_changed = False
+            for _change, path in changes:
+                name = os.path.basename(path)
+                if name == "ledger.head":
+                    ledger_changed = True
+                elif (worker := self.ctx.live.get(name[:-4])) is not None:
+                    self.on_output(worker)
+            if ledger_changed:
+                self.ctx.publish_new_receipts()
+
+    def on_output(self, worker: LiveWorker) -> None:
+        data = self.read_new(worker)
+        if data:
+            self.ctx.bus.publish({"type": "output", "id": worker.id, "size": worker.offset})
+            self.request_check(worker)
+
+    def read_new(self, worker: LiveWorker) -> bytes:
+        try:
+            with open(worker.log_path, "rb") as handle:
+                handle.seek(worker.offset)
+                data = handle.read(MAX_READ)
+        except FileNotFoundError:
+            return b""
+        if not data:
+            return b""
+        worker.offset += len(data)
+        self.feed_usage(worker, data)
+        return data
+
+    def feed_usage(self, worker: LiveWorker, data: bytes) -> None:
+        lines = (worker.partial + data).split(b"\n")
+        worker.partial = lines.pop()[-65536:]  # an unfinished line; long ones are never usage JSON
+        latest: Usage | None = None
+        for line in lines:
+            found = worker.parser.feed(line.decode("utf-8", "replace"))
+            if found is not None:
+                latest = found
+        if latest is None:
+            return
+        latest = apply_prices(latest, worker.provider.prices)
+        previous = worker.usage
+        worker.usage = latest
+        if previous is None or (previous.input_tokens, previous.output_tokens, previous.cost_micro_usd) != (
+            latest.input_tokens, latest.output_tokens, latest.cost_micro_usd
+        ):
+            data_out: dict[str, Any] = {"input_tokens": latest.input_tokens, "output_tokens": latest.output_tokens,
+                                        "cost_micro_usd": latest.cost_micro_usd or 0}
+            if latest.is_error is not None:
+                data_out["is_error"] = latest.is_error
+            self.ctx.record("usage", worker.id, **data_out)
+
+    # -- screens ------------------------------------------------------------------------
+
+    def request_check(self, worker: LiveWorker) -> None:
+        if worker.check_running:
+            worker.check_again = True
+            return
+        worker.check_running = True
+        asyncio.get_running_loop().create_task(self._check_loop(worker))
+
+    async def _check_loop(self, worker: LiveWorker) -> None:
+        try:
+            while worker.id in self.ctx.live:
+                worker.check_again = False
+                await self.check_screen(worker)
+                if not worker.check_again:
+                    break
+                await asyncio.sleep(CHECK_GAP_S)
+        except Exception:
+            log.exception("screen check of %s failed", worker.id)
+        finally:
+            worker.check_running = False
+
+    async def check_screen(self, worker: LiveWorker) -> None:
+        try:
+            screen = await asyncio.to_thread(self.ctx.tmux.capture, worker.id)
+        except CockpitError:
+            return  # the session is gone: the exit waiter or the sweep deals with it
+        kind = worker.provider.patterns.classify(screen)
+        async with self.ctx.lock(worker.id):
+            d = self.ctx.ws.store.dispatch(worker.id)
+            if d is None or not is_live(d.state) or worker.id not in self.ctx.live:
+                return
+            if worker.prompt_pending:
+                if kind == "waiting":
+                    self.workers.set_state(worker.id, WorkerState.WAITING, screen=_excerpt(screen))
+                elif kind in ("ready", "idle"):
+                    await self.workers.deliver_prompt(worker)
+                return
+            if worker.mode == "headless":
+                new = WorkerState.WAITING if kind == "waiting" else WorkerState.WORKING
+            else:
+                new = {"waiting": WorkerState.WAITING, "idle": WorkerState.IDLE,
+                       "ready": WorkerState.IDLE}.get(kind or "", WorkerState.WORKING)
+            extra = {"screen": _excerpt(screen)} if new == WorkerState.WAITING else {}
+            self.workers.set_state(worker.id, new, **extra)
+
+    # -- exits --------------------------------------------------------------------------
+
+    async def wait_for_exits(self) -> None:
+        ctx = self.ctx
+        while not self.stop_event.is_set():
+            if not ctx.live:
+                ctx.live_changed.clear()
+                await ctx.live_changed.wait()
+                continue
+            proc = await asyncio.create_subprocess_exec(
+                *ctx.tmux.exit_waiter_argv(), stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            try:
+                code = await proc.wait()
+            finally:
+                if proc.returncode is None:
+                    proc.kill()
+            await self.sweep()
+            if code != 0:
+                await asyncio.sleep(0.5)  # no server (yet): do not spin
+
+    async def safety_sweep(self) -> None:
+        while not self.stop_event.is_set():
+            await asyncio.sleep(SAFETY_SWEEP_S)
+            if self.ctx.live:
+                await self.sweep()
+
+    async def sweep(self) -> None:
+        """One tmux-wide query; settle every live dispatch whose pane died or vanished."""
+        ctx = self.ctx
+        panes = {p.session: p for p in await asyncio.to_thread(ctx.tmux.list_panes)}
+        server_alive = bool(panes) or await asyncio.to_thread(ctx.tmux.is_alive)
+        for d in ctx.ws.store.dispatches(states=tuple(str(s) for s in LIVE_STATES)):
+            pane = panes.get(d.id)
+            if pane is None:
+                await self.mark_lost(d.id, "the tmux server is gone" if not server_alive
+                                     else "its tmux session disappeared")
+            elif pane.dead:
+                await self.finish(d.id, pane.dead_status)
+
+    async def mark_lost(self, dispatch_id: str, reason: str) -> None:
+        async with self.ctx.lock(dispatch_id):
+            d = self.ctx.ws.store.dispatch(dispatch_id)
+            if d is None or not is_live(d.state):
+                return
+            self.ctx.forget(dispatch_id)
+            self.ctx.record("lost", dispatch_id, reason=reason, worktree_kept=d.worktree)
+
+    async def finish(self, dispatch_id: str, code: int | None, *, while_down: bool = False) -> None:
+        ctx = self.ctx
+        async with ctx.lock(dispatch_id):
+            d = ctx.ws.store.dispatch(dispatch_id)
+            if d is None or not is_live(d.state):
+                return
+            worker = ctx.live.get(dispatch_id) or ctx.adopt(d, prompt_pending=False)
+            await self._drain(worker)
+            ctx.forget(dispatch_id)
+            data: dict[str, Any] = {"code": code}
+            if while_down:
+                data["while_supervisor_was_down"] = True
+            ctx.record("exited", dispatch_id, **data)
+        if self.on_exit is not None:
+            await self.on_exit(dispatch_id, code)
+
+    async def _drain(self, worker: LiveWorker) -> None:
+        """Read the log until it stops growing: tmux hands the last bytes to the pipe late."""
+        quiet = 0
+        for _ in range(40):
+            size = _size(worker.log_path)
+            if size > worker.offset:
+                self.read_new(worker)
+                quiet = 0
+            else:
+                quiet += 1
+                if quiet >= 3:
+                    break
+            await asyncio.sleep(0.025)
+        if worker.partial:
+            self.feed_usage(worker, b"\n")
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _excerpt(screen: str, lines: int = 4, limit: int = 240) -> str:
+    tail = [line.rstrip() for line in screen.splitlines() if line.strip()][-lines:]
+    return mask_text("\n".join(tail))[-limit:]

@@ -1,0 +1,212 @@
+"""The supervisor's request handlers for workers: dispatch, status, wait, send, kill, teardown, restore."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from cockpit.domain.dispatch import FINAL_STATES, LIVE_STATES, ReviewState, WorkerState, is_live, title_of
+from cockpit.domain.queue import Queued, pick_startable
+from cockpit.errors import UsageError
+from cockpit.runtime import teardown as git_teardown
+from cockpit.service.channel import Peer
+from cockpit.service.context import Context, log
+from cockpit.service.dispatching import build_task, prepare
+from cockpit.service.monitor import Monitor
+from cockpit.service.workers import Workers, new_dispatch_id, prompt_path
+
+WAIT_STATES = {str(s) for s in WorkerState} | {str(s) for s in ReviewState} | {"final", "torn_down"}
+
+
+class WorkerOps:
+    def __init__(self, ctx: Context, workers: Workers, monitor: Monitor) -> None:
+        self.ctx = ctx
+        self.workers = workers
+        self.monitor = monitor
+        self._starting: dict[str, str] = {}  # id -> provider, while a start is under way
+        self._last_millis = [0]
+
+    # -- ids ----------------------------------------------------------------------------
+
+    def resolve(self, ref: Any) -> str:
+        """A full dispatch id from an id or a unique prefix of at least 4 characters."""
+        text = str(ref or "").strip().lower()
+        if not text:
+            raise UsageError("no dispatch id given")
+        if self.ctx.ws.store.dispatch(text) is not None:
+            return text
+        if len(text) >= 4 and text.isalnum():
+            rows = self.ctx.ws.store.conn.execute(
+                "SELECT id FROM dispatches WHERE id LIKE ? LIMIT 2", (text + "%",)).fetchall()
+            if len(rows) == 1:
+                return rows[0][0]
+            if len(rows) > 1:
+                raise UsageError(f"{text!r} matches more than one dispatch; give more of the id")
+        raise UsageError(f"no dispatch {text!r} in this repository", hint="`cockpit status` lists them")
+
+    # -- dispatch -------------------------------------------------------------------------
+
+    async def dispatch(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+        ctx = self.ctx
+        task = build_task(dict(args.get("task") or {}), "task")
+        dispatch_id = new_dispatch_id({d.id for d in ctx.ws.store.dispatches()}, self._last_millis)
+        ddir = ctx.ws.state.dispatch_dir(dispatch_id)
+        prepared = await asyncio.to_thread(
+            prepare, ctx.ws.git, ctx.catalog, task=task, prompt=args.get("prompt"),
+            provider=args.get("provider"), mode=args.get("mode"), base=args.get("base"),
+            timeout_s=args.get("timeout_s"), priority=int(args.get("priority") or 0),
+            prompt_file=ddir / "prompt.txt",
+        )
+        raw = prepared.prompt.encode("utf-8")
+        ddir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(prompt_path(ctx, dispatch_id), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, raw)
+        finally:
+            os.close(fd)
+        ctx.record(
+            "dispatch_created", dispatch_id, actor=str(args.get("actor") or "operator"),
+            title=title_of(prepared.prompt), prompt_sha256=hashlib.sha256(raw).hexdigest(), prompt_bytes=len(raw),
+            provider=prepared.provider.name, mode=prepared.mode, priority=prepared.priority,
+            timeout_s=prepared.timeout_s, base_ref=prepared.base_ref, base_commit=prepared.base_commit,
+            branch=f"cockpit/{dispatch_id}", worktree=str(ctx.ws.state.worktree(dispatch_id)),
+            target=prepared.target, risk=str(prepared.task.risk), task=prepared.task.public(),
+        )
+        self.schedule()
+        return ctx.view(ctx.dispatch(dispatch_id))
+
+    def schedule(self) -> None:
+        ctx = self.ctx
+        settings = ctx.config.supervisor
+        queued = [Queued(d.id, d.provider, d.priority, d.created_seq)
+                  for d in ctx.ws.store.dispatches(states=("queued",)) if d.id not in self._starting]
+        if not queued:
+            return
+        running = [w.provider.name for w in ctx.live.values()]
+        running += [p for i, p in self._starting.items() if i not in ctx.live]
+        for item in pick_startable(queued, running, settings.max_workers, settings.per_provider):
+            self._starting[item.id] = item.provider
+            asyncio.get_running_loop().create_task(self._start(item.id))
+
+    async def _start(self, dispatch_id: str) -> None:
+        try:
+            await self.workers.start(dispatch_id)
+        finally:
+            self._starting.pop(dispatch_id, None)
+            d = self.ctx.ws.store.dispatch(dispatch_id)
+            if d is not None and not is_live(d.state):
+                self.schedule()  # it failed to start: its slot is free again
+
+    def live_count(self) -> int:
+        return len(self.ctx.live) + len(set(self._starting) - set(self.ctx.live))
+
+    # -- queries --------------------------------------------------------------------------
+
+    async def status(self, args: dict[str, Any], peer: Peer) -> list[dict[str, Any]]:
+        self.ctx.ws.store.catch_up()
+        rows = self.ctx.ws.store.dispatches()
+        if not args.get("all"):
+            rows = [d for d in rows if d.teardown is None]
+        return [self.ctx.view(d) for d in rows]
+
+    async def show(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+        return self.ctx.view(self.ctx.dispatch(self.resolve(args.get("id"))))
+
+    async def wait(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+        dispatch_id = self.resolve(args.get("id"))
+        until = str(args.get("until") or "final")
+        if until not in WAIT_STATES:
+            raise UsageError(f"cannot wait for {until!r}", hint=f"states: {', '.join(sorted(WAIT_STATES))}")
+        timeout = args.get("timeout")
+        bus = self.ctx.bus
+
+        def reached() -> tuple[bool, bool, str]:
+            d = self.ctx.dispatch(dispatch_id)
+            here = {str(d.state), str(d.review)} | ({"final"} if d.final else set()) | (
+                {"torn_down"} if d.teardown else set())
+            done = until in here
+            hopeless = not done and d.final and until in {str(s) for s in LIVE_STATES} | {"queued"}
+            return done, hopeless, str(d.state)
+
+        async def until_reached() -> tuple[bool, str]:
+            async with bus.changed:
+                while True:
+                    done, hopeless, state = reached()
+                    if done or hopeless:
+                        return done, state
+                    await bus.changed.wait()
+
+        try:
+            done, state = await asyncio.wait_for(until_reached(), timeout=float(timeout) if timeout else None)
+        except asyncio.TimeoutError:
+            done, state = False, str(self.ctx.dispatch(dispatch_id).state)
+        return {"id": dispatch_id, "reached": done, "state": state, "until": until}
+
+    # -- actions --------------------------------------------------------------------------
+
+    async def send(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+        return await self.workers.send(self.resolve(args.get("id")), text=args.get("text"), key=args.get("key"),
+                                       enter=bool(args.get("enter", True)), actor=str(args.get("actor") or "operator"))
+
+    async def kill(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+        result = await self.workers.kill(self.resolve(args.get("id")), actor=str(args.get("actor") or "operator"))
+        self.schedule()
+        return result
+
+    async def teardown(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+        ctx = self.ctx
+        dispatch_id = self.resolve(args.get("id"))
+        actor = str(args.get("actor") or "operator")
+        d = ctx.dispatch(dispatch_id)
+        if is_live(d.state) or d.state == WorkerState.QUEUED:
+            await self.workers.kill(dispatch_id, actor=actor)
+        async with ctx.lock(dispatch_id):
+            d = ctx.dispatch(dispatch_id)
+            if d.teardown is not None:
+                return {"id": dispatch_id, "already": True, "classification": d.teardown,
+                        "archive_ref": d.archive_ref}
+            await asyncio.to_thread(ctx.tmux.kill_session, dispatch_id)  # a dead pane kept for inspection
+            result = await asyncio.to_thread(
+                git_teardown.teardown, ctx.ws.git, dispatch_id, Path(d.worktree), d.branch,
+                d.base_commit or d.base_ref, d.target)
+            c = result.classification
+            ctx.record("torn_down", dispatch_id, actor=actor, classification=c.kind, archive_ref=result.archive_ref,
+                       archive_commit=result.archive_commit, head=c.head, commits_ahead=c.commits_ahead,
+                       changed=c.changed, untracked=c.untracked, ignored_not_archived=c.ignored[:50])
+        self.schedule()
+        return {"id": dispatch_id, "classification": c.kind, "archive_ref": result.archive_ref,
+                "archive_commit": result.archive_commit, "ignored_not_archived": c.ignored}
+
+    async def restore(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+        ctx = self.ctx
+        dispatch_id = self.resolve(args.get("id"))
+        async with ctx.lock(dispatch_id):
+            d = ctx.dispatch(dispatch_id)
+            if d.teardown is None:
+                raise UsageError(f"dispatch {dispatch_id} was not torn down; its worktree is {d.worktree}")
+            result = await asyncio.to_thread(git_teardown.restore, ctx.ws.git, dispatch_id, Path(d.worktree))
+            ctx.record("restored", dispatch_id, actor=str(args.get("actor") or "operator"),
+                       worktree=str(result.worktree), head=result.head, had_uncommitted=result.had_uncommitted)
+        return {"id": dispatch_id, "worktree": str(result.worktree), "branch": result.branch, "head": result.head}
+
+    async def preview_teardown(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+        """What teardown would do, without doing it (the TUI's confirmation)."""
+        ctx = self.ctx
+        d = ctx.dispatch(self.resolve(args.get("id")))
+        if d.teardown is not None:
+            return {"id": d.id, "already": True, "classification": d.teardown}
+        c = await asyncio.to_thread(git_teardown.classify, ctx.ws.git, Path(d.worktree), d.branch,
+                                    d.base_commit or d.base_ref, d.target)
+        return {"id": d.id, "classification": c.kind, "commits_ahead": c.commits_ahead, "changed": c.changed,
+                "untracked": c.untracked, "ignored": c.ignored[:50], "will_archive": c.kind in ("committed", "dirty"),
+                "archive_ref": git_teardown.archive_ref_name(d.id), "live": d.live}
+
+
+def final_state_names() -> set[str]:
+    return {str(s) for s in FINAL_STATES}
+
+
+__all__ = ["WorkerOps", "log"]

@@ -1,0 +1,41 @@
+"""What a starting supervisor does first: pick up where the last one stopped.
+
+Workers run in tmux, not in the supervisor, so a supervisor killed with SIGKILL
+loses nothing: running workers are re-adopted (their logs kept growing through
+tmux's pipe), exits that happened meanwhile are read from the dead panes, and
+workers whose tmux server is gone are marked lost. Worktrees are never touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from cockpit.domain.dispatch import LIVE_STATES
+from cockpit.service.context import Context
+from cockpit.service.monitor import Monitor
+from cockpit.service.workers import Workers
+
+
+async def recover(ctx: Context, workers: Workers, monitor: Monitor) -> dict[str, Any]:
+    ctx.ws.store.catch_up()
+    panes = {p.session: p for p in await asyncio.to_thread(ctx.tmux.list_panes)}
+    server_alive = bool(panes) or await asyncio.to_thread(ctx.tmux.is_alive)
+    counts = {"adopted": 0, "exited_while_down": 0, "lost": 0}
+    for d in ctx.ws.store.dispatches(states=tuple(str(s) for s in LIVE_STATES)):
+        pane = panes.get(d.id)
+        if pane is None:
+            reason = "its tmux session disappeared" if server_alive else "the tmux server is gone"
+            ctx.record("lost", d.id, reason=reason + " while the supervisor was down", worktree_kept=d.worktree)
+            counts["lost"] += 1
+            continue
+        worker = ctx.adopt(d, prompt_pending=d.mode == "interactive" and d.prompt_delivered_ts is None)
+        monitor.read_new(worker)  # the whole log: usage printed while we were down counts
+        if pane.dead:
+            await monitor.finish(d.id, pane.dead_status, while_down=True)
+            counts["exited_while_down"] += 1
+        else:
+            workers.arm_timeout(worker, d)
+            monitor.request_check(worker)
+            counts["adopted"] += 1
+    return counts

@@ -1,0 +1,43 @@
+"""What the CLI and the TUI are told about a dispatch: the store's row plus derived facts."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from cockpit.domain.dispatch import Dispatch
+
+
+def parse_ts(ts: str | None) -> datetime | None:
+    if not ts:
+        return None
+    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+
+
+def elapsed_seconds(d: Dispatch, now: datetime | None = None) -> float | None:
+    start = parse_ts(d.started_ts)
+    if start is None:
+        return None
+    end = parse_ts(d.ended_ts) or now or datetime.now(timezone.utc)
+    return max(0.0, (end - start).total_seconds())
+
+
+def usd(micro: int) -> str:
+    return str((Decimal(micro) / Decimal(1_000_000)).quantize(Decimal("0.000001")))
+
+
+def dispatch_view(d: Dispatch, *, log: str | None = None, gates: list[dict[str, Any]] | None = None,
+                  now: datetime | None = None) -> dict[str, Any]:
+    view = d.model_dump(mode="json")
+    view["task"] = json.loads(d.task)
+    view["elapsed_s"] = None if (e := elapsed_seconds(d, now)) is None else round(e, 3)
+    view["cost_usd"] = usd(d.cost_micro_usd)
+    view["tokens"] = d.tokens_in + d.tokens_out
+    view["live"] = d.live
+    if log is not None:
+        view["log"] = log
+    if gates is not None:
+        view["gates"] = gates
+    return view

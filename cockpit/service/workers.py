@@ -1,0 +1,211 @@
+"""Starting, prompting, answering, stopping workers: every step a receipt."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from cockpit.domain.dispatch import Dispatch, WorkerState, can_transition, is_live
+from cockpit.domain.secrets import mask_text
+from cockpit.errors import CockpitError, UsageError
+from cockpit.runtime.launch import write_launch_spec
+from cockpit.runtime.providers import build_launch
+from cockpit.runtime.tmux_names import gate_name
+from cockpit.service.context import Context, LiveWorker, log
+from cockpit.service.identity import WORKER_ENV
+
+# Keys `cockpit send --key` may press: one character, or a tmux key name from this list.
+KEY_NAMES = frozenset({"Enter", "Escape", "Tab", "BTab", "BSpace", "Space", "Up", "Down", "Left", "Right",
+                       "Home", "End", "PageUp", "PageDown", "C-c", "C-d", "C-z", "C-l"})
+SINGLE_KEY = re.compile(r"^[ -~]$")
+
+
+def prompt_path(ctx: Context, dispatch_id: str) -> Path:
+    return ctx.ws.state.dispatch_dir(dispatch_id) / "prompt.txt"
+
+
+def read_prompt(ctx: Context, dispatch_id: str) -> str:
+    return prompt_path(ctx, dispatch_id).read_bytes().decode("utf-8")
+
+
+def worker_env(ctx: Context, d: Dispatch, overrides: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE")}
+    env.update(overrides)
+    env[WORKER_ENV] = d.id
+    env["COCKPIT_DISPATCH_ID"] = d.id
+    return env
+
+
+class Workers:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.on_screen_change: Any = None  # set by the monitor: schedules a screen check
+
+    # -- states -------------------------------------------------------------------------
+
+    def set_state(self, dispatch_id: str, new: WorkerState, **data: Any) -> bool:
+        d = self.ctx.ws.store.dispatch(dispatch_id)
+        if d is None or d.state == new or not can_transition(d.state, new):
+            return False
+        self.ctx.record("status_changed", dispatch_id, **{"from": str(d.state), "to": str(new), **data})
+        return True
+
+    # -- start --------------------------------------------------------------------------
+
+    async def start(self, dispatch_id: str) -> None:
+        ctx = self.ctx
+        async with ctx.lock(dispatch_id):
+            d = ctx.ws.store.dispatch(dispatch_id)
+            if d is None or d.state != WorkerState.QUEUED:
+                return
+            try:
+                await self._start(d)
+            except CockpitError as exc:
+                ctx.forget(dispatch_id)
+                log.warning("dispatch %s failed to start: %s", dispatch_id, exc)
+                ctx.record("start_failed", dispatch_id, error=str(exc))
+            except Exception as exc:  # never leave a dispatch stuck in `queued`
+                ctx.forget(dispatch_id)
+                log.exception("dispatch %s failed to start", dispatch_id)
+                ctx.record("start_failed", dispatch_id, error=f"{type(exc).__name__}: {exc}")
+
+    async def _start(self, d: Dispatch) -> None:
+        ctx = self.ctx
+        state = ctx.ws.state
+        provider = ctx.catalog.get(d.provider)
+        worktree = Path(d.worktree)
+        if not (worktree.is_dir() and await asyncio.to_thread(ctx.ws.git.branch_exists, d.branch)):
+            info = await asyncio.to_thread(ctx.ws.git.create_worktree, d.id, worktree, d.base_commit or d.base_ref)
+            ctx.record("worktree_created", d.id, base_commit=info.base_commit, branch=info.branch,
+                       worktree=str(info.path))
+        prompt_file = prompt_path(ctx, d.id)
+        prompt = prompt_file.read_bytes().decode("utf-8")
+        launch = build_launch(provider, d.mode, prompt, prompt_file)
+        spec_path = state.dispatch_dir(d.id) / "launch.json"
+        write_launch_spec(
+            spec_path, socket=ctx.tmux.socket_name, gate=gate_name(d.id), argv=launch.argv,
+            env=worker_env(ctx, d, launch.env), cwd=worktree, stdin_path=launch.stdin_path,
+            prompt_path=prompt_file if launch.prompt_arg_index is not None else None,
+            prompt_arg_index=launch.prompt_arg_index,
+        )
+        worker = ctx.adopt(d, prompt_pending=d.mode == "interactive")
+        settings = ctx.config.supervisor
+        await asyncio.to_thread(
+            ctx.tmux.start_session, d.id, cwd=worktree, spec_path=spec_path, log_path=worker.log_path,
+            width=settings.terminal_width, height=settings.terminal_height,
+        )
+        ctx.record("worker_started", d.id, session=d.id, socket=ctx.tmux.socket_name, argv0=launch.argv[0],
+                   mode=d.mode, log=str(worker.log_path))
+        if d.mode == "headless":
+            ctx.record("prompt_delivered", d.id, via="arg" if launch.prompt_arg_index is not None else "stdin",
+                       bytes=len(prompt.encode()), sha256=hashlib.sha256(prompt.encode()).hexdigest())
+        else:
+            spec = provider.interactive
+            wait_s = spec.ready_timeout_s if spec is not None else 60
+            worker.timers.append(asyncio.get_running_loop().call_later(
+                wait_s, lambda: asyncio.ensure_future(self._not_ready(d.id, wait_s))))
+        self.arm_timeout(worker, d)
+        if self.on_screen_change is not None:
+            self.on_screen_change(worker)
+
+    def arm_timeout(self, worker: LiveWorker, d: Dispatch) -> None:
+        if not d.timeout_s:
+            return
+        from cockpit.service.views import elapsed_seconds
+
+        remaining = max(0.0, d.timeout_s - (elapsed_seconds(d) or 0.0))
+        worker.timers.append(asyncio.get_running_loop().call_later(
+            remaining, lambda: asyncio.ensure_future(self.time_out(d.id, d.timeout_s))))
+
+    async def _not_ready(self, dispatch_id: str, waited: int) -> None:
+        worker = self.ctx.live.get(dispatch_id)
+        if worker is not None and worker.prompt_pending:
+            self.set_state(dispatch_id, WorkerState.WAITING,
+                           reason=f"the agent did not show its ready screen within {waited} s; attach to look")
+
+    # -- prompt and input ------------------------------------------------------------
+
+    async def deliver_prompt(self, worker: LiveWorker) -> None:
+        ctx = self.ctx
+        worker.prompt_pending = False
+        prompt = read_prompt(ctx, worker.id)
+        keys = worker.provider.interactive.submit_keys if worker.provider.interactive else ["Enter"]
+        await asyncio.to_thread(ctx.tmux.paste_text, worker.id, prompt)
+        await asyncio.to_thread(ctx.tmux.send_keys, worker.id, *keys)
+        ctx.record("prompt_delivered", worker.id, via="paste", bytes=len(prompt.encode()),
+                   sha256=hashlib.sha256(prompt.encode()).hexdigest())
+        self.set_state(worker.id, WorkerState.WORKING)
+
+    async def send(self, dispatch_id: str, *, text: str | None, key: str | None, enter: bool,
+                   actor: str) -> dict[str, Any]:
+        ctx = self.ctx
+        if (text is None) == (key is None):
+            raise UsageError("give either TEXT or --key KEY")
+        if key is not None and key not in KEY_NAMES and not SINGLE_KEY.match(key):
+            raise UsageError(f"unknown key {key!r}",
+                             hint=f"use one printable character or one of: {', '.join(sorted(KEY_NAMES))}")
+        if text is not None and ("\x00" in text or not text):
+            raise UsageError("the text to send is empty or contains NUL bytes")
+        async with ctx.lock(dispatch_id):
+            d = ctx.dispatch(dispatch_id)
+            worker = ctx.live.get(dispatch_id)
+            if not is_live(d.state) or worker is None:
+                raise UsageError(f"worker {dispatch_id} is not running (it is {d.state})")
+            if text is not None:
+                await asyncio.to_thread(ctx.tmux.paste_text, dispatch_id, text)
+                if enter:
+                    await asyncio.to_thread(ctx.tmux.send_keys, dispatch_id, "Enter")
+                ctx.record("input_sent", dispatch_id, actor=actor, bytes=len(text.encode()), enter=enter,
+                           sha256=hashlib.sha256(text.encode()).hexdigest(), excerpt=mask_text(text[:80]))
+            else:
+                await asyncio.to_thread(ctx.tmux.send_keys, dispatch_id, key)
+                ctx.record("input_sent", dispatch_id, actor=actor, keypress=key)
+        if self.on_screen_change is not None:
+            self.on_screen_change(worker)
+        return {"id": dispatch_id, "sent": True}
+
+    # -- stopping ------------------------------------------------------------------------
+
+    async def kill(self, dispatch_id: str, *, actor: str) -> dict[str, Any]:
+        ctx = self.ctx
+        async with ctx.lock(dispatch_id):
+            d = ctx.dispatch(dispatch_id)
+            if d.state == WorkerState.QUEUED:
+                ctx.record("killed", dispatch_id, actor=actor, before_start=True)
+                return {"id": dispatch_id, "killed": True}
+            if not is_live(d.state):
+                return {"id": dispatch_id, "killed": False, "state": str(d.state)}
+            ctx.forget(dispatch_id)
+            await asyncio.to_thread(ctx.tmux.kill_session, dispatch_id)
+            ctx.record("killed", dispatch_id, actor=actor)
+        return {"id": dispatch_id, "killed": True}
+
+    async def time_out(self, dispatch_id: str, limit: int) -> None:
+        ctx = self.ctx
+        async with ctx.lock(dispatch_id):
+            d = ctx.ws.store.dispatch(dispatch_id)
+            if d is None or not is_live(d.state):
+                return
+            ctx.forget(dispatch_id)
+            try:
+                await asyncio.to_thread(ctx.tmux.kill_session, dispatch_id)
+            except CockpitError as exc:
+                log.warning("could not stop timed-out worker %s: %s", dispatch_id, exc)
+            ctx.record("timed_out", dispatch_id, after_s=limit, worktree_kept=d.worktree)
+
+
+def new_dispatch_id(taken: set[str], last_millis: list[int]) -> str:
+    """A fresh id; `last_millis` keeps time strictly increasing across calls."""
+    from cockpit.domain.dispatch import make_id
+
+    millis = max(int(time.time() * 1000), last_millis[0] + 1)
+    last_millis[0] = millis
+    while True:
+        candidate = make_id(millis, int.from_bytes(os.urandom(2), "big"))
+        if candidate not in taken:
+            return candidate

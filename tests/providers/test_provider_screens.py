@@ -1,0 +1,106 @@
+"""The default catalog's screen patterns against screens captured from the real CLIs."""
+
+from __future__ import annotations
+
+import pytest
+from provider_helpers import SCREENS, screen
+
+from cockpit.domain.provider import ScreenPatterns, strip_ansi
+from cockpit.runtime.providers import load_catalog
+
+CATALOG = load_catalog(None)
+
+# (provider, captured screen, expected state). Each row is a capture of that provider.
+CAPTURED = [
+    ("claude", "claude/first-screen.txt", None),  # no network: error text, process exited
+    ("claude", "claude/first-screen-onboarded.txt", "waiting"),  # trust prompt, 2.1.197
+    ("claude", "claude/first-screen-onboarded-ansi.txt", "waiting"),
+    ("claude", "claude/after-first-enter-onboarded.txt", "waiting"),  # "Not logged in · Run /login"
+    ("claude", "claude/v2.1.330/first-screen-onboarded.txt", "waiting"),  # trust prompt, cursor on "No, exit"
+    ("claude", "claude/v2.1.330/after-down-key-onboarded.txt", "waiting"),
+    ("claude", "claude/v2.1.330/after-down-then-enter-onboarded.txt", "waiting"),  # "run /login"
+    ("claude", "claude/v2.1.330/after-down-then-enter-onboarded-ansi.txt", "waiting"),
+    ("codex", "codex/first-screen.txt", "waiting"),  # sign-in menu
+    ("codex", "codex/first-screen-no-daemon.txt", "waiting"),
+    ("codex", "codex/first-screen-ansi.txt", "waiting"),
+    ("gemini", "gemini/first-screen.txt", "waiting"),  # trust dialog
+    ("gemini", "gemini/first-screen-ansi.txt", "waiting"),
+    ("gemini", "gemini/after-first-enter.txt", "waiting"),  # auth dialog
+    ("opencode", "opencode/first-screen.txt", "ready"),
+    ("opencode", "opencode/first-screen-ansi.txt", "ready"),
+    ("opencode", "opencode/first-screen-at-5s.txt", None),  # still blank
+    ("aider", "aider/first-screen.txt", "waiting"),  # (Y)es/(N)o about .gitignore
+    ("aider", "aider/first-screen-ansi.txt", "waiting"),
+    ("aider", "aider/after-first-enter.txt", "waiting"),  # (Y)es/(N)o about OpenRouter
+]
+
+
+@pytest.mark.parametrize(("provider", "path", "expected"), CAPTURED, ids=[row[1] for row in CAPTURED])
+def test_default_patterns_classify_captured_screens(provider: str, path: str, expected: str | None) -> None:
+    assert CATALOG.get(provider).patterns.classify(screen(path)) == expected
+
+
+def test_every_screen_file_is_covered() -> None:
+    on_disk = {str(p.relative_to(SCREENS)) for p in SCREENS.rglob("*.txt")}
+    assert on_disk == {row[1] for row in CAPTURED}
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["claude/after-first-enter-onboarded.txt", "claude/v2.1.330/after-down-then-enter-onboarded.txt"],
+)
+def test_claude_main_box_is_ready_once_logged_in(path: str) -> None:
+    patterns = CATALOG.get("claude").patterns
+    text = screen(path)
+    assert patterns.matches("ready", text)
+    logged_in = text.replace("Not logged in · Run /login", "").replace("Not logged in · run /login", "")
+    assert patterns.classify(logged_in) == "ready"
+
+
+@pytest.mark.parametrize(
+    "path", ["claude/first-screen-onboarded.txt", "claude/v2.1.330/first-screen-onboarded.txt"]
+)
+def test_claude_trust_prompt_is_not_the_ready_input_box(path: str) -> None:
+    # The trust menu also starts a line with "❯"; it must not look like the empty input box.
+    assert not CATALOG.get("claude").patterns.matches("ready", screen(path))
+
+
+def test_aider_question_stops_waiting_once_answered() -> None:
+    patterns = CATALOG.get("aider").patterns
+    answered = screen("aider/first-screen.txt").rstrip() + "\nAdded .aider* to .gitignore\n"
+    assert patterns.classify(answered) is None
+    assert patterns.classify(answered + "> \n\n") == "ready"
+
+
+def test_gemini_screen_with_ansi_matches_only_after_stripping() -> None:
+    raw = screen("gemini/first-screen-ansi.txt")
+    assert "\x1b[" in raw
+    assert "Do you trust the files in this folder?" in strip_ansi(raw)
+
+
+@pytest.mark.parametrize(("provider", "path", "expected"), CAPTURED, ids=[row[1] for row in CAPTURED])
+def test_no_other_provider_calls_a_captured_screen_ready(provider: str, path: str, expected: str | None) -> None:
+    # Over-broad ready patterns would make cockpit type a prompt into the wrong screen.
+    for other in CATALOG.names():
+        if other != provider:
+            assert not CATALOG.get(other).patterns.matches("ready", screen(path)), other
+
+
+def test_priority_is_waiting_working_idle_ready() -> None:
+    patterns = ScreenPatterns(ready=["R"], working=["W"], waiting=["Q"], idle=["I"])
+    assert patterns.classify("R I W Q") == "waiting"
+    assert patterns.classify("R I W") == "working"
+    assert patterns.classify("R I") == "idle"
+    assert patterns.classify("R") == "ready"
+    assert patterns.classify("nothing") is None
+
+
+def test_patterns_search_line_by_line() -> None:
+    patterns = ScreenPatterns(ready=["^> $"])
+    assert patterns.classify("output\n> \nmore") == "ready"
+    assert patterns.classify("output > ") is None
+
+
+def test_blank_screen_matches_no_default_pattern() -> None:
+    for name in CATALOG.names():
+        assert CATALOG.get(name).patterns.classify("\n" * 40) is None, name
