@@ -19,10 +19,6 @@ import signal
 import subprocess
 import sys
 import time
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 # Exit code when the agent could not be started (the shell's "command not found").
 CANNOT_START = 127
@@ -31,15 +27,15 @@ SPEC_KEYS = ("socket", "gate", "argv", "env", "cwd", "stdin_path", "prompt_path"
 
 
 def write_launch_spec(
-    path: Path,
+    path: str | os.PathLike[str],
     *,
     socket: str,
     gate: str,
     argv: list[str],
     env: dict[str, str],
-    cwd: Path,
-    stdin_path: Path | None,
-    prompt_path: Path | None,
+    cwd: str | os.PathLike[str],
+    stdin_path: str | os.PathLike[str] | None,
+    prompt_path: str | os.PathLike[str] | None,
     prompt_arg_index: int | None,
 ) -> None:
     """Write the launch spec atomically (temp file + rename), readable by its owner only.
@@ -70,11 +66,20 @@ def write_launch_spec(
     tmp = f"{path}.{os.getpid()}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def read_launch_spec(path: str) -> dict:
@@ -159,8 +164,11 @@ def launch(spec: dict) -> int:
     argv: list[bytes] = [os.fsencode(arg) for arg in spec["argv"]]
     index = spec["prompt_arg_index"]
     if index is not None:
-        with open(spec["prompt_path"], "rb") as handle:
-            argv[index] = handle.read()
+        try:
+            with open(spec["prompt_path"], "rb") as handle:
+                argv[index] = handle.read()
+        except OSError as error:
+            return _fail(f"cannot start {spec['argv'][0]}: cannot read prompt {spec['prompt_path']}: {error.strerror}")
 
     env = {os.fsencode(key): os.fsencode(value) for key, value in spec["env"].items()}
     if "TERM" in os.environ:  # the terminal really is tmux's pane, whatever the caller's TERM was
@@ -180,7 +188,10 @@ def launch(spec: dict) -> int:
         os.dup2(fd, 0)
         os.close(fd)
 
-    _start_exit_watch(spec["socket"])
+    try:
+        _start_exit_watch(spec["socket"])
+    except OSError:
+        pass  # cannot fork: start the agent anyway; list_panes() still nudges tmux
 
     # Ignored signals survive exec: Python ignores SIGPIPE and SIGXFSZ, tmux leaves
     # SIGTTIN and SIGTTOU ignored. Give the agent the defaults a shell would.

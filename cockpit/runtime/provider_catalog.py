@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import importlib.resources
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +23,9 @@ from pydantic import ValidationError
 
 from cockpit.domain.provider import Catalog
 from cockpit.errors import UsageError
+from cockpit.runtime.yaml_lines import FieldPath, Parsed, display_path, located_error, parse_with_lines
 
-FieldPath = tuple[str | int, ...]
 CATALOG_NAME = "providers.yaml"
-
-
-@dataclass(frozen=True)
-class _Parsed:
-    label: str
-    data: dict[str, Any]
-    lines: dict[FieldPath, int]  # field path -> 1-based line of its key (or list item)
 
 
 def default_catalog_text() -> str:
@@ -75,10 +67,10 @@ def catalog_files(repo_root: Path | None, user_config_dir: Path | None = None) -
 
 def load_catalog(repo_root: Path | None, *, user_config_dir: Path | None = None) -> Catalog:
     """The merged, validated catalog. Raises UsageError naming file:line: field on bad input."""
-    files = [(_display(default_catalog_path()) or "cockpit/data/providers.yaml", default_catalog_text())]
+    files = [(display_path(default_catalog_path()) or "cockpit/data/providers.yaml", default_catalog_text())]
     for path in (user_catalog_path(user_config_dir), repo_catalog_path(repo_root) if repo_root else None):
         if path is not None and path.is_file():
-            files.append((_display(path), _read(path)))
+            files.append((display_path(path), _read(path)))
     return catalog_from_texts(files)
 
 
@@ -91,7 +83,7 @@ def catalog_from_texts(files: list[tuple[str, str]]) -> Catalog:
     merged: dict[str, Any] = {}
     origin: dict[FieldPath, tuple[str, int]] = {}
     for label, text in files:
-        parsed = _parse(label, text)
+        parsed = parse_with_lines(label, text, 'the catalog must be a mapping with a `providers:` key')
         _empty_means_no_change(parsed.data)
         _merge(merged, parsed, (), origin)
     providers = merged.get("providers")
@@ -107,7 +99,7 @@ def catalog_from_texts(files: list[tuple[str, str]]) -> Catalog:
     try:
         return Catalog.model_validate(merged)
     except ValidationError as exc:
-        raise _located_error(exc, origin, files) from None
+        raise located_error(exc, origin, files, 'docs/providers.md') from None
 
 
 def _empty_means_no_change(data: dict[str, Any]) -> None:
@@ -126,66 +118,12 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise UsageError(f"{_display(path)}: not UTF-8 text; save the catalog as UTF-8") from None
+        raise UsageError(f"{display_path(path)}: not UTF-8 text; save the catalog as UTF-8") from None
     except OSError as exc:
-        raise UsageError(f"{_display(path)}: cannot read the catalog ({exc.strerror})") from None
+        raise UsageError(f"{display_path(path)}: cannot read the catalog ({exc.strerror})") from None
 
 
-def _display(path: Path | None) -> str:
-    """A path for messages, with the home directory shortened to ~."""
-    if path is None:
-        return ""
-    try:
-        return "~/" + str(path.relative_to(Path.home()))
-    except (ValueError, RuntimeError):
-        return str(path)
-
-
-def _parse(label: str, text: str) -> _Parsed:
-    loader = yaml.SafeLoader(text)
-    try:
-        try:
-            node = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 1
-            problem = exc.problem or exc.context or "cannot parse"
-            raise UsageError(f"{label}:{line}: malformed YAML: {problem}") from None
-        except yaml.YAMLError as exc:
-            raise UsageError(f"{label}:1: malformed YAML: {exc}") from None
-        lines: dict[FieldPath, int] = {(): 1}
-        data = {} if node is None else _to_python(loader, node, (), lines, label)
-    finally:
-        loader.dispose()
-    if not isinstance(data, dict):
-        raise UsageError(f"{label}:1: the catalog must be a mapping with a `providers:` key")
-    return _Parsed(label, data, lines)
-
-
-def _to_python(loader: yaml.SafeLoader, node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], label: str) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)  # resolves `<<` merge keys like safe_load does
-        out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            line = key_node.start_mark.line + 1
-            key = loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
-            if not isinstance(key, str):
-                raise UsageError(f"{label}:{line}: {_dotted(path) or 'top level'}: keys must be plain strings")
-            if key in out:
-                raise UsageError(f"{label}:{line}: {_dotted((*path, key))}: duplicate key")
-            lines[(*path, key)] = line
-            out[key] = _to_python(loader, value_node, (*path, key), lines, label)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for index, item in enumerate(node.value):
-            lines[(*path, index)] = item.start_mark.line + 1
-            items.append(_to_python(loader, item, (*path, index), lines, label))
-        return items
-    return loader.construct_object(node, deep=True)
-
-
-def _merge(base: dict[str, Any], parsed: _Parsed, path: FieldPath, origin: dict[FieldPath, tuple[str, int]]) -> None:
+def _merge(base: dict[str, Any], parsed: Parsed, path: FieldPath, origin: dict[FieldPath, tuple[str, int]]) -> None:
     layer = _at(parsed.data, path)
     for key, value in layer.items():
         here = (*path, key)
@@ -205,30 +143,3 @@ def _at(data: dict[str, Any], path: FieldPath) -> dict[str, Any]:
     for key in path:
         data = data[key]
     return data
-
-
-def _located_error(exc: ValidationError, origin: dict[FieldPath, tuple[str, int]], files: list[tuple[str, str]]) -> UsageError:
-    order = {label: index for index, (label, _) in enumerate(files)}
-    located = []
-    for error in exc.errors(include_url=False):
-        loc: FieldPath = tuple(error["loc"])
-        label, line = files[-1][0], 1
-        for depth in range(len(loc), -1, -1):
-            if loc[:depth] in origin:
-                label, line = origin[loc[:depth]]
-                break
-        located.append((order.get(label, len(files)), line, label, loc, error))
-    # Report the problem that comes first in reading order (file, then line).
-    _, line, label, loc, error = min(located, key=lambda item: item[:2])
-    message = error["msg"].removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = "unknown field (docs/providers.md lists the fields)"
-    elif error["type"] == "missing":
-        message = "required field is missing"
-    more = len(located) - 1
-    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return UsageError(f"{label}:{line}: {_dotted(loc) or 'catalog'}: {message}{suffix}")
-
-
-def _dotted(path: FieldPath) -> str:
-    return ".".join(str(p) for p in path)

@@ -27,8 +27,6 @@ import signal
 import subprocess
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import libtmux
@@ -36,6 +34,14 @@ from libtmux import exc as libtmux_exc
 
 from cockpit.errors import UsageError
 from cockpit.runtime.launch import write_launch_spec
+from cockpit.runtime.tmux_formats import (
+    LIST_PANES_FORMAT,
+    PaneInfo,
+    default_terminal,
+    int_or_none,
+    parse_list_panes,
+    parse_pane_line,
+)
 from cockpit.runtime.tmux_names import (
     EXIT_CHANNEL,
     TmuxError,
@@ -61,6 +67,8 @@ __all__ = [
     "TmuxServer",
     "gate_name",
     "socket_name_for",
+    "default_terminal",
+    "parse_pane_line",
     "write_launch_spec",
 ]
 
@@ -68,79 +76,6 @@ HISTORY_LIMIT = 50_000
 BRACKETED_PASTE_END = "\x1b[201~"
 _NOT_RUNNING = ("no server running", "error connecting to", "server exited unexpectedly")
 _NO_SESSION = ("can't find session", "can't find pane", "can't find window")
-_SEP = "\t"
-_PANE_FIELDS = (
-    "session_name",
-    "pane_id",
-    "pane_pid",
-    "pane_dead",
-    "pane_dead_status",
-    "pane_dead_signal",
-    "pane_width",
-    "pane_height",
-    "window_activity",
-    "pane_current_command",  # last: the only free-text field
-)
-
-
-@dataclass(frozen=True)
-class PaneInfo:
-    """One pane as tmux sees it.
-
-    `dead` is tmux's pane_dead. Right after the process exits tmux may report
-    dead with neither status nor signal for a moment; the pane-died hook fires
-    only once the status is known.
-    """
-
-    session: str
-    pane_id: str
-    pid: int | None
-    dead: bool
-    dead_status: int | None
-    width: int
-    height: int
-    activity: int
-    command: str
-    dead_signal: int | None = None
-
-
-def _int_or_none(text: str) -> int | None:
-    try:
-        return int(text)
-    except ValueError:
-        return None
-
-
-def parse_pane_line(line: str) -> PaneInfo:
-    fields = line.split(_SEP, len(_PANE_FIELDS) - 1)
-    if len(fields) != len(_PANE_FIELDS):
-        raise TmuxError(f"unexpected list-panes line from tmux: {line!r}")
-    session, pane_id, pid, dead, status, signal, width, height, activity, command = fields
-    return PaneInfo(
-        session=session,
-        pane_id=pane_id,
-        pid=_int_or_none(pid),
-        dead=dead == "1",
-        dead_status=_int_or_none(status),
-        width=_int_or_none(width) or 0,
-        height=_int_or_none(height) or 0,
-        activity=_int_or_none(activity) or 0,
-        command=command,
-        dead_signal=_int_or_none(signal),
-    )
-
-
-@cache
-def default_terminal() -> str:
-    """tmux-256color when this machine's terminfo knows it, else screen-256color."""
-    dirs = [os.environ.get("TERMINFO", ""), os.path.expanduser("~/.terminfo")]
-    dirs += os.environ.get("TERMINFO_DIRS", "").split(":")
-    dirs += ["/etc/terminfo", "/lib/terminfo", "/usr/share/terminfo", "/usr/lib/terminfo"]
-    for directory in filter(None, dirs):
-        for sub in ("t", "74"):  # "74" is the hex layout macOS uses
-            if os.path.exists(os.path.join(directory, sub, "tmux-256color")):
-                return "tmux-256color"
-    return "screen-256color"
 
 
 def _nudge(server_pid: int) -> None:
@@ -327,29 +262,23 @@ class TmuxServer:
     def list_panes(self) -> list[PaneInfo]:
         """Every pane on the server in one call; [] when the server is not running.
 
-        A pane dead with its status still unknown gets tmux nudged to reap it
-        (see `reap`), so its pane-died hook fires soon after.
+        A pane whose process exited but was not reaped yet reads as alive, and
+        tmux gets nudged to reap it (see `reap`), so its pane-died hook fires soon.
         """
-        fmt = _SEP.join(["#{pid}", *(f"#{{{field}}}" for field in _PANE_FIELDS)])
-        returncode, stdout, stderr = self._raw(["list-panes", "-a", "-F", fmt])
+        returncode, stdout, stderr = self._raw(["list-panes", "-a", "-F", LIST_PANES_FORMAT])
         if returncode != 0:
             if any(marker in stderr for marker in _NOT_RUNNING):
                 return []
             raise self._error("list-panes", stderr)
-        panes: list[PaneInfo] = []
-        server_pid: int | None = None
-        for line in filter(None, stdout):
-            pid_text, _, rest = line.partition(_SEP)
-            server_pid = _int_or_none(pid_text)
-            panes.append(parse_pane_line(rest))
-        if server_pid and any(p.dead and p.dead_status is None and p.dead_signal is None for p in panes):
+        panes, server_pid, unreaped = parse_list_panes(stdout)
+        if unreaped and server_pid:
             _nudge(server_pid)
         return panes
 
     def reap(self) -> None:
         """Make tmux collect exit statuses it missed (a lost SIGCHLD, see launch.py); cheap and harmless."""
         returncode, stdout, _ = self._raw(["display-message", "-p", "#{pid}"])
-        if returncode == 0 and stdout and (server_pid := _int_or_none(stdout[0])):
+        if returncode == 0 and stdout and (server_pid := int_or_none(stdout[0])):
             _nudge(server_pid)
 
     def pane_pid(self, name: str) -> int | None:
@@ -357,7 +286,7 @@ class TmuxServer:
         returncode, stdout, _ = self._raw(["display-message", "-p", "-t", pane_target(name), "#{pane_pid}"])
         if returncode != 0 or not stdout:
             return None
-        return _int_or_none(stdout[0])
+        return int_or_none(stdout[0])
 
     def capture(self, name: str, *, ansi: bool = False, start: int | None = None) -> str:
         """The visible screen (or from line `start`, negative = history), wrapped lines joined."""

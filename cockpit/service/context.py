@@ -37,6 +37,9 @@ class LiveWorker:
     partial: bytes = b""
     usage: Usage | None = None
     prompt_pending: bool = False
+    prompt_file: Path | None = None  # what to type in once ready (None: the dispatch's prompt.txt)
+    usage_base: tuple[int, int, int] = (0, 0, 0)  # totals of earlier runs (a sent-back dispatch)
+    gates_on_idle: bool = False  # sent back while running: run the gates when it is idle again
     check_running: bool = False
     check_again: bool = False
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
@@ -62,7 +65,7 @@ class Context:
     def lock(self, dispatch_id: str) -> asyncio.Lock:
         return self.locks.setdefault(dispatch_id, asyncio.Lock())
 
-    def record(self, kind: str, dispatch: str | None = None, *, actor: str = ACTOR, **data: Any) -> Receipt:
+    def record(self, kind: str, dispatch: str | None = None, /, *, actor: str = ACTOR, **data: Any) -> Receipt:
         receipt = self.ws.recorder.record(kind, actor=actor, dispatch=dispatch, data=data)
         self.publish_new_receipts()
         return receipt

@@ -1,4 +1,4 @@
-"""Supervisor extensions beyond the worker core (gates and promotion plug in here)."""
+"""Supervisor extensions beyond the worker core: the gates and promotion plug in here."""
 
 from __future__ import annotations
 
@@ -6,4 +6,6 @@ from typing import Any
 
 
 def default_extensions() -> list[Any]:
-    return []
+    from cockpit.service.gates import GateService
+
+    return [GateService()]

@@ -30,6 +30,7 @@ def operator_identity(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "tty": tty,
         "ssh_client": env.get("SSH_CLIENT") or env.get("SSH_CONNECTION") or None,
         "pid": os.getpid(),
+        "worker": env.get(WORKER_ENV) or None,
     }
 
 

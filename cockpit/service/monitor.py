@@ -37,6 +37,7 @@ class Monitor:
         self.ctx = ctx
         self.workers = workers
         self.on_exit: Any = None  # async callback(dispatch_id, code): gates run after a clean exit
+        self.on_idle: Any = None  # async callback(dispatch_id): a sent-back worker is idle again
         self.stop_event = asyncio.Event()
         workers.on_screen_change = self.request_check
 
@@ -96,8 +97,10 @@ class Monitor:
         if previous is None or (previous.input_tokens, previous.output_tokens, previous.cost_micro_usd) != (
             latest.input_tokens, latest.output_tokens, latest.cost_micro_usd
         ):
-            data_out: dict[str, Any] = {"input_tokens": latest.input_tokens, "output_tokens": latest.output_tokens,
-                                        "cost_micro_usd": latest.cost_micro_usd or 0}
+            base_in, base_out, base_cost = worker.usage_base
+            data_out: dict[str, Any] = {"input_tokens": base_in + latest.input_tokens,
+                                        "output_tokens": base_out + latest.output_tokens,
+                                        "cost_micro_usd": base_cost + (latest.cost_micro_usd or 0)}
             if latest.is_error is not None:
                 data_out["is_error"] = latest.is_error
             self.ctx.record("usage", worker.id, **data_out)
@@ -146,7 +149,10 @@ class Monitor:
                 new = {"waiting": WorkerState.WAITING, "idle": WorkerState.IDLE,
                        "ready": WorkerState.IDLE}.get(kind or "", WorkerState.WORKING)
             extra = {"screen": _excerpt(screen)} if new == WorkerState.WAITING else {}
-            self.workers.set_state(worker.id, new, **extra)
+            changed = self.workers.set_state(worker.id, new, **extra)
+        if changed and new == WorkerState.IDLE and worker.gates_on_idle and self.on_idle is not None:
+            worker.gates_on_idle = False
+            await self.on_idle(worker.id)
 
     # -- exits --------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from cockpit.runtime.providers import load_catalog
 from cockpit.service.channel import ChannelServer, Peer, encode
 from cockpit.service.config import load_config
 from cockpit.service.context import Context, log
+from cockpit.service.inspect_ops import InspectOps
 from cockpit.service.monitor import Monitor
 from cockpit.service.operations import WorkerOps
 from cockpit.service.recovery import recover
@@ -34,7 +35,7 @@ class Supervisor:
         self.stop_event = asyncio.Event()
         self._lock_fd: int | None = None
         self._idle_timer: asyncio.TimerHandle | None = None
-        self.extensions: list[Any] = []  # objects with an `ops` dict and optional async start()
+        self.extensions: list[Any] = []  # objects with bind(), an `ops` dict, optional async on_start()
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -66,7 +67,9 @@ class Supervisor:
             "kill": self.ops.kill, "teardown": self.ops.teardown, "restore": self.ops.restore,
             "preview_teardown": self.ops.preview_teardown,
         }
+        self.table.update(InspectOps(ctx, self.ops).table)
         for extension in self.extensions:
+            extension.bind(self)
             self.table.update(extension.ops)
         counts = await recover(ctx, self.workers, self.monitor)
         server = ChannelServer(self.ws.state.socket_path, self._handle, self._subscribe)
@@ -78,8 +81,8 @@ class Supervisor:
         tasks = [loop.create_task(coro) for coro in (
             self.monitor.watch_files(), self.monitor.wait_for_exits(), self.monitor.safety_sweep())]
         for extension in self.extensions:
-            if hasattr(extension, "start"):
-                await extension.start()
+            if hasattr(extension, "on_start"):
+                await extension.on_start()
         self.ops.schedule()
         self._arm_idle()
         log.info("supervisor %s ready on %s (%s)", os.getpid(), self.ws.state.socket_path, counts)

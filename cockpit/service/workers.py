@@ -76,14 +76,19 @@ class Workers:
 
     async def _start(self, d: Dispatch) -> None:
         ctx = self.ctx
-        state = ctx.ws.state
         provider = ctx.catalog.get(d.provider)
         worktree = Path(d.worktree)
         if not (worktree.is_dir() and await asyncio.to_thread(ctx.ws.git.branch_exists, d.branch)):
             info = await asyncio.to_thread(ctx.ws.git.create_worktree, d.id, worktree, d.base_commit or d.base_ref)
             ctx.record("worktree_created", d.id, base_commit=info.base_commit, branch=info.branch,
                        worktree=str(info.path))
-        prompt_file = prompt_path(ctx, d.id)
+        await self._launch(d, provider, prompt_path(ctx, d.id))
+
+    async def _launch(self, d: Dispatch, provider: Any, prompt_file: Path) -> None:
+        """Start the agent in a new tmux session on the worktree, with `prompt_file` as its prompt."""
+        ctx = self.ctx
+        state = ctx.ws.state
+        worktree = Path(d.worktree)
         prompt = prompt_file.read_bytes().decode("utf-8")
         launch = build_launch(provider, d.mode, prompt, prompt_file)
         spec_path = state.dispatch_dir(d.id) / "launch.json"
@@ -94,6 +99,11 @@ class Workers:
             prompt_arg_index=launch.prompt_arg_index,
         )
         worker = ctx.adopt(d, prompt_pending=d.mode == "interactive")
+        worker.prompt_file = prompt_file
+        if worker.log_path.exists():  # a sent-back dispatch: its earlier runs are already counted
+            worker.offset = worker.log_path.stat().st_size
+            worker.usage_base = (d.tokens_in, d.tokens_out, d.cost_micro_usd)
+            worker.usage = None
         settings = ctx.config.supervisor
         await asyncio.to_thread(
             ctx.tmux.start_session, d.id, cwd=worktree, spec_path=spec_path, log_path=worker.log_path,
@@ -128,12 +138,43 @@ class Workers:
             self.set_state(dispatch_id, WorkerState.WAITING,
                            reason=f"the agent did not show its ready screen within {waited} s; attach to look")
 
+    async def send_back(self, dispatch_id: str, reason: str, *, actor: str) -> None:
+        """Give the rejection's reason to the agent as its next prompt; gates run again when it is done."""
+        ctx = self.ctx
+        text = f"Your change was rejected by the reviewer. Reason:\n{reason}\nPlease address it."
+        async with ctx.lock(dispatch_id):
+            d = ctx.dispatch(dispatch_id)
+            worker = ctx.live.get(dispatch_id)
+            if is_live(d.state) and worker is not None:
+                if d.mode != "interactive":
+                    raise UsageError(f"worker {dispatch_id} is still running; wait for it to exit before "
+                                     "sending work back")
+                await asyncio.to_thread(ctx.tmux.paste_text, dispatch_id, text)
+                await asyncio.to_thread(ctx.tmux.send_keys, dispatch_id, "Enter")
+                worker.gates_on_idle = True
+                ctx.record("sent_back", dispatch_id, actor=actor, how="typed into the running agent",
+                           sha256=hashlib.sha256(text.encode()).hexdigest(), bytes=len(text.encode()))
+                self.set_state(dispatch_id, WorkerState.WORKING)
+                return
+            rounds = len(list(ctx.ws.state.dispatch_dir(dispatch_id).glob("round-*.txt"))) + 2
+            prompt_file = ctx.ws.state.dispatch_dir(dispatch_id) / f"round-{rounds}.txt"
+            prompt_file.write_bytes(text.encode("utf-8"))
+            await asyncio.to_thread(ctx.tmux.kill_session, dispatch_id)  # the finished run's dead pane
+            ctx.record("sent_back", dispatch_id, actor=actor, how="a new run of the agent in the same worktree",
+                       round=rounds, sha256=hashlib.sha256(text.encode()).hexdigest(), bytes=len(text.encode()))
+            ctx.record("worker_resumed", dispatch_id, round=rounds)
+            try:
+                await self._launch(ctx.dispatch(dispatch_id), ctx.catalog.get(d.provider), prompt_file)
+            except CockpitError as exc:
+                ctx.forget(dispatch_id)
+                ctx.record("start_failed", dispatch_id, error=str(exc))
+
     # -- prompt and input ------------------------------------------------------------
 
     async def deliver_prompt(self, worker: LiveWorker) -> None:
         ctx = self.ctx
         worker.prompt_pending = False
-        prompt = read_prompt(ctx, worker.id)
+        prompt = (worker.prompt_file or prompt_path(ctx, worker.id)).read_bytes().decode("utf-8")
         keys = worker.provider.interactive.submit_keys if worker.provider.interactive else ["Enter"]
         await asyncio.to_thread(ctx.tmux.paste_text, worker.id, prompt)
         await asyncio.to_thread(ctx.tmux.send_keys, worker.id, *keys)

@@ -131,22 +131,44 @@ def _note(conn: sqlite3.Connection, r: Receipt) -> None:
                  (r.seq, r.ts, r.actor, str(r.data.get("text", ""))))
 
 
+@handles("gate_started")
+def _gate_started(conn: sqlite3.Connection, r: Receipt) -> None:
+    """A gate run began: its row says `running` until its result replaces it."""
+    conn.execute(
+        """INSERT OR REPLACE INTO gate_results (dispatch, gate, seq, ts, kind, status, base_commit, head_commit,
+               diff_sha256, tree)
+           VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)""",
+        (r.dispatch, str(r.data["gate"]), r.seq, r.ts, str(r.data.get("kind", "")), r.data.get("base_commit"),
+         r.data.get("head_commit"), r.data.get("diff_sha256"), r.data.get("tree")),
+    )
+    _update(conn, r.dispatch, r.ts)
+
+
 @handles("gate_result")
 def _gate_result(conn: sqlite3.Connection, r: Receipt) -> None:
     d = r.data
     conn.execute(
         """INSERT OR REPLACE INTO gate_results (dispatch, gate, seq, ts, kind, status, base_commit, head_commit,
-               diff_sha256, report, summary, findings, tokens_in, tokens_out, cost_micro_usd, duration_ms)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               diff_sha256, tree, report, report_sha256, command, exit_code, summary, findings, tokens_in,
+               tokens_out, cost_micro_usd, duration_ms)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             r.dispatch, str(d["gate"]), r.seq, r.ts, str(d.get("kind", "")), str(d["status"]),
-            d.get("base_commit"), d.get("head_commit"), d.get("diff_sha256"), d.get("report"),
+            d.get("base_commit"), d.get("head_commit"), d.get("diff_sha256"), d.get("tree"), d.get("report"),
+            d.get("report_sha256"), d.get("command"), d.get("exit_code"),
             str(d.get("summary", "")), json.dumps(d.get("findings", []), sort_keys=True),
             int(d.get("tokens_in", 0)), int(d.get("tokens_out", 0)), int(d.get("cost_micro_usd", 0)),
             int(d.get("duration_ms", 0)),
         ),
     )
     _update(conn, r.dispatch, r.ts)
+
+
+@handles("worker_resumed")
+def _resumed(conn: sqlite3.Connection, r: Receipt) -> None:
+    """A dispatch sent back to its agent runs again in the same worktree."""
+    _update(conn, r.dispatch, r.ts, state="starting", exit_code=None, ended_ts=None, started_ts=r.ts,
+            prompt_delivered_ts=None, error=None)
 
 
 @handles("approved", "rejected", "promoted", "promotion_failed")

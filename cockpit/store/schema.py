@@ -1,7 +1,7 @@
 """Tables of the projection. Changing them bumps SCHEMA_VERSION: the store is then rebuilt
 from the ledger on open, so there are never migrations to write."""
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 PROJECTION_TABLES = ("dispatches", "notes", "gate_results", "approvals")
 
@@ -54,7 +54,11 @@ CREATE TABLE gate_results (
     base_commit TEXT,
     head_commit TEXT,
     diff_sha256 TEXT,
+    tree TEXT,
     report TEXT,
+    report_sha256 TEXT,
+    command TEXT,
+    exit_code INTEGER,
     summary TEXT NOT NULL DEFAULT '',
     findings TEXT NOT NULL DEFAULT '[]',
     tokens_in INTEGER NOT NULL DEFAULT 0,

@@ -166,3 +166,13 @@ def test_sigterm_during_hang_ends_it_by_that_signal_and_restores_the_terminal(
     assert pane.wait_for_exit() == 128 + signal.SIGTERM  # the shell's view of "killed by SIGTERM"
     assert "icanon" in modes.read_text().split()
     assert pane.results() == []  # the hung prompt never reported
+
+
+def test_ctrl_c_while_a_prompt_hangs_exits_130(start_pane: StartPane) -> None:
+    pane = start_agent(start_pane)
+    pane.paste(b"@fake say hanging now\n@fake hang")
+    pane.keys("Enter")
+    pane.wait_for_output(b"\nhanging now")
+    pane.keys("C-c")  # raw mode: no SIGINT from the tty, the agent sees the 0x03 byte itself
+    assert pane.wait_for_exit() == 130
+    assert pane.results() == []

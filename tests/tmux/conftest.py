@@ -17,10 +17,13 @@ if shutil.which("tmux") is None:  # pragma: no cover - tmux is a hard requiremen
     pytest.skip("tmux is not installed", allow_module_level=True)
 
 
+def _socket_path(socket_name: str) -> Path:
+    return Path(os.environ.get("TMUX_TMPDIR") or "/tmp") / f"tmux-{os.getuid()}" / socket_name
+
+
 def _default_server_state() -> tuple[bool, str | None]:
     """Whether the user's default tmux socket exists, and (read-only) which sessions it has."""
-    tmpdir = os.environ.get("TMUX_TMPDIR") or "/tmp"
-    socket = Path(tmpdir) / f"tmux-{os.getuid()}" / "default"
+    socket = _socket_path("default")
     if not socket.exists():
         return False, None
     env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE")}
@@ -44,3 +47,5 @@ def tmux_server() -> Iterator[TmuxServer]:
     yield server
     server.kill_server()
     assert not server.is_alive()
+    # tmux leaves its socket file behind; this name was ours alone, so remove it.
+    _socket_path(server.socket_name).unlink(missing_ok=True)

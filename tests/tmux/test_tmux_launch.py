@@ -90,6 +90,15 @@ def test_a_prompt_too_long_for_one_argument_fails_clearly(tmux_server: TmuxServe
     wait_log(worker, b"cockpit: cannot start /bin/sh: Argument list too long")
 
 
+def test_a_missing_prompt_file_exits_127_with_a_message(tmux_server: TmuxServer, tmp_path: Path) -> None:
+    worker = start_worker(
+        tmux_server, tmp_path, "noprompt", [SH, "-c", "true", "PROMPT"],
+        prompt_path=tmp_path / "gone.txt", prompt_arg_index=3,
+    )  # fmt: skip
+    assert wait_exited(tmux_server, "noprompt").dead_status == 127
+    wait_log(worker, b"cockpit: cannot start /bin/sh: cannot read prompt " + os.fsencode(tmp_path / "gone.txt"))
+
+
 def test_stdin_path_becomes_the_agents_stdin(tmux_server: TmuxServer, tmp_path: Path) -> None:
     stdin_path = tmp_path / "input.bin"
     stdin_path.write_bytes(b"line one\nline $two `three`\n\x00\xff end")
@@ -123,7 +132,6 @@ def test_a_cockpit_package_in_the_worktree_does_not_replace_the_launcher(
     (workdir / "cockpit" / "__init__.py").write_text("raise SystemExit(99)\n")
     (workdir / "cockpit" / "runtime" / "__init__.py").write_text("")
     worker = start_worker(tmux_server, tmp_path, "shadow", [SH, "-c", "printf OK"], cwd=workdir)
-    import time, subprocess; time.sleep(1); p = tmux_server.list_panes(); print(p); print(subprocess.run(["ps", "-o", "pid,ppid,stat,cmd", "-p", str(p[0].pid)], capture_output=True, text=True).stdout); print(subprocess.run(["ps", "-ef", "--forest"], capture_output=True, text=True).stdout[-3000:])
     assert wait_exited(tmux_server, "shadow").dead_status == 0
     wait_log(worker, b"OK")
 

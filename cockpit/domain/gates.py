@@ -1,0 +1,221 @@
+"""Review gates as data: configuration, what a risk level requires, results, and the verdict.
+
+Pure: runners (runtime/gate_runners.py) produce results; the service records them;
+`evaluate` decides, from results and the current diff fingerprint, what may merge.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from cockpit.domain.task import GATE_NAME_RE, Risk, TaskPacket
+
+GateKind = Literal["command", "review", "scope", "conflicts"]
+DEFAULT_PROTECTED = [
+    ".github/**", ".gitlab-ci.yml", ".ci/**", ".circleci/**", ".cockpit/**", "Jenkinsfile",
+    "*.lock", "package-lock.json", "pnpm-lock.yaml", "go.sum", "requirements*.txt.lock",
+]
+# What each risk level requires by default. "commands" means every command gate:
+# the configured ones and the task's acceptance commands.
+DEFAULT_REQUIRED: dict[str, list[str]] = {
+    "low": ["scope"],
+    "medium": ["scope", "commands"],
+    "high": ["scope", "commands", "conflicts", "review"],
+    "critical": ["scope", "commands", "conflicts", "review"],
+}
+
+
+class GateStatus(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"  # could not run (timeout, missing binary): counts as not passed
+    RUNNING = "running"
+    NOT_RUN = "not_run"
+    STALE = "stale"  # ran on another diff than the current one
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    severity: Literal["blocking", "advisory"]
+    file: str | None = None
+    line: int | None = None
+    message: str
+
+
+class Verdict(BaseModel):
+    """The JSON a review gate's agent must answer with."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    verdict: Literal["approve", "reject"]
+    findings: list[Finding] = Field(default_factory=list)
+
+
+class GateSpec(BaseModel):
+    """One configured gate (from .cockpit/gates.yaml, or built in)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = ""
+    kind: GateKind
+    run: str | None = None  # command gates: a shell command, run in the worker's worktree
+    provider: str | None = None  # review gates: the catalog agent that reviews, headless
+    instructions: str = ""  # review gates: extra text for the reviewer
+    timeout: int = Field(default=600, gt=0, le=24 * 3600)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if v and not GATE_NAME_RE.match(v):
+            raise ValueError("gate names are lower case letters, digits, - and _")
+        return v
+
+    def check_complete(self) -> None:
+        if self.kind == "command" and not (self.run or "").strip():
+            raise ValueError("a command gate needs `run`")
+        if self.kind == "review" and not self.provider:
+            raise ValueError("a review gate needs `provider` (an agent from the catalog)")
+
+
+class GatesConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    gates: dict[str, GateSpec] = Field(default_factory=dict)
+    protected_paths: list[str] = Field(default_factory=lambda: list(DEFAULT_PROTECTED))
+    required: dict[Risk, list[str]] = Field(default_factory=dict)
+
+    def named(self) -> dict[str, GateSpec]:
+        """Configured gates plus the built-in scope and conflicts gates."""
+        out = {"scope": GateSpec(name="scope", kind="scope", timeout=60),
+               "conflicts": GateSpec(name="conflicts", kind="conflicts", timeout=120)}
+        for name, spec in self.gates.items():
+            out[name] = spec.model_copy(update={"name": name})
+        return out
+
+
+def acceptance_gates(task: TaskPacket, timeout: int = 600) -> list[GateSpec]:
+    return [GateSpec(name=f"accept-{i}", kind="command", run=cmd, timeout=timeout)
+            for i, cmd in enumerate(task.acceptance, 1)]
+
+
+def required_gates(task: TaskPacket, config: GatesConfig) -> tuple[list[GateSpec], list[str]]:
+    """(the gates this dispatch must pass, names asked for that are not configured)."""
+    named = config.named()
+    wanted = list(config.required.get(task.risk, DEFAULT_REQUIRED[str(task.risk)]))
+    wanted += [g for g in task.gates if g not in wanted]
+    out: dict[str, GateSpec] = {}
+    missing: list[str] = []
+    for name in wanted:
+        if name == "commands":
+            for spec in named.values():
+                if spec.kind == "command":
+                    out[spec.name] = spec
+        elif name in named:
+            out[name] = named[name]
+        elif name == "review":
+            reviewers = [s for s in named.values() if s.kind == "review"]
+            if reviewers:
+                out.update((s.name, s) for s in reviewers)
+            else:
+                missing.append("review")
+        else:
+            missing.append(name)
+    for spec in acceptance_gates(task):  # asked for by the task itself: always required
+        out[spec.name] = spec
+    return list(out.values()), missing
+
+
+@lru_cache(maxsize=512)
+def _glob_regex(glob: str) -> re.Pattern[str]:
+    """A path glob: `**` any number of directories, `*` and `?` within one path segment.
+
+    A glob without a slash matches the file name anywhere ("*.lock"); a trailing
+    slash or `/**` matches everything below a directory.
+    """
+    if "/" not in glob.rstrip("/"):
+        glob = "**/" + glob
+    if glob.endswith("/"):
+        glob += "**"
+    out = []
+    i = 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif glob[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif glob[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(glob[i]))
+            i += 1
+    return re.compile("^" + "".join(out) + "$")
+
+
+def path_matches(path: str, glob: str) -> bool:
+    return bool(_glob_regex(glob).match(path))
+
+
+def scope_findings(paths: list[str], allowed: list[str], protected: list[str]) -> list[Finding]:
+    """Blocking findings for paths outside `allowed` (empty: anywhere) or inside `protected`."""
+    findings = []
+    for path in paths:
+        if allowed and not any(path_matches(path, g) for g in allowed):
+            findings.append(Finding(severity="blocking", file=path,
+                                    message=f"outside the allowed paths ({', '.join(allowed)})"))
+        hit = next((g for g in protected if path_matches(path, g)), None)
+        if hit:
+            findings.append(Finding(severity="blocking", file=path, message=f"a protected path ({hit})"))
+    return findings
+
+
+class GateState(BaseModel):
+    """A required gate's standing against the current diff."""
+
+    name: str
+    kind: str
+    status: GateStatus
+    summary: str = ""
+    findings: list[Finding] = Field(default_factory=list)
+    report: str | None = None
+
+
+def evaluate(required: list[GateSpec], missing: list[str], results: dict[str, dict],
+             head: str, diff_sha256: str, complete: dict[str, bool]) -> tuple[list[GateState], list[str]]:
+    """(each required gate's state, the blockers). No blockers means approval is allowed.
+
+    `results` maps gate name to its latest stored result; `complete` says whether its
+    evidence (report file, store row, receipt) is all there. A result judged on another
+    head or another diff is stale, which counts as not run.
+    """
+    states: list[GateState] = []
+    blockers: list[str] = [f"gate {name} is required but not configured (see docs/gates.md)" for name in missing]
+    for spec in required:
+        row = results.get(spec.name)
+        if row is None or not complete.get(spec.name, False):
+            status = GateStatus.NOT_RUN if row is None or row.get("status") != "running" else GateStatus.RUNNING
+            states.append(GateState(name=spec.name, kind=spec.kind, status=status))
+            blockers.append(f"gate {spec.name} has not run on this diff" if status == GateStatus.NOT_RUN
+                            else f"gate {spec.name} is still running")
+            continue
+        findings = [Finding(**f) for f in row.get("findings_list", [])]
+        status = GateStatus(row["status"])
+        if row.get("head_commit") != head or row.get("diff_sha256") != diff_sha256:
+            status = GateStatus.STALE
+        states.append(GateState(name=spec.name, kind=spec.kind, status=status, summary=row.get("summary", ""),
+                                findings=findings, report=row.get("report")))
+        if status != GateStatus.PASSED:
+            detail = f": {row.get('summary')}" if status != GateStatus.STALE and row.get("summary") else ""
+            blockers.append(f"gate {spec.name} {'is stale (the worktree changed since it ran)' if status == GateStatus.STALE else status.value}{detail}")
+    return states, blockers

@@ -1,0 +1,270 @@
+"""Running one gate: a command, an agent reviewer, the scope check, the conflict check.
+
+Each returns an Outcome; recording it (report file, store row, receipt) is the
+service layer's job. Nothing here decides whether a dispatch may merge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from cockpit.domain.gates import Finding, GateSpec, Verdict, scope_findings
+from cockpit.domain.provider import Provider
+from cockpit.runtime.diffs import WorktreeDiff
+from cockpit.runtime.git_repo import GitRepo
+from cockpit.runtime.providers import build_launch
+from cockpit.runtime.usage import apply_prices, parser_for
+
+MAX_OUTPUT = 4 * 1024 * 1024  # kept for the report; the head and the tail survive a flood
+IDENTITY_ENV = {"GIT_AUTHOR_NAME": "cockpit", "GIT_AUTHOR_EMAIL": "cockpit@localhost",
+                "GIT_COMMITTER_NAME": "cockpit", "GIT_COMMITTER_EMAIL": "cockpit@localhost"}
+
+
+@dataclass
+class Outcome:
+    status: str  # passed | failed | error
+    summary: str
+    findings: list[Finding] = field(default_factory=list)
+    output: str = ""
+    exit_code: int | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_micro_usd: int = 0
+    duration_ms: int = 0
+
+
+async def _run(argv: list[str], *, cwd: Path, timeout: int, stdin_path: Path | None = None,
+               env: dict[str, str] | None = None) -> tuple[int | None, bytes, bytes, bool]:
+    """(exit code, stdout, stderr, timed out). The whole process group dies on timeout."""
+    stdin = open(stdin_path, "rb") if stdin_path else asyncio.subprocess.DEVNULL
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, cwd=str(cwd), stdin=stdin, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            start_new_session=True, env=env)
+    finally:
+        if stdin_path:
+            stdin.close()
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout=timeout)
+        return proc.returncode, out, err, False
+    except asyncio.TimeoutError:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, err = await proc.communicate()
+        return None, out, err, True
+
+
+def _clip(data: bytes) -> str:
+    if len(data) > MAX_OUTPUT:
+        half = MAX_OUTPUT // 2
+        data = data[:half] + b"\n[... %d bytes cut ...]\n" % (len(data) - MAX_OUTPUT) + data[-half:]
+    return data.decode("utf-8", "replace")
+
+
+def gate_env(dispatch_id: str, gate: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("COCKPIT_WORKER_ID", "TMUX", "TMUX_PANE")}
+    env.update(COCKPIT_GATE=gate, COCKPIT_DISPATCH_ID=dispatch_id)
+    return env
+
+
+async def run_command(spec: GateSpec, worktree: Path, dispatch_id: str) -> Outcome:
+    started = time.monotonic()
+    try:
+        code, out, err, timed_out = await _run(["/bin/sh", "-c", spec.run or "false"], cwd=worktree,
+                                               timeout=spec.timeout, env=gate_env(dispatch_id, spec.name))
+    except OSError as exc:
+        return Outcome("error", f"could not run the command: {exc.strerror}")
+    output = _clip(out + (b"\n--- stderr ---\n" + err if err else b""))
+    ms = int((time.monotonic() - started) * 1000)
+    if timed_out:
+        return Outcome("error", f"timed out after {spec.timeout} s", output=output, duration_ms=ms)
+    status = "passed" if code == 0 else "failed"
+    return Outcome(status, f"`{spec.run}` exited {code}", output=output, exit_code=code, duration_ms=ms)
+
+
+def scope_outcome(diff: WorktreeDiff, allowed: list[str], protected: list[str]) -> Outcome:
+    findings = scope_findings(diff.paths, allowed, protected)
+    where = f"allowed: {', '.join(allowed)}" if allowed else "allowed: anywhere"
+    lines = [f"{f.file}: {f.message}" for f in findings]
+    if findings:
+        return Outcome("failed", f"{len(findings)} path(s) out of scope ({where})", findings,
+                       output="\n".join(lines))
+    return Outcome("passed", f"all {len(diff.paths)} changed path(s) in scope ({where})",
+                   output="\n".join(diff.paths))
+
+
+@dataclass(frozen=True)
+class OtherWorker:
+    id: str
+    branch: str
+    base: str
+
+
+def snapshot_commit(repo: GitRepo, diff: WorktreeDiff, message: str) -> str:
+    """A commit object holding exactly the judged tree (no ref moves)."""
+    if repo.run_git("rev-parse", f"{diff.head}^{{tree}}") == diff.tree:
+        return diff.head
+    return repo.run_git("commit-tree", diff.tree, "-p", diff.head, "-m", message, env=IDENTITY_ENV)
+
+
+def conflicts_outcome(repo: GitRepo, diff: WorktreeDiff, target: str, others: list[OtherWorker],
+                      dispatch_id: str) -> Outcome:
+    this = snapshot_commit(repo, diff, f"cockpit snapshot of {dispatch_id}")
+    findings: list[Finding] = []
+    lines: list[str] = []
+    target_commit = repo.resolve_commit(target)
+    check = repo.merge_check(target_commit, this)
+    if not check.clean:
+        for path in check.conflicts:
+            findings.append(Finding(severity="blocking", file=path, message=f"conflicts with {target}"))
+        lines.append(f"merging into {target} conflicts in: {', '.join(check.conflicts)}")
+    else:
+        lines.append(f"merges cleanly into {target} ({target_commit[:12]})")
+    mine = set(diff.paths)
+    for other in others:
+        head = repo.ref_commit(f"refs/heads/{other.branch}")
+        if head is None:
+            continue
+        theirs = set(repo.run_git("diff", "--name-only", "--no-renames", other.base, head).splitlines())
+        both = sorted(mine & theirs)
+        other_check = repo.merge_check(head, this)
+        clashing = set(other_check.conflicts) if not other_check.clean else set()
+        for path in both:
+            what = "conflicting edits" if path in clashing else "edits that merge cleanly"
+            findings.append(Finding(severity="advisory", file=path,
+                                    message=f"also changed by worker {other.id} ({what})"))
+        if both:
+            lines.append(f"worker {other.id} also changes: {', '.join(both)}")
+    blocking = [f for f in findings if f.severity == "blocking"]
+    summary = (f"{len(blocking)} conflict(s) with {target}" if blocking
+               else f"no conflicts with {target}" + (f"; {len(findings)} file(s) shared with other workers"
+                                                     if findings else ""))
+    return Outcome("failed" if blocking else "passed", summary, findings, output="\n".join(lines))
+
+
+REVIEW_FORMAT = ('{"verdict": "approve" | "reject", "findings": [{"severity": "blocking" | "advisory", '
+                 '"file": "path", "line": 1, "message": "what and why"}]}')
+
+
+def review_prompt(spec: GateSpec, diff: WorktreeDiff, task_title: str) -> str:
+    quoted = "\n".join("> " + line for line in task_title.splitlines())
+    return "\n".join([
+        "You are reviewing a change a coding agent made, before a human decides whether to merge it.",
+        spec.instructions.strip(),
+        "",
+        "The task the agent was given:",
+        quoted,
+        "",
+        "Answer with exactly one JSON object and nothing else, shaped like this:",
+        REVIEW_FORMAT,
+        "Use severity blocking only for problems that must be fixed before merging.",
+        "",
+        f"The change (base {diff.base[:12]}, {len(diff.files)} file(s), +{diff.added} -{diff.removed}):",
+        "```diff",
+        diff.patch + ("\n[the diff was cut at 2 MiB]" if diff.truncated else ""),
+        "```",
+    ])
+
+
+def extract_verdict(text: str) -> tuple[Verdict | None, str]:
+    """The last JSON object with a `verdict` key found in the agent's output, validated."""
+    candidates: list[dict] = []
+    decoder = json.JSONDecoder()
+    texts = [text]
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("{") and line.endswith("}"):
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(event, dict):
+                for key in ("result", "response", "text", "message"):
+                    if isinstance(event.get(key), str):
+                        texts.append(event[key])
+                item = event.get("item")
+                if isinstance(item, dict) and isinstance(item.get("text"), str):
+                    texts.append(item["text"])
+    for chunk in texts:
+        position = chunk.find("{")
+        while position >= 0:
+            try:
+                obj, end = decoder.raw_decode(chunk, position)
+            except ValueError:
+                position = chunk.find("{", position + 1)
+                continue
+            if isinstance(obj, dict) and "verdict" in obj:
+                candidates.append(obj)
+            position = chunk.find("{", end)
+    if not candidates:
+        return None, "the reviewer's answer holds no JSON object with a `verdict`"
+    try:
+        return Verdict.model_validate(candidates[-1]), ""
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"])
+        return None, f"the reviewer's verdict is malformed at {where}: {error['msg']}"
+
+
+async def run_review(spec: GateSpec, provider: Provider, diff: WorktreeDiff, task_title: str,
+                     dispatch_id: str) -> Outcome:
+    """Ask an agent (headless) for a verdict on the diff; fail closed on anything unclear."""
+    started = time.monotonic()
+    prompt = review_prompt(spec, diff, task_title)
+    with tempfile.TemporaryDirectory(prefix="cockpit-review-") as scratch:
+        prompt_file = Path(scratch) / "prompt.txt"
+        prompt_file.write_text(prompt, encoding="utf-8")
+        try:
+            launch = build_launch(provider, "headless", prompt, prompt_file)
+        except Exception as exc:  # missing binary, no headless mode
+            return Outcome("error", f"reviewer {provider.name} cannot run: {exc}")
+        argv = list(launch.argv)
+        if launch.prompt_arg_index is not None:
+            argv[launch.prompt_arg_index] = prompt
+        env = {**gate_env(dispatch_id, spec.name), **launch.env}
+        # The reviewer works in an empty scratch directory: it judges the diff, it cannot edit the worktree.
+        try:
+            code, out, err, timed_out = await _run(argv, cwd=Path(scratch), timeout=spec.timeout,
+                                                   stdin_path=launch.stdin_path, env=env)
+        except OSError as exc:
+            return Outcome("error", f"could not start reviewer {provider.name}: {exc.strerror}")
+    text = out.decode("utf-8", "replace")
+    output = _clip(out + (b"\n--- stderr ---\n" + err if err else b""))
+    ms = int((time.monotonic() - started) * 1000)
+    parser = parser_for(provider.usage_parser)
+    usage = None
+    for line in text.splitlines():
+        usage = parser.feed(line) or usage
+    usage = apply_prices(usage, provider.prices) if usage else None
+    tokens = {"tokens_in": usage.input_tokens if usage else 0, "tokens_out": usage.output_tokens if usage else 0,
+              "cost_micro_usd": (usage.cost_micro_usd or 0) if usage else 0}
+    if timed_out:
+        return Outcome("error", f"the reviewer timed out after {spec.timeout} s", output=output, duration_ms=ms,
+                       **tokens)
+    verdict, why = extract_verdict(text)
+    if verdict is None:
+        return Outcome("failed", f"no usable verdict (fail closed): {why}", output=output, exit_code=code,
+                       duration_ms=ms, **tokens)
+    if code != 0 or (usage is not None and usage.is_error):
+        return Outcome("failed", f"the reviewer exited {code} or reported an error (fail closed)",
+                       verdict.findings, output, code, duration_ms=ms, **tokens)
+    blocking = [f for f in verdict.findings if f.severity == "blocking"]
+    passed = verdict.verdict == "approve" and not blocking
+    summary = (f"{provider.name} approves" if passed else
+               f"{provider.name} {'rejects' if verdict.verdict == 'reject' else 'approves'} with "
+               f"{len(blocking)} blocking finding(s)")
+    if verdict.findings:
+        summary += f"; {len(verdict.findings)} finding(s)"
+    return Outcome("passed" if passed else "failed", summary, verdict.findings, output, code, duration_ms=ms,
+                   **tokens)

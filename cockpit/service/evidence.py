@@ -1,0 +1,79 @@
+"""Gate evidence: the report file, and whether a stored result is complete and current.
+
+A gate result counts only when all three parts exist: its report file (whose
+sha256 the receipt carries), its store row and its `gate_result` receipt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from cockpit.domain.gates import GateSpec
+from cockpit.runtime.diffs import WorktreeDiff
+from cockpit.runtime.gate_runners import Outcome
+
+
+def write_report(directory: Path, spec: GateSpec, outcome: Outcome, diff: WorktreeDiff,
+                 dispatch_id: str) -> tuple[Path, str]:
+    """Write the human-readable report durably; return (path, sha256)."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    path = directory / f"{spec.name}-{stamp}.txt"
+    lines = [
+        f"cockpit gate report: {spec.name} ({spec.kind}) for dispatch {dispatch_id}",
+        f"status:   {outcome.status}",
+        f"summary:  {outcome.summary}",
+        f"base:     {diff.base}",
+        f"head:     {diff.head}",
+        f"tree:     {diff.tree}",
+        f"diff:     sha256 {diff.sha256} ({len(diff.files)} file(s), +{diff.added} -{diff.removed})",
+        f"time:     {stamp}, {outcome.duration_ms} ms",
+    ]
+    if spec.run:
+        lines.append(f"command:  {spec.run}  (exit {outcome.exit_code})")
+    if spec.provider:
+        lines.append(f"reviewer: {spec.provider}; tokens in {outcome.tokens_in}, out {outcome.tokens_out}; "
+                     f"cost {outcome.cost_micro_usd} micro-USD")
+    lines.append("")
+    if outcome.findings:
+        lines.append("findings:")
+        for f in outcome.findings:
+            where = f"{f.file}:{f.line}" if f.file and f.line else (f.file or "-")
+            lines.append(f"  [{f.severity}] {where}: {f.message}")
+        lines.append("")
+    lines += ["output:", outcome.output]
+    data = "\n".join(lines).encode("utf-8", "replace") + b"\n"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return path, hashlib.sha256(data).hexdigest()
+
+
+def complete(row: dict[str, Any]) -> bool:
+    """The row's report file exists and is byte for byte what its receipt names."""
+    report, digest = row.get("report"), row.get("report_sha256")
+    if not report or not digest or row.get("status") == "running":
+        return False
+    try:
+        return hashlib.sha256(Path(report).read_bytes()).hexdigest() == digest
+    except OSError:
+        return False
+
+
+def stored_results(rows: list[dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], dict[str, bool]]:
+    results: dict[str, dict[str, Any]] = {}
+    completeness: dict[str, bool] = {}
+    for row in rows:
+        row = dict(row)
+        row["findings_list"] = json.loads(row.get("findings") or "[]")
+        results[row["gate"]] = row
+        completeness[row["gate"]] = complete(row)
+    return results, completeness

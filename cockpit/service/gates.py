@@ -1,0 +1,220 @@
+"""Gates in the supervisor: run them, judge the current diff, approve, reject.
+
+Gates start by themselves when a worker exits 0 (and when a sent-back interactive
+worker goes idle), and on demand. Evidence is bound to the diff it judged: base,
+head and the diff's sha256. Approval re-checks every required gate against the
+diff as it is now; a stale result counts as not run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from cockpit.domain.dispatch import Dispatch, ReviewState, WorkerState, is_live
+from cockpit.domain.gates import GateSpec, GateState, evaluate, required_gates
+from cockpit.domain.task import TaskPacket
+from cockpit.errors import CheckFailed, CockpitError, UsageError
+from cockpit.runtime.diffs import WorktreeDiff, worktree_diff
+from cockpit.runtime.gate_config import load_gates
+from cockpit.runtime.gate_runners import (IDENTITY_ENV, OtherWorker, Outcome, conflicts_outcome, run_command,
+                                          run_review, scope_outcome, snapshot_commit)
+from cockpit.service.channel import Peer
+from cockpit.service.context import log
+from cockpit.service.evidence import stored_results, write_report
+from cockpit.service.promotion_ops import PromotionOps
+
+
+def default_target(git: Any) -> str | None:
+    """The branch checked out in the main checkout (short name), None when detached."""
+    ref = git.main_checkout_branch()
+    return ref.removeprefix("refs/heads/") if ref else None
+
+
+def task_of(d: Dispatch) -> TaskPacket:
+    return TaskPacket(**json.loads(d.task or "{}"))
+
+
+class GateService:
+    """A supervisor extension: adds the gate, review and promotion requests."""
+
+    def __init__(self) -> None:
+        self.ops: dict[str, Any] = {}
+        self._running: dict[str, asyncio.Task[Any]] = {}
+
+    def bind(self, supervisor: Any) -> None:
+        self.sup = supervisor
+        self.ctx = supervisor.ctx
+        self.semaphore = asyncio.Semaphore(self.ctx.config.supervisor.gate_concurrency)
+        self.promotion = PromotionOps(self)
+        self.ops = {"gates": self.op_gates, "review": self.op_review, **self.promotion.ops}
+        supervisor.monitor.on_idle = self.after_idle
+
+    # -- triggers -------------------------------------------------------------------------
+
+    async def after_exit(self, dispatch_id: str, code: int | None) -> None:
+        if code == 0:
+            self.launch(dispatch_id, "worker exited 0")
+
+    async def after_idle(self, dispatch_id: str) -> None:
+        self.launch(dispatch_id, "sent-back worker is idle again")
+
+    def launch(self, dispatch_id: str, trigger: str) -> bool:
+        if dispatch_id in self._running:
+            return False
+        task = asyncio.get_running_loop().create_task(self._run_safely(dispatch_id, trigger))
+        self._running[dispatch_id] = task
+        task.add_done_callback(lambda _t: self._running.pop(dispatch_id, None))
+        return True
+
+    async def _run_safely(self, dispatch_id: str, trigger: str) -> None:
+        try:
+            await self.run_gates(dispatch_id, trigger)
+        except Exception as exc:  # never leave a dispatch in `gating`
+            reason = str(exc) if isinstance(exc, CockpitError) else f"{type(exc).__name__}: {exc}"
+            log.log(logging.WARNING if isinstance(exc, CockpitError) else logging.ERROR,
+                    "gates of %s could not run: %s", dispatch_id, reason, exc_info=not isinstance(exc, CockpitError))
+            self.ctx.record("gates_failed_to_run", dispatch_id, reason=reason)
+            self.ctx.record("review_changed", dispatch_id, to=str(ReviewState.CHANGES_REQUESTED),
+                            blockers=[f"the gates could not run: {reason}"])
+
+    # -- running ------------------------------------------------------------------------------
+
+    def plan(self, d: Dispatch) -> tuple[list[GateSpec], list[str], Any]:
+        config = load_gates(self.ctx.ws.repo.toplevel)
+        required, missing = required_gates(task_of(d), config)
+        return required, missing, config
+
+    async def current_diff(self, d: Dispatch, *, patch: bool = False) -> WorktreeDiff:
+        if not Path(d.worktree).is_dir():
+            raise UsageError(f"dispatch {d.id} has no worktree (torn down or never started)")
+        return await asyncio.to_thread(worktree_diff, self.ctx.ws.git, Path(d.worktree),
+                                       d.base_commit or d.base_ref, patch=patch)
+
+    async def run_gates(self, dispatch_id: str, trigger: str) -> None:
+        ctx = self.ctx
+        d = ctx.dispatch(dispatch_id)
+        required, missing, config = self.plan(d)
+        diff = await self.current_diff(d, patch=any(s.kind == "review" for s in required))
+        await asyncio.to_thread(self._keep_evidence, d.id, diff)
+        ctx.record("review_changed", d.id, to="gating", trigger=trigger, gates=[s.name for s in required],
+                   head=diff.head, diff_sha256=diff.sha256)
+        ctx.record("diff_stat", d.id, added=diff.added, removed=diff.removed, files=len(diff.files))
+        await asyncio.gather(*(self._one(d, spec, diff, config) for spec in required))
+        await self.settle(d.id)
+
+    def _keep_evidence(self, dispatch_id: str, diff: WorktreeDiff) -> None:
+        """A ref to the judged tree, so replay can find it after git's garbage collection."""
+        git = self.ctx.ws.git
+        commit = snapshot_commit(git, diff, f"cockpit evidence for {dispatch_id}")
+        git.run_git("update-ref", f"refs/cockpit/evidence/{dispatch_id}", commit, env=IDENTITY_ENV)
+
+    async def _one(self, d: Dispatch, spec: GateSpec, diff: WorktreeDiff, config: Any) -> None:
+        ctx = self.ctx
+        async with self.semaphore:
+            ctx.record("gate_started", d.id, gate=spec.name, kind=spec.kind, base_commit=diff.base,
+                       head_commit=diff.head, diff_sha256=diff.sha256, tree=diff.tree)
+            try:
+                outcome = await self.execute(d, spec, diff, config)
+            except CockpitError as exc:
+                outcome = Outcome("error", str(exc))
+            except Exception as exc:  # a crashed runner is a failed gate, never a passed one
+                log.exception("gate %s of %s crashed", spec.name, d.id)
+                outcome = Outcome("error", f"the gate crashed: {type(exc).__name__}: {exc}")
+            if spec.kind == "command":
+                after = await self.current_diff(d)
+                if after.sha256 != diff.sha256 or after.head != diff.head:
+                    outcome.summary += "; the command changed the worktree, so this result is already stale"
+            report, digest = await asyncio.to_thread(write_report, ctx.ws.state.reports_dir(d.id), spec, outcome,
+                                                     diff, d.id)
+            ctx.record("gate_result", d.id, gate=spec.name, kind=spec.kind, status=outcome.status,
+                       base_commit=diff.base, head_commit=diff.head, diff_sha256=diff.sha256, tree=diff.tree,
+                       report=str(report), report_sha256=digest, command=spec.run, exit_code=outcome.exit_code,
+                       summary=outcome.summary[:500], findings=[f.model_dump() for f in outcome.findings[:200]],
+                       tokens_in=outcome.tokens_in, tokens_out=outcome.tokens_out,
+                       cost_micro_usd=outcome.cost_micro_usd, duration_ms=outcome.duration_ms)
+
+    async def execute(self, d: Dispatch, spec: GateSpec, diff: WorktreeDiff, config: Any) -> Outcome:
+        ctx = self.ctx
+        if spec.kind == "command":
+            return await run_command(spec, Path(d.worktree), d.id)
+        if spec.kind == "scope":
+            return scope_outcome(diff, task_of(d).allowed_paths, config.protected_paths)
+        if spec.kind == "conflicts":
+            target = d.target or await asyncio.to_thread(default_target, ctx.ws.git)
+            if target is None:
+                return Outcome("error", "no target branch: the main checkout is detached and the task names none")
+            others = [OtherWorker(o.id, o.branch, o.base_commit or o.base_ref) for o in ctx.ws.store.dispatches()
+                      if o.id != d.id and o.teardown is None and o.review != "promoted"
+                      and (is_live(o.state) or o.state == WorkerState.EXITED)]
+            return await asyncio.to_thread(conflicts_outcome, ctx.ws.git, diff, target, others, d.id)
+        provider = ctx.catalog.providers.get(spec.provider or "")
+        if provider is None:
+            return Outcome("error", f"review gate {spec.name}: unknown provider {spec.provider!r}")
+        prompt = (ctx.ws.state.dispatch_dir(d.id) / "prompt.txt")
+        title = prompt.read_text(encoding="utf-8") if prompt.exists() else d.title
+        return await run_review(spec, provider, diff, title, d.id)
+
+    # -- judging ---------------------------------------------------------------------------------
+
+    async def judge(self, d: Dispatch) -> tuple[list[GateState], list[str], WorktreeDiff]:
+        required, missing, _ = self.plan(d)
+        diff = await self.current_diff(d)
+        results, completeness = stored_results(self.ctx.ws.store.gate_results(d.id))
+        states, blockers = evaluate(required, missing, results, diff.head, diff.sha256, completeness)
+        return states, blockers, diff
+
+    async def settle(self, dispatch_id: str) -> None:
+        """After a gate run: awaiting_approval when everything passed on this diff, else changes_requested."""
+        d = self.ctx.dispatch(dispatch_id)
+        states, blockers, _ = await self.judge(d)
+        to = ReviewState.AWAITING_APPROVAL if not blockers else ReviewState.CHANGES_REQUESTED
+        findings = [f"{s.name}: {f.file or '-'}: {f.message}" for s in states for f in s.findings
+                    if f.severity == "blocking"][:50]
+        self.ctx.record("review_changed", dispatch_id, to=str(to), blockers=blockers, findings=findings)
+        self.ctx.bus.publish({"type": "gates_finished", "id": dispatch_id, "review": str(to), "blockers": blockers})
+
+    # -- requests ----------------------------------------------------------------------------------
+
+    async def op_gates(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+        dispatch_id = self.sup.ops.resolve(args.get("id"))
+        d = self.ctx.dispatch(dispatch_id)
+        if d.state in (WorkerState.QUEUED, WorkerState.STARTING, WorkerState.WORKING, WorkerState.WAITING):
+            raise UsageError(f"worker {dispatch_id} is {d.state}; run gates once it is idle or has exited")
+        if d.teardown is not None:
+            raise UsageError(f"dispatch {dispatch_id} was torn down; restore it first")
+        required, missing, _ = self.plan(d)
+        started = self.launch(dispatch_id, "requested")
+        if args.get("wait"):
+            task = self._running.get(dispatch_id)
+            if task is not None:
+                await asyncio.shield(task)
+        return {"id": dispatch_id, "started": started, "already_running": not started,
+                "gates": [s.name for s in required], "missing": missing}
+
+    async def op_review(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+        d = self.ctx.dispatch(self.sup.ops.resolve(args.get("id")))
+        if d.teardown is not None:
+            raise UsageError(f"dispatch {d.id} was torn down; nothing to review")
+        states, blockers, diff = await self.judge(d)
+        target = d.target or await asyncio.to_thread(default_target, self.ctx.ws.git)
+        if d.review == ReviewState.PROMOTED:
+            blockers = ["it was already promoted"]
+        if d.state in (WorkerState.STARTING, WorkerState.WORKING, WorkerState.WAITING):
+            blockers = [f"the worker is still {d.state}", *blockers]
+        ahead = await asyncio.to_thread(self.ctx.ws.git.run_git, "rev-list", "--count", f"{diff.base}..{diff.head}")
+        head_tree = await asyncio.to_thread(self.ctx.ws.git.run_git, "rev-parse", f"{diff.head}^{{tree}}")
+        dirty = head_tree != diff.tree
+        will = (f"merge {d.branch} ({ahead} commit(s){' plus its uncommitted changes, committed first' if dirty else ''}) "
+                f"into {target or '(no target: the main checkout is detached)'} with a merge commit; "
+                f"{target} moves only if it merges cleanly, and the worktree then counts as merged")
+        return {
+            "id": d.id, "title": d.title, "state": str(d.state), "review": str(d.review), "target": target,
+            "diff": {"files": [f.__dict__ for f in diff.files], "added": diff.added, "removed": diff.removed,
+                     "sha256": diff.sha256, "head": diff.head, "base": diff.base},
+            "gates": [s.model_dump(mode="json") | {"required": True} for s in states],
+            "can_approve": not blockers, "blockers": blockers, "will": will,
+        }

@@ -1,0 +1,207 @@
+"""Approve, reject (optionally sending the work back) and replay: the human's side of the gates."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from cockpit.domain.dispatch import ReviewState, WorkerState
+from cockpit.errors import CheckFailed, UsageError
+from cockpit.runtime.diffs import tree_diff
+from cockpit.runtime.gate_runners import run_command, run_review
+from cockpit.service.channel import Peer
+
+
+def _ancestors(pid: int) -> list[int]:
+    chain = []
+    for _ in range(64):
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            pid = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            break
+        if pid <= 1:
+            break
+        chain.append(pid)
+    return chain
+
+
+def _environ_has_worker(pid: int) -> str | None:
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as handle:
+            for item in handle.read().split(b"\0"):
+                if item.startswith(b"COCKPIT_WORKER_ID="):
+                    return item.split(b"=", 1)[1].decode(errors="replace") or None
+    except OSError:
+        return None
+    return None
+
+
+class PromotionOps:
+    def __init__(self, gates: Any) -> None:
+        self.gates = gates
+        self.ctx = gates.ctx
+        self.ops = {"approve": self.approve, "reject": self.reject, "replay": self.replay}
+
+    async def _worker_of_peer(self, peer: Peer, identity: dict[str, Any]) -> str | None:
+        """Which worker (if any) the requester runs inside: env marker, or a worker's pane among its parents."""
+        if identity.get("worker"):
+            return str(identity["worker"])
+        if peer.pid is None:
+            return None
+        if found := _environ_has_worker(peer.pid):
+            return found
+        panes = {p.pid: p.session for p in await asyncio.to_thread(self.ctx.tmux.list_panes) if p.pid}
+        for pid in [peer.pid, *_ancestors(peer.pid)]:
+            if pid in panes:
+                return panes[pid]
+        return None
+
+    async def approve(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+        from cockpit.runtime.promotion import promote
+        from cockpit.service.gates import default_target
+
+        ctx = self.ctx
+        dispatch_id = self.gates.sup.ops.resolve(args.get("id"))
+        identity = dict(args.get("identity") or {})
+        actor = f"{identity.get('user', 'unknown')}@{identity.get('host', 'unknown')}"
+        strategy = str(args.get("strategy") or "merge")
+        if strategy not in ("merge", "squash", "rebase"):
+            raise UsageError(f"unknown strategy {strategy!r}", hint="use merge, squash or rebase")
+        if (worker := await self._worker_of_peer(peer, identity)) is not None:
+            ctx.record("approval_refused", dispatch_id, actor=actor, reason=f"asked from inside worker {worker}",
+                       identity=identity)
+            raise CheckFailed(f"refusing to approve from inside worker {worker}'s environment: "
+                              "a worker never approves its own work",
+                              hint="approve from your own terminal or the TUI")
+        async with ctx.lock(dispatch_id):
+            d = ctx.dispatch(dispatch_id)
+            if d.review == ReviewState.PROMOTED:
+                raise CheckFailed(f"{dispatch_id} was already promoted")
+            states, blockers, diff = await self.gates.judge(d)
+            if d.state in (WorkerState.QUEUED, WorkerState.STARTING, WorkerState.WORKING, WorkerState.WAITING):
+                blockers = [f"the worker is still {d.state}", *blockers]
+            target = d.target or await asyncio.to_thread(default_target, ctx.ws.git)
+            if target is None:
+                blockers.append("no target branch: the main checkout is detached; dispatch with --target")
+            if blockers:
+                ctx.record("approval_refused", dispatch_id, actor=actor, blockers=blockers, identity=identity,
+                           diff_sha256=diff.sha256)
+                raise CheckFailed(f"cannot approve {dispatch_id}: " + "; ".join(blockers),
+                                  hint=f"`cockpit review {dispatch_id}` shows each gate")
+            ctx.record("approved", dispatch_id, actor=actor, identity=identity, diff_sha256=diff.sha256,
+                       head=diff.head, tree=diff.tree, strategy=strategy, target=target,
+                       gates=[{"gate": s.name, "status": str(s.status)} for s in states])
+            message = f"cockpit: promote {dispatch_id}: {d.title}\n\nApproved by {actor}; diff sha256 {diff.sha256}."
+            try:
+                result = await asyncio.to_thread(
+                    promote, ctx.ws.git, dispatch_id=dispatch_id, worktree=Path(d.worktree), branch=d.branch,
+                    diff=diff, target=target, strategy=strategy, message=message)
+            except (CheckFailed, UsageError) as exc:
+                ctx.record("promotion_failed", dispatch_id, actor=actor, reason=str(exc), target=target)
+                ctx.record("review_changed", dispatch_id, to=str(ReviewState.CHANGES_REQUESTED),
+                           blockers=[str(exc)])
+                raise
+            ctx.record("promoted", dispatch_id, actor=actor, commit=result.commit, previous=result.previous,
+                       target=target, strategy=strategy, diff_sha256=diff.sha256,
+                       committed_uncommitted=result.committed_uncommitted)
+        return {"id": dispatch_id, "commit": result.commit, "target": target, "strategy": strategy,
+                "diff_sha256": diff.sha256}
+
+    async def reject(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+        ctx = self.ctx
+        dispatch_id = self.gates.sup.ops.resolve(args.get("id"))
+        reason = str(args.get("reason") or "").strip()
+        if not reason or "\x00" in reason:
+            raise UsageError("a rejection needs a reason", hint="--reason 'what must change'")
+        send_back = bool(args.get("send_back"))
+        actor = str(args.get("actor") or "operator")
+        async with ctx.lock(dispatch_id):
+            d = ctx.dispatch(dispatch_id)
+            if d.review == ReviewState.PROMOTED:
+                raise UsageError(f"{dispatch_id} was already promoted; it cannot be rejected")
+            if send_back and d.teardown is not None:
+                raise UsageError(f"{dispatch_id} was torn down; restore it before sending it back")
+            ctx.record("rejected", dispatch_id, actor=actor, reason=reason, send_back=send_back)
+        if send_back:
+            await self.gates.sup.workers.send_back(dispatch_id, reason, actor=actor)
+        return {"id": dispatch_id, "rejected": True, "sent_back": send_back}
+
+    async def replay(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+        """Re-run the recorded command gates on the recorded head and tree, in a fresh worktree."""
+        ctx = self.ctx
+        d = ctx.dispatch(self.gates.sup.ops.resolve(args.get("id")))
+        rows = [r for r in ctx.ws.store.gate_results(d.id) if r.get("tree") and r.get("status") != "running"]
+        with_review = bool(args.get("review"))
+        chosen = [r for r in rows if r["kind"] == "command" or (with_review and r["kind"] == "review")]
+        if not chosen:
+            raise UsageError(f"{d.id} has no recorded command gate results to replay",
+                             hint=f"run `cockpit gates {d.id}` first")
+        git = ctx.ws.git
+        scratch = Path(tempfile.mkdtemp(prefix="cockpit-replay-"))
+        comparisons = []
+        try:
+            for row in chosen:
+                path = scratch / row["gate"]
+                await asyncio.to_thread(git.run_git, "worktree", "add", "--detach", "-q", str(path),
+                                        row["head_commit"])
+                await asyncio.to_thread(git.run_git, "read-tree", "-u", "--reset", row["tree"], cwd=path)
+                spec = await self._spec_of(d, row)
+                if row["kind"] == "command":
+                    outcome = await run_command(spec, path, d.id)
+                else:
+                    diff = await asyncio.to_thread(tree_diff, git, row["base_commit"], row["tree"],
+                                                   head=row["head_commit"])
+                    provider = ctx.catalog.get(spec.provider or "")
+                    outcome = await run_review(spec, provider, diff, d.title, d.id)
+                comparisons.append({"gate": row["gate"], "kind": row["kind"], "before": row["status"],
+                                    "after": outcome.status, "exit_before": row.get("exit_code"),
+                                    "exit_after": outcome.exit_code, "same": row["status"] == outcome.status,
+                                    "output": outcome.output[-4000:]})
+                await asyncio.to_thread(git.try_git, "worktree", "remove", "--force", str(path))
+        finally:
+            await asyncio.to_thread(git.try_git, "worktree", "prune")
+            shutil.rmtree(scratch, ignore_errors=True)
+        report = self._write_replay_report(d.id, comparisons, with_review)
+        same = all(c["same"] for c in comparisons)
+        ctx.record("replayed", d.id, same=same, report=str(report),
+                   gates=[{k: c[k] for k in ("gate", "kind", "before", "after", "same")} for c in comparisons])
+        return {"id": d.id, "same": same, "report": str(report),
+                "gates": [{k: v for k, v in c.items() if k != "output"} for c in comparisons]}
+
+    async def _spec_of(self, d: Any, row: dict[str, Any]) -> Any:
+        from cockpit.domain.gates import GateSpec
+
+        required, _, config = self.gates.plan(d)
+        for spec in required + list(config.named().values()):
+            if spec.name == row["gate"]:
+                return spec if spec.kind != "command" else spec.model_copy(update={"run": row.get("command") or spec.run})
+        return GateSpec(name=row["gate"], kind=row["kind"], run=row.get("command"))
+
+    def _write_replay_report(self, dispatch_id: str, comparisons: list[dict[str, Any]], with_review: bool) -> Path:
+        directory = self.ctx.ws.state.reports_dir(dispatch_id)
+        directory.mkdir(parents=True, exist_ok=True)
+        n = len(list(directory.glob("replay-*.txt"))) + 1
+        path = directory / f"replay-{n}.txt"
+        lines = [f"cockpit replay {n} of dispatch {dispatch_id}",
+                 "Command gates re-ran on the recorded head and tree in a fresh temporary worktree.",
+                 "Agent reviews are not deterministic: " + ("they were re-run as asked; a different verdict "
+                 "is not evidence of tampering." if with_review else "they were not re-run (use --review)."), ""]
+        for c in comparisons:
+            lines.append(f"{c['gate']:<16} {c['kind']:<8} before {c['before']:<7} after {c['after']:<7} "
+                         f"{'same' if c['same'] else 'DIFFERENT'} (exit {c['exit_before']} -> {c['exit_after']})")
+        lines.append("")
+        for c in comparisons:
+            lines += [f"--- {c['gate']}: output of the replay (tail) ---", c["output"], ""]
+        data = "\n".join(lines).encode("utf-8", "replace")
+        with open(path, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return path
+

@@ -1,0 +1,211 @@
+"""The cockpit TUI: a client of the supervisor. Quitting it stops nothing; two of them at
+once show the same live state, because both only read the supervisor's events.
+
+Everything arrives as events (no polling): `dispatch` views update the board, `receipt`
+events feed the stream, `output` events make the selected worker's pane fetch its screen
+(at most ~10 times a second). Bursts are coalesced into one repaint per ~50 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from cockpit.domain.receipt import Receipt
+from cockpit.errors import CockpitError
+from cockpit.service.ui_support import load_ui_settings, save_ui_settings
+from cockpit.ui.board import Alert, Board
+from cockpit.ui.keys import MAIN_KEYS
+from cockpit.ui.source import Source, unknown_op
+from cockpit.ui.themes import DEFAULT_THEME, ThemeSet, load_themes
+from cockpit.ui.widgets.receipt_list import ReceiptBuffer
+
+log = logging.getLogger("cockpit.ui")
+FLUSH_S = 0.05
+STREAM_RECEIPTS = 300
+RECONNECT_MAX_S = 10.0
+
+
+class CockpitApp(App[int]):
+    TITLE = "cockpit"
+    CSS_PATH = "app.tcss"
+
+    def __init__(self, source: Source, *, theme: str | None = None, themes: ThemeSet | None = None,
+                 remember_theme: bool = True) -> None:
+        super().__init__()
+        self.source = source
+        self.board = Board()
+        self.receipts = ReceiptBuffer(STREAM_RECEIPTS)
+        self.themes = themes or load_themes()
+        self.requested_theme = theme
+        self.remember_theme = remember_theme
+        self.connected = False
+        self.unsupported: set[str] = set()  # requests this supervisor does not know
+        self._flush_pending = False
+        self._board_dirty = False
+        self._receipts_dirty = False
+        self._receipts_shifted = False
+
+    # -- start ------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        from cockpit.ui.screens.main import MainScreen
+
+        return MainScreen()
+
+    @property
+    def main(self) -> Any:
+        from cockpit.ui.screens.main import MainScreen
+
+        screen = self.screen_stack[0] if self.screen_stack else None
+        return screen if isinstance(screen, MainScreen) else None
+
+    def on_mount(self) -> None:
+        for theme in self.themes.themes.values():
+            self.register_theme(theme)
+        wanted = self.requested_theme or load_ui_settings().get("theme") or DEFAULT_THEME
+        self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
+        for problem in self.themes.problems:
+            self.notify(problem, title="Theme", severity="warning", markup=False)
+        if self.requested_theme and self.remember_theme:
+            save_ui_settings({"theme": self.theme})
+        self.theme_changed_signal.subscribe(self, self._on_theme_changed)
+        self.run_worker(self._stream(), exclusive=True, group="stream", name="supervisor events")
+
+    def _on_theme_changed(self, theme: Any) -> None:
+        if self.remember_theme:
+            save_ui_settings({"theme": theme.name})
+        if self.main is not None:
+            self.main.restyle()
+
+    def syntax_style(self) -> str:
+        return self.themes.syntax.get(self.theme, "monokai" if self.current_theme.dark else "friendly")
+
+    # -- requests: every service error becomes a notification ------------------------------
+
+    async def request(self, op: str, *, quiet_unknown: bool = False, **args: Any) -> Any | None:
+        """Ask the supervisor; on failure notify (never raise) and return None."""
+        if op in self.unsupported:
+            if not quiet_unknown:
+                self.notify(f"this supervisor does not offer {op!r} yet", title="Not available",
+                            severity="warning")
+            return None
+        try:
+            return await self.source.call(op, **args)
+        except CockpitError as exc:
+            if unknown_op(exc):
+                self.unsupported.add(op)
+                if quiet_unknown:
+                    return None
+            message = exc.message + (f"\n{exc.hint}" if exc.hint else "")
+            self.notify(message, title=f"{op} failed", severity="error", markup=False, timeout=8)
+        except Exception as exc:  # a bug below us must not take the screen down
+            log.exception("request %s failed", op)
+            self.notify(f"{type(exc).__name__}: {exc}", title=f"{op} failed", severity="error", markup=False)
+        return None
+
+    # -- the event stream ---------------------------------------------------------------------
+
+    async def _stream(self) -> None:
+        delay = 0.5
+        while True:
+            events = self.source.events().__aiter__()
+            try:
+                hello = await events.__anext__()  # subscribed: nothing from here on is missed
+                self._set_connected(True, hello)
+                latest = await asyncio.to_thread(self.source.pages().latest, STREAM_RECEIPTS)
+                self.receipts.items.clear()
+                for receipt in latest:
+                    self.receipts.add(receipt)
+                self._receipts_dirty = self._receipts_shifted = True
+                views = await self.source.call("status")
+                self._alert(self.board.load(views))
+                self._board_dirty = True
+                self._schedule_flush()
+                delay = 0.5
+                async for event in events:
+                    self.on_service_event(event)
+            except asyncio.CancelledError:
+                raise
+            except CockpitError as exc:
+                self.notify(exc.message, title="Supervisor", severity="error", markup=False)
+            except Exception as exc:
+                log.exception("event stream failed")
+                self.notify(f"{type(exc).__name__}: {exc}", title="Supervisor", severity="error", markup=False)
+            finally:
+                await events.aclose()
+            self._set_connected(False)
+            await asyncio.sleep(delay)  # back off, then reconnect (the client restarts the supervisor)
+            delay = min(delay * 2, RECONNECT_MAX_S)
+
+    def _set_connected(self, connected: bool, hello: dict[str, Any] | None = None) -> None:
+        self.connected = connected
+        if self.main is not None:
+            self.main.show_connection(connected)
+
+    def on_service_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "dispatch":
+            view = event["dispatch"]
+            self._alert(self.board.apply(view))
+            self._board_dirty = True
+            self._schedule_flush()
+            if self.main is not None:
+                self.main.view_changed(view)
+        elif kind == "receipt":
+            if len(self.receipts.items) == self.receipts.items.maxlen:
+                self._receipts_shifted = True
+            if self.receipts.add(Receipt(**event["receipt"])):
+                self._receipts_dirty = True
+                self._schedule_flush()
+        elif kind == "output":
+            if self.main is not None:
+                self.main.output_arrived(str(event.get("id")))
+        elif kind == "gates_finished":
+            if self.main is not None:
+                self.main.gates_finished(str(event.get("id")))
+
+    def _alert(self, alerts: Iterable[Alert]) -> None:
+        for alert in alerts:
+            self.notify(alert.message, title=alert.title, severity=alert.severity, markup=False,  # type: ignore
+                        timeout=10)
+            if alert.bell:
+                self.bell()
+
+    def _schedule_flush(self) -> None:
+        if not self._flush_pending:
+            self._flush_pending = True
+            self.set_timer(FLUSH_S, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_pending = False
+        main = self.main
+        if main is None:
+            return
+        if self._board_dirty:
+            self._board_dirty = False
+            main.show_board()
+        if self._receipts_dirty:
+            main.show_receipts(shifted=self._receipts_shifted)
+            self._receipts_dirty = self._receipts_shifted = False
+
+    # -- the command palette ----------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        main = self.main
+        if main is not None and screen is main:
+            for key in MAIN_KEYS:
+                if key.action == "quit" or main.check_action(key.action.split("(")[0], ()) is False:
+                    continue
+                action = key.action
+
+                async def run(action: str = action) -> None:
+                    await main.run_action(action)
+
+                yield SystemCommand(f"{key.help.split(':')[0]}  [{key.display}]", key.help, run)
+        yield from super().get_system_commands(screen)

@@ -1,0 +1,91 @@
+"""What the TUI knows about the workers, folded from `status` and the event stream (pure:
+no Textual), and the moments worth telling the operator about."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Alert:
+    message: str
+    title: str
+    severity: str = "information"  # information | warning | error
+    bell: bool = True
+
+
+def _label(view: dict[str, Any]) -> str:
+    title = str(view.get("title") or "")
+    return f"{view['id']} ({title[:40]}{'…' if len(title) > 40 else ''})"
+
+
+def alerts_for(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Alert]:
+    """Alerts for one worker's change: it started waiting, its gates finished, it can be promoted."""
+    if before is None:
+        return []
+    out: list[Alert] = []
+    if after.get("state") == "waiting" and before.get("state") != "waiting":
+        out.append(Alert(f"{_label(after)} is waiting for input (y / shift+y answers, enter attaches)",
+                         "Worker waiting", "warning"))
+    was, now = before.get("review"), after.get("review")
+    if was == "gating" and now != "gating":
+        if now == "awaiting_approval":
+            out.append(Alert(f"{_label(after)}: gates passed; a promotion is ready (a approves)",
+                             "Promotion ready"))
+        elif now == "changes_requested":
+            out.append(Alert(f"{_label(after)}: gates finished with changes requested", "Gates finished",
+                             "warning"))
+        else:
+            out.append(Alert(f"{_label(after)}: gate run finished ({now})", "Gates finished"))
+    elif now == "awaiting_approval" and was not in ("awaiting_approval", "gating"):
+        out.append(Alert(f"{_label(after)}: a promotion is ready (a approves)", "Promotion ready"))
+    return out
+
+
+class Board:
+    """The workers in creation order, keyed by id; torn-down ones leave the board."""
+
+    def __init__(self) -> None:
+        self.views: dict[str, dict[str, Any]] = {}
+
+    def load(self, views: list[dict[str, Any]]) -> list[Alert]:
+        """A full `status` answer (at start, or after falling behind)."""
+        alerts: list[Alert] = []
+        fresh: dict[str, dict[str, Any]] = {}
+        for view in sorted(views, key=lambda v: (v.get("created_seq") or 0, v["id"])):
+            if view.get("teardown"):
+                continue
+            alerts += alerts_for(self.views.get(view["id"]), view)
+            fresh[view["id"]] = view
+        self.views = fresh
+        return alerts
+
+    def apply(self, view: dict[str, Any]) -> list[Alert]:
+        """One `dispatch` event."""
+        before = self.views.get(view["id"])
+        if view.get("teardown"):
+            self.views.pop(view["id"], None)
+            return []
+        if before is None:
+            self.views[view["id"]] = view
+            if any((v.get("created_seq") or 0) > (view.get("created_seq") or 0) for v in self.views.values()):
+                self.views = dict(sorted(self.views.items(), key=lambda kv: (kv[1].get("created_seq") or 0, kv[0])))
+            return []
+        self.views[view["id"]] = view
+        return alerts_for(before, view)
+
+    def ordered(self) -> list[dict[str, Any]]:
+        return list(self.views.values())
+
+    def get(self, dispatch_id: str | None) -> dict[str, Any] | None:
+        return self.views.get(dispatch_id) if dispatch_id else None
+
+    @property
+    def waiting(self) -> int:
+        return sum(1 for v in self.views.values() if v.get("state") == "waiting")
+
+    @property
+    def any_live(self) -> bool:
+        return any(v.get("live") or v.get("state") in ("starting", "working", "waiting", "idle")
+                   for v in self.views.values())

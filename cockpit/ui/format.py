@@ -1,0 +1,151 @@
+"""How facts about a worker read on screen: pure functions of a dispatch view and a clock."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+# Each state has a glyph and a word, so it reads without colour; the colour is a theme
+# variable name, so it follows the theme.
+STATES: dict[str, tuple[str, str, str]] = {
+    "queued": ("…", "queued", "foreground-muted"),
+    "starting": ("◌", "starting", "secondary"),
+    "working": ("▶", "working", "success"),
+    "waiting": ("?", "WAITING", "warning"),
+    "idle": ("◦", "idle", "primary"),
+    "exited": ("■", "exited", "foreground-muted"),
+    "timed_out": ("⧗", "timed out", "error"),
+    "killed": ("✕", "killed", "error"),
+    "lost": ("!", "lost", "error"),
+}
+REVIEWS: dict[str, tuple[str, str]] = {
+    "none": ("", "foreground-muted"),
+    "gating": ("gating", "secondary"),
+    "changes_requested": ("changes", "error"),
+    "awaiting_approval": ("approve?", "accent"),
+    "promoted": ("merged", "success"),
+    "rejected": ("rejected", "error"),
+}
+GATE_MARKS: dict[str, tuple[str, str]] = {
+    "passed": ("✓", "success"),
+    "failed": ("✗", "error"),
+    "error": ("!", "error"),
+    "running": ("…", "secondary"),
+    "not_run": ("·", "foreground-muted"),
+    "stale": ("~", "warning"),
+}
+LIVE = frozenset({"starting", "working", "waiting", "idle"})
+
+
+def parse_ts(ts: str | None) -> datetime | None:
+    if not ts:
+        return None
+    try:
+        return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def elapsed_s(view: dict[str, Any], now: datetime) -> float | None:
+    """Seconds since the worker started, to its end or to `now` (the injected clock)."""
+    start = parse_ts(view.get("started_ts"))
+    if start is None:
+        return None
+    end = parse_ts(view.get("ended_ts")) or now
+    return max(0.0, (end - start).total_seconds())
+
+
+def fmt_elapsed(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    s = int(seconds)
+    if s >= 86400:
+        return f"{s // 86400}d{s % 86400 // 3600:02d}h"
+    if s >= 3600:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    return f"{s // 60}m{s % 60:02d}s"
+
+
+def fmt_tokens(count: int | None) -> str:
+    n = int(count or 0)
+    if n < 1000:
+        return str(n)
+    if n < 1_000_000:
+        return f"{n / 1000:.1f}k"
+    return f"{n / 1_000_000:.1f}M"
+
+
+def fmt_cost(cost_usd: str | None) -> str:
+    try:
+        value = Decimal(cost_usd or "0")
+    except InvalidOperation:
+        return "-"
+    if value == 0:
+        return "-"
+    return f"${value:.2f}" if value >= Decimal("0.01") else "<$0.01"
+
+
+def fmt_diff(view: dict[str, Any]) -> str:
+    added, removed = int(view.get("diff_added") or 0), int(view.get("diff_removed") or 0)
+    return f"+{added}/-{removed}" if added or removed else "-"
+
+
+def state_of(view: dict[str, Any]) -> tuple[str, str, str]:
+    """(glyph, word, theme colour variable) for the worker's state."""
+    state = str(view.get("state") or "queued")
+    glyph, word, colour = STATES.get(state, ("?", state, "foreground"))
+    if state == "exited" and view.get("exit_code") not in (None, 0):
+        word = f"exit {view['exit_code']}"
+        colour = "error"
+    return glyph, word, colour
+
+
+def gate_rows(view: dict[str, Any]) -> list[dict[str, Any]]:
+    """The stored gate rows of a view, with findings decoded."""
+    rows = []
+    for row in view.get("gates") or []:
+        findings = row.get("findings")
+        if isinstance(findings, str):
+            try:
+                findings = json.loads(findings)
+            except ValueError:
+                findings = []
+        rows.append({**row, "name": row.get("name") or row.get("gate"), "findings": findings or []})
+    return rows
+
+
+def gate_summary(view: dict[str, Any]) -> tuple[str, str]:
+    """A short 'passed/total' summary of the gates and a colour variable for it."""
+    rows = gate_rows(view)
+    review = str(view.get("review") or "none")
+    if not rows:
+        label, colour = REVIEWS.get(review, (review, "foreground"))
+        return (label or "-"), colour
+    passed = sum(1 for r in rows if r.get("status") == "passed")
+    failing = any(r.get("status") in ("failed", "error") for r in rows)
+    running = any(r.get("status") == "running" for r in rows)
+    mark = "✗" if failing else "…" if running else "✓" if passed == len(rows) else "·"
+    colour = "error" if failing else "secondary" if running else "success" if passed == len(rows) else "warning"
+    label = f"{mark}{passed}/{len(rows)}"
+    extra = REVIEWS.get(review, ("", ""))[0]
+    if review in ("awaiting_approval", "promoted", "rejected") and extra:
+        label += f" {extra}"
+    return label, colour
+
+
+def matches(view: dict[str, Any], needle: str) -> bool:
+    """The `/` filter: every word must appear in id, title, provider, state or review."""
+    hay = " ".join(str(view.get(k) or "") for k in ("id", "title", "provider", "state", "review")).lower()
+    return all(word in hay for word in needle.lower().split())
+
+
+def summarize_data(data: dict[str, Any], limit: int = 120) -> str:
+    parts = []
+    for key, value in data.items():
+        if isinstance(value, dict | list):
+            value = json.dumps(value, separators=(",", ":"), sort_keys=True)
+        parts.append(f"{key}={value}")
+    text = " ".join(parts).replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,159 @@
+"""What the main screen's keys do. Each asks the supervisor through `app.request`, which
+turns any refusal into a notification; confirmations come first where work is at stake."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+
+from cockpit.ui.screens.dialogs import (
+    ApproveScreen,
+    ConfirmScreen,
+    RejectScreen,
+    SendTextScreen,
+    TeardownScreen,
+)
+from cockpit.ui.screens.dispatch_form import DispatchForm
+
+
+class WorkerActions:
+    """Mixed into MainScreen (which provides `app`, `selected_view` and friends)."""
+
+    app: Any
+    selected_view: dict[str, Any] | None
+
+    def _target(self) -> dict[str, Any] | None:
+        view = self.selected_view
+        if view is None:
+            self.app.notify("select a worker first", severity="warning")
+        return view
+
+    # -- dispatch ------------------------------------------------------------------------
+
+    @work(group="dispatch")
+    async def action_new_dispatch(self) -> None:
+        providers = await self.app.request("providers") or []
+        fields = await self.app.push_screen_wait(DispatchForm(providers))
+        if not fields:
+            return
+        view = await self.app.request("dispatch", actor=self.app.source.actor(), **fields)
+        if view:
+            self.app.notify(f"dispatched {view['id']} to {view.get('provider')}", title="Dispatch")
+            self.app.board.apply(view)
+            self.show_board()  # type: ignore[attr-defined]
+            self.query_one("#workers").select(view["id"])  # type: ignore[attr-defined]
+
+    # -- talking to a worker ---------------------------------------------------------------
+
+    async def action_answer(self, key: str) -> None:
+        view = self._target()
+        if view is None:
+            return
+        if await self.app.request("send", id=view["id"], key=key, enter=False, actor=self.app.source.actor()):
+            self.app.notify(f"answered {'yes' if key == 'y' else 'no'} to {view['id']}", title="Answer")
+
+    @work(group="send")
+    async def action_send_text(self) -> None:
+        view = self._target()
+        if view is None:
+            return
+        text = await self.app.push_screen_wait(SendTextScreen(view))
+        if text:
+            await self.app.request("send", id=view["id"], text=text, enter=True, actor=self.app.source.actor())
+
+    # -- gates and promotion ---------------------------------------------------------------
+
+    async def action_run_gates(self) -> None:
+        view = self._target()
+        if view is None:
+            return
+        result = await self.app.request("gates", id=view["id"])
+        if result is not None:
+            names = ", ".join(result.get("gates") or []) or "no gates are required"
+            started = "started" if result.get("started", True) else "already running"
+            self.app.notify(f"gates {started} for {view['id']}: {names}", title="Gates")
+
+    @work(group="approve", exclusive=True)
+    async def action_approve(self) -> None:
+        view = self._target()
+        if view is None:
+            return
+        review = await self.app.request("review", id=view["id"])
+        if review is None:
+            return
+        confirmed = await self.app.push_screen_wait(ApproveScreen(view, review))
+        if not confirmed:
+            return
+        result = await self.app.request("approve", id=view["id"], strategy="merge",
+                                        identity=self.app.source.identity())
+        if result is not None:
+            commit = str(result.get("commit") or "")[:12]
+            self.app.notify(f"approved {view['id']}: {commit} on {result.get('target')}", title="Approved")
+
+    @work(group="reject", exclusive=True)
+    async def action_reject(self) -> None:
+        view = self._target()
+        if view is None:
+            return
+        answer = await self.app.push_screen_wait(RejectScreen(view))
+        if not answer:
+            return
+        reason, send_back = answer
+        if await self.app.request("reject", id=view["id"], reason=reason, send_back=send_back,
+                                  actor=self.app.source.actor()) is not None:
+            self.app.notify(f"rejected {view['id']}" + (" and sent it back" if send_back else ""), title="Rejected")
+
+    # -- stopping ----------------------------------------------------------------------------
+
+    @work(group="kill", exclusive=True)
+    async def action_kill(self) -> None:
+        view = self._target()
+        if view is None:
+            return
+        ok = await self.app.push_screen_wait(ConfirmScreen(
+            f"Kill worker {view['id']}?",
+            f"{view.get('title')}\n\nIts process stops now. Its worktree and branch are kept: "
+            "d still shows the diff, t tears it down.", "kill"))
+        if ok and (result := await self.app.request("kill", id=view["id"], actor=self.app.source.actor())):
+            self.app.notify(f"killed {view['id']}" if result.get("killed", True) else
+                            f"{view['id']} was not running", title="Kill")
+
+    @work(group="teardown", exclusive=True)
+    async def action_teardown(self) -> None:
+        view = self._target()
+        if view is None:
+            return
+        preview = await self.app.request("preview_teardown", id=view["id"])
+        if preview is None:
+            return
+        ok = await self.app.push_screen_wait(TeardownScreen(view, preview))
+        if not ok:
+            return
+        result = await self.app.request("teardown", id=view["id"], actor=self.app.source.actor())
+        if result is not None:
+            kept = f"; work archived at {result['archive_ref']}" if result.get("archive_ref") else ""
+            self.app.notify(f"tore down {view['id']} ({result.get('classification')}){kept}", title="Teardown",
+                            markup=False)
+
+    # -- views ---------------------------------------------------------------------------------
+
+    def action_diff(self) -> None:
+        from cockpit.ui.screens.diff import DiffScreen
+
+        view = self._target()
+        if view is not None:
+            self.app.push_screen(DiffScreen(view))
+
+    def action_receipts(self) -> None:
+        from cockpit.ui.screens.receipts import ReceiptsScreen
+
+        self.app.push_screen(ReceiptsScreen())
+
+    def action_help(self) -> None:
+        from cockpit.ui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    def action_quit(self) -> None:
+        self.app.exit(0)

@@ -1,0 +1,111 @@
+"""Where the TUI's data comes from: the live supervisor, or fixed data for snapshots.
+
+The app only ever talks to a `Source`: requests (`call`), a stream of events, the
+receipt pages, the clock and attaching. `LiveSource` is the real one, over the
+supervisor's channel; `StaticSource` (static_source.py) serves fixed views so that
+screenshots are the same on every run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from cockpit.domain.receipt import Receipt
+from cockpit.errors import CockpitError, UsageError
+from cockpit.service.client import AsyncSupervisorClient
+from cockpit.service.identity import operator_actor, operator_identity
+from cockpit.service.receipt_pages import ReceiptPages
+from cockpit.service.ui_support import attach_blocking, can_attach
+from cockpit.service.workspace import Workspace
+
+
+class Pages(Protocol):
+    """Random access to receipts by index (0 = oldest); see service/receipt_pages.py."""
+
+    @property
+    def count(self) -> int: ...
+
+    def refresh(self) -> int: ...
+
+    def get(self, index: int) -> Receipt | None: ...
+
+    def latest(self, count: int) -> list[Receipt]: ...
+
+    def index_of_seq(self, seq: int) -> int | None: ...
+
+
+class Source(Protocol):
+    label: str
+
+    def now(self) -> datetime: ...
+
+    async def call(self, op: str, **args: Any) -> Any: ...
+
+    def events(self) -> AsyncIterator[dict[str, Any]]: ...
+
+    def pages(self) -> Pages: ...
+
+    def can_attach(self, dispatch_id: str) -> None: ...
+
+    def attach(self, dispatch_id: str) -> int: ...
+
+    def actor(self) -> str: ...
+
+    def identity(self) -> dict[str, Any]: ...
+
+    async def close(self) -> None: ...
+
+
+def unknown_op(exc: CockpitError) -> bool:
+    """True when the supervisor says it has no such request (an older or partial supervisor)."""
+    return isinstance(exc, UsageError) and "does not know the request" in exc.message
+
+
+class LiveSource:
+    """The supervisor of a repository; started on demand by the client."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.label = str(ws.repo.toplevel)
+        self.client = AsyncSupervisorClient(ws)
+        self._pages: ReceiptPages | None = None
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    async def call(self, op: str, **args: Any) -> Any:
+        return await self.client.call(op, **args)
+
+    async def events(self) -> AsyncIterator[dict[str, Any]]:
+        async for event in self.client.events():
+            yield event
+
+    def pages(self) -> ReceiptPages:
+        if self._pages is None:
+            self._pages = ReceiptPages(self.ws.state.ledger_dir)
+        return self._pages
+
+    def can_attach(self, dispatch_id: str) -> None:
+        can_attach(self.ws, dispatch_id)
+
+    def attach(self, dispatch_id: str) -> int:
+        return attach_blocking(self.ws, dispatch_id)
+
+    def actor(self) -> str:
+        return operator_actor()
+
+    def identity(self) -> dict[str, Any]:
+        return operator_identity()
+
+    async def close(self) -> None:
+        await self.client.close()
+        if self._pages is not None:
+            self._pages.close()
+
+
+async def forever() -> None:
+    """Wait until cancelled (a static source has no events)."""
+    await asyncio.Event().wait()
