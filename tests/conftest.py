@@ -43,3 +43,96 @@ def repo(tmp_path: Path) -> Path:
     git(root, "add", "README.md")
     git(root, "commit", "-q", "-m", "initial")
     return root
+
+
+class Cockpit:
+    """A repository with cockpit on it: run the real CLI, talk to the real supervisor."""
+
+    def __init__(self, repo: Path) -> None:
+        from cockpit.service.workspace import Workspace
+
+        self.repo = repo
+        self.ws = Workspace.open(repo)
+        self._client = None
+
+    def run(self, *args: str, input: str | bytes | None = None, check: bool = False,
+            timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        """`cockpit ARGS` as a real process in the repository; text output."""
+        import sys
+
+        result = subprocess.run(
+            [sys.executable, "-m", "cockpit", *args], cwd=self.repo, capture_output=True, timeout=timeout,
+            input=input.encode() if isinstance(input, str) else input, env={**os.environ, **(env or {})},
+        )
+        out = subprocess.CompletedProcess(result.args, result.returncode, result.stdout.decode(errors="replace"),
+                                          result.stderr.decode(errors="replace"))
+        if check and out.returncode != 0:
+            raise AssertionError(f"cockpit {' '.join(args)} exited {out.returncode}: {out.stderr}{out.stdout}")
+        return out
+
+    def dispatch(self, prompt: str, *args: str) -> str:
+        return self.run("dispatch", prompt, *args, check=True).stdout.strip()
+
+    @property
+    def client(self):
+        from cockpit.service.client import SupervisorClient
+
+        if self._client is None:
+            self._client = SupervisorClient(self.ws)
+        return self._client
+
+    def call(self, op: str, **args):
+        return self.client.call(op, **args)
+
+    def wait(self, dispatch_id: str, until: str = "final", timeout: float = 30) -> dict:
+        result = self.call("wait", id=dispatch_id, until=until, timeout=timeout)
+        assert result["reached"], f"{dispatch_id} did not reach {until}: {result} {self.receipt_kinds(dispatch_id)}"
+        return result
+
+    def show(self, dispatch_id: str) -> dict:
+        return self.call("show", id=dispatch_id)
+
+    def receipts(self, dispatch_id: str | None = None) -> list:
+        from cockpit.ledger import iter_receipts
+
+        return [r for _, r in iter_receipts(self.ws.state.ledger_dir)
+                if dispatch_id is None or r.dispatch == dispatch_id]
+
+    def receipt_kinds(self, dispatch_id: str | None = None) -> list[str]:
+        return [r.kind for r in self.receipts(dispatch_id)]
+
+    def tmux(self):
+        from cockpit.runtime.tmux import TmuxServer
+        from cockpit.runtime.tmux_names import socket_name_for
+
+        return TmuxServer(socket_name_for(self.ws.state.root))
+
+    def stop(self) -> None:
+        from cockpit.service.client import SupervisorClient, supervisor_answers
+
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if supervisor_answers(self.ws):
+            try:
+                SupervisorClient(self.ws, autostart=False).call("shutdown")
+            except Exception:
+                pass
+            import time
+
+            deadline = time.monotonic() + 10
+            while supervisor_answers(self.ws) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        tmux = self.tmux()
+        tmux.kill_server()
+        socket_file = Path(f"/tmp/tmux-{os.getuid()}") / tmux.socket_name
+        socket_file.unlink(missing_ok=True)
+        self.ws.close()
+
+
+@pytest.fixture
+def cockpit(repo: Path):
+    """A real supervisor (started on demand by the CLI) over a real repo and a private tmux server."""
+    env = Cockpit(repo)
+    yield env
+    env.stop()

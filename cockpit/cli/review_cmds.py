@@ -9,7 +9,6 @@ from cockpit.cli.common import add_json_flag, print_json
 from cockpit.errors import CheckFailed, UsageError
 from cockpit.service.client import SupervisorClient
 from cockpit.service.identity import inside_worker, operator_actor, operator_identity
-from cockpit.service.workspace import Workspace
 
 GLYPH = {"passed": "✔", "failed": "✘", "error": "!", "running": "…", "not_run": "·", "stale": "~"}
 
@@ -45,8 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_replay)
 
 
-def _client() -> SupervisorClient:
-    return SupervisorClient(Workspace.open())
+def _client(ref: str) -> tuple[SupervisorClient, str]:
+    from cockpit.cli.workers import client_for
+
+    return client_for(ref)
 
 
 def print_review(r: dict) -> None:
@@ -77,12 +78,12 @@ def print_review(r: dict) -> None:
 
 
 def cmd_gates(args: argparse.Namespace) -> int:
-    client = _client()
-    started = client.call("gates", id=args.id, wait=not args.no_wait)
+    client, dispatch_id = _client(args.id)
+    started = client.call("gates", id=dispatch_id, wait=not args.no_wait)
     if args.no_wait:
         print_json(started) if args.json else print(f"gates started for {started['id']}: {', '.join(started['gates'])}")
         return 0
-    review = client.call("review", id=args.id)
+    review = client.call("review", id=dispatch_id)
     if args.json:
         print_json(review)
     else:
@@ -91,7 +92,8 @@ def cmd_gates(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    review = _client().call("review", id=args.id)
+    client, dispatch_id = _client(args.id)
+    review = client.call("review", id=dispatch_id)
     if args.json:
         print_json(review)
     else:
@@ -105,7 +107,8 @@ def cmd_approve(args: argparse.Namespace) -> int:
         raise CheckFailed(f"refusing to approve from inside worker {worker}'s environment: "
                           "a worker never approves its own work")
     identity = operator_identity()
-    result = _client().call("approve", id=args.id, strategy=args.strategy, identity=identity)
+    client, dispatch_id = _client(args.id)
+    result = client.call("approve", id=dispatch_id, strategy=args.strategy, identity=identity)
     if args.json:
         print_json(result)
     else:
@@ -116,14 +119,16 @@ def cmd_approve(args: argparse.Namespace) -> int:
 def cmd_reject(args: argparse.Namespace) -> int:
     if not args.reason.strip():
         raise UsageError("the reason is empty", hint="--reason 'what must change'")
-    result = _client().call("reject", id=args.id, reason=args.reason, send_back=args.send_back,
-                            actor=operator_actor())
+    client, dispatch_id = _client(args.id)
+    result = client.call("reject", id=dispatch_id, reason=args.reason, send_back=args.send_back,
+                         actor=operator_actor())
     print(f"rejected {result['id']}" + ("; the reason went back to the agent" if result["sent_back"] else ""))
     return 0
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    result = _client().call("replay", id=args.id, review=args.review)
+    client, dispatch_id = _client(args.id)
+    result = client.call("replay", id=dispatch_id, review=args.review)
     if args.json:
         print_json(result)
         return 0 if result["same"] else 1

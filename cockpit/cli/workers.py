@@ -89,6 +89,14 @@ def _client() -> tuple[Workspace, SupervisorClient]:
     return ws, SupervisorClient(ws)
 
 
+def client_for(ref: str) -> tuple[SupervisorClient, str]:
+    """Resolve a dispatch id locally first, so an unknown id fails before anything starts."""
+    from cockpit.service.logs import resolve_dispatch
+
+    ws = Workspace.open(create=False)
+    return SupervisorClient(ws), resolve_dispatch(ws, ref).id
+
+
 def cmd_supervise(args: argparse.Namespace) -> int:
     ws = Workspace.open()
     if args.stop:
@@ -174,8 +182,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_wait(args: argparse.Namespace) -> int:
-    ws, client = _client()
-    result = client.call("wait", id=args.id, until=args.until, timeout=args.timeout)
+    client, dispatch_id = client_for(args.id)
+    result = client.call("wait", id=dispatch_id, until=args.until, timeout=args.timeout)
     if result["reached"]:
         print(f"{result['id']} reached {result['until']} (state {result['state']})")
         return 0
@@ -186,8 +194,8 @@ def cmd_wait(args: argparse.Namespace) -> int:
 def cmd_send(args: argparse.Namespace) -> int:
     if (args.text is None) == (args.key is None):
         raise UsageError("give either TEXT or --key KEY", hint="e.g. cockpit send ID --key y")
-    ws, client = _client()
-    client.call("send", id=args.id, text=args.text, key=args.key, enter=not args.no_enter, actor=operator_actor())
+    client, dispatch_id = client_for(args.id)
+    client.call("send", id=dispatch_id, text=args.text, key=args.key, enter=not args.no_enter, actor=operator_actor())
     return 0
 
 
@@ -204,8 +212,8 @@ def cmd_logs(args: argparse.Namespace) -> int:
 
 
 def cmd_action(args: argparse.Namespace) -> int:
-    ws, client = _client()
-    result = client.call(args.action, id=args.id, actor=operator_actor())
+    client, dispatch_id = client_for(args.id)
+    result = client.call(args.action, id=dispatch_id, actor=operator_actor())
     if args.json:
         print_json(result)
     elif args.action == "kill":

@@ -16,7 +16,12 @@ CHUNK = 1 << 20
 
 
 def resolve_dispatch(ws: Workspace, ref: str) -> Dispatch:
-    """The dispatch named by an id or a unique prefix (4+ characters); UsageError otherwise."""
+    """The dispatch named by an id or a unique prefix (4+ characters); UsageError otherwise.
+
+    Nothing is created for an unknown id: no state directory, no store, no supervisor.
+    """
+    if not ws.state.db_path.exists():
+        raise UsageError(f"no dispatch {ref!r} in this repository (nothing was dispatched here yet)")
     ws.store.catch_up()
     text = (ref or "").strip().lower()
     d = ws.store.dispatch(text) if text else None

@@ -47,15 +47,18 @@ class Monitor:
         state = self.ctx.ws.state
         state.logs.mkdir(parents=True, exist_ok=True)
 
+        logs_dir = str(state.logs)
+        head = str(state.root / "ledger.head")
+
         def wanted(_change: Any, path: str) -> bool:
-            return path.endswith(".log") or path.endswith("ledger.head")
+            return path == head or (path.endswith(".log") and os.path.dirname(path) == logs_dir)
 
         async for changes in awatch(state.root, state.logs, watch_filter=wanted, recursive=False,
                                     step=WATCH_STEP_MS, debounce=400, stop_event=self.stop_event):
             ledger_changed = False
             for _change, path in changes:
                 name = os.path.basename(path)
-                if name == "ledger.head":
+                if path == head:
                     ledger_changed = True
                 elif (worker := self.ctx.live.get(name[:-4])) is not None:
                     self.on_output(worker)
@@ -184,15 +187,20 @@ class Monitor:
     async def sweep(self) -> None:
         """One tmux-wide query; settle every live dispatch whose pane died or vanished."""
         ctx = self.ctx
+        # Which dispatches are live is read BEFORE asking tmux: one that starts meanwhile
+        # must not be judged on a pane list taken before its session existed.
+        candidates = ctx.ws.store.dispatches(states=tuple(str(s) for s in LIVE_STATES))
+        if not candidates:
+            return
         panes = {p.session: p for p in await asyncio.to_thread(ctx.tmux.list_panes)}
         server_alive = bool(panes) or await asyncio.to_thread(ctx.tmux.is_alive)
-        for d in ctx.ws.store.dispatches(states=tuple(str(s) for s in LIVE_STATES)):
+        for d in candidates:
             pane = panes.get(d.id)
             if pane is None:
                 await self.mark_lost(d.id, "the tmux server is gone" if not server_alive
                                      else "its tmux session disappeared")
             elif pane.dead:
-                await self.finish(d.id, pane.dead_status)
+                await self.finish(d.id, pane.dead_status, signal=pane.dead_signal)
 
     async def mark_lost(self, dispatch_id: str, reason: str) -> None:
         async with self.ctx.lock(dispatch_id):
@@ -202,7 +210,8 @@ class Monitor:
             self.ctx.forget(dispatch_id)
             self.ctx.record("lost", dispatch_id, reason=reason, worktree_kept=d.worktree)
 
-    async def finish(self, dispatch_id: str, code: int | None, *, while_down: bool = False) -> None:
+    async def finish(self, dispatch_id: str, code: int | None, *, signal: int | None = None,
+                     while_down: bool = False) -> None:
         ctx = self.ctx
         async with ctx.lock(dispatch_id):
             d = ctx.ws.store.dispatch(dispatch_id)
@@ -212,6 +221,8 @@ class Monitor:
             await self._drain(worker)
             ctx.forget(dispatch_id)
             data: dict[str, Any] = {"code": code}
+            if code is None and signal is not None:  # killed by a signal: the shell's convention
+                data.update(code=128 + signal, signal=signal)
             if while_down:
                 data["while_supervisor_was_down"] = True
             ctx.record("exited", dispatch_id, **data)

@@ -32,7 +32,7 @@ async def recover(ctx: Context, workers: Workers, monitor: Monitor) -> dict[str,
         worker = ctx.adopt(d, prompt_pending=d.mode == "interactive" and d.prompt_delivered_ts is None)
         monitor.read_new(worker)  # the whole log: usage printed while we were down counts
         if pane.dead:
-            await monitor.finish(d.id, pane.dead_status, while_down=True)
+            await monitor.finish(d.id, pane.dead_status, signal=pane.dead_signal, while_down=True)
             counts["exited_while_down"] += 1
         else:
             workers.arm_timeout(worker, d)

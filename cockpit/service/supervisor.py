@@ -156,6 +156,7 @@ class Supervisor:
 def run_supervisor(ws: Workspace, *, idle_exit: float | None, extensions: list[Any] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("watchfiles").setLevel(logging.WARNING)  # it logs every batch of changes at INFO
     supervisor = Supervisor(ws, idle_exit=idle_exit)
     if extensions:
         supervisor.extensions.extend(extensions)

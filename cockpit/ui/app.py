@@ -21,6 +21,7 @@ from cockpit.errors import CockpitError
 from cockpit.service.ui_support import load_ui_settings, save_ui_settings
 from cockpit.ui.board import Alert, Board
 from cockpit.ui.keys import MAIN_KEYS
+from cockpit.ui.screens.main import MainScreen
 from cockpit.ui.source import Source, unknown_op
 from cockpit.ui.themes import DEFAULT_THEME, ThemeSet, load_themes
 from cockpit.ui.widgets.receipt_list import ReceiptBuffer
@@ -34,6 +35,8 @@ RECONNECT_MAX_S = 10.0
 class CockpitApp(App[int]):
     TITLE = "cockpit"
     CSS_PATH = "app.tcss"
+    MODES = {"main": MainScreen}
+    DEFAULT_MODE = "main"
 
     def __init__(self, source: Source, *, theme: str | None = None, themes: ThemeSet | None = None,
                  remember_theme: bool = True) -> None:
@@ -53,17 +56,10 @@ class CockpitApp(App[int]):
 
     # -- start ------------------------------------------------------------------------
 
-    def get_default_screen(self) -> Screen:
-        from cockpit.ui.screens.main import MainScreen
-
-        return MainScreen()
-
     @property
-    def main(self) -> Any:
-        from cockpit.ui.screens.main import MainScreen
-
+    def main(self) -> MainScreen | None:
         screen = self.screen_stack[0] if self.screen_stack else None
-        return screen if isinstance(screen, MainScreen) else None
+        return screen if isinstance(screen, MainScreen) and screen.ready else None
 
     def on_mount(self) -> None:
         for theme in self.themes.themes.values():
@@ -193,6 +189,9 @@ class CockpitApp(App[int]):
         if self._receipts_dirty:
             main.show_receipts(shifted=self._receipts_shifted)
             self._receipts_dirty = self._receipts_shifted = False
+            hook = getattr(self.screen, "receipts_arrived", None)
+            if hook is not None:
+                hook()
 
     # -- the command palette ----------------------------------------------------------------
 

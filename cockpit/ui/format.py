@@ -116,7 +116,7 @@ def gate_rows(view: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def gate_summary(view: dict[str, Any]) -> tuple[str, str]:
+def gate_summary(view: dict[str, Any], *, short: bool = False) -> tuple[str, str]:
     """A short 'passed/total' summary of the gates and a colour variable for it."""
     rows = gate_rows(view)
     review = str(view.get("review") or "none")
@@ -130,7 +130,7 @@ def gate_summary(view: dict[str, Any]) -> tuple[str, str]:
     colour = "error" if failing else "secondary" if running else "success" if passed == len(rows) else "warning"
     label = f"{mark}{passed}/{len(rows)}"
     extra = REVIEWS.get(review, ("", ""))[0]
-    if review in ("awaiting_approval", "promoted", "rejected") and extra:
+    if review in ("awaiting_approval", "promoted", "rejected") and extra and not short:
         label += f" {extra}"
     return label, colour
 

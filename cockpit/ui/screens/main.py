@@ -42,6 +42,7 @@ class MainScreen(WorkerActions, Screen):
         self._pane_busy = self._pane_again = self._pane_timer = False
         self._pane_last = 0.0
         self._tick: Timer | None = None
+        self.ready = False  # composed and mounted: the app may push data in
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
@@ -61,7 +62,11 @@ class MainScreen(WorkerActions, Screen):
         self.query_one("#pane", PaneView).border_title = "output"
         self.query_one("#pane", PaneView).show_message(None, "no worker selected: n starts one")
         self.query_one("#filter", Input).display = False
+        self.ready = True
+        self.query_one("#workers", WorkersTable).on_views = lambda: self.show_board(rebuild=True)
         self.show_connection(self.app.connected)
+        self.show_board()
+        self.show_receipts(shifted=True)
         self.show_gates()
 
     # -- what the app pushes in ------------------------------------------------------------

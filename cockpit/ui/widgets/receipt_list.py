@@ -63,6 +63,7 @@ class ReceiptList(ScrollView, can_focus=True):
         self.rows = rows
         self.follow = follow
         self._strips: OrderedDict[int, Strip] = OrderedDict()
+        self._stick = follow  # at the end, so new rows scroll into view
 
     def on_mount(self) -> None:
         self.sync(jump_to_end=True)
@@ -71,19 +72,29 @@ class ReceiptList(ScrollView, can_focus=True):
         self._strips.clear()
         self.sync()
 
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self.virtual_size.height > self.scrollable_content_region.height:
+            self._stick = new_value >= self.max_scroll_y
+
     def restyle(self) -> None:
         self._strips.clear()
         self.refresh()
 
     def sync(self, *, jump_to_end: bool = False, shifted: bool = False) -> None:
         """The row source changed (grew, or a bounded buffer dropped its oldest rows)."""
-        at_end = self.scroll_y >= self.max_scroll_y
         if shifted:
             self._strips.clear()
         self.virtual_size = Size(self.size.width, self.rows.count)
-        if jump_to_end or (self.follow and at_end):
-            self.scroll_to(y=max(0, self.rows.count - self.size.height), animate=False, immediate=True)
+        if jump_to_end:
+            self._stick = True
+        if self._stick:
+            self.call_after_refresh(self._to_end)
         self.refresh()
+
+    def _to_end(self) -> None:
+        if self._stick:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
 
     def line_for(self, receipt: Receipt, width: int) -> Text:
         app = self.app

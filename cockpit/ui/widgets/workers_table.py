@@ -12,9 +12,13 @@ from textual.widgets import DataTable
 from cockpit.ui import format as fmt
 from cockpit.ui.palette import styled
 
-COLUMNS = (("state", "STATE"), ("id", "ID"), ("title", "TITLE"), ("provider", "AGENT"), ("elapsed", "TIME"),
-           ("tokens", "TOKENS"), ("cost", "COST"), ("gates", "GATES"), ("diff", "DIFF"))
-FIXED_WIDTH = 10 + 10 + 8 + 7 + 7 + 7 + 12 + 11 + 2 * len(COLUMNS)  # all columns but the title
+WIDE = (("state", "STATE", 11), ("id", "ID", 10), ("title", "TITLE", 0), ("provider", "AGENT", 8),
+        ("elapsed", "TIME", 6), ("tokens", "TOKENS", 6), ("cost", "COST", 6), ("gates", "GATES", 13),
+        ("diff", "DIFF", 9))
+# Below WIDE_MIN columns the id moves to the pane's title and tokens and cost share a column.
+COMPACT = (("state", "STATE", 10), ("title", "TITLE", 0), ("provider", "AGENT", 7), ("elapsed", "TIME", 6),
+           ("usage", "USAGE", 11), ("gates", "GATES", 8), ("diff", "DIFF", 8))
+WIDE_MIN = 110
 
 
 class WorkersTable(DataTable):
@@ -26,52 +30,80 @@ class WorkersTable(DataTable):
             self.dispatch_id = dispatch_id
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=False, show_row_labels=False)
+        super().__init__(id=id, cursor_type="row", zebra_stripes=False, show_row_labels=False, cell_padding=0)
         self._cells: dict[str, dict[str, str]] = {}  # what each row shows, to skip unchanged cells
         self._order: list[str] = []
         self._selected: str | None = None
+        self.columns_spec: tuple[tuple[str, str, int], ...] = ()
+        self.on_views: Any = None  # called with no arguments to re-sync after a layout change
 
-    def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.add_column(label, key=key)
+    def _layout(self) -> bool:
+        """Pick the column set for the current width; True when it changed."""
+        spec = WIDE if (self.size.width or 0) >= WIDE_MIN else COMPACT
+        if spec is self.columns_spec:
+            return False
+        self.columns_spec = spec
+        return True
+
+    def _reset_columns(self) -> None:
+        """Columns only ever widen as content grows; starting over lets them shrink too."""
+        self.clear(columns=True)
+        for key, label, _width in self.columns_spec:
+            self.add_column(label + " ", key=key)
+
+    def on_resize(self) -> None:
+        self._layout()
+        if self.on_views is not None:
+            self.on_views()
 
     # -- data -------------------------------------------------------------------------
 
-    def title_width(self) -> int:
-        return max(12, (self.size.width or 80) - FIXED_WIDTH)
+    def row_cells(self, views: list[dict[str, Any]], now: datetime) -> dict[str, dict[str, Text]]:
+        """Every row's cells, titles cut to the width the other columns leave."""
+        rows = {view["id"]: self.cells(view, now) for view in views}
+        others = sum(max([len(label) + 1] + [r[key].cell_len for r in rows.values()])
+                     for key, label, _width in self.columns_spec if key != "title")
+        width = max(12, (self.size.width or 80) - others - 2)
+        for cells in rows.values():
+            title = cells["title"]
+            title.truncate(width - 1, overflow="ellipsis")
+            title.append(" ")
+        return rows
 
     def cells(self, view: dict[str, Any], now: datetime) -> dict[str, Text]:
         glyph, word, colour = fmt.state_of(view)
         waiting = view.get("state") == "waiting"
-        gates, gate_colour = fmt.gate_summary(view)
+        gates, gate_colour = fmt.gate_summary(view, short=self.columns_spec is COMPACT)
         title = str(view.get("title") or "")
-        width = self.title_width()
-        if len(title) > width:
-            title = title[: width - 1] + "…"
         app = self.app
-        return {
+        tokens, cost = fmt.fmt_tokens(view.get("tokens")), fmt.fmt_cost(view.get("cost_usd"))
+        values = {
             "state": styled(app, f"{glyph} {word}", colour, bold=waiting, reverse=waiting),
             "id": styled(app, str(view["id"]), "foreground-muted"),
             "title": styled(app, title, "warning" if waiting else "foreground", bold=waiting),
             "provider": styled(app, str(view.get("provider") or "-"), "foreground"),
             "elapsed": styled(app, fmt.fmt_elapsed(fmt.elapsed_s(view, now)), "foreground"),
-            "tokens": styled(app, fmt.fmt_tokens(view.get("tokens")), "foreground"),
-            "cost": styled(app, fmt.fmt_cost(view.get("cost_usd")), "foreground"),
+            "tokens": styled(app, tokens, "foreground"),
+            "cost": styled(app, cost, "foreground"),
+            "usage": styled(app, tokens if cost == "-" else f"{tokens} {cost}", "foreground"),
             "gates": styled(app, gates, gate_colour),
             "diff": styled(app, fmt.fmt_diff(view), "foreground"),
         }
+        for key, cell in values.items():
+            if key != "title":
+                cell.append(" ")  # the gap between columns (cell padding is 0 to save width)
+        return {key: values[key] for key, _label, _width in self.columns_spec}
 
     def sync(self, views: list[dict[str, Any]], now: datetime, *, rebuild: bool = False) -> None:
         """Make the rows show `views` (in order), touching only what changed."""
+        rebuild = self._layout() or rebuild
         ids = [v["id"] for v in views]
         if rebuild or ids[: len(self._order)] != self._order[: len(ids)] or not set(self._order) <= set(ids):
             self._rebuild(views, now)
             return
-        for view in views:
-            row_id = view["id"]
-            cells = self.cells(view, now)
+        for row_id, cells in self.row_cells(views, now).items():
             if row_id not in self._cells:
-                self.add_row(*(cells[key] for key, _ in COLUMNS), key=row_id)
+                self.add_row(*cells.values(), key=row_id)
                 self._order.append(row_id)
                 self._cells[row_id] = {k: c.plain + str(c.style) for k, c in cells.items()}
                 continue
@@ -85,14 +117,13 @@ class WorkersTable(DataTable):
 
     def _rebuild(self, views: list[dict[str, Any]], now: datetime) -> None:
         keep = self._selected
-        self.clear()
+        self._reset_columns()
         self._cells.clear()
         self._order = []
-        for view in views:
-            cells = self.cells(view, now)
-            self.add_row(*(cells[key] for key, _ in COLUMNS), key=view["id"])
-            self._order.append(view["id"])
-            self._cells[view["id"]] = {k: c.plain + str(c.style) for k, c in cells.items()}
+        for row_id, cells in self.row_cells(views, now).items():
+            self.add_row(*cells.values(), key=row_id)
+            self._order.append(row_id)
+            self._cells[row_id] = {k: c.plain + str(c.style) for k, c in cells.items()}
         if keep in self._order:
             self.move_cursor(row=self._order.index(keep), animate=False)
         self._announce()
@@ -101,7 +132,7 @@ class WorkersTable(DataTable):
         """Refresh the elapsed column of live workers (the only thing time changes)."""
         for view in views:
             if view.get("state") in fmt.LIVE and view["id"] in self._cells:
-                cell = styled(self.app, fmt.fmt_elapsed(fmt.elapsed_s(view, now)), "foreground")
+                cell = styled(self.app, fmt.fmt_elapsed(fmt.elapsed_s(view, now)) + " ", "foreground")
                 if self._cells[view["id"]].get("elapsed") != cell.plain + str(cell.style):
                     self._cells[view["id"]]["elapsed"] = cell.plain + str(cell.style)
                     self.update_cell(view["id"], "elapsed", cell)

@@ -1,0 +1,220 @@
+"""Confirmations and small forms. Each says what will happen before it happens; each
+dismisses with its answer (None / False when cancelled)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.style import Style
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Static
+
+from cockpit.ui.palette import color
+from cockpit.ui.widgets.gates_panel import gates_text
+
+CLASSIFICATIONS = {
+    "clean": "nothing beyond its base: the worktree and branch are removed; there is nothing to archive.",
+    "merged": "its commits are already in the target: the worktree and branch are removed; nothing is lost.",
+    "committed": "it has commits that are not in the target: they are archived first, then the worktree "
+                 "and branch are removed.",
+    "dirty": "it has uncommitted changes: they are committed into the archive first, then the worktree and "
+             "branch are removed.",
+}
+
+
+class Dialog(ModalScreen[Any]):
+    """A centred box: a title, a scrolling body and a row of buttons."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    title_text = ""
+
+    def body(self) -> ComposeResult:
+        yield from ()
+
+    def buttons(self) -> ComposeResult:
+        yield Button("Cancel (esc)", id="cancel")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.title_text, id="dialog-title", markup=False)
+            with VerticalScroll(id="dialog-body"):
+                yield from self.body()
+            with Horizontal(id="dialog-buttons"):
+                yield from self.buttons()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmScreen(Dialog):
+    BINDINGS = [Binding("y", "confirm", "confirm")]
+
+    def __init__(self, title: str, text: str, verb: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+        self.verb = verb
+
+    def body(self) -> ComposeResult:
+        yield Static(Text(self.text), classes="dialog-text")
+
+    def buttons(self) -> ComposeResult:
+        yield Button(f"{self.verb.capitalize()} (y)", id="confirm", variant="error")
+        yield Button("Cancel (esc)", id="cancel")
+
+    @on(Button.Pressed, "#confirm")
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+
+class ApproveScreen(Dialog):
+    BINDINGS = [Binding("y", "confirm", "approve")]
+
+    def __init__(self, view: dict[str, Any], review: dict[str, Any]) -> None:
+        super().__init__()
+        self.view = view
+        self.review = review
+        self.allowed = bool(review.get("can_approve"))
+        self.title_text = f"Approve {view['id']}: {view.get('title')}" if self.allowed else \
+            f"Cannot approve {view['id']} yet"
+
+    def body(self) -> ComposeResult:
+        app = self.app
+        text = Text(end="")
+        if not self.allowed:
+            text.append("Why not:\n", style=Style(bold=True, color=color(app, "error")))
+            for blocker in self.review.get("blockers") or ["the supervisor gave no reason"]:
+                text.append(f"  • {blocker}\n")
+            text.append("\n")
+        text.append("Gates\n", style=Style(bold=True))
+        text.append_text(gates_text(app, self.view, {**self.review, "blockers": [], "can_approve": False}))
+        diff = self.review.get("diff") or {}
+        files = diff.get("files") or []
+        text.append(f"\nDiff: {len(files)} file(s), +{diff.get('added', 0)} -{diff.get('removed', 0)}\n",
+                    style=Style(bold=True))
+        for entry in files[:8]:
+            text.append(f"  {entry.get('status', 'M'):<2} {entry.get('path')}  ", style=Style())
+            text.append(f"+{entry.get('added', 0)}", style=Style(color=color(app, "success")))
+            text.append(f" -{entry.get('removed', 0)}\n", style=Style(color=color(app, "error")))
+        if len(files) > 8:
+            text.append(f"  … {len(files) - 8} more (d shows them all)\n")
+        if self.allowed:
+            text.append("\nWhat will happen\n", style=Style(bold=True))
+            text.append(str(self.review.get("will") or f"merge into {self.review.get('target')}") + "\n")
+        yield Static(text, classes="dialog-text")
+
+    def buttons(self) -> ComposeResult:
+        if self.allowed:
+            yield Button("Approve (y)", id="confirm", variant="success")
+            yield Button("Cancel (esc)", id="cancel")
+        else:
+            yield Button("Close (esc)", id="cancel")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.allowed if action == "confirm" else True
+
+    @on(Button.Pressed, "#confirm")
+    def action_confirm(self) -> None:
+        if self.allowed:
+            self.dismiss(True)
+
+
+class TeardownScreen(Dialog):
+    BINDINGS = [Binding("y", "confirm", "tear down")]
+
+    def __init__(self, view: dict[str, Any], preview: dict[str, Any]) -> None:
+        super().__init__()
+        self.view = view
+        self.preview = preview
+        self.title_text = f"Tear down {view['id']}: {view.get('title')}"
+
+    def body(self) -> ComposeResult:
+        app, p = self.app, self.preview
+        kind = str(p.get("classification") or "?")
+        text = Text(end="")
+        text.append("Classification: ", style=Style(bold=True))
+        colour = {"clean": "success", "merged": "success", "committed": "warning", "dirty": "warning"}.get(kind,
+                                                                                                       "error")
+        text.append(f"{kind}\n", style=Style(bold=True, color=color(app, colour)))
+        text.append(CLASSIFICATIONS.get(kind, "") + "\n\n")
+        text.append(f"  commits ahead of the target: {p.get('commits_ahead', 0)}\n")
+        text.append(f"  changed files: {p.get('changed', 0)}   untracked files: {p.get('untracked', 0)}\n")
+        if p.get("will_archive"):
+            text.append("\nWill be archived at ", style=Style(bold=True))
+            text.append(f"{p.get('archive_ref')}\n", style=Style(color=color(app, "accent")))
+            text.append(f"  (`cockpit restore {self.view['id']}` brings it back)\n")
+        else:
+            text.append("\nNothing needs archiving.\n")
+        ignored = p.get("ignored") or []
+        if ignored:
+            text.append(f"\n{len(ignored)} ignored file(s) are NOT archived:\n",
+                        style=Style(bold=True, color=color(app, "warning")))
+            for name in ignored[:10]:
+                text.append(f"  {name}\n")
+        if p.get("live"):
+            text.append("\nThe worker is still running: it is killed first.\n",
+                        style=Style(bold=True, color=color(app, "error")))
+        yield Static(text, classes="dialog-text")
+
+    def buttons(self) -> ComposeResult:
+        yield Button("Tear down (y)", id="confirm", variant="warning")
+        yield Button("Cancel (esc)", id="cancel")
+
+    @on(Button.Pressed, "#confirm")
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+
+class RejectScreen(Dialog):
+    def __init__(self, view: dict[str, Any]) -> None:
+        super().__init__()
+        self.view = view
+        self.title_text = f"Reject {view['id']}: {view.get('title')}"
+
+    def body(self) -> ComposeResult:
+        yield Label("Reason (recorded in the ledger):")
+        yield Input(placeholder="what is wrong", id="reason")
+        yield Checkbox("Send it back to the worker with this reason", value=False, id="send-back")
+
+    def buttons(self) -> ComposeResult:
+        yield Button("Reject", id="confirm", variant="error")
+        yield Button("Cancel (esc)", id="cancel")
+
+    @on(Input.Submitted, "#reason")
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        reason = self.query_one("#reason", Input).value.strip()
+        if not reason:
+            self.notify("give a reason", severity="warning")
+            return
+        self.dismiss((reason, self.query_one("#send-back", Checkbox).value))
+
+
+class SendTextScreen(Dialog):
+    def __init__(self, view: dict[str, Any]) -> None:
+        super().__init__()
+        self.title_text = f"Send text to {view['id']} (Enter is pressed after it)"
+
+    def body(self) -> ComposeResult:
+        yield Input(placeholder="text to type into the worker", id="text")
+
+    def buttons(self) -> ComposeResult:
+        yield Button("Send", id="confirm", variant="primary")
+        yield Button("Cancel (esc)", id="cancel")
+
+    @on(Input.Submitted, "#text")
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        value = self.query_one("#text", Input).value
+        if value:
+            self.dismiss(value)

@@ -1,0 +1,92 @@
+"""The new-dispatch form: prompt, provider (from the detected ones), base, risk and gates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, TextArea
+
+RISKS = ("low", "medium", "high", "critical")
+
+
+def provider_options(providers: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    options = []
+    for p in providers:
+        if p.get("found"):
+            version = f" ({p['version']})" if p.get("version") else ""
+            options.append((f"{p['name']}{version}", str(p["name"])))
+    return options
+
+
+def form_fields(prompt: str, provider: Any, base: str, risk: Any, gates: str) -> dict[str, Any]:
+    """The dispatch request's arguments from the form's values (blank means the default)."""
+    task: dict[str, Any] = {}
+    if isinstance(risk, str) and risk in RISKS:
+        task["risk"] = risk
+    names = [g.strip() for g in gates.replace(",", " ").split() if g.strip()]
+    if names:
+        task["gates"] = names
+    return {"prompt": prompt, "provider": provider if isinstance(provider, str) else None,
+            "base": base.strip() or None, "task": task}
+
+
+class DispatchForm(ModalScreen[dict[str, Any] | None]):
+    CSS_PATH = "dispatch_form.tcss"
+    BINDINGS = [Binding("escape", "cancel", "cancel"), Binding("ctrl+s", "submit", "dispatch")]
+
+    def __init__(self, providers: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.options = provider_options(providers)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form"):
+            yield Label("New dispatch", id="form-title")
+            yield Label("Prompt (its first line is the title; Tab moves on)")
+            yield TextArea(id="prompt", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+            with Horizontal(classes="row"):
+                with Vertical(classes="cell"):
+                    yield Label("Provider")
+                    default = "fake" if any(v == "fake" for _, v in self.options) else Select.NULL
+                    yield Select(self.options, prompt="default", id="provider", value=default)
+                with Vertical(classes="cell"):
+                    yield Label("Base (branch, tag or commit)")
+                    yield Input(placeholder="HEAD", id="base")
+            with Horizontal(classes="row"):
+                with Vertical(classes="cell"):
+                    yield Label("Risk")
+                    yield Select([(r, r) for r in RISKS], prompt="default (medium)", id="risk")
+                with Vertical(classes="cell"):
+                    yield Label("Gates (names, comma-separated)")
+                    yield Input(placeholder="the risk's defaults", id="gates")
+            with Horizontal(id="form-buttons"):
+                yield Button("Dispatch (ctrl+s)", id="submit", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        for widget in self.query("Input, TextArea"):
+            widget.cursor_blink = False  # type: ignore[attr-defined]
+        self.query_one("#prompt", TextArea).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#submit")
+    @on(Input.Submitted)
+    def action_submit(self) -> None:
+        prompt = self.query_one("#prompt", TextArea).text
+        if not prompt.strip():
+            self.notify("write a prompt first", severity="warning")
+            self.query_one("#prompt", TextArea).focus()
+            return
+        self.dismiss(form_fields(prompt, self.query_one("#provider", Select).value,
+                                 self.query_one("#base", Input).value, self.query_one("#risk", Select).value,
+                                 self.query_one("#gates", Input).value))
