@@ -29,23 +29,18 @@ async def test_dispatch_from_the_form_then_answer_a_waiting_worker(workspace: Wo
         await wait_for(pilot, lambda: app.connected, what="the supervisor connection")
         await pilot.press("n")
         await wait_for_text(pilot, "New dispatch")
-        await type_text(pilot, "Fix the parser\n@fake lines 3 20\n@fake ask Proceed?\n@fake say all done")
+        await type_text(pilot, "Fix the parser\n@fake lines 6 4\n@fake ask Proceed?\n@fake say all done")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: len(app.board.views) == 1, what="the new dispatch on the board")
         dispatch_id = next(iter(app.board.views))
-        seen: set[str] = set()
-
-        def waiting() -> bool:
-            seen.add(str(state_of(app, dispatch_id)))
-            return state_of(app, dispatch_id) == "waiting"
-
-        await wait_for(pilot, waiting, what="the worker to wait for input")
-        assert "working" in seen or "starting" in seen  # it went through its live states first
+        await wait_for(pilot, lambda: state_of(app, dispatch_id) == "working", what="the worker to work")
+        await wait_for_text(pilot, "▶ working")
+        await wait_for(pilot, lambda: state_of(app, dispatch_id) == "waiting", what="the worker to wait")
         text = screen_text(app)
         assert "Fix the parser" in text and "WAITING" in text
         # The pane shows the worker's own terminal, question included.
         await wait_for_text(pilot, "Proceed? [y/n]")
-        assert "line 3 of 3" in screen_text(app)
+        assert "line 6 of 6" in screen_text(app)
         # The footer offers only what applies: y answers now, since the worker waits.
         assert "yes" in screen_text(app)
         await pilot.press("y")
