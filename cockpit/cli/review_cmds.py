@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("review", help="the diff stat, each gate's result, and what approving will do")
     p.add_argument("id")
+    p.add_argument("--strategy", choices=["merge", "squash", "rebase"], default="merge",
+                   help="describe approving with this strategy (default merge)")
     add_json_flag(p)
     p.set_defaults(handler=cmd_review)
 
@@ -93,7 +95,7 @@ def cmd_gates(args: argparse.Namespace) -> int:
 
 def cmd_review(args: argparse.Namespace) -> int:
     client, dispatch_id = _client(args.id)
-    review = client.call("review", id=dispatch_id)
+    review = client.call("review", id=dispatch_id, strategy=args.strategy)
     if args.json:
         print_json(review)
     else:
@@ -102,17 +104,26 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
-    worker = inside_worker()
-    if worker:
-        raise CheckFailed(f"refusing to approve from inside worker {worker}'s environment: "
-                          "a worker never approves its own work")
     identity = operator_identity()
-    client, dispatch_id = _client(args.id)
-    result = client.call("approve", id=dispatch_id, strategy=args.strategy, identity=identity)
+    worker = inside_worker()
+    refusal = CheckFailed(f"refusing to approve from inside worker {worker}'s environment: "
+                          "a worker never approves its own work")
+    try:
+        client, dispatch_id = _client(args.id)
+        # Inside a worker the supervisor refuses too, and records the attempt (approval_refused).
+        result = client.call("approve", id=dispatch_id, strategy=args.strategy, identity=identity)
+    except CheckFailed:
+        raise
+    except Exception:
+        if worker:  # whatever went wrong, a worker never approves
+            raise refusal from None
+        raise
     if args.json:
         print_json(result)
     else:
         print(f"promoted {result['id']} into {result['target']} as {result['commit'][:12]} ({result['strategy']})")
+        if not result.get("worktree_synced", True):
+            print("note: the worktree changed meanwhile, so it was left as it was; its teardown will archive it")
     return 0
 
 

@@ -170,15 +170,19 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return 0
+    print_status(rows)
+    return 0
+
+
+def print_status(rows: list[dict[str, Any]]) -> None:
     if not rows:
         print("no dispatches yet: try `cockpit dispatch 'your task'` or `cockpit demo`")
-        return 0
+        return
     print(f"{'ID':<11} {'STATE':<10} {'REVIEW':<18} {'PROVIDER':<9} {'ELAPSED':>8} {'TOKENS':>8} {'COST':>10}  TITLE")
     for r in rows:
         state = r["state"] + (f"({r['exit_code']})" if r["state"] == "exited" else "")
         print(f"{r['id']:<11} {state:<10} {r['review']:<18} {r['provider']:<9} {_fmt_elapsed(r['elapsed_s']):>8} "
               f"{r['tokens']:>8} {'$' + r['cost_usd'][:8]:>10}  {r['title']}")
-    return 0
 
 
 def cmd_wait(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from cockpit.domain.task import GATE_NAME_RE, Risk, TaskPacket
 
 GateKind = Literal["command", "review", "scope", "conflicts"]
+BUILT_IN_GATES = ("scope", "conflicts")  # always exist; configuring them only changes their timeout
 DEFAULT_PROTECTED = [
     ".github/**", ".gitlab-ci.yml", ".ci/**", ".circleci/**", ".cockpit/**", "Jenkinsfile",
     "*.lock", "package-lock.json", "pnpm-lock.yaml", "go.sum", "requirements*.txt.lock",
@@ -164,7 +165,11 @@ def _glob_regex(glob: str) -> re.Pattern[str]:
 
 
 def path_matches(path: str, glob: str) -> bool:
-    return bool(_glob_regex(glob).match(path))
+    """True when the glob matches the path or one of its directories (as in .gitignore):
+    `src` and `src/` both cover `src/a/b.py`; `docs/*.md` does not cover `docs/x/y.md`."""
+    pattern = _glob_regex(glob)
+    parts = path.split("/")
+    return any(pattern.match("/".join(parts[:n])) for n in range(len(parts), 0, -1))
 
 
 def scope_findings(paths: list[str], allowed: list[str], protected: list[str]) -> list[Finding]:
@@ -192,22 +197,28 @@ class GateState(BaseModel):
 
 
 def evaluate(required: list[GateSpec], missing: list[str], results: dict[str, dict],
-             head: str, diff_sha256: str, complete: dict[str, bool]) -> tuple[list[GateState], list[str]]:
+             head: str, diff_sha256: str, complete: dict[str, bool],
+             running: bool = True) -> tuple[list[GateState], list[str]]:
     """(each required gate's state, the blockers). No blockers means approval is allowed.
 
     `results` maps gate name to its latest stored result; `complete` says whether its
     evidence (report file, store row, receipt) is all there. A result judged on another
-    head or another diff is stale, which counts as not run.
+    head or another diff is stale, which counts as not run. `running` False says no gate
+    run is under way, so a row still marked running was interrupted (a crash): not run.
     """
     states: list[GateState] = []
     blockers: list[str] = [f"gate {name} is required but not configured (see docs/gates.md)" for name in missing]
     for spec in required:
         row = results.get(spec.name)
         if row is None or not complete.get(spec.name, False):
-            status = GateStatus.NOT_RUN if row is None or row.get("status") != "running" else GateStatus.RUNNING
-            states.append(GateState(name=spec.name, kind=spec.kind, status=status))
-            blockers.append(f"gate {spec.name} has not run on this diff" if status == GateStatus.NOT_RUN
-                            else f"gate {spec.name} is still running")
+            if running and row is not None and row.get("status") == "running":
+                status, why = GateStatus.RUNNING, "is still running"
+            elif row is None or row.get("status") == "running":
+                status, why = GateStatus.NOT_RUN, "has not run on this diff"
+            else:  # a result whose report file is gone or altered: evidence incomplete
+                status, why = GateStatus.NOT_RUN, "has incomplete evidence (its report is missing or altered)"
+            states.append(GateState(name=spec.name, kind=spec.kind, status=status, summary=why))
+            blockers.append(f"gate {spec.name} {why}")
             continue
         findings = [Finding(**f) for f in row.get("findings_list", [])]
         status = GateStatus(row["status"])
@@ -215,7 +226,9 @@ def evaluate(required: list[GateSpec], missing: list[str], results: dict[str, di
             status = GateStatus.STALE
         states.append(GateState(name=spec.name, kind=spec.kind, status=status, summary=row.get("summary", ""),
                                 findings=findings, report=row.get("report")))
-        if status != GateStatus.PASSED:
-            detail = f": {row.get('summary')}" if status != GateStatus.STALE and row.get("summary") else ""
-            blockers.append(f"gate {spec.name} {'is stale (the worktree changed since it ran)' if status == GateStatus.STALE else status.value}{detail}")
+        if status == GateStatus.STALE:
+            blockers.append(f"gate {spec.name} is stale (the worktree changed since it ran)")
+        elif status != GateStatus.PASSED:
+            detail = f": {row['summary']}" if row.get("summary") else ""
+            blockers.append(f"gate {spec.name} {status.value}{detail}")
     return states, blockers

@@ -1,14 +1,24 @@
-"""The repository's gate configuration: `.cockpit/gates.yaml`, a file the team may commit."""
+"""The repository's gate configuration: `.cockpit/gates.yaml`, a file the team may commit.
+
+It is read from the main checkout (never from a worker's worktree, so a worker cannot
+loosen its own gates). Every error is one line: `file:line: field: problem`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from cockpit.domain.gates import GatesConfig
+from pydantic import ValidationError
+
+from cockpit.domain.gates import BUILT_IN_GATES, GatesConfig
+from cockpit.domain.task import GATE_NAME_RE, TaskPacket
 from cockpit.errors import UsageError
-from cockpit.runtime.yaml_lines import display_path, load_model_file
+from cockpit.runtime.yaml_lines import FieldPath, display_path, located_error, parse_with_lines
 
 DOCS = "docs/gates.md"
+SHAPE = "the gate file must be a mapping (gates:, protected_paths:, required:)"
+# Names a required list may use besides configured gates: every command gate, every review gate.
+GROUP_NAMES = ("commands", "review")
 
 
 def gates_path(repo_root: Path) -> Path:
@@ -19,15 +29,49 @@ def load_gates(repo_root: Path) -> GatesConfig:
     path = gates_path(repo_root)
     if not path.exists():
         return GatesConfig()
-    config = load_model_file(path, GatesConfig, shape="the gate file must be a mapping (gates:, protected_paths:, "
-                             "required:)", docs=DOCS)
-    assert isinstance(config, GatesConfig)
+    label = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{label}: not UTF-8 text") from None
+    except OSError as exc:
+        raise UsageError(f"{label}: cannot read it ({exc.strerror})") from None
+    parsed = parse_with_lines(label, text, SHAPE)
+    try:
+        config = GatesConfig.model_validate(parsed.data)
+    except ValidationError as exc:
+        origin = {field: (label, line) for field, line in parsed.lines.items()}
+        raise located_error(exc, origin, [(label, text)], DOCS) from None
+
+    def fail(where: FieldPath, message: str) -> UsageError:
+        line = next((parsed.lines[where[:n]] for n in range(len(where), -1, -1) if where[:n] in parsed.lines), 1)
+        return UsageError(f"{label}:{line}: {'.'.join(str(p) for p in where)}: {message}")
+
     for name, spec in config.gates.items():
-        if name in ("scope", "conflicts") and spec.kind != name:
-            raise UsageError(f"{display_path(path)}: gates.{name}: the name {name!r} is reserved for the "
-                             f"built-in {name} gate")
+        if not GATE_NAME_RE.match(name):
+            raise fail(("gates", name), "gate names are lower case letters, digits, - and _ (at most 41)")
+        if name in BUILT_IN_GATES and spec.kind != name:
+            raise fail(("gates", name), f"the name {name!r} is reserved for the built-in {name} gate")
+        if name == "commands" or name.startswith("accept-"):
+            raise fail(("gates", name), "the names `commands` and `accept-N` are reserved (acceptance commands)")
         try:
             spec.check_complete()
         except ValueError as exc:
-            raise UsageError(f"{display_path(path)}: gates.{name}: {exc}") from None
+            raise fail(("gates", name), str(exc)) from None
+    known = set(config.named()) | set(GROUP_NAMES)
+    for risk, names in config.required.items():
+        for index, name in enumerate(names):
+            if name not in known:
+                raise fail(("required", str(risk), index),
+                           f"{name!r} is not a configured gate (known: {', '.join(sorted(known))})")
     return config
+
+
+def check_task_gates(repo_root: Path, task: TaskPacket) -> None:
+    """Fail before anything is created when the gate file is broken or the task names an unknown gate."""
+    config = load_gates(repo_root)
+    known = set(config.named()) | set(GROUP_NAMES)
+    for index, name in enumerate(task.gates):
+        if name not in known:
+            raise UsageError(f"task: gates.{index}: {name!r} is not a configured gate",
+                             hint=f"configured: {', '.join(sorted(known))} (see {DOCS})")

@@ -61,8 +61,17 @@ async def _run(argv: list[str], *, cwd: Path, timeout: int, stdin_path: Path | N
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        out, err = await proc.communicate()
+        try:  # a grandchild that left the group may hold the pipes: do not wait for it forever
+            out, err = await asyncio.wait_for(proc.communicate(), timeout=5)
+        except asyncio.TimeoutError:
+            out, err = b"", b"[output lost: a process that left the gate's process group kept the pipes open]"
         return None, out, err, True
+    except asyncio.CancelledError:  # the supervisor is stopping: leave no gate process behind
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        raise
 
 
 def _clip(data: bytes) -> str:
@@ -109,6 +118,7 @@ class OtherWorker:
     id: str
     branch: str
     base: str
+    worktree: str | None = None  # when it exists, its uncommitted changes count too
 
 
 def snapshot_commit(repo: GitRepo, diff: WorktreeDiff, message: str) -> str:
@@ -118,8 +128,33 @@ def snapshot_commit(repo: GitRepo, diff: WorktreeDiff, message: str) -> str:
     return repo.run_git("commit-tree", diff.tree, "-p", diff.head, "-m", message, env=IDENTITY_ENV)
 
 
+def _other_state(repo: GitRepo, other: OtherWorker) -> tuple[str, str] | None:
+    """(a commit holding the other worker's current work, its tree) or None when it has no branch."""
+    head = repo.ref_commit(f"refs/heads/{other.branch}")
+    if head is None:
+        return None
+    if other.worktree and Path(other.worktree).is_dir():
+        try:  # committed, staged, unstaged and untracked, without touching its index
+            snap = repo.snapshot(Path(other.worktree))
+        except Exception:  # a worktree being torn down right now: its branch is what is left
+            snap = None
+        if snap is not None and snap.worktree_tree != repo.run_git("rev-parse", f"{snap.head}^{{tree}}"):
+            commit = repo.run_git("commit-tree", snap.worktree_tree, "-p", snap.head, "-m",
+                                  f"cockpit snapshot of {other.id}", env=IDENTITY_ENV)
+            return commit, snap.worktree_tree
+        if snap is not None:
+            head = snap.head
+    return head, repo.run_git("rev-parse", f"{head}^{{tree}}")
+
+
+def _changed_paths(repo: GitRepo, base: str, tree: str) -> set[str]:
+    raw = bytes(repo.run_git("diff-tree", "-r", "-z", "--name-only", "--no-renames", base, tree, raw=True))
+    return {name.decode(errors="surrogateescape") for name in raw.split(b"\0") if name}
+
+
 def conflicts_outcome(repo: GitRepo, diff: WorktreeDiff, target: str, others: list[OtherWorker],
                       dispatch_id: str) -> Outcome:
+    """Blocking: conflicts with the target. Advisory: files another live worker also changes."""
     this = snapshot_commit(repo, diff, f"cockpit snapshot of {dispatch_id}")
     findings: list[Finding] = []
     lines: list[str] = []
@@ -132,24 +167,28 @@ def conflicts_outcome(repo: GitRepo, diff: WorktreeDiff, target: str, others: li
     else:
         lines.append(f"merges cleanly into {target} ({target_commit[:12]})")
     mine = set(diff.paths)
+    shared: list[str] = []
     for other in others:
-        head = repo.ref_commit(f"refs/heads/{other.branch}")
-        if head is None:
+        state = _other_state(repo, other)
+        if state is None:
             continue
-        theirs = set(repo.run_git("diff", "--name-only", "--no-renames", other.base, head).splitlines())
-        both = sorted(mine & theirs)
-        other_check = repo.merge_check(head, this)
+        commit, tree = state
+        both = sorted(mine & _changed_paths(repo, other.base, tree))
+        if not both:
+            continue
+        other_check = repo.merge_check(commit, this)
         clashing = set(other_check.conflicts) if not other_check.clean else set()
         for path in both:
             what = "conflicting edits" if path in clashing else "edits that merge cleanly"
             findings.append(Finding(severity="advisory", file=path,
                                     message=f"also changed by worker {other.id} ({what})"))
-        if both:
-            lines.append(f"worker {other.id} also changes: {', '.join(both)}")
+        lines.append(f"worker {other.id} also changes: {', '.join(both)}"
+                     + (f" (conflicting: {', '.join(sorted(clashing & set(both)))})" if clashing & set(both) else ""))
+        shared.append(f"{other.id} ({', '.join(both[:5])}{' ...' if len(both) > 5 else ''})")
     blocking = [f for f in findings if f.severity == "blocking"]
-    summary = (f"{len(blocking)} conflict(s) with {target}" if blocking
-               else f"no conflicts with {target}" + (f"; {len(findings)} file(s) shared with other workers"
-                                                     if findings else ""))
+    summary = (f"{len(blocking)} conflict(s) with {target}" if blocking else f"no conflicts with {target}")
+    if shared:
+        summary += "; also changed by worker " + ", ".join(shared)
     return Outcome("failed" if blocking else "passed", summary, findings, output="\n".join(lines))
 
 

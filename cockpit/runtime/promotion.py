@@ -3,12 +3,15 @@
 Sequence, all under the repository's git lock:
  1. refuse if the target is checked out somewhere with uncommitted changes to tracked files
     (promotion never destroys them: see docs/gates.md);
- 2. build the merge result with `git merge-tree --write-tree` (objects only): on a
-    conflict, stop; nothing else has been touched;
- 3. commit the worker's uncommitted and untracked changes onto its own branch, so what
-    merges is exactly the tree that was judged;
- 4. make the new target commit (merge, squash or rebase) and move the target with a
-    compare-and-swap: `merge --ff-only` in the checkout that has it, else `update-ref`.
+ 2. make the judged tree a commit object (the worker's uncommitted and untracked changes
+    included) and build the merge with `git merge-tree --write-tree` (objects only): on a
+    conflict, stop; nothing has been touched;
+ 3. make the new target commit (merge, squash or rebase; objects only, a rebase works in a
+    scratch worktree) and move the target with a compare-and-swap: `merge --ff-only` in the
+    checkout that has it (which refuses rather than overwrite untracked files), else `update-ref`;
+ 4. only then bring the worker's branch in step, so its teardown sees it merged. That step
+    never overwrites a byte (`reset --keep`); when it cannot, the worktree is left as it was
+    and teardown archives it instead.
 """
 
 from __future__ import annotations
@@ -25,16 +28,30 @@ from cockpit.runtime.gate_runners import IDENTITY_ENV
 from cockpit.runtime.git_repo import GitRepo
 
 Strategy = Literal["merge", "squash", "rebase"]
+STRATEGIES = ("merge", "squash", "rebase")
+
+
+class PromotionRefused(CheckFailed):
+    """Promotion did not happen; the target and the main checkout are as they were.
+
+    `needs_changes`: the change itself must change (it conflicts with the target), as
+    opposed to something on the operator's side (a dirty checkout, a target that moved).
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, needs_changes: bool = False) -> None:
+        super().__init__(message, hint=hint)
+        self.needs_changes = needs_changes
 
 
 @dataclass(frozen=True)
 class Promotion:
-    commit: str
-    previous: str
+    commit: str  # the target's new commit
+    previous: str  # the target's commit before
     target: str
     strategy: str
-    committed_uncommitted: bool
-    original_head: str
+    committed_uncommitted: bool  # the judged tree held uncommitted work, committed for the merge
+    original_head: str  # the commit whose tree was judged (kept at refs/cockpit/promoted/ID when rewritten)
+    worktree_synced: bool  # the worker's branch now counts as merged
 
 
 def checkout_of(repo: GitRepo, branch: str) -> Path | None:
@@ -51,33 +68,40 @@ def _dirty_tracked(repo: GitRepo, checkout: Path) -> list[str]:
     return [line[3:] for line in out.splitlines() if line.strip()]
 
 
+def checkout_blocker(repo: GitRepo, target: str) -> str | None:
+    """Why promoting into `target` must not happen now (its checkout is dirty), or None."""
+    checkout = checkout_of(repo, target)
+    if checkout is None:
+        return None
+    dirty = _dirty_tracked(repo, checkout)
+    if not dirty:
+        return None
+    return (f"{checkout} has uncommitted changes on {target} ({', '.join(dirty[:5])}"
+            f"{' ...' if len(dirty) > 5 else ''}); promotion will not touch them: commit or stash them, "
+            "then approve again")
+
+
 def promote(repo: GitRepo, *, dispatch_id: str, worktree: Path, branch: str, diff: WorktreeDiff, target: str,
             strategy: Strategy, message: str) -> Promotion:
-    if strategy not in ("merge", "squash", "rebase"):
+    if strategy not in STRATEGIES:
         raise UsageError(f"unknown strategy {strategy!r}", hint="use merge, squash or rebase")
     with repo.lock:
         previous = repo.ref_commit(f"refs/heads/{target}")
         if previous is None:
             raise UsageError(f"the target branch {target!r} does not exist")
+        if blocker := checkout_blocker(repo, target):
+            raise PromotionRefused(blocker)
         checkout = checkout_of(repo, target)
-        if checkout is not None and (dirty := _dirty_tracked(repo, checkout)):
-            raise CheckFailed(
-                f"{checkout} has uncommitted changes on {target} ({', '.join(dirty[:5])}"
-                f"{' ...' if len(dirty) > 5 else ''}); promotion will not touch them",
-                hint="commit or stash them, then approve again")
-        head_tree = repo.run_git("rev-parse", f"{diff.head}^{{tree}}")
-        dirty_worker = head_tree != diff.tree
+        dirty_worker = repo.run_git("rev-parse", f"{diff.head}^{{tree}}") != diff.tree
         source = diff.head if not dirty_worker else repo.run_git(
             "commit-tree", diff.tree, "-p", diff.head, "-m", f"cockpit: uncommitted work of {dispatch_id}",
             env=IDENTITY_ENV)
         check = repo.merge_check(previous, source)
         if not check.clean:
-            raise CheckFailed(f"merging {dispatch_id} into {target} conflicts in: {', '.join(check.conflicts)}; "
-                              f"{target} and the main checkout are unchanged",
-                              hint="reject with --send-back so the agent rebases, or resolve by hand")
-        if dirty_worker:  # the judged tree becomes a commit on the worker's own branch
-            repo.run_git("update-ref", f"refs/heads/{branch}", source, diff.head)
-            repo.run_git("read-tree", "HEAD", cwd=worktree)
+            raise PromotionRefused(
+                f"merging {dispatch_id} into {target} conflicts in: {', '.join(check.conflicts)}; "
+                f"{target} and the main checkout are unchanged",
+                hint="reject with --send-back so the agent rebases, or resolve by hand", needs_changes=True)
         if strategy == "merge":
             new = repo.run_git("commit-tree", check.tree, "-p", previous, "-p", source, "-m", message,
                                env=IDENTITY_ENV)
@@ -86,11 +110,8 @@ def promote(repo: GitRepo, *, dispatch_id: str, worktree: Path, branch: str, dif
         else:
             new = _rebased(repo, source, previous)
         _move_target(repo, target, previous, new, checkout)
-        if strategy != "merge":
-            # Keep the original commits reachable, then let the worker's branch count as merged.
-            repo.run_git("update-ref", f"refs/cockpit/promoted/{dispatch_id}", source)
-            repo.run_git("reset", "--hard", "-q", new, cwd=worktree)
-        return Promotion(new, previous, target, strategy, dirty_worker, source)
+        synced = _sync_worker(repo, dispatch_id, worktree, branch, diff, source, new, strategy)
+        return Promotion(new, previous, target, strategy, dirty_worker, source, synced)
 
 
 def _rebased(repo: GitRepo, source: str, onto: str) -> str:
@@ -103,7 +124,9 @@ def _rebased(repo: GitRepo, source: str, onto: str) -> str:
         code, _, err = repo.try_git("rebase", "-q", onto, cwd=path, env=IDENTITY_ENV)
         if code != 0:
             repo.try_git("rebase", "--abort", cwd=path)
-            raise CheckFailed(f"rebasing onto the target conflicts: {err.strip().splitlines()[-1] if err else ''}")
+            last = err.strip().splitlines()[-1] if err.strip() else "git refused"
+            raise PromotionRefused(f"rebasing onto the target conflicts ({last}); nothing was merged",
+                                   hint="use --strategy merge, or send it back", needs_changes=True)
         return repo.run_git("rev-parse", "HEAD", cwd=path)
     finally:
         repo.try_git("worktree", "remove", "--force", str(path))
@@ -114,7 +137,33 @@ def _move_target(repo: GitRepo, target: str, previous: str, new: str, checkout: 
     if checkout is None:
         code, _, err = repo.try_git("update-ref", f"refs/heads/{target}", new, previous)
     else:  # updates the ref, the index and the files together; refuses rather than overwrite
-        code, _, err = repo.try_git("merge", "--ff-only", "-q", new, cwd=checkout, env=IDENTITY_ENV)
+        code, _, err = repo.try_git("merge", "--ff-only", "--no-autostash", "-q", new, cwd=checkout,
+                                    env=IDENTITY_ENV)
     if code != 0:
-        raise CheckFailed(f"could not move {target} (it changed meanwhile, or files would be overwritten): "
-                          f"{err.strip().splitlines()[-1] if err else 'git refused'}; nothing was merged")
+        last = err.strip().splitlines()[-1] if err.strip() else "git refused"
+        raise PromotionRefused(f"could not move {target} (it changed meanwhile, or files in {checkout or 'it'} "
+                               f"would be overwritten): {last}; nothing was merged")
+
+
+def _sync_worker(repo: GitRepo, dispatch_id: str, worktree: Path, branch: str, diff: WorktreeDiff, source: str,
+                 new: str, strategy: str) -> bool:
+    """Make the worker's branch contain what was promoted, never overwriting a byte; False when it could not."""
+    if strategy != "merge" or source != diff.head:
+        # The judged commits stay reachable, whatever happens to the branch afterwards.
+        repo.run_git("update-ref", f"refs/cockpit/promoted/{dispatch_id}", source)
+    if not worktree.is_dir():
+        return False
+    code, current, _ = repo.try_git("symbolic-ref", "-q", "HEAD", cwd=worktree)
+    if code != 0 or str(current).strip() != f"refs/heads/{branch}":
+        return False  # the agent checked out something else: leave its worktree alone
+    if source != diff.head:  # the uncommitted work becomes a commit on the worker's own branch
+        code, _, _ = repo.try_git("update-ref", f"refs/heads/{branch}", source, diff.head)
+        if code != 0:
+            return False  # it committed meanwhile
+        repo.run_git("read-tree", "HEAD", cwd=worktree)  # the index follows; the files already match
+    if strategy == "merge" or new == source:
+        return True
+    # Squash and rebase rewrote the commits: move the branch onto them, updating only files
+    # that differ, and refusing (changing nothing) if any of those has local changes.
+    code, _, _ = repo.try_git("reset", "-q", "--keep", new, cwd=worktree, env=IDENTITY_ENV)
+    return code == 0

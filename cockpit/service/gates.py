@@ -20,6 +20,7 @@ from cockpit.domain.task import TaskPacket
 from cockpit.errors import CheckFailed, CockpitError, UsageError
 from cockpit.runtime.diffs import WorktreeDiff, worktree_diff
 from cockpit.runtime.gate_config import load_gates
+from cockpit.runtime.promotion import checkout_blocker
 from cockpit.runtime.gate_runners import (IDENTITY_ENV, OtherWorker, Outcome, conflicts_outcome, run_command,
                                           run_review, scope_outcome, snapshot_commit)
 from cockpit.service.channel import Peer
@@ -54,6 +55,12 @@ class GateService:
         supervisor.monitor.on_idle = self.after_idle
 
     # -- triggers -------------------------------------------------------------------------
+
+    async def on_start(self) -> None:
+        """Gate runs a crash or a restart interrupted start again: no dispatch stays in `gating`."""
+        for d in self.ctx.ws.store.dispatches():
+            if d.review == ReviewState.GATING and d.teardown is None and Path(d.worktree).is_dir():
+                self.launch(d.id, "interrupted by a supervisor restart")
 
     async def after_exit(self, dispatch_id: str, code: int | None) -> None:
         if code == 0:
@@ -97,6 +104,8 @@ class GateService:
     async def run_gates(self, dispatch_id: str, trigger: str) -> None:
         ctx = self.ctx
         d = ctx.dispatch(dispatch_id)
+        if d.review == ReviewState.PROMOTED or d.teardown is not None:
+            return  # nothing left to judge
         required, missing, config = self.plan(d)
         diff = await self.current_diff(d, patch=any(s.kind == "review" for s in required))
         await asyncio.to_thread(self._keep_evidence, d.id, diff)
@@ -147,7 +156,8 @@ class GateService:
             target = d.target or await asyncio.to_thread(default_target, ctx.ws.git)
             if target is None:
                 return Outcome("error", "no target branch: the main checkout is detached and the task names none")
-            others = [OtherWorker(o.id, o.branch, o.base_commit or o.base_ref) for o in ctx.ws.store.dispatches()
+            others = [OtherWorker(o.id, o.branch, o.base_commit or o.base_ref, o.worktree)
+                      for o in ctx.ws.store.dispatches()
                       if o.id != d.id and o.teardown is None and o.review != "promoted"
                       and (is_live(o.state) or o.state == WorkerState.EXITED)]
             return await asyncio.to_thread(conflicts_outcome, ctx.ws.git, diff, target, others, d.id)
@@ -164,7 +174,8 @@ class GateService:
         required, missing, _ = self.plan(d)
         diff = await self.current_diff(d)
         results, completeness = stored_results(self.ctx.ws.store.gate_results(d.id))
-        states, blockers = evaluate(required, missing, results, diff.head, diff.sha256, completeness)
+        states, blockers = evaluate(required, missing, results, diff.head, diff.sha256, completeness,
+                                    running=d.id in self._running)
         return states, blockers, diff
 
     async def settle(self, dispatch_id: str) -> None:
@@ -186,6 +197,8 @@ class GateService:
             raise UsageError(f"worker {dispatch_id} is {d.state}; run gates once it is idle or has exited")
         if d.teardown is not None:
             raise UsageError(f"dispatch {dispatch_id} was torn down; restore it first")
+        if d.review == ReviewState.PROMOTED:
+            raise UsageError(f"dispatch {dispatch_id} was already promoted; there is nothing left to gate")
         required, missing, _ = self.plan(d)
         started = self.launch(dispatch_id, "requested")
         if args.get("wait"):
@@ -195,26 +208,39 @@ class GateService:
         return {"id": dispatch_id, "started": started, "already_running": not started,
                 "gates": [s.name for s in required], "missing": missing}
 
+    async def outside_blockers(self, d: Dispatch) -> tuple[str | None, list[str]]:
+        """(the target, what blocks approval besides the gates: the worker, the target, its checkout)."""
+        blockers: list[str] = []
+        if d.state in (WorkerState.QUEUED, WorkerState.STARTING, WorkerState.WORKING, WorkerState.WAITING):
+            blockers.append(f"the worker is still {d.state}")
+        target = d.target or await asyncio.to_thread(default_target, self.ctx.ws.git)
+        if target is None:
+            blockers.append("no target branch: the main checkout is detached; dispatch with --target")
+        elif (dirty := await asyncio.to_thread(checkout_blocker, self.ctx.ws.git, target)) is not None:
+            blockers.append(dirty)
+        return target, blockers
+
     async def op_review(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
         d = self.ctx.dispatch(self.sup.ops.resolve(args.get("id")))
         if d.teardown is not None:
             raise UsageError(f"dispatch {d.id} was torn down; nothing to review")
+        strategy = str(args.get("strategy") or "merge")
         states, blockers, diff = await self.judge(d)
-        target = d.target or await asyncio.to_thread(default_target, self.ctx.ws.git)
-        if d.review == ReviewState.PROMOTED:
-            blockers = ["it was already promoted"]
-        if d.state in (WorkerState.STARTING, WorkerState.WORKING, WorkerState.WAITING):
-            blockers = [f"the worker is still {d.state}", *blockers]
-        ahead = await asyncio.to_thread(self.ctx.ws.git.run_git, "rev-list", "--count", f"{diff.base}..{diff.head}")
-        head_tree = await asyncio.to_thread(self.ctx.ws.git.run_git, "rev-parse", f"{diff.head}^{{tree}}")
-        dirty = head_tree != diff.tree
-        will = (f"merge {d.branch} ({ahead} commit(s){' plus its uncommitted changes, committed first' if dirty else ''}) "
-                f"into {target or '(no target: the main checkout is detached)'} with a merge commit; "
-                f"{target} moves only if it merges cleanly, and the worktree then counts as merged")
+        target, outside = await self.outside_blockers(d)
+        blockers = ["it was already promoted"] if d.review == ReviewState.PROMOTED else [*outside, *blockers]
+        git = self.ctx.ws.git
+        ahead = await asyncio.to_thread(git.run_git, "rev-list", "--count", f"{diff.base}..{diff.head}")
+        head_tree = await asyncio.to_thread(git.run_git, "rev-parse", f"{diff.head}^{{tree}}")
+        extra = " plus its uncommitted changes, committed first" if head_tree != diff.tree else ""
+        how = {"merge": "with a merge commit", "squash": "as one squashed commit",
+               "rebase": "rebased onto it (a fast-forward)"}.get(strategy, strategy)
+        will = (f"merge {d.branch} ({ahead} commit(s){extra}) into {target or '(no target)'} {how}; "
+                f"{target} moves only if it merges cleanly (else nothing changes), and the worktree then "
+                "counts as merged (its teardown keeps no archive)")
         return {
             "id": d.id, "title": d.title, "state": str(d.state), "review": str(d.review), "target": target,
             "diff": {"files": [f.__dict__ for f in diff.files], "added": diff.added, "removed": diff.removed,
                      "sha256": diff.sha256, "head": diff.head, "base": diff.base},
             "gates": [s.model_dump(mode="json") | {"required": True} for s in states],
-            "can_approve": not blockers, "blockers": blockers, "will": will,
+            "can_approve": not blockers, "blockers": blockers, "will": will, "strategy": strategy,
         }

@@ -4,7 +4,9 @@ Three event sources, no per-worker loop:
   * the log directory (inotify through watchfiles): a worker printed something, so
     read what is new, feed the usage parser, and look at its screen once;
   * `tmux wait-for` on the channel the pane-died hook signals: a worker exited, so
-    one tmux-wide `list-panes -a` says which, with its exit status;
+    one tmux-wide `list-panes -a` says which, with its exit status. tmux forgets a
+    signal when two arrive while nobody waits, so output is a second trigger: a
+    sweep follows shortly after workers print (an agent prints when it ends);
   * the ledger's head file: another process appended receipts, so publish them.
 A slow safety sweep (one `list-panes -a` every SAFETY_SWEEP_S) catches anything the
 events missed, such as a tmux server killed while no worker exited.
@@ -26,7 +28,8 @@ from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.context import Context, LiveWorker, log
 from cockpit.service.workers import Workers
 
-SAFETY_SWEEP_S = 30.0
+SAFETY_SWEEP_S = 15.0
+OUTPUT_SWEEP_DELAY_S = 0.4  # one sweep at most this long after any output
 WATCH_STEP_MS = 40
 MAX_READ = 4 * 1024 * 1024
 CHECK_GAP_S = 0.05  # at most ~20 screen checks a second per busy worker
@@ -39,6 +42,7 @@ class Monitor:
         self.on_exit: Any = None  # async callback(dispatch_id, code): gates run after a clean exit
         self.on_idle: Any = None  # async callback(dispatch_id): a sent-back worker is idle again
         self.stop_event = asyncio.Event()
+        self._sweep_timer: asyncio.TimerHandle | None = None
         workers.on_screen_change = self.request_check
 
     # -- output -----------------------------------------------------------------------
@@ -70,6 +74,16 @@ class Monitor:
         if data:
             self.ctx.bus.publish({"type": "output", "id": worker.id, "size": worker.offset})
             self.request_check(worker)
+            self.sweep_soon()
+
+    def sweep_soon(self) -> None:
+        """Coalesced: at most one sweep per OUTPUT_SWEEP_DELAY_S while output flows."""
+        if self._sweep_timer is None:
+            self._sweep_timer = asyncio.get_running_loop().call_later(OUTPUT_SWEEP_DELAY_S, self._sweep_now)
+
+    def _sweep_now(self) -> None:
+        self._sweep_timer = None
+        asyncio.get_running_loop().create_task(self.sweep())
 
     def read_new(self, worker: LiveWorker) -> bytes:
         try:
@@ -206,6 +220,9 @@ class Monitor:
         async with self.ctx.lock(dispatch_id):
             d = self.ctx.ws.store.dispatch(dispatch_id)
             if d is None or not is_live(d.state):
+                return
+            # The pane list was taken before the lock: a sent-back worker may have started since.
+            if await asyncio.to_thread(self.ctx.tmux.has_session, dispatch_id):
                 return
             self.ctx.forget(dispatch_id)
             self.ctx.record("lost", dispatch_id, reason=reason, worktree_kept=d.worktree)

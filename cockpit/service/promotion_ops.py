@@ -12,7 +12,9 @@ from typing import Any
 from cockpit.domain.dispatch import ReviewState, WorkerState
 from cockpit.errors import CheckFailed, UsageError
 from cockpit.runtime.diffs import tree_diff
-from cockpit.runtime.gate_runners import run_command, run_review
+from cockpit.domain.gates import GateSpec
+from cockpit.runtime.gate_runners import Outcome, run_command, run_review
+from cockpit.runtime.promotion import STRATEGIES, promote
 from cockpit.service.channel import Peer
 
 
@@ -49,33 +51,34 @@ class PromotionOps:
         self.ops = {"approve": self.approve, "reject": self.reject, "replay": self.replay}
 
     async def _worker_of_peer(self, peer: Peer, identity: dict[str, Any]) -> str | None:
-        """Which worker (if any) the requester runs inside: env marker, or a worker's pane among its parents."""
+        """Which worker (if any) the requester runs inside: its own word, the worker marker in the
+        environment of it or of any parent, or a worker's pane among its parents (a process that
+        dropped the marker still descends from the pane)."""
         if identity.get("worker"):
             return str(identity["worker"])
         if peer.pid is None:
             return None
-        if found := _environ_has_worker(peer.pid):
-            return found
+        chain = [peer.pid, *_ancestors(peer.pid)]
+        for pid in chain:
+            if found := _environ_has_worker(pid):
+                return found
         panes = {p.pid: p.session for p in await asyncio.to_thread(self.ctx.tmux.list_panes) if p.pid}
-        for pid in [peer.pid, *_ancestors(peer.pid)]:
+        for pid in chain:
             if pid in panes:
                 return panes[pid]
         return None
 
     async def approve(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
-        from cockpit.runtime.promotion import promote
-        from cockpit.service.gates import default_target
-
         ctx = self.ctx
         dispatch_id = self.gates.sup.ops.resolve(args.get("id"))
         identity = dict(args.get("identity") or {})
         actor = f"{identity.get('user', 'unknown')}@{identity.get('host', 'unknown')}"
         strategy = str(args.get("strategy") or "merge")
-        if strategy not in ("merge", "squash", "rebase"):
+        if strategy not in STRATEGIES:
             raise UsageError(f"unknown strategy {strategy!r}", hint="use merge, squash or rebase")
         if (worker := await self._worker_of_peer(peer, identity)) is not None:
-            ctx.record("approval_refused", dispatch_id, actor=actor, reason=f"asked from inside worker {worker}",
-                       identity=identity)
+            ctx.record("approval_refused", dispatch_id, actor=actor, identity=identity,
+                       blockers=[f"asked from inside worker {worker}'s environment"])
             raise CheckFailed(f"refusing to approve from inside worker {worker}'s environment: "
                               "a worker never approves its own work",
                               hint="approve from your own terminal or the TUI")
@@ -84,34 +87,35 @@ class PromotionOps:
             if d.review == ReviewState.PROMOTED:
                 raise CheckFailed(f"{dispatch_id} was already promoted")
             states, blockers, diff = await self.gates.judge(d)
-            if d.state in (WorkerState.QUEUED, WorkerState.STARTING, WorkerState.WORKING, WorkerState.WAITING):
-                blockers = [f"the worker is still {d.state}", *blockers]
-            target = d.target or await asyncio.to_thread(default_target, ctx.ws.git)
-            if target is None:
-                blockers.append("no target branch: the main checkout is detached; dispatch with --target")
+            target, outside = await self.gates.outside_blockers(d)
+            blockers = [*outside, *blockers]
             if blockers:
                 ctx.record("approval_refused", dispatch_id, actor=actor, blockers=blockers, identity=identity,
-                           diff_sha256=diff.sha256)
+                           diff_sha256=diff.sha256, head=diff.head)
                 raise CheckFailed(f"cannot approve {dispatch_id}: " + "; ".join(blockers),
                                   hint=f"`cockpit review {dispatch_id}` shows each gate")
+            assert target is not None
             ctx.record("approved", dispatch_id, actor=actor, identity=identity, diff_sha256=diff.sha256,
-                       head=diff.head, tree=diff.tree, strategy=strategy, target=target,
+                       base=diff.base, head=diff.head, tree=diff.tree, strategy=strategy, target=target,
                        gates=[{"gate": s.name, "status": str(s.status)} for s in states])
             message = f"cockpit: promote {dispatch_id}: {d.title}\n\nApproved by {actor}; diff sha256 {diff.sha256}."
             try:
                 result = await asyncio.to_thread(
                     promote, ctx.ws.git, dispatch_id=dispatch_id, worktree=Path(d.worktree), branch=d.branch,
-                    diff=diff, target=target, strategy=strategy, message=message)
+                    diff=diff, target=target, strategy=strategy, message=message)  # type: ignore[arg-type]
             except (CheckFailed, UsageError) as exc:
-                ctx.record("promotion_failed", dispatch_id, actor=actor, reason=str(exc), target=target)
-                ctx.record("review_changed", dispatch_id, to=str(ReviewState.CHANGES_REQUESTED),
-                           blockers=[str(exc)])
+                needs_changes = getattr(exc, "needs_changes", False)
+                ctx.record("promotion_failed", dispatch_id, actor=actor, reason=str(exc), target=target,
+                           strategy=strategy, diff_sha256=diff.sha256, needs_changes=needs_changes)
+                if needs_changes:  # a conflict: the agent (or a human) must change the work
+                    ctx.record("review_changed", dispatch_id, to=str(ReviewState.CHANGES_REQUESTED),
+                               blockers=[str(exc)])
                 raise
             ctx.record("promoted", dispatch_id, actor=actor, commit=result.commit, previous=result.previous,
-                       target=target, strategy=strategy, diff_sha256=diff.sha256,
-                       committed_uncommitted=result.committed_uncommitted)
+                       target=target, strategy=strategy, diff_sha256=diff.sha256, head=diff.head,
+                       committed_uncommitted=result.committed_uncommitted, worktree_synced=result.worktree_synced)
         return {"id": dispatch_id, "commit": result.commit, "target": target, "strategy": strategy,
-                "diff_sha256": diff.sha256}
+                "diff_sha256": diff.sha256, "worktree_synced": result.worktree_synced}
 
     async def reject(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
         ctx = self.ctx
@@ -157,33 +161,44 @@ class PromotionOps:
                 else:
                     diff = await asyncio.to_thread(tree_diff, git, row["base_commit"], row["tree"],
                                                    head=row["head_commit"])
-                    provider = ctx.catalog.get(spec.provider or "")
-                    outcome = await run_review(spec, provider, diff, d.title, d.id)
+                    provider = ctx.catalog.providers.get(spec.provider or "")
+                    if provider is None:
+                        outcome = Outcome("error", f"unknown reviewer provider {spec.provider!r}")
+                    else:
+                        outcome = await run_review(spec, provider, diff, self._task_text(d), d.id)
+                same = row["status"] == outcome.status and (
+                    row["kind"] != "command" or row.get("exit_code") == outcome.exit_code)
                 comparisons.append({"gate": row["gate"], "kind": row["kind"], "before": row["status"],
+                                    "head": row["head_commit"], "tree": row["tree"],
                                     "after": outcome.status, "exit_before": row.get("exit_code"),
-                                    "exit_after": outcome.exit_code, "same": row["status"] == outcome.status,
+                                    "exit_after": outcome.exit_code, "same": same,
+                                    "summary_before": row.get("summary", ""), "summary_after": outcome.summary,
                                     "output": outcome.output[-4000:]})
                 await asyncio.to_thread(git.try_git, "worktree", "remove", "--force", str(path))
         finally:
             await asyncio.to_thread(git.try_git, "worktree", "prune")
             shutil.rmtree(scratch, ignore_errors=True)
-        report = self._write_replay_report(d.id, comparisons, with_review)
+        skipped = sorted(r["gate"] for r in rows if r not in chosen)
+        report = self._write_replay_report(d.id, comparisons, with_review, skipped)
         same = all(c["same"] for c in comparisons)
         ctx.record("replayed", d.id, same=same, report=str(report),
                    gates=[{k: c[k] for k in ("gate", "kind", "before", "after", "same")} for c in comparisons])
-        return {"id": d.id, "same": same, "report": str(report),
+        return {"id": d.id, "same": same, "report": str(report), "not_replayed": skipped,
                 "gates": [{k: v for k, v in c.items() if k != "output"} for c in comparisons]}
 
-    async def _spec_of(self, d: Any, row: dict[str, Any]) -> Any:
-        from cockpit.domain.gates import GateSpec
+    def _task_text(self, d: Any) -> str:
+        prompt = self.ctx.ws.state.dispatch_dir(d.id) / "prompt.txt"
+        return prompt.read_text(encoding="utf-8") if prompt.exists() else d.title
 
+    async def _spec_of(self, d: Any, row: dict[str, Any]) -> GateSpec:
         required, _, config = self.gates.plan(d)
         for spec in required + list(config.named().values()):
             if spec.name == row["gate"]:
                 return spec if spec.kind != "command" else spec.model_copy(update={"run": row.get("command") or spec.run})
         return GateSpec(name=row["gate"], kind=row["kind"], run=row.get("command"))
 
-    def _write_replay_report(self, dispatch_id: str, comparisons: list[dict[str, Any]], with_review: bool) -> Path:
+    def _write_replay_report(self, dispatch_id: str, comparisons: list[dict[str, Any]], with_review: bool,
+                             skipped: list[str]) -> Path:
         directory = self.ctx.ws.state.reports_dir(dispatch_id)
         directory.mkdir(parents=True, exist_ok=True)
         n = len(list(directory.glob("replay-*.txt"))) + 1
@@ -191,13 +206,19 @@ class PromotionOps:
         lines = [f"cockpit replay {n} of dispatch {dispatch_id}",
                  "Command gates re-ran on the recorded head and tree in a fresh temporary worktree.",
                  "Agent reviews are not deterministic: " + ("they were re-run as asked; a different verdict "
-                 "is not evidence of tampering." if with_review else "they were not re-run (use --review)."), ""]
+                 "is not evidence of tampering." if with_review else "they were not re-run (use --review)."),
+                 "Only the recorded tree is the same: tools, network and files outside the worktree may differ.",
+                 ""]
         for c in comparisons:
             lines.append(f"{c['gate']:<16} {c['kind']:<8} before {c['before']:<7} after {c['after']:<7} "
                          f"{'same' if c['same'] else 'DIFFERENT'} (exit {c['exit_before']} -> {c['exit_after']})")
+        if skipped:
+            lines.append(f"not replayed: {', '.join(skipped)}")
         lines.append("")
         for c in comparisons:
-            lines += [f"--- {c['gate']}: output of the replay (tail) ---", c["output"], ""]
+            lines += [f"--- {c['gate']}: head {c['head']}, tree {c['tree']} ---",
+                      f"before: {c['summary_before']}", f"after:  {c['summary_after']}",
+                      "output of the replay (tail):", c["output"], ""]
         data = "\n".join(lines).encode("utf-8", "replace")
         with open(path, "wb") as handle:
             handle.write(data)

@@ -77,7 +77,9 @@ class LiveSource:
         return datetime.now(timezone.utc)
 
     async def call(self, op: str, **args: Any) -> Any:
-        return await self.client.call(op, **args)
+        # Shielded: a cancelled UI task must not abandon a request half-way, or its reply
+        # would be read as the answer to the next request on the shared connection.
+        return await asyncio.shield(self.client.call(op, **args))
 
     async def events(self) -> AsyncIterator[dict[str, Any]]:
         async for event in self.client.events():

@@ -34,10 +34,9 @@ async def test_dispatch_from_the_form_then_answer_a_waiting_worker(workspace: Wo
         await wait_for(pilot, lambda: len(app.board.views) == 1, what="the new dispatch on the board")
         dispatch_id = next(iter(app.board.views))
         await wait_for(pilot, lambda: state_of(app, dispatch_id) == "working", what="the worker to work")
-        await wait_for_text(pilot, "▶ working")
         await wait_for(pilot, lambda: state_of(app, dispatch_id) == "waiting", what="the worker to wait")
-        text = screen_text(app)
-        assert "Fix the parser" in text and "WAITING" in text
+        await wait_for_text(pilot, "? WAITING")
+        assert "Fix the parser" in screen_text(app)
         # The pane shows the worker's own terminal, question included.
         await wait_for_text(pilot, "Proceed? [y/n]")
         assert "line 6 of 6" in screen_text(app)
@@ -73,5 +72,6 @@ async def test_service_errors_are_notifications_not_crashes(workspace: Workspace
         await wait_for(pilot, lambda: app.connected)
         result = await app.request("send", id="nosuchid99", key="y", actor="test")
         assert result is None
-        await wait_for_text(pilot, "no dispatch 'nosuchid99'")
+        await wait_for(pilot, lambda: any("no dispatch 'nosuchid99'" in n.message and n.severity == "error"
+                                          for n in app._notifications), what="an error notification")
         assert app.is_running

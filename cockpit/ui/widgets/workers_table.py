@@ -112,7 +112,7 @@ class WorkersTable(DataTable):
                 stamp = cell.plain + str(cell.style)
                 if known.get(key) != stamp:
                     known[key] = stamp
-                    self.update_cell(row_id, key, cell)
+                    self.update_cell(row_id, key, cell, update_width=True)
         self._announce()
 
     def _rebuild(self, views: list[dict[str, Any]], now: datetime) -> None:
@@ -135,7 +135,7 @@ class WorkersTable(DataTable):
                 cell = styled(self.app, fmt.fmt_elapsed(fmt.elapsed_s(view, now)) + " ", "foreground")
                 if self._cells[view["id"]].get("elapsed") != cell.plain + str(cell.style):
                     self._cells[view["id"]]["elapsed"] = cell.plain + str(cell.style)
-                    self.update_cell(view["id"], "elapsed", cell)
+                    self.update_cell(view["id"], "elapsed", cell, update_width=True)
 
     # -- selection --------------------------------------------------------------------
 

@@ -1,0 +1,61 @@
+"""Helpers for the gate tests: a committed gate file, reviewer instructions for the fake agent."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from conftest import git
+
+APPROVE = '@fake say {"verdict":"approve","findings":[]}'
+
+
+def commit_file(repo: Path, rel: str, text: str, message: str = "add file") -> str:
+    path = repo / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    git(repo, "add", rel)
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def use_gates(repo: Path, text: str) -> None:
+    """Commit `.cockpit/gates.yaml`, so worktrees have it too and the main checkout stays clean."""
+    commit_file(repo, ".cockpit/gates.yaml", text, "gate config")
+
+
+def reviewer(directives: str, name: str = "review", timeout: int = 30) -> str:
+    """A review gate played by the fake agent: its instructions are obeyed as directives."""
+    return (f"  {name}:\n    kind: review\n    provider: fake\n    timeout: {timeout}\n"
+            f"    instructions: {json.dumps(directives)}\n")
+
+
+def verdict(findings: list[dict] | None = None, answer: str = "approve") -> str:
+    return "@fake say " + json.dumps({"verdict": answer, "findings": findings or []})
+
+
+def branch_commit(repo: Path, branch: str) -> str:
+    return git(repo, "rev-parse", f"refs/heads/{branch}").strip()
+
+
+def checkout_bytes(repo: Path) -> dict[str, bytes]:
+    """Every file of the main checkout (outside .git), byte for byte."""
+    return {str(p.relative_to(repo)): p.read_bytes() for p in sorted(repo.rglob("*"))
+            if p.is_file() and ".git" not in p.relative_to(repo).parts}
+
+
+def gate_results(cockpit, dispatch_id: str) -> dict[str, dict]:
+    """The latest gate_result receipt per gate."""
+    out: dict[str, dict] = {}
+    for r in cockpit.receipts(dispatch_id):
+        if r.kind == "gate_result":
+            out[r.data["gate"]] = r.data
+    return out
+
+
+def git_state(repo: Path) -> tuple[str, str, str]:
+    """(every ref, HEAD, porcelain status) of a repository: what 'nothing changed' means."""
+    refs = subprocess.run(["git", "for-each-ref", "--format=%(refname) %(objectname)"], cwd=repo,
+                          capture_output=True, text=True, check=True).stdout
+    return refs, git(repo, "rev-parse", "HEAD"), git(repo, "status", "--porcelain", "--untracked-files=all")
