@@ -10,11 +10,11 @@ import sys
 from collections.abc import Sequence
 
 from cockpit import __version__
-from cockpit.cli import basic, demo_cmds, review_cmds, workers
+from cockpit.cli import basic, demo_cmds, review_cmds, ui_cmds, workers
 from cockpit.cli.common import Parser
 from cockpit.errors import CockpitError
 
-MODULES = [basic, workers, review_cmds, demo_cmds]
+MODULES = [basic, workers, review_cmds, demo_cmds, ui_cmds]
 
 
 def build_parser() -> Parser:
@@ -38,9 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         handler = getattr(args, "handler", None)
-        if handler is None:
-            parser.print_help()
-            return 0
+        if handler is None:  # `cockpit` alone: the TUI in a terminal, the help when piped
+            return ui_cmds.run_no_command(args, parser.print_help)
         return int(handler(args) or 0)
     except CockpitError as exc:
         if debug:

@@ -125,8 +125,9 @@ def cmd_tail(args: argparse.Namespace) -> int:
     try:
         for _ in watch(directory, watch_filter=lambda _c, path: Path(path).name == head_name,
                        debounce=50, step=20, rust_timeout=0):
-            for offset, receipt in iter_receipts(directory, offset):
+            for next_offset, receipt in iter_receipts(directory, offset):
                 _emit(receipt, args.json)
+                offset = next_offset
             sys.stdout.flush()
     except KeyboardInterrupt:
         pass

@@ -144,7 +144,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
         print_json(result)
         return 0 if result["same"] else 1
     for g in result["gates"]:
-        print(f"{g['gate']:<16} before {g['before']:<7} after {g['after']:<7} {'same' if g['same'] else 'DIFFERENT'}")
+        verdict = "same" if g["same"] else "DIFFERENT"
+        print(f"{g['gate']:<16} before {g['before']:<7} after {g['after']:<7} {verdict}")
+    if result.get("not_replayed"):
+        print(f"not replayed: {', '.join(result['not_replayed'])} (see docs/gates.md: replay and its limits)")
     print(f"report: {result['report']}")
-    print("all the same" if result["same"] else "some results differ", file=sys.stderr if not result["same"] else sys.stdout)
+    if result["same"]:
+        print("all the same")
+    else:
+        print("some results differ", file=sys.stderr)
     return 0 if result["same"] else 1

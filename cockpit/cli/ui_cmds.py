@@ -44,6 +44,10 @@ def _has_screen() -> bool:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
+    if args.theme is not None:
+        from cockpit.ui.themes import check_theme_name, load_themes
+
+        check_theme_name(args.theme, load_themes())
     if not _has_screen():
         raise UsageError("the TUI needs a terminal", hint="run it from an interactive shell, or use `cockpit status`")
     return run_tui(Workspace.open(), theme=args.theme)

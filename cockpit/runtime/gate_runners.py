@@ -56,14 +56,14 @@ async def _run(argv: list[str], *, cwd: Path, timeout: int, stdin_path: Path | N
     try:
         out, err = await asyncio.wait_for(proc.communicate(), timeout=timeout)
         return proc.returncode, out, err, False
-    except asyncio.TimeoutError:
+    except TimeoutError:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         try:  # a grandchild that left the group may hold the pipes: do not wait for it forever
             out, err = await asyncio.wait_for(proc.communicate(), timeout=5)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             out, err = b"", b"[output lost: a process that left the gate's process group kept the pipes open]"
         return None, out, err, True
     except asyncio.CancelledError:  # the supervisor is stopping: leave no gate process behind

@@ -18,7 +18,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from cockpit.domain.provider import Catalog

@@ -91,10 +91,18 @@ class SupervisorClient:
         self._file = self._sock.makefile("rb")
 
     def call(self, op: str, **args: Any) -> Any:
-        self._ensure()
         self._next_id += 1
+        request = encode({"id": self._next_id, "op": op, "args": args})
+        for attempt in (1, 2):
+            self._ensure()
+            try:
+                self._sock.sendall(request)
+                break
+            except OSError as exc:  # a connection to a supervisor that has since gone: reconnect once
+                self.close()
+                if attempt == 2:
+                    raise ServiceError(f"lost the connection to the supervisor: {exc}") from None
         try:
-            self._sock.sendall(encode({"id": self._next_id, "op": op, "args": args}))
             line = self._file.readline(LINE_LIMIT)
         except OSError as exc:
             self.close()

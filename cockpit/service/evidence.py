@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ def write_report(directory: Path, spec: GateSpec, outcome: Outcome, diff: Worktr
                  dispatch_id: str) -> tuple[Path, str]:
     """Write the human-readable report durably; return (path, sha256)."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = directory / f"{spec.name}-{stamp}.txt"
     lines = [
         f"cockpit gate report: {spec.name} ({spec.kind}) for dispatch {dispatch_id}",

@@ -17,12 +17,20 @@ from typing import Any
 from cockpit.domain.dispatch import Dispatch, ReviewState, WorkerState, is_live
 from cockpit.domain.gates import GateSpec, GateState, evaluate, required_gates
 from cockpit.domain.task import TaskPacket
-from cockpit.errors import CheckFailed, CockpitError, UsageError
+from cockpit.errors import CockpitError, UsageError
 from cockpit.runtime.diffs import WorktreeDiff, worktree_diff
 from cockpit.runtime.gate_config import load_gates
+from cockpit.runtime.gate_runners import (
+    IDENTITY_ENV,
+    OtherWorker,
+    Outcome,
+    conflicts_outcome,
+    run_command,
+    run_review,
+    scope_outcome,
+    snapshot_commit,
+)
 from cockpit.runtime.promotion import checkout_blocker
-from cockpit.runtime.gate_runners import (IDENTITY_ENV, OtherWorker, Outcome, conflicts_outcome, run_command,
-                                          run_review, scope_outcome, snapshot_commit)
 from cockpit.service.channel import Peer
 from cockpit.service.context import log
 from cockpit.service.evidence import stored_results, write_report
@@ -106,7 +114,7 @@ class GateService:
         d = ctx.dispatch(dispatch_id)
         if d.review == ReviewState.PROMOTED or d.teardown is not None:
             return  # nothing left to judge
-        required, missing, config = self.plan(d)
+        required, _, config = self.plan(d)
         diff = await self.current_diff(d, patch=any(s.kind == "review" for s in required))
         await asyncio.to_thread(self._keep_evidence, d.id, diff)
         ctx.record("review_changed", d.id, to="gating", trigger=trigger, gates=[s.name for s in required],
@@ -208,9 +216,11 @@ class GateService:
         return {"id": dispatch_id, "started": started, "already_running": not started,
                 "gates": [s.name for s in required], "missing": missing}
 
-    async def outside_blockers(self, d: Dispatch) -> tuple[str | None, list[str]]:
-        """(the target, what blocks approval besides the gates: the worker, the target, its checkout)."""
+    async def outside_blockers(self, d: Dispatch, diff: WorktreeDiff) -> tuple[str | None, list[str]]:
+        """(the target, what blocks approval besides the gates: the worker, the diff, the target, its checkout)."""
         blockers: list[str] = []
+        if not diff.files:
+            blockers.append("there is nothing to promote: no changes against the base commit")
         if d.state in (WorkerState.QUEUED, WorkerState.STARTING, WorkerState.WORKING, WorkerState.WAITING):
             blockers.append(f"the worker is still {d.state}")
         target = d.target or await asyncio.to_thread(default_target, self.ctx.ws.git)
@@ -226,7 +236,7 @@ class GateService:
             raise UsageError(f"dispatch {d.id} was torn down; nothing to review")
         strategy = str(args.get("strategy") or "merge")
         states, blockers, diff = await self.judge(d)
-        target, outside = await self.outside_blockers(d)
+        target, outside = await self.outside_blockers(d, diff)
         blockers = ["it was already promoted"] if d.review == ReviewState.PROMOTED else [*outside, *blockers]
         git = self.ctx.ws.git
         ahead = await asyncio.to_thread(git.run_git, "rev-list", "--count", f"{diff.base}..{diff.head}")

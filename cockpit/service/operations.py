@@ -15,6 +15,7 @@ from cockpit.runtime import teardown as git_teardown
 from cockpit.service.channel import Peer
 from cockpit.service.context import Context, log
 from cockpit.service.dispatching import build_task, prepare
+from cockpit.service.gates import default_target
 from cockpit.service.monitor import Monitor
 from cockpit.service.workers import Workers, new_dispatch_id, prompt_path
 
@@ -61,6 +62,8 @@ class WorkerOps:
             prompt_file=ddir / "prompt.txt",
         )
         raw = prepared.prompt.encode("utf-8")
+        # The target is fixed now: switching branches in the main checkout later must not redirect promotion.
+        target = prepared.target or await asyncio.to_thread(default_target, ctx.ws.git)
         ddir.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(prompt_path(ctx, dispatch_id), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -73,7 +76,7 @@ class WorkerOps:
             provider=prepared.provider.name, mode=prepared.mode, priority=prepared.priority,
             timeout_s=prepared.timeout_s, base_ref=prepared.base_ref, base_commit=prepared.base_commit,
             branch=f"cockpit/{dispatch_id}", worktree=str(ctx.ws.state.worktree(dispatch_id)),
-            target=prepared.target, risk=str(prepared.task.risk), task=prepared.task.public(),
+            target=target, risk=str(prepared.task.risk), task=prepared.task.public(),
         )
         self.schedule()
         return ctx.view(ctx.dispatch(dispatch_id))

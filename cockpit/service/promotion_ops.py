@@ -9,10 +9,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from cockpit.domain.dispatch import ReviewState, WorkerState
+from cockpit.domain.dispatch import ReviewState, WorkerState, is_live
+from cockpit.domain.gates import GateSpec
 from cockpit.errors import CheckFailed, UsageError
 from cockpit.runtime.diffs import tree_diff
-from cockpit.domain.gates import GateSpec
 from cockpit.runtime.gate_runners import Outcome, run_command, run_review
 from cockpit.runtime.promotion import STRATEGIES, promote
 from cockpit.service.channel import Peer
@@ -42,6 +42,18 @@ def _environ_has_worker(pid: int) -> str | None:
     except OSError:
         return None
     return None
+
+
+def _scratch_worktree(git: Any, path: Path, head: str, tree: str) -> None:
+    """A detached worktree at `head` whose files are exactly `tree` (the judged state, uncommitted work included)."""
+    with git.lock:  # worktree operations are serialised with every other cockpit git operation
+        git.run_git("worktree", "add", "--detach", "-q", str(path), head)
+    git.run_git("read-tree", "-u", "--reset", tree, cwd=path)
+
+
+def _drop_worktree(git: Any, path: Path) -> None:
+    with git.lock:
+        git.try_git("worktree", "remove", "--force", str(path))
 
 
 class PromotionOps:
@@ -87,7 +99,7 @@ class PromotionOps:
             if d.review == ReviewState.PROMOTED:
                 raise CheckFailed(f"{dispatch_id} was already promoted")
             states, blockers, diff = await self.gates.judge(d)
-            target, outside = await self.gates.outside_blockers(d)
+            target, outside = await self.gates.outside_blockers(d, diff)
             blockers = [*outside, *blockers]
             if blockers:
                 ctx.record("approval_refused", dispatch_id, actor=actor, blockers=blockers, identity=identity,
@@ -131,6 +143,9 @@ class PromotionOps:
                 raise UsageError(f"{dispatch_id} was already promoted; it cannot be rejected")
             if send_back and d.teardown is not None:
                 raise UsageError(f"{dispatch_id} was torn down; restore it before sending it back")
+            if send_back and d.mode != "interactive" and (is_live(d.state) or d.state == WorkerState.QUEUED):
+                raise UsageError(f"worker {dispatch_id} is still {d.state}; wait for it to exit before "
+                                 "sending work back")
             ctx.record("rejected", dispatch_id, actor=actor, reason=reason, send_back=send_back)
         if send_back:
             await self.gates.sup.workers.send_back(dispatch_id, reason, actor=actor)
@@ -152,9 +167,7 @@ class PromotionOps:
         try:
             for row in chosen:
                 path = scratch / row["gate"]
-                await asyncio.to_thread(git.run_git, "worktree", "add", "--detach", "-q", str(path),
-                                        row["head_commit"])
-                await asyncio.to_thread(git.run_git, "read-tree", "-u", "--reset", row["tree"], cwd=path)
+                await asyncio.to_thread(_scratch_worktree, git, path, row["head_commit"], row["tree"])
                 spec = await self._spec_of(d, row)
                 if row["kind"] == "command":
                     outcome = await run_command(spec, path, d.id)
@@ -174,10 +187,10 @@ class PromotionOps:
                                     "exit_after": outcome.exit_code, "same": same,
                                     "summary_before": row.get("summary", ""), "summary_after": outcome.summary,
                                     "output": outcome.output[-4000:]})
-                await asyncio.to_thread(git.try_git, "worktree", "remove", "--force", str(path))
+                await asyncio.to_thread(_drop_worktree, git, path)
         finally:
-            await asyncio.to_thread(git.try_git, "worktree", "prune")
             shutil.rmtree(scratch, ignore_errors=True)
+            await asyncio.to_thread(git.prune_worktrees)
         skipped = sorted(r["gate"] for r in rows if r not in chosen)
         report = self._write_replay_report(d.id, comparisons, with_review, skipped)
         same = all(c["same"] for c in comparisons)
@@ -194,7 +207,9 @@ class PromotionOps:
         required, _, config = self.gates.plan(d)
         for spec in required + list(config.named().values()):
             if spec.name == row["gate"]:
-                return spec if spec.kind != "command" else spec.model_copy(update={"run": row.get("command") or spec.run})
+                if spec.kind == "command":  # what ran is what replays, even if the file changed since
+                    return spec.model_copy(update={"run": row.get("command") or spec.run})
+                return spec
         return GateSpec(name=row["gate"], kind=row["kind"], run=row.get("command"))
 
     def _write_replay_report(self, dispatch_id: str, comparisons: list[dict[str, Any]], with_review: bool,

@@ -23,7 +23,7 @@ from cockpit.ledger.reader import committed_size, tail
 PAGE_SIZE = 256
 CACHED_PAGES = 32
 PROBE_BYTES = 4096
-SCAN_LIMIT = 256 * 1024  # closer than this to an anchor: scan forward instead of bisecting
+SCAN_LIMIT = 64 * 1024  # closer than this to an anchor: scan forward instead of bisecting
 MAX_ANCHORS = 200_000
 _SEQ_KEY = b',"seq":'
 
@@ -189,7 +189,7 @@ class ReceiptPages:
         pending = b""
         line_start = offset
         while len(records) < count and offset < self.end:
-            chunk = os.pread(fd, min(1 << 18, self.end - offset), offset)
+            chunk = os.pread(fd, min(1 << 16, self.end - offset), offset)
             if not chunk:
                 break
             offset += len(chunk)

@@ -47,7 +47,8 @@ class Supervisor:
         except BlockingIOError:
             other = os.pread(fd, 32, 0).decode(errors="replace").strip()
             os.close(fd)
-            raise AlreadyRunning(f"a supervisor is already running for this repository (pid {other or '?'})")
+            raise AlreadyRunning(
+                f"a supervisor is already running for this repository (pid {other or '?'})") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._lock_fd = fd

@@ -73,6 +73,9 @@ class CockpitApp(App[int]):
         self.theme_changed_signal.subscribe(self, self._on_theme_changed)
         self.run_worker(self._stream(), exclusive=True, group="stream", name="supervisor events")
 
+    async def on_unmount(self) -> None:
+        await self.source.close()
+
     def _on_theme_changed(self, theme: Any) -> None:
         if self.remember_theme:
             save_ui_settings({"theme": theme.name})
@@ -84,20 +87,16 @@ class CockpitApp(App[int]):
 
     # -- requests: every service error becomes a notification ------------------------------
 
-    async def request(self, op: str, *, quiet_unknown: bool = False, **args: Any) -> Any | None:
+    async def request(self, op: str, **args: Any) -> Any | None:
         """Ask the supervisor; on failure notify (never raise) and return None."""
         if op in self.unsupported:
-            if not quiet_unknown:
-                self.notify(f"this supervisor does not offer {op!r} yet", title="Not available",
-                            severity="warning")
+            self.notify(f"this supervisor does not offer {op!r} yet", title="Not available", severity="warning")
             return None
         try:
             return await self.source.call(op, **args)
         except CockpitError as exc:
             if unknown_op(exc):
                 self.unsupported.add(op)
-                if quiet_unknown:
-                    return None
             message = exc.message + (f"\n{exc.hint}" if exc.hint else "")
             self.notify(message, title=f"{op} failed", severity="error", markup=False, timeout=8)
         except Exception as exc:  # a bug below us must not take the screen down
@@ -112,8 +111,8 @@ class CockpitApp(App[int]):
         while True:
             events = self.source.events().__aiter__()
             try:
-                hello = await events.__anext__()  # subscribed: nothing from here on is missed
-                self._set_connected(True, hello)
+                await events.__anext__()  # "hello": subscribed, so nothing from here on is missed
+                self._set_connected(True)
                 latest = await asyncio.to_thread(self.source.pages().latest, STREAM_RECEIPTS)
                 self.receipts.items.clear()
                 for receipt in latest:
@@ -139,7 +138,7 @@ class CockpitApp(App[int]):
             await asyncio.sleep(delay)  # back off, then reconnect (the client restarts the supervisor)
             delay = min(delay * 2, RECONNECT_MAX_S)
 
-    def _set_connected(self, connected: bool, hello: dict[str, Any] | None = None) -> None:
+    def _set_connected(self, connected: bool) -> None:
         self.connected = connected
         if self.main is not None:
             self.main.show_connection(connected)

@@ -67,7 +67,7 @@ def render_file(patch: FilePatch, colours: DiffColours) -> list[Text]:
 
     def flush() -> None:
         bodies = [line[1:] for line in pending]
-        for raw, text in zip(pending, _highlight(bodies, lexer, colours.syntax)):
+        for raw, text in zip(pending, _highlight(bodies, lexer, colours.syntax), strict=True):
             sign = raw[:1]
             line = Text(end="", no_wrap=True)
             if sign == "+":

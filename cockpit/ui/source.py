@@ -79,7 +79,9 @@ class LiveSource:
     async def call(self, op: str, **args: Any) -> Any:
         # Shielded: a cancelled UI task must not abandon a request half-way, or its reply
         # would be read as the answer to the next request on the shared connection.
-        return await asyncio.shield(self.client.call(op, **args))
+        task = asyncio.ensure_future(self.client.call(op, **args))
+        task.add_done_callback(_retrieve)  # an abandoned request's error is not an unhandled one
+        return await asyncio.shield(task)
 
     async def events(self) -> AsyncIterator[dict[str, Any]]:
         async for event in self.client.events():
@@ -106,6 +108,11 @@ class LiveSource:
         await self.client.close()
         if self._pages is not None:
             self._pages.close()
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 async def forever() -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import shlex
 import subprocess
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_agent_helpers import AGENT, AgentPane, RunAgent
+from fake_agent_helpers import AGENT, AgentPane, RunAgent, StartPane
 
 
 @pytest.fixture
@@ -46,7 +46,6 @@ def workdir(run_agent: RunAgent, tmp_path: Path) -> Path:
     return tmp_path / "work"
 
 
-StartPane = Callable[..., AgentPane]
 
 
 @pytest.fixture

@@ -120,3 +120,7 @@ class AgentPane:
 
 
 RunAgent = Callable[..., "subprocess.CompletedProcess[bytes]"]
+
+
+# A fixture that starts the fake agent in a tmux pane (see conftest.start_pane).
+StartPane = Callable[..., AgentPane]

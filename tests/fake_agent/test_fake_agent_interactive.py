@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import StartPane
+from fake_agent_helpers import StartPane
 from fake_agent_helpers import AGENT, AgentPane
 
 pytestmark = pytest.mark.tmux

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 from pathlib import Path
 
-from conftest import git
+
+def git(cwd: Path | str, *args: str) -> str:
+    """Run git as the test's user (not through `conftest`: its module name is ambiguous in a full run)."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
+           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
+
 
 APPROVE = '@fake say {"verdict":"approve","findings":[]}'
 
@@ -59,3 +67,25 @@ def git_state(repo: Path) -> tuple[str, str, str]:
     refs = subprocess.run(["git", "for-each-ref", "--format=%(refname) %(objectname)"], cwd=repo,
                           capture_output=True, text=True, check=True).stdout
     return refs, git(repo, "rev-parse", "HEAD"), git(repo, "status", "--porcelain", "--untracked-files=all")
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "gates.md"
+
+
+def documented_fields() -> dict[str, set[str]]:
+    """docs/gates.md's receipt table: kind -> every backticked word of its data column."""
+    table = DOC.read_text(encoding="utf-8").split("## Receipts\n", 1)[1]
+    out: dict[str, set[str]] = {}
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`"):
+            out[cells[0].strip("`")] = set(re.findall(r"`([a-z_0-9]+)`", cells[2]))
+    return out
+
+
+def assert_documented(receipts: list) -> None:
+    """Every gate-related receipt's data members are named in docs/gates.md."""
+    fields = documented_fields()
+    for r in receipts:
+        if r.kind in fields:
+            assert set(r.data) <= fields[r.kind], (r.kind, set(r.data) - fields[r.kind])

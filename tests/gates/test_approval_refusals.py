@@ -6,9 +6,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from gatekit import branch_commit, gate_results, git_state, use_gates
-
-from conftest import git
+from gatekit import assert_documented, branch_commit, gate_results, git, git_state, use_gates
 
 
 def refused(cockpit, dispatch_id: str, *needles: str, env: dict[str, str] | None = None) -> str:
@@ -33,6 +31,7 @@ def test_a_failing_gate_blocks_approval_and_requests_changes(cockpit) -> None:
     gates = cockpit.run("gates", dispatch_id)  # on demand: the same verdict, exit 1
     assert gates.returncode == 1 and "✘ accept-1" in gates.stdout and "✔ accept-2" in gates.stdout
     assert "approval is blocked:" in gates.stdout
+    assert_documented(cockpit.receipts(dispatch_id))
 
 
 def test_a_new_commit_or_an_uncommitted_change_makes_results_stale(cockpit) -> None:
@@ -100,3 +99,10 @@ def test_a_process_started_by_a_worker_cannot_approve_even_without_the_marker(co
     assert last.kind == "approval_refused"
     assert last.data["blockers"] == [f"asked from inside worker {worker}'s environment"]
     assert last.data["identity"]["worker"] is None  # it was found by its parents, not by its word
+    assert_documented([last])
+
+
+def test_an_empty_diff_has_nothing_to_promote(cockpit) -> None:
+    dispatch_id = cockpit.dispatch("@fake say nothing to change here", "--risk", "low")
+    cockpit.wait(dispatch_id, until="awaiting_approval")  # its gates pass: there is nothing wrong with it
+    refused(cockpit, dispatch_id, "there is nothing to promote: no changes against the base commit")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from gatekit import gate_results, reviewer, use_gates, verdict
+from gatekit import commit_file, gate_results, reviewer, use_gates, verdict
 
 
 def last_review(cockpit, dispatch_id: str) -> dict:
@@ -39,8 +39,10 @@ def test_protected_paths_come_from_the_gate_file(cockpit) -> None:
 
 
 def test_conflicts_names_the_files_two_live_workers_both_change(cockpit) -> None:
-    first = cockpit.dispatch("@fake write shared.txt from the first\n@fake write only-first.txt 1", "--risk", "low")
-    cockpit.wait(first, until="awaiting_approval")  # its change is uncommitted: it still counts
+    # The first is live (an interactive agent, idle) and has not committed: its worktree still counts.
+    first = cockpit.dispatch("@fake write shared.txt from the first\n@fake write only-first.txt 1", "--risk", "low",
+                             "--interactive")
+    cockpit.wait(first, until="idle")
     second = cockpit.dispatch("@fake write shared.txt from the second\n@fake write only-second.txt 2\n"
                               "@fake commit second", "--gate", "conflicts", "--risk", "low")
     cockpit.wait(second, until="awaiting_approval")  # shared files are advisory: whoever merges first wins
@@ -53,11 +55,13 @@ def test_conflicts_names_the_files_two_live_workers_both_change(cockpit) -> None
         assert f"worker {first} also changes: shared.txt (conflicting: shared.txt)" in report.read()
 
     # Once the first is promoted, the second conflicts with the target itself: blocking.
+    assert cockpit.run("gates", first).returncode == 0
     cockpit.run("approve", first, check=True)
     assert cockpit.run("gates", second).returncode == 1
     conflicts = gate_results(cockpit, second)["conflicts"]
     assert (conflicts["status"], conflicts["summary"]) == ("failed", "1 conflict(s) with main")
     assert conflicts["findings"][0]["file"] == "shared.txt" and conflicts["findings"][0]["severity"] == "blocking"
+    cockpit.run("kill", first, check=True)
 
 
 REVIEWERS = (
@@ -112,3 +116,15 @@ def test_high_risk_without_a_review_gate_is_blocked_not_waved_through(cockpit) -
     assert review["blockers"] == ["gate review is required but not configured (see docs/gates.md)"]
     result = cockpit.run("approve", dispatch_id)
     assert result.returncode == 1 and "gate review is required but not configured" in result.stderr
+
+
+def test_gates_run_in_parallel_up_to_the_cap(cockpit) -> None:
+    commit_file(cockpit.repo, ".cockpit/config.yaml", "supervisor:\n  gate_concurrency: 2\n")
+    dispatch_id = cockpit.dispatch("@fake write a.txt x", "--risk", "low", *[
+        arg for i in range(4) for arg in ("--accept", f"sleep 0.3; echo {i}")])
+    cockpit.wait(dispatch_id, until="awaiting_approval")
+    running, most = 0, 0
+    for kind in cockpit.receipt_kinds(dispatch_id):
+        running += {"gate_started": 1, "gate_result": -1}.get(kind, 0)
+        most = max(most, running)
+    assert most == 2  # five gates (scope and four commands), never more than two at once, but two at once

@@ -6,8 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.domain.gates import (DEFAULT_REQUIRED, GatesConfig, GateSpec, GateStatus, evaluate, path_matches,
-                                  required_gates, scope_findings)
+from cockpit.domain.gates import (
+    DEFAULT_REQUIRED,
+    GatesConfig,
+    GateSpec,
+    GateStatus,
+    evaluate,
+    path_matches,
+    required_gates,
+    scope_findings,
+)
 from cockpit.domain.task import TaskPacket
 from cockpit.errors import UsageError
 from cockpit.runtime.gate_config import check_task_gates, load_gates

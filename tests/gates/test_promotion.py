@@ -6,10 +6,19 @@ import hashlib
 import json
 import os
 import socket
+from pathlib import Path
 
-from gatekit import APPROVE, branch_commit, checkout_bytes, gate_results, git_state, reviewer, use_gates
-
-from conftest import git
+from gatekit import (
+    APPROVE,
+    assert_documented,
+    branch_commit,
+    checkout_bytes,
+    gate_results,
+    git,
+    git_state,
+    reviewer,
+    use_gates,
+)
 
 GATES = ("gates:\n  unit:\n    kind: command\n    run: test -f notes/a.txt\n    timeout: 20\n" + reviewer(APPROVE))
 
@@ -26,7 +35,7 @@ def test_the_whole_path_from_dispatch_to_promoted_with_a_receipt_for_every_step(
     head = git(worktree, "rev-parse", "HEAD").strip()
     for name, data in results.items():  # evidence: bound to the diff, with a report whose hash matches
         assert (data["status"], data["head_commit"], data["base_commit"]) == ("passed", head, before), name
-        assert hashlib.sha256(open(data["report"], "rb").read()).hexdigest() == data["report_sha256"]
+        assert hashlib.sha256(Path(data["report"]).read_bytes()).hexdigest() == data["report_sha256"]
     assert len({d["diff_sha256"] for d in results.values()}) == 1
     with open(results["accept-1"]["report"]) as report:
         text = report.read()
@@ -69,6 +78,7 @@ def test_the_whole_path_from_dispatch_to_promoted_with_a_receipt_for_every_step(
     assert torn["classification"] == "merged" and torn["archive_ref"] is None
     assert git(cockpit.repo, "for-each-ref", "refs/cockpit/archive") == ""
     assert cockpit.run("receipts", "verify").returncode == 0
+    assert_documented(cockpit.receipts(dispatch_id))
 
 
 def test_squash_promotes_uncommitted_work_as_one_commit(cockpit) -> None:
@@ -121,10 +131,11 @@ def test_a_merge_conflict_fails_closed_leaving_target_and_checkout_untouched(coc
     assert kinds[-3:] == ["approved", "promotion_failed", "review_changed"]
     assert cockpit.show(dispatch_id)["review"] == "changes_requested"
     assert "promoted" not in kinds
+    assert_documented(cockpit.receipts(dispatch_id))
 
 
 def test_uncommitted_changes_in_the_main_checkout_are_never_touched(cockpit) -> None:
-    dispatch_id = cockpit.dispatch("@fake write new.txt worker\n@fake commit add new", "--risk", "low")
+    dispatch_id = cockpit.dispatch("@fake write new.txt worker", "--risk", "low")  # left uncommitted
     cockpit.wait(dispatch_id, until="awaiting_approval")
     (cockpit.repo / "README.md").write_text("my unsaved edit\n")
     state, files = git_state(cockpit.repo), checkout_bytes(cockpit.repo)
@@ -148,3 +159,7 @@ def test_uncommitted_changes_in_the_main_checkout_are_never_touched(cockpit) -> 
     (cockpit.repo / "new.txt").unlink()
     cockpit.run("approve", dispatch_id, check=True)
     assert (cockpit.repo / "new.txt").read_text() == "worker"
+    worktree = cockpit.show(dispatch_id)["worktree"]
+    assert git(worktree, "status", "--porcelain") == ""  # its uncommitted work became a commit on its branch
+    torn = json.loads(cockpit.run("teardown", dispatch_id, "--json", check=True).stdout)
+    assert torn["classification"] == "merged" and torn["archive_ref"] is None

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gatekit import APPROVE, gate_results, reviewer, use_gates
-
-from conftest import git
+from gatekit import APPROVE, assert_documented, gate_results, git, reviewer, use_gates
 
 
 def test_reject_with_send_back_runs_the_agent_and_the_gates_again(cockpit) -> None:
@@ -34,6 +32,7 @@ def test_reject_with_send_back_runs_the_agent_and_the_gates_again(cockpit) -> No
     assert git(worktree, "log", "--format=%s").split("\n")[:2] == ["fix", "draft"]  # same worktree, same branch
     cockpit.run("approve", dispatch_id, check=True)
     assert (cockpit.repo / "fixed.txt").read_text() == "done"
+    assert_documented(cockpit.receipts(dispatch_id))
 
 
 def test_reject_needs_a_reason_and_records_who(cockpit) -> None:
@@ -96,3 +95,4 @@ def test_replay_reruns_command_gates_on_the_recorded_tree_and_compares(cockpit, 
     assert ("llm", "passed", "passed", True) in [(g["gate"], g["before"], g["after"], g["same"])
                                                  for g in with_review["gates"]]
     assert git(cockpit.repo, "worktree", "list").count("\n") == 2  # the scratch worktrees are gone
+    assert_documented(cockpit.receipts(dispatch_id))

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gatekit import git_state, use_gates
-
-from conftest import git
+from gatekit import git, git_state, use_gates
 
 
 def traces(cockpit) -> tuple:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git
+from workerkit import git
 
 
 def supervisor_pid(cockpit) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git
+from workerkit import git
 
 HOSTILE = (
     "line one with 'single' and \"double\" quotes\n"

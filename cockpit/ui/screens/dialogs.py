@@ -32,7 +32,12 @@ class Dialog(ModalScreen[Any]):
 
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "cancel")]
+    AUTO_FOCUS = "Input, #cancel"  # type first where there is something to type; never confirm by accident
     title_text = ""
+
+    def on_mount(self) -> None:
+        for box in self.query(Input):
+            box.cursor_blink = False
 
     def body(self) -> ComposeResult:
         yield from ()

@@ -19,6 +19,7 @@ from cockpit.ui import format as fmt
 from cockpit.ui.keys import MAIN_KEYS, bindings
 from cockpit.ui.palette import color
 from cockpit.ui.screens.actions import WorkerActions
+from cockpit.ui.source import unknown_op
 from cockpit.ui.widgets.gates_panel import GatesPanel
 from cockpit.ui.widgets.pane import HISTORY_LINES, PaneView
 from cockpit.ui.widgets.receipt_list import ReceiptList
@@ -60,8 +61,9 @@ class MainScreen(WorkerActions, Screen):
         self.query_one("#stream").border_title = "receipts"
         self.query_one("#gates").border_title = "gates"
         self.query_one("#pane", PaneView).border_title = "output"
-        self.query_one("#pane", PaneView).show_message(None, "no worker selected: n starts one")
+        self.query_one("#pane", PaneView).show_message(None, self.nothing_selected())
         self.query_one("#filter", Input).display = False
+        self.query_one("#filter", Input).cursor_blink = False  # calm over SSH, and the same in every snapshot
         self.ready = True
         self.query_one("#workers", WorkersTable).on_views = lambda: self.show_board(rebuild=True)
         self.show_connection(self.app.connected)
@@ -96,15 +98,15 @@ class MainScreen(WorkerActions, Screen):
         board = self.app.board
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         text.append(" cockpit ", style=f"bold reverse {color(self.app, 'primary')}")
-        text.append(f" {self.app.source.label} ", style=color(self.app, "foreground-muted"))
+        mark = ("● connected", "success") if connected else ("○ connecting…", "warning")
+        text.append(f" {mark[0]}", style=color(self.app, mark[1]))
         count = len(board.views)
-        text.append(f" {count} worker{'s' if count != 1 else ''}")
+        text.append(f"  {count} worker{'s' if count != 1 else ''}")
         if board.waiting:
             text.append(f"  {board.waiting} waiting ", style=f"bold reverse {color(self.app, 'warning')}")
         if self.filter_text:
             text.append(f"  filter: {self.filter_text}", style=color(self.app, "accent"))
-        mark = ("● connected", "success") if connected else ("○ connecting…", "warning")
-        text.append(f"  {mark[0]}", style=color(self.app, mark[1]))
+        text.append(f"  {self.app.source.label}", style=color(self.app, "foreground-muted"))
         self.query_one("#topbar", Static).update(text)
 
     def restyle(self) -> None:
@@ -137,13 +139,18 @@ class MainScreen(WorkerActions, Screen):
         view = self.app.board.get(self.selected)
         pane.border_title = f"output: {self.selected}" if self.selected else "output"
         if view is None:
-            pane.show_message(None, "no worker selected: n starts one")
+            pane.show_message(None, self.nothing_selected())
         else:
             pane.show_message(self.selected, "…")
             self.request_pane()
             self.fetch_review()
         self.show_gates()
         self.refresh_bindings()
+
+    def nothing_selected(self) -> str:
+        if not self.app.board.views:
+            return "No workers yet. Press n to dispatch one; ? lists every key."
+        return "no worker selected"
 
     @property
     def selected_view(self) -> dict[str, Any] | None:
@@ -222,8 +229,6 @@ class MainScreen(WorkerActions, Screen):
         try:
             review = await self.app.source.call("review", id=dispatch_id)
         except CockpitError as exc:
-            from cockpit.ui.source import unknown_op
-
             if unknown_op(exc):
                 self.app.unsupported.add("review")
             review = None
