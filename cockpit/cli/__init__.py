@@ -25,6 +25,7 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    parser.add_argument("--theme", help="colour theme of the TUI that `cockpit` alone opens (remembered)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for module in MODULES:
         module.register(sub)

@@ -58,7 +58,7 @@ def run_no_command(args: argparse.Namespace, print_help: Callable[[], None]) -> 
     if not _has_screen():
         print_help()
         return 0
-    return run_tui(Workspace.open())
+    return run_tui(Workspace.open(), theme=getattr(args, "theme", None))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -102,15 +102,19 @@ class SupervisorClient:
                 self.close()
                 if attempt == 2:
                     raise ServiceError(f"lost the connection to the supervisor: {exc}") from None
-        try:
-            line = self._file.readline(LINE_LIMIT)
-        except OSError as exc:
-            self.close()
-            raise ServiceError(f"lost the connection to the supervisor: {exc}") from None
-        if not line:
-            self.close()
-            raise ServiceError("the supervisor closed the connection", hint=f"see {self.ws.state.supervisor_log}")
-        reply = json.loads(line)
+        while True:  # replies to earlier, abandoned requests are skipped by id
+            try:
+                line = self._file.readline(LINE_LIMIT)
+            except OSError as exc:
+                self.close()
+                raise ServiceError(f"lost the connection to the supervisor: {exc}") from None
+            if not line:
+                self.close()
+                raise ServiceError("the supervisor closed the connection",
+                                   hint=f"see {self.ws.state.supervisor_log}")
+            reply = json.loads(line)
+            if reply.get("id") in (self._next_id, None):
+                break
         if not reply.get("ok"):
             raise_error(reply.get("error") or {})
         return reply.get("result")
@@ -175,17 +179,21 @@ class AsyncSupervisorClient:
             if self._writer is None:
                 self._reader, self._writer = await self._open()
             self._next_id += 1
+            request_id = self._next_id
             try:
-                self._writer.write(encode({"id": self._next_id, "op": op, "args": args}))
+                self._writer.write(encode({"id": request_id, "op": op, "args": args}))
                 await self._writer.drain()
-                line = await self._reader.readline()
+                while True:  # a reply to a request that was cancelled earlier is skipped by id
+                    line = await self._reader.readline()
+                    if not line:
+                        await self.close()
+                        raise ServiceError("the supervisor closed the connection")
+                    reply = json.loads(line)
+                    if reply.get("id") in (request_id, None):
+                        break
             except OSError as exc:
                 await self.close()
                 raise ServiceError(f"lost the connection to the supervisor: {exc}") from None
-            if not line:
-                await self.close()
-                raise ServiceError("the supervisor closed the connection")
-        reply = json.loads(line)
         if not reply.get("ok"):
             raise_error(reply.get("error") or {})
         return reply.get("result")

@@ -235,6 +235,11 @@ class GateService:
         if d.teardown is not None:
             raise UsageError(f"dispatch {d.id} was torn down; nothing to review")
         strategy = str(args.get("strategy") or "merge")
+        if d.state in (WorkerState.QUEUED, WorkerState.STARTING) or not Path(d.worktree).is_dir():
+            return {"id": d.id, "title": d.title, "state": str(d.state), "review": str(d.review),
+                    "target": d.target, "strategy": strategy, "can_approve": False, "gates": [],
+                    "diff": {"files": [], "added": 0, "removed": 0, "sha256": None, "head": None, "base": None},
+                    "blockers": [f"the worker has not started yet (it is {d.state})"], "will": "nothing yet"}
         states, blockers, diff = await self.judge(d)
         target, outside = await self.outside_blockers(d, diff)
         blockers = ["it was already promoted"] if d.review == ReviewState.PROMOTED else [*outside, *blockers]

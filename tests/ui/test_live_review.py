@@ -12,7 +12,7 @@ from cockpit.service.client import SupervisorClient
 from cockpit.service.workspace import Workspace
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.source import LiveSource, unknown_op
-from tests.ui.helpers import screen_text, wait_for, wait_for_text
+from .helpers import screen_text, wait_for, wait_for_text
 
 pytestmark = [pytest.mark.tmux, pytest.mark.anyio]
 

@@ -11,7 +11,7 @@ import pytest
 from textual.pilot import Pilot
 
 from cockpit.ui.app import CockpitApp
-from tests.ui.sample_data import sample_source
+from .sample_data import sample_source
 
 WAITING, READY, FAILING = "1qf9a2b3d5", "1qf9a2b3e6", "1qf9a2b3f7"
 

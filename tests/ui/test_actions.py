@@ -1,0 +1,100 @@
+"""Each key asks the supervisor for the right thing (on fixed data: the source records requests)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cockpit.ui.app import CockpitApp
+from cockpit.ui.static_source import StaticSource
+from .helpers import screen_text, wait_for, wait_for_text
+from .sample_data import sample_source
+
+pytestmark = pytest.mark.anyio
+WAITING, READY = "1qf9a2b3d5", "1qf9a2b3e6"
+
+
+async def started(source: StaticSource, pilot, select: str) -> None:  # type: ignore[no-untyped-def]
+    app = pilot.app
+    await pilot.pause()
+    app.main.query_one("#workers").select(select)
+    await wait_for(pilot, lambda: app.main.selected == select)
+
+
+def requests(source: StaticSource, op: str) -> list[dict]:
+    return [args for name, args in source.calls if name == op]
+
+
+async def test_answers_send_gates_reject_and_kill() -> None:
+    source = sample_source()
+    app = CockpitApp(source, theme="cockpit", remember_theme=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(source, pilot, WAITING)
+        await pilot.press("y")
+        await pilot.press("Y")
+        await wait_for(pilot, lambda: len(requests(source, "send")) == 2)
+        assert [r["key"] for r in requests(source, "send")] == ["y", "n"]
+        await pilot.press("s")
+        await wait_for_text(pilot, "Send text to")
+        await pilot.press("h", "i", "enter")
+        await wait_for(pilot, lambda: len(requests(source, "send")) == 3)
+        assert requests(source, "send")[-1]["text"] == "hi" and requests(source, "send")[-1]["enter"] is True
+        await pilot.press("g")
+        await wait_for(pilot, lambda: requests(source, "gates") == [{"id": WAITING}])
+        await pilot.press("x")
+        await wait_for_text(pilot, f"Reject {WAITING}")
+        await pilot.press("enter")  # no reason yet: refused, the form stays
+        assert requests(source, "reject") == [] and f"Reject {WAITING}" in screen_text(app)
+        await pilot.press("n", "o", "p", "e", "tab", "space", "shift+tab", "enter")
+        await wait_for(pilot, lambda: len(requests(source, "reject")) == 1)
+        reject = requests(source, "reject")[0]
+        assert reject["reason"] == "nope" and reject["send_back"] is True
+        await pilot.press("k")
+        await wait_for_text(pilot, f"Kill worker {WAITING}?")
+        await pilot.press("escape")
+        assert requests(source, "kill") == []
+        await pilot.press("k", "y")
+        await wait_for(pilot, lambda: len(requests(source, "kill")) == 1)
+
+
+async def test_approve_asks_first_and_names_the_operator() -> None:
+    source = sample_source()
+    app = CockpitApp(source, theme="cockpit", remember_theme=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(source, pilot, READY)
+        await pilot.press("a")
+        await wait_for_text(pilot, "What will happen")
+        assert requests(source, "approve") == []
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(requests(source, "approve")) == 1)
+        assert requests(source, "approve")[0]["identity"]["user"] == "operator"
+
+
+async def test_without_the_review_request_approve_degrades_to_a_notification() -> None:
+    source = sample_source()
+    source.reviews = {}  # an older supervisor: it does not know `review`
+    app = CockpitApp(source, theme="cockpit", remember_theme=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(source, pilot, READY)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: any("does not offer 'review'" in n.message
+                                          for n in app._notifications))
+        assert "review" in app.unsupported
+        await wait_for_text(pilot, "212 passed")  # the gates panel falls back to the stored rows
+        assert app.is_running
+
+
+async def test_the_dispatch_form_sends_what_was_chosen() -> None:
+    source = sample_source()
+    app = CockpitApp(source, theme="cockpit", remember_theme=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await wait_for_text(pilot, "New dispatch")
+        await pilot.press("ctrl+s")  # an empty prompt is refused
+        assert requests(source, "dispatch") == []
+        await pilot.press("h", "i", "tab", "tab", "m", "a", "i", "n", "tab", "tab", "t", "e", "s", "t", "s",
+                          "comma", "space", "l", "i", "n", "t", "ctrl+s")
+        await wait_for(pilot, lambda: len(requests(source, "dispatch")) == 1)
+        sent = requests(source, "dispatch")[0]
+        assert sent["prompt"] == "hi" and sent["provider"] == "fake" and sent["base"] == "main"
+        assert sent["task"] == {"gates": ["tests", "lint"]}

@@ -1,0 +1,103 @@
+"""What the UI promises beyond its looks: docs that match the code, no I/O of its own, every
+key in the command palette, and the footer showing only what applies."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from cockpit.ui.app import CockpitApp
+from cockpit.ui.board import Board
+from cockpit.ui.keys import MAIN_KEYS, markdown_table
+from .helpers import screen_text, wait_for
+from .sample_data import sample_source, view
+
+ROOT = Path(__file__).resolve().parents[2]
+UI = ROOT / "cockpit" / "ui"
+pytestmark = pytest.mark.anyio
+
+
+def test_the_docs_keys_table_is_the_code_table() -> None:
+    doc = (ROOT / "docs" / "tui.md").read_text()
+    found = re.search(r"<!-- keys-table -->\n(.*?)<!-- /keys-table -->", doc, re.S)
+    assert found is not None and found.group(1) == markdown_table()
+
+
+def test_the_readme_keys_table_is_the_code_table() -> None:
+    assert markdown_table() in (ROOT / "README.md").read_text()
+
+
+def test_the_readme_picture_is_the_accepted_snapshot() -> None:
+    snapshot = ROOT / "tests/ui/__snapshots__/test_snapshots/test_several_workers_in_different_states.svg"
+    assert (ROOT / "docs/screenshots/main.svg").read_text() == snapshot.read_text()
+
+
+@pytest.mark.parametrize("path", sorted(UI.rglob("*.py")), ids=lambda p: str(p.relative_to(UI)))
+def test_the_ui_reads_no_files_and_runs_nothing(path: Path) -> None:
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            assert name not in {"open", "read_text", "read_bytes", "write_text", "write_bytes", "system",
+                                "popen", "Popen", "pread", "listdir", "iterdir"}, f"{path.name} calls {name}"
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+            assert not {"os", "subprocess", "shutil", "pty"} & {n.split(".")[0] for n in names}, path.name
+
+
+def test_board_alerts_on_waiting_gates_and_promotion() -> None:
+    board = Board()
+    first = view("aaaaaaaaaa", "t", "working", review="none")
+    assert board.load([first]) == []
+    assert [a.title for a in board.apply({**first, "state": "waiting"})] == ["Worker waiting"]
+    assert board.apply({**first, "state": "waiting"}) == []  # no repeat while it keeps waiting
+    board.apply({**first, "state": "exited", "review": "gating"})
+    assert [a.title for a in board.apply({**first, "state": "exited", "review": "awaiting_approval"})] == [
+        "Promotion ready"]
+    board.apply({**first, "review": "gating"})
+    assert [a.severity for a in board.apply({**first, "review": "changes_requested"})] == ["warning"]
+    assert board.apply({**first, "teardown": "clean"}) == [] and board.views == {}
+
+
+async def test_every_key_is_in_the_command_palette() -> None:
+    app = CockpitApp(sample_source(), theme="cockpit", remember_theme=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.main.query_one("#workers").select("1qf9a2b3d5")  # a waiting worker: every key applies
+        await wait_for(pilot, lambda: app.main.selected == "1qf9a2b3d5")
+        titles = [c.title for c in app.get_system_commands(app.main)]
+        for key in MAIN_KEYS:
+            if key.action != "quit":
+                assert any(f"[{key.display}]" in t for t in titles), key.display
+        assert "Theme" in titles
+        # A palette entry runs its action: "Receipts" opens the full view.
+        command = next(c for c in app.get_system_commands(app.main) if "[r]" in c.title)
+        await command.callback()
+        await wait_for(pilot, lambda: "in the ledger" in screen_text(app))
+
+
+async def test_the_footer_shows_only_the_keys_that_apply() -> None:
+    app = CockpitApp(sample_source(), theme="cockpit", remember_theme=False)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await pilot.pause()
+        app.main.query_one("#workers").select("1qf9a2b3d5")  # waiting
+        await wait_for(pilot, lambda: "shift+y no" in screen_text(app))
+        app.main.query_one("#workers").select("1qf9a2b3h9")  # killed: nothing to answer or attach
+        await wait_for(pilot, lambda: "shift+y" not in screen_text(app).splitlines()[-1])
+        footer = screen_text(app).splitlines()[-1]
+        assert "attach" not in footer and "kill" not in footer and "teardown" in footer
+
+
+async def test_filter_narrows_the_list() -> None:
+    app = CockpitApp(sample_source(), theme="cockpit", remember_theme=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", "c", "a", "c", "h", "e", "enter")
+        await wait_for(pilot, lambda: "filter: cache" in screen_text(app))
+        table = app.main.query_one("#workers")
+        assert table._order == ["1qf9a2b3f7"] and "Refactor the cache layer" in screen_text(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: len(table._order) == 6)
