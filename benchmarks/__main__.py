@@ -8,10 +8,17 @@ import shutil
 import sys
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.core import Figure, Profile, Skipped, SkippedFigure, render_table, write_json
+from benchmarks.core import (
+    Figure,
+    Profile,
+    Skipped,
+    SkippedFigure,
+    render_table,
+    write_json,
+)
 
 NAMES = ("idle", "status", "dispatch", "ledger", "tui")
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -44,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     preflight()
     wanted = set(args.only or NAMES)
     profile = Profile.make(args.quick)
-    started, clock = datetime.now(timezone.utc), time.monotonic()
+    started, clock = datetime.now(UTC), time.monotonic()
     figures: list[Figure] = []
     skipped: list[SkippedFigure] = []
     failed: list[str] = []
@@ -74,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             figures.extend(step() or [])
         except Skipped as exc:
             skipped.append(SkippedFigure(name, str(exc)))
-        except Exception as exc:  # one broken benchmark must not hide the others' figures
+        except Exception as exc:  # noqa: BLE001 (one broken benchmark must not hide the others' figures)
             traceback.print_exc()
             failed.append(name)
             skipped.append(SkippedFigure(name, f"FAILED: {type(exc).__name__}: {exc}"))

@@ -76,17 +76,18 @@ def run(profile: Profile, *, workdir: Path | None, keep: bool) -> list[Figure]:
             log(f"run {run_}/{profile.dispatch_runs}: cli {cli[-1] * 1000:.0f} ms, via socket "
                 f"{service[-1] * 1000:.0f} ms, git worktree add {bare[-1] * 1000:.0f} ms")
     value, socket_value, baseline = median(cli) * 1000, median(service) * 1000, median(bare) * 1000
-    note = [f"repository of {profile.repo_files} files; times to the worker_started receipt (the agent's "
-            "process is running in its tmux pane)"]
+    note = [(f"repository of {profile.repo_files} files; times to the worker_started receipt (the agent's "
+             "process is running in its tmux pane)")]
     return [
         Figure(name="dispatch_latency", title=f"dispatch latency, {profile.repo_files} files", unit="ms",
                value=value, samples=[x * 1000 for x in cli], baseline_label="git worktree add", baseline=baseline,
-               baseline_samples=[x * 1000 for x in bare], ratio=value / baseline, ratio_text="of the baseline",
+               baseline_samples=[x * 1000 for x in bare], ratio=value / baseline, ratio_text="the baseline's time",
                checks=[Check("<= 1.25x git worktree add", value / baseline <= 1.25)],
                notes=[*note, "cockpit side: the `cockpit dispatch` command, interpreter start-up included"]),
         Figure(name="dispatch_latency_socket", title="dispatch latency via the socket", unit="ms",
                value=socket_value, samples=[x * 1000 for x in service], baseline_label="git worktree add",
                baseline=baseline, baseline_samples=[x * 1000 for x in bare], ratio=socket_value / baseline,
-               ratio_text="of the baseline", checks=[Check("<= 1.25x git worktree add", socket_value / baseline <= 1.25)],
+               ratio_text="the baseline's time",
+               checks=[Check("<= 1.25x git worktree add", socket_value / baseline <= 1.25)],
                notes=[*note, "cockpit side: a dispatch request on the supervisor's socket (what the TUI sends)"]),
     ]

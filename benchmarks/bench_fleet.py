@@ -39,6 +39,7 @@ def idle_cpu(profile: Profile, fleet: Fleet, log: Log) -> Figure:
         with fleet.supervisor_down(), fleet.poller() as (proc, _events):
             theirs.append(cpu_per_minute(lambda: fleet.poller_cpu(proc), profile.window_s))
         log(f"window {round_}/{profile.windows}: cockpit {ours[-1]:.3f}, peer poller {theirs[-1]:.2f} CPU-s/min")
+    fleet.check_alive()
     value, baseline = median(ours), median(theirs)
     floor = max(value, 1e-6)  # an idle supervisor may not run at all in a window
     return Figure(
@@ -47,7 +48,7 @@ def idle_cpu(profile: Profile, fleet: Fleet, log: Log) -> Figure:
         baseline_samples=theirs, ratio=baseline / floor, ratio_text="less CPU",
         checks=[Check(">= 80x less than the baseline", baseline / floor >= 80),
                 Check(f"< {ONE_PERCENT_OF_A_CORE} CPU-s/min (1% of a core)", value < ONE_PERCENT_OF_A_CORE)],
-        notes=["the TUI is not included yet (cockpit/ui is not wired into the CLI): service layer only",
+        notes=["the TUI is not included yet (TODO(tui) in benchmarks/fleet.py): service layer only",
                "cockpit: supervisor tree + tmux server + log pipes; baseline: poller tree + tmux server"],
         extra={"window_s": profile.window_s, "workers": profile.workers},
     )
@@ -108,6 +109,7 @@ def status_latency(profile: Profile, fleet: Fleet, log: Log) -> Figure:
             theirs.append((seen() - started) * 1000)  # type: ignore[operator]
             _answer_and_wait_for_prompt(fleet, dispatch_id)
             time.sleep(0.6)  # the poller sees the answered screen before the next prompt
+    fleet.check_alive()
     log(f"peer poller: median {median(theirs):.0f} ms, p95 {percentile(theirs, 95):.0f} ms over {len(theirs)}")
 
     p95, base_p95 = percentile(ours, 95), percentile(theirs, 95)
@@ -116,8 +118,8 @@ def status_latency(profile: Profile, fleet: Fleet, log: Log) -> Figure:
         samples=ours, baseline_label="peer poller p95", baseline=base_p95, baseline_samples=theirs,
         ratio=base_p95 / p95 if p95 else None, ratio_text="faster",
         checks=[Check("p95 < 250 ms", p95 < 250)],
-        notes=["from Enter on a prompt that makes the agent print a [y/n] question to the store's "
-               "status_changed -> waiting receipt (its timestamp); the agent's own reaction time is included",
+        notes=[("from Enter on a prompt that makes the agent print a [y/n] question to the store's "
+                "status_changed -> waiting receipt (its timestamp); the agent's own reaction time is included"),
                f"cockpit median {median(ours):.0f} ms; peer poller median {median(theirs):.0f} ms"],
         extra={"median_ms": median(ours), "baseline_median_ms": median(theirs)},
     )

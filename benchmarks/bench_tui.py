@@ -21,7 +21,7 @@ def tui_available() -> bool:
     from cockpit.cli import build_parser
 
     parser = build_parser()
-    commands = next((a.choices for a in parser._actions if getattr(a, "choices", None)), {})  # noqa: SLF001
+    commands = next((a.choices for a in parser._actions if getattr(a, "choices", None)), {})
     return "ui" in (commands or {})
 
 

@@ -10,7 +10,7 @@ import statistics
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,18 +38,19 @@ class Profile:
     ledger_records: int
     small_ledger_records: int  # for "flat in the ledger's size": big enough to fill verify's read buffer
     repeats: int  # repeats of the cheap measurements (verify, sha256sum, rates)
+    multi_repeats: int  # repeats of the eight-process append race
 
     @classmethod
-    def make(cls, quick: bool) -> "Profile":
+    def make(cls, quick: bool) -> Profile:
         if quick:
-            return cls(quick=True, workers=10, window_s=5.0, windows=3, status_samples=20,
-                       baseline_status_samples=10, repo_files=2_000, dispatch_runs=3, single_appends=1_000,
+            return cls(quick=True, workers=10, window_s=4.0, windows=3, status_samples=15,
+                       baseline_status_samples=8, repo_files=2_000, dispatch_runs=3, single_appends=1_000,
                        peer_appends=300, procs=8, appends_per_proc=500, ledger_records=100_000,
-                       small_ledger_records=25_000, repeats=3)
+                       small_ledger_records=25_000, repeats=3, multi_repeats=2)
         return cls(quick=False, workers=50, window_s=60.0, windows=3, status_samples=100,
                    baseline_status_samples=40, repo_files=20_000, dispatch_runs=5, single_appends=5_000,
                    peer_appends=1_000, procs=8, appends_per_proc=500, ledger_records=1_000_000,
-                   small_ledger_records=100_000, repeats=5)
+                   small_ledger_records=100_000, repeats=5, multi_repeats=5)
 
 
 @dataclass
@@ -130,7 +131,7 @@ def machine() -> dict[str, Any]:
 
     def version(*argv: str) -> str:
         try:
-            return subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout.strip()
+            return subprocess.run(argv, check=False, capture_output=True, text=True, timeout=10).stdout.strip()
         except OSError:
             return "missing"
 
@@ -139,24 +140,22 @@ def machine() -> dict[str, Any]:
 
 
 def render_table(figures: list[Figure], skipped: list[SkippedFigure]) -> str:
-    header = ("figure", "cockpit", "baseline", "ratio", "target", "result")
+    header = ("figure", "cockpit", "baseline", "ratio", "targets")
     rows: list[tuple[str, ...]] = []
     for f in figures:
         baseline = f"{fmt(f.baseline, f.unit)} ({f.baseline_label})" if f.baseline is not None else "-"
         ratio = f"{fmt(f.ratio)}x {f.ratio_text}".strip() if f.ratio is not None else "-"
-        target = "; ".join(c.text for c in f.checks) or "-"
-        result = {True: "met", False: "MISSED: " + "; ".join(c.text for c in f.checks if not c.ok),
-                  None: "(no target)"}[f.met]
-        rows.append((f.title, fmt(f.value, f.unit), baseline, ratio, target, result))
+        targets = "; ".join(f"{c.text}: {'met' if c.ok else 'MISSED'}" for c in f.checks) or "(none)"
+        rows.append((f.title, fmt(f.value, f.unit), baseline, ratio, targets))
     for s in skipped:
-        rows.append((s.name, "skipped", "-", "-", "-", s.reason))
+        rows.append((s.name, "skipped", "-", "-", s.reason))
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
     lines = []
     for row in [header, *rows]:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         lines.append("  ".join([*cells, row[-1]]))
         if row is header:
-            lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 6)
+            lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 7)
     return "\n".join(lines)
 
 
@@ -166,7 +165,7 @@ def write_json(path: Path, profile: Profile, figures: list[Figure], skipped: lis
     document = {
         "format": "cockpit-benchmarks/1",
         "started": started.isoformat(timespec="seconds"),
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "mode": "quick" if profile.quick else "full",
         "profile": asdict(profile),
         "machine": machine(),

@@ -17,7 +17,8 @@ from benchmarks.procstat import all_stats, descendants, tree_cpu_seconds, wait_f
 from benchmarks.sandbox import Sandbox, settle
 
 READY_PROMPT = "@fake say ready"
-SETTLE_S = 3.0  # after a (re)start: re-adoption checks every screen once
+SETTLE_S = 1.0  # after a (re)start: re-adoption checks every screen once (plus SETTLE_PER_WORKER_S each)
+SETTLE_PER_WORKER_S = 0.04
 
 
 class Fleet:
@@ -39,7 +40,15 @@ class Fleet:
         for dispatch_id in self.ids:
             box.wait(dispatch_id, "idle", timeout=180)
         self.log(f"{self.size} interactive fake agents idle after {time.monotonic() - started:.1f} s")
-        settle(SETTLE_S)
+        settle(SETTLE_S + SETTLE_PER_WORKER_S * self.size)
+
+    def check_alive(self) -> None:
+        """Every agent of the fleet is still live: the figures were taken with all of them."""
+        live = {"starting", "working", "waiting", "idle"}
+        states = {row["id"]: row["state"] for row in self.box.call("status")}
+        gone = [i for i in self.ids if states.get(i) not in live]
+        if gone:
+            raise RuntimeError(f"{len(gone)} of {self.size} agents are no longer live: {gone[:5]}")
 
     # -- CPU accounting ------------------------------------------------------------------
 
@@ -77,7 +86,7 @@ class Fleet:
             yield
         finally:
             self.box.start_supervisor()
-            settle(SETTLE_S)
+            settle(SETTLE_S + SETTLE_PER_WORKER_S * self.size)
 
     @contextmanager
     def poller(self, *, detect: bool = False) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
@@ -91,8 +100,10 @@ class Fleet:
         proc = subprocess.Popen([sys.executable, "-m", "benchmarks.peer_poller", str(config)],
                                 cwd=Path(__file__).resolve().parent.parent, stdin=subprocess.DEVNULL)
         try:
-            time.sleep(1.0)  # its interpreter start-up is not part of the loop's cost
+            time.sleep(0.7)  # its interpreter start-up is not part of the loop's cost
             yield proc, events
+            if proc.poll() is not None:
+                raise RuntimeError(f"the peer poller died (exit {proc.returncode}): its figures are void")
         finally:
             proc.terminate()
             try:

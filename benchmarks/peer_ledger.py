@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ def peer_append(path: Path, kind: str, actor: str, data: dict[str, Any]) -> str:
         last = json.loads(lines[-1]) if lines else None
         prev = last["hash"] if last else GENESIS
         body = {"seq": (last["seq"] + 1) if last else 1, "kind": kind, "actor": actor, "data": data, "prev": prev,
-                "ts": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+                "ts": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         digest = hashlib.sha256((prev + canonical).encode()).hexdigest()
         handle.write((json.dumps({**body, "hash": digest}, sort_keys=True, separators=(",", ":"),
@@ -51,6 +51,7 @@ def check_chain(path: Path) -> int:
 
 if __name__ == "__main__":  # python -m benchmarks.peer_ledger FILE NAME COUNT (waits for a line on stdin)
     target, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    print("ready", flush=True)
     sys.stdin.readline()
     for i in range(count):
         peer_append(target, "note", name, {"i": i, "w": name})

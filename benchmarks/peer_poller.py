@@ -47,8 +47,8 @@ def run(config: dict[str, Any]) -> None:
         tick = time.monotonic()
         for target in targets:
             session, worktree = target["session"], target["worktree"]
-            screen = subprocess.run(["tmux", "-L", socket, "capture-pane", "-p", "-e", "-J", "-t", f"={session}:"],
-                                    capture_output=True).stdout
+            capture = ["tmux", "-L", socket, "capture-pane", "-p", "-e", "-J", "-t", f"={session}:"]
+            screen = subprocess.run(capture, check=False, capture_output=True).stdout
             digest = hashlib.sha256(screen).hexdigest()
             changed = hashes.get(session) != digest
             hashes[session] = digest
@@ -58,8 +58,8 @@ def run(config: dict[str, Any]) -> None:
                     events.write(json.dumps({"session": session, "t": time.time()}) + "\n")
                     events.flush()
                 asking[session] = now_asking
-            subprocess.run(["git", "add", "-N", "."], cwd=worktree, capture_output=True)
-            subprocess.run(["git", "diff"], cwd=worktree, capture_output=True)
+            subprocess.run(["git", "add", "-N", "."], check=False, cwd=worktree, capture_output=True)
+            subprocess.run(["git", "diff"], check=False, cwd=worktree, capture_output=True)
         delay = tick + interval - time.monotonic()
         if delay > 0:
             time.sleep(delay)

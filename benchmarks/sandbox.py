@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ _DROPPED = ("TMUX", "TMUX_PANE", "COCKPIT_WORKER_ID", "COCKPIT_DISPATCH_ID")
 
 def receipt_time(ts: str) -> float:
     """A receipt's `ts` as seconds since the epoch."""
-    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
+    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
 
 
 def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
@@ -93,7 +93,7 @@ class Sandbox:
     # -- cockpit ------------------------------------------------------------------------
 
     def cli(self, *args: str, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([sys.executable, "-m", "cockpit", *args], cwd=self.repo, env=self.env,
+        result = subprocess.run([sys.executable, "-m", "cockpit", *args], check=False, cwd=self.repo, env=self.env,
                                 input=input, capture_output=True)
         out = subprocess.CompletedProcess(result.args, result.returncode, result.stdout.decode(errors="replace"),
                                           result.stderr.decode(errors="replace"))
@@ -105,13 +105,10 @@ class Sandbox:
         """Start `cockpit supervise` in the foreground of its own session; returns its pid once it answers."""
         from cockpit.service.client import supervisor_answers
 
-        log = open(self.root / "supervisor.out", "ab")
-        try:
+        with open(self.root / "supervisor.out", "ab") as log:
             self.supervisor = subprocess.Popen(
                 [sys.executable, "-m", "cockpit", "supervise"], cwd=self.repo, env=self.env,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        finally:
-            log.close()
         wait_for(lambda: supervisor_answers(self.ws) or self.supervisor.poll() is not None, 30,
                  what="the supervisor to answer")
         if self.supervisor.poll() is not None:
@@ -164,7 +161,7 @@ class Sandbox:
     # -- tmux ---------------------------------------------------------------------------
 
     def tmux(self, *args: str, check: bool = True) -> str:
-        result = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True)
+        result = subprocess.run(["tmux", "-L", self.socket, *args], check=False, capture_output=True, text=True)
         if check and result.returncode != 0:
             raise RuntimeError(f"tmux {' '.join(args)}: {result.stderr.strip()}")
         return result.stdout
@@ -181,7 +178,7 @@ class Sandbox:
         try:
             self.stop_supervisor()
         finally:
-            subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+            subprocess.run(["tmux", "-L", self.socket, "kill-server"], check=False, capture_output=True)
             Path(f"/tmp/tmux-{os.getuid()}/{self.socket}").unlink(missing_ok=True)
             self.ws.close()
             for key, value in self._saved_env.items():

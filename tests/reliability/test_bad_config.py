@@ -1,0 +1,43 @@
+"""Bad supervisor settings (`.cockpit/config.yaml`, COCKPIT_MAX_WORKERS) when no supervisor runs yet.
+
+The command that would start the supervisor must say what is wrong, at once, with exit
+code 2, and write nothing (the state dir's files, the ledger) instead of waiting for a
+supervisor that can never start.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from reliability_kit import file_list, ledger_bytes, one_clear_line
+
+CONFIG_BUG = (
+    "the CLI never validates the supervisor settings: it spawns a supervisor that dies on them, "
+    "waits START_TIMEOUT (20 s), then exits 1 with `the supervisor did not start within 20 s; see "
+    "supervisor.log`; the real message is only in that log, and supervisor.lock/.log are left behind")
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=CONFIG_BUG)
+@pytest.mark.parametrize("setting", ["config-max-workers-0", "env-max-workers-text"])
+def test_bad_supervisor_settings_fail_at_once_with_exit_2(repo: Path, setting: str) -> None:
+    env = dict(os.environ)
+    assert subprocess.run([sys.executable, "-m", "cockpit", "init"], check=False, cwd=repo, env=env,
+                          capture_output=True).returncode == 0
+    if setting == "env-max-workers-text":
+        env["COCKPIT_MAX_WORKERS"] = "lots"
+    else:
+        (repo / ".cockpit").mkdir()
+        (repo / ".cockpit" / "config.yaml").write_text("supervisor:\n  max_workers: 0\n")
+    state = next(Path(env["COCKPIT_HOME"]).iterdir())
+    before = (ledger_bytes(state), file_list(state))
+    result = subprocess.run([sys.executable, "-m", "cockpit", "dispatch", "@fake say hi"], check=False, cwd=repo,
+                            env=env, capture_output=True, text=True, timeout=4)  # a clear answer comes at once
+    assert result.returncode == 2, result.stderr
+    one_clear_line(result.stderr)
+    assert "max_workers" in result.stderr.lower() or "config" in result.stderr.lower(), result.stderr
+    assert (ledger_bytes(state), file_list(state)) == before
