@@ -187,7 +187,9 @@ class Ledger:
             if size == 0:
                 return Head(0, GENESIS, 0)
             head = self._head_from_tail(ledger_fd, size)
-            if os.fstat(head_fd).st_size == 0:
+            if head.seq:  # a crash on first use left no head: write the rebuilt one now
+                _write_all(head_fd, head.encode(), 0)
+                os.fdatasync(head_fd)
                 fsync_directory(self.paths.directory)
         if size < head.size:
             raise LedgerError(

@@ -33,11 +33,24 @@ def _daemon_env() -> dict[str, str]:
 
 
 def start_supervisor(ws: Workspace, idle_exit: int = DEFAULT_IDLE_EXIT) -> None:
-    """Spawn a detached supervisor for this repository and wait until it answers."""
+    """Spawn a detached supervisor for this repository and wait until it answers.
+
+    Its settings and catalog are checked first, so a mistake there is one clear line
+    (exit 2) at once instead of a supervisor that dies in the background.
+    """
+    from cockpit.runtime.providers import load_catalog
+    from cockpit.service.config import load_config
+
+    load_config(ws.repo.toplevel)
+    load_catalog(ws.repo.toplevel)
     ws.state.ensure()
-    log = open(ws.state.supervisor_log, "ab")
     try:
-        subprocess.Popen(
+        log = open(ws.state.supervisor_log, "ab")
+    except OSError as exc:
+        raise ServiceError(f"cannot start the supervisor: cannot write {ws.state.supervisor_log} "
+                           f"({exc.strerror})", hint="the state directory must be writable") from None
+    try:
+        proc = subprocess.Popen(
             [sys.executable, "-m", "cockpit", "supervise", "--idle-exit", str(idle_exit)],
             cwd=ws.repo.toplevel, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True, close_fds=True, env=_daemon_env(),
@@ -50,11 +63,26 @@ def start_supervisor(ws: Workspace, idle_exit: int = DEFAULT_IDLE_EXIT) -> None:
             _connect(ws).close()
             return
         except OSError:
+            if proc.poll() is not None and proc.returncode != 0:
+                if supervisor_answers(ws):  # lost a race to another supervisor that is now up
+                    return
+                raise ServiceError(f"the supervisor could not start: {_last_error(ws)}",
+                                   hint=f"see {ws.state.supervisor_log}")
             time.sleep(0.05)
     raise ServiceError(
         f"the supervisor did not start within {START_TIMEOUT:.0f} s",
         hint=f"see {ws.state.supervisor_log}",
     )
+
+
+def _last_error(ws: Workspace) -> str:
+    try:
+        with open(ws.state.supervisor_log, "rb") as handle:
+            handle.seek(max(0, handle.seek(0, 2) - 4096))
+            lines = [line for line in handle.read().decode(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return "it exited at once"
+    return lines[-1].removeprefix("cockpit: ") if lines else "it exited at once"
 
 
 def _connect(ws: Workspace) -> socket.socket:

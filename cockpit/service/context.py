@@ -60,6 +60,7 @@ class Context:
         self.live: dict[str, LiveWorker] = {}
         self.live_changed = asyncio.Event()
         self.locks: dict[str, asyncio.Lock] = {}
+        self.on_slot_freed: Any = None  # the scheduler: a worker stopped, a queued one may start
         self._published_offset = committed_size(ws.state.ledger_dir)
 
     def lock(self, dispatch_id: str) -> asyncio.Lock:
@@ -112,3 +113,5 @@ class Context:
         worker = self.live.pop(dispatch_id, None)
         if worker is not None:
             worker.cancel_timers()
+            if self.on_slot_freed is not None:  # after the caller's receipt: the slot really is free
+                asyncio.get_running_loop().call_soon(self.on_slot_freed)

@@ -21,8 +21,15 @@ async def recover(ctx: Context, workers: Workers, monitor: Monitor) -> dict[str,
     ctx.ws.store.catch_up()
     panes = {p.session: p for p in await asyncio.to_thread(ctx.tmux.list_panes)}
     server_alive = bool(panes) or await asyncio.to_thread(ctx.tmux.is_alive)
-    counts = {"adopted": 0, "exited_while_down": 0, "lost": 0}
-    for d in ctx.ws.store.dispatches(states=tuple(str(s) for s in LIVE_STATES)):
+    counts = {"adopted": 0, "exited_while_down": 0, "lost": 0, "adopted_unrecorded": 0}
+    live = ctx.ws.store.dispatches(states=tuple(str(s) for s in LIVE_STATES))
+    for d in ctx.ws.store.dispatches(states=("queued",)):
+        if (pane := panes.get(d.id)) is not None:  # killed between starting its session and recording it
+            await workers.adopt_started(d, pane.dead)
+            if pane.dead:
+                await monitor.finish(d.id, pane.dead_status, signal=pane.dead_signal, while_down=True)
+            counts["adopted_unrecorded"] += 1
+    for d in live:
         pane = panes.get(d.id)
         if pane is None:
             reason = "its tmux session disappeared" if server_alive else "the tmux server is gone"

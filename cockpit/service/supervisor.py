@@ -62,6 +62,7 @@ class Supervisor:
         self.monitor = Monitor(ctx, self.workers)
         self.ops = WorkerOps(ctx, self.workers, self.monitor)
         self.monitor.on_exit = self._after_exit
+        ctx.on_slot_freed = self.ops.schedule
         self.table = {
             "ping": self._ping, "shutdown": self._shutdown, "dispatch": self.ops.dispatch,
             "status": self.ops.status, "show": self.ops.show, "wait": self.ops.wait, "send": self.ops.send,

@@ -15,7 +15,7 @@ from cockpit.domain.secrets import mask_text
 from cockpit.errors import CockpitError, UsageError
 from cockpit.runtime.launch import write_launch_spec
 from cockpit.runtime.providers import build_launch
-from cockpit.runtime.tmux_names import gate_name
+from cockpit.runtime.tmux_names import TmuxError, gate_name
 from cockpit.service.context import Context, LiveWorker, log
 from cockpit.service.identity import WORKER_ENV
 
@@ -105,16 +105,17 @@ class Workers:
             worker.usage_base = (d.tokens_in, d.tokens_out, d.cost_micro_usd)
             worker.usage = None
         settings = ctx.config.supervisor
-        await asyncio.to_thread(
-            ctx.tmux.start_session, d.id, cwd=worktree, spec_path=spec_path, log_path=worker.log_path,
-            width=settings.terminal_width, height=settings.terminal_height,
-        )
-        ctx.record("worker_started", d.id, session=d.id, socket=ctx.tmux.socket_name, argv0=launch.argv[0],
-                   mode=d.mode, log=str(worker.log_path))
-        if d.mode == "headless":
-            ctx.record("prompt_delivered", d.id, via="arg" if launch.prompt_arg_index is not None else "stdin",
-                       bytes=len(prompt.encode()), sha256=hashlib.sha256(prompt.encode()).hexdigest())
-        else:
+        try:
+            await asyncio.to_thread(
+                ctx.tmux.start_session, d.id, cwd=worktree, spec_path=spec_path, log_path=worker.log_path,
+                width=settings.terminal_width, height=settings.terminal_height,
+            )
+        except TmuxError as exc:
+            if "duplicate session" not in str(exc):
+                raise
+            # Its session already runs (a supervisor died right after starting it): adopt it.
+        self._record_started(d, worker, launch.argv[0], prompt, via_arg=launch.prompt_arg_index is not None)
+        if d.mode != "headless":
             spec = provider.interactive
             wait_s = spec.ready_timeout_s if spec is not None else 60
             worker.timers.append(asyncio.get_running_loop().call_later(
@@ -122,6 +123,34 @@ class Workers:
         self.arm_timeout(worker, d)
         if self.on_screen_change is not None:
             self.on_screen_change(worker)
+
+    def _record_started(self, d: Dispatch, worker: LiveWorker, argv0: str, prompt: str, *, via_arg: bool,
+                        **extra: Any) -> None:
+        ctx = self.ctx
+        ctx.record("worker_started", d.id, session=d.id, socket=ctx.tmux.socket_name, argv0=argv0,
+                   mode=d.mode, log=str(worker.log_path), **extra)
+        if d.mode == "headless":  # the launcher hands the prompt over as it execs the agent
+            ctx.record("prompt_delivered", d.id, via="arg" if via_arg else "stdin",
+                       bytes=len(prompt.encode()), sha256=hashlib.sha256(prompt.encode()).hexdigest())
+
+    async def adopt_started(self, d: Dispatch, dead: bool) -> None:
+        """Take over a session whose start was never recorded (recovery after a crash)."""
+        spec = self.ctx.ws.state.dispatch_dir(d.id) / "launch.json"
+        argv0, via_arg, prompt = "?", False, ""
+        try:
+            import json
+
+            launch = json.loads(spec.read_text())
+            argv0, via_arg = launch["argv"][0], launch["prompt_arg_index"] is not None
+            prompt = read_prompt(self.ctx, d.id)
+        except (OSError, ValueError, KeyError):
+            pass
+        worker = self.ctx.adopt(d, prompt_pending=d.mode == "interactive")
+        self._record_started(d, worker, argv0, prompt, via_arg=via_arg, adopted_after_crash=True)
+        if not dead:
+            self.arm_timeout(worker, self.ctx.dispatch(d.id))
+            if self.on_screen_change is not None:
+                self.on_screen_change(worker)
 
     def arm_timeout(self, worker: LiveWorker, d: Dispatch) -> None:
         if not d.timeout_s:

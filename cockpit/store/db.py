@@ -7,6 +7,7 @@ a crash between the two writes is repaired by the next catch-up.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,8 +52,12 @@ class Store:
                 if version != SCHEMA_VERSION:
                     _recreate(conn)
         except sqlite3.Error as exc:
+            directory = self.db_path.parent
+            if not os.access(directory, os.W_OK) or "readonly" in str(exc) or "read-only" in str(exc):
+                raise StoreError(f"cannot write the state store: {directory} is read-only",
+                                 hint="make it writable, or point COCKPIT_HOME at a writable directory") from None
             raise StoreError(f"cannot open the state store {self.db_path}: {exc}",
-                             hint="run `cockpit state rebuild`") from None
+                             hint="check the file, or move it away and run `cockpit state rebuild`") from None
         return conn
 
     def close(self) -> None:

@@ -15,14 +15,7 @@ from pathlib import Path
 import pytest
 from reliability_kit import file_list, ledger_bytes, one_clear_line
 
-CONFIG_BUG = (
-    "the CLI never validates the supervisor settings: it spawns a supervisor that dies on them, "
-    "waits START_TIMEOUT (20 s), then exits 1 with `the supervisor did not start within 20 s; see "
-    "supervisor.log`; the real message is only in that log, and supervisor.lock/.log are left behind")
-
-
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=CONFIG_BUG)
 @pytest.mark.parametrize("setting", ["config-max-workers-0", "env-max-workers-text"])
 def test_bad_supervisor_settings_fail_at_once_with_exit_2(repo: Path, setting: str) -> None:
     env = dict(os.environ)

@@ -52,11 +52,6 @@ def kill_supervisor_with_children(cockpit) -> None:  # type: ignore[no-untyped-d
     wait_gone(pid)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a supervisor killed after a worker's tmux session started but before `worker_started` was "
-    "recorded leaves the dispatch `queued`; the next supervisor starts it again, tmux refuses the "
-    "duplicate session name, the dispatch ends as start_failed and the first agent runs on with "
-    "nobody supervising it (see the reliability report)"))
 def test_killed_between_session_start_and_its_receipt_the_worker_is_adopted(cockpit, tmp_path) -> None:
     cockpit.run("status", check=True, env={"PATH": slow_tmux_path(tmp_path)})  # a supervisor with slow tmux
     dispatch_id = cockpit.call("dispatch", prompt="@fake write started.txt yes\n@fake hang", actor="t")["id"]
@@ -108,11 +103,6 @@ def test_killed_while_gates_run_the_review_does_not_stay_gating(cockpit) -> None
     assert live_rows(cockpit.ws) == rebuilt_rows(cockpit.ws.state.root)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a crash inside the very first append, after the ledger's fdatasync and before the head's first "
-    "write, leaves ledger.head empty (O_CREAT made it); Ledger.repair() rebuilds the head from the tail "
-    "in memory (_reconcile/_head_from_tail) but never writes it, so verify keeps reporting `head "
-    "mismatch: the head record cannot be read` until some later append"))
 def test_killed_inside_the_first_append_repair_alone_makes_the_ledger_verify(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path)
     ledger.append("note", actor="t", data={"text": "first"})  # genesis + note, as one first append

@@ -65,10 +65,6 @@ def test_tmux_server_killed_mid_run_marks_every_live_worker_lost_and_keeps_its_w
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "a worker marked `lost` (or `timed_out`) frees its slot, but nothing calls WorkerOps.schedule(): "
-    "Monitor.mark_lost and Workers.time_out record the receipt without rescheduling, so queued "
-    "dispatches wait until some unrelated dispatch, kill or exit comes along"))
 @pytest.mark.parametrize("ending", ["tmux server killed", "timeout"])
 def test_a_slot_freed_by_a_lost_or_timed_out_worker_starts_the_next_queued_dispatch(cockpit, monkeypatch,
                                                                                        ending) -> None:
@@ -230,21 +226,11 @@ def test_a_read_only_state_dir_can_still_be_read_and_verified(read_only_state) -
     assert (ledger_bytes(state), file_list(state)) == before
 
 
-START_SUPERVISOR_BUG = pytest.mark.xfail(strict=True, reason=(
-    "on a read-only state dir, commands that start the supervisor fail with `internal error: OSError: "
-    "[Errno 30] Read-only file system: .../supervisor.log`: client.start_supervisor opens the log "
-    "without turning OSError into a CockpitError"))
-STORE_OPEN_BUG = pytest.mark.xfail(strict=True, reason=(
-    "on a read-only state dir, `state rebuild` says `cannot open the state store ...: unable to open "
-    "database file; run `cockpit state rebuild`` (the advice is the failing command itself, and the "
-    "message never says the directory is read-only)"))
-
-
 @pytest.mark.parametrize("args", [
     ("note", "refused"),
-    pytest.param(("dispatch", "@fake say hi"), marks=START_SUPERVISOR_BUG),
-    pytest.param(("status",), marks=START_SUPERVISOR_BUG),
-    pytest.param(("state", "rebuild"), marks=STORE_OPEN_BUG),
+    ("dispatch", "@fake say hi"),
+    ("status",),
+    ("state", "rebuild"),
 ], ids=["note", "dispatch", "status", "state-rebuild"])
 def test_a_write_to_a_read_only_state_dir_fails_in_one_clear_line(read_only_state, args) -> None:
     repo, state, before = read_only_state
