@@ -7,14 +7,15 @@ import json
 import sys
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from cockpit.cli.common import add_json_flag, positive_int, print_json, summarize
-from cockpit.domain.receipt import Receipt
 from cockpit.errors import CheckFailed, UsageError
-from cockpit.ledger import iter_receipts, tail, verify
-from cockpit.ledger.reader import committed_size
-from cockpit.service.doctor import run_checks
 from cockpit.service.identity import operator_actor
 from cockpit.service.workspace import Workspace
+
+if TYPE_CHECKING:
+    from cockpit.domain.receipt import Receipt
 
 MAX_NOTE_BYTES = 64 * 1024
 
@@ -63,6 +64,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    from cockpit.service.doctor import run_checks
+
     checks = run_checks(Path.cwd())
     if args.json:
         print_json([check.__dict__ for check in checks])
@@ -110,6 +113,9 @@ def _emit(receipt: Receipt, as_json: bool) -> None:
 
 
 def cmd_tail(args: argparse.Namespace) -> int:
+    from cockpit.ledger import iter_receipts, tail
+    from cockpit.ledger.reader import committed_size
+
     ws = Workspace.open(create=False)
     directory = ws.state.ledger_dir
     offset = committed_size(directory)
@@ -135,6 +141,8 @@ def cmd_tail(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from cockpit.ledger import verify
+
     ws = Workspace.open(create=False)
     report = verify(ws.state.ledger_dir)
     if args.json:
@@ -153,6 +161,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
+    from cockpit.ledger import verify
+
     ws = Workspace.open()
     report = verify(ws.state.ledger_dir)
     if not report.ok:

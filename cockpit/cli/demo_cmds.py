@@ -6,7 +6,6 @@ import argparse
 import sys
 
 from cockpit.cli.review_cmds import print_review
-from cockpit.ledger import tail
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,6 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from cockpit.ledger import tail
     from cockpit.service.demo import start_demo, wait_for_demo
 
     run, ws, client = start_demo()

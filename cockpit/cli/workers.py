@@ -138,14 +138,21 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
     from cockpit.runtime.providers import load_catalog
     from cockpit.service.dispatching import build_task, prepare
 
+    from cockpit.service.client import supervisor_answers
+
     prompt = read_prompt_arg(args.prompt)
     fields = task_fields(args)
-    task = build_task(fields, str(args.task) if args.task else "task")
     ws = Workspace.open(create=False)
-    catalog = load_catalog(ws.repo.toplevel)
-    # Validate here first, so bad input fails before anything is created or started.
-    prepare(ws.git, catalog, task=task, prompt=prompt, provider=args.provider, mode=args.mode, base=args.base,
-            timeout_s=args.timeout, priority=args.priority, prompt_file=Path("/dev/null"))
+    if not supervisor_answers(ws):
+        # Validate here first, so bad input fails before a supervisor is started or anything created.
+        # (A running supervisor validates everything itself before it writes anything.)
+        from cockpit.runtime.providers import load_catalog
+        from cockpit.service.dispatching import build_task, prepare
+
+        task = build_task(fields, str(args.task) if args.task else "task")
+        prepare(ws.git, load_catalog(ws.repo.toplevel), task=task, prompt=prompt, provider=args.provider,
+                mode=args.mode, base=args.base, timeout_s=args.timeout, priority=args.priority,
+                prompt_file=Path("/dev/null"))
     ws.state.ensure()
     view = SupervisorClient(ws).call(
         "dispatch", prompt=prompt, provider=args.provider, mode=args.mode, base=args.base, timeout_s=args.timeout,

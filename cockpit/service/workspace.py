@@ -5,10 +5,15 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from cockpit.ledger import Ledger
-from cockpit.runtime.git_repo import GitRepo, RepoInfo, discover_repo
+from typing import TYPE_CHECKING
+
+from cockpit.runtime.git_repo import RepoInfo, discover_repo
 from cockpit.runtime.statedir import StateDir
-from cockpit.store import Recorder, Store
+
+if TYPE_CHECKING:  # imported when first used: a CLI call that only talks to the supervisor stays fast
+    from cockpit.ledger import Ledger
+    from cockpit.runtime.git_repo import GitRepo
+    from cockpit.store import Recorder, Store
 
 
 class Workspace:
@@ -28,18 +33,26 @@ class Workspace:
 
     @cached_property
     def ledger(self) -> Ledger:
+        from cockpit.ledger import Ledger
+
         return Ledger(self.state.ledger_dir)
 
     @cached_property
     def store(self) -> Store:
+        from cockpit.store import Store
+
         return Store(self.state.db_path, self.state.ledger_dir)
 
     @cached_property
     def recorder(self) -> Recorder:
+        from cockpit.store import Recorder
+
         return Recorder(self.ledger, self.store)
 
     @cached_property
     def git(self) -> GitRepo:
+        from cockpit.runtime.git_repo import GitRepo
+
         return GitRepo(self.repo.toplevel, self.state.git_lock)
 
     def close(self) -> None:

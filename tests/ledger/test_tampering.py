@@ -161,3 +161,31 @@ def test_head_file_deleted_or_garbled(ledger_dir: Path) -> None:
 def test_empty_and_missing_ledgers_are_valid(tmp_path: Path) -> None:
     assert verify(tmp_path).ok
     assert verify(tmp_path).records == 0
+
+
+TAMPERINGS = {
+    "byte": lambda ls: ls.__setitem__(19, ls[19].replace(b"entry 18", b"entry 19")),
+    "delete": lambda ls: ls.__delitem__(15),
+    "swap": lambda ls: ls.__setitem__(slice(10, 12), [ls[11], ls[10]]),
+    "cut": lambda ls: ls.__delitem__(slice(-10, None)),
+    "torn": lambda ls: ls.append(b'{"actor":"x","da'),
+    "none": lambda ls: None,
+}
+
+
+@pytest.mark.parametrize("name", sorted(TAMPERINGS))
+@pytest.mark.parametrize("processes", [2, 3, 7])
+def test_checking_in_parallel_ranges_finds_exactly_what_one_pass_finds(ledger_dir: Path, monkeypatch,
+                                                                       name: str, processes: int) -> None:
+    import importlib
+
+    verify_module = importlib.import_module("cockpit.ledger.verify")
+
+    lines = lines_of(ledger_dir)
+    TAMPERINGS[name](lines)
+    write(ledger_dir, lines)
+    serial = verify(ledger_dir, processes=1)
+    monkeypatch.setattr(verify_module, "_PARALLEL_FROM", 1)
+    parallel = verify(ledger_dir, processes=processes)
+    assert parallel == serial
+    assert serial.ok == (name == "none")
