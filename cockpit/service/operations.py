@@ -53,7 +53,7 @@ class WorkerOps:
     async def dispatch(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
         ctx = self.ctx
         task = build_task(dict(args.get("task") or {}), "task")
-        dispatch_id = new_dispatch_id({d.id for d in ctx.ws.store.dispatches()}, self._last_millis)
+        dispatch_id = new_dispatch_id(lambda i: ctx.ws.store.dispatch(i) is not None, self._last_millis)
         ddir = ctx.ws.state.dispatch_dir(dispatch_id)
         prepared = await asyncio.to_thread(
             prepare, ctx.ws.git, ctx.catalog, task=task, prompt=args.get("prompt"),

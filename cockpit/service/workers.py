@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -269,7 +270,7 @@ class Workers:
             ctx.record("timed_out", dispatch_id, after_s=limit, worktree_kept=d.worktree)
 
 
-def new_dispatch_id(taken: set[str], last_millis: list[int]) -> str:
+def new_dispatch_id(taken: Callable[[str], bool], last_millis: list[int]) -> str:
     """A fresh id; `last_millis` keeps time strictly increasing across calls."""
     from cockpit.domain.dispatch import make_id
 
@@ -277,5 +278,5 @@ def new_dispatch_id(taken: set[str], last_millis: list[int]) -> str:
     last_millis[0] = millis
     while True:
         candidate = make_id(millis, int.from_bytes(os.urandom(2), "big"))
-        if candidate not in taken:
+        if not taken(candidate):
             return candidate
