@@ -120,9 +120,11 @@ def read_prompt_arg(prompt: str | None) -> str | None:
 
 
 def task_fields(args: argparse.Namespace) -> dict[str, Any]:
-    from cockpit.service.dispatching import load_task_file
+    fields = {}
+    if args.task:
+        from cockpit.service.dispatching import load_task_file
 
-    fields = load_task_file(args.task) if args.task else {}
+        fields = load_task_file(args.task)
     for flag, key in (("accept", "acceptance"), ("allow", "allowed_paths"), ("gate", "gates")):
         values = getattr(args, flag)
         if values:
@@ -135,9 +137,6 @@ def task_fields(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_dispatch(args: argparse.Namespace) -> int:
-    from cockpit.runtime.providers import load_catalog
-    from cockpit.service.dispatching import build_task, prepare
-
     from cockpit.service.client import supervisor_answers
 
     prompt = read_prompt_arg(args.prompt)
