@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         notes.append(f"--quick: {profile.workers} workers (not 50), {profile.window_s:.0f} s CPU windows, "
                      f"a {profile.repo_files}-file repository (not 20,000), a {profile.ledger_records:,}-record "
-                     "ledger (not 1,000,000); the targets are the full run's")
+                     f"ledger (not 1,000,000), {profile.tui_workers} workers printing for {profile.tui_output_s:.0f} s "
+                     "under the TUI (not 50 for 60 s); the targets are the full run's")
     if os.cpu_count():
         notes.append(f"{os.cpu_count()} cores; other load on the machine is not controlled")
 
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     if "ledger" in wanted:
         steps.append(("ledger", lambda: bench_ledger.run(profile, workdir=args.workdir, keep=args.keep)))
     if "tui" in wanted:
-        steps.append(("tui", lambda: bench_tui.run(profile)))
+        steps.append(("tui", lambda: bench_tui.run(profile, workdir=args.workdir, keep=args.keep)))
     for name, step in steps:
         try:
             figures.extend(step() or [])

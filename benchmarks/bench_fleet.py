@@ -7,9 +7,10 @@ import time
 from pathlib import Path
 
 from benchmarks.core import Check, Figure, Profile, median, percentile
-from benchmarks.fleet import Fleet, Log, cpu_per_minute
+from benchmarks.fleet import SETTLE_S, Fleet, Log, cpu_per_minute
 from benchmarks.procstat import wait_for
-from benchmarks.sandbox import receipt_time, sandbox
+from benchmarks.sandbox import receipt_time, sandbox, settle
+from benchmarks.tui_term import OpenTui, Terminal
 
 ONE_PERCENT_OF_A_CORE = 0.6  # CPU seconds per minute
 ASK = "@fake ask Proceed?"
@@ -18,9 +19,12 @@ ASK = "@fake ask Proceed?"
 def run(profile: Profile, *, idle: bool, status: bool, workdir: Path | None, keep: bool) -> list[Figure]:
     log = Log("fleet")
     figures: list[Figure] = []
-    with sandbox("fleet", max_workers=profile.workers + 10, workdir=workdir, keep=keep) as box:
+    with sandbox("fleet", max_workers=profile.workers + 10, workdir=workdir, keep=keep) as box, Terminal() as term:
         fleet = Fleet(box, profile.workers, log)
         fleet.start()
+        fleet.tui = OpenTui(term, box)  # the idle figure: the service layer plus an open TUI
+        log(f"TUI open after {fleet.tui.open():.2f} s")
+        settle(SETTLE_S)
         if idle:
             figures.append(idle_cpu(profile, fleet, Log("idle")))
         if status:
@@ -34,11 +38,15 @@ def run(profile: Profile, *, idle: bool, status: bool, workdir: Path | None, kee
 def idle_cpu(profile: Profile, fleet: Fleet, log: Log) -> Figure:
     ours: list[float] = []
     theirs: list[float] = []
+    tui: list[float] = []  # the open TUI's share of each cockpit window
     for round_ in range(1, profile.windows + 1):
+        tui_before, started = fleet.tui_cpu(), time.monotonic()
         ours.append(cpu_per_minute(fleet.cockpit_cpu, profile.window_s))
+        tui.append((fleet.tui_cpu() - tui_before) / (time.monotonic() - started) * 60)
         with fleet.supervisor_down(), fleet.poller() as (proc, _events):
             theirs.append(cpu_per_minute(lambda: fleet.poller_cpu(proc), profile.window_s))
-        log(f"window {round_}/{profile.windows}: cockpit {ours[-1]:.3f}, peer poller {theirs[-1]:.2f} CPU-s/min")
+        log(f"window {round_}/{profile.windows}: cockpit {ours[-1]:.3f} (TUI {tui[-1]:.3f}), "
+            f"peer poller {theirs[-1]:.2f} CPU-s/min")
     fleet.check_alive()
     value, baseline = median(ours), median(theirs)
     floor = max(value, 1e-6)  # an idle supervisor may not run at all in a window
@@ -48,9 +56,12 @@ def idle_cpu(profile: Profile, fleet: Fleet, log: Log) -> Figure:
         baseline_samples=theirs, ratio=baseline / floor, ratio_text="less CPU",
         checks=[Check(">= 80x less than the baseline", baseline / floor >= 80),
                 Check(f"< {ONE_PERCENT_OF_A_CORE} CPU-s/min (1% of a core)", value < ONE_PERCENT_OF_A_CORE)],
-        notes=["the TUI is not included yet (TODO(tui) in benchmarks/fleet.py): service layer only",
-               "cockpit: supervisor tree + tmux server + log pipes; baseline: poller tree + tmux server"],
-        extra={"window_s": profile.window_s, "workers": profile.workers},
+        notes=[("cockpit: supervisor tree + tmux server + log pipes + an open `cockpit ui` (160x45 terminal); "
+                "baseline: poller tree + tmux server"),
+               "the TUI is closed while the poller runs (its client would restart the supervisor) and reopened",
+               (f"of which the open TUI: {median(tui):.2f} CPU-s/min; service layer alone: "
+                f"{median([o - t for o, t in zip(ours, tui, strict=True)]):.2f} CPU-s/min")],
+        extra={"window_s": profile.window_s, "workers": profile.workers, "tui_cpu_s_per_min": tui},
     )
 
 

@@ -39,6 +39,9 @@ class Profile:
     small_ledger_records: int  # for "flat in the ledger's size": big enough to fill verify's read buffer
     repeats: int  # repeats of the cheap measurements (verify, sha256sum, rates)
     multi_repeats: int  # repeats of the eight-process append race
+    tui_paint_repeats: int  # launches of `cockpit ui` (and of the baseline app) timed to first paint
+    tui_workers: int  # workers printing 100 lines/s while the TUI's memory is sampled
+    tui_output_s: float  # how long they print (the memory window)
 
     @classmethod
     def make(cls, quick: bool) -> Profile:
@@ -46,11 +49,13 @@ class Profile:
             return cls(quick=True, workers=10, window_s=4.0, windows=3, status_samples=15,
                        baseline_status_samples=8, repo_files=2_000, dispatch_runs=3, single_appends=1_000,
                        peer_appends=300, procs=8, appends_per_proc=500, ledger_records=100_000,
-                       small_ledger_records=25_000, repeats=3, multi_repeats=2)
+                       small_ledger_records=25_000, repeats=3, multi_repeats=2,
+                       tui_paint_repeats=3, tui_workers=10, tui_output_s=15.0)
         return cls(quick=False, workers=50, window_s=60.0, windows=3, status_samples=100,
                    baseline_status_samples=40, repo_files=20_000, dispatch_runs=5, single_appends=5_000,
                    peer_appends=1_000, procs=8, appends_per_proc=500, ledger_records=1_000_000,
-                   small_ledger_records=100_000, repeats=5, multi_repeats=5)
+                   small_ledger_records=100_000, repeats=5, multi_repeats=5,
+                   tui_paint_repeats=7, tui_workers=50, tui_output_s=60.0)
 
 
 @dataclass

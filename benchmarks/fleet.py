@@ -15,6 +15,7 @@ from pathlib import Path
 
 from benchmarks.procstat import all_stats, descendants, tree_cpu_seconds, wait_for
 from benchmarks.sandbox import Sandbox, settle
+from benchmarks.tui_term import OpenTui
 
 READY_PROMPT = "@fake say ready"
 SETTLE_S = 1.0  # after a (re)start: re-adoption checks every screen once (plus SETTLE_PER_WORKER_S each)
@@ -28,6 +29,7 @@ class Fleet:
         self.log = log
         self.ids: list[str] = []
         self.worktrees: dict[str, str] = {}
+        self.tui: OpenTui | None = None  # an open `cockpit ui`, counted in cockpit's CPU (bench_fleet opens it)
 
     def start(self) -> None:
         box = self.box
@@ -61,15 +63,20 @@ class Fleet:
         return server, helpers
 
     def cockpit_cpu(self) -> float:
-        """The supervisor and its children, the tmux server itself and cockpit's log pipes.
+        """The supervisor and its children, the tmux server itself, cockpit's log pipes and the open TUI.
 
-        The agents (pane processes) are not cockpit's cost and are left out on both sides.
-        TODO(tui): once `cockpit ui` exists, start it in a pane of its own private tmux server
-        and add its pid to `roots` here (the issue's figure is service layer + an open TUI).
+        The agents (pane processes) are not cockpit's cost and are left out on both sides. The
+        TUI's terminal (the tmux server it is drawn in) plays the operator's terminal emulator
+        and is not counted; the TUI process is.
         """
         assert self.box.supervisor is not None
         server, helpers = self._tmux_parts()
-        return tree_cpu_seconds([self.box.supervisor.pid, *helpers], own_only=[server])
+        tui = [self.tui.pid] if self.tui is not None else []
+        return tree_cpu_seconds([self.box.supervisor.pid, *helpers, *tui], own_only=[server])
+
+    def tui_cpu(self) -> float:
+        """The open TUI's part of `cockpit_cpu` (0 when none is open)."""
+        return tree_cpu_seconds([self.tui.pid]) if self.tui is not None else 0.0
 
     def poller_cpu(self, poller: subprocess.Popen[bytes]) -> float:
         """The poller and its children (tmux clients, git), and the tmux server serving them."""
@@ -80,12 +87,20 @@ class Fleet:
 
     @contextmanager
     def supervisor_down(self) -> Iterator[None]:
-        """Stop the supervisor (the agents keep running in tmux); restart it and let it settle after."""
+        """Stop the supervisor (the agents keep running in tmux); restart it and let it settle after.
+
+        An open TUI is closed first and opened again after: left open, its client would start
+        a supervisor of its own as soon as the connection dropped.
+        """
+        if self.tui is not None:
+            self.tui.close()
         self.box.stop_supervisor()
         try:
             yield
         finally:
             self.box.start_supervisor()
+            if self.tui is not None:
+                self.tui.open()
             settle(SETTLE_S + SETTLE_PER_WORKER_S * self.size)
 
     @contextmanager
