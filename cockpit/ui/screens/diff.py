@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from cockpit.ui.diff_render import DiffColours, render_file, split_patch
 from cockpit.ui.palette import color, tint
+from cockpit.ui.widgets.footer import CockpitFooter
 from cockpit.ui.widgets.strip_view import StripView, text_to_strip
 
 
@@ -34,7 +35,7 @@ class DiffScreen(Screen[None]):
         with Horizontal():
             yield OptionList(id="diff-files")
             yield StripView(id="diff-body")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self.query_one("#diff-files").border_title = "files"

@@ -12,7 +12,7 @@ from textual.app import ComposeResult, SuspendNotSupported
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from cockpit.errors import CockpitError
 from cockpit.ui import format as fmt
@@ -20,6 +20,7 @@ from cockpit.ui.keys import MAIN_KEYS, bindings
 from cockpit.ui.palette import color
 from cockpit.ui.screens.actions import WorkerActions
 from cockpit.ui.source import unknown_op
+from cockpit.ui.widgets.footer import CockpitFooter
 from cockpit.ui.widgets.gates_panel import GatesPanel
 from cockpit.ui.widgets.pane import HISTORY_LINES, PaneView
 from cockpit.ui.widgets.receipt_list import ReceiptList
@@ -54,7 +55,7 @@ class MainScreen(WorkerActions, Screen):
             yield PaneView(id="pane")
             yield GatesPanel(id="gates")
         yield ReceiptList(self.app.receipts, id="stream")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self.query_one("#workers").border_title = "workers"

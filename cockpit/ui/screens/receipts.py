@@ -6,8 +6,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from cockpit.ui.widgets.footer import CockpitFooter
 from cockpit.ui.widgets.receipt_list import ReceiptList
 
 
@@ -21,7 +22,7 @@ class ReceiptsScreen(Screen[None]):
         self.pages.refresh()
         yield Static(id="receipts-title")
         yield ReceiptList(self.pages, follow=True, id="ledger")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self.show_title()
