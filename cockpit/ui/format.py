@@ -60,16 +60,14 @@ def elapsed_s(view: dict[str, Any], now: datetime) -> float | None:
 def fmt_elapsed(seconds: float | None) -> str:
     if seconds is None:
         return "-"
-    # Seconds only in the first minute: a column that changes every second redraws the whole
-    # table every second, the bulk of an idle TUI's CPU with many live workers.
+    # To the minute: a column that changes every second makes Textual's DataTable redraw every
+    # cell every second, which was the bulk of an idle TUI's CPU with many live workers.
     s = int(seconds)
     if s >= 86400:
         return f"{s // 86400}d{s % 86400 // 3600:02d}h"
     if s >= 3600:
         return f"{s // 3600}h{s % 3600 // 60:02d}m"
-    if s >= 60:
-        return f"{s // 60}m"
-    return f"{s}s"
+    return f"{s // 60}m" if s >= 60 else "<1m"
 
 
 def fmt_tokens(count: int | None) -> str:
