@@ -155,7 +155,8 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
     ws.state.ensure()
     view = SupervisorClient(ws).call(
         "dispatch", prompt=prompt, provider=args.provider, mode=args.mode, base=args.base, timeout_s=args.timeout,
-        priority=args.priority, task=fields, actor=operator_actor())
+        priority=args.priority, task=fields, task_source=str(args.task) if args.task else "task",
+        actor=operator_actor())
     if args.json:
         print_json(view)
     else:

@@ -54,6 +54,7 @@ class Context:
     def __init__(self, ws: Workspace, catalog: Catalog, config: RepoConfig) -> None:
         self.ws = ws
         self.catalog = catalog
+        self._catalog_stamp: list[tuple[str, int, int]] | None = None
         self.config = config
         self.tmux = TmuxServer(socket_name_for(ws.state.root))
         self.bus = Bus()
@@ -62,6 +63,24 @@ class Context:
         self.locks: dict[str, asyncio.Lock] = {}
         self.on_slot_freed: Any = None  # the scheduler: a worker stopped, a queued one may start
         self._published_offset = committed_size(ws.state.ledger_dir)
+
+    def fresh_catalog(self) -> Catalog:
+        """The catalog as its files are now (they may have been edited since the supervisor
+        started); UsageError naming file and line when one is broken. The last good catalog
+        stays in `self.catalog` for the workers already running."""
+        from cockpit.runtime.providers import catalog_files, load_catalog
+
+        stamp = []
+        for path in catalog_files(self.ws.repo.toplevel):
+            try:
+                info = path.stat()
+                stamp.append((str(path), info.st_mtime_ns, info.st_size))
+            except OSError:
+                stamp.append((str(path), 0, 0))
+        if stamp != self._catalog_stamp:
+            self.catalog = load_catalog(self.ws.repo.toplevel)
+            self._catalog_stamp = stamp
+        return self.catalog
 
     def lock(self, dispatch_id: str) -> asyncio.Lock:
         return self.locks.setdefault(dispatch_id, asyncio.Lock())

@@ -52,11 +52,11 @@ class WorkerOps:
 
     async def dispatch(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
         ctx = self.ctx
-        task = build_task(dict(args.get("task") or {}), "task")
+        task = build_task(dict(args.get("task") or {}), str(args.get("task_source") or "task"))
         dispatch_id = new_dispatch_id(lambda i: ctx.ws.store.dispatch(i) is not None, self._last_millis)
         ddir = ctx.ws.state.dispatch_dir(dispatch_id)
         prepared = await asyncio.to_thread(
-            prepare, ctx.ws.git, ctx.catalog, task=task, prompt=args.get("prompt"),
+            prepare, ctx.ws.git, ctx.fresh_catalog(), task=task, prompt=args.get("prompt"),
             provider=args.get("provider"), mode=args.get("mode"), base=args.get("base"),
             timeout_s=args.get("timeout_s"), priority=int(args.get("priority") or 0),
             prompt_file=ddir / "prompt.txt",

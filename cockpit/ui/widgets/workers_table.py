@@ -113,6 +113,9 @@ class WorkersTable(DataTable):
                 if known.get(key) != stamp:
                     known[key] = stamp
                     self.update_cell(row_id, key, cell, update_width=True)
+        # DataTable widens columns on its Idle event, which update_cell does not ask for
+        # (add_row does): without this a wider cell stays cut until some other message comes.
+        self.check_idle()
         self._announce()
 
     def _rebuild(self, views: list[dict[str, Any]], now: datetime) -> None:
@@ -136,6 +139,7 @@ class WorkersTable(DataTable):
                 if self._cells[view["id"]].get("elapsed") != cell.plain + str(cell.style):
                     self._cells[view["id"]]["elapsed"] = cell.plain + str(cell.style)
                     self.update_cell(view["id"], "elapsed", cell, update_width=True)
+                    self.check_idle()
 
     # -- selection --------------------------------------------------------------------
 
