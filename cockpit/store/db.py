@@ -70,8 +70,10 @@ class Store:
     def catch_up(self) -> int:
         """Apply every committed receipt the store has not seen; return how many."""
         conn = self.conn
-        end = committed_size(self.ledger_dir)
         with _immediate(conn):
+            # Read the ledger's size under the store's write lock: another process may have
+            # folded newer receipts a moment ago, and they must not look like "ahead".
+            end = committed_size(self.ledger_dir)
             offset = int(_meta(conn, "offset", "0"))
             if offset > end:
                 raise StoreError(
@@ -85,8 +87,8 @@ class Store:
     def rebuild(self) -> int:
         """Forget every projected row and fold the whole ledger again, in one transaction."""
         conn = self.conn
-        end = committed_size(self.ledger_dir)
         with _immediate(conn):
+            end = committed_size(self.ledger_dir)
             _recreate(conn)
             return self._fold(conn, 0, end)
 

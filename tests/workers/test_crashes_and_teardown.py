@@ -141,11 +141,19 @@ def test_teardown_of_a_running_worker_stops_it_first_and_keeps_its_work(cockpit)
     assert (Path(cockpit.show(dispatch_id)["worktree"]) / "wip.txt").read_text() == "in progress"
 
 
-def test_the_default_tmux_server_is_never_touched(cockpit) -> None:
-    """A sentinel session on the default server (created and removed by this test only)."""
+def test_the_default_tmux_server_is_never_touched(cockpit, monkeypatch) -> None:
+    """A sentinel session on the default server of this test's own TMUX_TMPDIR.
+
+    The default socket lives in $TMUX_TMPDIR/tmux-UID/default; a private TMUX_TMPDIR gives
+    the test a real default server of its own, so it never touches the machine's.
+    """
+    import shutil
+    import tempfile
+
+    tmpdir = tempfile.mkdtemp(prefix="tx", dir="/tmp")  # short: unix socket paths are limited
+    monkeypatch.setenv("TMUX_TMPDIR", tmpdir)  # before the first command starts the supervisor
     name = f"cockpit-sentinel-{uuid.uuid4().hex[:8]}"
-    before = subprocess.run(["tmux", "list-sessions", "-F", "#{session_name}"], capture_output=True, text=True)
-    subprocess.run(["tmux", "new-session", "-d", "-s", name, "sleep 300"], check=True)
+    subprocess.run(["tmux", "-f", "/dev/null", "new-session", "-d", "-s", name, "sleep 300"], check=True)
     try:
         pid = subprocess.run(["tmux", "display-message", "-p", "-t", name, "#{pane_pid}"],
                              capture_output=True, text=True, check=True).stdout.strip()
@@ -154,12 +162,16 @@ def test_the_default_tmux_server_is_never_touched(cockpit) -> None:
         cockpit.wait(ids[1], until="waiting")
         cockpit.run("kill", ids[1], check=True)
         cockpit.run("teardown", ids[0], check=True)
-        cockpit.tmux().kill_server()
+        assert cockpit.tmux().socket_name != "default"
+        cockpit.stop()
         after = subprocess.run(["tmux", "list-sessions", "-F", "#{session_name}"],
                                capture_output=True, text=True, check=True).stdout.split()
-        expected = set(before.stdout.split()) | {name} if before.returncode == 0 else {name}
-        assert set(after) == expected
+        assert after == [name]
         assert subprocess.run(["tmux", "display-message", "-p", "-t", name, "#{pane_pid}"],
                               capture_output=True, text=True, check=True).stdout.strip() == pid
+        sockets = sorted(p.name for p in (Path(tmpdir) / f"tmux-{os.getuid()}").iterdir())
+        assert "default" in sockets and all(s == "default" or s.startswith("cockpit-") for s in sockets)
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+        cockpit.stop()  # while TMUX_TMPDIR still points at this test's servers
+        subprocess.run(["tmux", "kill-server"], capture_output=True)  # this test's own default server
+        shutil.rmtree(tmpdir, ignore_errors=True)
