@@ -9,9 +9,10 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from cockpit.cli.common import add_json_flag, positive_int, print_json, summarize
+from cockpit.cli.common import add_json_flag, positive_int, print_json
 from cockpit.errors import CheckFailed, UsageError
 from cockpit.service.identity import operator_actor
+from cockpit.service.views import summarize
 from cockpit.service.workspace import Workspace
 
 if TYPE_CHECKING:

@@ -43,14 +43,3 @@ def positive_float(text: str) -> float:
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text}")
     return value
-
-
-def summarize(data: dict[str, Any], limit: int = 90) -> str:
-    """A short one-line rendering of receipt data for human output."""
-    parts = []
-    for key, value in data.items():
-        if isinstance(value, dict | list):
-            value = json.dumps(value, separators=(",", ":"), sort_keys=True)
-        parts.append(f"{key}={value}")
-    text = " ".join(parts).replace("\n", "\\n")
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import sys
 from collections.abc import Callable
 
@@ -62,8 +61,7 @@ def run_no_command(args: argparse.Namespace, print_help: Callable[[], None]) -> 
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from textual_serve.server import Server
-
+    from cockpit.ui.serve import serve
     from cockpit.ui.themes import check_theme_name, load_themes
 
     if not 0 < args.port < 65536:
@@ -78,7 +76,5 @@ def cmd_serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
     print(f"serving the cockpit TUI for {ws.repo.toplevel} on http://{args.host}:{args.port}/ (Ctrl+C stops)",
           flush=True)
-    server = Server(f"cd {shlex.quote(str(ws.repo.toplevel))} && {shlex.join(command)}", host=args.host,
-                    port=args.port, title="cockpit")
-    server.serve()
+    serve(ws.repo.toplevel, command, host=args.host, port=args.port)
     return 0

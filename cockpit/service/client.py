@@ -67,7 +67,7 @@ def start_supervisor(ws: Workspace, idle_exit: int = DEFAULT_IDLE_EXIT) -> None:
                 if supervisor_answers(ws):  # lost a race to another supervisor that is now up
                     return
                 raise ServiceError(f"the supervisor could not start: {_last_error(ws)}",
-                                   hint=f"see {ws.state.supervisor_log}")
+                                   hint=f"see {ws.state.supervisor_log}") from None
             time.sleep(0.05)
     raise ServiceError(
         f"the supervisor did not start within {START_TIMEOUT:.0f} s",

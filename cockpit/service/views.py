@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cockpit.domain.dispatch import Dispatch
+if TYPE_CHECKING:  # the CLI imports this module for `summarize`: keep it free of pydantic
+    from cockpit.domain.dispatch import Dispatch
 
 
 def parse_ts(ts: str | None) -> datetime | None:
@@ -41,3 +42,14 @@ def dispatch_view(d: Dispatch, *, log: str | None = None, gates: list[dict[str, 
     if gates is not None:
         view["gates"] = gates
     return view
+
+
+def summarize(data: dict[str, Any], limit: int = 90) -> str:
+    """A receipt's data on one short line (`key=value ...`), for the CLI and the TUI."""
+    parts = []
+    for key, value in data.items():
+        if isinstance(value, dict | list):
+            value = json.dumps(value, separators=(",", ":"), sort_keys=True)
+        parts.append(f"{key}={value}")
+    text = " ".join(parts).replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from cockpit.service.views import summarize
+
 # Each state has a glyph and a word, so it reads without colour; the colour is a theme
 # variable name, so it follows the theme.
 STATES: dict[str, tuple[str, str, str]] = {
@@ -144,10 +146,4 @@ def matches(view: dict[str, Any], needle: str) -> bool:
 
 
 def summarize_data(data: dict[str, Any], limit: int = 120) -> str:
-    parts = []
-    for key, value in data.items():
-        if isinstance(value, dict | list):
-            value = json.dumps(value, separators=(",", ":"), sort_keys=True)
-        parts.append(f"{key}={value}")
-    text = " ".join(parts).replace("\n", "\\n")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return summarize(data, limit)
