@@ -86,8 +86,9 @@ class Context:
         return self.locks.setdefault(dispatch_id, asyncio.Lock())
 
     def record(self, kind: str, dispatch: str | None = None, /, *, actor: str = ACTOR, **data: Any) -> Receipt:
-        receipt = self.ws.recorder.record(kind, actor=actor, dispatch=dispatch, data=data)
-        self.publish_new_receipts()
+        """Append a receipt, fold it into the store and tell subscribers (the ledger first, always)."""
+        receipt = self.ws.ledger.append(kind, actor=actor, dispatch=dispatch, data=data)
+        self.publish_new_receipts()  # folds it into the store, with any other process's receipts
         return receipt
 
     def publish_new_receipts(self) -> None:
