@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import socket
 from collections.abc import Mapping
 from typing import Any
 
 WORKER_ENV = "COCKPIT_WORKER_ID"  # set in every worker's environment, never by the operator
+WEB_CLIENT_ENV = "COCKPIT_WEB_CLIENT"  # set by `cockpit serve` for the TUI a browser drives
 
 
 def operator_actor(env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
-    return f"{_user(env)}@{socket.gethostname()}"
+    actor = f"{_user(env)}@{socket.gethostname()}"
+    web = web_client(env)
+    if web is not None:
+        actor += f" via browser {web.get('address') or '?'}"
+    return actor
 
 
 def operator_identity(env: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -31,7 +37,22 @@ def operator_identity(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "ssh_client": env.get("SSH_CLIENT") or env.get("SSH_CONNECTION") or None,
         "pid": os.getpid(),
         "worker": env.get(WORKER_ENV) or None,
+        "web_client": web_client(env),
     }
+
+
+def web_client(env: Mapping[str, str]) -> dict[str, str] | None:
+    """The browser (address, user agent) behind a TUI that `cockpit serve` runs, if any."""
+    raw = env.get(WEB_CLIENT_ENV)
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {"address": "?", "user_agent": "?"}
+    if not isinstance(value, dict):
+        return {"address": "?", "user_agent": "?"}
+    return {"address": str(value.get("address", "")), "user_agent": str(value.get("user_agent", ""))}
 
 
 def inside_worker(env: Mapping[str, str] | None = None) -> str | None:
