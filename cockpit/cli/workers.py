@@ -228,7 +228,10 @@ def cmd_action(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     elif args.action == "kill":
-        print(f"killed {result['id']}" if result["killed"] else f"{result['id']} was not running ({result['state']})")
+        if result["killed"]:
+            print(f"killed {result['id']}: {result.get('how') or 'its tmux session was closed'}")
+        else:
+            print(f"{result['id']} was not running ({result['state']})")
     elif args.action == "teardown":
         if result.get("already"):
             print(f"{result['id']} was already torn down ({result['classification']})")

@@ -64,6 +64,10 @@ class ScreenPatterns(_Strict):
     def _compiled(self, kind: ScreenState) -> tuple[re.Pattern[str], ...]:
         return _compile(tuple(getattr(self, kind)))
 
+    def compiled(self, kind: ScreenState) -> tuple[re.Pattern[str], ...]:
+        """The compiled patterns of `kind` (e.g. to find the question on a waiting screen)."""
+        return self._compiled(kind)
+
     def matches(self, kind: ScreenState, screen_text: str) -> bool:
         """Whether any pattern of `kind` is found in the (ANSI-stripped) screen."""
         text = strip_ansi(screen_text)

@@ -101,12 +101,13 @@ def _status(conn: sqlite3.Connection, r: Receipt) -> None:
 
 @handles("exited")
 def _exited(conn: sqlite3.Connection, r: Receipt) -> None:
-    _update(conn, r.dispatch, r.ts, state="exited", exit_code=r.data.get("code"), ended_ts=r.ts)
+    _update(conn, r.dispatch, r.ts, state="exited", exit_code=r.data.get("code"), ended_ts=r.ts,
+            error=r.data.get("error"))
 
 
 @handles("timed_out", "killed", "lost")
 def _ended(conn: sqlite3.Connection, r: Receipt) -> None:
-    _update(conn, r.dispatch, r.ts, state=r.kind, ended_ts=r.ts)
+    _update(conn, r.dispatch, r.ts, state=r.kind, ended_ts=r.ts, error=r.data.get("error"))
 
 
 @handles("torn_down")
