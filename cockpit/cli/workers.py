@@ -185,11 +185,19 @@ def print_status(rows: list[dict[str, Any]]) -> None:
     if not rows:
         print("no dispatches yet: try `cockpit dispatch 'your task'` or `cockpit demo`")
         return
-    print(f"{'ID':<11} {'STATE':<10} {'REVIEW':<18} {'PROVIDER':<9} {'ELAPSED':>8} {'TOKENS':>8} {'COST':>10}  TITLE")
+    states = {r["id"]: _state_text(r) for r in rows}
+    width = max(10, *map(len, states.values()))
+    print(f"{'ID':<11} {'STATE':<{width}} {'REVIEW':<18} {'PROVIDER':<9} {'ELAPSED':>8} {'TOKENS':>8} {'COST':>10}  TITLE")
     for r in rows:
-        state = r["state"] + (f"({r['exit_code']})" if r["state"] == "exited" else "")
-        print(f"{r['id']:<11} {state:<10} {r['review']:<18} {r['provider']:<9} {_fmt_elapsed(r['elapsed_s']):>8} "
+        print(f"{r['id']:<11} {states[r['id']]:<{width}} {r['review']:<18} {r['provider']:<9} {_fmt_elapsed(r['elapsed_s']):>8} "
               f"{r['tokens']:>8} {'$' + r['cost_usd'][:8]:>10}  {r['title']}")
+        if r.get("error") and not r.get("live"):
+            print(f"{'':<11} error: {r['error']}")
+
+
+def _state_text(r: dict[str, Any]) -> str:
+    state = r["state"] + (f"({r['exit_code']})" if r["state"] == "exited" else "")
+    return f"{state}, {r['state_detail']}" if r.get("state_detail") else state
 
 
 def cmd_wait(args: argparse.Namespace) -> int:

@@ -102,6 +102,9 @@ class HeadlessSpec(_Strict):
 
     args: list[str]
     prompt_via: Literal["stdin", "arg"]
+    # Stop a headless run after this long when the dispatch sets no timeout of its own
+    # (None: the supervisor's `headless_timeout_s` setting applies).
+    timeout_s: int | None = Field(default=None, gt=0, le=7 * 24 * 3600)
 
     @model_validator(mode="after")
     def _placeholder(self) -> HeadlessSpec:

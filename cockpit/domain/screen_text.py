@@ -71,8 +71,8 @@ def last_error_line(text: str, limit: int = ERROR_LINE_LIMIT) -> str | None:
     """The last non-empty line that reports an error, cleaned and with secrets masked.
 
     A JSON event line counts only when it is an error event (is_error, an error type or an
-    `error` field), and then its message is taken, not the JSON. Other lines count when
-    they hold an error word (ERRORISH).
+    `error` field) whose message holds an error word, and then the message is taken, not
+    the JSON. Other lines count when they hold an error word (ERRORISH).
     """
     for raw in reversed(text.splitlines()):
         stripped = strip_ansi(raw).strip()
@@ -82,7 +82,9 @@ def last_error_line(text: str, limit: int = ERROR_LINE_LIMIT) -> str | None:
             message = _json_error(stripped)
             if message is None:
                 continue
-            found = clean_line(message.splitlines()[0] if message.strip() else message)
+            found = clean_line(message.strip().splitlines()[0]) if message.strip() else ""
+            if not ERRORISH.search(found):
+                continue  # e.g. a bare "exit 3": a line before it says why
         else:
             found = clean_line(stripped)
             if not informative(found) or not ERRORISH.search(found):

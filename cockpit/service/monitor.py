@@ -27,6 +27,7 @@ from cockpit.errors import CockpitError
 from cockpit.runtime.log_errors import last_error_of
 from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.context import Context, LiveWorker, log
+from cockpit.service.quiet import QuietWatch
 from cockpit.service.workers import Workers
 
 SAFETY_SWEEP_S = 15.0
@@ -44,6 +45,7 @@ class Monitor:
         self.on_idle: Any = None  # async callback(dispatch_id): a sent-back worker is idle again
         self.stop_event = asyncio.Event()
         self._sweep_timer: asyncio.TimerHandle | None = None
+        self.quiet = QuietWatch(ctx)  # "no output for N s"; signals count as activity too
         workers.on_screen_change = self.request_check
 
     # -- output -----------------------------------------------------------------------
@@ -73,6 +75,7 @@ class Monitor:
     def on_output(self, worker: LiveWorker) -> None:
         data = self.read_new(worker)
         if data:
+            self.quiet.note_activity(worker)
             self.ctx.bus.publish({"type": "output", "id": worker.id, "size": worker.offset})
             self.request_check(worker)
             self.sweep_soon()
