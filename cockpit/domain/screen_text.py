@@ -20,6 +20,7 @@ _BORDER_CHARS = "".join(chr(c) for c in range(0x2500, 0x25A0)) + "|"
 _BORDER_EDGES = re.compile(rf"^[\s{re.escape(_BORDER_CHARS)}]+|[\s{re.escape(_BORDER_CHARS)}]+$")
 _ONLY_DECORATION = re.compile(rf"^[\s{re.escape(_BORDER_CHARS)}\-=_~.·•*>]*$")
 _SPACES = re.compile(r"\s{2,}")
+_CHOICE = re.compile(r"^(?:[●○❯›>*]\s*)?(?:\d+[.)]|\[[a-zA-Z]\]|\([a-zA-Z]\))\s")  # "● 1. Yes", "2) No", "[y] yes"
 
 # Words that make a line an error report. Deliberately about failures, not about code
 # ("error handling" in a model's prose is a risk we accept: the LAST such line wins,
@@ -46,52 +47,75 @@ def informative(line: str) -> bool:
     return bool(line) and not _ONLY_DECORATION.match(line)
 
 
-def _json_error(line: str) -> str | None:
-    """The message of a JSON event that reports an error; None for any other JSON line."""
-    try:
-        event = json.loads(line)
-    except ValueError:
-        return None
+def _json_error(event: object) -> str | None:
+    """The message of a JSON event that reports an error; None for any other event.
+
+    A structured error (an `error` field, or type "error") always counts; a result that is
+    merely flagged is_error counts only when its message holds an error word (a bare
+    "exit 3" says less than the line the CLI printed before it).
+    """
     if not isinstance(event, dict):
         return None
-    kind = str(event.get("type") or event.get("subtype") or "")
-    is_error = event.get("is_error") is True or "error" in kind.lower() or "error" in event
-    if not is_error:
+    kind = str(event.get("type") or "")
+    structured = "error" in event or kind.lower() == "error"
+    flagged = event.get("is_error") is True or "error" in kind.lower() or "error" in str(event.get("subtype", ""))
+    if not (structured or flagged):
         return None
     for key in _JSON_MESSAGE_KEYS:
         value = event.get(key)
         if isinstance(value, dict):  # {"error": {"message": "..."}}
             value = value.get("message") or value.get("type")
         if isinstance(value, str) and value.strip():
-            return value
-    return kind or "error"
+            message = clean_line(value.strip().splitlines()[0])
+            if structured or ERRORISH.search(message):
+                return message
+    return None
+
+
+def _trailing_json(lines: list[str]) -> object | None:
+    """A pretty-printed JSON object at the very end (gemini -o json prints its errors so)."""
+    tail = [i for i, line in enumerate(lines) if line.strip()]
+    if not tail or lines[tail[-1]].strip() != "}":
+        return None
+    end = tail[-1]
+    for start in range(end, max(-1, end - 200), -1):
+        if lines[start].strip().startswith("{"):
+            try:
+                return json.loads("\n".join(lines[start:end + 1]))
+            except ValueError:
+                continue
+    return None
+
+
+def _clip(text: str, limit: int) -> str:
+    text = mask_text(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def last_error_line(text: str, limit: int = ERROR_LINE_LIMIT) -> str | None:
     """The last non-empty line that reports an error, cleaned and with secrets masked.
 
-    A JSON event line counts only when it is an error event (is_error, an error type or an
-    `error` field) whose message holds an error word, and then the message is taken, not
-    the JSON. Other lines count when they hold an error word (ERRORISH).
+    JSON events count only when they report an error (see _json_error), and then their
+    message is taken, not the JSON. Other lines count when they hold an error word (ERRORISH).
     """
-    for raw in reversed(text.splitlines()):
-        stripped = strip_ansi(raw).strip()
+    lines = strip_ansi(text).splitlines()
+    if (message := _json_error(_trailing_json(lines))) is not None:
+        return _clip(message, limit)
+    for raw in reversed(lines):
+        stripped = raw.strip()
         if not stripped:
             continue
         if stripped.startswith("{") and stripped.endswith("}"):
-            message = _json_error(stripped)
-            if message is None:
-                continue
-            found = clean_line(message.strip().splitlines()[0]) if message.strip() else ""
-            if not ERRORISH.search(found):
-                continue  # e.g. a bare "exit 3": a line before it says why
+            try:
+                found = _json_error(json.loads(stripped)) or ""
+            except ValueError:
+                found = ""
         else:
             found = clean_line(stripped)
             if not informative(found) or not ERRORISH.search(found):
                 continue
         if found:
-            found = mask_text(found)
-            return found if len(found) <= limit else found[: limit - 1] + "…"
+            return _clip(found, limit)
     return None
 
 
@@ -100,8 +124,9 @@ def waiting_excerpt(screen: str, waiting_patterns: Iterable[re.Pattern[str]] = (
     """What a waiting worker is asking, for `cockpit status` and the TUI.
 
     Borders and blank or decoration-only lines are dropped. When a waiting pattern
-    matches a line, the excerpt starts at that line (the question) and takes the
-    lines after it (the choices); otherwise it is the last informative lines.
+    matches a line, the excerpt starts at that line (the question) and follows it with
+    the numbered choices after it (or, without any, the next lines); otherwise it is
+    the last informative lines.
     """
     cleaned = [clean_line(line) for line in strip_ansi(screen).splitlines()]
     useful = [line for line in cleaned if informative(line)]
@@ -113,6 +138,10 @@ def waiting_excerpt(screen: str, waiting_patterns: Iterable[re.Pattern[str]] = (
             if pattern.search(line):
                 start = index if start is None else min(start, index)
                 break
-    chosen = useful[start:start + lines] if start is not None else useful[-lines:]
-    text = mask_text("\n".join(chosen))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if start is None:
+        chosen = useful[-lines:]
+    else:  # the question, then its choices when it lists some, else the lines after it
+        after = useful[start + 1:]
+        choices = [line for line in after if _CHOICE.match(line)]
+        chosen = [useful[start], *(choices or after)[: lines - 1]]
+    return _clip("\n".join(chosen), limit)

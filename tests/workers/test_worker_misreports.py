@@ -108,3 +108,25 @@ def test_catalog_timeout_wins_over_the_default_and_timeout_flag_over_both(cockpi
     assert cockpit.show(interactive)["timeout_s"] is None  # an operator watches those
     for dispatch_id in (first, second, interactive):
         cockpit.wait(dispatch_id)
+
+
+def test_a_boxed_waiting_screen_gives_the_question_not_a_border(cockpit, tmp_path) -> None:
+    from pathlib import Path
+
+    captured = Path(__file__).parents[1] / "providers" / "screens" / "gemini" / "first-screen.txt"
+    agent = tmp_path / "boxed-agent"
+    agent.write_text(f"#!/bin/sh\ncat '{captured}'\nexec sleep 600\n")
+    agent.chmod(0o755)
+    (cockpit.repo / ".cockpit").mkdir(exist_ok=True)
+    (cockpit.repo / ".cockpit" / "providers.yaml").write_text(
+        "providers:\n  boxed:\n"
+        f"    binary: {agent}\n    version_args: []\n    default_mode: interactive\n"
+        "    interactive: {args: []}\n"
+        "    patterns:\n      waiting: ['Do you trust the files in this folder\\?']\n")
+    dispatch_id = cockpit.dispatch("hello", "--provider", "boxed")
+    cockpit.wait(dispatch_id, until="waiting")
+    changed = [r for r in cockpit.receipts(dispatch_id) if r.kind == "status_changed"][-1]
+    assert changed.data["screen"].splitlines()[0] == "Do you trust the files in this folder?"
+    assert "3. Don't trust" in changed.data["screen"]
+    assert "│" not in changed.data["screen"]
+    cockpit.run("kill", dispatch_id, check=True)
