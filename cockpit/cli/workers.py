@@ -268,6 +268,7 @@ def cmd_attach(args: argparse.Namespace) -> int:
 
 
 def cmd_providers(args: argparse.Namespace) -> int:
+    from cockpit.domain.provider import version_number
     from cockpit.runtime.providers import list_providers, load_catalog
 
     try:
@@ -280,6 +281,12 @@ def cmd_providers(args: argparse.Namespace) -> int:
         return 0
     print(f"{'PROVIDER':<10} {'FOUND':<6} {'MODES':<22} {'VERSION':<28} PATH")
     for s in statuses:
+        version = s.version or (f"({s.version_error})" if s.found and s.version_error else "-")
         print(f"{s.name:<10} {'yes' if s.found else 'no':<6} {','.join(s.modes):<22} "
-              f"{(s.version or '-')[:28]:<28} {s.path or '-'}")
+              f"{version[:28]:<28} {s.path or '-'}")
+    for s in statuses:
+        if s.verified is False:
+            print(f"warning: {s.name} {version_number(s.version)} is not a version its catalog entry was verified "
+                  f"with ({', '.join(s.verified_versions)}); its screens and flags may have changed "
+                  f"(check it with `cockpit providers verify {s.name}`)", file=sys.stderr)
     return 0
