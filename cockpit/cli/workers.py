@@ -187,10 +187,11 @@ def print_status(rows: list[dict[str, Any]]) -> None:
         return
     states = {r["id"]: _state_text(r) for r in rows}
     width = max(10, *map(len, states.values()))
-    print(f"{'ID':<11} {'STATE':<{width}} {'REVIEW':<18} {'PROVIDER':<9} {'ELAPSED':>8} {'TOKENS':>8} {'COST':>10}  TITLE")
+    print(f"{'ID':<11} {'STATE':<{width}} {'REVIEW':<18} {'PROVIDER':<9} {'ELAPSED':>8} {'TOKENS':>8} "
+          f"{'COST':>10}  TITLE")
     for r in rows:
-        print(f"{r['id']:<11} {states[r['id']]:<{width}} {r['review']:<18} {r['provider']:<9} {_fmt_elapsed(r['elapsed_s']):>8} "
-              f"{r['tokens']:>8} {'$' + r['cost_usd'][:8]:>10}  {r['title']}")
+        print(f"{r['id']:<11} {states[r['id']]:<{width}} {r['review']:<18} {r['provider']:<9} "
+              f"{_fmt_elapsed(r['elapsed_s']):>8} {r['tokens']:>8} {'$' + r['cost_usd'][:8]:>10}  {r['title']}")
         if r.get("error") and not r.get("live"):
             print(f"{'':<11} error: {r['error']}")
 

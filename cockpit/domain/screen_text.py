@@ -20,7 +20,8 @@ _BORDER_CHARS = "".join(chr(c) for c in range(0x2500, 0x25A0)) + "|"
 _BORDER_EDGES = re.compile(rf"^[\s{re.escape(_BORDER_CHARS)}]+|[\s{re.escape(_BORDER_CHARS)}]+$")
 _ONLY_DECORATION = re.compile(rf"^[\s{re.escape(_BORDER_CHARS)}\-=_~.·•*>]*$")
 _SPACES = re.compile(r"\s{2,}")
-_CHOICE = re.compile(r"^(?:[●○❯›>*]\s*)?(?:\d+[.)]|\[[a-zA-Z]\]|\([a-zA-Z]\))\s")  # "● 1. Yes", "2) No", "[y] yes"
+# A listed choice: "● 1. Yes", "2) No", "[y] yes", "(n) no".
+_CHOICE = re.compile(r"^(?:[●○❯›>*]\s*)?(?:\d+[.)]|\[[a-zA-Z]\]|\([a-zA-Z]\))\s")
 
 # Words that make a line an error report. Deliberately about failures, not about code
 # ("error handling" in a model's prose is a risk we accept: the LAST such line wins,

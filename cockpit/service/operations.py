@@ -75,7 +75,8 @@ class WorkerOps:
             "dispatch_created", dispatch_id, actor=str(args.get("actor") or "operator"),
             title=title_of(prepared.prompt), prompt_sha256=hashlib.sha256(raw).hexdigest(), prompt_bytes=len(raw),
             provider=prepared.provider.name, mode=prepared.mode, priority=prepared.priority,
-            timeout_s=prepared.timeout_s, timeout_source=prepared.timeout_source, base_ref=prepared.base_ref, base_commit=prepared.base_commit,
+            timeout_s=prepared.timeout_s, timeout_source=prepared.timeout_source, base_ref=prepared.base_ref,
+            base_commit=prepared.base_commit,
             branch=f"cockpit/{dispatch_id}", worktree=str(ctx.ws.state.worktree(dispatch_id)),
             target=target, risk=str(prepared.task.risk), task=prepared.task.public(),
         )
