@@ -145,7 +145,7 @@ class PromotionOps:
                         base_commit=diff.base, head_commit=diff.head, diff_sha256=diff.sha256, tree=diff.tree,
                         report=str(report), report_sha256=digest, command=None, exit_code=None,
                         summary=outcome.summary[:500], findings=[], tokens_in=0, tokens_out=0, cost_micro_usd=0,
-                        duration_ms=0, trigger="promotion_failed")
+                        duration_ms=0)
 
     async def reject(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
         ctx = self.ctx
