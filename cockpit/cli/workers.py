@@ -271,4 +271,6 @@ def cmd_providers(args: argparse.Namespace) -> int:
     for s in statuses:
         print(f"{s.name:<10} {'yes' if s.found else 'no':<6} {','.join(s.modes):<22} "
               f"{(s.version or '-')[:28]:<28} {s.path or '-'}")
+        if s.description:  # the catalog's own words for it, under its row
+            print(f"{'':<10} {s.description}")
     return 0

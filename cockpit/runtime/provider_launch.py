@@ -56,6 +56,7 @@ class ProviderStatus:
     path: str | None
     version: str | None
     modes: list[str] = field(default_factory=list)
+    description: str = ""
 
 
 def resolve_binary(provider: Provider) -> list[str] | None:
@@ -189,6 +190,7 @@ def list_providers(catalog: Catalog, timeout: float = 5.0) -> list[ProviderStatu
             path=" ".join(prefixes[p.name] or []) or None,
             version=version,
             modes=p.modes,
+            description=p.description,
         )
         for p, version in zip(providers, versions, strict=True)
     ]

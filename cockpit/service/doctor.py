@@ -64,6 +64,9 @@ def run_checks(cwd: Path) -> list[Check]:
     checks.append(Check("repository", "ok", str(ws.repo.toplevel)))
     checks.append(_state_check(ws.state.root))
     checks.extend(_catalog_checks(ws.repo.toplevel))
+    from cockpit.service.doctor_files import repository_file_checks
+
+    checks.extend(repository_file_checks(ws))
     return checks
 
 
