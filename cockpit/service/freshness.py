@@ -4,7 +4,10 @@
 changes afterwards (an interactive worker went on, someone edited it), the verdict no
 longer applies: a `review_changed` receipt to `stale` says so, naming the diff it saw, so
 the board, `cockpit status` and `wait --until stale` agree. Running the gates again
-replaces it. Checked before `status` and `review` answer, and every EVIDENCE_CHECK_S.
+replaces it. Checked before `status` answers and every EVIDENCE_CHECK_S for what a human
+is asked to approve (and `no_changes` workers still running); every candidate before
+`review` and `approve` answer. An exited worker's `no_changes` is not rechecked on every
+`status`: a snapshot per dispatch would make `status` slow on a long history.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 from cockpit.domain.dispatch import Dispatch, ReviewState
 from cockpit.domain.gates import GateStatus
+from cockpit.errors import CockpitError
 from cockpit.service.channel import Peer
 from cockpit.service.context import log
 
@@ -43,11 +47,15 @@ class Freshness:
 
     def _candidates(self) -> list[Dispatch]:
         return [d for d in self.ctx.ws.store.dispatches()
-                if d.review in CHECKED and d.teardown is None and Path(d.worktree).is_dir()]
+                if (d.review == ReviewState.AWAITING_APPROVAL or (d.review == ReviewState.NO_CHANGES and d.live))
+                and d.teardown is None and Path(d.worktree).is_dir()]
 
     async def check_all(self) -> None:
         for d in self._candidates():
-            await self.check(d)
+            try:
+                await self.check(d)
+            except CockpitError as exc:  # a broken gate file, a vanished worktree: status still answers
+                log.warning("could not check the review evidence of %s: %s", d.id, exc)
 
     async def check(self, d: Dispatch) -> bool:
         """True when `d`'s review was stale (and is now recorded so)."""
