@@ -92,8 +92,12 @@ def _git(repo: Path, *args: str) -> None:
 
 def make_demo_repo(path: Path) -> Path:
     """Create the demo repository at `path` (built aside, then renamed in: never half there)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".cockpit-demo-", dir=path.parent))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".cockpit-demo-", dir=path.parent))
+    except OSError as exc:
+        raise UsageError(f"cannot create the demo at {path}: {exc.strerror}",
+                         hint="pick a writable place with `cockpit demo --dir PATH`") from None
     try:
         repo = scratch / "repo"
         repo.mkdir()
@@ -110,6 +114,13 @@ def make_demo_repo(path: Path) -> Path:
         _git(repo, "commit", "-q", "-m", "Initial commit")
         (repo / ".git" / MARKER).write_text("made by `cockpit demo`; `cockpit demo --clean` removes this repository\n")
         os.rename(repo, path)
+    except subprocess.CalledProcessError as exc:
+        detail = (exc.stderr or b"").decode(errors="replace").strip().splitlines()
+        raise UsageError(f"git could not make the demo repository: {detail[-1] if detail else exc}",
+                         hint="`cockpit doctor` checks git") from None
+    except OSError as exc:
+        raise UsageError(f"cannot create the demo at {path}: {exc.strerror}",
+                         hint="pick a writable place with `cockpit demo --dir PATH`") from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return path
