@@ -4,7 +4,7 @@
 changes afterwards (an interactive worker went on, someone edited it), the verdict no
 longer applies: a `review_changed` receipt to `stale` says so, naming the diff it saw, so
 the board, `cockpit status` and `wait --until stale` agree. Running the gates again
-replaces it. Checked before `status` answers and every EVIDENCE_CHECK_S for what a human
+replaces it. Checked before `status` answers and every EVIDENCE_CHECK_S (PER_TICK at a time) for what a human
 is asked to approve (and `no_changes` workers still running); every candidate before
 `review` and `approve` answer. An exited worker's `no_changes` is not rechecked on every
 `status`: a snapshot per dispatch would make `status` slow on a long history.
@@ -24,6 +24,7 @@ from cockpit.service.channel import Peer
 from cockpit.service.context import log
 
 EVIDENCE_CHECK_S = 5.0
+PER_TICK = 8  # a periodic tick checks at most this many, least recently checked first
 CHECKED = (ReviewState.AWAITING_APPROVAL, ReviewState.NO_CHANGES)
 
 
@@ -33,6 +34,7 @@ class Freshness:
         self.ctx = gates.ctx
         self.ops = {"status": self.op_status}
         self._task: asyncio.Task[None] | None = None
+        self._checked: dict[str, float] = {}  # dispatch id -> when it was last checked (monotonic)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._every_few_seconds())
@@ -41,7 +43,7 @@ class Freshness:
         while True:
             await asyncio.sleep(EVIDENCE_CHECK_S)
             try:
-                await self.check_all()
+                await self.check_all(limit=PER_TICK)
             except Exception:  # a check that fails must not stop the next ones
                 log.log(logging.WARNING, "checking review evidence failed", exc_info=True)
 
@@ -50,8 +52,10 @@ class Freshness:
                 if (d.review == ReviewState.AWAITING_APPROVAL or (d.review == ReviewState.NO_CHANGES and d.live))
                 and d.teardown is None and Path(d.worktree).is_dir()]
 
-    async def check_all(self) -> None:
-        for d in self._candidates():
+    async def check_all(self, limit: int | None = None) -> None:
+        candidates = sorted(self._candidates(), key=lambda d: self._checked.get(d.id, 0.0))
+        for d in candidates[:limit]:
+            self._checked[d.id] = asyncio.get_running_loop().time()
             try:
                 await self.check(d)
             except CockpitError as exc:  # a broken gate file, a vanished worktree: status still answers
@@ -59,7 +63,7 @@ class Freshness:
 
     async def check(self, d: Dispatch) -> bool:
         """True when `d`'s review was stale (and is now recorded so)."""
-        if d.review not in CHECKED or d.teardown is not None or d.id in self.gates._running:
+        if d.review not in CHECKED or d.teardown is not None or self.gates.is_running(d.id):
             return False
         async with self.ctx.lock(d.id):
             return await self.check_locked(self.ctx.dispatch(d.id))

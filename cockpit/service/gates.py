@@ -81,6 +81,9 @@ class GateService:
     async def after_idle(self, dispatch_id: str) -> None:
         self.launch(dispatch_id, "sent-back worker is idle again")
 
+    def is_running(self, dispatch_id: str) -> bool:
+        return dispatch_id in self._running
+
     def launch(self, dispatch_id: str, trigger: str) -> bool:
         if dispatch_id in self._running:
             return False
