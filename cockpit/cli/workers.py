@@ -285,6 +285,8 @@ def cmd_providers(args: argparse.Namespace) -> int:
         version = s.version or (f"({s.version_error})" if s.found and s.version_error else "-")
         print(f"{s.name:<10} {'yes' if s.found else 'no':<6} {','.join(s.modes):<22} "
               f"{version[:28]:<28} {s.path or '-'}")
+        if s.description:  # the catalog's own words for it, under its row
+            print(f"{'':<10} {s.description}")
     for s in statuses:
         if s.verified is False:
             print(f"warning: {s.name} {version_number(s.version)} is not a version its catalog entry was verified "

@@ -33,6 +33,8 @@ class ReviewState(StrEnum):
     GATING = "gating"
     CHANGES_REQUESTED = "changes_requested"
     AWAITING_APPROVAL = "awaiting_approval"
+    NO_CHANGES = "no_changes"  # the worker changed nothing: no gates ran, nothing to promote
+    STALE = "stale"  # the worktree changed after its gates judged it: run them again
     PROMOTED = "promoted"
     REJECTED = "rejected"
 

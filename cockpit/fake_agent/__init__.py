@@ -11,8 +11,15 @@ Starting it:
                                     "> " again and waits.
     --output-format, --verbose      accepted for claude-likeness, no effect; --version, --help.
 
-The prompt language: ordinary lines are ignored; a line whose text (leading whitespace
-allowed) starts with "@fake " is a directive, obeyed in order:
+A plain prompt (no "@fake" line) does something small and visible, a line of output per
+step: it writes a file named after the prompt's first words (at most 4, lower case, joined
+by "-", ".txt": "Add a greeting file" -> add-a-greeting-file.txt) holding the prompt, and
+commits it ("fake agent: FIRST LINE"; outside a git repository it says so and goes on).
+A plain prompt that is a cockpit review request (it holds a ```diff block) is answered as
+"@fake review" would.
+
+The prompt language: when any line's text (leading whitespace allowed) starts with
+"@fake ", those lines are directives, obeyed in order, and other lines are ignored:
     @fake say TEXT          print TEXT
     @fake lines N [RATE]    print "line 1 of N" ... "line N of N", RATE lines/s (fractional ok)
     @fake write PATH TEXT   create or overwrite PATH (relative, inside the cwd) with TEXT,
@@ -28,6 +35,12 @@ allowed) starts with "@fake " is a directive, obeyed in order:
     @fake hang              wait until killed (SIGTERM, SIGINT, SIGHUP end it by that signal)
     @fake usage IN OUT USD  add token usage and cost (summed over the prompt)
     @fake exit CODE         stop here and exit with CODE (0..255), interactive mode too
+    @fake review [approve|reject]
+                            answer a review gate: print "reading the diff: N file(s)", then a
+                            verdict JSON for the diff in the prompt (its ```diff block): one
+                            finding on the first changed file and its first added line,
+                            advisory on approve (the default), blocking on reject; no
+                            finding when the diff is empty
 
 After the prompt it prints one compact JSON line shaped like claude's stream-json result:
 type "result", subtype ("success" / "error_during_execution"), is_error, duration_ms,

@@ -45,9 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cockpit-fake-agent",
         description=(
             "A stand-in for an AI coding CLI that obeys '@fake' directive lines in its prompt "
-            "(say, lines, write, append, delete, commit, ask, sleep, hang, usage, exit). "
+            "(say, lines, write, append, delete, commit, ask, sleep, hang, usage, exit, review); "
+            "a plain prompt writes and commits a file named after its first words. "
             "Without -p it shows an interactive '> ' line."
         ),
+        # The whole language (the package's docstring, also in docs/fake-agent.md) follows the options.
+        epilog=sys.modules["cockpit.fake_agent"].__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "-p",

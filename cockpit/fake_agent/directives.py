@@ -64,6 +64,7 @@ class Delete:
 class Commit:
     line: int
     message: str
+    only_in_git: bool = False  # outside a git repository: say so and go on (plain prompts)
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,17 @@ class Exit:
     code: int
 
 
-Directive = Union[Say, Lines, Write, Delete, Commit, Ask, Sleep, Hang, ReportUsage, Exit]
+@dataclass(frozen=True)
+class Review:
+    """Answer a review gate: a verdict JSON whose findings point into the diff in the prompt."""
 
-VERBS = ("say", "lines", "write", "append", "delete", "commit", "ask", "sleep", "hang", "usage", "exit")
+    line: int
+    answer: str  # approve | reject
+
+
+Directive = Union[Say, Lines, Write, Delete, Commit, Ask, Sleep, Hang, ReportUsage, Exit, Review]
+
+VERBS = ("say", "lines", "write", "append", "delete", "commit", "ask", "sleep", "hang", "usage", "exit", "review")
 
 
 def split_lines(prompt: str) -> list[str]:
@@ -154,6 +163,12 @@ def _parse_words(number: int, verb: str, words: list[str]) -> Directive:
     if verb == "hang":
         _arity(number, "hang", words, 0, 0)
         return Hang(number)
+    if verb == "review":
+        _arity(number, "review [approve|reject]", words, 0, 1)
+        answer = words[0] if words else "approve"
+        if answer not in ("approve", "reject"):
+            raise DirectiveError(number, f"@fake review: expected approve or reject, got '{answer}'")
+        return Review(number, answer)
     if verb == "usage":
         _arity(number, "usage IN OUT USD", words, 3, 3)
         return ReportUsage(

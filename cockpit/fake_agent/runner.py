@@ -23,11 +23,13 @@ from cockpit.fake_agent.directives import (
     Hang,
     Lines,
     ReportUsage,
+    Review,
     Say,
     Sleep,
     Write,
     parse_prompt,
 )
+from cockpit.fake_agent.plain import changed_files, plan_plain, review_verdict
 from cockpit.fake_agent.result import Outcome, UsageTotals, prompt_sha256, result_line
 from cockpit.fake_agent.terminal import NoTerminal
 
@@ -66,12 +68,13 @@ def warn(text: str) -> None:
 def process_prompt(prompt: bytes, console: Console, session_id: str) -> Outcome:
     """Validate the whole prompt, run it, and print its result line (unless rejected)."""
     started = time.monotonic()
+    text = prompt.decode("utf-8", "surrogateescape")
     try:
-        directives = parse_prompt(prompt.decode("utf-8", "surrogateescape"))
+        directives = parse_prompt(text) or plan_plain(text)  # no directive: the plain-prompt behaviour
     except DirectiveError as error:
         warn(f"line {error.line}: {error.message}; nothing was run")
         return Outcome(EXIT_BAD_PROMPT, str(error), UsageTotals(), ends_session=True, reported=False)
-    outcome = Runner(console, Path.cwd()).run(directives)
+    outcome = Runner(console, Path.cwd(), text).run(directives)
     duration_ms = int((time.monotonic() - started) * 1000)
     line = result_line(outcome, duration_ms=duration_ms, session_id=session_id, prompt_digest=prompt_sha256(prompt))
     console.emit(line + "\n")
@@ -79,9 +82,10 @@ def process_prompt(prompt: bytes, console: Console, session_id: str) -> Outcome:
 
 
 class Runner:
-    def __init__(self, console: Console, cwd: Path) -> None:
+    def __init__(self, console: Console, cwd: Path, prompt: str = "") -> None:
         self._console = console
         self._cwd = cwd
+        self._prompt = prompt
         self._usage = UsageTotals()
         self._last_said = ""
 
@@ -109,7 +113,9 @@ class Runner:
         elif isinstance(directive, Delete):
             self._delete(directive.path)
         elif isinstance(directive, Commit):
-            self._commit(directive.message)
+            self._commit(directive.message, only_in_git=directive.only_in_git)
+        elif isinstance(directive, Review):
+            self._review(directive.answer)
         elif isinstance(directive, Sleep):
             self._console.wait(directive.seconds)
         elif isinstance(directive, Hang):
@@ -185,7 +191,17 @@ class Runner:
                 env.setdefault(committer, _FALLBACK_IDENTITY[key])
         return env
 
-    def _commit(self, message: str) -> None:
+    def _review(self, answer: str) -> None:
+        files = changed_files(self._prompt)
+        self._console.emit(f"reading the diff: {len(files)} file(s)\n")
+        verdict = review_verdict(self._prompt, answer)
+        self._console.emit(verdict + "\n")
+        self._last_said = verdict
+
+    def _commit(self, message: str, *, only_in_git: bool = False) -> None:
+        if only_in_git and self._git("rev-parse", "--is-inside-work-tree").returncode != 0:
+            self._console.emit("not a git repository: left it uncommitted\n")
+            return
         added = self._git("add", "-A")
         if added.returncode != 0:
             raise RunFailure(EXIT_FAILED, f"@fake commit: git add -A failed: {_first_line(added.stderr)}")

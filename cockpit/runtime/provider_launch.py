@@ -59,6 +59,7 @@ class ProviderStatus:
     version_error: str | None = None  # why there is no version: "timed out after 5 s", "exited 1", ...
     verified: bool | None = None  # the version is in the entry's verified_versions (None: no list or no version)
     verified_versions: list[str] = field(default_factory=list)
+    description: str = ""
 
 
 def resolve_binary(provider: Provider) -> list[str] | None:
@@ -200,6 +201,7 @@ def list_providers(catalog: Catalog, timeout: float = 5.0) -> list[ProviderStatu
             version_error=error if prefixes[p.name] else None,
             verified=p.is_verified(version),
             verified_versions=list(p.verified_versions),
+            description=p.description,
         )
         for p, (version, error) in zip(providers, versions, strict=True)
     ]

@@ -149,24 +149,31 @@ class _Parser:
 
 
 class ClaudeParser(_Parser):
-    """claude `-p --output-format stream-json|json` (and the fake agent): the `result` object.
+    """claude `-p --output-format stream-json|json` (and the fake agent): the `result` objects.
+
+    Each `result` reports one turn (an interactive worker has one per prompt), so the
+    totals add up over them: a later turn's figure never replaces the earlier ones. A result
+    identical to the one before it is the same line seen again (a redraw), not a new turn.
 
     input_tokens counts all input, cached or not (input + cache_creation + cache_read), so
     every parser means the same by it. is_error comes from `is_error`: claude can say
     subtype "success" with is_error true.
     """
 
+    _last_result: dict[str, Any] | None = None
+
     def _take(self, event: dict[str, Any]) -> None:
-        if event.get("type") != "result":
+        if event.get("type") != "result" or event == self._last_result:
             return
+        self._last_result = event
         usage = event.get("usage") if isinstance(event.get("usage"), dict) else {}
-        self._usage.input_tokens = sum(
+        self._usage.input_tokens += sum(
             _count(usage.get(k)) for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
         )
-        self._usage.output_tokens = _count(usage.get("output_tokens"))
+        self._usage.output_tokens += _count(usage.get("output_tokens"))
         cost = usd_to_micro(event.get("total_cost_usd"))
         if cost is not None:
-            self._usage.cost_micro_usd = cost
+            self._usage.cost_micro_usd = (self._usage.cost_micro_usd or 0) + cost
         if isinstance(event.get("is_error"), bool):
             self._usage.is_error = event["is_error"]
         self._usage.final = True

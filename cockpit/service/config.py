@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from cockpit.errors import UsageError
+from cockpit.runtime.yaml_lines import load_model_file
+
+SHAPE = "the settings file must be a mapping (supervisor:)"
 
 
 class SupervisorConfig(BaseModel):
@@ -40,18 +42,11 @@ def config_path(repo_root: Path) -> Path:
 
 def load_config(repo_root: Path) -> RepoConfig:
     path = config_path(repo_root)
-    data = {}
-    if path.exists():
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise UsageError(f"{path}: cannot read it: {exc}") from None
-    try:
-        config = RepoConfig(**data) if isinstance(data, dict) else RepoConfig.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"])
-        raise UsageError(f"{path}: {where}: {error['msg']}") from None
+    config = RepoConfig()
+    if path.exists():  # errors name file:line: field: problem, like the gate and provider files
+        loaded = load_model_file(path, RepoConfig, shape=SHAPE, docs="docs/architecture.md")
+        assert isinstance(loaded, RepoConfig)
+        config = loaded
     override = os.environ.get("COCKPIT_MAX_WORKERS")
     if override:
         try:

@@ -108,7 +108,11 @@ class Context:
             asyncio.get_running_loop().create_task(self.bus.notify())
 
     def view(self, d: Dispatch) -> dict[str, Any]:
-        return dispatch_view(d, log=str(self.ws.state.log(d.id)), gates=self.ws.store.gate_results(d.id))
+        view = dispatch_view(d, log=str(self.ws.state.log(d.id)), gates=self.ws.store.gate_results(d.id))
+        # The ledger position the view is true at: a client holding a newer view of the same
+        # dispatch (from the event stream) must not let a late reply take it back in time.
+        view["as_of_seq"] = self.ws.store.last_seq
+        return view
 
     def dispatch(self, dispatch_id: str) -> Dispatch:
         d = self.ws.store.dispatch(dispatch_id)

@@ -1,22 +1,33 @@
-"""`cockpit demo`: a throwaway repository and three fake-agent workers, no account or API key needed.
+"""`cockpit demo`: a demo repository and three fake-agent workers, no account or API key needed.
 
 One worker edits and commits (its gates pass and it awaits approval), one asks a
 question and waits for the operator, one fails.
+
+The repository lives where the operator can find it again (by default
+`$XDG_DATA_HOME/cockpit/demo`, `~/.local/share/cockpit/demo`), and its state lives in the
+normal per-repository place, so `cockpit` inside it later shows the same workers. A file
+in its git directory marks it as a demo: only such a folder is ever replaced or removed.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cockpit.service.client import SupervisorClient
+from cockpit.errors import UsageError
+from cockpit.service.client import SupervisorClient, supervisor_answers
 from cockpit.service.identity import operator_actor
 from cockpit.service.workspace import Workspace
 
+MARKER = "cockpit-demo"  # a file in the demo repository's .git directory
+STOP_TIMEOUT_S = 20.0
 GATES_YAML = """\
 # The demo's gates: a test command and an agent reviewer (the fake agent plays it).
 gates:
@@ -30,7 +41,7 @@ gates:
     timeout: 60
     instructions: |
       @fake usage 1800 240 0.0042
-      @fake say {"verdict": "approve", "findings": [{"severity": "advisory", "file": "greeting.txt", "line": 1, "message": "consider a friendlier greeting"}]}
+      @fake review
 required:
   medium: [scope, commands, conflicts, review]
 """
@@ -47,9 +58,30 @@ WORKERS = [
 
 @dataclass
 class DemoRun:
-    root: Path
     repo: Path
     ids: list[str]
+    replaced: bool = False
+
+
+def default_demo_dir(env: dict[str, str] | None = None) -> Path:
+    """Where `cockpit demo` puts its repository unless told otherwise: the user's data dir."""
+    env = dict(os.environ if env is None else env)
+    base = Path(env["XDG_DATA_HOME"]).expanduser() if env.get("XDG_DATA_HOME") else Path.home() / ".local" / "share"
+    return base / "cockpit" / "demo"
+
+
+def is_demo(path: Path) -> bool:
+    return (path / ".git" / MARKER).is_file()
+
+
+def check_demo_path(path: Path) -> bool:
+    """True when `path` holds a previous demo, False when it does not exist; else one clear error."""
+    if not path.exists() and not path.is_symlink():
+        return False
+    if is_demo(path):
+        return True
+    raise UsageError(f"{path} already exists and is not a cockpit demo; nothing was changed",
+                     hint="pick another place with `cockpit demo --dir PATH`, or move that folder away")
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -58,32 +90,55 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
 
 
-def make_demo_repo(base: Path | None = None) -> tuple[Path, Path]:
-    """(a new temporary folder, the repository inside it); the folder also holds cockpit's state."""
-    root = Path(tempfile.mkdtemp(prefix="cockpit-demo-", dir=base))
-    repo = root / "repo"
-    repo.mkdir()
-    _git(repo, "init", "-q", "-b", "main")
-    (repo / "README.md").write_text("# demo\n\nA throwaway repository made by `cockpit demo`.\n")
-    (repo / "settings.ini").write_text("[main]\nformat = 1\n")
-    (repo / "check.sh").write_text("#!/bin/sh\n# the demo's test suite\ntest -f README.md && echo 'all checks passed'\n")
-    (repo / ".cockpit").mkdir()
-    (repo / ".cockpit" / "gates.yaml").write_text(GATES_YAML)
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "Initial commit")
-    return root, repo
+def make_demo_repo(path: Path) -> Path:
+    """Create the demo repository at `path` (built aside, then renamed in: never half there)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".cockpit-demo-", dir=path.parent))
+    except OSError as exc:
+        raise UsageError(f"cannot create the demo at {path}: {exc.strerror}",
+                         hint="pick a writable place with `cockpit demo --dir PATH`") from None
+    try:
+        repo = scratch / "repo"
+        repo.mkdir()
+        _git(repo, "init", "-q", "-b", "main")
+        _git(repo, "config", "user.name", "cockpit demo")
+        _git(repo, "config", "user.email", "demo@cockpit.invalid")
+        (repo / "README.md").write_text("# demo\n\nA repository made by `cockpit demo` (`cockpit demo --clean` "
+                                        "removes it).\n")
+        (repo / "settings.ini").write_text("[main]\nformat = 1\n")
+        (repo / "check.sh").write_text("#!/bin/sh\n# the demo's test suite\ntest -f README.md && echo 'all checks passed'\n")
+        (repo / ".cockpit").mkdir()
+        (repo / ".cockpit" / "gates.yaml").write_text(GATES_YAML)
+        _git(repo, "add", "-A")
+        _git(repo, "commit", "-q", "-m", "Initial commit")
+        (repo / ".git" / MARKER).write_text("made by `cockpit demo`; `cockpit demo --clean` removes this repository\n")
+        os.rename(repo, path)
+    except subprocess.CalledProcessError as exc:
+        detail = (exc.stderr or b"").decode(errors="replace").strip().splitlines()
+        raise UsageError(f"git could not make the demo repository: {detail[-1] if detail else exc}",
+                         hint="`cockpit doctor` checks git") from None
+    except OSError as exc:
+        raise UsageError(f"cannot create the demo at {path}: {exc.strerror}",
+                         hint="pick a writable place with `cockpit demo --dir PATH`") from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return path
 
 
-def start_demo(base: Path | None = None) -> tuple[DemoRun, Workspace, SupervisorClient]:
-    root, repo = make_demo_repo(base)
-    os.environ["COCKPIT_HOME"] = str(root / "state")  # the demo's state stays in its own folder
+def start_demo(path: Path) -> tuple[DemoRun, Workspace, SupervisorClient]:
+    """A fresh demo at `path` (replacing a previous demo there), its three workers dispatched."""
+    replaced = check_demo_path(path)
+    if replaced:
+        clean_demo(path)
+    repo = make_demo_repo(path)
     ws = Workspace.open(repo)
     client = SupervisorClient(ws)
     ids = []
     for prompt, _ in WORKERS:
         view = client.call("dispatch", prompt=prompt, provider="fake", actor=operator_actor())
         ids.append(view["id"])
-    return DemoRun(root, repo, ids), ws, client
+    return DemoRun(repo, ids, replaced), ws, client
 
 
 def wait_for_demo(client: SupervisorClient, run: DemoRun, timeout: float = 60) -> dict[str, Any]:
@@ -94,3 +149,46 @@ def wait_for_demo(client: SupervisorClient, run: DemoRun, timeout: float = 60) -
         "asker": client.call("wait", id=asker, until="waiting", timeout=timeout),
         "failer": client.call("wait", id=failer, until="final", timeout=timeout),
     }
+
+
+def _supervisor_stopped(ws: Workspace) -> bool:
+    """Nobody holds the supervisor lock (it is released when the supervisor process ends)."""
+    try:
+        fd = os.open(ws.state.supervisor_lock, os.O_RDWR | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def clean_demo(path: Path) -> dict[str, Any]:
+    """Stop the demo's supervisor and workers, then remove its state and its repository."""
+    from cockpit.runtime.tmux import TmuxServer
+    from cockpit.runtime.tmux_names import socket_name_for
+
+    if not check_demo_path(path):
+        return {"removed": False, "repo": str(path)}
+    ws = Workspace.open(path, create=False)
+    if supervisor_answers(ws):
+        try:
+            SupervisorClient(ws, autostart=False).call("shutdown")
+        except Exception:  # it may be leaving already; the lock below tells
+            pass
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while not _supervisor_stopped(ws):
+        if time.monotonic() > deadline:
+            raise UsageError(f"the demo's supervisor did not stop within {STOP_TIMEOUT_S:.0f} s; nothing was removed",
+                             hint=f"see {ws.state.supervisor_log}, then run `cockpit demo --clean` again")
+        time.sleep(0.05)
+    # The demo's workers run on its own private tmux server: stopping that server stops them all.
+    TmuxServer(socket_name_for(ws.state.root)).kill_server()
+    state = ws.state.root
+    ws.close()
+    shutil.rmtree(state, ignore_errors=True)
+    shutil.rmtree(path)
+    return {"removed": True, "repo": str(path), "state": str(state)}

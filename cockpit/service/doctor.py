@@ -64,6 +64,9 @@ def run_checks(cwd: Path, probe_timeout: float | None = None) -> list[Check]:
     checks.append(Check("repository", "ok", str(ws.repo.toplevel)))
     checks.append(_state_check(ws.state.root))
     checks.extend(_catalog_checks(ws.repo.toplevel, probe_timeout or PROBE_TIMEOUT_S))
+    from cockpit.service.doctor_files import repository_file_checks
+
+    checks.extend(repository_file_checks(ws))
     return checks
 
 

@@ -18,6 +18,11 @@ from cockpit.runtime.diffs import WorktreeDiff
 from cockpit.runtime.gate_runners import Outcome
 
 
+def nothing_to_promote(d: Any, diff: WorktreeDiff) -> str:
+    """Why an empty diff can be neither gated nor approved."""
+    return f"nothing to promote: {d.id} made no changes against its base commit {diff.base[:12]}"
+
+
 def write_report(directory: Path, spec: GateSpec, outcome: Outcome, diff: WorktreeDiff,
                  dispatch_id: str) -> tuple[Path, str]:
     """Write the human-readable report durably; return (path, sha256)."""

@@ -33,7 +33,8 @@ from cockpit.runtime.gate_runners import (
 from cockpit.runtime.promotion import checkout_blocker
 from cockpit.service.channel import Peer
 from cockpit.service.context import log
-from cockpit.service.evidence import stored_results, write_report
+from cockpit.service.evidence import nothing_to_promote, stored_results, write_report
+from cockpit.service.freshness import Freshness
 from cockpit.service.promotion_ops import PromotionOps
 
 
@@ -59,7 +60,9 @@ class GateService:
         self.ctx = supervisor.ctx
         self.semaphore = asyncio.Semaphore(self.ctx.config.supervisor.gate_concurrency)
         self.promotion = PromotionOps(self)
-        self.ops = {"gates": self.op_gates, "review": self.op_review, **self.promotion.ops}
+        self.freshness = Freshness(self)
+        self.ops = {"gates": self.op_gates, "review": self.op_review, **self.promotion.ops,
+                    **self.freshness.ops}
         supervisor.monitor.on_idle = self.after_idle
 
     # -- triggers -------------------------------------------------------------------------
@@ -69,6 +72,7 @@ class GateService:
         for d in self.ctx.ws.store.dispatches():
             if d.review == ReviewState.GATING and d.teardown is None and Path(d.worktree).is_dir():
                 self.launch(d.id, "interrupted by a supervisor restart")
+        self.freshness.start()
 
     async def after_exit(self, dispatch_id: str, code: int | None) -> None:
         if code == 0:
@@ -76,6 +80,9 @@ class GateService:
 
     async def after_idle(self, dispatch_id: str) -> None:
         self.launch(dispatch_id, "sent-back worker is idle again")
+
+    def is_running(self, dispatch_id: str) -> bool:
+        return dispatch_id in self._running
 
     def launch(self, dispatch_id: str, trigger: str) -> bool:
         if dispatch_id in self._running:
@@ -116,6 +123,13 @@ class GateService:
             return  # nothing left to judge
         required, _, config = self.plan(d)
         diff = await self.current_diff(d, patch=any(s.kind == "review" for s in required))
+        if not diff.files:  # nothing to judge and nothing to promote: no gate runs
+            ctx.record("diff_stat", d.id, added=0, removed=0, files=0)
+            ctx.record("review_changed", d.id, to=str(ReviewState.NO_CHANGES), trigger=trigger, head=diff.head,
+                       diff_sha256=diff.sha256, blockers=[nothing_to_promote(d, diff)])
+            ctx.bus.publish({"type": "gates_finished", "id": d.id, "review": str(ReviewState.NO_CHANGES),
+                             "blockers": [nothing_to_promote(d, diff)]})
+            return
         await asyncio.to_thread(self._keep_evidence, d.id, diff)
         ctx.record("review_changed", d.id, to="gating", trigger=trigger, gates=[s.name for s in required],
                    head=diff.head, diff_sha256=diff.sha256)
@@ -184,6 +198,13 @@ class GateService:
         results, completeness = stored_results(self.ctx.ws.store.gate_results(d.id))
         states, blockers = evaluate(required, missing, results, diff.head, diff.sha256, completeness,
                                     running=d.id in self._running)
+        conflicts = results.get("conflicts")
+        if (conflicts is not None and all(s.name != "conflicts" for s in required) and completeness.get("conflicts")
+                and conflicts.get("status") == "failed" and conflicts.get("diff_sha256") == diff.sha256):
+            # A failed promotion found a conflict on this very diff: it blocks, required or not.
+            extra, more = evaluate([GateSpec(name="conflicts", kind="conflicts")], [], results, diff.head,
+                                   diff.sha256, completeness)
+            states, blockers = [*states, *extra], [*blockers, *more]
         return states, blockers, diff
 
     async def settle(self, dispatch_id: str) -> None:
@@ -220,7 +241,7 @@ class GateService:
         """(the target, what blocks approval besides the gates: the worker, the diff, the target, its checkout)."""
         blockers: list[str] = []
         if not diff.files:
-            blockers.append("there is nothing to promote: no changes against the base commit")
+            blockers.append(nothing_to_promote(d, diff))
         if d.state in (WorkerState.QUEUED, WorkerState.STARTING, WorkerState.WORKING, WorkerState.WAITING):
             blockers.append(f"the worker is still {d.state}")
         target = d.target or await asyncio.to_thread(default_target, self.ctx.ws.git)
@@ -240,9 +261,13 @@ class GateService:
                     "target": d.target, "strategy": strategy, "can_approve": False, "gates": [],
                     "diff": {"files": [], "added": 0, "removed": 0, "sha256": None, "head": None, "base": None},
                     "blockers": [f"the worker has not started yet (it is {d.state})"], "will": "nothing yet"}
+        await self.freshness.check(d)
+        d = self.ctx.dispatch(d.id)
         states, blockers, diff = await self.judge(d)
         target, outside = await self.outside_blockers(d, diff)
         blockers = ["it was already promoted"] if d.review == ReviewState.PROMOTED else [*outside, *blockers]
+        if not diff.files and d.review != ReviewState.PROMOTED:  # no gate needs to run on an empty diff
+            states, blockers = [], [nothing_to_promote(d, diff)]
         git = self.ctx.ws.git
         ahead = await asyncio.to_thread(git.run_git, "rev-list", "--count", f"{diff.base}..{diff.head}")
         head_tree = await asyncio.to_thread(git.run_git, "rev-parse", f"{diff.head}^{{tree}}")

@@ -16,6 +16,7 @@ from cockpit.runtime.diffs import tree_diff
 from cockpit.runtime.gate_runners import Outcome, run_command, run_review
 from cockpit.runtime.promotion import STRATEGIES, promote
 from cockpit.service.channel import Peer
+from cockpit.service.evidence import nothing_to_promote, write_report
 
 
 def _ancestors(pid: int) -> list[int]:
@@ -98,9 +99,12 @@ class PromotionOps:
             d = ctx.dispatch(dispatch_id)
             if d.review == ReviewState.PROMOTED:
                 raise CheckFailed(f"{dispatch_id} was already promoted")
+            await self.gates.freshness.check_locked(d)
             states, blockers, diff = await self.gates.judge(d)
             target, outside = await self.gates.outside_blockers(d, diff)
             blockers = [*outside, *blockers]
+            if not diff.files:  # the only thing to say: gates on an empty diff never ran, and need not
+                blockers = [nothing_to_promote(d, diff)]
             if blockers:
                 ctx.record("approval_refused", dispatch_id, actor=actor, blockers=blockers, identity=identity,
                            diff_sha256=diff.sha256, head=diff.head)
@@ -120,6 +124,7 @@ class PromotionOps:
                 ctx.record("promotion_failed", dispatch_id, actor=actor, reason=str(exc), target=target,
                            strategy=strategy, diff_sha256=diff.sha256, needs_changes=needs_changes)
                 if needs_changes:  # a conflict: the agent (or a human) must change the work
+                    await self._conflicts_failed(d, diff, str(exc))
                     ctx.record("review_changed", dispatch_id, to=str(ReviewState.CHANGES_REQUESTED),
                                blockers=[str(exc)])
                 raise
@@ -128,6 +133,19 @@ class PromotionOps:
                        committed_uncommitted=result.committed_uncommitted, worktree_synced=result.worktree_synced)
         return {"id": dispatch_id, "commit": result.commit, "target": target, "strategy": strategy,
                 "diff_sha256": diff.sha256, "worktree_synced": result.worktree_synced}
+
+    async def _conflicts_failed(self, d: Any, diff: Any, reason: str) -> None:
+        """The promotion itself found a conflict with the target: that is the conflicts gate's
+        verdict on this diff now, so the earlier `passed` no longer stands."""
+        spec = GateSpec(name="conflicts", kind="conflicts")
+        outcome = Outcome("failed", f"the promotion found a conflict: {reason}")
+        report, digest = await asyncio.to_thread(write_report, self.ctx.ws.state.reports_dir(d.id), spec, outcome,
+                                                 diff, d.id)
+        self.ctx.record("gate_result", d.id, gate="conflicts", kind="conflicts", status="failed",
+                        base_commit=diff.base, head_commit=diff.head, diff_sha256=diff.sha256, tree=diff.tree,
+                        report=str(report), report_sha256=digest, command=None, exit_code=None,
+                        summary=outcome.summary[:500], findings=[], tokens_in=0, tokens_out=0, cost_micro_usd=0,
+                        duration_ms=0)
 
     async def reject(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
         ctx = self.ctx

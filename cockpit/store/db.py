@@ -182,3 +182,34 @@ def _meta(conn: sqlite3.Connection, key: str, default: str) -> str:
 
 def _set_meta(conn: sqlite3.Connection, **values: str) -> None:
     conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", values.items())
+
+
+def ledger_disagreement(db_path: Path, ledger_dir: Path) -> str | None:
+    """Why the supervisor's first catch-up would fail, or None; reads only (for `cockpit doctor`).
+
+    The store remembers the last receipt it folded (seq, hash, ledger offset); the ledger
+    must continue from exactly there. A missing store, or one of another schema version,
+    is fine: it is rebuilt from the ledger.
+    """
+    if not Path(db_path).exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+        try:
+            if _schema_version(conn) != SCHEMA_VERSION:
+                return None
+            seq, last_hash = int(_meta(conn, "seq", "0")), _meta(conn, "hash", GENESIS)
+            offset = int(_meta(conn, "offset", "0"))
+        finally:
+            conn.close()
+    except (sqlite3.Error, ValueError) as exc:
+        return f"the state store {db_path} cannot be read: {exc}"
+    end = committed_size(ledger_dir)
+    if offset > end:
+        return f"the state store is ahead of the ledger (it has folded {offset} bytes, the ledger holds {end})"
+    for _, receipt in iter_receipts(ledger_dir, offset, end):
+        if receipt.seq != seq + 1 or receipt.prev != last_hash:
+            return (f"the ledger does not continue where the store left off (the store is at receipt {seq}, "
+                    f"the ledger's next is {receipt.seq})")
+        break
+    return None

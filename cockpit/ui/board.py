@@ -62,8 +62,10 @@ class Board:
         return alerts
 
     def apply(self, view: dict[str, Any]) -> list[Alert]:
-        """One `dispatch` event."""
+        """One `dispatch` event (or a request's reply carrying a view)."""
         before = self.views.get(view["id"])
+        if before is not None and int(view.get("as_of_seq") or 0) < int(before.get("as_of_seq") or 0):
+            return []  # older than what the board shows (a late reply): it would take the row back in time
         if view.get("teardown"):
             self.views.pop(view["id"], None)
             return []

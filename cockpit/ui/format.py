@@ -27,6 +27,8 @@ REVIEWS: dict[str, tuple[str, str]] = {
     "gating": ("gating", "secondary"),
     "changes_requested": ("changes", "error"),
     "awaiting_approval": ("approve?", "accent"),
+    "no_changes": ("no changes", "foreground-muted"),
+    "stale": ("stale", "warning"),
     "promoted": ("merged", "success"),
     "rejected": ("rejected", "error"),
 }
@@ -127,7 +129,7 @@ def gate_summary(view: dict[str, Any], *, short: bool = False) -> tuple[str, str
     """A short 'passed/total' summary of the gates and a colour variable for it."""
     rows = gate_rows(view)
     review = str(view.get("review") or "none")
-    if not rows:
+    if not rows or review == "no_changes":  # no gate judged an empty diff: its rows, if any, are older
         label, colour = REVIEWS.get(review, (review, "foreground"))
         return (label or "-"), colour
     passed = sum(1 for r in rows if r.get("status") == "passed")
@@ -135,9 +137,11 @@ def gate_summary(view: dict[str, Any], *, short: bool = False) -> tuple[str, str
     running = any(r.get("status") == "running" for r in rows)
     mark = "✗" if failing else "…" if running else "✓" if passed == len(rows) else "·"
     colour = "error" if failing else "secondary" if running else "success" if passed == len(rows) else "warning"
+    if review == "stale" and not running:  # the results judged another diff than the worktree's
+        mark, colour = "~", "warning"
     label = f"{mark}{passed}/{len(rows)}"
     extra = REVIEWS.get(review, ("", ""))[0]
-    if review in ("awaiting_approval", "promoted", "rejected") and extra and not short:
+    if review in ("awaiting_approval", "promoted", "rejected", "stale") and extra and not short:
         label += f" {extra}"
     return label, colour
 

@@ -34,8 +34,15 @@ def test_say_prints_lines_then_one_claude_shaped_result_line(run_agent: RunAgent
     assert done.stderr == b""
 
 
-def test_a_prompt_without_directives_just_reports_done(run_agent: RunAgent) -> None:
-    done = run_agent("-p", "just prose")
+def test_a_prompt_without_directives_writes_a_file_and_reports_it(run_agent: RunAgent) -> None:
+    done = run_agent("-p", "just prose")  # a plain prompt (docs/fake-agent.md); not a git repository here
+    assert done.returncode == 0
+    assert done.stdout.count(b"\n") == 6  # a line per step, then the result line
+    assert last_result(done.stdout)["result"] == "done: wrote just-prose.txt"
+
+
+def test_directives_that_print_nothing_print_only_the_result(run_agent: RunAgent) -> None:
+    done = run_agent("-p", "just prose\n@fake usage 1 2 0")
     assert done.returncode == 0
     assert done.stdout.count(b"\n") == 1
     assert last_result(done.stdout)["result"] == "done"

@@ -104,5 +104,5 @@ def test_a_process_started_by_a_worker_cannot_approve_even_without_the_marker(co
 
 def test_an_empty_diff_has_nothing_to_promote(cockpit) -> None:
     dispatch_id = cockpit.dispatch("@fake say nothing to change here", "--risk", "low")
-    cockpit.wait(dispatch_id, until="awaiting_approval")  # its gates pass: there is nothing wrong with it
-    refused(cockpit, dispatch_id, "there is nothing to promote: no changes against the base commit")
+    cockpit.wait(dispatch_id, until="no_changes")  # no gate runs on an empty diff: there is nothing to judge
+    refused(cockpit, dispatch_id, f"nothing to promote: {dispatch_id} made no changes against its base commit")

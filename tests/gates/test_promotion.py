@@ -128,7 +128,7 @@ def test_a_merge_conflict_fails_closed_leaving_target_and_checkout_untouched(coc
     assert "conflicts in: README.md" in result.stderr and "unchanged" in result.stderr
     assert git_state(cockpit.repo) == state and checkout_bytes(cockpit.repo) == files
     kinds = cockpit.receipt_kinds(dispatch_id)
-    assert kinds[-3:] == ["approved", "promotion_failed", "review_changed"]
+    assert kinds[-4:] == ["approved", "promotion_failed", "gate_result", "review_changed"]
     assert cockpit.show(dispatch_id)["review"] == "changes_requested"
     assert "promoted" not in kinds
     assert_documented(cockpit.receipts(dispatch_id))

@@ -35,7 +35,7 @@ BAD_PACKETS = [
 
 
 def test_a_bad_task_file_names_the_field_and_writes_nothing(cockpit) -> None:
-    cockpit.wait(cockpit.dispatch("@fake say warm up"), until="awaiting_approval")  # none may change
+    cockpit.wait(cockpit.dispatch("@fake say warm up"), until="no_changes")  # none may change
     task = cockpit.repo.parent / "task.yaml"
     before = traces(cockpit)
     for packet, message in BAD_PACKETS:

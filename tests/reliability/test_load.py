@@ -49,7 +49,8 @@ def test_a_hundred_dispatches_under_a_cap_of_eight(cockpit, monkeypatch) -> None
     priority: dict[str, int] = {}
     for i in range(COUNT):
         level = rng.randint(-3, 3)
-        prompt = f"@fake sleep 0.{rng.randint(1, 5)}\n@fake say job {i}"
+        # Each job changes a file, so its gates run (an empty diff would be `no_changes`, no gates).
+        prompt = f"@fake sleep 0.{rng.randint(1, 5)}\n@fake write job-{i}.txt job {i}\n@fake say job {i}"
         if i < 5:  # a few through the CLI flag, the rest through the socket (what the TUI sends)
             dispatch_id = cockpit.dispatch(prompt, "--priority", str(level), "--risk", "low")
         else:
