@@ -59,7 +59,7 @@ class _Walker:
         self.hash = _GENESIS
         self.offset = offset
         self.wanted = wanted  # the head's seq and every anchored seq: their hashes are kept
-        self.kinds: set[bytes] = set()  # kinds already proven well-formed by the exact check
+        self.kinds: set[bytes] = set()  # `,"kind":"K","prev":"` of kinds the exact check proved well-formed
         self.chained = chained
 
     def _begin(self, line: bytes) -> None:
@@ -91,28 +91,32 @@ class _Walker:
             at = line.rfind(b',"seq":', cut - 60, cut - 34)
             link = line[at - 65:at - 1]
             kat = line.rfind(b',"kind":"', 0, at - 74)
-            kind = line[kat + 9:at - 75]
             digest = sha(link + line[:cut] + b"}").hexdigest().encode()
-            if (at < 75 or link != prev or line[at - 75:at - 65] != b'","prev":"' or line[at - 1] != 0x22 or kind not in kinds
-                    or line[at + 7:cut - 35] != b"%d" % (seq + 1)
+            if line[kat - 17:kat] == b'},"dispatch":null':
+                end = kat - 17
+            else:
+                end = line.rfind(b'},"dispatch":"', 0, kat)
+                if (end < 0 or line[kat - 1] != 0x22 or line.find(b'"', end + 14, kat - 1) >= 0
+                        or line.find(b"\\", end + 14, kat - 1) >= 0):
+                    end = 0  # not the simple shape: the exact check decides
+            if (at < 75 or link != prev or line[kat:at - 65] not in kinds
+                    or line[at - 1:cut - 35] != b'","seq":%d' % (seq + 1)
                     or line[cut - 35:cut].translate(_DIGITS) != _TS_SHAPE
                     or line[cut:] != b',"hash":"' + digest + b'"}'
-                    or not line.startswith(b'{"actor":"')
-                    or not _dispatch_and_data(line, kat)):
+                    or line.find(b'","data":{', 10, end) < 10 or line[:10] != b'{"actor":"'):
                 r.lines, r.end = line_no - 1, offset
-                self._fail(line, line_no, prev, seq)
-                kinds.add(kind)  # a sound line of a kind not seen before: the slow path checked it
+                kinds.add(self._fail(line, line_no, prev, seq))
             seq += 1
             prev = digest
             if seq in wanted:
                 r.marks[seq] = (digest, offset + len(line) + 1)
-            if kind == b"ledger_repaired":
+            if line[kat:kat + 25] == b',"kind":"ledger_repaired"':
                 r.repairs.append((offset, line))
             offset += len(line) + 1
         self.hash, self.seq, self.offset, r.lines, r.end = prev, seq, offset, line_no, offset
         r.last_seq, r.last_hash = seq, prev
 
-    def _fail(self, line: bytes, line_no: int, prev: bytes, seq: int) -> None:
+    def _fail(self, line: bytes, line_no: int, prev: bytes, seq: int) -> bytes:
         """The slow, exact path: return if the line is sound after all, else name what is wrong."""
         try:
             facts = inspect_line(line)
@@ -125,18 +129,7 @@ class _Walker:
                 f"({prev.decode()[:12]}...)"))
         if facts.seq != seq + 1:
             raise _Stop(Problem("seq gap", line_no, facts.seq, f"expected seq {seq + 1}, found {facts.seq}"))
-
-
-def _dispatch_and_data(line: bytes, kat: int) -> bool:
-    """The fast check of `"data":{...},"dispatch":(null|"...")` ending where `,"kind":"` begins."""
-    if line[kat - 17:kat] == b'},"dispatch":null':
-        end = kat - 17
-    else:
-        end = line.rfind(b'},"dispatch":"', 0, kat)
-        if end < 0 or line[kat - 1] != 0x22 or line.find(b'"', end + 14, kat - 1) >= 0 \
-                or line.find(b"\\", end + 14, kat - 1) >= 0:
-            return False
-    return line.find(b'","data":{', 10, end) >= 0
+        return b',"kind":"' + facts.kind.encode() + b'","prev":"'  # proven sound: the fast path may trust it
 
 
 def _check_first(line: bytes) -> None:
