@@ -264,8 +264,15 @@ def _check_head(seq: int, line: int, at_head: tuple[bytes, int] | None, head_exi
             "truncated tail", line, seq,
             f"the head says the last record is seq {head.seq}, the ledger ends at seq {seq}: "
             f"{head.seq - seq} record(s) are missing"))
+    if head.seq == 0:
+        at_head = (_GENESIS, 0)
     if at_head is None or at_head[0].decode() != head.hash or at_head[1] != head.size:
         raise _Stop(Problem("head mismatch", line, head.seq, f"the head's hash or size does not match record {head.seq}"))
+    if seq > head.seq and head.next is not None and head.next != report.bytes:
+        raise _Stop(Problem(
+            "torn tail", head.seq + 1, head.seq + 1,
+            f"{seq - head.seq} record(s) of a batch that was never finished follow the head (it was to end at "
+            f"byte {head.next}, the ledger ends at {report.bytes}); the next append quarantines them whole"))
     if seq > head.seq:
         report.head_lag = seq - head.seq
         report.warnings.append(

@@ -93,6 +93,9 @@ class Ledger:
                 lines.append(line)
                 seq, prev = receipt.seq, receipt.hash
             blob = b"".join(lines)
+            if len(lines) > 1:  # a batch: say where it ends first, so a torn one is never half adopted
+                _write_all(head_fd, Head(head.seq, head.hash, head.size, head.size + len(blob)).encode(), 0)
+                os.fdatasync(head_fd)
             self._commit(ledger_fd, head_fd, head.size, blob, Head(seq, prev, head.size + len(blob)))
             return out[-count:]
 
@@ -198,6 +201,10 @@ class Ledger:
                 hint="run `cockpit receipts verify` and restore the ledger from a backup",
             )
         if size == head.size:
+            if head.next is not None:  # a batch that never reached the ledger: forget its intent
+                head = Head(head.seq, head.hash, head.size)
+                _write_all(head_fd, head.encode(), 0)
+                os.fdatasync(head_fd)
             return head
         return self._adopt_or_quarantine(ledger_fd, head_fd, head, size)
 
@@ -232,8 +239,11 @@ class Ledger:
             )
         tail = os.pread(ledger_fd, pending, head.size)
         cursor = 0
-        adopted = head
-        while True:
+        adopted = Head(head.seq, head.hash, head.size)
+        # A batch is adopted whole or not at all: with an intent in the head, only a tail that
+        # ends exactly where the batch was to end can be adopted.
+        whole = head.next is None or head.next == size
+        while whole:
             newline = tail.find(b"\n", cursor)
             if newline < 0:
                 break
