@@ -99,6 +99,12 @@ class Ledger:
             self._commit(ledger_fd, head_fd, head.size, blob, Head(seq, prev, head.size + len(blob)))
             return out[-count:]
 
+    def last(self) -> tuple[int, str]:
+        """(seq, hash) of the last committed record (0 and 64 zeros for an empty ledger)."""
+        with self._thread_lock, self._locked() as (_ledger_fd, head_fd):
+            head = self._read_head(head_fd)
+        return (head.seq, head.hash) if head else (0, GENESIS)
+
     def repair(self) -> list[Receipt]:
         """Reconcile the tail now (what the next append would do); return any repair receipts."""
         with self._thread_lock, self._locked() as (ledger_fd, head_fd):
