@@ -268,13 +268,15 @@ def _check_head(seq: int, line: int, at_head: tuple[bytes, int] | None, head_exi
         at_head = (_GENESIS, 0)
     if at_head is None or at_head[0].decode() != head.hash or at_head[1] != head.size:
         raise _Stop(Problem("head mismatch", line, head.seq, f"the head's hash or size does not match record {head.seq}"))
-    if seq > head.seq and head.next is not None and head.next != report.bytes:
+    if seq > head.seq and head.next != report.bytes:
+        announced = f"the append under way was to end at byte {head.next}" if head.next else "no append announced"
         raise _Stop(Problem(
-            "torn tail", head.seq + 1, head.seq + 1,
-            f"{seq - head.seq} record(s) of a batch that was never finished follow the head (it was to end at "
-            f"byte {head.next}, the ledger ends at {report.bytes}); the next append quarantines them whole"))
+            "unannounced tail", head.seq + 1, head.seq + 1,
+            f"{seq - head.seq} record(s) follow the head's last record but {announced} (the ledger's records end "
+            f"at byte {report.bytes}): a batch torn by a crash, or records forged onto the tail; the next append "
+            "quarantines them"))
     if seq > head.seq:
         report.head_lag = seq - head.seq
         report.warnings.append(
-            f"the head is {seq - head.seq} record(s) behind (a crash between write and head "
-            "update, or records forged onto the tail); the next append catches it up")
+            f"the head is {seq - head.seq} record(s) behind (a crash between the ledger's write and the head's "
+            "update); the next append catches it up")

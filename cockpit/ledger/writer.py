@@ -1,10 +1,12 @@
 """Appending receipts: one lock, one write, one fsync of the ledger and one of the head.
 
 Appends never read the ledger to find where they are: the head record beside it
-says the last seq, hash and size. Bytes past the head's size are what a crashed
-append left behind: complete, sound successors are adopted; anything else (a torn
-line) is moved to the quarantine file and recorded in a `ledger_repaired` receipt,
-and the chain goes on from the last good record.
+says the last seq, hash and size, and (while an append is under way) where it will
+end. Bytes past the head's size are what a crashed append left behind: when they are
+exactly the announced append and every line is a sound successor they are adopted;
+otherwise all of them (a torn batch, a torn line, records nobody announced) are moved
+to the quarantine file and recorded in a `ledger_repaired` receipt, and the chain goes
+on from the last good record.
 """
 
 from __future__ import annotations
@@ -93,9 +95,11 @@ class Ledger:
                 lines.append(line)
                 seq, prev = receipt.seq, receipt.hash
             blob = b"".join(lines)
-            if len(lines) > 1:  # a batch: say where it ends first, so a torn one is never half adopted
-                _write_all(head_fd, Head(head.seq, head.hash, head.size, head.size + len(blob)).encode(), 0)
-                os.fdatasync(head_fd)
+            # Announce where this append will end before writing it: only announced bytes are ever
+            # adopted after a crash, so a torn batch is never half adopted and records written past
+            # the head by anything but an append are quarantined. (No fsync: an announcement lost in
+            # a power cut makes the append's bytes quarantined, never wrongly adopted.)
+            _write_all(head_fd, Head(head.seq, head.hash, head.size, head.size + len(blob)).encode(), 0)
             self._commit(ledger_fd, head_fd, head.size, blob, Head(seq, prev, head.size + len(blob)))
             return out[-count:]
 
@@ -246,9 +250,9 @@ class Ledger:
         tail = os.pread(ledger_fd, pending, head.size)
         cursor = 0
         adopted = Head(head.seq, head.hash, head.size)
-        # A batch is adopted whole or not at all: with an intent in the head, only a tail that
-        # ends exactly where the batch was to end can be adopted.
-        whole = head.next is None or head.next == size
+        # An append is adopted whole or not at all: only a tail that ends exactly where the
+        # announced append was to end (the head's `next`) can be.
+        whole = head.next == size
         while whole:
             newline = tail.find(b"\n", cursor)
             if newline < 0:
