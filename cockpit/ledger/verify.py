@@ -96,9 +96,8 @@ class _Walker:
                 end = kat - 17
             else:
                 end = line.rfind(b'},"dispatch":"', 0, kat)
-                if (end < 0 or line[kat - 1] != 0x22 or line.find(b'"', end + 14, kat - 1) >= 0
-                        or line.find(b"\\", end + 14, kat - 1) >= 0):
-                    end = 0  # not the simple shape: the exact check decides
+                if end < 0 or line[kat - 1] != 0x22 or not line[end + 14:kat - 1].isalnum():
+                    end = 0  # not the common shape (a letters-and-digits id): the exact check decides
             if (at < 75 or link != prev or line[kat:at - 65] not in kinds
                     or line[at - 1:cut - 35] != b'","seq":%d' % (seq + 1)
                     or line[cut - 35:cut].translate(_DIGITS) != _TS_SHAPE
