@@ -156,11 +156,16 @@ def cmd_tail(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from cockpit.ledger import verify
-    from cockpit.service.anchors import checkpoint_anchor, trailer_anchors
+    from cockpit.service.anchors import checkpoint_anchor, configured_checkpoint, trailer_anchors
+    from cockpit.service.config import load_config
 
     ws = Workspace.open(create=False)
     signers = args.allowed_signers or _git_allowed_signers(ws)
-    anchors = [checkpoint_anchor(path, ws, signers)[0] for path in args.checkpoint]
+    files = list(args.checkpoint)
+    kept = configured_checkpoint(ws, load_config(ws.repo.toplevel))
+    if kept is not None and kept.exists() and kept not in files:  # the one the supervisor keeps signing
+        files.append(kept)
+    anchors = [checkpoint_anchor(path, ws, signers)[0] for path in files]
     anchors += trailer_anchors(ws.git)
     report = verify(ws.state.ledger_dir, anchors=anchors)
     if report.ok and args.strict and report.head_lag:

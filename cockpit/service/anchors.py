@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import tempfile
 from datetime import datetime, timezone
@@ -9,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.domain import anchors as fmt
-from cockpit.errors import CheckFailed, UsageError
+from cockpit.errors import CheckFailed, CockpitError, UsageError
 from cockpit.ledger import Anchor
 from cockpit.ledger.files import LedgerPaths, read_head
 from cockpit.runtime import ssh_sign
@@ -73,3 +75,27 @@ def head_anchor_point(ws: Any) -> tuple[int, str]:
     """(seq, hash) the head vouches for: what a periodic checkpoint signs without re-reading the ledger."""
     _, head = read_head(LedgerPaths(ws.state.ledger_dir))
     return (head.seq, head.hash) if head else (0, "0" * 64)
+
+
+def configured_checkpoint(ws: Any, config: Any) -> Path | None:
+    """The file the supervisor keeps signing when `checkpoints:` is configured."""
+    settings = getattr(config, "checkpoints", None)
+    return None if settings is None else Path(settings.dir).expanduser() / f"{ws.state.root.name}.checkpoint"
+
+
+async def sign_periodically(ws: Any, config: Any) -> None:
+    """Every `every_s`, sign a checkpoint of the head if it moved (the newest covers every record before it)."""
+    settings, path = config.checkpoints, configured_checkpoint(ws, config)
+    signed = None
+    while True:
+        await asyncio.sleep(settings.every_s)
+        seq, digest = head_anchor_point(ws)
+        if not seq or (seq, digest) == signed:
+            continue
+        try:
+            data = await asyncio.to_thread(make_checkpoint, ws, settings.key, seq=seq, digest=digest)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(write_atomically, path, data)
+            signed = (seq, digest)
+        except (CockpitError, OSError) as exc:  # a missing key or directory must not stop the supervisor
+            logging.getLogger("cockpit.supervisor").warning("could not write the checkpoint %s: %s", path, exc)

@@ -196,3 +196,28 @@ def test_promotion_commits_carry_the_ledger_trailer_for_merge_and_rebase(cockpit
             assert message.startswith(f"add {strategy}\n")  # the agent's own message, the trailer appended
     out = cockpit.run("receipts", "verify")
     assert out.returncode == 0 and "anchors: 2 checked, all agree" in out.stdout
+
+
+def _wait_for(predicate, limit: float = 60) -> None:
+    import time
+
+    deadline = time.monotonic() + limit
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+@pytest.mark.tmux
+def test_the_supervisor_signs_checkpoints_when_configured(cockpit, tmp_path: Path) -> None:
+    key = new_key(tmp_path / "keys" / "id")
+    kept = tmp_path / "kept"
+    (cockpit.repo / ".cockpit").mkdir(exist_ok=True)
+    (cockpit.repo / ".cockpit" / "config.yaml").write_text(f"checkpoints:\n  dir: {kept}\n  every_s: 1\n"
+                                                           f"  key: {key}\n")
+    cockpit.run("status", check=True)  # starts the supervisor, which records supervisor_started
+    path = kept / f"{cockpit.ws.state.root.name}.checkpoint"
+    _wait_for(path.exists)
+    out = cockpit.run("receipts", "verify")
+    assert out.returncode == 0 and "anchors: 1 checked, all agree" in out.stdout and str(path) in out.stdout
+    noted = int(cockpit.run("note", "after the first checkpoint", check=True).stdout.split()[-1])
+    _wait_for(lambda: int(path.read_text().split("\n")[1]) >= noted)  # the next checkpoint covers the note
