@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs"))
-from tamperkit import lines_of, rechain, write_head  # noqa: E402
+from tamperkit import CASES, genuine_ledger, lines_of, rechain, write_head  # noqa: E402
 
 from cockpit.ledger import Ledger, verify  # noqa: E402
 from cockpit.service.workspace import Workspace  # noqa: E402
@@ -221,3 +221,34 @@ def test_the_supervisor_signs_checkpoints_when_configured(cockpit, tmp_path: Pat
     assert out.returncode == 0 and "anchors: 1 checked, all agree" in out.stdout and str(path) in out.stdout
     noted = int(cockpit.run("note", "after the first checkpoint", check=True).stdout.split()[-1])
     _wait_for(lambda: int(path.read_text().split("\n")[1]) >= noted)  # the next checkpoint covers the note
+
+
+KEYLESS = ["full reforge with head rewrite", "forged tail, head untouched", "first record dropped and rechained",
+           "genesis forged and rechained"]
+
+
+@pytest.mark.parametrize("case", KEYLESS)
+def test_what_the_chain_alone_misses_is_caught_with_real_anchors_by_cockpit_and_the_document(
+        repo: Path, tmp_path: Path, case: str) -> None:
+    home = tmp_path / "home"
+    new_key(home / ".ssh" / "id_ed25519")
+    state = Workspace.open(repo).state.ledger_dir
+    seq, digest = genuine_ledger(state)
+    anchor_commit(repo, "refs/heads/main", seq, digest)  # as a promotion commit on main would
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    assert cli(repo, "receipts", "checkpoint", "--out", str(kept / "checkpoint"), home=home).returncode == 0
+    tamper, reason, line = CASES[case]
+    tamper(state)
+
+    out = cli(repo, "receipts", "verify", "--checkpoint", str(kept / "checkpoint"), home=home)
+    assert out.returncode == 1 and out.stderr.startswith(f"BROKEN at line {line} (seq ")
+    assert f": {reason}: " in out.stderr
+    trailers = subprocess.run(["sh", "-c", sh_blocks()[0]], cwd=repo, capture_output=True, text=True, check=True)
+    signed = subprocess.run(["sh", "-c", sh_blocks()[1]], cwd=kept, capture_output=True, text=True, check=True)
+    anchors = trailers.stdout.split() + signed.stdout.split()[-1:]
+    assert anchors == [f"{seq}:{digest}"] * 2
+    script = tmp_path / "verifier.py"
+    script.write_text("\n\n".join(re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)))
+    doc = subprocess.run([sys.executable, str(script), str(state), *anchors], capture_output=True, text=True)
+    assert doc.stdout.strip() == f"line {line}: {reason}"
