@@ -95,12 +95,7 @@ class Ledger:
                 lines.append(line)
                 seq, prev = receipt.seq, receipt.hash
             blob = b"".join(lines)
-            # Announce where this append will end before writing it: only announced bytes are ever
-            # adopted after a crash, so a torn batch is never half adopted and records written past
-            # the head by anything but an append are quarantined. (No fsync: an announcement lost in
-            # a power cut makes the append's bytes quarantined, never wrongly adopted.)
-            _write_all(head_fd, Head(head.seq, head.hash, head.size, head.size + len(blob)).encode(), 0)
-            self._commit(ledger_fd, head_fd, head.size, blob, Head(seq, prev, head.size + len(blob)))
+            self._commit(ledger_fd, head_fd, head, blob, Head(seq, prev, head.size + len(blob)))
             return out[-count:]
 
     def last(self) -> tuple[int, str]:
@@ -177,17 +172,30 @@ class Ledger:
     def _read_head(head_fd: int) -> Head | None:
         return decode_head(os.pread(head_fd, HEAD_SIZE, 0))
 
-    def _commit(self, ledger_fd: int, head_fd: int, offset: int, blob: bytes, head: Head) -> None:
+    def _commit(self, ledger_fd: int, head_fd: int, prior: Head, blob: bytes, head: Head) -> None:
+        """Announce the append in the head, write it, fsync, then the new head. On failure nothing changed.
+
+        Only announced bytes are ever adopted after a crash, so a torn batch is never half
+        adopted and records written past the head by anything but an append are quarantined.
+        The announcement is not fsynced: one lost in a power cut only means the append's bytes
+        are quarantined, never that part of it is adopted.
+        """
+        offset = prior.size
+        before = os.pread(head_fd, HEAD_SIZE, 0)
         try:
+            _write_all(head_fd, Head(prior.seq, prior.hash, offset, offset + len(blob)).encode(), 0)
             _write_all(ledger_fd, blob, offset)
             os.fdatasync(ledger_fd)
             _write_all(head_fd, head.encode(), 0)
             os.fdatasync(head_fd)
         except OSError as exc:
-            # Leave no half record behind: cut back to where this append started.
+            # Leave nothing half-written: cut back to where this append started, and the head as it was.
             try:
                 os.ftruncate(ledger_fd, offset)
                 os.fdatasync(ledger_fd)
+                _write_all(head_fd, before, 0)
+                os.ftruncate(head_fd, len(before))
+                os.fdatasync(head_fd)
             except OSError:
                 pass  # the next append's reconcile quarantines whatever is left
             raise LedgerError(f"could not write the ledger: {exc.strerror}; nothing was recorded") from None
@@ -301,5 +309,5 @@ class Ledger:
         blob = b"".join(line for _, line in receipts)
         last = receipts[-1][0]
         new_head = Head(last.seq, last.hash, good.size + len(blob))
-        self._commit(ledger_fd, head_fd, good.size, blob, new_head)
+        self._commit(ledger_fd, head_fd, good, blob, new_head)
         return new_head
