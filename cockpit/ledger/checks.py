@@ -57,12 +57,12 @@ class VerifyReport:
         return out
 
 
-class _Stop(Exception):
+class Stop(Exception):
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
 
 
-def _check_repairs(repairs: list[tuple[int, bytes]], paths: LedgerPaths, report: VerifyReport) -> None:
+def check_repairs(repairs: list[tuple[int, bytes]], paths: LedgerPaths, report: VerifyReport) -> None:
     """Each `ledger_repaired` receipt names bytes in the quarantine file: they must be there, unchanged."""
     missing = 0
     for _offset, line in repairs:
@@ -72,10 +72,10 @@ def _check_repairs(repairs: list[tuple[int, bytes]], paths: LedgerPaths, report:
             name, start, length, digest = (data["quarantine_file"], data["quarantine_offset"], data["length"],
                                            data["sha256"])
         except (KeyError, TypeError):
-            raise _Stop(Problem("quarantine mismatch", seq, seq, "a ledger_repaired receipt without "
+            raise Stop(Problem("quarantine mismatch", seq, seq, "a ledger_repaired receipt without "
                                 "quarantine_file, quarantine_offset, length and sha256")) from None
         if not isinstance(name, str) or "/" in name or name in ("", ".", ".."):
-            raise _Stop(Problem("quarantine mismatch", seq, seq, f"quarantine_file {name!r} is not a file name "
+            raise Stop(Problem("quarantine mismatch", seq, seq, f"quarantine_file {name!r} is not a file name "
                                 "in the state directory"))
         try:
             with open(paths.directory / name, "rb") as handle:
@@ -85,7 +85,7 @@ def _check_repairs(repairs: list[tuple[int, bytes]], paths: LedgerPaths, report:
             missing += 1
             continue
         if len(raw) != length or hashlib.sha256(raw).hexdigest() != digest:
-            raise _Stop(Problem(
+            raise Stop(Problem(
                 "quarantine mismatch", seq, seq,
                 f"{name} holds {len(raw)} byte(s) at offset {start} hashing to "
                 f"{hashlib.sha256(raw).hexdigest()[:12]}...; the receipt says {length} byte(s), "
@@ -94,21 +94,21 @@ def _check_repairs(repairs: list[tuple[int, bytes]], paths: LedgerPaths, report:
         report.warnings.append(f"{missing} repair receipt(s) not checked: their quarantine file is missing")
 
 
-def _check_anchors(anchors: list[Anchor], seq: int, marks: dict[int, tuple[bytes, int]],
+def check_anchors(anchors: list[Anchor], seq: int, marks: dict[int, tuple[bytes, int]],
                    report: VerifyReport) -> None:
     """Every anchor must name a record of this chain with that record's hash; the lowest disagreement wins."""
     for anchor in sorted(anchors, key=lambda a: a.seq):
         if anchor.seq == 0:
             found = GENESIS if anchor.hash == GENESIS else None
         elif anchor.seq > seq:
-            raise _Stop(Problem(
+            raise Stop(Problem(
                 "anchor mismatch", seq, seq,
                 f"{anchor.name} names record {anchor.seq} (hash {anchor.hash[:12]}...) but the ledger ends at "
                 f"seq {seq}: records were cut off or the ledger was replaced"))
         else:
             found = marks[anchor.seq][0].decode()
         if found != anchor.hash:
-            raise _Stop(Problem(
+            raise Stop(Problem(
                 "anchor mismatch", anchor.seq, anchor.seq,
                 f"{anchor.name} says record {anchor.seq} has hash {anchor.hash[:12]}..., the ledger's record "
                 f"{anchor.seq} hashes to {(found or '?')[:12]}...: this record or one before it was rewritten"))

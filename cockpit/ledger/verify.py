@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
 from cockpit.domain.receipt import FORMAT, GENESIS, HASH_SUFFIX_LEN
-from cockpit.ledger.checks import Anchor, Problem, VerifyReport, _Stop, _check_anchors, _check_repairs
+from cockpit.ledger.checks import Anchor, Problem, Stop, VerifyReport, check_anchors, check_repairs
 from cockpit.ledger.files import Head, LedgerPaths, read_head
 from cockpit.ledger.lines import SUFFIX_LEN, BadLine, inspect_line
 
@@ -120,14 +120,14 @@ class _Walker:
         try:
             facts = inspect_line(line)
         except BadLine as bad:
-            raise _Stop(Problem(bad.reason, line_no, bad.seq, bad.detail)) from None
+            raise Stop(Problem(bad.reason, line_no, bad.seq, bad.detail)) from None
         if facts.prev.encode() != prev:
-            raise _Stop(Problem(
+            raise Stop(Problem(
                 "broken link", line_no, facts.seq,
                 f"prev {facts.prev[:12]}... does not match the hash of the record before it "
                 f"({prev.decode()[:12]}...)"))
         if facts.seq != seq + 1:
-            raise _Stop(Problem("seq gap", line_no, facts.seq, f"expected seq {seq + 1}, found {facts.seq}"))
+            raise Stop(Problem("seq gap", line_no, facts.seq, f"expected seq {seq + 1}, found {facts.seq}"))
         return b',"kind":"' + facts.kind.encode() + b'","prev":"'  # proven sound: the fast path may trust it
 
 
@@ -138,12 +138,12 @@ def _check_first(line: bytes) -> None:
     try:
         facts = inspect_line(line)
     except BadLine as bad:
-        raise _Stop(Problem(bad.reason, 1, bad.seq, bad.detail)) from None
+        raise Stop(Problem(bad.reason, 1, bad.seq, bad.detail)) from None
     if facts.prev != GENESIS:
-        raise _Stop(Problem("broken link", 1, facts.seq, "the first record's prev is not 64 zeros"))
+        raise Stop(Problem("broken link", 1, facts.seq, "the first record's prev is not 64 zeros"))
     if facts.seq != 1:
-        raise _Stop(Problem("seq gap", 1, facts.seq, f"expected seq 1, found {facts.seq}"))
-    raise _Stop(Problem("bad first record", 1, facts.seq,
+        raise Stop(Problem("seq gap", 1, facts.seq, f"expected seq 1, found {facts.seq}"))
+    raise Stop(Problem("bad first record", 1, facts.seq,
                         f"the first record is {facts.kind!r}, not ledger_created with data "
                         f'{{"format":"{FORMAT}"}} by cockpit: records before it were removed'))
 
@@ -160,7 +160,7 @@ def _scan(path: str, start: int, end: int, wanted: frozenset[int], chained: bool
                 lines = (pending + chunk).split(b"\n")
                 pending = lines.pop()
                 walker.feed(lines)
-    except _Stop as stop:
+    except Stop as stop:
         walker.r.problem = stop.problem
         return walker.r
     walker.r.torn = len(pending)
@@ -213,11 +213,11 @@ def _stitch(ranges: list[_Range], paths: LedgerPaths, head_exists: bool, head: H
         for r in ranges:
             if r.first_prev is not None and r.lines:  # a range that started mid-chain: check its first link
                 if r.first_prev != last:
-                    raise _Stop(Problem("broken link", lines + 1, r.first_seq,
+                    raise Stop(Problem("broken link", lines + 1, r.first_seq,
                                         f"prev {r.first_prev.decode()[:12]}... does not match the hash of the "
                                         f"record before it ({last.decode()[:12]}...)"))
                 if r.first_seq != seq + 1:
-                    raise _Stop(Problem("seq gap", lines + 1, r.first_seq,
+                    raise Stop(Problem("seq gap", lines + 1, r.first_seq,
                                         f"expected seq {seq + 1}, found {r.first_seq}"))
             report.bytes = max(report.bytes, r.end)
             repairs += r.repairs
@@ -227,18 +227,18 @@ def _stitch(ranges: list[_Range], paths: LedgerPaths, head_exists: bool, head: H
                 seq, last = (r.last_seq, r.last_hash) if r.lines else (seq, last)
                 lines += r.lines
                 r.problem.line += lines_before
-                raise _Stop(r.problem)
+                raise Stop(r.problem)
             if r.lines:
                 lines, seq, last = lines + r.lines, r.last_seq, r.last_hash
             if r.torn:
-                raise _Stop(Problem(
+                raise Stop(Problem(
                     "torn tail", lines + 1, None,
                     f"{r.torn} bytes of an unfinished record at the end (a crashed append); "
                     "the next append moves them to the quarantine file"))
         _check_head(seq, lines, marks.get(head.seq) if head else None, head_exists, head, report)
-        _check_repairs(repairs, paths, report)
-        _check_anchors(anchors, seq, marks, report)
-    except _Stop as stop:
+        check_repairs(repairs, paths, report)
+        check_anchors(anchors, seq, marks, report)
+    except Stop as stop:
         report.ok = False
         report.problem = stop.problem
     report.repairs = len(repairs)
@@ -252,24 +252,24 @@ def _check_head(seq: int, line: int, at_head: tuple[bytes, int] | None, head_exi
                 report: VerifyReport) -> None:
     if not head_exists:
         if seq:
-            raise _Stop(Problem("head mismatch", line, seq, "the head record (ledger.head) is missing"))
+            raise Stop(Problem("head mismatch", line, seq, "the head record (ledger.head) is missing"))
         return
     if head is None:
         if seq:
-            raise _Stop(Problem("head mismatch", line, seq, "the head record cannot be read"))
+            raise Stop(Problem("head mismatch", line, seq, "the head record cannot be read"))
         return
     if seq < head.seq:
-        raise _Stop(Problem(
+        raise Stop(Problem(
             "truncated tail", line, seq,
             f"the head says the last record is seq {head.seq}, the ledger ends at seq {seq}: "
             f"{head.seq - seq} record(s) are missing"))
     if head.seq == 0:
         at_head = (_GENESIS, 0)
     if at_head is None or at_head[0].decode() != head.hash or at_head[1] != head.size:
-        raise _Stop(Problem("head mismatch", line, head.seq, f"the head's hash or size does not match record {head.seq}"))
+        raise Stop(Problem("head mismatch", line, head.seq, f"the head's hash or size does not match record {head.seq}"))
     if seq > head.seq and head.next != report.bytes:
         announced = f"the append under way was to end at byte {head.next}" if head.next else "no append announced"
-        raise _Stop(Problem(
+        raise Stop(Problem(
             "unannounced tail", head.seq + 1, head.seq + 1,
             f"{seq - head.seq} record(s) follow the head's last record but {announced} (the ledger's records end "
             f"at byte {report.bytes}): a batch torn by a crash, or records forged onto the tail; the next append "

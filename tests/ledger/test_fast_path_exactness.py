@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from cockpit.domain.receipt import GENESIS, seal
 from cockpit.ledger.lines import SUFFIX_LEN, BadLine, inspect_line
-from cockpit.ledger.verify import _Stop, _Walker
+from cockpit.ledger.verify import Stop, _Walker
 
 INTERESTING = b'"\\,:{}[] a0_-\t'
 
@@ -36,7 +36,7 @@ def fast_accepts(first: bytes, line: bytes) -> bool:
     walker.feed([first])  # learns the kind segment through the exact check, as a real walk does
     try:
         walker.feed([line])
-    except _Stop:
+    except Stop:
         return False
     return True
 
