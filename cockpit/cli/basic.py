@@ -42,9 +42,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--follow", "-f", action="store_true", help="keep printing new receipts as they arrive")
     add_json_flag(p, "each receipt as its ledger line")
     p.set_defaults(handler=cmd_tail)
-    p = rsub.add_parser("verify", help="check the whole hash chain; exit 1 naming the first bad record")
+    p = rsub.add_parser("verify", help="check the whole hash chain and every anchor; exit 1 naming the first bad "
+                                         "record")
     add_json_flag(p, "the report")
+    p.add_argument("--strict", action="store_true", help="records past the head (a lagging head) are an error too")
+    p.add_argument("--checkpoint", action="append", type=Path, default=[], metavar="FILE",
+                   help="a signed checkpoint to check the ledger against (repeatable)")
+    p.add_argument("--allowed-signers", type=Path, metavar="FILE",
+                   help="ssh allowed_signers file naming who may sign checkpoints (default: git config "
+                        "gpg.ssh.allowedSignersFile; without one only the signature itself is checked)")
     p.set_defaults(handler=cmd_verify)
+    p = rsub.add_parser("checkpoint", help="sign a checkpoint of the ledger with your SSH key (an anchor to keep "
+                                           "outside the state directory)")
+    p.add_argument("--key", type=Path, metavar="PATH",
+                   help="SSH private key (default: the first of ~/.ssh/id_ed25519, id_ecdsa, id_rsa)")
+    p.add_argument("--out", type=Path, metavar="FILE", help="where to write it (default: standard output)")
+    p.set_defaults(handler=cmd_checkpoint)
 
     state = sub.add_parser("state", help="manage the state store (a projection of the ledger)")
     ssub = state.add_subparsers(dest="state_command", metavar="ACTION", required=True)
@@ -145,9 +158,24 @@ def cmd_tail(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from cockpit.ledger import verify
+    from cockpit.service.anchors import checkpoint_anchor, configured_checkpoint, trailer_anchors
+    from cockpit.service.config import load_config
 
     ws = Workspace.open(create=False)
-    report = verify(ws.state.ledger_dir)
+    signers = args.allowed_signers or _git_allowed_signers(ws)
+    files = list(args.checkpoint)
+    kept = configured_checkpoint(ws, load_config(ws.repo.toplevel))
+    if kept is not None and kept.exists() and kept not in files:  # the one the supervisor keeps signing
+        files.append(kept)
+    anchors = [checkpoint_anchor(path, ws, signers)[0] for path in files]
+    anchors += trailer_anchors(ws.git)
+    report = verify(ws.state.ledger_dir, anchors=anchors)
+    if report.ok and args.strict and report.head_lag:
+        from cockpit.ledger import Problem
+
+        report.ok = False
+        report.problem = Problem("head lag", report.last_seq, report.last_seq,
+                                 f"the head is {report.head_lag} record(s) behind the last record (--strict)")
     if args.json:
         print_json(report.to_json())
     elif report.ok:
@@ -156,10 +184,51 @@ def cmd_verify(args: argparse.Namespace) -> int:
               f"last hash {report.last_hash[:16]}…{extra}")
         for warning in report.warnings:
             print(f"note: {warning}")
+        if report.anchors:
+            print(f"anchors: {report.anchors} checked, all agree; {report.after_last_anchor} records after the "
+                  f"last anchor ({report.last_anchor})")
+        else:
+            print("anchors: none found (no promotion commit trailer, no --checkpoint): a rewrite of the whole "
+                  "chain and its head would go unnoticed; see `cockpit receipts checkpoint`")
     if not report.ok:
         if not args.json:
             print(f"BROKEN at {report.problem}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _git_allowed_signers(ws: Workspace) -> Path | None:
+    code, out, _ = ws.git.try_git("config", "--path", "--get", "gpg.ssh.allowedSignersFile")
+    return Path(str(out).strip()).expanduser() if code == 0 and str(out).strip() else None
+
+
+def cmd_checkpoint(args: argparse.Namespace) -> int:
+    from cockpit.ledger import verify
+    from cockpit.runtime.ssh_sign import default_key
+    from cockpit.service.anchors import make_checkpoint, write_atomically
+
+    key = args.key.expanduser() if args.key else default_key()
+    if not key.is_file():
+        raise UsageError(f"the SSH key {key} does not exist", hint="give an existing private key with --key PATH")
+    if args.out is not None and not args.out.expanduser().resolve().parent.is_dir():
+        raise UsageError(f"cannot write {args.out}: its directory does not exist")
+    ws = Workspace.open(create=False)
+    report = verify(ws.state.ledger_dir)
+    if not report.ok:
+        raise CheckFailed(f"refusing to sign a checkpoint of a ledger that does not verify ({report.problem})",
+                          hint="run `cockpit receipts verify` for details")
+    if not report.records:
+        raise UsageError("the ledger is empty: there is nothing to anchor yet")
+    data = make_checkpoint(ws, key, seq=report.last_seq, digest=report.last_hash)
+    if args.out is None:
+        sys.stdout.buffer.write(data)
+        return 0
+    out = args.out.expanduser().resolve()
+    write_atomically(out, data)
+    print(f"checkpoint of record {report.last_seq} (hash {report.last_hash[:16]}…) signed with {key}: {out}")
+    if out.is_relative_to(ws.state.root.resolve()):
+        print("note: this file is inside the state directory; an anchor protects the ledger only when kept "
+              "where whoever can change the ledger cannot change it too", file=sys.stderr)
     return 0
 
 

@@ -39,12 +39,13 @@ class Head:
     seq: int
     hash: str
     size: int
+    next: int | None = None  # set while a batch of records is being written: the size it will reach
 
     def encode(self) -> bytes:
-        raw = json.dumps(
-            {"format": HEAD_FORMAT, "hash": self.hash, "seq": self.seq, "size": self.size},
-            sort_keys=True, separators=(",", ":"),
-        ).encode("ascii")
+        fields = {"format": HEAD_FORMAT, "hash": self.hash, "seq": self.seq, "size": self.size}
+        if self.next is not None:
+            fields["next"] = self.next
+        raw = json.dumps(fields, sort_keys=True, separators=(",", ":")).encode("ascii")
         return raw + b" " * (HEAD_SIZE - len(raw) - 1) + b"\n"
 
 
@@ -57,7 +58,9 @@ def decode_head(raw: bytes) -> Head | None:
         obj = json.loads(text)
         if obj.get("format") != HEAD_FORMAT:
             return None
-        return Head(seq=int(obj["seq"]), hash=str(obj["hash"]), size=int(obj["size"]))
+        pending = obj.get("next")
+        return Head(seq=int(obj["seq"]), hash=str(obj["hash"]), size=int(obj["size"]),
+                    next=None if pending is None else int(pending))
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 

@@ -1,21 +1,25 @@
-"""Checking one ledger line by position, without a JSON parse (the verifier's hot path).
+"""What makes one ledger line a record: its layout (a regex) and its hash over the bytes on disk.
 
-A canonical body ends with `"prev":"<64 hex>","seq":<int>,"ts":"<27 chars>"}` because
-its keys are sorted and these three sort last; the line adds `,"hash":"<64 hex>"`
-before the final brace. So seq, prev and hash are found by offsets from the end.
+The layout is normative (docs/receipts.md states the same pattern): the eight members in
+their canonical order, `data` taken as the bytes between `"data":` and the last
+`,"dispatch":`, which the hash covers like any other byte and which a verifier does not
+parse. `inspect_line` is the exact, slow check; the verifier's hot loop checks the same
+things by position and sends any doubt here.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
-from cockpit.domain.receipt import split_line
-
-_TS_TAIL = len('"ts":"') + 27 + len('"}')  # 35 bytes
-_PREV_KEY = b'"prev":"'
-_SEQ_KEY = b',"seq":'
-_HEX = frozenset(b"0123456789abcdef")
+LAYOUT = re.compile(
+    rb'\{"actor":".*","data":\{.*\},"dispatch":(?:null|"(?:[^"\\]|\\.)*"),"kind":"([a-z][a-z0-9]*(?:_[a-z0-9]+)*)",'
+    rb'"prev":"([0-9a-f]{64})","seq":([1-9][0-9]*),"ts":"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:'
+    rb'[0-9]{2}\.[0-9]{6}Z)","hash":"([0-9a-f]{64})"\}',
+    re.S,
+)
+SUFFIX_LEN = len(',"hash":"') + 64 + len('"}')  # 75: the line (without its newline) minus its body's "}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +27,7 @@ class LineFacts:
     seq: int
     prev: str
     hash: str
+    kind: str
 
 
 class BadLine(Exception):
@@ -35,30 +40,27 @@ class BadLine(Exception):
         self.seq = seq
 
 
+def _why_not(line: bytes) -> str:
+    """Which part of the layout a line misses (for the message only)."""
+    for member, pattern in ((b"hash", rb',"hash":"[0-9a-f]{64}"\}$'), (b"ts", rb'"ts":"[^"]{27}","hash"'),
+                            (b"seq", rb',"seq":[1-9][0-9]*,"ts"'), (b"prev", rb'"prev":"[0-9a-f]{64}","seq"'),
+                            (b"kind", rb'"kind":"[a-z][a-z0-9_]*","prev"'), (b"dispatch", rb'\},"dispatch":'),
+                            (b"data", rb'","data":\{'), (b"actor", rb'^\{"actor":"')):
+        if not re.search(pattern, line, re.S):
+            return f"the {member.decode()} member is missing or misshapen"
+    return "the members are not exactly actor, data, dispatch, kind, prev, seq, ts, hash in that layout"
+
+
 def inspect_line(line: bytes) -> LineFacts:
-    """Facts of a line (no trailing newline) whose hash checks out, or raise BadLine."""
-    parts = split_line(line)
-    if parts is None:
-        raise BadLine("unparsable", "line does not end with a hash field")
-    body, digest = parts
-    ts_at = len(body) - _TS_TAIL
-    if ts_at < 0 or body[ts_at : ts_at + 6] != b'"ts":"':
-        raise BadLine("unparsable", "ts field is missing or misshapen")
-    seq_at = body.rfind(_SEQ_KEY, 0, ts_at)
-    if seq_at < 0 or body[ts_at - 1 : ts_at] != b",":
-        raise BadLine("unparsable", "seq field is missing")
-    seq_text = body[seq_at + len(_SEQ_KEY) : ts_at - 1]
-    if not seq_text.isdigit():
-        raise BadLine("unparsable", "seq is not a non-negative integer")
+    """Facts of a line (no trailing newline) whose layout and hash check out, or raise BadLine."""
+    match = LAYOUT.fullmatch(line)
+    if match is None:
+        seq = re.search(rb',"seq":([0-9]{1,15}),"ts":"', line)
+        raise BadLine("unparsable", _why_not(line), int(seq.group(1)) if seq else None)
+    kind, prev, seq_text, _ts, digest = match.groups()
     seq = int(seq_text)
-    prev_at = seq_at - 1 - 64 - len(_PREV_KEY)
-    if prev_at < 0 or body[prev_at : prev_at + len(_PREV_KEY)] != _PREV_KEY or body[seq_at - 1] != 0x22:
-        raise BadLine("unparsable", "prev field is missing", seq)
-    prev_raw = body[prev_at + len(_PREV_KEY) : seq_at - 1]
-    if not _HEX.issuperset(prev_raw):
-        raise BadLine("unparsable", "prev is not 64 lowercase hex characters", seq)
-    prev = prev_raw.decode("ascii")
-    actual = hashlib.sha256(prev_raw + body).hexdigest()
-    if actual != digest:
-        raise BadLine("hash mismatch", f"stored hash {digest[:12]}... but content hashes to {actual[:12]}...", seq)
-    return LineFacts(seq=seq, prev=prev, hash=digest)
+    actual = hashlib.sha256(prev + line[:-SUFFIX_LEN] + b"}").hexdigest()
+    if actual.encode() != digest:
+        raise BadLine("hash mismatch", f"stored hash {digest[:12].decode()}... but content hashes to "
+                      f"{actual[:12]}...", seq)
+    return LineFacts(seq=seq, prev=prev.decode(), hash=digest.decode(), kind=kind.decode())

@@ -1,8 +1,9 @@
 """Verifying a ledger end to end in bounded memory; names the first bad record.
 
 Reasons, in the order they are checked for each line: `unparsable`, `hash mismatch`,
-`broken link`, `seq gap`; after the last line: `torn tail`, `truncated tail`,
-`head mismatch`. See docs/receipts.md.
+`broken link`, `seq gap` (and `bad first record` for line 1); after the last line:
+`torn tail`, `truncated tail`, `head mismatch`, `quarantine mismatch`, `anchor mismatch`.
+See docs/receipts.md.
 
 Each line's hash depends only on that line, and each link compares two stored
 values, so a large ledger is checked in byte ranges on every core at once and
@@ -13,53 +14,24 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
 
-from cockpit.domain.receipt import GENESIS, HASH_SUFFIX_LEN
-from cockpit.ledger.files import LedgerPaths, read_head
-from cockpit.ledger.lines import BadLine, inspect_line
+from cockpit.domain.receipt import FORMAT, GENESIS, HASH_SUFFIX_LEN
+from cockpit.ledger.checks import Anchor, Problem, Stop, VerifyReport, check_anchors, check_repairs
+from cockpit.ledger.files import Head, LedgerPaths, read_head
+from cockpit.ledger.lines import SUFFIX_LEN, BadLine, inspect_line
 
 _CHUNK = 4 << 20
 _PARALLEL_FROM = 8 << 20  # smaller ledgers are checked in one process: forking costs more
 _GENESIS = GENESIS.encode()
-
-
-@dataclass
-class Problem:
-    reason: str
-    line: int
-    seq: int | None
-    detail: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f" (seq {self.seq})" if self.seq is not None else "")
-        return f"{where}: {self.reason}: {self.detail}"
-
-
-@dataclass
-class VerifyReport:
-    ok: bool
-    records: int = 0
-    last_seq: int = 0
-    last_hash: str = GENESIS
-    repairs: int = 0
-    bytes: int = 0  # the sound prefix: every byte up to the end of the last good record
-    problem: Problem | None = None
-    warnings: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["problem"] = asdict(self.problem) if self.problem else None
-        return out
-
-
-class _Stop(Exception):
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
+_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_TS_SHAPE = b',"ts":"0000-00-00T00:00:00.000000Z"'
+_FIRST_PREFIX = (b'{"actor":"cockpit","data":{"format":"' + FORMAT.encode() + b'"},"dispatch":null,'
+                 b'"kind":"ledger_created","prev":"' + _GENESIS + b'","seq":1,"ts":"')
 
 
 @dataclass
@@ -71,9 +43,9 @@ class _Range:
     first_seq: int | None = None
     last_seq: int = 0
     last_hash: bytes = _GENESIS
-    repairs: int = 0
+    repairs: list[tuple[int, bytes]] = field(default_factory=list)  # (offset, line) of each ledger_repaired
     end: int = 0  # offset just past the last sound line
-    at_head: tuple[bytes, int] | None = None  # (hash, end offset) of the head's record
+    marks: dict[int, tuple[bytes, int]] = field(default_factory=dict)  # wanted seq -> (hash, end offset)
     problem: Problem | None = None  # line numbers relative to the range
     torn: int = 0  # bytes after the last newline (last range only)
 
@@ -81,12 +53,13 @@ class _Range:
 class _Walker:
     """Checks consecutive lines; `chained` False lets a range start anywhere in the chain."""
 
-    def __init__(self, head_seq: int | None, offset: int, chained: bool) -> None:
+    def __init__(self, wanted: frozenset[int], offset: int, chained: bool) -> None:
         self.r = _Range()
         self.seq = 0
         self.hash = _GENESIS
         self.offset = offset
-        self.head_seq = head_seq
+        self.wanted = wanted  # the head's seq and every anchored seq: their hashes are kept
+        self.kinds: set[bytes] = set()  # `,"kind":"K","prev":"` of kinds the exact check proved well-formed
         self.chained = chained
 
     def _begin(self, line: bytes) -> None:
@@ -104,53 +77,79 @@ class _Walker:
     def feed(self, lines: list[bytes]) -> None:
         if not self.chained and lines:
             self._begin(lines[0])
+        if self.offset == 0 and self.seq == 0 and lines:
+            _check_first(lines[0])
         sha = hashlib.sha256
         r = self.r
+        kinds, wanted = self.kinds, self.wanted
         prev, seq, offset, line_no = self.hash, self.seq, self.offset, r.lines
         for line in lines:
             line_no += 1
-            # The hot loop: positions from the end of the line (see lines.py); any doubt goes
-            # to `_fail`, which finds the precise reason.
-            cut = len(line) - HASH_SUFFIX_LEN
+            # The hot loop checks the layout (lines.LAYOUT) by position from the end of the line,
+            # and the hash over the bytes as written; any doubt goes to `_fail`, which is exact.
+            cut = len(line) - SUFFIX_LEN
             at = line.rfind(b',"seq":', cut - 60, cut - 34)
             link = line[at - 65:at - 1]
-            digest = line[cut + 9:cut + 73]
-            try:
-                good = not (at < 74 or link != prev or line[cut:cut + 9] != b',"hash":"'
-                            or line[at - 73:at - 65] != b'"prev":"'
-                            or sha(link + line[:cut] + b"}").hexdigest().encode() != digest
-                            or int(line[at + 7:cut - 35]) != seq + 1)
-            except ValueError:
-                good = False
-            if not good:
+            kat = line.rfind(b',"kind":"', 0, at - 74)
+            digest = sha(link + line[:cut] + b"}").hexdigest().encode()
+            if line[kat - 17:kat] == b'},"dispatch":null':
+                end = kat - 17
+            else:
+                end = line.rfind(b'},"dispatch":"', 0, kat)
+                if end < 0 or line[kat - 1] != 0x22 or not line[end + 14:kat - 1].isalnum():
+                    end = 0  # not the common shape (a letters-and-digits id): the exact check decides
+            if (at < 75 or link != prev or line[kat:at - 65] not in kinds
+                    or line[at - 1:cut - 35] != b'","seq":%d' % (seq + 1)
+                    or line[cut - 35:cut].translate(_DIGITS) != _TS_SHAPE
+                    or line[cut:] != b',"hash":"' + digest + b'"}'
+                    or line.find(b'","data":{', 10, end) < 10 or line[:10] != b'{"actor":"'):
                 r.lines, r.end = line_no - 1, offset
-                self._fail(line, line_no, prev, seq)
+                kinds.add(self._fail(line, line_no, prev, seq))
             seq += 1
             prev = digest
+            if seq in wanted:
+                r.marks[seq] = (digest, offset + len(line) + 1)
+            if line[kat:kat + 25] == b',"kind":"ledger_repaired"':
+                r.repairs.append((offset, line))
             offset += len(line) + 1
-            if line[at - 98:at - 73] == b'"kind":"ledger_repaired",':
-                r.repairs += 1
-            if seq == self.head_seq:
-                r.at_head = (digest, offset)
         self.hash, self.seq, self.offset, r.lines, r.end = prev, seq, offset, line_no, offset
         r.last_seq, r.last_hash = seq, prev
 
-    def _fail(self, line: bytes, line_no: int, prev: bytes, seq: int) -> None:
-        """The slow, precise path: name what is wrong with this line."""
+    def _fail(self, line: bytes, line_no: int, prev: bytes, seq: int) -> bytes:
+        """The slow, exact path: return if the line is sound after all, else name what is wrong."""
         try:
             facts = inspect_line(line)
         except BadLine as bad:
-            raise _Stop(Problem(bad.reason, line_no, bad.seq, bad.detail)) from None
+            raise Stop(Problem(bad.reason, line_no, bad.seq, bad.detail)) from None
         if facts.prev.encode() != prev:
-            raise _Stop(Problem(
+            raise Stop(Problem(
                 "broken link", line_no, facts.seq,
                 f"prev {facts.prev[:12]}... does not match the hash of the record before it "
                 f"({prev.decode()[:12]}...)"))
-        raise _Stop(Problem("seq gap", line_no, facts.seq, f"expected seq {seq + 1}, found {facts.seq}"))
+        if facts.seq != seq + 1:
+            raise Stop(Problem("seq gap", line_no, facts.seq, f"expected seq {seq + 1}, found {facts.seq}"))
+        return b',"kind":"' + facts.kind.encode() + b'","prev":"'  # proven sound: the fast path may trust it
 
 
-def _scan(path: str, start: int, end: int, head_seq: int | None, chained: bool) -> _Range:
-    walker = _Walker(head_seq, start, chained)
+def _check_first(line: bytes) -> None:
+    """The first record is `ledger_created` with the format (after the line itself proves sound)."""
+    if line.startswith(_FIRST_PREFIX):
+        return
+    try:
+        facts = inspect_line(line)
+    except BadLine as bad:
+        raise Stop(Problem(bad.reason, 1, bad.seq, bad.detail)) from None
+    if facts.prev != GENESIS:
+        raise Stop(Problem("broken link", 1, facts.seq, "the first record's prev is not 64 zeros"))
+    if facts.seq != 1:
+        raise Stop(Problem("seq gap", 1, facts.seq, f"expected seq 1, found {facts.seq}"))
+    raise Stop(Problem("bad first record", 1, facts.seq,
+                        f"the first record is {facts.kind!r}, not ledger_created with data "
+                        f'{{"format":"{FORMAT}"}} by cockpit: records before it were removed'))
+
+
+def _scan(path: str, start: int, end: int, wanted: frozenset[int], chained: bool) -> _Range:
+    walker = _Walker(wanted, start, chained)
     pending = b""
     try:
         with open(path, "rb") as handle:
@@ -161,7 +160,7 @@ def _scan(path: str, start: int, end: int, head_seq: int | None, chained: bool) 
                 lines = (pending + chunk).split(b"\n")
                 pending = lines.pop()
                 walker.feed(lines)
-    except _Stop as stop:
+    except Stop as stop:
         walker.r.problem = stop.problem
         return walker.r
     walker.r.torn = len(pending)
@@ -182,84 +181,101 @@ def _ranges(path: Path, size: int, parts: int) -> list[tuple[int, int]]:
     return list(zip(cuts, cuts[1:], strict=False))
 
 
-def verify(directory: Path, *, processes: int | None = None) -> VerifyReport:
+def verify(directory: Path, *, processes: int | None = None, anchors: Iterable[Anchor] = ()) -> VerifyReport:
+    """Check the chain, the head, the repairs against the quarantine file, and each anchor given."""
     paths = LedgerPaths(Path(directory))
+    anchors = list(anchors)
     head_exists, head = read_head(paths)
-    head_seq = head.seq if head else None
+    wanted = frozenset([head.seq] if head else []) | {a.seq for a in anchors}
     try:
         size = paths.ledger.stat().st_size
     except FileNotFoundError:
         size = 0
     workers = processes or (os.cpu_count() or 1)
     if size < _PARALLEL_FROM or workers < 2:
-        ranges = [_scan(str(paths.ledger), 0, size, head_seq, True)] if size else []
+        ranges = [_scan(str(paths.ledger), 0, size, wanted, True)] if size else []
     else:
         spans = _ranges(paths.ledger, size, workers)
         with ProcessPoolExecutor(len(spans), mp_context=get_context("fork")) as pool:
             ranges = list(pool.map(_scan, [str(paths.ledger)] * len(spans), [s for s, _ in spans],
-                                   [e for _, e in spans], [head_seq] * len(spans),
+                                   [e for _, e in spans], [wanted] * len(spans),
                                    [True] + [False] * (len(spans) - 1)))
-    return _stitch(ranges, head_exists, head)
+    return _stitch(ranges, paths, head_exists, head, anchors)
 
 
-def _stitch(ranges: list[_Range], head_exists: bool, head: Any) -> VerifyReport:
+def _stitch(ranges: list[_Range], paths: LedgerPaths, head_exists: bool, head: Head | None,
+            anchors: list[Anchor]) -> VerifyReport:
     report = VerifyReport(ok=True)
     lines, seq, last = 0, 0, _GENESIS
-    at_head: tuple[bytes, int] | None = None
+    marks: dict[int, tuple[bytes, int]] = {}
+    repairs: list[tuple[int, bytes]] = []
     try:
         for r in ranges:
             if r.first_prev is not None and r.lines:  # a range that started mid-chain: check its first link
                 if r.first_prev != last:
-                    raise _Stop(Problem("broken link", lines + 1, r.first_seq,
+                    raise Stop(Problem("broken link", lines + 1, r.first_seq,
                                         f"prev {r.first_prev.decode()[:12]}... does not match the hash of the "
                                         f"record before it ({last.decode()[:12]}...)"))
                 if r.first_seq != seq + 1:
-                    raise _Stop(Problem("seq gap", lines + 1, r.first_seq,
+                    raise Stop(Problem("seq gap", lines + 1, r.first_seq,
                                         f"expected seq {seq + 1}, found {r.first_seq}"))
             report.bytes = max(report.bytes, r.end)
-            report.repairs += r.repairs
+            repairs += r.repairs
+            marks.update(r.marks)
             if r.problem is not None:
                 lines_before = lines
                 seq, last = (r.last_seq, r.last_hash) if r.lines else (seq, last)
                 lines += r.lines
                 r.problem.line += lines_before
-                raise _Stop(r.problem)
+                raise Stop(r.problem)
             if r.lines:
                 lines, seq, last = lines + r.lines, r.last_seq, r.last_hash
-            at_head = r.at_head or at_head
             if r.torn:
-                raise _Stop(Problem(
+                raise Stop(Problem(
                     "torn tail", lines + 1, None,
                     f"{r.torn} bytes of an unfinished record at the end (a crashed append); "
                     "the next append moves them to the quarantine file"))
-        _check_head(seq, lines, at_head, head_exists, head, report)
-    except _Stop as stop:
+        _check_head(seq, lines, marks.get(head.seq) if head else None, head_exists, head, report)
+        check_repairs(repairs, paths, report)
+        check_anchors(anchors, seq, marks, report)
+    except Stop as stop:
         report.ok = False
         report.problem = stop.problem
+    report.repairs = len(repairs)
     report.records = seq
     report.last_seq = seq
     report.last_hash = last.decode()
     return report
 
 
-def _check_head(seq: int, line: int, at_head: tuple[bytes, int] | None, head_exists: bool, head: Any,
+def _check_head(seq: int, line: int, at_head: tuple[bytes, int] | None, head_exists: bool, head: Head | None,
                 report: VerifyReport) -> None:
     if not head_exists:
         if seq:
-            raise _Stop(Problem("head mismatch", line, seq, "the head record (ledger.head) is missing"))
+            raise Stop(Problem("head mismatch", line, seq, "the head record (ledger.head) is missing"))
         return
     if head is None:
         if seq:
-            raise _Stop(Problem("head mismatch", line, seq, "the head record cannot be read"))
+            raise Stop(Problem("head mismatch", line, seq, "the head record cannot be read"))
         return
     if seq < head.seq:
-        raise _Stop(Problem(
+        raise Stop(Problem(
             "truncated tail", line, seq,
             f"the head says the last record is seq {head.seq}, the ledger ends at seq {seq}: "
             f"{head.seq - seq} record(s) are missing"))
+    if head.seq == 0:
+        at_head = (_GENESIS, 0)
     if at_head is None or at_head[0].decode() != head.hash or at_head[1] != head.size:
-        raise _Stop(Problem("head mismatch", line, head.seq, f"the head's hash or size does not match record {head.seq}"))
+        raise Stop(Problem("head mismatch", line, head.seq, f"the head's hash or size does not match record {head.seq}"))
+    if seq > head.seq and head.next != report.bytes:
+        announced = f"the append under way was to end at byte {head.next}" if head.next else "no append announced"
+        raise Stop(Problem(
+            "unannounced tail", head.seq + 1, head.seq + 1,
+            f"{seq - head.seq} record(s) follow the head's last record but {announced} (the ledger's records end "
+            f"at byte {report.bytes}): a batch torn by a crash, or records forged onto the tail; the next append "
+            "quarantines them"))
     if seq > head.seq:
+        report.head_lag = seq - head.seq
         report.warnings.append(
-            f"the head is {seq - head.seq} record(s) behind (a crash between write and head "
+            f"the head is {seq - head.seq} record(s) behind (a crash between the ledger's write and the head's "
             "update); the next append catches it up")

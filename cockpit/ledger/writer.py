@@ -1,10 +1,12 @@
 """Appending receipts: one lock, one write, one fsync of the ledger and one of the head.
 
 Appends never read the ledger to find where they are: the head record beside it
-says the last seq, hash and size. Bytes past the head's size are what a crashed
-append left behind: complete, sound successors are adopted; anything else (a torn
-line) is moved to the quarantine file and recorded in a `ledger_repaired` receipt,
-and the chain goes on from the last good record.
+says the last seq, hash and size, and (while an append is under way) where it will
+end. Bytes past the head's size are what a crashed append left behind: when they are
+exactly the announced append and every line is a sound successor they are adopted;
+otherwise all of them (a torn batch, a torn line, records nobody announced) are moved
+to the quarantine file and recorded in a `ledger_repaired` receipt, and the chain goes
+on from the last good record.
 """
 
 from __future__ import annotations
@@ -93,8 +95,14 @@ class Ledger:
                 lines.append(line)
                 seq, prev = receipt.seq, receipt.hash
             blob = b"".join(lines)
-            self._commit(ledger_fd, head_fd, head.size, blob, Head(seq, prev, head.size + len(blob)))
+            self._commit(ledger_fd, head_fd, head, blob, Head(seq, prev, head.size + len(blob)))
             return out[-count:]
+
+    def last(self) -> tuple[int, str]:
+        """(seq, hash) of the last committed record (0 and 64 zeros for an empty ledger)."""
+        with self._thread_lock, self._locked() as (_ledger_fd, head_fd):
+            head = self._read_head(head_fd)
+        return (head.seq, head.hash) if head else (0, GENESIS)
 
     def repair(self) -> list[Receipt]:
         """Reconcile the tail now (what the next append would do); return any repair receipts."""
@@ -164,17 +172,30 @@ class Ledger:
     def _read_head(head_fd: int) -> Head | None:
         return decode_head(os.pread(head_fd, HEAD_SIZE, 0))
 
-    def _commit(self, ledger_fd: int, head_fd: int, offset: int, blob: bytes, head: Head) -> None:
+    def _commit(self, ledger_fd: int, head_fd: int, prior: Head, blob: bytes, head: Head) -> None:
+        """Announce the append in the head, write it, fsync, then the new head. On failure nothing changed.
+
+        Only announced bytes are ever adopted after a crash, so a torn batch is never half
+        adopted and records written past the head by anything but an append are quarantined.
+        The announcement is not fsynced: one lost in a power cut only means the append's bytes
+        are quarantined, never that part of it is adopted.
+        """
+        offset = prior.size
+        before = os.pread(head_fd, HEAD_SIZE, 0)
         try:
+            _write_all(head_fd, Head(prior.seq, prior.hash, offset, offset + len(blob)).encode(), 0)
             _write_all(ledger_fd, blob, offset)
             os.fdatasync(ledger_fd)
             _write_all(head_fd, head.encode(), 0)
             os.fdatasync(head_fd)
         except OSError as exc:
-            # Leave no half record behind: cut back to where this append started.
+            # Leave nothing half-written: cut back to where this append started, and the head as it was.
             try:
                 os.ftruncate(ledger_fd, offset)
                 os.fdatasync(ledger_fd)
+                _write_all(head_fd, before, 0)
+                os.ftruncate(head_fd, len(before))
+                os.fdatasync(head_fd)
             except OSError:
                 pass  # the next append's reconcile quarantines whatever is left
             raise LedgerError(f"could not write the ledger: {exc.strerror}; nothing was recorded") from None
@@ -198,6 +219,10 @@ class Ledger:
                 hint="run `cockpit receipts verify` and restore the ledger from a backup",
             )
         if size == head.size:
+            if head.next is not None:  # a batch that never reached the ledger: forget its intent
+                head = Head(head.seq, head.hash, head.size)
+                _write_all(head_fd, head.encode(), 0)
+                os.fdatasync(head_fd)
             return head
         return self._adopt_or_quarantine(ledger_fd, head_fd, head, size)
 
@@ -232,8 +257,11 @@ class Ledger:
             )
         tail = os.pread(ledger_fd, pending, head.size)
         cursor = 0
-        adopted = head
-        while True:
+        adopted = Head(head.seq, head.hash, head.size)
+        # An append is adopted whole or not at all: only a tail that ends exactly where the
+        # announced append was to end (the head's `next`) can be.
+        whole = head.next == size
+        while whole:
             newline = tail.find(b"\n", cursor)
             if newline < 0:
                 break
@@ -281,5 +309,5 @@ class Ledger:
         blob = b"".join(line for _, line in receipts)
         last = receipts[-1][0]
         new_head = Head(last.seq, last.hash, good.size + len(blob))
-        self._commit(ledger_fd, head_fd, good.size, blob, new_head)
+        self._commit(ledger_fd, head_fd, good, blob, new_head)
         return new_head

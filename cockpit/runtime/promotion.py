@@ -82,7 +82,7 @@ def checkout_blocker(repo: GitRepo, target: str) -> str | None:
 
 
 def promote(repo: GitRepo, *, dispatch_id: str, worktree: Path, branch: str, diff: WorktreeDiff, target: str,
-            strategy: Strategy, message: str) -> Promotion:
+            strategy: Strategy, message: str, trailer: str = "") -> Promotion:
     if strategy not in STRATEGIES:
         raise UsageError(f"unknown strategy {strategy!r}", hint="use merge, squash or rebase")
     with repo.lock:
@@ -109,6 +109,8 @@ def promote(repo: GitRepo, *, dispatch_id: str, worktree: Path, branch: str, dif
             new = repo.run_git("commit-tree", check.tree, "-p", previous, "-m", message, env=IDENTITY_ENV)
         else:
             new = _rebased(repo, source, previous)
+            if trailer:  # the rebased tip carries the ledger anchor too (its tree and authorship unchanged)
+                new = _with_trailer(repo, new, trailer)
         _move_target(repo, target, previous, new, checkout)
         synced = _sync_worker(repo, dispatch_id, worktree, branch, diff, source, new, strategy)
         return Promotion(new, previous, target, strategy, dirty_worker, source, synced)
@@ -131,6 +133,16 @@ def _rebased(repo: GitRepo, source: str, onto: str) -> str:
     finally:
         repo.try_git("worktree", "remove", "--force", str(path))
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _with_trailer(repo: GitRepo, commit: str, trailer: str) -> str:
+    message = repo.run_git("log", "-1", "--format=%B", commit).rstrip("\n")
+    name, email, date = repo.run_git("log", "-1", "--format=%an%x00%ae%x00%ad", "--date=raw", commit).split("\0")
+    parents = repo.run_git("rev-list", "--parents", "-n1", commit).split()[1:]
+    args = [arg for parent in parents for arg in ("-p", parent)]
+    return repo.run_git("commit-tree", f"{commit}^{{tree}}", *args, "-m", f"{message}\n\n{trailer}",
+                        env={**IDENTITY_ENV, "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
+                             "GIT_AUTHOR_DATE": date})
 
 
 def _move_target(repo: GitRepo, target: str, previous: str, new: str, checkout: Path | None) -> None:

@@ -30,10 +30,21 @@ class SupervisorConfig(BaseModel):
     headless_timeout_s: int = Field(default=1800, ge=0, le=7 * 24 * 3600)
 
 
+class CheckpointConfig(BaseModel):
+    """Signed checkpoints the supervisor writes by itself (docs/receipts.md, Anchors)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dir: Path  # keep it outside the state directory, ideally somewhere others hold too
+    every_s: int = Field(default=3600, ge=1)
+    key: Path | None = None  # default: the first of ~/.ssh/id_ed25519, id_ecdsa, id_rsa
+
+
 class RepoConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     supervisor: SupervisorConfig = Field(default_factory=SupervisorConfig)
+    checkpoints: CheckpointConfig | None = None
 
 
 def config_path(repo_root: Path) -> Path:

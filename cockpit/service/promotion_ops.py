@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from cockpit.domain.anchors import trailer
 from cockpit.domain.dispatch import ReviewState, WorkerState, is_live
 from cockpit.domain.gates import GateSpec
 from cockpit.errors import CheckFailed, UsageError
@@ -114,11 +115,14 @@ class PromotionOps:
             ctx.record("approved", dispatch_id, actor=actor, identity=identity, diff_sha256=diff.sha256,
                        base=diff.base, head=diff.head, tree=diff.tree, strategy=strategy, target=target,
                        gates=[{"gate": s.name, "status": str(s.status)} for s in states])
-            message = f"cockpit: promote {dispatch_id}: {d.title}\n\nApproved by {actor}; diff sha256 {diff.sha256}."
+            anchor = trailer(*ctx.ws.ledger.last())  # the promotion commit anchors the ledger (docs/receipts.md)
+            message = (f"cockpit: promote {dispatch_id}: {d.title}\n\nApproved by {actor}; diff sha256 {diff.sha256}."
+                       f"\n\n{anchor}")
             try:
                 result = await asyncio.to_thread(
                     promote, ctx.ws.git, dispatch_id=dispatch_id, worktree=Path(d.worktree), branch=d.branch,
-                    diff=diff, target=target, strategy=strategy, message=message)  # type: ignore[arg-type]
+                    diff=diff, target=target, strategy=strategy, message=message,  # type: ignore[arg-type]
+                    trailer=anchor)
             except (CheckFailed, UsageError) as exc:
                 needs_changes = getattr(exc, "needs_changes", False)
                 ctx.record("promotion_failed", dispatch_id, actor=actor, reason=str(exc), target=target,

@@ -83,6 +83,10 @@ class Supervisor:
         tasks = [loop.create_task(coro) for coro in (
             self.monitor.watch_files(), self.monitor.wait_for_exits(), self.monitor.safety_sweep(),
             self.monitor.quiet.run(self.monitor.stop_event))]
+        if config.checkpoints is not None:  # signed anchors outside the state directory, when configured
+            from cockpit.service.anchors import sign_periodically
+
+            tasks.append(loop.create_task(sign_periodically(self.ws, config)))
         for extension in self.extensions:
             if hasattr(extension, "on_start"):
                 await extension.on_start()

@@ -82,15 +82,37 @@ def test_a_complete_line_written_before_the_head_update_is_adopted(tmp_path: Pat
     ledger = Ledger(tmp_path)
     for i in range(5):
         ledger.append("note", actor="a", data={"i": i})
-    head_before = (tmp_path / "ledger.head").read_bytes()
+    head_before = json.loads((tmp_path / "ledger.head").read_bytes())
     ledger.append("note", actor="a", data={"i": 5})
-    (tmp_path / "ledger.head").write_bytes(head_before)  # as if killed between the two fsyncs
+    # as if killed between the two fsyncs: the head still announces the append under way
+    head_before["next"] = (tmp_path / "ledger.ndjson").stat().st_size
+    raw = json.dumps(head_before, sort_keys=True, separators=(",", ":")).encode()
+    (tmp_path / "ledger.head").write_bytes(raw.ljust(255) + b"\n")
     report = verify(tmp_path)
-    assert report.ok and report.warnings
+    assert report.ok and report.head_lag == 1 and report.warnings
     ledger.append("note", actor="a", data={"i": 6})
     records = [r for _, r in iter_receipts(tmp_path)]
     assert [r.data.get("i") for r in records[1:]] == [0, 1, 2, 3, 4, 5, 6]
     assert verify(tmp_path).ok and not verify(tmp_path).warnings
+
+
+def test_records_written_past_the_head_by_anything_but_an_append_are_quarantined(tmp_path: Path) -> None:
+    from cockpit.domain.receipt import seal
+
+    ledger = Ledger(tmp_path)
+    for i in range(5):
+        ledger.append("note", actor="a", data={"i": i})
+    report = verify(tmp_path)
+    _, forged = seal(seq=7, ts="2026-11-28T00:00:00.000000Z", kind="note", actor="mallory", dispatch=None,
+                     data={"text": "forged"}, prev=report.last_hash)
+    with open(tmp_path / "ledger.ndjson", "ab") as handle:  # a sound successor, but nobody announced it
+        handle.write(forged)
+    problem = verify(tmp_path).problem
+    assert (problem.reason, problem.seq) == ("unannounced tail", 7)
+    ledger.append("note", actor="a", data={"i": 5})
+    records = [r for _, r in iter_receipts(tmp_path)]
+    assert [r.kind for r in records[-2:]] == ["ledger_repaired", "note"] and "mallory" not in {r.actor for r in records}
+    assert verify(tmp_path).ok
 
 
 def test_torn_very_first_append(tmp_path: Path) -> None:
