@@ -17,8 +17,8 @@ from typing import Any
 from cockpit.domain.dispatch import Dispatch
 from cockpit.domain.receipt import GENESIS
 from cockpit.errors import CockpitError
-from cockpit.ledger.reader import committed_size, iter_receipts
-from cockpit.store import projection
+from cockpit.ledger.reader import committed_size
+from cockpit.store.fold import ChainBroken, Progress, fold_range
 from cockpit.store.schema import PROJECTION_TABLES, SCHEMA, SCHEMA_VERSION
 
 
@@ -67,7 +67,7 @@ class Store:
 
     # -- folding the ledger -----------------------------------------------------------
 
-    def catch_up(self) -> int:
+    def catch_up(self, progress: Progress | None = None) -> int:
         """Apply every committed receipt the store has not seen; return how many."""
         conn = self.conn
         with _immediate(conn):
@@ -82,32 +82,30 @@ class Store:
                 )
             if offset == end:
                 return 0
-            return self._fold(conn, offset, end)
+            return self._fold(conn, offset, end, progress=progress)
 
-    def rebuild(self) -> int:
+    def pending_bytes(self) -> int:
+        """Bytes of the ledger not folded yet (read without taking the write lock)."""
+        return max(0, committed_size(self.ledger_dir) - int(_meta(self.conn, "offset", "0")))
+
+    def rebuild(self, progress: Progress | None = None) -> int:
         """Forget every projected row and fold the whole ledger again, in one transaction."""
         conn = self.conn
         with _immediate(conn):
             end = committed_size(self.ledger_dir)
             _recreate(conn)
-            return self._fold(conn, 0, end)
+            return self._fold(conn, 0, end, empty=True, progress=progress)
 
-    def _fold(self, conn: sqlite3.Connection, start: int, end: int) -> int:
+    def _fold(self, conn: sqlite3.Connection, start: int, end: int, *, empty: bool = False,
+              progress: Progress | None = None) -> int:
         seq = int(_meta(conn, "seq", "0"))
         last_hash = _meta(conn, "hash", GENESIS)
-        count = 0
-        offset = start
-        for offset, receipt in iter_receipts(self.ledger_dir, start, end):
-            if receipt.seq != seq + 1 or receipt.prev != last_hash:
-                raise StoreError(
-                    f"the ledger does not continue where the store left off (seq {receipt.seq})",
-                    hint="run `cockpit receipts verify`, then `cockpit state rebuild`",
-                )
-            projection.apply(conn, receipt)
-            seq, last_hash = receipt.seq, receipt.hash
-            count += 1
-        _set_meta(conn, seq=str(seq), hash=last_hash, offset=str(offset if count else start))
-        return count
+        try:
+            folded = fold_range(conn, self.ledger_dir, start, end, seq, last_hash, empty=empty, progress=progress)
+        except ChainBroken as exc:
+            raise StoreError(exc.message, hint=exc.hint) from None
+        _set_meta(conn, seq=str(folded.seq), hash=folded.hash, offset=str(folded.offset))
+        return folded.count
 
     # -- queries ----------------------------------------------------------------------
 

@@ -1,9 +1,8 @@
-"""The fold: how each receipt kind changes the store's rows.
+"""The test oracle: the projection as it was written before the batch fold, one SQL statement per receipt.
 
-`apply(conn, receipt)` is the only writer of projection rows, used both for
-incremental updates and for rebuilds, which is why the two always agree. It must
-depend on nothing but the receipt and the rows (no clock, no environment).
-Receipt kinds without a handler change nothing here (they stay in the ledger).
+cockpit/store/projection.py folds in memory and writes changed rows in batches; this
+simple form is what its semantics are checked against (tests/store/test_projection.py).
+Kinds without a handler change nothing.
 """
 
 from __future__ import annotations

@@ -11,12 +11,16 @@ from hypothesis import strategies as st
 
 from cockpit.ledger import Entry, Ledger
 from cockpit.store import Recorder, Store
+from cockpit.ledger.reader import iter_receipts
 from cockpit.store.db import StoreError
+from cockpit.store.schema import PROJECTION_TABLES
+import reference_projection
 
 KINDS = [
     "dispatch_created", "worktree_created", "worker_started", "prompt_delivered", "status_changed",
     "usage", "diff_stat", "exited", "timed_out", "killed", "lost", "torn_down", "restored",
     "review_changed", "note", "gate_result", "approved", "rejected", "promoted", "unknown_kind",
+    "gate_started", "start_failed", "worker_resumed", "promotion_failed",
 ]
 
 
@@ -45,6 +49,8 @@ def random_entry(rng: random.Random, ids: list[str]) -> Entry:
         "note": {"text": f"note {rng.random()}"},
         "gate_result": {"gate": rng.choice(["tests", "scope"]), "kind": "command",
                         "status": rng.choice(["passed", "failed"]), "findings": [{"m": "x"}]},
+        "gate_started": {"gate": rng.choice(["tests", "scope"]), "kind": "command", "head_commit": "f" * 40},
+        "start_failed": {"error": "no such agent"},
         "approved": {"diff_sha256": "d" * 64}, "rejected": {"reason": "no"}, "promoted": {"commit": "e" * 40},
     }.get(kind, {"anything": rng.randint(0, 5)})
     return Entry(kind, rng.choice(["supervisor", "alice@host"]), None if kind == "note" else target, data)
@@ -76,6 +82,30 @@ def test_rebuild_equals_incremental_on_a_long_random_history(tmp_path_factory: p
     assert incremental.last_seq == rebuilt.last_seq > 400
     incremental.rebuild()
     assert incremental.snapshot() == rebuilt.snapshot()
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1))
+def test_batch_fold_equals_one_statement_per_receipt(tmp_path_factory: pytest.TempPathFactory, seed: int) -> None:
+    """The in-memory fold writes exactly the rows the old per-receipt SQL projection wrote."""
+    rng = random.Random(seed)
+    root = tmp_path_factory.mktemp("oracle")
+    ledger = Ledger(root)
+    ids: list[str] = []
+    for _ in range(300):
+        ledger.append_many([random_entry(rng, ids) for _ in range(rng.choice([1, 2, 5]))])
+    folded = Store(root / "folded.db", root)
+    folded.rebuild()
+    reference = Store(root / "reference.db", root)
+    conn = reference.conn
+    conn.execute("BEGIN")
+    for _offset, receipt in iter_receipts(root):
+        reference_projection.apply(conn, receipt)
+    conn.execute("COMMIT")
+    want, got = reference.snapshot(), folded.snapshot()
+    for table in PROJECTION_TABLES:
+        assert got[table] == want[table], table
+    assert len(got["dispatches"]) > 5 and len(got["gate_results"]) > 1
 
 
 def test_projection_reflects_a_dispatch_life(tmp_path: Path) -> None:
