@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -88,13 +88,19 @@ class Store:
         """Bytes of the ledger not folded yet (read without taking the write lock)."""
         return max(0, committed_size(self.ledger_dir) - int(_meta(self.conn, "offset", "0")))
 
-    def rebuild(self, progress: Progress | None = None) -> int:
-        """Forget every projected row and fold the whole ledger again, in one transaction."""
+    def rebuild(self, progress: Progress | None = None, before_commit: Callable[[], None] | None = None) -> int:
+        """Forget every projected row and fold the whole ledger again, in one transaction.
+
+        `before_commit` runs last inside the transaction: raising there keeps the old store.
+        """
         conn = self.conn
         with _immediate(conn):
             end = committed_size(self.ledger_dir)
             _recreate(conn)
-            return self._fold(conn, 0, end, empty=True, progress=progress)
+            count = self._fold(conn, 0, end, empty=True, progress=progress)
+            if before_commit is not None:
+                before_commit()
+            return count
 
     def _fold(self, conn: sqlite3.Connection, start: int, end: int, *, empty: bool = False,
               progress: Progress | None = None) -> int:
