@@ -75,6 +75,11 @@ class StateDir:
     def supervisor_log(self) -> Path:
         return self.root / "supervisor.log"
 
+    @property
+    def supervisor_progress(self) -> Path:
+        """While a starting supervisor folds the ledger: how far it got (JSON), for waiting clients."""
+        return self.root / "supervisor.progress"
+
     def worktree(self, dispatch_id: str) -> Path:
         return self.worktrees / dispatch_id
 
