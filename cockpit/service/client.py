@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from cockpit.errors import ServiceError
+from cockpit.runtime.private_files import open_private
 from cockpit.service.channel import LINE_LIMIT, encode, raise_error
 from cockpit.service.workspace import Workspace
 
@@ -45,7 +46,7 @@ def start_supervisor(ws: Workspace, idle_exit: int = DEFAULT_IDLE_EXIT) -> None:
     load_catalog(ws.repo.toplevel)
     ws.state.ensure()
     try:
-        log = open(ws.state.supervisor_log, "ab")
+        log = os.fdopen(open_private(ws.state.supervisor_log, os.O_WRONLY | os.O_APPEND), "ab")
     except OSError as exc:
         raise ServiceError(f"cannot start the supervisor: cannot write {ws.state.supervisor_log} "
                            f"({exc.strerror})", hint="the state directory must be writable") from None

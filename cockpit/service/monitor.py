@@ -24,6 +24,7 @@ from watchfiles import awatch
 from cockpit.domain.dispatch import LIVE_STATES, WorkerState, is_live
 from cockpit.domain.secrets import mask_text
 from cockpit.errors import CockpitError
+from cockpit.runtime.private_files import private_dir
 from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.context import Context, LiveWorker, log
 from cockpit.service.workers import Workers
@@ -49,7 +50,7 @@ class Monitor:
 
     async def watch_files(self) -> None:
         state = self.ctx.ws.state
-        state.logs.mkdir(parents=True, exist_ok=True)
+        private_dir(state.logs)
 
         logs_dir = str(state.logs)
         head = str(state.root / "ledger.head")
