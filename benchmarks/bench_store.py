@@ -61,6 +61,10 @@ def run(profile: Profile, *, workdir, keep: bool) -> list[Figure]:
             append_shaped(directory, extra, first=records + r * extra)
             catch.append(_start_to_ready(box))
         log(f"start with {extra:,} receipts to fold: {', '.join(f'{c:.2f}' for c in catch)} s")
+    with sandbox("store-new", workdir=workdir, keep=keep) as small:  # the same start with a 1-record ledger
+        small.cli("init")
+        fresh = [_start_to_ready(small) for _ in range(profile.store_repeats)]
+    log(f"cold start in a new repository: {', '.join(f'{c:.2f}' for c in fresh)} s")
     base = median(verify)
     ours, cold_s, catch_s = median(rebuild), median(cold), median(catch)
     fold_s = catch_s - cold_s
@@ -77,7 +81,10 @@ def run(profile: Profile, *, workdir, keep: bool) -> list[Figure]:
                value=cold_s, samples=cold, baseline_label="cockpit receipts verify", baseline=base,
                baseline_samples=verify, ratio=cold_s / base, ratio_text="verify's time",
                checks=[Check(f"< {COLD_START_TARGET_S:g} s", cold_s < COLD_START_TARGET_S)],
-               notes=[f"spawn of `cockpit supervise` to its socket answering, store caught up; baseline: {same}"]),
+               notes=[f"spawn of `cockpit supervise` to its socket answering, store caught up; baseline: {same}",
+                      f"the same in a new repository (a few receipts): {median(fresh):.2f} s; the difference is "
+                      "what the ledger's size costs a start"],
+               extra={"new_repository_s": fresh}),
         Figure(name="store_catch_up", title=f"supervisor catch-up, {extra:,} new receipts", unit="s",
                value=catch_s, samples=catch, baseline_label="cockpit receipts verify", baseline=base,
                baseline_samples=verify, ratio=catch_s / base, ratio_text="verify's time",
