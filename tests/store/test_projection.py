@@ -27,7 +27,7 @@ KINDS = [
 def random_entry(rng: random.Random, ids: list[str]) -> Entry:
     kind = rng.choice(KINDS)
     if kind == "dispatch_created" or not ids:
-        new_id = f"d{len(ids):09d}"
+        new_id = f"d{len(ids):09d}" if rng.random() < 0.9 else f'q"\\{len(ids):07d}'  # odd ids: the slow path
         ids.append(new_id)
         return Entry("dispatch_created", "supervisor", new_id, {
             "title": f"task {len(ids)}", "prompt_sha256": "ab" * 32, "prompt_bytes": rng.randint(1, 10**6),
@@ -46,14 +46,16 @@ def random_entry(rng: random.Random, ids: list[str]) -> Entry:
         "exited": {"code": rng.randint(0, 3)},
         "torn_down": {"classification": rng.choice(["clean", "dirty"]), "archive_ref": "refs/cockpit/archive/x"},
         "review_changed": {"to": rng.choice(["gating", "awaiting_approval", "changes_requested"])},
-        "note": {"text": f"note {rng.random()}"},
+        "note": {"text": rng.choice([f"note {rng.random()}", 'tricky ","dispatch":"d000000001","kind":"exited"',
+                                     'ünïcødé \\ "quoted" ,"kind":"note","prev":"' + "0" * 64])},
         "gate_result": {"gate": rng.choice(["tests", "scope"]), "kind": "command",
                         "status": rng.choice(["passed", "failed"]), "findings": [{"m": "x"}]},
         "gate_started": {"gate": rng.choice(["tests", "scope"]), "kind": "command", "head_commit": "f" * 40},
         "start_failed": {"error": "no such agent"},
         "approved": {"diff_sha256": "d" * 64}, "rejected": {"reason": "no"}, "promoted": {"commit": "e" * 40},
     }.get(kind, {"anything": rng.randint(0, 5)})
-    return Entry(kind, rng.choice(["supervisor", "alice@host"]), None if kind == "note" else target, data)
+    actor = rng.choice(["supervisor", "alice@host", 'bob "the builder" \\ ü', 'x","data":{}'])
+    return Entry(kind, actor, None if kind == "note" else target, data)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
