@@ -42,7 +42,10 @@ class Store:
 
     def _open(self) -> sqlite3.Connection:
         try:
-            _create_private(self.db_path)
+            try:
+                _create_private(self.db_path)
+            except OSError:
+                pass  # a read-only state directory: SQLite says so below, in the store's words
             conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")  # the ledger is the durable copy
