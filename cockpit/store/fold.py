@@ -64,7 +64,10 @@ def _actor_and_data(line: bytes, end: int) -> tuple[str, dict[str, Any]]:
     raw = line[9: a + 1]  # the actor as a JSON string, quotes included
     actor = json.loads(raw) if b"\\" in raw else raw[1:-1].decode()
     text = line[a + 9: end].decode()
-    data, stop = _scan(text, 0)
+    try:
+        data, stop = _scan(text, 0)
+    except (StopIteration, ValueError):
+        stop, data = -1, None
     if stop != len(text) or type(data) is not dict:
         raise ChainBroken(f"a ledger line cannot be read (data): {line[:120]!r}",
                           hint="run `cockpit receipts verify`, then `cockpit state rebuild`")
@@ -106,7 +109,8 @@ def fold_range(conn: sqlite3.Connection, directory: Path, start: int, end: int, 
                 seq_text = line[q + 82: n - _SUFFIX]
                 if (k > 0 and d > 0 and line[q: q + 10] == b'","prev":"' and line[q + 74: q + 82] == b'","seq":'
                         and line[n - _SUFFIX: n - 103] == b',"ts":"' and line[n - 76: n - 66] == b'","hash":"'
-                        and seq_text.isdigit() and (raw == b"null" or (raw[:1] == b'"' and b"\\" not in raw))):
+                        and seq_text.isdigit()
+                        and (raw == b"null" or (raw[:1] == raw[-1:] == b'"' and b"\\" not in raw))):
                     kind, number, prev, digest = line[k + 9: q].decode(), int(seq_text), line[q + 10: q + 74], \
                         line[n - 66: n - 2]
                     dispatch = None if raw == b"null" else raw[1:-1].decode()

@@ -247,8 +247,9 @@ def _gate_result(p: Projection, r: Rec) -> None:
     p.gates[(r.dispatch, gate)] = (  # type: ignore[index]
         r.dispatch, gate, r.seq, r.ts, str(d.get("kind", "")), str(d["status"]), d.get("base_commit"),
         d.get("head_commit"), d.get("diff_sha256"), d.get("tree"), d.get("report"), d.get("report_sha256"),
-        d.get("command"), d.get("exit_code"), str(d.get("summary", "")), _json(d.get("findings", [])), int(d.get("tokens_in", 0)), int(d.get("tokens_out", 0)),
-        int(d.get("cost_micro_usd", 0)), int(d.get("duration_ms", 0)))
+        d.get("command"), d.get("exit_code"), str(d.get("summary", "")), _json(d.get("findings", [])),
+        int(d.get("tokens_in", 0)), int(d.get("tokens_out", 0)), int(d.get("cost_micro_usd", 0)),
+        int(d.get("duration_ms", 0)))
     p.update(r.dispatch, r.ts)
 
 
