@@ -20,7 +20,7 @@ from benchmarks.core import (
     write_json,
 )
 
-NAMES = ("idle", "status", "dispatch", "ledger", "tui")
+NAMES = ("idle", "status", "dispatch", "ledger", "store", "tui")
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
@@ -59,12 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         notes.append(f"--quick: {profile.workers} workers (not 50), {profile.window_s:.0f} s CPU windows, "
                      f"a {profile.repo_files}-file repository (not 20,000), a {profile.ledger_records:,}-record "
-                     f"ledger (not 1,000,000), {profile.tui_workers} workers printing for {profile.tui_output_s:.0f} s "
+                     f"ledger (not 1,000,000) and {profile.catch_up_records:,} receipts to catch up (not 100,000), {profile.tui_workers} workers printing for {profile.tui_output_s:.0f} s "
                      "under the TUI (not 50 for 60 s); the targets are the full run's")
     if os.cpu_count():
         notes.append(f"{os.cpu_count()} cores; other load on the machine is not controlled")
 
-    from benchmarks import bench_dispatch, bench_fleet, bench_ledger, bench_tui
+    from benchmarks import bench_dispatch, bench_fleet, bench_ledger, bench_store, bench_tui
 
     steps = []
     if wanted & {"idle", "status"}:
@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         steps.append(("dispatch", lambda: bench_dispatch.run(profile, workdir=args.workdir, keep=args.keep)))
     if "ledger" in wanted:
         steps.append(("ledger", lambda: bench_ledger.run(profile, workdir=args.workdir, keep=args.keep)))
+    if "store" in wanted:
+        steps.append(("store", lambda: bench_store.run(profile, workdir=args.workdir, keep=args.keep)))
     if "tui" in wanted:
         steps.append(("tui", lambda: bench_tui.run(profile, workdir=args.workdir, keep=args.keep)))
     for name, step in steps:

@@ -75,9 +75,9 @@ def _many_processes(argv_for: list[list[str]]) -> float:
     return time.perf_counter() - started
 
 
-def generate(directory: Path, records: int) -> int:
-    """A ledger of `records` receipts shaped like a busy repository's, in batches of 1000; returns bytes."""
-    from cockpit.ledger import Entry, Ledger
+def shaped_entries(first: int, count: int) -> list:
+    """`count` receipts shaped like a busy repository's (status changes, usage, gate results, notes)."""
+    from cockpit.ledger import Entry
 
     shapes = [
         lambda i: Entry("status_changed", "supervisor", f"{i % 99991:010d}", {"from": "working", "to": "idle"}),
@@ -88,12 +88,24 @@ def generate(directory: Path, records: int) -> int:
                          "summary": "412 passed in 3.2 s", "duration_ms": 3200}),
         lambda i: Entry("note", "alice@build-box", None, {"text": f"checkpoint {i}: Grüße, all good"}),
     ]
+    return [shapes[(first + k) % 4](first + k) for k in range(count)]
+
+
+def append_shaped(directory: Path, count: int, first: int = 1) -> None:
+    """Append `count` shaped receipts in batches of 1000 (a new ledger gets its genesis record first)."""
+    from cockpit.ledger import Ledger
+
     with Ledger(directory) as ledger:
-        written = 1  # the genesis record comes with the first batch
-        while written < records:
-            batch = min(1000, records - written)
-            ledger.append_many([shapes[(written + k) % 4](written + k) for k in range(batch)])
+        written = 0
+        while written < count:
+            batch = min(1000, count - written)
+            ledger.append_many(shaped_entries(first + written, batch))
             written += batch
+
+
+def generate(directory: Path, records: int) -> int:
+    """A ledger of `records` receipts shaped like a busy repository's, in batches of 1000; returns bytes."""
+    append_shaped(directory, records - 1)  # the genesis record comes with the first batch
     return (directory / "ledger.ndjson").stat().st_size
 
 

@@ -7,7 +7,7 @@ table, launched the same way in the same terminal.
 
   * first paint: a ledger of `ledger_records` receipts (bench_ledger.generate) plus 200
     finished dispatches; the store is caught up with `cockpit state rebuild` and the
-    supervisor is running before any launch is timed (that one-time fold is its own figure).
+    supervisor is running before any launch is timed (the fold is figure 6, bench_store).
     From the spawn to the first capture that shows the workers table with the oldest
     dispatch's title in it. Launches alternate cockpit / baseline after one warm-up of each.
   * memory: interactive fake agents, all told `@fake lines N 100` at once (100 lines/s
@@ -115,12 +115,6 @@ def build_history(box: Sandbox, records: int, log: Log) -> int:
     return size
 
 
-def _timed_cli(box: Sandbox, *args: str) -> float:
-    started = time.perf_counter()
-    box.cli(*args)
-    return time.perf_counter() - started
-
-
 # -- first paint -----------------------------------------------------------------------------------
 
 
@@ -149,10 +143,7 @@ def first_paint(profile: Profile, workdir: Path | None, keep: bool, log: Log) ->
     records = profile.ledger_records
     with sandbox("tui-paint", workdir=workdir, keep=keep) as box:
         size = build_history(box, records, log)
-        rebuild = [_timed_cli(box, "state", "rebuild")]
-        verify = [_timed_cli(box, "receipts", "verify")]
-        log(f"store catch-up (`cockpit state rebuild`): {rebuild[0]:.1f} s; "
-            f"`cockpit receipts verify`: {verify[0]:.1f} s")
+        box.cli("state", "rebuild")  # the store's figures are benchmarks/bench_store.py's
         box.start_supervisor()
         ours: list[float] = []
         theirs: list[float] = []
@@ -183,15 +174,6 @@ def first_paint(profile: Profile, workdir: Path | None, keep: bool, log: Log) ->
             extra={"records": records, "dispatches": HISTORY_DISPATCHES, "ledger_bytes": size,
                    "first_frame_ms": frames, "baseline_first_frame_ms": base_frames,
                    "warmup_ms": [warm[0] * 1000, warm[1] * 1000]},
-        ),
-        Figure(
-            name="store_catch_up", title=f"store catch-up, {records:,} records", unit="s", value=rebuild[0],
-            samples=rebuild, baseline_label="cockpit receipts verify", baseline=verify[0], baseline_samples=verify,
-            ratio=rebuild[0] / verify[0], ratio_text="verify's time",
-            notes=[("`cockpit state rebuild` as a whole process, once: the one-time fold of the whole ledger "
-                    "into the store (a new or rebuilt store), kept out of the first-paint figure; the issue sets "
-                    "no target. Baseline: `cockpit receipts verify` of the same ledger (reads, parses and "
-                    "chains every receipt, folds nothing)")],
         ),
     ]
 

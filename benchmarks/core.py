@@ -42,6 +42,8 @@ class Profile:
     tui_paint_repeats: int  # launches of `cockpit ui` (and of the baseline app) timed to first paint
     tui_workers: int  # workers printing 100 lines/s while the TUI's memory is sampled
     tui_output_s: float  # how long they print (the memory window)
+    catch_up_records: int  # receipts appended while the supervisor is down, folded when it starts
+    store_repeats: int  # rounds of rebuild/verify, cold starts and catch-ups
 
     @classmethod
     def make(cls, quick: bool) -> Profile:
@@ -50,12 +52,14 @@ class Profile:
                        baseline_status_samples=8, repo_files=2_000, dispatch_runs=3, single_appends=1_000,
                        peer_appends=300, procs=8, appends_per_proc=500, ledger_records=100_000,
                        small_ledger_records=25_000, repeats=3, multi_repeats=2,
-                       tui_paint_repeats=3, tui_workers=10, tui_output_s=15.0)
+                       tui_paint_repeats=3, tui_workers=10, tui_output_s=15.0, catch_up_records=10_000,
+                       store_repeats=2)
         return cls(quick=False, workers=50, window_s=60.0, windows=3, status_samples=100,
                    baseline_status_samples=40, repo_files=20_000, dispatch_runs=5, single_appends=5_000,
                    peer_appends=1_000, procs=8, appends_per_proc=500, ledger_records=1_000_000,
                    small_ledger_records=100_000, repeats=5, multi_repeats=5,
-                   tui_paint_repeats=7, tui_workers=50, tui_output_s=60.0)
+                   tui_paint_repeats=7, tui_workers=50, tui_output_s=60.0, catch_up_records=100_000,
+                   store_repeats=3)
 
 
 @dataclass

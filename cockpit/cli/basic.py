@@ -233,13 +233,30 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
     from cockpit.ledger import verify
 
     ws = Workspace.open()
-    report = verify(ws.state.ledger_dir)
-    if not report.ok:
-        raise CheckFailed(f"the ledger does not verify ({report.problem}); refusing to rebuild from it",
-                          hint="run `cockpit receipts verify` for details")
-    count = ws.store.rebuild()
+
+    # The ledger is verified while it is folded (verify works in processes of its own): the
+    # new store is committed only if it verifies, else the old one stays as it was.
+    with ThreadPoolExecutor(1) as pool:
+        checked = pool.submit(verify, ws.state.ledger_dir)
+
+        def refuse_unless_verified() -> None:
+            report = checked.result()
+            if not report.ok:
+                raise CheckFailed(f"the ledger does not verify ({report.problem}); refusing to rebuild from it",
+                                  hint="run `cockpit receipts verify` for details")
+
+        try:
+            count = ws.store.rebuild(before_commit=refuse_unless_verified)
+        except Exception:
+            report = checked.result()  # a ledger that does not verify explains a fold that failed
+            if not report.ok:
+                raise CheckFailed(f"the ledger does not verify ({report.problem}); refusing to rebuild from it",
+                                  hint="run `cockpit receipts verify` for details") from None
+            raise
     print(f"rebuilt the state store from {count} receipts (last seq {ws.store.last_seq})")
     return 0

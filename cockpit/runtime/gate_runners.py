@@ -22,6 +22,7 @@ from cockpit.domain.provider import Provider
 from cockpit.domain.screen_text import last_error_line
 from cockpit.runtime.diffs import WorktreeDiff
 from cockpit.runtime.git_repo import GitRepo
+from cockpit.runtime.private_files import write_private
 from cockpit.runtime.providers import build_launch
 from cockpit.runtime.review_tree import create_review_tree, remove_review_tree
 from cockpit.runtime.usage import apply_prices, parser_for
@@ -265,7 +266,7 @@ async def run_review(spec: GateSpec, provider: Provider, diff: WorktreeDiff, tas
     prompt = review_prompt(spec, diff, task_title)
     with tempfile.TemporaryDirectory(prefix="cockpit-review-") as scratch:
         prompt_file = Path(scratch) / "prompt.txt"
-        prompt_file.write_text(prompt, encoding="utf-8")
+        write_private(prompt_file, prompt.encode("utf-8"))
         try:
             launch = build_launch(provider, "headless", prompt, prompt_file)
         except Exception as exc:  # missing binary, no headless mode

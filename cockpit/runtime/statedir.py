@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cockpit.errors import UsageError
+from cockpit.runtime.private_files import private_dir, write_private
 
 _SOCKET_PATH_LIMIT = 100  # sun_path is 108 bytes on Linux; keep a margin
 
@@ -75,6 +76,11 @@ class StateDir:
     def supervisor_log(self) -> Path:
         return self.root / "supervisor.log"
 
+    @property
+    def supervisor_progress(self) -> Path:
+        """While a starting supervisor folds the ledger: how far it got (JSON), for waiting clients."""
+        return self.root / "supervisor.progress"
+
     def worktree(self, dispatch_id: str) -> Path:
         return self.worktrees / dispatch_id
 
@@ -108,11 +114,11 @@ class StateDir:
         created = not self.exists
         try:
             for path in (self.root, self.worktrees, self.logs, self.root / "dispatches", self.root / "reports"):
-                path.mkdir(parents=True, exist_ok=True, mode=0o700)
+                private_dir(path)
             if created:
                 tmp = self.root / "repo.json.tmp"
-                tmp.write_text(json.dumps({"repo": str(self.repo_root), "common_dir": str(self.common_dir)},
-                                          indent=2) + "\n")
+                write_private(tmp, (json.dumps({"repo": str(self.repo_root), "common_dir": str(self.common_dir)},
+                                               indent=2) + "\n").encode())
                 os.replace(tmp, self.root / "repo.json")
         except OSError as exc:
             raise UsageError(

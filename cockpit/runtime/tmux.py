@@ -34,6 +34,7 @@ from libtmux import exc as libtmux_exc
 
 from cockpit.errors import UsageError
 from cockpit.runtime.launch import write_launch_spec
+from cockpit.runtime.private_files import touch_private
 from cockpit.runtime.tmux_formats import (
     LIST_PANES_FORMAT,
     PaneInfo,
@@ -204,9 +205,8 @@ class TmuxServer:
             raise TmuxError(f"cannot start worker {name}: {cwd} is not a directory")
         if not Path(spec_path).is_file():
             raise TmuxError(f"cannot start worker {name}: launch spec {spec_path} does not exist")
-        try:  # create the log now: pipe-pane's `cat` would fail silently and lose output
-            with open(log_path, "ab"):
-                pass
+        try:  # create the log now (0600): pipe-pane's `cat` would fail silently and lose output
+            touch_private(Path(log_path))
         except OSError as error:
             raise TmuxError(f"cannot start worker {name}: cannot write log {log_path}: {error.strerror}") from None
 

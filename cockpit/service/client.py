@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from cockpit.errors import ServiceError
+from cockpit.runtime.private_files import open_private
 from cockpit.service.channel import LINE_LIMIT, encode, raise_error
 from cockpit.service.workspace import Workspace
 
@@ -45,7 +46,7 @@ def start_supervisor(ws: Workspace, idle_exit: int = DEFAULT_IDLE_EXIT) -> None:
     load_catalog(ws.repo.toplevel)
     ws.state.ensure()
     try:
-        log = open(ws.state.supervisor_log, "ab")
+        log = os.fdopen(open_private(ws.state.supervisor_log, os.O_WRONLY | os.O_APPEND), "ab")
     except OSError as exc:
         raise ServiceError(f"cannot start the supervisor: cannot write {ws.state.supervisor_log} "
                            f"({exc.strerror})", hint="the state directory must be writable") from None
@@ -57,22 +58,97 @@ def start_supervisor(ws: Workspace, idle_exit: int = DEFAULT_IDLE_EXIT) -> None:
         )
     finally:
         log.close()
+    wait_until_answering(ws, proc)
+
+
+def wait_until_answering(ws: Workspace, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Wait for the supervisor's socket. A supervisor still folding the ledger into the store
+    (its progress file keeps moving) is waited for, with a progress line on stderr; one that
+    shows no sign of life for START_TIMEOUT seconds is an error."""
+    progress = CatchUpProgress(ws)
     deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        try:
-            _connect(ws).close()
-            return
-        except OSError:
-            if proc.poll() is not None and proc.returncode != 0:
-                if supervisor_answers(ws):  # lost a race to another supervisor that is now up
-                    return
-                raise ServiceError(f"the supervisor could not start: {_last_error(ws)}",
-                                   hint=f"see {ws.state.supervisor_log}") from None
-            time.sleep(0.05)
+    try:
+        while time.monotonic() < deadline:
+            try:
+                _connect(ws).close()
+                return
+            except OSError:
+                if proc is not None and proc.poll() is not None and proc.returncode != 0:
+                    if supervisor_answers(ws):  # lost a race to another supervisor that is now up
+                        return
+                    if not progress.other_supervisor_alive():
+                        raise ServiceError(f"the supervisor could not start: {_last_error(ws)}",
+                                           hint=f"see {ws.state.supervisor_log}") from None
+                    proc = None  # another supervisor holds the lock and is starting: wait for it
+                if progress.moved():
+                    deadline = time.monotonic() + START_TIMEOUT
+                time.sleep(0.05)
+    finally:
+        progress.done()
     raise ServiceError(
         f"the supervisor did not start within {START_TIMEOUT:.0f} s",
         hint=f"see {ws.state.supervisor_log}",
     )
+
+
+class CatchUpProgress:
+    """Reads a starting supervisor's progress file and prints a line about it on stderr."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.seen: tuple[int, int] | None = None
+        self.printed = False
+        self.tty = sys.stderr.isatty()
+        self.last_print = 0.0
+
+    def read(self) -> tuple[int, int] | None:
+        try:
+            data = json.loads(self.ws.state.supervisor_progress.read_bytes())
+            return int(data["done"]), int(data["total"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def moved(self) -> bool:
+        now = self.read()
+        if now is None or now == self.seen:
+            return False
+        self.seen = now
+        self._print(*now)
+        return True
+
+    def _print(self, done: int, total: int) -> None:
+        clock = time.monotonic()
+        if not self.tty and self.printed and clock - self.last_print < 5:
+            return  # a log, not a terminal: one line every few seconds
+        self.last_print = clock
+        pct = 100 * done // max(total, 1)
+        line = (f"cockpit: waiting for the supervisor to catch up with the ledger: {pct}% of "
+                f"{total / 1e6:,.1f} MB folded into the state store")
+        sys.stderr.write(("\r" + line) if self.tty else line + "\n")
+        sys.stderr.flush()
+        self.printed = True
+
+    def done(self) -> None:
+        if self.printed and self.tty:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+    def other_supervisor_alive(self) -> bool:
+        """True while the process named in the supervisor's lock file lives (it is starting or
+        running). Read, not locked: taking the lock even briefly could turn a supervisor away."""
+        try:
+            pid = int(self.ws.state.supervisor_lock.read_text().strip() or 0)
+        except (OSError, ValueError):
+            return False
+        if pid <= 0:
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
 
 
 def _last_error(ws: Workspace) -> str:

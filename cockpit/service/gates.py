@@ -44,7 +44,19 @@ def default_target(git: Any) -> str | None:
     return ref.removeprefix("refs/heads/") if ref else None
 
 
-def task_of(d: Dispatch) -> TaskPacket:
+def task_path(state: Any, dispatch_id: str) -> Path:
+    return state.dispatch_dir(dispatch_id) / "task.json"
+
+
+def task_of(d: Dispatch, state: Any = None) -> TaskPacket:
+    """The task as the operator wrote it: its private copy (0600), because the recorded one
+    has its secrets masked and a masked command must never run; dispatches made before the
+    copy existed have only the recorded one."""
+    if state is not None:
+        try:
+            return TaskPacket(**json.loads(task_path(state, d.id).read_bytes()))
+        except FileNotFoundError:
+            pass
     return TaskPacket(**json.loads(d.task or "{}"))
 
 
@@ -107,7 +119,7 @@ class GateService:
 
     def plan(self, d: Dispatch) -> tuple[list[GateSpec], list[str], Any]:
         config = load_gates(self.ctx.ws.repo.toplevel)
-        required, missing = required_gates(task_of(d), config)
+        required, missing = required_gates(task_of(d, self.ctx.ws.state), config)
         return required, missing, config
 
     async def current_diff(self, d: Dispatch, *, patch: bool = False) -> WorktreeDiff:
@@ -173,7 +185,7 @@ class GateService:
         if spec.kind == "command":
             return await run_command(spec, Path(d.worktree), d.id)
         if spec.kind == "scope":
-            return scope_outcome(diff, task_of(d).allowed_paths, config.protected_paths)
+            return scope_outcome(diff, task_of(d, self.ctx.ws.state).allowed_paths, config.protected_paths)
         if spec.kind == "conflicts":
             target = d.target or await asyncio.to_thread(default_target, ctx.ws.git)
             if target is None:

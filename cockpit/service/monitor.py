@@ -25,6 +25,7 @@ from cockpit.domain.dispatch import LIVE_STATES, WorkerState, is_live
 from cockpit.domain.screen_text import waiting_excerpt
 from cockpit.errors import CockpitError
 from cockpit.runtime.log_errors import last_error_of
+from cockpit.runtime.private_files import private_dir
 from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.context import Context, LiveWorker, log
 from cockpit.service.quiet import QuietWatch
@@ -52,7 +53,7 @@ class Monitor:
 
     async def watch_files(self) -> None:
         state = self.ctx.ws.state
-        state.logs.mkdir(parents=True, exist_ok=True)
+        private_dir(state.logs)
 
         logs_dir = str(state.logs)
         head = str(state.root / "ledger.head")

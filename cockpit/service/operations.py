@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
+import json
 from pathlib import Path
 from typing import Any
 
 from cockpit.domain.dispatch import FINAL_STATES, LIVE_STATES, ReviewState, WorkerState, is_live, title_of
 from cockpit.domain.queue import Queued, pick_startable
 from cockpit.errors import UsageError
+from cockpit.runtime.private_files import private_dir, write_private
 from cockpit.runtime import teardown as git_teardown
 from cockpit.service.channel import Peer
 from cockpit.service.context import Context, log
 from cockpit.service.dispatching import build_task, prepare
-from cockpit.service.gates import default_target
+from cockpit.service.gates import default_target, task_path
 from cockpit.service.monitor import Monitor
 from cockpit.service.workers import Workers, new_dispatch_id, prompt_path
 
@@ -65,12 +66,12 @@ class WorkerOps:
         raw = prepared.prompt.encode("utf-8")
         # The target is fixed now: switching branches in the main checkout later must not redirect promotion.
         target = prepared.target or await asyncio.to_thread(default_target, ctx.ws.git)
-        ddir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(prompt_path(ctx, dispatch_id), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, raw)
-        finally:
-            os.close(fd)
+        private_dir(ddir)
+        write_private(prompt_path(ctx, dispatch_id), raw)
+        # What runs (acceptance commands, paths) is read from this private copy; the receipt
+        # and the store hold the masked one (cockpit.domain.secrets).
+        write_private(task_path(ctx.ws.state, dispatch_id),
+                      json.dumps(prepared.task.public(), sort_keys=True).encode("utf-8"))
         ctx.record(
             "dispatch_created", dispatch_id, actor=str(args.get("actor") or "operator"),
             title=title_of(prepared.prompt), prompt_sha256=hashlib.sha256(raw).hexdigest(), prompt_bytes=len(raw),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -12,9 +11,11 @@ from typing import Any
 from cockpit.domain.anchors import trailer
 from cockpit.domain.dispatch import ReviewState, WorkerState, is_live
 from cockpit.domain.gates import GateSpec
+from cockpit.domain.secrets import mask_text
 from cockpit.errors import CheckFailed, UsageError
 from cockpit.runtime.diffs import tree_diff
 from cockpit.runtime.gate_runners import Outcome, run_command, run_review
+from cockpit.runtime.private_files import private_dir, write_private
 from cockpit.runtime.promotion import STRATEGIES, promote
 from cockpit.service.channel import Peer
 from cockpit.service.evidence import nothing_to_promote, write_report
@@ -230,14 +231,16 @@ class PromotionOps:
         for spec in required + list(config.named().values()):
             if spec.name == row["gate"]:
                 if spec.kind == "command":  # what ran is what replays, even if the file changed since
-                    return spec.model_copy(update={"run": row.get("command") or spec.run})
+                    recorded = row.get("command") or spec.run
+                    if spec.run and recorded == mask_text(spec.run):  # the record is masked: run the original
+                        recorded = spec.run
+                    return spec.model_copy(update={"run": recorded})
                 return spec
         return GateSpec(name=row["gate"], kind=row["kind"], run=row.get("command"))
 
     def _write_replay_report(self, dispatch_id: str, comparisons: list[dict[str, Any]], with_review: bool,
                              skipped: list[str]) -> Path:
-        directory = self.ctx.ws.state.reports_dir(dispatch_id)
-        directory.mkdir(parents=True, exist_ok=True)
+        directory = private_dir(self.ctx.ws.state.reports_dir(dispatch_id))
         n = len(list(directory.glob("replay-*.txt"))) + 1
         path = directory / f"replay-{n}.txt"
         lines = [f"cockpit replay {n} of dispatch {dispatch_id}",
@@ -256,10 +259,6 @@ class PromotionOps:
             lines += [f"--- {c['gate']}: head {c['head']}, tree {c['tree']} ---",
                       f"before: {c['summary_before']}", f"after:  {c['summary_after']}",
                       "output of the replay (tail):", c["output"], ""]
-        data = "\n".join(lines).encode("utf-8", "replace")
-        with open(path, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        write_private(path, "\n".join(lines).encode("utf-8", "replace"), fsync=True)
         return path
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import json
 import logging
 import os
 import signal
 import sys
+import time
+from pathlib import Path
 from typing import Any
 
 from cockpit import __version__
@@ -24,8 +27,21 @@ from cockpit.service.workers import Workers
 from cockpit.service.workspace import Workspace
 
 
+PROGRESS_EVERY_S = 0.2
+
+
 class AlreadyRunning(CheckFailed):
     pass
+
+
+def write_progress(path: Path, done: int, total: int) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, json.dumps({"pid": os.getpid(), "done": done, "total": total}).encode())
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
 
 
 class Supervisor:
@@ -55,6 +71,7 @@ class Supervisor:
 
     async def run(self) -> None:
         self.acquire_lock()
+        await asyncio.to_thread(self.catch_up)
         catalog = load_catalog(self.ws.repo.toplevel)
         config = load_config(self.ws.repo.toplevel)
         self.ctx = ctx = Context(self.ws, catalog, config)
@@ -103,6 +120,33 @@ class Supervisor:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+    def catch_up(self) -> None:
+        """Fold what the store has not folded yet, before anything else, saying how far it got.
+
+        The store remembers the offset it folded to, so a caught-up store costs two small
+        reads here whatever the ledger's size. Clients that find the supervisor not answering
+        yet read the progress file and wait (see client.start_supervisor).
+        """
+        store, path = self.ws.store, self.ws.state.supervisor_progress
+        pending = store.pending_bytes()
+        if pending <= 0:
+            return
+        log.info("folding %d bytes of the ledger into the store", pending)
+        last = [0.0]
+
+        def report(done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_EVERY_S:
+                last[0] = now
+                write_progress(path, done, total)
+
+        write_progress(path, 0, pending)
+        try:
+            folded = store.catch_up(progress=report)
+        finally:
+            path.unlink(missing_ok=True)
+        log.info("folded %d receipts", folded)
 
     def _arm_idle(self) -> None:
         if self._idle_timer is not None:

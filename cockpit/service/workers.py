@@ -18,6 +18,7 @@ from cockpit.runtime.launch import write_launch_spec
 from cockpit.runtime.log_errors import last_error_of
 from cockpit.runtime.proctree import TreeKill, kill_tree, worker_processes
 from cockpit.runtime.providers import build_launch
+from cockpit.runtime.private_files import write_private
 from cockpit.runtime.tmux_names import TmuxError, gate_name
 from cockpit.service.context import Context, LiveWorker, log
 from cockpit.service.identity import WORKER_ENV
@@ -190,7 +191,7 @@ class Workers:
                 return
             rounds = len(list(ctx.ws.state.dispatch_dir(dispatch_id).glob("round-*.txt"))) + 2
             prompt_file = ctx.ws.state.dispatch_dir(dispatch_id) / f"round-{rounds}.txt"
-            prompt_file.write_bytes(text.encode("utf-8"))
+            write_private(prompt_file, text.encode("utf-8"))
             await asyncio.to_thread(ctx.tmux.kill_session, dispatch_id)  # the finished run's dead pane
             ctx.record("sent_back", dispatch_id, actor=actor, how="a new run of the agent in the same worktree",
                        round=rounds, sha256=hashlib.sha256(text.encode()).hexdigest(), bytes=len(text.encode()))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,8 @@ from typing import Any
 from cockpit.domain.dispatch import Dispatch
 from cockpit.domain.receipt import GENESIS
 from cockpit.errors import CockpitError
-from cockpit.ledger.reader import committed_size, iter_receipts
-from cockpit.store import projection
+from cockpit.ledger.reader import committed_size
+from cockpit.store.fold import ChainBroken, Progress, fold_range
 from cockpit.store.schema import PROJECTION_TABLES, SCHEMA, SCHEMA_VERSION
 
 
@@ -42,7 +42,10 @@ class Store:
 
     def _open(self) -> sqlite3.Connection:
         try:
-            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                _create_private(self.db_path)
+            except OSError:
+                pass  # a read-only state directory: SQLite says so below, in the store's words
             conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")  # the ledger is the durable copy
@@ -67,7 +70,7 @@ class Store:
 
     # -- folding the ledger -----------------------------------------------------------
 
-    def catch_up(self) -> int:
+    def catch_up(self, progress: Progress | None = None) -> int:
         """Apply every committed receipt the store has not seen; return how many."""
         conn = self.conn
         with _immediate(conn):
@@ -82,32 +85,36 @@ class Store:
                 )
             if offset == end:
                 return 0
-            return self._fold(conn, offset, end)
+            return self._fold(conn, offset, end, progress=progress)
 
-    def rebuild(self) -> int:
-        """Forget every projected row and fold the whole ledger again, in one transaction."""
+    def pending_bytes(self) -> int:
+        """Bytes of the ledger not folded yet (read without taking the write lock)."""
+        return max(0, committed_size(self.ledger_dir) - int(_meta(self.conn, "offset", "0")))
+
+    def rebuild(self, progress: Progress | None = None, before_commit: Callable[[], None] | None = None) -> int:
+        """Forget every projected row and fold the whole ledger again, in one transaction.
+
+        `before_commit` runs last inside the transaction: raising there keeps the old store.
+        """
         conn = self.conn
         with _immediate(conn):
             end = committed_size(self.ledger_dir)
             _recreate(conn)
-            return self._fold(conn, 0, end)
+            count = self._fold(conn, 0, end, empty=True, progress=progress)
+            if before_commit is not None:
+                before_commit()
+            return count
 
-    def _fold(self, conn: sqlite3.Connection, start: int, end: int) -> int:
+    def _fold(self, conn: sqlite3.Connection, start: int, end: int, *, empty: bool = False,
+              progress: Progress | None = None) -> int:
         seq = int(_meta(conn, "seq", "0"))
         last_hash = _meta(conn, "hash", GENESIS)
-        count = 0
-        offset = start
-        for offset, receipt in iter_receipts(self.ledger_dir, start, end):
-            if receipt.seq != seq + 1 or receipt.prev != last_hash:
-                raise StoreError(
-                    f"the ledger does not continue where the store left off (seq {receipt.seq})",
-                    hint="run `cockpit receipts verify`, then `cockpit state rebuild`",
-                )
-            projection.apply(conn, receipt)
-            seq, last_hash = receipt.seq, receipt.hash
-            count += 1
-        _set_meta(conn, seq=str(seq), hash=last_hash, offset=str(offset if count else start))
-        return count
+        try:
+            folded = fold_range(conn, self.ledger_dir, start, end, seq, last_hash, empty=empty, progress=progress)
+        except ChainBroken as exc:
+            raise StoreError(exc.message, hint=exc.hint) from None
+        _set_meta(conn, seq=str(folded.seq), hash=folded.hash, offset=str(folded.offset))
+        return folded.count
 
     # -- queries ----------------------------------------------------------------------
 
@@ -154,6 +161,24 @@ def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
         raise
     else:
         conn.execute("COMMIT")
+
+
+def _create_private(path: Path) -> None:
+    """The store holds what agents printed: 0600 in a 0700 directory (SQLite gives its -wal
+    and -shm files the database's mode). Existing ones left more open are tightened."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.parent.stat().st_mode & 0o077:
+        os.chmod(path.parent, 0o700)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists() and side.stat().st_mode & 0o077:
+            os.chmod(side, 0o600)
 
 
 def _schema_version(conn: sqlite3.Connection) -> int | None:

@@ -11,19 +11,23 @@ from hypothesis import strategies as st
 
 from cockpit.ledger import Entry, Ledger
 from cockpit.store import Recorder, Store
+from cockpit.ledger.reader import iter_receipts
 from cockpit.store.db import StoreError
+from cockpit.store.schema import PROJECTION_TABLES
+import reference_projection
 
 KINDS = [
     "dispatch_created", "worktree_created", "worker_started", "prompt_delivered", "status_changed",
     "usage", "diff_stat", "exited", "timed_out", "killed", "lost", "torn_down", "restored",
     "review_changed", "note", "gate_result", "approved", "rejected", "promoted", "unknown_kind",
+    "gate_started", "start_failed", "worker_resumed", "promotion_failed",
 ]
 
 
 def random_entry(rng: random.Random, ids: list[str]) -> Entry:
     kind = rng.choice(KINDS)
     if kind == "dispatch_created" or not ids:
-        new_id = f"d{len(ids):09d}"
+        new_id = f"d{len(ids):09d}" if rng.random() < 0.9 else f'q"\\{len(ids):07d}'  # odd ids: the slow path
         ids.append(new_id)
         return Entry("dispatch_created", "supervisor", new_id, {
             "title": f"task {len(ids)}", "prompt_sha256": "ab" * 32, "prompt_bytes": rng.randint(1, 10**6),
@@ -42,12 +46,16 @@ def random_entry(rng: random.Random, ids: list[str]) -> Entry:
         "exited": {"code": rng.randint(0, 3)},
         "torn_down": {"classification": rng.choice(["clean", "dirty"]), "archive_ref": "refs/cockpit/archive/x"},
         "review_changed": {"to": rng.choice(["gating", "awaiting_approval", "changes_requested"])},
-        "note": {"text": f"note {rng.random()}"},
+        "note": {"text": rng.choice([f"note {rng.random()}", 'tricky ","dispatch":"d000000001","kind":"exited"',
+                                     'ünïcødé \\ "quoted" ,"kind":"note","prev":"' + "0" * 64])},
         "gate_result": {"gate": rng.choice(["tests", "scope"]), "kind": "command",
                         "status": rng.choice(["passed", "failed"]), "findings": [{"m": "x"}]},
+        "gate_started": {"gate": rng.choice(["tests", "scope"]), "kind": "command", "head_commit": "f" * 40},
+        "start_failed": {"error": "no such agent"},
         "approved": {"diff_sha256": "d" * 64}, "rejected": {"reason": "no"}, "promoted": {"commit": "e" * 40},
     }.get(kind, {"anything": rng.randint(0, 5)})
-    return Entry(kind, rng.choice(["supervisor", "alice@host"]), None if kind == "note" else target, data)
+    actor = rng.choice(["supervisor", "alice@host", 'bob "the builder" \\ ü', 'x","data":{}'])
+    return Entry(kind, actor, None if kind == "note" else target, data)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -76,6 +84,30 @@ def test_rebuild_equals_incremental_on_a_long_random_history(tmp_path_factory: p
     assert incremental.last_seq == rebuilt.last_seq > 400
     incremental.rebuild()
     assert incremental.snapshot() == rebuilt.snapshot()
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1))
+def test_batch_fold_equals_one_statement_per_receipt(tmp_path_factory: pytest.TempPathFactory, seed: int) -> None:
+    """The in-memory fold writes exactly the rows the old per-receipt SQL projection wrote."""
+    rng = random.Random(seed)
+    root = tmp_path_factory.mktemp("oracle")
+    ledger = Ledger(root)
+    ids: list[str] = []
+    for _ in range(300):
+        ledger.append_many([random_entry(rng, ids) for _ in range(rng.choice([1, 2, 5]))])
+    folded = Store(root / "folded.db", root)
+    folded.rebuild()
+    reference = Store(root / "reference.db", root)
+    conn = reference.conn
+    conn.execute("BEGIN")
+    for _offset, receipt in iter_receipts(root):
+        reference_projection.apply(conn, receipt)
+    conn.execute("COMMIT")
+    want, got = reference.snapshot(), folded.snapshot()
+    for table in PROJECTION_TABLES:
+        assert got[table] == want[table], table
+    assert len(got["dispatches"]) > 5 and len(got["gate_results"]) > 1
 
 
 def test_projection_reflects_a_dispatch_life(tmp_path: Path) -> None:

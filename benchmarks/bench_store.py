@@ -1,0 +1,96 @@
+"""Figure 6: the store keeps up. `cockpit state rebuild`, a supervisor's cold start on a caught-up
+ledger and its catch-up of new receipts, each against `cockpit receipts verify` of the same ledger
+in the same run (verify reads, parses and chains every receipt: the floor of any full pass)."""
+
+from __future__ import annotations
+
+import time
+
+from benchmarks.bench_ledger import append_shaped, generate
+from benchmarks.bench_tui import HISTORY_DISPATCHES, history_entries
+from benchmarks.core import Check, Figure, Profile, median
+from benchmarks.fleet import Log
+from benchmarks.sandbox import Sandbox, sandbox
+
+REBUILD_TARGET = 2.0  # x verify's time
+COLD_START_TARGET_S = 1.0
+CATCH_UP_TARGET_S = 1.5  # "about a second" for 100,000 receipts, beyond the cold start
+
+
+def _timed_cli(box: Sandbox, *args: str) -> float:
+    started = time.perf_counter()
+    box.cli(*args)
+    return time.perf_counter() - started
+
+
+def _start_to_ready(box: Sandbox) -> float:
+    """From spawning `cockpit supervise` to its socket answering; the supervisor is stopped after."""
+    started = time.perf_counter()
+    box.start_supervisor()
+    seconds = time.perf_counter() - started
+    box.stop_supervisor()
+    return seconds
+
+
+def run(profile: Profile, *, workdir, keep: bool) -> list[Figure]:
+    log = Log("store")
+    records, extra = profile.ledger_records, profile.catch_up_records
+    with sandbox("store", workdir=workdir, keep=keep) as box:
+        directory = box.ws.state.ledger_dir
+        started = time.monotonic()
+        generate(directory, records)
+        from cockpit.ledger import Ledger
+
+        with Ledger(directory) as ledger:
+            ledger.append_many(history_entries(HISTORY_DISPATCHES))
+        size = (directory / "ledger.ndjson").stat().st_size
+        log(f"ledger of {records:,} records + {HISTORY_DISPATCHES} dispatches ({size / 1e6:.0f} MB) "
+            f"in {time.monotonic() - started:.1f} s")
+        verify, rebuild = [], []
+        for r in range(profile.store_repeats):
+            for step in (("verify", "rebuild") if r % 2 == 0 else ("rebuild", "verify")):
+                if step == "verify":
+                    verify.append(_timed_cli(box, "receipts", "verify"))
+                else:
+                    rebuild.append(_timed_cli(box, "state", "rebuild"))
+            log(f"round {r + 1}: verify {verify[-1]:.2f} s, rebuild {rebuild[-1]:.2f} s")
+        cold = [_start_to_ready(box) for _ in range(profile.store_repeats)]
+        log(f"cold start on a caught-up store: {', '.join(f'{c:.2f}' for c in cold)} s")
+        catch = []
+        for r in range(profile.store_repeats):  # the supervisor is down while others append
+            append_shaped(directory, extra, first=records + r * extra)
+            catch.append(_start_to_ready(box))
+        log(f"start with {extra:,} receipts to fold: {', '.join(f'{c:.2f}' for c in catch)} s")
+    with sandbox("store-new", workdir=workdir, keep=keep) as small:  # the same start with a 1-record ledger
+        small.cli("init")
+        fresh = [_start_to_ready(small) for _ in range(profile.store_repeats)]
+    log(f"cold start in a new repository: {', '.join(f'{c:.2f}' for c in fresh)} s")
+    base = median(verify)
+    ours, cold_s, catch_s = median(rebuild), median(cold), median(catch)
+    fold_s = catch_s - cold_s
+    same = f"`cockpit receipts verify` of the same {records:,}-record ledger, whole process, same run"
+    return [
+        Figure(name="store_rebuild", title=f"state rebuild, {records:,} records", unit="s", value=ours,
+               samples=rebuild, baseline_label="cockpit receipts verify", baseline=base, baseline_samples=verify,
+               ratio=ours / base, ratio_text="verify's time",
+               checks=[Check(f"<= {REBUILD_TARGET:g}x verify", ours <= REBUILD_TARGET * base)],
+               notes=["`cockpit state rebuild` as a whole process: it verifies the ledger (in processes of its "
+                      "own) while it folds every receipt into a new store, committed only if the ledger verifies"],
+               extra={"ledger_bytes": size}),
+        Figure(name="store_cold_start", title=f"supervisor cold start, {records:,} records", unit="s",
+               value=cold_s, samples=cold, baseline_label="cockpit receipts verify", baseline=base,
+               baseline_samples=verify, ratio=cold_s / base, ratio_text="verify's time",
+               checks=[Check(f"< {COLD_START_TARGET_S:g} s", cold_s < COLD_START_TARGET_S)],
+               notes=[f"spawn of `cockpit supervise` to its socket answering, store caught up; baseline: {same}",
+                      f"the same in a new repository (a few receipts): {median(fresh):.2f} s; the difference is "
+                      "what the ledger's size costs a start"],
+               extra={"new_repository_s": fresh}),
+        Figure(name="store_catch_up", title=f"supervisor catch-up, {extra:,} new receipts", unit="s",
+               value=catch_s, samples=catch, baseline_label="cockpit receipts verify", baseline=base,
+               baseline_samples=verify, ratio=catch_s / base, ratio_text="verify's time",
+               checks=[Check(f"folding them <= {CATCH_UP_TARGET_S:g} s (ready minus the cold start)",
+                             fold_s <= CATCH_UP_TARGET_S)],
+               notes=[f"spawn to answering with {extra:,} receipts appended while it was down (folded before it "
+                      f"answers); {fold_s:.2f} s beyond the cold start; baseline: {same}"],
+               extra={"fold_s": fold_s}),
+    ]
