@@ -184,8 +184,8 @@ def _write_proc_info(spec_path: str, watcher_pid: int | None) -> None:
             "start": start}
     path = os.path.join(os.path.dirname(os.path.abspath(spec_path)), PROC_INFO_NAME)
     tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="ascii") as handle:
-        json.dump(data, handle)
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="ascii") as handle:
+        json.dump(data, handle)  # 0600 like everything in the state directory
     os.replace(tmp, path)
 
 
