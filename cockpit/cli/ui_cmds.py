@@ -67,7 +67,7 @@ def run_no_command(args: argparse.Namespace, print_help: Callable[[], None]) -> 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from cockpit.ui.serve import check_address, public_url, serve
-    from cockpit.ui.serve_auth import load_token
+    from cockpit.service.serve_token import load_token
     from cockpit.ui.themes import check_theme_name, load_themes
 
     if not 0 < args.port < 65536:

@@ -12,18 +12,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import secrets
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from cockpit.service.identity import WEB_CLIENT_ENV
 
-TOKEN_FILE = "serve.token"
 COOKIE = "cockpit_session"
 MAX_AGENT = 200
 
@@ -41,27 +37,6 @@ FORBIDDEN_PAGE = """<!doctype html>
 <code>?token=&hellip;</code>. Opening that link once lets this browser in.</p>
 </body></html>
 """
-
-
-def load_token(state_root: Path, *, rotate: bool = False) -> str:
-    """The stable secret of this state directory (0600), made on first use or when rotated."""
-    path = state_root / TOKEN_FILE
-    if not rotate:
-        try:
-            token = path.read_text(encoding="ascii").strip()
-        except FileNotFoundError:
-            token = ""
-        if len(token) >= 32:
-            return token
-    token = secrets.token_urlsafe(32)
-    tmp = path.with_name(f".{TOKEN_FILE}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(token + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    return token
 
 
 def cookie_value(token: str) -> str:
