@@ -163,6 +163,8 @@ class Monitor:
         except CockpitError:
             return  # the session is gone: the exit waiter or the sweep deals with it
         kind = worker.provider.patterns.classify(screen)
+        if worker.transcript is not None:  # no hook follows some turns (a refused permission)
+            self.signals.update_usage(worker)
         async with self.ctx.lock(worker.id):
             d = self.ctx.ws.store.dispatch(worker.id)
             if d is None or not is_live(d.state) or worker.id not in self.ctx.live:
