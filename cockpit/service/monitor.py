@@ -179,11 +179,13 @@ class Monitor:
                     worker.ready_since = None
                 return
             if worker.typed_at is not None:  # typed, not yet confirmed by a hook or the echo
-                if self.workers.prompt_echoed(worker, screen, kind):
-                    self.signals.confirm_delivery(worker, confirmed_by="screen")
-                elif kind == "waiting":
-                    self.workers.set_state(worker.id, WorkerState.WAITING, source="screen", screen=excerpt(screen))
-                return
+                if not self.workers.prompt_echoed(worker, screen, kind):
+                    if kind == "waiting":
+                        self.workers.set_state(worker.id, WorkerState.WAITING, source="screen",
+                                               screen=excerpt(screen))
+                    return
+                self.signals.confirm_delivery(worker, confirmed_by="screen")
+                d = self.ctx.ws.store.dispatch(worker.id) or d  # then read this same screen for the state
             if worker.mode == "headless":
                 new = WorkerState.WAITING if kind == "waiting" else WorkerState.WORKING
             else:
