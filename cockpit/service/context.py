@@ -135,6 +135,10 @@ class Context:
             parser=parser_for(provider.usage_parser), prompt_pending=prompt_pending,
             usage=Usage(d.tokens_in, d.tokens_out, d.cost_micro_usd) if d.tokens_in or d.tokens_out else None,
         )
+        try:  # signals from before (an earlier run, or before a supervisor restart) are history
+            worker.signal_offset = self.ws.state.signal_file(d.id).stat().st_size
+        except OSError:
+            worker.signal_offset = 0
         self.live[d.id] = worker
         self.live_changed.set()
         return worker
