@@ -20,13 +20,15 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-async def until(pilot, predicate, what: str, timeout: float = 45.0) -> None:
+async def until(pilot, predicate, what: str, run: Run, dispatch_id: str, timeout: float = 45.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         await pilot.pause(0.1)
         if predicate():
             return
-    raise AssertionError(f"never saw {what}")
+    receipts = [(r.kind, {k: v for k, v in r.data.items() if k in ("to", "source", "keys", "code")})
+                for r in run.receipts(dispatch_id)]
+    raise AssertionError(f"never saw {what}; receipts {receipts}; screen:\n{run.screen(dispatch_id)}")
 
 
 async def test_the_tuis_y_answers_claude(cli_binaries, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -43,9 +45,9 @@ async def test_the_tuis_y_answers_claude(cli_binaries, monkeypatch: pytest.Monke
             app = CockpitApp(LiveSource(ws), remember_theme=False)
             async with app.run_test(size=(120, 36)) as pilot:
                 state = lambda: (app.board.get(dispatch_id) or {}).get("state")  # noqa: E731
-                await until(pilot, lambda: state() == "waiting", "claude waiting for its permission")
+                await until(pilot, lambda: state() == "waiting", "claude waiting for its permission", run, dispatch_id)
                 await pilot.press("y")
-                await until(pilot, lambda: state() == "idle", "claude idle after the answer")
+                await until(pilot, lambda: state() == "idle", "claude idle after the answer", run, dispatch_id)
         finally:
             ws.close()
         answered = [r for r in run.receipts(dispatch_id) if r.kind == "answered"]
