@@ -97,7 +97,11 @@ class Run:
             TmuxServer(socket_name_for(self.state.root)).kill_server()
             Path(f"/tmp/tmux-{os.getuid()}", socket_name_for(self.state.root)).unlink(missing_ok=True)
         self.service.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
+        for _ in range(25):  # a CLI that is still exiting may write into its HOME for a moment
+            shutil.rmtree(self.root, ignore_errors=True)
+            if not self.root.exists():
+                break
+            time.sleep(0.2)
 
     # -- steps ----------------------------------------------------------------------------
 
