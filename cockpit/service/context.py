@@ -52,6 +52,7 @@ class LiveWorker:
     ready_since: float | None = None   # the ready screen was first seen (it must stay, to count)
     waiting_by_hook: bool = False      # waiting was set by a hook ...
     waiting_on_screen: bool = False    # ... and the screen has shown the prompt since
+    trust_answered: float | None = None  # when cockpit answered the CLI's trust prompt for its own worktree
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
 
     def cancel_timers(self) -> None:
