@@ -65,6 +65,11 @@ class StateDir:
         return self.root / "logs"
 
     @property
+    def signals(self) -> Path:
+        """Where each worker's CLI appends its structured signals ($COCKPIT_SIGNALS)."""
+        return self.root / "signals"
+
+    @property
     def git_lock(self) -> Path:
         return self.root / "git.lock"
 
@@ -86,6 +91,9 @@ class StateDir:
 
     def log(self, dispatch_id: str) -> Path:
         return self.logs / f"{dispatch_id}.log"
+
+    def signal_file(self, dispatch_id: str) -> Path:
+        return self.signals / f"{dispatch_id}.ndjson"
 
     def dispatch_dir(self, dispatch_id: str) -> Path:
         return self.root / "dispatches" / dispatch_id
@@ -113,7 +121,8 @@ class StateDir:
         """Create the directory tree (0700) and its repo.json; True when it was new."""
         created = not self.exists
         try:
-            for path in (self.root, self.worktrees, self.logs, self.root / "dispatches", self.root / "reports"):
+            for path in (self.root, self.worktrees, self.logs, self.signals, self.root / "dispatches",
+                         self.root / "reports"):
                 private_dir(path)
             if created:
                 tmp = self.root / "repo.json.tmp"

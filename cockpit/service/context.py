@@ -42,6 +42,17 @@ class LiveWorker:
     gates_on_idle: bool = False  # sent back while running: run the gates when it is idle again
     check_running: bool = False
     check_again: bool = False
+    # Structured signals (cockpit/service/signals.py): how far the signals file was read,
+    # whether the CLI's hooks speak at all, and the transcript that carries interactive usage.
+    signal_offset: int = 0
+    signal_partial: bytes = b""
+    signals_seen: bool = False
+    transcript: Any = None
+    typed_at: float | None = None      # the prompt was typed, its delivery not yet confirmed
+    ready_since: float | None = None   # the ready screen was first seen (it must stay, to count)
+    waiting_by_hook: bool = False      # waiting was set by a hook ...
+    waiting_on_screen: bool = False    # ... and the screen has shown the prompt since
+    trust_answered: float | None = None  # when cockpit answered the CLI's trust prompt for its own worktree
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
 
     def cancel_timers(self) -> None:
@@ -129,6 +140,10 @@ class Context:
             parser=parser_for(provider.usage_parser), prompt_pending=prompt_pending,
             usage=Usage(d.tokens_in, d.tokens_out, d.cost_micro_usd) if d.tokens_in or d.tokens_out else None,
         )
+        try:  # signals from before (an earlier run, or before a supervisor restart) are history
+            worker.signal_offset = self.ws.state.signal_file(d.id).stat().st_size
+        except OSError:
+            worker.signal_offset = 0
         self.live[d.id] = worker
         self.live_changed.set()
         return worker
