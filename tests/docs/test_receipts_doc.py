@@ -101,6 +101,8 @@ def _appended_kinds() -> dict[str, set[str]]:
     `Entry("k", ...)` and `.append("k", actor=...)`."""
     found: dict[str, set[str]] = {}
     for path in sorted((ROOT / "cockpit").rglob("*.py")):
+        if "modelservice" in path.parts:
+            continue  # the scripted model service logs requests (its own `record`), never receipts
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
