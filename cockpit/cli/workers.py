@@ -79,9 +79,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id")
     p.set_defaults(handler=cmd_attach)
 
-    p = sub.add_parser("providers", help="list the agent CLIs in the catalog, found or missing, with versions")
+    p = sub.add_parser("providers", help="list the agent CLIs in the catalog, found or missing, with versions; "
+                                         "`providers verify` checks them offline")
     add_json_flag(p, "the list")
     p.set_defaults(handler=cmd_providers)
+    from cockpit.cli.verify_cmds import add_verify
+
+    add_verify(p)
 
 
 def _client() -> tuple[Workspace, SupervisorClient]:
@@ -206,7 +210,11 @@ def cmd_send(args: argparse.Namespace) -> int:
     if (args.text is None) == (args.key is None):
         raise UsageError("give either TEXT or --key KEY", hint="e.g. cockpit send ID --key y")
     client, dispatch_id = client_for(args.id)
-    client.call("send", id=dispatch_id, text=args.text, key=args.key, enter=not args.no_enter, actor=operator_actor())
+    result = client.call("send", id=dispatch_id, text=args.text, key=args.key, enter=not args.no_enter,
+                         actor=operator_actor())
+    if isinstance(result, dict) and result.get("answered"):
+        print(f"answered {result['answered']} to {dispatch_id}'s {result['prompt']} prompt: "
+              f"sent keys {' '.join(result['keys'])}")
     return 0
 
 

@@ -1,0 +1,10 @@
+"""The registry of offline profiles, one per CLI (each in its own profile_<cli>.py)."""
+
+from __future__ import annotations
+
+from cockpit.modelservice.profile_base import Profile
+from cockpit.modelservice.profile_claude import ClaudeProfile
+
+PROFILES: dict[str, Profile] = {
+    "claude": ClaudeProfile(),
+}
