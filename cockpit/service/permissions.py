@@ -118,7 +118,7 @@ class PermissionService:
         except TimeoutError:
             if self.pending.pop(request_id, None) is not None:
                 ctx.record("permission_decided", dispatch_id, request=request_id, decision="deny", by="timeout",
-                           after_s=round(timeout, 3))
+                           after_ms=int(timeout * 1000))
                 self.decided[request_id] = "deny"
             return {"request": request_id, "decision": "deny", "reason": f"no decision within {timeout:g} s"}
         finally:
