@@ -58,7 +58,8 @@ def main() -> int:
     except (OSError, ValueError, RuntimeError, KeyError) as exc:
         print(f"cockpit permission hook: {exc}; leaving the decision to the CLI", file=sys.stderr)
         return 0
-    sys.stdout.write(json.dumps(answer(result)) + "\n")
+    if result.get("decision") in ("allow", "deny"):  # else no policy here: claude decides as before
+        sys.stdout.write(json.dumps(answer(result)) + "\n")
     return 0
 
 

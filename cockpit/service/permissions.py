@@ -20,7 +20,7 @@ from typing import Any
 from cockpit.domain.policy import decide
 from cockpit.errors import CheckFailed, UsageError
 from cockpit.runtime.gate_config import load_gates
-from cockpit.runtime.policy_file import load_policy
+from cockpit.runtime.policy_file import load_policy, policy_path
 from cockpit.service.channel import Peer
 
 MAX_WORDS = 2000  # the CLI's own words about the request, kept in the receipt
@@ -83,6 +83,8 @@ class PermissionService:
         payload = args.get("payload") if isinstance(args.get("payload"), dict) else {}
         tool, command, path = request_fields(payload, d.worktree)
         root = ctx.ws.repo.toplevel
+        if not policy_path(root).exists():  # no policy: the CLI asks on its own screen, as before
+            return {"request": None, "decision": None, "reason": "no .cockpit/policy.yaml"}
         try:
             policy = await asyncio.to_thread(load_policy, root)
             protected = list((await asyncio.to_thread(load_gates, root)).protected_paths)
