@@ -120,7 +120,7 @@ class NotifyService:
                    "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                    "receipt_seq": receipt.get("seq")}
         channels = []
-        if self.config.terminal and self.ctx.bus.subscribers:  # attached TUIs (and other followers)
+        if self.config.terminal and self.ctx.terminal_clients:  # attached TUIs
             self.ctx.bus.publish({"type": "notify", "title": payload["title"], "text": payload["text"],
                                   "kind": kind, "dispatch": dispatch})
             channels.append("terminal")
@@ -131,6 +131,8 @@ class NotifyService:
             self._spawn(self._run_command_argv([self.notify_send, "--app-name=cockpit", payload["title"],
                                                 payload["text"]]))
             channels.append("desktop")
+        if not channels:  # nowhere to send it (no command, no notify-send, no TUI): nothing was sent
+            return
         self.ctx.record("notification_sent", dispatch, event=kind, title=title, channels=channels,
                         receipt_seq=receipt.get("seq"))
 

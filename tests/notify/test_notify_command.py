@@ -94,3 +94,51 @@ def test_osc_sequences_cannot_be_broken_out_of() -> None:
     assert text.count("\x07") == 2 and text.count("\x1b") == 2
     assert text.startswith("\x1b]9;cockpit: worker waiting: evil]52;c;x; more\x07")
     assert "\x1b]777;notify;cockpit: worker waiting;evil]52,c,x, more\x07" in text
+
+
+def test_an_attached_tui_client_gets_a_terminal_notification(cockpit) -> None:
+    import threading
+
+    from cockpit.service.client import SupervisorClient
+
+    import os
+
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "cockpit" / "config.yaml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("notify: {desktop: false}\n")
+    cockpit.call("ping")  # the supervisor is up before the subscriber connects
+    got: list[dict] = []
+    subscribed = threading.Event()
+    client = SupervisorClient(cockpit.ws)
+
+    def follow() -> None:
+        for event in client.events(terminal_notifications=True):
+            if event.get("type") == "hello":  # sent once the subscription is counted
+                subscribed.set()
+            if event.get("type") == "notify":
+                got.append(event)
+                return
+
+    thread = threading.Thread(target=follow, daemon=True)
+    thread.start()
+    assert subscribed.wait(60)
+    dispatch_id = cockpit.dispatch("@fake ask Proceed?")
+    cockpit.wait(dispatch_id, until="waiting")
+    thread.join(60)
+    assert got and got[0]["kind"] == "waiting" and got[0]["dispatch"] == dispatch_id
+    assert osc_notification(got[0]["title"], got[0]["text"]).startswith("\x1b]9;cockpit: worker waiting")
+    sent = _wait_for(lambda: [r for r in cockpit.receipts(dispatch_id) if r.kind == "notification_sent"])
+    assert sent[0].data["channels"] == ["terminal"]
+    cockpit.run("kill", dispatch_id, check=True)
+
+
+def test_nothing_is_receipted_when_there_is_nowhere_to_send(cockpit) -> None:
+    import os
+
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "cockpit" / "config.yaml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("notify: {desktop: false}\n")
+    dispatch_id = cockpit.dispatch("@fake exit 4")
+    cockpit.wait(dispatch_id)
+    cockpit.run("note", "after", check=True)
+    assert "notification_sent" not in cockpit.receipt_kinds()
