@@ -139,6 +139,7 @@ def test_always_for_dispatch_answers_the_next_request_of_that_tool(cockpit, work
 def test_unanswered_request_times_out_to_deny(cockpit) -> None:
     (cockpit.repo / ".cockpit").mkdir(exist_ok=True)
     (cockpit.repo / ".cockpit" / "config.yaml").write_text("permission_timeout_s: 1\n")
+    (cockpit.repo / ".cockpit" / "policy.yaml").write_text(POLICY)
     dispatch_id = cockpit.dispatch("@fake ask Proceed?")
     cockpit.wait(dispatch_id, until="waiting")
     worktree = cockpit.show(dispatch_id)["worktree"]
@@ -154,3 +155,14 @@ def test_without_a_supervisor_the_hook_leaves_the_decision_to_the_cli(tmp_path: 
     result = subprocess.run([sys.executable, "-m", "cockpit.service.permission_hook"], env=env, text=True,
                             input=json.dumps(_payload(str(tmp_path), "touch allowed-1")), capture_output=True)
     assert result.returncode == 0 and result.stdout == ""  # no answer: claude asks on its own screen
+
+
+def test_without_a_policy_file_claude_asks_as_before(cockpit) -> None:
+    dispatch_id = cockpit.dispatch("@fake ask Proceed?")
+    cockpit.wait(dispatch_id, until="waiting")
+    worktree = cockpit.show(dispatch_id)["worktree"]
+    proc = _hook(cockpit, dispatch_id, _payload(worktree, "touch allowed-1"))
+    out, err = proc.stdout.read(), proc.stderr.read()
+    assert proc.wait(timeout=120) == 0 and out == "", err
+    assert "permission_requested" not in cockpit.receipt_kinds(dispatch_id)
+    cockpit.run("kill", dispatch_id)
