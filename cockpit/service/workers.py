@@ -56,6 +56,7 @@ def worker_env(ctx: Context, d: Dispatch, overrides: dict[str, str]) -> dict[str
     # The permission hook (cockpit/service/permission_hook.py) asks this supervisor directly.
     env["COCKPIT_SOCKET"] = str(ctx.ws.state.socket_path)
     env["COCKPIT_PYTHON"] = sys.executable
+    env["COCKPIT_POLICY"] = str(ctx.ws.repo.toplevel / ".cockpit" / "policy.yaml")  # the hook runs only if it exists
     return env
 
 
