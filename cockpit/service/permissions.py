@@ -23,7 +23,8 @@ from cockpit.runtime.gate_config import load_gates
 from cockpit.runtime.policy_file import load_policy, policy_path
 from cockpit.service.channel import Peer
 
-MAX_WORDS = 2000  # the CLI's own words about the request, kept in the receipt
+MAX_WORDS = 2000
+WORKER_ENDED = ("exited", "killed", "timed_out", "lost")  # the CLI's own words about the request, kept in the receipt
 
 
 @dataclass
@@ -125,6 +126,24 @@ class PermissionService:
             return {"request": request_id, "decision": "deny", "reason": f"no decision within {timeout:g} s"}
         finally:
             self.pending.pop(request_id, None)
+
+    async def on_start(self) -> None:
+        self.ctx.bus.listeners.append(self._on_event)
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        receipt = event.get("receipt") if event.get("type") == "receipt" else None
+        if receipt and receipt.get("kind") in WORKER_ENDED and any(
+                p.dispatch == receipt.get("dispatch") for p in self.pending.values()):
+            asyncio.get_running_loop().call_soon(self._close_for, receipt["dispatch"])
+
+    def _close_for(self, dispatch_id: str) -> None:
+        """A worker that ended cannot use an answer: its pending requests are closed as denied."""
+        for item in [p for p in self.pending.values() if p.dispatch == dispatch_id]:
+            self.pending.pop(item.id, None)
+            self.ctx.record("permission_decided", dispatch_id, request=item.id, decision="deny", by="worker_ended")
+            self.decided[item.id] = "deny"
+            if not item.future.done():
+                item.future.set_result({"request": item.id, "decision": "deny", "reason": "the worker ended"})
 
     async def list_pending(self, args: dict[str, Any], peer: Peer) -> list[dict[str, Any]]:
         now = time.monotonic()

@@ -166,3 +166,14 @@ def test_without_a_policy_file_claude_asks_as_before(cockpit) -> None:
     assert proc.wait(timeout=120) == 0 and out == "", err
     assert "permission_requested" not in cockpit.receipt_kinds(dispatch_id)
     cockpit.run("kill", dispatch_id)
+
+
+def test_a_worker_that_ends_closes_its_pending_requests(cockpit, worker) -> None:
+    dispatch_id, worktree = worker
+    proc = _hook(cockpit, dispatch_id, _payload(worktree, "touch other-2"))
+    rows = _wait_for(lambda: json.loads(cockpit.run("permissions", "--json", check=True).stdout))
+    cockpit.run("kill", dispatch_id, check=True)
+    assert _decision(proc)["permissionDecision"] == "deny"
+    last = _wait_for(lambda: [r for r in _decided(cockpit, dispatch_id) if r.data["request"] == rows[0]["request"]])
+    assert last[0].data["by"] == "worker_ended"
+    assert json.loads(cockpit.run("permissions", "--json", check=True).stdout) == []
