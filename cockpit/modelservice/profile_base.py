@@ -27,7 +27,8 @@ class Profile(Protocol):
 class Case:
     """One conformance run of a CLI: what the model does and what must happen.
 
-    kind: "happy" (a permission prompt answered yes, the edit lands), "deny" (answered no:
+    kind: "happy" (a permission prompt answered yes, the edit lands), "trust" (happy, but the
+    worktree is not pre-trusted: cockpit answers the trust prompt), "deny" (answered no:
     no edit), "auth" (the service answers 401), "hang" (the service never answers).
     permission: whether the CLI shows a permission prompt before the edit (in this mode).
     """

@@ -36,7 +36,7 @@ class ClaudeProfile:
 
     def case(self, mode: str, kind: str) -> Case | None:
         content = "hello from the scripted model\n"
-        if kind in ("happy", "deny") and mode == "interactive":
+        if kind in ("happy", "trust", "deny") and mode == "interactive":
             # The catalog runs claude with acceptEdits: file edits pass, a shell command asks.
             # python3 -c is not on claude's list of commands it allows by itself.
             command = f"python3 -c \"open('hello.txt', 'w').write({content!r})\""

@@ -34,7 +34,7 @@ from cockpit.runtime.tmux_names import socket_name_for
 from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.conformance_checks import judge
 
-KINDS = ("happy", "deny", "auth", "hang")
+KINDS = ("happy", "trust", "deny", "auth", "hang")
 GIT_ID = {"GIT_AUTHOR_NAME": "cockpit", "GIT_AUTHOR_EMAIL": "cockpit@localhost",
           "GIT_COMMITTER_NAME": "cockpit", "GIT_COMMITTER_EMAIL": "cockpit@localhost"}
 
@@ -85,7 +85,10 @@ class Run:
             subprocess.run(["git", *args], cwd=self.repo, env=self.env, check=True, capture_output=True)
         self.state = StateDir.for_repo(self.repo, self.repo / ".git", self.env)
         self.service.start()
-        profile_env = PROFILES[self.cli].prepare(self.root / "home", self.service.url, self.state.worktrees)
+        # Pre-trusted through the CLI's own config, except in the "trust" case, where cockpit
+        # must answer the trust prompt itself.
+        trusted = self.state.worktrees if self.case.kind != "trust" else self.root / "elsewhere"
+        profile_env = PROFILES[self.cli].prepare(self.root / "home", self.service.url, trusted)
         override = {"providers": {self.cli: {"binary": str(self.binary), "env": profile_env}}}
         (self.repo / ".cockpit").mkdir()
         (self.repo / ".cockpit" / "providers.yaml").write_text(yaml.safe_dump(override), encoding="utf-8")
@@ -97,7 +100,11 @@ class Run:
             TmuxServer(socket_name_for(self.state.root)).kill_server()
             Path(f"/tmp/tmux-{os.getuid()}", socket_name_for(self.state.root)).unlink(missing_ok=True)
         self.service.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
+        for _ in range(25):  # a CLI that is still exiting may write into its HOME for a moment
+            shutil.rmtree(self.root, ignore_errors=True)
+            if not self.root.exists():
+                break
+            time.sleep(0.2)
 
     # -- steps ----------------------------------------------------------------------------
 

@@ -39,6 +39,11 @@ def judge(run: Run, result: Result, *, capture: bool) -> None:
     if first is None or first.kind != "prompt_delivered":
         add("ready", False, f"no prompt_delivered within {step:g} s; receipts: {_kinds(run, did)}")
         return
+    if case.kind == "trust":
+        trust = [r for r in _kind(run.receipts(did), "answered") if r.data.get("prompt") == "trust"]
+        add("trust", len(trust) == 1 and trust[0].actor == "supervisor",
+            f"answered by {trust[0].actor} with keys {trust[0].data.get('keys')}" if trust
+            else "the trust prompt was not answered")
     if run.mode == "interactive":
         add("ready", True, "ready screen held; prompt typed in")
     else:
@@ -67,9 +72,9 @@ def judge(run: Run, result: Result, *, capture: bool) -> None:
         add("waiting", bool(question.strip()), f"source {w.data.get('source')}: {question.strip()[:80]!r}")
         if capture:
             result.screens["permission"] = run.screen(did)
-        answer = "y" if case.kind == "happy" else "n"
+        answer = "n" if case.kind == "deny" else "y"
         sent = run.cockpit("send", did, "--key", answer)
-        answered = _kind(run.receipts(did), "answered")
+        answered = [r for r in _kind(run.receipts(did), "answered") if r.data.get("prompt") != "trust"]
         said = (sent.stdout or sent.stderr).strip()
         add("answer", sent.returncode == 0 and bool(answered), f"`cockpit send --key {answer}`: {said[:100]}")
 
@@ -91,7 +96,7 @@ def judge(run: Run, result: Result, *, capture: bool) -> None:
         _judge_working(run, result, did)
     _judge_edit(run, result, did)
     _judge_usage(run, result, did)
-    if case.kind == "happy":
+    if case.kind in ("happy", "trust"):
         _judge_gates(run, result, did)
 
 

@@ -170,6 +170,8 @@ class Monitor:
             if d is None or not is_live(d.state) or worker.id not in self.ctx.live:
                 return
             if worker.prompt_pending:
+                if kind == "waiting" and await self.workers.trust_own_worktree(worker, screen):
+                    return
                 if kind == "waiting":
                     worker.ready_since = None
                     self.workers.set_state(worker.id, WorkerState.WAITING, source="screen", screen=excerpt(screen))

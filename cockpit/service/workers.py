@@ -28,7 +28,8 @@ SINGLE_KEY = re.compile(r"^[ -~]$")
 ANSWER_KEYS = {"y": "yes", "n": "no"}  # --key y|n answers the prompt on screen with the catalog's keys
 DELIVERY_CONFIRM_S = 20.0
 PASTE_SETTLE_S = 2.0   # at most this long for a pasted prompt to show before the submit keys
-PASTE_QUIET_S = 0.15   # ... and the screen must then stay still this long  # a typed prompt not confirmed by a hook or its echo by then: say so
+PASTE_QUIET_S = 0.15   # ... and the screen must then stay still this long
+TRUST_SETTLE_S = 5.0   # a trust prompt cockpit answered may stay on screen this long  # a typed prompt not confirmed by a hook or its echo by then: say so
 
 
 def prompt_path(ctx: Context, dispatch_id: str) -> Path:
@@ -313,6 +314,21 @@ class Workers:
         if key in ANSWER_KEYS:
             return result
         return {"id": dispatch_id, "sent": True}
+
+    async def trust_own_worktree(self, worker: LiveWorker, screen: str) -> bool:
+        """Answer the CLI's workspace-trust prompt (the catalog's `trust` answer) before the
+        prompt is typed: cockpit created this worktree on the operator's request. Once per worker."""
+        mapping = worker.provider.answers.get("trust")
+        if mapping is None or not mapping.matches(screen):
+            return False
+        if worker.trust_answered is not None:
+            # still on screen while the CLI takes the answer in; if it stays, the operator must look
+            return time.monotonic() - worker.trust_answered < TRUST_SETTLE_S
+        worker.trust_answered = time.monotonic()
+        await asyncio.to_thread(self.ctx.tmux.send_keys, worker.id, *mapping.yes)
+        self.ctx.record("answered", worker.id, answer="yes", prompt="trust", keys=list(mapping.yes),
+                        reason="cockpit created this worktree for the dispatch")
+        return True
 
     async def _answer(self, worker: LiveWorker, answer: str, actor: str) -> dict[str, Any]:
         """Answer the prompt on screen with the keys the catalog maps to it, and say which."""

@@ -14,6 +14,8 @@ EXPECTED_ROWS = {
     ("interactive", "happy"): ["ready", "delivered", "working", "waiting", "answer", "idle", "edit", "usage",
                                "gates", "approve"],
     ("headless", "happy"): ["ready", "exit", "delivered", "working", "edit", "usage", "gates", "approve"],
+    ("interactive", "trust"): ["trust", "ready", "delivered", "working", "waiting", "answer", "idle", "edit",
+                               "usage", "gates", "approve"],
     ("interactive", "deny"): ["ready", "delivered", "working", "waiting", "answer", "idle", "edit", "usage"],
     ("headless", "auth"): ["ready", "exit", "error"],
     ("headless", "hang"): ["ready", "timeout"],
