@@ -104,3 +104,33 @@ def test_without_the_sdk_one_line_and_exit_2(repo: Path, tmp_path: Path) -> None
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "cockpit: `cockpit mcp` needs the MCP SDK: pip install 'cockpit[mcp]'"]
+
+
+def test_permissions_tool_lists_a_pending_request_and_cannot_decide_it(cockpit) -> None:
+    (cockpit.repo / ".cockpit").mkdir(exist_ok=True)
+    (cockpit.repo / ".cockpit" / "policy.yaml").write_text("rules: []\n")
+    dispatch_id = cockpit.dispatch("@fake ask Proceed?")
+    cockpit.wait(dispatch_id, until="waiting")
+    payload = {"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": "make deploy"}}
+    env = {**os.environ, "COCKPIT_SOCKET": str(cockpit.ws.state.socket_path), "COCKPIT_DISPATCH_ID": dispatch_id}
+    hook = subprocess.Popen([sys.executable, "-m", "cockpit.service.permission_hook"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    hook.stdin.write(json.dumps(payload))
+    hook.stdin.close()
+
+    async def body(session: ClientSession):
+        for _ in range(600):
+            pending = _json(await session.call_tool("permissions", {}))
+            if pending:
+                break
+            await asyncio.sleep(0.1)
+        names = {tool.name for tool in (await session.list_tools()).tools}
+        return pending, names
+
+    pending, names = asyncio.run(_session(cockpit, body))
+    assert [(p["dispatch"], p["command"]) for p in pending] == [(dispatch_id, "make deploy")]
+    assert names == READ_TOOLS  # nothing that could allow it
+    cockpit.run("permissions", "deny", pending[0]["request"], check=True)
+    assert json.loads(hook.stdout.read())["hookSpecificOutput"]["permissionDecision"] == "deny"
+    assert hook.wait(timeout=60) == 0
+    cockpit.run("kill", dispatch_id)
