@@ -96,7 +96,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     if failed:
         if not args.json:
             print(f"cockpit is not usable here: {len(failed)} check(s) failed", file=sys.stderr)
-        return 1
+        return max(c.exit_code for c in failed)
     return 0
 
 

@@ -16,6 +16,9 @@ class Bus:
     def __init__(self) -> None:
         self._queues: set[asyncio.Queue[dict[str, Any] | None]] = set()
         self.changed = asyncio.Condition()
+        # The supervisor's own followers (notifications): called for every event, never dropped,
+        # and not counted as subscribers (which keep an idle supervisor alive).
+        self.listeners: list[Any] = []
 
     def subscribe(self) -> asyncio.Queue[dict[str, Any] | None]:
         queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(QUEUE_SIZE)
@@ -30,6 +33,8 @@ class Bus:
         return len(self._queues)
 
     def publish(self, event: dict[str, Any]) -> None:
+        for listener in self.listeners:
+            listener(event)
         for queue in list(self._queues):
             try:
                 queue.put_nowait(event)

@@ -40,11 +40,20 @@ class CheckpointConfig(BaseModel):
     key: Path | None = None  # default: the first of ~/.ssh/id_ed25519, id_ecdsa, id_rsa
 
 
+class RepoMcpConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    allow_dispatch: bool = False  # `cockpit mcp` offers its writing tool (queue a task) only when true
+
+
 class RepoConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     supervisor: SupervisorConfig = Field(default_factory=SupervisorConfig)
     checkpoints: CheckpointConfig | None = None
+    mcp: RepoMcpConfig = Field(default_factory=RepoMcpConfig)
+    # Seconds a permission request waits for a decision before it is denied.
+    permission_timeout_s: float = Field(default=300.0, gt=0, le=86_400)
 
 
 def config_path(repo_root: Path) -> Path:

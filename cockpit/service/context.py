@@ -71,6 +71,7 @@ class Context:
         self.bus = Bus()
         self.live: dict[str, LiveWorker] = {}
         self.live_changed = asyncio.Event()
+        self.terminal_clients = 0  # attached TUIs that write notifications to their terminal
         self.locks: dict[str, asyncio.Lock] = {}
         self.on_slot_freed: Any = None  # the scheduler: a worker stopped, a queued one may start
         self._published_offset = committed_size(ws.state.ledger_dir)

@@ -20,6 +20,7 @@ from cockpit.domain.task import TaskPacket, check_prompt
 from cockpit.errors import UsageError
 from cockpit.runtime.gate_config import check_task_gates
 from cockpit.runtime.git_repo import GitRepo
+from cockpit.runtime.policy_file import load_policy
 from cockpit.runtime.providers import build_launch
 
 DEFAULT_PROVIDER = "fake"
@@ -109,6 +110,7 @@ def prepare(
     if target is not None and not git.branch_exists(target):
         raise UsageError(f"target branch {target!r} does not exist", hint="create it or pick another --target")
     check_task_gates(git.toplevel, task)  # a broken gate file or an unknown gate name: exit 2, nothing written
+    load_policy(git.toplevel)  # a broken permission policy: exit 2, nothing written
     timeout, source = _timeout(chosen, run_mode, task, timeout_s, default_headless_timeout_s)
     if priority < -1000 or priority > 1000:
         raise UsageError("priority must be between -1000 and 1000")

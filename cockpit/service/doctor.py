@@ -23,6 +23,7 @@ class Check:
     status: str  # ok | warn | fail
     detail: str
     fix: str = ""
+    exit_code: int = 1  # when it fails: 2 for a file the user must fix (bad input)
 
 
 def _version_of(argv: list[str]) -> tuple[str | None, tuple[int, ...]]:
@@ -67,7 +68,20 @@ def run_checks(cwd: Path, probe_timeout: float | None = None) -> list[Check]:
     from cockpit.service.doctor_files import repository_file_checks
 
     checks.extend(repository_file_checks(ws))
+    checks.append(_policy_check(ws.repo.toplevel))
     return checks
+
+
+def _policy_check(repo_root: Path) -> Check:
+    from cockpit.runtime.policy_file import load_policy, policy_path
+
+    try:
+        policy = load_policy(repo_root)
+    except CockpitError as exc:
+        return Check("policy", "fail", str(exc), "fix the file named above (docs/permissions.md)", exit_code=2)
+    if not policy_path(repo_root).exists():
+        return Check("policy", "ok", "no .cockpit/policy.yaml: every permission request goes to the operator")
+    return Check("policy", "ok", f"{len(policy.rules)} rule(s) in .cockpit/policy.yaml")
 
 
 def _state_check(root: Path) -> Check:

@@ -7,5 +7,7 @@ from typing import Any
 
 def default_extensions() -> list[Any]:
     from cockpit.service.gates import GateService
+    from cockpit.service.notify import NotifyService
+    from cockpit.service.permissions import PermissionService
 
-    return [GateService()]
+    return [GateService(), NotifyService(), PermissionService()]

@@ -181,6 +181,8 @@ class Supervisor:
 
     async def _subscribe(self, writer: asyncio.StreamWriter, args: dict[str, Any]) -> None:
         queue = self.ctx.bus.subscribe()
+        terminal = bool(args.get("terminal_notifications"))  # a TUI: notifications go to its terminal
+        self.ctx.terminal_clients += terminal
         try:
             writer.write(encode({"event": {"type": "hello", "pid": os.getpid(), "version": __version__}}))
             await writer.drain()
@@ -192,6 +194,7 @@ class Supervisor:
         except (ConnectionError, OSError):
             pass
         finally:
+            self.ctx.terminal_clients -= terminal
             self.ctx.bus.unsubscribe(queue)
             self._arm_idle()
 

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import os
 import re
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -56,6 +57,10 @@ def worker_env(ctx: Context, d: Dispatch, overrides: dict[str, str]) -> dict[str
     env["COCKPIT_DISPATCH_ID"] = d.id
     env["COCKPIT_SIGNALS"] = str(ctx.ws.state.signal_file(d.id))  # the CLI's hooks append here
     env["COCKPIT_SIGNAL_HOOK"] = str(signal_hook_path())
+    # The permission hook (cockpit/service/permission_hook.py) asks this supervisor directly.
+    env["COCKPIT_SOCKET"] = str(ctx.ws.state.socket_path)
+    env["COCKPIT_PYTHON"] = sys.executable
+    env["COCKPIT_POLICY"] = str(ctx.ws.repo.toplevel / ".cockpit" / "policy.yaml")  # the hook runs only if it exists
     return env
 
 

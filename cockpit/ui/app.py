@@ -18,6 +18,7 @@ from textual.screen import Screen
 
 from cockpit.domain.receipt import Receipt
 from cockpit.errors import CockpitError
+from cockpit.service.notify import osc_notification
 from cockpit.service.ui_support import load_ui_settings, save_ui_settings
 from cockpit.ui.board import Alert, Board
 from cockpit.ui.keys import MAIN_KEYS
@@ -164,6 +165,9 @@ class CockpitApp(App[int]):
         elif kind == "gates_finished":
             if self.main is not None:
                 self.main.gates_finished(str(event.get("id")))
+        elif kind == "notify" and self._driver is not None and not self.is_headless:
+            # The supervisor's notification, to this terminal (OSC 9 / OSC 777; works over SSH).
+            self._driver.write(osc_notification(str(event.get("title", "")), str(event.get("text", ""))))
 
     def _alert(self, alerts: Iterable[Alert]) -> None:
         for alert in alerts:

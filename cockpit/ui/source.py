@@ -84,7 +84,7 @@ class LiveSource:
         return await asyncio.shield(task)
 
     async def events(self) -> AsyncIterator[dict[str, Any]]:
-        async for event in self.client.events():
+        async for event in self.client.events(terminal_notifications=True):  # OSC 9/777 wanted
             yield event
 
     def pages(self) -> ReceiptPages:

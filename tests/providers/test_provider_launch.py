@@ -55,6 +55,9 @@ def test_claude_hooks_are_wired_through_settings_to_the_signal_script() -> None:
     args = CATALOG.get("claude").signals.args
     assert args[0] == "--settings"
     hooks = json.loads(args[1])["hooks"]
+    # PreToolUse is cockpit's permission policy (docs/permissions.md); the others feed the signals file.
+    permission = hooks.pop("PreToolUse")
+    assert permission[0]["hooks"][0]["command"].endswith('"$COCKPIT_PYTHON" -m cockpit.service.permission_hook')
     assert set(hooks) == {"UserPromptSubmit", "PermissionRequest", "Notification", "Stop", "SessionEnd"}
     for event, entries in hooks.items():
         assert entries[0]["hooks"][0]["command"] == f'sh "$COCKPIT_SIGNAL_HOOK" {event}'

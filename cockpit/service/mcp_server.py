@@ -1,0 +1,150 @@
+"""`cockpit mcp`: an MCP server (stdio) over the control plane's truth, on the official SDK.
+
+Every tool asks the supervisor through the same client the CLI uses (or reads the
+ledger, as `cockpit receipts` does). The tools only read; the one writing tool,
+`dispatch_task` (queue a task), exists only when the config enables it. No tool
+approves, decides a permission or changes policy: those stay with the operator.
+This module imports the `mcp` SDK at the top, so import it only when it is installed
+(`cockpit.cli.mcp_cmd` checks first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+
+from cockpit import __version__
+from cockpit.errors import CockpitError
+from cockpit.service.client import SupervisorClient
+from cockpit.service.identity import inside_worker, operator_actor
+from cockpit.service.workspace import Workspace
+
+READ_ONLY = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
+READ_TOOLS = ("status", "dispatch", "diff", "gate_results", "receipts_tail", "receipts_verify", "permissions")
+MAX_TAIL = 1000
+
+
+def mcp_actor() -> str:
+    """Who a writing call is recorded as: the MCP face, the user, and the worker it came from."""
+    actor = f"mcp {operator_actor()}"
+    worker = inside_worker()
+    return f"{actor} from worker {worker}" if worker else actor
+
+
+class CockpitTools:
+    """The tools' bodies, blocking, one supervisor connection used by one call at a time."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self._client = SupervisorClient(ws)
+        self._lock = threading.Lock()
+
+    def call(self, op: str, **args: Any) -> Any:
+        with self._lock:
+            return self._client.call(op, **args)
+
+    def status(self, all: bool = True) -> list[dict[str, Any]]:
+        return self.call("status", all=all)
+
+    def dispatch(self, id: str) -> dict[str, Any]:
+        return self.call("show", id=id)
+
+    def diff(self, id: str, patch: bool = True) -> dict[str, Any]:
+        return self.call("diff", id=id, patch=patch)
+
+    def gate_results(self, id: str) -> dict[str, Any]:
+        view = self.call("show", id=id)
+        return {"id": view["id"], "review": view["review"], "gates": view.get("gates") or []}
+
+    def receipts_tail(self, n: int = 20, dispatch: str | None = None) -> list[dict[str, Any]]:
+        from cockpit.ledger import iter_receipts, tail
+
+        n = max(0, min(int(n), MAX_TAIL))
+        if dispatch is None:
+            return [r.model_dump() for r in tail(self.ws.state.ledger_dir, n)]
+        picked = [r.model_dump() for _, r in iter_receipts(self.ws.state.ledger_dir) if r.dispatch == dispatch]
+        return picked[-n:] if n else []
+
+    def receipts_verify(self) -> dict[str, Any]:
+        from cockpit.ledger import verify
+
+        return verify(self.ws.state.ledger_dir).to_json()
+
+    def permissions(self) -> list[dict[str, Any]]:
+        return self.call("permissions")
+
+    def dispatch_task(self, prompt: str, provider: str | None = None, mode: str | None = None,
+                      base: str | None = None) -> dict[str, Any]:
+        return self.call("dispatch", prompt=prompt, provider=provider, mode=mode, base=base, timeout_s=None,
+                         priority=0, task={}, task_source="mcp", actor=mcp_actor())
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, default=str)
+
+
+def build_server(ws: Workspace, *, allow_dispatch: bool) -> tuple[MCPServer, CockpitTools]:
+    tools = CockpitTools(ws)
+    server = MCPServer(name="cockpit", version=__version__, instructions=(
+        "cockpit's control plane: dispatches, their diffs, gate results and the receipt ledger. "
+        "Read-only; approving work and deciding permissions stay with the human operator."),
+        log_level="WARNING")
+
+    async def run(fn: Any, *args: Any, **kwargs: Any) -> str:
+        try:
+            return _text(await asyncio.to_thread(fn, *args, **kwargs))
+        except CockpitError as exc:  # a clear line for the model, not a traceback
+            raise ToolError(str(exc)) from None
+
+    @server.tool(description="Every dispatch in this repository (state, review, provider, tokens, cost).",
+                 annotations=READ_ONLY)
+    async def status(all: bool = True) -> str:
+        return await run(tools.status, all)
+
+    @server.tool(description="One dispatch by id (or a unique prefix): its state, review state and gate results.",
+                 annotations=READ_ONLY)
+    async def dispatch(id: str) -> str:
+        return await run(tools.dispatch, id)
+
+    @server.tool(description="A dispatch's diff against its base: files, line counts, sha256 and the patch.",
+                 annotations=READ_ONLY)
+    async def diff(id: str, patch: bool = True) -> str:
+        return await run(tools.diff, id, patch)
+
+    @server.tool(description="The gate results of one dispatch.", annotations=READ_ONLY)
+    async def gate_results(id: str) -> str:
+        return await run(tools.gate_results, id)
+
+    @server.tool(description="The latest receipts of the ledger (optionally of one dispatch id), oldest first.",
+                 annotations=READ_ONLY)
+    async def receipts_tail(n: int = 20, dispatch: str | None = None) -> str:
+        return await run(tools.receipts_tail, n, dispatch)
+
+    @server.tool(description="Verify the receipt ledger's hash chain; names the first bad record.",
+                 annotations=READ_ONLY)
+    async def receipts_verify() -> str:
+        return await run(tools.receipts_verify)
+
+    @server.tool(description="Pending permission requests from workers (decided by the operator, never here).",
+                 annotations=READ_ONLY)
+    async def permissions() -> str:
+        return await run(tools.permissions)
+
+    if allow_dispatch:
+        @server.tool(description="Queue a new dispatch (a task for an agent). It is recorded as coming from "
+                     "this MCP client; it never approves anything.",
+                     annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False))
+        async def dispatch_task(prompt: str, provider: str | None = None, mode: str | None = None,
+                                base: str | None = None) -> str:
+            return await run(tools.dispatch_task, prompt, provider, mode, base)
+
+    return server, tools

@@ -1,0 +1,194 @@
+"""Permission requests as records: asked by a worker's CLI hook, decided by policy or operator.
+
+A request arrives as `permission_request` (from cockpit/service/permission_hook.py, which
+claude's PreToolUse hook runs): it is receipted (`permission_requested`), judged by
+`.cockpit/policy.yaml` from the main checkout, and either decided at once by a rule or left
+pending for the operator (`cockpit permissions allow|deny ID`) until it times out to deny.
+Every decision is receipted (`permission_decided`) with the rule id, the operator, or `timeout`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cockpit.domain.policy import decide
+from cockpit.errors import CheckFailed, UsageError
+from cockpit.runtime.gate_config import load_gates
+from cockpit.runtime.policy_file import load_policy, policy_path
+from cockpit.service.channel import Peer
+
+MAX_WORDS = 2000
+WORKER_ENDED = ("exited", "killed", "timed_out", "lost")  # the CLI's own words about the request, kept in the receipt
+
+
+@dataclass
+class Pending:
+    id: str
+    dispatch: str
+    tool: str
+    command: str | None
+    path: str | None
+    asked_at: float
+    future: asyncio.Future[dict[str, Any]] = field(repr=False)
+
+    def view(self, now: float) -> dict[str, Any]:
+        return {"request": self.id, "dispatch": self.dispatch, "tool": self.tool, "command": self.command,
+                "path": self.path, "age_s": round(now - self.asked_at, 1)}
+
+
+def request_fields(payload: dict[str, Any], worktree: str | None) -> tuple[str, str | None, str | None]:
+    """(tool, command, path relative to the worktree) from the CLI's hook payload."""
+    tool = str(payload.get("tool_name") or "?")
+    tool_input = payload.get("tool_input") if isinstance(payload.get("tool_input"), dict) else {}
+    command = tool_input.get("command")
+    raw_path = tool_input.get("file_path") or tool_input.get("notebook_path") or tool_input.get("path")
+    path = None
+    if isinstance(raw_path, str) and raw_path:
+        path = raw_path
+        if worktree and os.path.isabs(raw_path):
+            try:
+                path = str(Path(raw_path).resolve().relative_to(Path(worktree).resolve()))
+            except ValueError:
+                path = raw_path  # outside the worktree: matched as given (no relative glob matches it)
+    return tool, command if isinstance(command, str) else None, path
+
+
+class PermissionService:
+    """A supervisor extension: requests, the pending inbox, and decisions."""
+
+    def __init__(self) -> None:
+        self.pending: dict[str, Pending] = {}
+        self.decided: dict[str, str] = {}   # request id -> decision, for this supervisor's life
+        self.always: dict[str, dict[str, str]] = {}  # dispatch -> tool -> decision (--always-for-dispatch)
+        self._counter = itertools.count(1)
+        self.ops = {"permission_request": self.request, "permissions": self.list_pending,
+                    "permission_decide": self.operator_decide}
+
+    def bind(self, sup: Any) -> None:
+        self.sup = sup
+        self.ctx = sup.ctx
+
+    def _new_id(self) -> str:
+        return f"p{int(time.time()) % 100000:05d}{next(self._counter):03d}"
+
+    async def request(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+        ctx = self.ctx
+        dispatch_id = self.sup.ops.resolve(args.get("dispatch"))
+        d = ctx.dispatch(dispatch_id)
+        payload = args.get("payload") if isinstance(args.get("payload"), dict) else {}
+        tool, command, path = request_fields(payload, d.worktree)
+        root = ctx.ws.repo.toplevel
+        if not policy_path(root).exists():  # no policy: the CLI asks on its own screen, as before
+            return {"request": None, "decision": None, "reason": "no .cockpit/policy.yaml"}
+        try:
+            policy = await asyncio.to_thread(load_policy, root)
+            protected = list((await asyncio.to_thread(load_gates, root)).protected_paths)
+        except UsageError as exc:  # a broken policy decides nothing: the operator does
+            policy, protected, broken = None, [], str(exc)
+        else:
+            broken = None
+        ruling = decide(policy, tool=tool, command=command, path=path, provider=d.provider,
+                        protected=protected) if policy is not None else None
+        request_id = self._new_id()
+        words = str(payload.get("tool_input"))[:MAX_WORDS]
+        ctx.record("permission_requested", dispatch_id, request=request_id, tool=tool, command=command,
+                   path=path, words=words, source=str(args.get("source") or "hook"),
+                   policy=ruling.reason if ruling else f"policy unreadable: {broken}")
+        if ruling is not None and ruling.decision in ("allow", "deny"):
+            ctx.record("permission_decided", dispatch_id, request=request_id, decision=ruling.decision,
+                       by="policy", rule=ruling.rule)
+            self.decided[request_id] = ruling.decision
+            return {"request": request_id, "decision": ruling.decision, "reason": ruling.reason}
+        standing = self.always.get(dispatch_id, {}).get(tool)
+        if standing is not None and not (ruling is not None and ruling.decision == "ask" and ruling.rule):
+            ctx.record("permission_decided", dispatch_id, request=request_id, decision=standing,
+                       by="operator_always_for_dispatch")
+            self.decided[request_id] = standing
+            return {"request": request_id, "decision": standing, "reason": "decided for this dispatch"}
+        loop = asyncio.get_running_loop()
+        item = Pending(request_id, dispatch_id, tool, command, path, time.monotonic(), loop.create_future())
+        self.pending[request_id] = item
+        ctx.bus.publish({"type": "permissions", "pending": len(self.pending)})
+        timeout = float(args.get("timeout_s") or ctx.config.permission_timeout_s)
+        try:
+            return await asyncio.wait_for(asyncio.shield(item.future), timeout)
+        except TimeoutError:
+            if self.pending.pop(request_id, None) is not None:
+                ctx.record("permission_decided", dispatch_id, request=request_id, decision="deny", by="timeout",
+                           after_ms=int(timeout * 1000))
+                self.decided[request_id] = "deny"
+            return {"request": request_id, "decision": "deny", "reason": f"no decision within {timeout:g} s"}
+        finally:
+            self.pending.pop(request_id, None)
+
+    async def on_start(self) -> None:
+        self.ctx.bus.listeners.append(self._on_event)
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        receipt = event.get("receipt") if event.get("type") == "receipt" else None
+        if receipt and receipt.get("kind") in WORKER_ENDED and any(
+                p.dispatch == receipt.get("dispatch") for p in self.pending.values()):
+            asyncio.get_running_loop().call_soon(self._close_for, receipt["dispatch"])
+
+    def _close_for(self, dispatch_id: str) -> None:
+        """A worker that ended cannot use an answer: its pending requests are closed as denied."""
+        for item in [p for p in self.pending.values() if p.dispatch == dispatch_id]:
+            self.pending.pop(item.id, None)
+            self.ctx.record("permission_decided", dispatch_id, request=item.id, decision="deny", by="worker_ended")
+            self.decided[item.id] = "deny"
+            if not item.future.done():
+                item.future.set_result({"request": item.id, "decision": "deny", "reason": "the worker ended"})
+
+    async def list_pending(self, args: dict[str, Any], peer: Peer) -> list[dict[str, Any]]:
+        now = time.monotonic()
+        return [p.view(now) for p in sorted(self.pending.values(), key=lambda p: p.asked_at)]
+
+    async def operator_decide(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+        from cockpit.service.promotion_ops import PromotionOps
+
+        request_id = str(args.get("request") or "")
+        decision = str(args.get("decision") or "")
+        if decision not in ("allow", "deny"):
+            raise UsageError(f"unknown decision {decision!r}", hint="allow or deny")
+        identity = dict(args.get("identity") or {})
+        item = self.pending.get(request_id)
+        if item is None:
+            earlier = self.decided.get(request_id) or await asyncio.to_thread(self._decided_in_ledger, request_id)
+            if earlier:
+                raise CheckFailed(f"permission request {request_id} was already decided ({earlier})")
+            raise UsageError(f"no pending permission request {request_id!r}",
+                             hint="`cockpit permissions` lists them")
+        worker = await PromotionOps._worker_of_peer(self, peer, identity)  # same test as approvals
+        if worker is not None:
+            raise CheckFailed(f"refusing to decide a permission from inside worker {worker}'s environment: "
+                              "a worker never grants its own requests", hint="decide from your own terminal")
+        actor = f"{identity.get('user', 'unknown')}@{identity.get('host', 'unknown')}"
+        always = bool(args.get("always_for_dispatch"))
+        self.pending.pop(request_id, None)
+        self.ctx.record("permission_decided", item.dispatch, actor=actor, request=request_id, decision=decision,
+                        by="operator", identity=identity, always_for_dispatch=always)
+        self.decided[request_id] = decision
+        result = {"request": request_id, "decision": decision, "reason": f"{decision} by {actor}"}
+        if not item.future.done():
+            item.future.set_result(result)
+        if always:  # the same tool for this dispatch, now pending: the same answer
+            for other in [p for p in self.pending.values() if p.dispatch == item.dispatch and p.tool == item.tool]:
+                await self.operator_decide({**args, "request": other.id, "always_for_dispatch": False}, peer)
+            self.always.setdefault(item.dispatch, {})[item.tool] = decision
+        return result
+
+    def _decided_in_ledger(self, request_id: str) -> str | None:
+        """A decision recorded by an earlier supervisor (this one keeps only its own in memory)."""
+        from cockpit.ledger import iter_receipts
+
+        found = None
+        for _, receipt in iter_receipts(self.ctx.ws.state.ledger_dir):
+            if receipt.kind == "permission_decided" and receipt.data.get("request") == request_id:
+                found = str(receipt.data.get("decision"))
+        return found
