@@ -17,7 +17,7 @@ from typing import Any
 from cockpit.domain.dispatch import Dispatch
 from cockpit.domain.receipt import GENESIS
 from cockpit.errors import CockpitError
-from cockpit.ledger.reader import committed_size
+from cockpit.ledger.reader import committed_size, iter_receipts
 from cockpit.store.fold import ChainBroken, Progress, fold_range
 from cockpit.store.schema import PROJECTION_TABLES, SCHEMA, SCHEMA_VERSION
 

@@ -13,7 +13,8 @@ from aiohttp import web
 from textual_serve.server import Server
 
 from cockpit.errors import UsageError
-from cockpit.ui.serve_auth import WEB_CLIENT_ENV, Guard, current_client, web_client_env
+from cockpit.service.identity import WEB_CLIENT_ENV
+from cockpit.ui.serve_auth import Guard, current_client, web_client_env
 
 _TOKEN_IN_TEXT = re.compile(r"(token=)[^&\s\"']+")
 

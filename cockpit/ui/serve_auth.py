@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from cockpit.service.identity import WEB_CLIENT_ENV
 
 COOKIE = "cockpit_session"
 MAX_AGENT = 200
