@@ -13,14 +13,13 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from textual.app import App, SystemCommand
-from textual.screen import Screen
+from textual.app import App
 
 from cockpit.domain.receipt import Receipt
 from cockpit.errors import CockpitError
 from cockpit.service.ui_support import load_ui_settings, save_ui_settings
 from cockpit.ui.board import Alert, Board
-from cockpit.ui.keys import MAIN_KEYS
+from cockpit.ui.commands import CockpitCommands
 from cockpit.ui.screens.main import MainScreen
 from cockpit.ui.source import Source, unknown_op
 from cockpit.ui.themes import DEFAULT_THEME, ThemeSet, load_themes
@@ -37,6 +36,7 @@ class CockpitApp(App[int]):
     CSS_PATH = "app.tcss"
     MODES = {"main": MainScreen}
     DEFAULT_MODE = "main"
+    COMMANDS = App.COMMANDS | {CockpitCommands}  # the keys, then Textual's own (Theme, Quit, ...)
 
     def __init__(self, source: Source, *, theme: str | None = None, themes: ThemeSet | None = None,
                  remember_theme: bool = True) -> None:
@@ -175,9 +175,11 @@ class CockpitApp(App[int]):
     def _schedule_flush(self) -> None:
         if not self._flush_pending:
             self._flush_pending = True
-            self.set_timer(FLUSH_S, self._flush)
+            self.set_timer(FLUSH_S, self._repaint)
 
-    def _flush(self) -> None:
+    def _repaint(self) -> None:
+        # Not `_flush`: that name is Textual's own (App._flush writes the log), and overriding it
+        # broke logging ("--- Logging error ---").
         self._flush_pending = False
         main = self.main
         if main is None:
@@ -191,19 +193,3 @@ class CockpitApp(App[int]):
             hook = getattr(self.screen, "receipts_arrived", None)
             if hook is not None:
                 hook()
-
-    # -- the command palette ----------------------------------------------------------------
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        main = self.main
-        if main is not None and screen is main:
-            for key in MAIN_KEYS:
-                if key.action == "quit" or main.check_action(key.action.split("(")[0], ()) is False:
-                    continue
-                action = key.action
-
-                async def run(action: str = action) -> None:
-                    await main.run_action(action)
-
-                yield SystemCommand(f"{key.help.split(':')[0]}  [{key.display}]", key.help, run)
-        yield from super().get_system_commands(screen)

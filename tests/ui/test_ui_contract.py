@@ -4,13 +4,17 @@ key in the command palette, and the footer showing only what applies."""
 from __future__ import annotations
 
 import ast
+import logging
 import re
+import sys
 from pathlib import Path
 
 import pytest
+from textual.content import Content
 
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.board import Board
+from cockpit.ui.commands import CockpitCommands
 from cockpit.ui.keys import MAIN_KEYS, markdown_table
 from .helpers import screen_text, wait_for
 from .sample_data import sample_source, view
@@ -68,15 +72,35 @@ async def test_every_key_is_in_the_command_palette() -> None:
         await pilot.pause()
         app.main.query_one("#workers").select("1qf9a2b3d5")  # a waiting worker: every key applies
         await wait_for(pilot, lambda: app.main.selected == "1qf9a2b3d5")
-        titles = [c.title for c in app.get_system_commands(app.main)]
+        hits = [hit async for hit in CockpitCommands(app.main).discover()]
+        titles = [hit.text or "" for hit in hits]
         for key in MAIN_KEYS:
             if key.action != "quit":
                 assert any(f"[{key.display}]" in t for t in titles), key.display
-        assert "Theme" in titles
+        assert all(isinstance(hit.display, Content) for hit in hits)  # never parsed as markup
+        assert "Theme" in [c.title for c in app.get_system_commands(app.main)]
         # A palette entry runs its action: "Receipts" opens the full view.
-        command = next(c for c in app.get_system_commands(app.main) if "[r]" in c.title)
-        await command.callback()
+        found = [hit async for hit in CockpitCommands(app.main).search("receipts")]
+        await found[0].command()
         await wait_for(pilot, lambda: "in the ledger" in screen_text(app))
+
+
+async def test_logging_inside_the_app_works() -> None:
+    """Textual routes the app's stderr through App._flush; cockpit once overrode it."""
+    app = CockpitApp(sample_source(), theme="cockpit", remember_theme=False)
+    errors: list[logging.LogRecord] = []
+    handler = logging.StreamHandler(sys.stderr)
+    handler.handleError = errors.append  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        handler.setStream(sys.stderr)  # the app's stderr, as a handler made at run time would have
+        logger = logging.getLogger("cockpit.ui.test")
+        logger.addHandler(handler)
+        try:
+            logger.error("something went wrong")
+        finally:
+            logger.removeHandler(handler)
+    assert errors == []
 
 
 async def test_the_footer_shows_only_the_keys_that_apply() -> None:
