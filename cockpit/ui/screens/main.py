@@ -61,7 +61,7 @@ class MainScreen(WorkerActions, Screen):
         self.query_one("#workers").border_title = "workers"
         self.query_one("#stream").border_title = "receipts"
         self.query_one("#gates").border_title = "gates"
-        self.query_one("#pane", PaneView).border_title = "output"
+        self.query_one("#pane", PaneView).show_title()
         self.query_one("#pane", PaneView).show_message(None, self.nothing_selected())
         self.query_one("#filter", Input).display = False
         self.query_one("#filter", Input).cursor_blink = False  # calm over SSH, and the same in every snapshot
@@ -138,7 +138,7 @@ class MainScreen(WorkerActions, Screen):
         self.review = None
         pane = self.query_one("#pane", PaneView)
         view = self.app.board.get(self.selected)
-        pane.border_title = f"output: {self.selected}" if self.selected else "output"
+        pane.label = f"output: {self.selected}" if self.selected else "output"
         if view is None:
             pane.show_message(None, self.nothing_selected())
         else:
