@@ -40,6 +40,22 @@ GATE_MARKS: dict[str, tuple[str, str]] = {
 }
 LIVE = frozenset({"starting", "working", "waiting", "idle"})
 
+# When a key applies to the selected worker (keys.py names these in `needs`): the footer and
+# the palette offer only those, so a merged worker is never offered approve, gates or reject.
+APPLIES: dict[str, Any] = {
+    "selected": lambda view: True,
+    "live": lambda view: view.get("state") in LIVE,
+    "waiting": lambda view: view.get("state") == "waiting",
+    "unmerged": lambda view: view.get("review") != "promoted",
+    "undecided": lambda view: view.get("review") not in ("promoted", "rejected"),
+}
+
+
+def applies(needs: str, view: dict[str, Any] | None) -> bool:
+    if not needs:
+        return True
+    return view is not None and bool(APPLIES[needs](view))
+
 
 def parse_ts(ts: str | None) -> datetime | None:
     if not ts:

@@ -125,6 +125,12 @@ def sample_source(views: list[dict[str, Any]] | None = None) -> StaticSource:
             {"path": "src/config.py", "status": "M", "added": 10, "removed": 4}], "added": 120, "removed": 4},
             "gates": [{"name": "tests", "kind": "command", "required": True, "status": "passed",
                        "summary": "212 passed in 9.1s", "findings": []},
+                      {"name": "review", "kind": "review", "required": False, "status": "passed",
+                       "summary": "2 advisory notes", "findings": [
+                           {"severity": "advisory", "file": "docs/config.md", "line": 12,
+                            "message": "the example uses a key the loader renamed"},
+                           {"severity": "advisory", "file": "src/config.py", "line": 40,
+                            "message": "consider naming the default path"}]},
                       {"name": "scope", "kind": "scope", "required": True, "status": "passed",
                        "summary": "2 files, all allowed", "findings": []}],
             "can_approve": True, "blockers": [], "target": "main",

@@ -11,6 +11,7 @@ import pytest
 from textual.pilot import Pilot
 
 from cockpit.ui.app import CockpitApp
+from .helpers import select_worker
 from .sample_data import sample_source
 
 WAITING, READY, FAILING = "1qf9a2b3d5", "1qf9a2b3e6", "1qf9a2b3f7"
@@ -25,8 +26,7 @@ def make_app(*, empty: bool = False, theme: str = "cockpit") -> CockpitApp:
 
 def select(dispatch_id: str) -> Callable[[Pilot], Awaitable[None]]:
     async def run_before(pilot: Pilot) -> None:
-        await pilot.pause()
-        pilot.app.main.query_one("#workers").select(dispatch_id)
+        await select_worker(pilot, dispatch_id)
         await pilot.pause(0.2)
 
     return run_before
@@ -54,6 +54,10 @@ def test_a_waiting_worker_selected(snap_compare: Any) -> None:
 
 def test_the_approve_confirmation(snap_compare: Any) -> None:
     assert snap_compare(make_app(), terminal_size=(120, 36), run_before=select(READY), press=["a", "_"])
+
+
+def test_the_approve_confirmation_at_80x24(snap_compare: Any) -> None:
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=select(READY), press=["a", "_"])
 
 
 def test_an_approve_refusal_shows_the_reason(snap_compare: Any) -> None:

@@ -16,7 +16,7 @@ from cockpit.ui.app import CockpitApp
 from cockpit.ui.board import Board
 from cockpit.ui.commands import CockpitCommands
 from cockpit.ui.keys import MAIN_KEYS, markdown_table
-from .helpers import screen_text, wait_for
+from .helpers import screen_text, select_worker, wait_for
 from .sample_data import sample_source, view
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,9 +69,7 @@ def test_board_alerts_on_waiting_gates_and_promotion() -> None:
 async def test_every_key_is_in_the_command_palette() -> None:
     app = CockpitApp(sample_source(), theme="cockpit", remember_theme=False)
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause()
-        app.main.query_one("#workers").select("1qf9a2b3d5")  # a waiting worker: every key applies
-        await wait_for(pilot, lambda: app.main.selected == "1qf9a2b3d5")
+        await select_worker(pilot, "1qf9a2b3d5")  # a waiting worker: every key applies
         hits = [hit async for hit in CockpitCommands(app.main).discover()]
         titles = [hit.text or "" for hit in hits]
         for key in MAIN_KEYS:
@@ -104,15 +102,29 @@ async def test_logging_inside_the_app_works() -> None:
 
 
 async def test_the_footer_shows_only_the_keys_that_apply() -> None:
-    app = CockpitApp(sample_source(), theme="cockpit", remember_theme=False)
+    source = sample_source()
+    merged = next(v for v in source.views if v["id"] == "1qf9a2b3e6")
+    merged["review"] = "promoted"
+    app = CockpitApp(source, theme="cockpit", remember_theme=False)
     async with app.run_test(size=(200, 30)) as pilot:
-        await pilot.pause()
-        app.main.query_one("#workers").select("1qf9a2b3d5")  # waiting
-        await wait_for(pilot, lambda: "shift+y no" in screen_text(app))
-        app.main.query_one("#workers").select("1qf9a2b3h9")  # killed: nothing to answer or attach
-        await wait_for(pilot, lambda: "shift+y" not in screen_text(app).splitlines()[-1])
-        footer = screen_text(app).splitlines()[-1]
-        assert "attach" not in footer and "kill" not in footer and "teardown" in footer
+
+        def footer() -> str:
+            return screen_text(app).splitlines()[-1]
+
+        await select_worker(pilot, "1qf9a2b3d5")  # waiting
+        await wait_for(pilot, lambda: "shift+y no" in footer())
+        assert all(f"{k} " in footer() for k in ("a approve", "g gates", "x reject"))
+        await select_worker(pilot, "1qf9a2b3h9")  # killed: nothing to answer or attach
+        await wait_for(pilot, lambda: "shift+y" not in footer())
+        assert "attach" not in footer() and "kill" not in footer() and "teardown" in footer()
+        await select_worker(pilot, "1qf9a2b3e6")  # merged: nothing left to approve, gate or reject
+        await wait_for(pilot, lambda: "approve" not in footer())
+        assert "gates" not in footer() and "reject" not in footer() and "teardown" in footer()
+        offered = [hit.text or "" async for hit in CockpitCommands(app.main).discover()]
+        assert offered and not any(t.startswith(("Approve", "Run the review gates", "Reject")) for t in offered)
+        await pilot.press("a")  # the key does nothing either
+        await pilot.pause(0.2)
+        assert app.screen is app.main
 
 
 async def test_filter_narrows_the_list() -> None:

@@ -31,13 +31,26 @@ class Dialog(ModalScreen[Any]):
     """A centred box: a title, a scrolling body and a row of buttons."""
 
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    BINDINGS = [Binding("escape", "cancel", "cancel"),
+                Binding("up", "scroll_body(-1)", show=False), Binding("down", "scroll_body(1)", show=False),
+                Binding("pageup", "scroll_body(-10)", show=False), Binding("pagedown", "scroll_body(10)", show=False)]
     AUTO_FOCUS = "Input, #cancel"  # type first where there is something to type; never confirm by accident
     title_text = ""
 
     def on_mount(self) -> None:
         for box in self.query(Input):
             box.cursor_blink = False
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Give the body what the screen leaves once the title and buttons are placed, so the
+        buttons never fall off a small terminal: a long body scrolls instead."""
+        chrome = 2 + sum(w.outer_size.height or 1 for w in self.query("#dialog-title, #dialog-buttons"))
+        body = self.query_one("#dialog-body")
+        body.styles.max_height = max(3, self.size.height - max(chrome, 8))
 
     def body(self) -> ComposeResult:
         yield from ()
@@ -55,6 +68,10 @@ class Dialog(ModalScreen[Any]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_scroll_body(self, rows: int) -> None:
+        body = self.query_one("#dialog-body")
+        body.scroll_to(y=body.scroll_y + rows, animate=False)
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:

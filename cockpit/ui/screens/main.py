@@ -158,17 +158,7 @@ class MainScreen(WorkerActions, Screen):
         return self.app.board.get(self.selected)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        need = NEEDS.get(action)
-        if not need:
-            return True
-        view = self.selected_view
-        if view is None:
-            return False
-        if need == "live":
-            return view.get("state") in fmt.LIVE
-        if need == "waiting":
-            return view.get("state") == "waiting"
-        return True
+        return fmt.applies(NEEDS.get(action, ""), self.selected_view)
 
     # -- the live pane -------------------------------------------------------------------------
 
