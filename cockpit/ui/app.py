@@ -14,11 +14,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from textual.app import App
+from textual.notifications import Notification, Notify
 
 from cockpit.domain.receipt import Receipt
 from cockpit.errors import CockpitError
 from cockpit.service.ui_support import load_ui_settings, save_ui_settings
-from cockpit.ui.board import Alert, Board
+from cockpit.ui.board import Alert, Board, still_true
 from cockpit.ui.commands import CockpitCommands
 from cockpit.ui.screens.main import MainScreen
 from cockpit.ui.source import Source, unknown_op
@@ -53,6 +54,7 @@ class CockpitApp(App[int]):
         self._board_dirty = False
         self._receipts_dirty = False
         self._receipts_shifted = False
+        self._toasts: dict[str, tuple[Alert, Notification]] = {}  # per worker: the news on screen now
 
     # -- start ------------------------------------------------------------------------
 
@@ -147,7 +149,7 @@ class CockpitApp(App[int]):
         kind = event.get("type")
         if kind == "dispatch":
             view = event["dispatch"]
-            self._alert(self.board.apply(view))
+            self._alert(self.board.apply(view))  # also drops toasts this change made untrue
             self._board_dirty = True
             self._schedule_flush()
             if self.main is not None:
@@ -167,10 +169,26 @@ class CockpitApp(App[int]):
 
     def _alert(self, alerts: Iterable[Alert]) -> None:
         for alert in alerts:
-            self.notify(alert.message, title=alert.title, severity=alert.severity, markup=False,  # type: ignore
-                        timeout=10)
+            note = Notification(alert.message, alert.title, alert.severity, 10, markup=False)  # type: ignore
+            if alert.dispatch:
+                self._dismiss(alert.dispatch)  # one toast per worker: the newest news replaces the old
+                self._toasts[alert.dispatch] = (alert, note)
+            self.post_message(Notify(note))
             if alert.bell:
                 self.bell()
+        self._drop_stale_toasts()
+
+    def _drop_stale_toasts(self) -> None:
+        """A toast goes as soon as what it announced stops being true (the worker was answered,
+        its review moved on, it left the board), instead of lingering for its full timeout."""
+        for dispatch_id, (alert, _note) in list(self._toasts.items()):
+            if not still_true(alert, self.board.get(dispatch_id)):
+                self._dismiss(dispatch_id)
+
+    def _dismiss(self, dispatch_id: str) -> None:
+        _alert, note = self._toasts.pop(dispatch_id, (None, None))
+        if note is not None and note in self._notifications:
+            self._unnotify(note)  # Textual has no public way to take back one notification
 
     def _schedule_flush(self) -> None:
         if not self._flush_pending:

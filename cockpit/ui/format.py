@@ -29,6 +29,8 @@ REVIEWS: dict[str, tuple[str, str]] = {
     "awaiting_approval": ("approve?", "accent"),
     "promoted": ("merged", "success"),
     "rejected": ("rejected", "error"),
+    "no_changes": ("no changes", "foreground-muted"),
+    "stale": ("stale", "warning"),
 }
 GATE_MARKS: dict[str, tuple[str, str]] = {
     "passed": ("✓", "success"),
@@ -136,10 +138,17 @@ def gate_rows(view: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def shown_review(view: dict[str, Any]) -> str:
+    """The review state the board shows: `stale` wins once the evidence no longer matches the
+    worktree (approve? would be a lie), unless the work is already merged."""
+    review = str(view.get("review") or "none")
+    return "stale" if view.get("stale") and review != "promoted" else review
+
+
 def gate_summary(view: dict[str, Any], *, short: bool = False) -> tuple[str, str]:
     """A short 'passed/total' summary of the gates and a colour variable for it."""
     rows = gate_rows(view)
-    review = str(view.get("review") or "none")
+    review = shown_review(view)
     if not rows:
         label, colour = REVIEWS.get(review, (review, "foreground"))
         return (label or "-"), colour
@@ -148,16 +157,23 @@ def gate_summary(view: dict[str, Any], *, short: bool = False) -> tuple[str, str
     running = any(r.get("status") == "running" for r in rows)
     mark = "✗" if failing else "…" if running else "✓" if passed == len(rows) else "·"
     colour = "error" if failing else "secondary" if running else "success" if passed == len(rows) else "warning"
+    if review == "stale":
+        colour = "warning"
     label = f"{mark}{passed}/{len(rows)}"
     extra = REVIEWS.get(review, ("", ""))[0]
-    if review in ("awaiting_approval", "promoted", "rejected") and extra and not short:
+    if review in ("awaiting_approval", "promoted", "rejected", "no_changes", "stale") and extra and not short:
         label += f" {extra}"
     return label, colour
 
 
 def matches(view: dict[str, Any], needle: str) -> bool:
-    """The `/` filter: every word must appear in id, title, provider, state or review."""
-    hay = " ".join(str(view.get(k) or "") for k in ("id", "title", "provider", "state", "review")).lower()
+    """The `/` filter: every word must appear in the id, title, provider, state or review, as
+    stored or as the board shows them ("merged", "approve?", "no changes", "stale", ...).
+    Plain words, never a pattern: `[a-(` simply matches nothing."""
+    _glyph, word, _colour = state_of(view)
+    review = shown_review(view)
+    hay = " ".join([*(str(view.get(k) or "") for k in ("id", "title", "provider", "state")), review,
+                    word, REVIEWS.get(review, (review, ""))[0]]).lower()
     return all(word in hay for word in needle.lower().split())
 
 

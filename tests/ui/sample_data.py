@@ -48,7 +48,7 @@ def sample_views() -> list[dict[str, Any]]:
              ended="07:02.000000Z", review="changes_requested", tokens=(5300, 1200), cost="0.031000",
              diff=(40, 66, 4), exit_code=0, seq=20,
              gates=[gate("tests", "failed", "2 failed, 198 passed",
-                         [{"severity": "error", "file": "cache/lru.py", "line": 88,
+                         [{"severity": "blocking", "file": "cache/lru.py", "line": 88,
                            "message": "test_evict_oldest: KeyError: 'b'"}]),
                     gate("review", "passed", "looks fine", kind="review")]),
         view("1qf9a2b3g8", "Bump dependencies and regenerate the lock file", "queued", provider="fake",
