@@ -55,6 +55,7 @@ class CockpitApp(App[int]):
         self._receipts_dirty = False
         self._receipts_shifted = False
         self._toasts: dict[str, tuple[Alert, Notification]] = {}  # per worker: the news on screen now
+        self.startup_notes: list[str] = []  # told once the main screen is up (a toast raised earlier is never drawn)
 
     # -- start ------------------------------------------------------------------------
 
@@ -68,12 +69,21 @@ class CockpitApp(App[int]):
             self.register_theme(theme)
         wanted = self.requested_theme or load_ui_settings().get("theme") or DEFAULT_THEME
         self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
-        for problem in self.themes.problems:
-            self.notify(problem, title="Theme", severity="warning", markup=False)
+        if wanted != self.theme:
+            self.startup_notes.append(f"there is no theme {wanted!r}, so cockpit uses {DEFAULT_THEME!r}; pick one "
+                                      f"with ctrl+p, Theme (themes: {', '.join(self.themes.names())})")
+        self.startup_notes += self.themes.problems
+        if self.main is not None:
+            self.show_startup_notes()
         if self.requested_theme and self.remember_theme:
             save_ui_settings({"theme": self.theme})
         self.theme_changed_signal.subscribe(self, self._on_theme_changed)
         self.run_worker(self._stream(), exclusive=True, group="stream", name="supervisor events")
+
+    def show_startup_notes(self) -> None:
+        for note in self.startup_notes:
+            self.notify(note, title="Theme", severity="warning", markup=False, timeout=10)
+        self.startup_notes = []
 
     async def on_unmount(self) -> None:
         await self.source.close()

@@ -75,6 +75,7 @@ class MainScreen(WorkerActions, Screen):
         self.show_board()
         self.show_receipts(shifted=True)
         self.show_gates()
+        self.app.show_startup_notes()
 
     # -- what the app pushes in ------------------------------------------------------------
 
