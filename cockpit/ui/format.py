@@ -7,7 +7,6 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from cockpit.service.views import summarize
 
 # Each state has a glyph and a word, so it reads without colour; the colour is a theme
 # variable name, so it follows the theme.
@@ -175,7 +174,3 @@ def matches(view: dict[str, Any], needle: str) -> bool:
     hay = " ".join([*(str(view.get(k) or "") for k in ("id", "title", "provider", "state")), review,
                     word, REVIEWS.get(review, (review, ""))[0]]).lower()
     return all(word in hay for word in needle.lower().split())
-
-
-def summarize_data(data: dict[str, Any], limit: int = 120) -> str:
-    return summarize(data, limit)

@@ -64,7 +64,11 @@ def sample_receipts(count: int = 40) -> list[Any]:
              ("status_changed", "supervisor", {"from": "working", "to": "waiting"}),
              ("input_sent", "operator@laptop", {"keypress": "y"}),
              ("usage", "supervisor", {"input_tokens": 1200, "output_tokens": 340}),
-             ("gate_result", "supervisor", {"gate": "tests", "status": "passed"})]
+             ("gate_result", "supervisor", {"gate": "tests", "kind": "command", "status": "failed",
+                                            "summary": "2 failed, 198 passed", "findings": [
+                                                {"severity": "blocking", "file": "cache/lru.py", "line": 88,
+                                                 "message": "test_evict_oldest: KeyError: 'b'"}],
+                                            "base_commit": "5eeec76032e4c824b924625857d9a607e0b7aa97"})]
     ids = [v["id"] for v in sample_views()]
     receipts, prev = [], GENESIS
     for i in range(count):

@@ -155,6 +155,13 @@ class WorkerActions:
 
         self.app.push_screen(ReceiptsScreen())
 
+    def action_worker_receipts(self) -> None:
+        from cockpit.ui.screens.receipts import ReceiptsScreen
+
+        view = self._target()
+        if view is not None:
+            self.app.push_screen(ReceiptsScreen(dispatch=view["id"], seq=view.get("created_seq")))
+
     def action_help(self) -> None:
         from cockpit.ui.screens.help import HelpScreen
 

@@ -13,7 +13,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from cockpit.domain.receipt import Receipt
-from cockpit.ui.format import summarize_data
+from cockpit.ui.receipt_lines import gist
 from cockpit.ui.palette import color
 from cockpit.ui.widgets.strip_view import text_to_strip
 
@@ -96,7 +96,7 @@ class ReceiptList(ScrollView, can_focus=True):
         if self._stick:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
 
-    def line_for(self, receipt: Receipt, width: int) -> Text:
+    def line_for(self, receipt: Receipt, width: int, *, cut: bool = True) -> Text:
         app = self.app
         muted = Style(color=color(app, "foreground-muted"))
         text = Text(no_wrap=True, overflow="ellipsis", end="")
@@ -105,10 +105,11 @@ class ReceiptList(ScrollView, can_focus=True):
         kind_style = Style(color=color(app, KIND_COLOURS.get(receipt.kind, "foreground")), bold=True)
         text.append(f"{receipt.kind:<17} ", style=kind_style)
         text.append(f"{(receipt.dispatch or '-'):<10} ", style=Style(color=color(app, "secondary")))
-        if width >= 100:
+        if width >= 120:
             text.append(f"{receipt.actor[:18]:<18} ", style=muted)
-        text.append(summarize_data(receipt.data, max(10, width)))
-        text.truncate(width, overflow="ellipsis")
+        text.append(gist(receipt))
+        if cut:
+            text.truncate(width, overflow="ellipsis")
         return text
 
     def render_line(self, y: int) -> Strip:
