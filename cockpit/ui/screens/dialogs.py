@@ -27,6 +27,9 @@ CLASSIFICATIONS = {
 }
 
 
+CHROME_ROWS = 8  # border 2, title 1 + its gap 1, buttons 3 + their gap 1
+
+
 class Dialog(ModalScreen[Any]):
     """A centred box: a title, a scrolling body and a row of buttons."""
 
@@ -47,10 +50,9 @@ class Dialog(ModalScreen[Any]):
 
     def _fit(self) -> None:
         """Give the body what the screen leaves once the title and buttons are placed, so the
-        buttons never fall off a small terminal: a long body scrolls instead."""
-        chrome = 2 + sum(w.outer_size.height or 1 for w in self.query("#dialog-title, #dialog-buttons"))
-        body = self.query_one("#dialog-body")
-        body.styles.max_height = max(3, self.size.height - max(chrome, 8))
+        buttons never fall off a small terminal: a long body scrolls instead. The chrome is
+        fixed (a one-line title, a row of buttons, borders), so this depends on the size alone."""
+        self.query_one("#dialog-body").styles.max_height = max(3, self.size.height - CHROME_ROWS)
 
     def body(self) -> ComposeResult:
         yield from ()

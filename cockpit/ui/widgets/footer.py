@@ -43,6 +43,7 @@ class CockpitFooter(Static):
     def __init__(self) -> None:
         super().__init__("")
         self._spans: list[tuple[int, int, str]] = []
+        self.shown: tuple[str, ...] = ()  # the keys on the line now
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -71,9 +72,14 @@ class CockpitFooter(Static):
         items.append((*PALETTE, 0))
         return items
 
+    def wanted(self) -> tuple[str, ...]:
+        """The keys the line should show now (a test compares it with `shown`)."""
+        return tuple(key for key, *_rest in fit(self.items(), self.size.width or self.app.size.width))
+
     def redraw(self) -> None:
         width = self.size.width or self.app.size.width
         chosen = fit(self.items(), width)
+        self.shown = tuple(key for key, *_rest in chosen)
         key_style = Style(color=color(self.app, "accent"), bold=True)
         text = Text(" ", no_wrap=True, overflow="crop", end="")
         self._spans = []
