@@ -13,7 +13,7 @@ import pytest
 from cockpit.service.workspace import Workspace
 from .terminal import Terminal, cockpit_argv, terminal_env
 
-pytestmark = pytest.mark.tmux
+pytestmark = [pytest.mark.tmux, pytest.mark.terminal]
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from cockpit.service.client import SupervisorClient
 from cockpit.service.workspace import Workspace
 from .terminal import Terminal, cockpit_argv, terminal_env
 
-pytestmark = pytest.mark.tmux
+pytestmark = [pytest.mark.tmux, pytest.mark.terminal]
 
 TOTAL = 3000
 RATE = 100  # lines a second: 30 s of output, far more than the test watches

@@ -13,7 +13,7 @@ from cockpit.service.client import SupervisorClient
 from cockpit.service.workspace import Workspace
 from .terminal import Terminal, cockpit_argv, terminal_env
 
-pytestmark = pytest.mark.tmux
+pytestmark = [pytest.mark.tmux, pytest.mark.terminal]
 TOAST_TIMEOUT_S = 10  # how long a toast would stay on its own
 
 

@@ -137,3 +137,14 @@ async def test_filter_narrows_the_list() -> None:
         assert table._order == ["1qf9a2b3f7"] and "Refactor the cache layer" in screen_text(app)
         await pilot.press("escape")
         await wait_for(pilot, lambda: len(table._order) == 6)
+
+
+def test_ci_runs_the_real_terminal_suite() -> None:
+    """CI runs the README's test command; it must not deselect the real-terminal tests."""
+    readme = (ROOT / "README.md").read_text()
+    command = re.search(r"<!-- test-command -->\n```\n(.*?)\n```", readme, re.S)
+    assert command is not None and "pytest" in command.group(1)
+    assert "terminal" not in command.group(1) and "tmux" not in command.group(1) and " -m " not in command.group(1)
+    marked = [p.name for p in (ROOT / "tests" / "ui").glob("test_terminal_*.py")
+              if "pytest.mark.terminal" in p.read_text()]
+    assert len(marked) >= 5, marked
