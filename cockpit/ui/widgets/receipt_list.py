@@ -64,6 +64,7 @@ class ReceiptList(ScrollView, can_focus=True):
         self.follow = follow
         self._strips: OrderedDict[int, Strip] = OrderedDict()
         self._stick = follow  # at the end, so new rows scroll into view
+        self._scrolling_self = False
 
     def on_mount(self) -> None:
         self.sync(jump_to_end=True)
@@ -74,8 +75,12 @@ class ReceiptList(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if self.virtual_size.height > self.scrollable_content_region.height:
-            self._stick = new_value >= self.max_scroll_y
+        # Only the operator moving up lets go of the end; a layout pass that clamps the
+        # position (the view grew or shrank) must not, or the stream stops following.
+        if new_value >= self.max_scroll_y:
+            self._stick = True
+        elif new_value < old_value and not self._scrolling_self:
+            self._stick = False
 
     def restyle(self) -> None:
         self._strips.clear()
@@ -94,7 +99,11 @@ class ReceiptList(ScrollView, can_focus=True):
 
     def _to_end(self) -> None:
         if self._stick:
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+            self._scrolling_self = True
+            try:
+                self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+            finally:
+                self._scrolling_self = False
 
     def line_for(self, receipt: Receipt, width: int, *, cut: bool = True) -> Text:
         app = self.app
