@@ -65,6 +65,7 @@ class ReceiptList(ScrollView, can_focus=True):
         self._strips: OrderedDict[int, Strip] = OrderedDict()
         self._stick = follow  # at the end, so new rows scroll into view
         self._scrolling_self = False
+        self._end_due = False
 
     def on_mount(self) -> None:
         self.sync(jump_to_end=True)
@@ -105,6 +106,10 @@ class ReceiptList(ScrollView, can_focus=True):
             finally:
                 self._scrolling_self = False
 
+    def _end_now(self) -> None:
+        self._end_due = False
+        self._to_end()
+
     def line_for(self, receipt: Receipt, width: int, *, cut: bool = True) -> Text:
         app = self.app
         muted = Style(color=color(app, "foreground-muted"))
@@ -122,6 +127,11 @@ class ReceiptList(ScrollView, can_focus=True):
         return text
 
     def render_line(self, y: int) -> Strip:
+        if y == 0 and self._stick and self.scroll_y < self.max_scroll_y and not self._end_due:
+            # Painting happens once the layout is final: if an earlier jump to the end was
+            # computed against a size that has since changed, catch up now (once).
+            self._end_due = True
+            self.call_after_refresh(self._end_now)
         _scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.size.width
