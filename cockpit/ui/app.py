@@ -13,15 +13,15 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from textual.app import App, SystemCommand
-from textual.screen import Screen
+from textual.app import App
+from textual.notifications import Notification, Notify
 
 from cockpit.domain.receipt import Receipt
 from cockpit.errors import CockpitError
 from cockpit.service.notify import osc_notification
 from cockpit.service.ui_support import load_ui_settings, save_ui_settings
-from cockpit.ui.board import Alert, Board
-from cockpit.ui.keys import MAIN_KEYS
+from cockpit.ui.board import Alert, Board, still_true
+from cockpit.ui.commands import CockpitCommands
 from cockpit.ui.screens.main import MainScreen
 from cockpit.ui.source import Source, unknown_op
 from cockpit.ui.themes import DEFAULT_THEME, ThemeSet, load_themes
@@ -38,6 +38,7 @@ class CockpitApp(App[int]):
     CSS_PATH = "app.tcss"
     MODES = {"main": MainScreen}
     DEFAULT_MODE = "main"
+    COMMANDS = App.COMMANDS | {CockpitCommands}  # the keys, then Textual's own (Theme, Quit, ...)
 
     def __init__(self, source: Source, *, theme: str | None = None, themes: ThemeSet | None = None,
                  remember_theme: bool = True) -> None:
@@ -54,6 +55,8 @@ class CockpitApp(App[int]):
         self._board_dirty = False
         self._receipts_dirty = False
         self._receipts_shifted = False
+        self._toasts: dict[str, tuple[Alert, Notification]] = {}  # per worker: the news on screen now
+        self.startup_notes: list[str] = []  # told once the main screen is up (a toast raised earlier is never drawn)
 
     # -- start ------------------------------------------------------------------------
 
@@ -67,12 +70,21 @@ class CockpitApp(App[int]):
             self.register_theme(theme)
         wanted = self.requested_theme or load_ui_settings().get("theme") or DEFAULT_THEME
         self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
-        for problem in self.themes.problems:
-            self.notify(problem, title="Theme", severity="warning", markup=False)
+        if wanted != self.theme:
+            self.startup_notes.append(f"there is no theme {wanted!r}, so cockpit uses {DEFAULT_THEME!r}; pick one "
+                                      f"with ctrl+p, Theme (themes: {', '.join(self.themes.names())})")
+        self.startup_notes += self.themes.problems
+        if self.main is not None:
+            self.show_startup_notes()
         if self.requested_theme and self.remember_theme:
             save_ui_settings({"theme": self.theme})
         self.theme_changed_signal.subscribe(self, self._on_theme_changed)
         self.run_worker(self._stream(), exclusive=True, group="stream", name="supervisor events")
+
+    def show_startup_notes(self) -> None:
+        for note in self.startup_notes:
+            self.notify(note, title="Theme", severity="warning", markup=False, timeout=10)
+        self.startup_notes = []
 
     async def on_unmount(self) -> None:
         await self.source.close()
@@ -148,7 +160,7 @@ class CockpitApp(App[int]):
         kind = event.get("type")
         if kind == "dispatch":
             view = event["dispatch"]
-            self._alert(self.board.apply(view))
+            self._alert(self.board.apply(view))  # also drops toasts this change made untrue
             self._board_dirty = True
             self._schedule_flush()
             if self.main is not None:
@@ -171,17 +183,35 @@ class CockpitApp(App[int]):
 
     def _alert(self, alerts: Iterable[Alert]) -> None:
         for alert in alerts:
-            self.notify(alert.message, title=alert.title, severity=alert.severity, markup=False,  # type: ignore
-                        timeout=10)
+            note = Notification(alert.message, alert.title, alert.severity, 10, markup=False)  # type: ignore
+            if alert.dispatch:
+                self._dismiss(alert.dispatch)  # one toast per worker: the newest news replaces the old
+                self._toasts[alert.dispatch] = (alert, note)
+            self.post_message(Notify(note))
             if alert.bell:
                 self.bell()
+        self._drop_stale_toasts()
+
+    def _drop_stale_toasts(self) -> None:
+        """A toast goes as soon as what it announced stops being true (the worker was answered,
+        its review moved on, it left the board), instead of lingering for its full timeout."""
+        for dispatch_id, (alert, _note) in list(self._toasts.items()):
+            if not still_true(alert, self.board.get(dispatch_id)):
+                self._dismiss(dispatch_id)
+
+    def _dismiss(self, dispatch_id: str) -> None:
+        _alert, note = self._toasts.pop(dispatch_id, (None, None))
+        if note is not None and note in self._notifications:
+            self._unnotify(note)  # Textual has no public way to take back one notification
 
     def _schedule_flush(self) -> None:
         if not self._flush_pending:
             self._flush_pending = True
-            self.set_timer(FLUSH_S, self._flush)
+            self.set_timer(FLUSH_S, self._repaint)
 
-    def _flush(self) -> None:
+    def _repaint(self) -> None:
+        # Not `_flush`: that name is Textual's own (App._flush writes the log), and overriding it
+        # broke logging ("--- Logging error ---").
         self._flush_pending = False
         main = self.main
         if main is None:
@@ -195,19 +225,3 @@ class CockpitApp(App[int]):
             hook = getattr(self.screen, "receipts_arrived", None)
             if hook is not None:
                 hook()
-
-    # -- the command palette ----------------------------------------------------------------
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        main = self.main
-        if main is not None and screen is main:
-            for key in MAIN_KEYS:
-                if key.action == "quit" or main.check_action(key.action.split("(")[0], ()) is False:
-                    continue
-                action = key.action
-
-                async def run(action: str = action) -> None:
-                    await main.run_action(action)
-
-                yield SystemCommand(f"{key.help.split(':')[0]}  [{key.display}]", key.help, run)
-        yield from super().get_system_commands(screen)

@@ -13,6 +13,18 @@ class Alert:
     title: str
     severity: str = "information"  # information | warning | error
     bell: bool = True
+    dispatch: str = ""  # whose news it is: a newer alert for the same worker replaces it
+    holds: tuple[str, str] | None = None  # (field, value) it announces: once the view says otherwise it goes
+
+
+def still_true(alert: Alert, view: dict[str, Any] | None) -> bool:
+    """Whether what `alert` announced still holds for the worker's latest view."""
+    if view is None:
+        return False
+    if alert.holds is None:
+        return True
+    field, value = alert.holds
+    return view.get(field) == value
 
 
 def _label(view: dict[str, Any]) -> str:
@@ -27,19 +39,21 @@ def alerts_for(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Ale
     out: list[Alert] = []
     if after.get("state") == "waiting" and before.get("state") != "waiting":
         out.append(Alert(f"{_label(after)} is waiting for input (y / shift+y answers, enter attaches)",
-                         "Worker waiting", "warning"))
+                         "Worker waiting", "warning", dispatch=after["id"], holds=("state", "waiting")))
     was, now = before.get("review"), after.get("review")
     if was == "gating" and now != "gating":
         if now == "awaiting_approval":
             out.append(Alert(f"{_label(after)}: gates passed; a promotion is ready (a approves)",
-                             "Promotion ready"))
+                             "Promotion ready", dispatch=after["id"], holds=("review", "awaiting_approval")))
         elif now == "changes_requested":
             out.append(Alert(f"{_label(after)}: gates finished with changes requested", "Gates finished",
-                             "warning"))
+                             "warning", dispatch=after["id"], holds=("review", "changes_requested")))
         else:
-            out.append(Alert(f"{_label(after)}: gate run finished ({now})", "Gates finished"))
+            out.append(Alert(f"{_label(after)}: gate run finished ({now})", "Gates finished", dispatch=after["id"],
+                             holds=("review", str(now))))
     elif now == "awaiting_approval" and was not in ("awaiting_approval", "gating"):
-        out.append(Alert(f"{_label(after)}: a promotion is ready (a approves)", "Promotion ready"))
+        out.append(Alert(f"{_label(after)}: a promotion is ready (a approves)", "Promotion ready",
+                         dispatch=after["id"], holds=("review", "awaiting_approval")))
     return out
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from cockpit.service.views import quiet_seconds, summarize
+from cockpit.service.views import quiet_seconds
 
 # Each state has a glyph and a word, so it reads without colour; the colour is a theme
 # variable name, so it follows the theme.
@@ -41,6 +41,22 @@ GATE_MARKS: dict[str, tuple[str, str]] = {
     "stale": ("~", "warning"),
 }
 LIVE = frozenset({"starting", "working", "waiting", "idle"})
+
+# When a key applies to the selected worker (keys.py names these in `needs`): the footer and
+# the palette offer only those, so a merged worker is never offered approve, gates or reject.
+APPLIES: dict[str, Any] = {
+    "selected": lambda view: True,
+    "live": lambda view: view.get("state") in LIVE,
+    "waiting": lambda view: view.get("state") == "waiting",
+    "unmerged": lambda view: view.get("review") != "promoted",
+    "undecided": lambda view: view.get("review") not in ("promoted", "rejected"),
+}
+
+
+def applies(needs: str, view: dict[str, Any] | None) -> bool:
+    if not needs:
+        return True
+    return view is not None and bool(APPLIES[needs](view))
 
 
 def parse_ts(ts: str | None) -> datetime | None:
@@ -125,10 +141,17 @@ def gate_rows(view: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def shown_review(view: dict[str, Any]) -> str:
+    """The review state the board shows: `stale` wins once the evidence no longer matches the
+    worktree (approve? would be a lie), unless the work is already merged."""
+    review = str(view.get("review") or "none")
+    return "stale" if view.get("stale") and review != "promoted" else review
+
+
 def gate_summary(view: dict[str, Any], *, short: bool = False) -> tuple[str, str]:
     """A short 'passed/total' summary of the gates and a colour variable for it."""
     rows = gate_rows(view)
-    review = str(view.get("review") or "none")
+    review = shown_review(view)
     if not rows or review == "no_changes":  # no gate judged an empty diff: its rows, if any, are older
         label, colour = REVIEWS.get(review, (review, "foreground"))
         return (label or "-"), colour
@@ -141,16 +164,17 @@ def gate_summary(view: dict[str, Any], *, short: bool = False) -> tuple[str, str
         mark, colour = "~", "warning"
     label = f"{mark}{passed}/{len(rows)}"
     extra = REVIEWS.get(review, ("", ""))[0]
-    if review in ("awaiting_approval", "promoted", "rejected", "stale") and extra and not short:
+    if review in ("awaiting_approval", "promoted", "rejected", "no_changes", "stale") and extra and not short:
         label += f" {extra}"
     return label, colour
 
 
 def matches(view: dict[str, Any], needle: str) -> bool:
-    """The `/` filter: every word must appear in id, title, provider, state or review."""
-    hay = " ".join(str(view.get(k) or "") for k in ("id", "title", "provider", "state", "review")).lower()
+    """The `/` filter: every word must appear in the id, title, provider, state or review, as
+    stored or as the board shows them ("merged", "approve?", "no changes", "stale", ...).
+    Plain words, never a pattern: `[a-(` simply matches nothing."""
+    _glyph, word, _colour = state_of(view)
+    review = shown_review(view)
+    hay = " ".join([*(str(view.get(k) or "") for k in ("id", "title", "provider", "state")), review,
+                    word, REVIEWS.get(review, (review, ""))[0]]).lower()
     return all(word in hay for word in needle.lower().split())
-
-
-def summarize_data(data: dict[str, Any], limit: int = 120) -> str:
-    return summarize(data, limit)

@@ -15,29 +15,42 @@ class Key:
     action: str
     label: str  # short, for the footer
     help: str  # one line, for the palette, help screen and docs
-    needs: str = ""  # "": always; "selected": a worker is selected; "live"/"waiting": it is in that state
+    needs: str = ""  # "": always; else a check in format.APPLIES on the selected worker's view
+    rank: int = 10  # who stays in a narrow footer: lower stays longer (the palette keeps them all)
 
 
 MAIN_KEYS: tuple[Key, ...] = (
-    Key("n", "n", "new_dispatch", "new", "New dispatch: prompt, provider, base, risk and gates"),
+    Key("n", "n", "new_dispatch", "new", "New dispatch: prompt, provider, base, risk and gates", rank=6),
     Key("enter", "enter", "attach", "attach", "Attach to the worker's tmux session (detach with C-b d to come back)",
-        "live"),
-    Key("y", "y", "answer('y')", "yes", "Answer a waiting worker: yes", "waiting"),
-    Key("Y", "shift+y", "answer('n')", "no", "Answer a waiting worker: no", "waiting"),
-    Key("s", "s", "send_text", "send", "Send text (and Enter) to the worker", "live"),
-    Key("g", "g", "run_gates", "gates", "Run the review gates on the worker's diff", "selected"),
+        "live", rank=3),
+    Key("y", "y", "answer('y')", "yes", "Answer a waiting worker: yes", "waiting", rank=1),
+    Key("Y", "shift+y", "answer('n')", "no", "Answer a waiting worker: no", "waiting", rank=1),
+    Key("s", "s", "send_text", "send", "Send text (and Enter) to the worker", "live", rank=7),
+    Key("g", "g", "run_gates", "gates", "Run the review gates on the worker's diff", "unmerged", rank=5),
     Key("a", "a", "approve", "approve", "Approve: shows gates, diff stat and what will happen, then merges",
-        "selected"),
-    Key("x", "x", "reject", "reject", "Reject with a reason; optionally send it back to the worker", "selected"),
-    Key("k", "k", "kill", "kill", "Kill the worker (its worktree is kept)", "live"),
+        "unmerged", rank=2),
+    Key("x", "x", "reject", "reject", "Reject with a reason; optionally send it back to the worker", "undecided",
+        rank=8),
+    Key("k", "k", "kill", "kill", "Kill the worker (its worktree is kept)", "live", rank=9),
     Key("t", "t", "teardown", "teardown", "Tear down: shows the classification and what will be archived",
-        "selected"),
-    Key("d", "d", "diff", "diff", "Diff of the worker: file list and highlighted unified diff", "selected"),
-    Key("r", "r", "receipts", "receipts", "Receipts: page through the whole ledger"),
-    Key("slash", "/", "filter", "filter", "Filter the workers by id, title, provider or state"),
-    Key("question_mark", "?", "help", "help", "Help: every key"),
-    Key("q", "q", "quit", "quit", "Quit the TUI (the workers go on)"),
+        "selected", rank=9),
+    Key("d", "d", "diff", "diff", "Diff of the worker: file list and highlighted unified diff", "selected", rank=4),
+    Key("r", "r", "receipts", "receipts", "Receipts: the whole ledger, each record in full below its line", rank=8),
+    Key("R", "shift+r", "worker_receipts", "its receipts",
+        "Receipts of the selected worker: the ledger at its first receipt; [ and ] step through them", "selected",
+        rank=11),
+    Key("slash", "/", "filter", "filter", "Filter the workers by id, title, provider, state or review", rank=8),
+    Key("question_mark", "?", "help", "help", "Help: every key", rank=0),
+    Key("q", "q", "quit", "quit", "Quit the TUI (the workers go on)", rank=0),
 )
+CLOSING = {"app.pop_screen", "cancel", "close", "back"}  # leaving a screen always stays in the footer
+
+
+def rank_of(action: str) -> int:
+    for key in MAIN_KEYS:
+        if key.action == action:
+            return key.rank
+    return 0 if action in CLOSING else 10
 
 
 def bindings() -> list[Binding]:

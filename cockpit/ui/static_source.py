@@ -92,7 +92,10 @@ class StaticSource:
             return self.teardowns.get(ref) or {"id": ref, "classification": "clean", "commits_ahead": 0,
                                                 "changed": 0, "untracked": 0, "ignored": [], "will_archive": False,
                                                 "archive_ref": f"refs/cockpit/archive/{ref}", "live": False}
-        if op in ("send", "kill", "teardown", "gates", "approve", "reject", "dispatch"):
+        if op == "gates":
+            gates = self._view(ref).get("gates") or []
+            return {"id": ref, "gates": [g.get("gate") or g.get("name") for g in gates] or ["tests"], "started": True}
+        if op in ("send", "kill", "teardown", "approve", "reject", "dispatch"):
             return {"id": ref, "ok": True}
         raise UsageError(f"the supervisor does not know the request {op!r}")
 

@@ -35,3 +35,12 @@ async def wait_for(pilot: Pilot, predicate: Callable[[], bool], *, timeout: floa
 
 async def wait_for_text(pilot: Pilot, text: str, *, timeout: float = 20.0) -> None:
     await wait_for(pilot, lambda: text in screen_text(pilot.app), timeout=timeout, what=repr(text))
+
+
+async def select_worker(pilot: Pilot, dispatch_id: str) -> None:
+    """Move the workers table's cursor to `dispatch_id` once its row is there, as the arrow keys would."""
+    app = pilot.app
+    await wait_for(pilot, lambda: app.main is not None and dispatch_id in app.main.query_one("#workers")._order,
+                   what=f"the row of {dispatch_id}")
+    app.main.query_one("#workers").select(dispatch_id)
+    await wait_for(pilot, lambda: app.main.selected == dispatch_id, what=f"{dispatch_id} to be selected")

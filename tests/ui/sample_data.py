@@ -48,7 +48,7 @@ def sample_views() -> list[dict[str, Any]]:
              ended="07:02.000000Z", review="changes_requested", tokens=(5300, 1200), cost="0.031000",
              diff=(40, 66, 4), exit_code=0, seq=20,
              gates=[gate("tests", "failed", "2 failed, 198 passed",
-                         [{"severity": "error", "file": "cache/lru.py", "line": 88,
+                         [{"severity": "blocking", "file": "cache/lru.py", "line": 88,
                            "message": "test_evict_oldest: KeyError: 'b'"}]),
                     gate("review", "passed", "looks fine", kind="review")]),
         view("1qf9a2b3g8", "Bump dependencies and regenerate the lock file", "queued", provider="fake",
@@ -64,7 +64,11 @@ def sample_receipts(count: int = 40) -> list[Any]:
              ("status_changed", "supervisor", {"from": "working", "to": "waiting"}),
              ("input_sent", "operator@laptop", {"keypress": "y"}),
              ("usage", "supervisor", {"input_tokens": 1200, "output_tokens": 340}),
-             ("gate_result", "supervisor", {"gate": "tests", "status": "passed"})]
+             ("gate_result", "supervisor", {"gate": "tests", "kind": "command", "status": "failed",
+                                            "summary": "2 failed, 198 passed", "findings": [
+                                                {"severity": "blocking", "file": "cache/lru.py", "line": 88,
+                                                 "message": "test_evict_oldest: KeyError: 'b'"}],
+                                            "base_commit": "5eeec76032e4c824b924625857d9a607e0b7aa97"})]
     ids = [v["id"] for v in sample_views()]
     receipts, prev = [], GENESIS
     for i in range(count):
@@ -125,6 +129,12 @@ def sample_source(views: list[dict[str, Any]] | None = None) -> StaticSource:
             {"path": "src/config.py", "status": "M", "added": 10, "removed": 4}], "added": 120, "removed": 4},
             "gates": [{"name": "tests", "kind": "command", "required": True, "status": "passed",
                        "summary": "212 passed in 9.1s", "findings": []},
+                      {"name": "review", "kind": "review", "required": False, "status": "passed",
+                       "summary": "2 advisory notes", "findings": [
+                           {"severity": "advisory", "file": "docs/config.md", "line": 12,
+                            "message": "the example uses a key the loader renamed"},
+                           {"severity": "advisory", "file": "src/config.py", "line": 40,
+                            "message": "consider naming the default path"}]},
                       {"name": "scope", "kind": "scope", "required": True, "status": "passed",
                        "summary": "2 files, all allowed", "findings": []}],
             "can_approve": True, "blockers": [], "target": "main",

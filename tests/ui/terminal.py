@@ -56,6 +56,10 @@ class Terminal:
     def screen(self) -> str:
         return self._run("capture-pane", "-p", "-t", "e2e", check=False)
 
+    def screen_ansi(self) -> str:
+        """The screen with its colours (SGR sequences), to tell themes apart."""
+        return self._run("capture-pane", "-p", "-e", "-t", "e2e", check=False)
+
     def pane_pid(self) -> int:
         return int(self._run("display-message", "-p", "-t", "e2e", "#{pane_pid}").strip())
 

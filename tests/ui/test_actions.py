@@ -6,7 +6,7 @@ import pytest
 
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.static_source import StaticSource
-from .helpers import screen_text, wait_for, wait_for_text
+from .helpers import screen_text, select_worker, wait_for, wait_for_text
 from .sample_data import sample_source
 
 pytestmark = pytest.mark.anyio
@@ -14,10 +14,7 @@ WAITING, READY = "1qf9a2b3d5", "1qf9a2b3e6"
 
 
 async def started(source: StaticSource, pilot, select: str) -> None:  # type: ignore[no-untyped-def]
-    app = pilot.app
-    await pilot.pause()
-    app.main.query_one("#workers").select(select)
-    await wait_for(pilot, lambda: app.main.selected == select)
+    await select_worker(pilot, select)
 
 
 def requests(source: StaticSource, op: str) -> list[dict]:

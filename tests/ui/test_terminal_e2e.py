@@ -19,7 +19,7 @@ from cockpit.service.client import SupervisorClient
 from cockpit.service.workspace import Workspace
 from .terminal import Terminal, cockpit_argv, cpu_seconds, terminal_env
 
-pytestmark = pytest.mark.tmux
+pytestmark = [pytest.mark.tmux, pytest.mark.terminal]
 
 
 @pytest.fixture

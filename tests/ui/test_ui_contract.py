@@ -4,15 +4,19 @@ key in the command palette, and the footer showing only what applies."""
 from __future__ import annotations
 
 import ast
+import logging
 import re
+import sys
 from pathlib import Path
 
 import pytest
+from textual.content import Content
 
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.board import Board
+from cockpit.ui.commands import CockpitCommands
 from cockpit.ui.keys import MAIN_KEYS, markdown_table
-from .helpers import screen_text, wait_for
+from .helpers import screen_text, select_worker, wait_for
 from .sample_data import sample_source, view
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,30 +69,62 @@ def test_board_alerts_on_waiting_gates_and_promotion() -> None:
 async def test_every_key_is_in_the_command_palette() -> None:
     app = CockpitApp(sample_source(), theme="cockpit", remember_theme=False)
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause()
-        app.main.query_one("#workers").select("1qf9a2b3d5")  # a waiting worker: every key applies
-        await wait_for(pilot, lambda: app.main.selected == "1qf9a2b3d5")
-        titles = [c.title for c in app.get_system_commands(app.main)]
+        await select_worker(pilot, "1qf9a2b3d5")  # a waiting worker: every key applies
+        hits = [hit async for hit in CockpitCommands(app.main).discover()]
+        titles = [hit.text or "" for hit in hits]
         for key in MAIN_KEYS:
             if key.action != "quit":
                 assert any(f"[{key.display}]" in t for t in titles), key.display
-        assert "Theme" in titles
+        assert all(isinstance(hit.display, Content) for hit in hits)  # never parsed as markup
+        assert "Theme" in [c.title for c in app.get_system_commands(app.main)]
         # A palette entry runs its action: "Receipts" opens the full view.
-        command = next(c for c in app.get_system_commands(app.main) if "[r]" in c.title)
-        await command.callback()
+        found = [hit async for hit in CockpitCommands(app.main).search("receipts")]
+        await found[0].command()
         await wait_for(pilot, lambda: "in the ledger" in screen_text(app))
 
 
-async def test_the_footer_shows_only_the_keys_that_apply() -> None:
+async def test_logging_inside_the_app_works() -> None:
+    """Textual routes the app's stderr through App._flush; cockpit once overrode it."""
     app = CockpitApp(sample_source(), theme="cockpit", remember_theme=False)
-    async with app.run_test(size=(200, 30)) as pilot:
+    errors: list[logging.LogRecord] = []
+    handler = logging.StreamHandler(sys.stderr)
+    handler.handleError = errors.append  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
-        app.main.query_one("#workers").select("1qf9a2b3d5")  # waiting
-        await wait_for(pilot, lambda: "shift+y no" in screen_text(app))
-        app.main.query_one("#workers").select("1qf9a2b3h9")  # killed: nothing to answer or attach
-        await wait_for(pilot, lambda: "shift+y" not in screen_text(app).splitlines()[-1])
-        footer = screen_text(app).splitlines()[-1]
-        assert "attach" not in footer and "kill" not in footer and "teardown" in footer
+        handler.setStream(sys.stderr)  # the app's stderr, as a handler made at run time would have
+        logger = logging.getLogger("cockpit.ui.test")
+        logger.addHandler(handler)
+        try:
+            logger.error("something went wrong")
+        finally:
+            logger.removeHandler(handler)
+    assert errors == []
+
+
+async def test_the_footer_shows_only_the_keys_that_apply() -> None:
+    source = sample_source()
+    merged = next(v for v in source.views if v["id"] == "1qf9a2b3e6")
+    merged["review"] = "promoted"
+    app = CockpitApp(source, theme="cockpit", remember_theme=False)
+    async with app.run_test(size=(200, 30)) as pilot:
+
+        def footer() -> str:
+            return screen_text(app).splitlines()[-1]
+
+        await select_worker(pilot, "1qf9a2b3d5")  # waiting
+        await wait_for(pilot, lambda: "shift+y no" in footer())
+        assert all(f"{k} " in footer() for k in ("a approve", "g gates", "x reject"))
+        await select_worker(pilot, "1qf9a2b3h9")  # killed: nothing to answer or attach
+        await wait_for(pilot, lambda: "shift+y" not in footer())
+        assert "attach" not in footer() and "kill" not in footer() and "teardown" in footer()
+        await select_worker(pilot, "1qf9a2b3e6")  # merged: nothing left to approve, gate or reject
+        await wait_for(pilot, lambda: "approve" not in footer())
+        assert "gates" not in footer() and "reject" not in footer() and "teardown" in footer()
+        offered = [hit.text or "" async for hit in CockpitCommands(app.main).discover()]
+        assert offered and not any(t.startswith(("Approve", "Run the review gates", "Reject")) for t in offered)
+        await pilot.press("a")  # the key does nothing either
+        await pilot.pause(0.2)
+        assert app.screen is app.main
 
 
 async def test_filter_narrows_the_list() -> None:
@@ -101,3 +137,15 @@ async def test_filter_narrows_the_list() -> None:
         assert table._order == ["1qf9a2b3f7"] and "Refactor the cache layer" in screen_text(app)
         await pilot.press("escape")
         await wait_for(pilot, lambda: len(table._order) == 6)
+
+
+def test_ci_runs_the_real_terminal_suite() -> None:
+    """CI runs the README's test command; it must not deselect the real-terminal tests."""
+    readme = (ROOT / "README.md").read_text()
+    command = re.search(r"<!-- test-command -->\n```\n(.*?)\n```", readme, re.S)
+    assert command is not None and "pytest" in command.group(1)
+    pytest_args = command.group(1).split("pytest", 1)[1]
+    assert " -m " not in pytest_args and "-k" not in pytest_args and "--ignore" not in pytest_args, pytest_args
+    marked = [p.name for p in (ROOT / "tests" / "ui").glob("test_terminal_*.py")
+              if "pytest.mark.terminal" in p.read_text()]
+    assert len(marked) >= 5, marked

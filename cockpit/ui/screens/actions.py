@@ -73,11 +73,16 @@ class WorkerActions:
         view = self._target()
         if view is None:
             return
+        finished_before = self.gate_runs_finished.get(view["id"], 0)  # type: ignore[attr-defined]
         result = await self.app.request("gates", id=view["id"])
         if result is not None:
-            names = ", ".join(result.get("gates") or []) or "no gates are required"
-            started = "started" if result.get("started", True) else "already running"
-            self.app.notify(f"gates {started} for {view['id']}: {names}", title="Gates")
+            names = [str(n) for n in result.get("gates") or []]
+            if self.gate_runs_finished.get(view["id"], 0) != finished_before:  # type: ignore[attr-defined]
+                return  # already finished: the panel shows the results
+            if names:
+                self.gates_started(view["id"], names)  # type: ignore[attr-defined]  # the panel shows them running
+            else:
+                self.app.notify(f"no gates are required for {view['id']}", title="Gates", markup=False)
 
     @work(group="approve", exclusive=True)
     async def action_approve(self) -> None:
@@ -155,6 +160,13 @@ class WorkerActions:
         from cockpit.ui.screens.receipts import ReceiptsScreen
 
         self.app.push_screen(ReceiptsScreen())
+
+    def action_worker_receipts(self) -> None:
+        from cockpit.ui.screens.receipts import ReceiptsScreen
+
+        view = self._target()
+        if view is not None:
+            self.app.push_screen(ReceiptsScreen(dispatch=view["id"], seq=view.get("created_seq")))
 
     def action_help(self) -> None:
         from cockpit.ui.screens.help import HelpScreen

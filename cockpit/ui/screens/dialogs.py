@@ -27,17 +27,32 @@ CLASSIFICATIONS = {
 }
 
 
+CHROME_ROWS = 8  # border 2, title 1 + its gap 1, buttons 3 + their gap 1
+
+
 class Dialog(ModalScreen[Any]):
     """A centred box: a title, a scrolling body and a row of buttons."""
 
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    BINDINGS = [Binding("escape", "cancel", "cancel"),
+                Binding("up", "scroll_body(-1)", show=False), Binding("down", "scroll_body(1)", show=False),
+                Binding("pageup", "scroll_body(-10)", show=False), Binding("pagedown", "scroll_body(10)", show=False)]
     AUTO_FOCUS = "Input, #cancel"  # type first where there is something to type; never confirm by accident
     title_text = ""
 
     def on_mount(self) -> None:
         for box in self.query(Input):
             box.cursor_blink = False
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Give the body what the screen leaves once the title and buttons are placed, so the
+        buttons never fall off a small terminal: a long body scrolls instead. The chrome is
+        fixed (a one-line title, a row of buttons, borders), so this depends on the size alone."""
+        self.query_one("#dialog-body").styles.max_height = max(3, self.size.height - CHROME_ROWS)
 
     def body(self) -> ComposeResult:
         yield from ()
@@ -55,6 +70,10 @@ class Dialog(ModalScreen[Any]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_scroll_body(self, rows: int) -> None:
+        body = self.query_one("#dialog-body")
+        body.scroll_to(y=body.scroll_y + rows, animate=False)
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:

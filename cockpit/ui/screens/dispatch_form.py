@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, TextArea
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 RISKS = ("low", "medium", "high", "critical")
 
@@ -48,6 +49,7 @@ class DispatchForm(ModalScreen[dict[str, Any] | None]):
             yield Label("New dispatch", id="form-title")
             yield Label("Prompt (its first line is the title; Tab moves on)")
             yield TextArea(id="prompt", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+            yield Static("", id="form-error")
             with Horizontal(classes="row"):
                 with Vertical(classes="cell"):
                     yield Label("Provider")
@@ -70,7 +72,18 @@ class DispatchForm(ModalScreen[dict[str, Any] | None]):
     def on_mount(self) -> None:
         for widget in self.query("Input, TextArea"):
             widget.cursor_blink = False  # type: ignore[attr-defined]
+        self.query_one("#form-error", Static).display = False
         self.query_one("#prompt", TextArea).focus()
+
+    def show_error(self, message: str) -> None:
+        """Say what is wrong right under the prompt (plain text: it may quote what was typed)."""
+        error = self.query_one("#form-error", Static)
+        error.update(Text(message))
+        error.display = True
+
+    @on(TextArea.Changed, "#prompt")
+    def _typed(self) -> None:
+        self.query_one("#form-error", Static).display = False
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -84,7 +97,7 @@ class DispatchForm(ModalScreen[dict[str, Any] | None]):
     def action_submit(self) -> None:
         prompt = self.query_one("#prompt", TextArea).text
         if not prompt.strip():
-            self.notify("write a prompt first", severity="warning")
+            self.show_error("The prompt is empty: write what the worker should do (its first line is the title).")
             self.query_one("#prompt", TextArea).focus()
             return
         self.dismiss(form_fields(prompt, self.query_one("#provider", Select).value,

@@ -41,6 +41,8 @@ class MainScreen(WorkerActions, Screen):
         self.filter_text = ""
         self.review: dict[str, Any] | None = None
         self._seen: dict[str, Any] = {}
+        self.gates_running: dict[str, list[str]] = {}  # started with g, not finished yet
+        self.gate_runs_finished: dict[str, int] = {}  # so a reply that comes after the finish is not "running"
         self._pane_busy = self._pane_again = self._pane_timer = False
         self._pane_last = 0.0
         self._tick: Timer | None = None
@@ -50,6 +52,7 @@ class MainScreen(WorkerActions, Screen):
         yield Static(id="topbar")
         yield Input(placeholder="filter: words in id, title, agent or state (enter keeps it, esc clears)",
                     id="filter")
+        yield Static(id="no-match")
         yield WorkersTable(id="workers")
         with Horizontal(id="middle"):
             yield PaneView(id="pane")
@@ -61,9 +64,10 @@ class MainScreen(WorkerActions, Screen):
         self.query_one("#workers").border_title = "workers"
         self.query_one("#stream").border_title = "receipts"
         self.query_one("#gates").border_title = "gates"
-        self.query_one("#pane", PaneView).border_title = "output"
+        self.query_one("#pane", PaneView).show_title()
         self.query_one("#pane", PaneView).show_message(None, self.nothing_selected())
         self.query_one("#filter", Input).display = False
+        self.query_one("#no-match", Static).display = False
         self.query_one("#filter", Input).cursor_blink = False  # calm over SSH, and the same in every snapshot
         self.ready = True
         self.query_one("#workers", WorkersTable).on_views = lambda: self.show_board(rebuild=True)
@@ -71,6 +75,7 @@ class MainScreen(WorkerActions, Screen):
         self.show_board()
         self.show_receipts(shifted=True)
         self.show_gates()
+        self.app.show_startup_notes()
 
     # -- what the app pushes in ------------------------------------------------------------
 
@@ -80,7 +85,9 @@ class MainScreen(WorkerActions, Screen):
 
     def show_board(self, *, rebuild: bool = False) -> None:
         table = self.query_one("#workers", WorkersTable)
-        table.sync(self.visible_views(), self.app.source.now(), rebuild=rebuild)
+        visible = self.visible_views()
+        table.sync(visible, self.app.source.now(), rebuild=rebuild)
+        self.show_no_match(bool(self.filter_text) and not visible and bool(self.app.board.views))
         self.show_connection(self.app.connected)
         live = self.app.board.any_live
         if live and self._tick is None:
@@ -88,6 +95,14 @@ class MainScreen(WorkerActions, Screen):
         elif not live and self._tick is not None:
             self._tick.stop()
             self._tick = None
+
+    def show_no_match(self, empty: bool) -> None:
+        line = self.query_one("#no-match", Static)
+        if empty:
+            line.update(Text(f"no worker matches {self.filter_text!r}: the filter looks for words in the id, "
+                             "title, agent, state or review (merged, approve?, stale, no changes...); esc clears",
+                             style=color(self.app, "warning"), no_wrap=False, end=""))
+        line.display = empty
 
     def _tick_elapsed(self) -> None:
         self.query_one("#workers", WorkersTable).tick(self.visible_views(), self.app.source.now())
@@ -126,7 +141,14 @@ class MainScreen(WorkerActions, Screen):
             self.fetch_review()
             self.request_pane()
 
+    def gates_started(self, dispatch_id: str, names: list[str]) -> None:
+        self.gates_running[dispatch_id] = names
+        if dispatch_id == self.selected:
+            self.show_gates()
+
     def gates_finished(self, dispatch_id: str) -> None:
+        self.gate_runs_finished[dispatch_id] = self.gate_runs_finished.get(dispatch_id, 0) + 1
+        self.gates_running.pop(dispatch_id, None)
         if dispatch_id == self.selected:
             self.fetch_review()
 
@@ -138,7 +160,7 @@ class MainScreen(WorkerActions, Screen):
         self.review = None
         pane = self.query_one("#pane", PaneView)
         view = self.app.board.get(self.selected)
-        pane.border_title = f"output: {self.selected}" if self.selected else "output"
+        pane.label = f"output: {self.selected}" if self.selected else "output"
         if view is None:
             pane.show_message(None, self.nothing_selected())
         else:
@@ -158,17 +180,7 @@ class MainScreen(WorkerActions, Screen):
         return self.app.board.get(self.selected)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        need = NEEDS.get(action)
-        if not need:
-            return True
-        view = self.selected_view
-        if view is None:
-            return False
-        if need == "live":
-            return view.get("state") in fmt.LIVE
-        if need == "waiting":
-            return view.get("state") == "waiting"
-        return True
+        return fmt.applies(NEEDS.get(action, ""), self.selected_view)
 
     # -- the live pane -------------------------------------------------------------------------
 
@@ -238,7 +250,8 @@ class MainScreen(WorkerActions, Screen):
             self.show_gates()
 
     def show_gates(self) -> None:
-        self.query_one("#gates", GatesPanel).show(self.selected_view, self.review)
+        running = self.gates_running.get(self.selected or "", [])
+        self.query_one("#gates", GatesPanel).show(self.selected_view, self.review, running)
 
     # -- filter ------------------------------------------------------------------------------
 
@@ -255,6 +268,7 @@ class MainScreen(WorkerActions, Screen):
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
         self.query_one("#filter", Input).display = False
+        self.query_one("#no-match", Static).display = False
         self.query_one("#workers").focus()
 
     def action_clear_filter(self) -> None:

@@ -16,8 +16,15 @@ from cockpit.ui.palette import color
 MAX_FINDINGS = 20
 
 
-def gates_text(app: App, view: dict[str, Any] | None, review: dict[str, Any] | None) -> Text:
-    """What the panel shows; `review` (the supervisor's review op) wins over the stored rows."""
+def finding_colour(severity: str) -> str:
+    """Finding.severity is blocking or advisory: a blocking finding is an error, the rest warnings."""
+    return "error" if severity == "blocking" else "warning"
+
+
+def gates_text(app: App, view: dict[str, Any] | None, review: dict[str, Any] | None,
+               running: list[str] | tuple[str, ...] = ()) -> Text:
+    """What the panel shows; `review` (the supervisor's review op) wins over the stored rows;
+    `running` names the gates started from here that have not finished yet."""
     text = Text(no_wrap=False, end="")
     if view is None:
         text.append("no worker selected", style=Style(color=color(app, "foreground-muted"), italic=True))
@@ -25,6 +32,9 @@ def gates_text(app: App, view: dict[str, Any] | None, review: dict[str, Any] | N
     gates = (review or {}).get("gates")
     if gates is None:
         gates = fmt.gate_rows(view)
+    if running:
+        gates = [{"name": name, "status": "running", "summary": "running now"} for name in running] + [
+            g for g in gates if str(g.get("name") or g.get("gate")) not in running]
     if not gates:
         text.append("no gates have run", style=Style(color=color(app, "foreground-muted"), italic=True))
         text.append("  (g runs them)\n", style=Style(color=color(app, "foreground-muted")))
@@ -47,14 +57,14 @@ def gates_text(app: App, view: dict[str, Any] | None, review: dict[str, Any] | N
             where = finding.get("file") or ""
             if where and finding.get("line"):
                 where += f":{finding['line']}"
-            sev_colour = "error" if severity in ("error", "high", "critical") else "warning"
+            sev_colour = finding_colour(severity)
             text.append(f"    {severity:<7}", style=Style(color=color(app, sev_colour)))
             text.append(f" {where} " if where else " ", style=Style(color=color(app, "secondary")))
             text.append(f"{finding.get('message') or ''}\n")
         if len(findings) > MAX_FINDINGS:
             text.append(f"    … {len(findings) - MAX_FINDINGS} more\n",
                         style=Style(color=color(app, "foreground-muted")))
-    if review is not None:
+    if review is not None and not running:
         if review.get("can_approve"):
             text.append("ready to approve", style=Style(color=color(app, "success"), bold=True))
             if review.get("target"):
@@ -76,5 +86,6 @@ class GatesPanel(VerticalScroll):
     def compose(self):  # type: ignore[override]
         yield Static(id="gates-body")
 
-    def show(self, view: dict[str, Any] | None, review: dict[str, Any] | None) -> None:
-        self.query_one("#gates-body", Static).update(gates_text(self.app, view, review))
+    def show(self, view: dict[str, Any] | None, review: dict[str, Any] | None,
+             running: list[str] | tuple[str, ...] = ()) -> None:
+        self.query_one("#gates-body", Static).update(gates_text(self.app, view, review, running))

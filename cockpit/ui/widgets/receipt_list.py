@@ -13,7 +13,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from cockpit.domain.receipt import Receipt
-from cockpit.ui.format import summarize_data
+from cockpit.ui.receipt_lines import gist
 from cockpit.ui.palette import color
 from cockpit.ui.widgets.strip_view import text_to_strip
 
@@ -64,6 +64,8 @@ class ReceiptList(ScrollView, can_focus=True):
         self.follow = follow
         self._strips: OrderedDict[int, Strip] = OrderedDict()
         self._stick = follow  # at the end, so new rows scroll into view
+        self._scrolling_self = False
+        self._end_due = False
 
     def on_mount(self) -> None:
         self.sync(jump_to_end=True)
@@ -74,8 +76,12 @@ class ReceiptList(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if self.virtual_size.height > self.scrollable_content_region.height:
-            self._stick = new_value >= self.max_scroll_y
+        # Only the operator moving up lets go of the end; a layout pass that clamps the
+        # position (the view grew or shrank) must not, or the stream stops following.
+        if new_value >= self.max_scroll_y:
+            self._stick = True
+        elif new_value < old_value and not self._scrolling_self:
+            self._stick = False
 
     def restyle(self) -> None:
         self._strips.clear()
@@ -94,9 +100,17 @@ class ReceiptList(ScrollView, can_focus=True):
 
     def _to_end(self) -> None:
         if self._stick:
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+            self._scrolling_self = True
+            try:
+                self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+            finally:
+                self._scrolling_self = False
 
-    def line_for(self, receipt: Receipt, width: int) -> Text:
+    def _end_now(self) -> None:
+        self._end_due = False
+        self._to_end()
+
+    def line_for(self, receipt: Receipt, width: int, *, cut: bool = True) -> Text:
         app = self.app
         muted = Style(color=color(app, "foreground-muted"))
         text = Text(no_wrap=True, overflow="ellipsis", end="")
@@ -105,13 +119,19 @@ class ReceiptList(ScrollView, can_focus=True):
         kind_style = Style(color=color(app, KIND_COLOURS.get(receipt.kind, "foreground")), bold=True)
         text.append(f"{receipt.kind:<17} ", style=kind_style)
         text.append(f"{(receipt.dispatch or '-'):<10} ", style=Style(color=color(app, "secondary")))
-        if width >= 100:
+        if width >= 120:
             text.append(f"{receipt.actor[:18]:<18} ", style=muted)
-        text.append(summarize_data(receipt.data, max(10, width)))
-        text.truncate(width, overflow="ellipsis")
+        text.append(gist(receipt))
+        if cut:
+            text.truncate(width, overflow="ellipsis")
         return text
 
     def render_line(self, y: int) -> Strip:
+        if y == 0 and self._stick and self.scroll_y < self.max_scroll_y and not self._end_due:
+            # Painting happens once the layout is final: if an earlier jump to the end was
+            # computed against a size that has since changed, catch up now (once).
+            self._end_due = True
+            self.call_after_refresh(self._end_now)
         _scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.size.width

@@ -24,31 +24,17 @@ class StripView(ScrollView, can_focus=True):
     }
     """
 
-    def __init__(self, *, follow: bool = False, name: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.strips: list[Strip] = []
-        self.follow = follow
-
-    @property
-    def at_end(self) -> bool:
-        return self.scroll_y >= self.max_scroll_y
 
     def set_strips(self, strips: list[Strip]) -> None:
-        """Replace the content; keeps following the tail if the view was at its end."""
+        """Replace the content, repainting only the visible rows whose strip changed."""
         old = self.strips
-        stick = self.follow and (self.at_end or not old)
         self.strips = strips
-        width = max((s.cell_length for s in strips), default=0)
-        size_changed = Size(width, len(strips)) != self.virtual_size
-        self.virtual_size = Size(width, len(strips))
-        if stick and len(strips) > self.size.height:
-            target = max(0, len(strips) - self.size.height)
-            if target != self.scroll_y:
-                self.scroll_to(y=target, animate=False, immediate=True)
-                self.refresh()
-                return
-        if size_changed:
+        size = Size(max((s.cell_length for s in strips), default=0), len(strips))
+        if size != self.virtual_size:
+            self.virtual_size = size
             self.refresh()
             return
         top = int(self.scroll_y)

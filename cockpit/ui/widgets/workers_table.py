@@ -73,7 +73,7 @@ class WorkersTable(DataTable):
     def cells(self, view: dict[str, Any], now: datetime) -> dict[str, Text]:
         glyph, word, colour = fmt.state_of(view, now)
         waiting = view.get("state") == "waiting"
-        gates, gate_colour = fmt.gate_summary(view, short=self.columns_spec is COMPACT)
+        gates, gate_colour = fmt.gate_summary(view)
         title = str(view.get("title") or "")
         app = self.app
         tokens, cost = fmt.fmt_tokens(view.get("tokens")), fmt.fmt_cost(view.get("cost_usd"))
