@@ -149,6 +149,10 @@ class Monitor:
             screen = await asyncio.to_thread(self.ctx.tmux.capture, worker.id)
         except CockpitError:
             return  # the session is gone: the exit waiter or the sweep deals with it
+        refused = worker.provider.patterns.refused_line(screen)
+        if refused is not None:
+            await self.workers.refuse(worker.id, refused)
+            return
         kind = worker.provider.patterns.classify(screen)
         async with self.ctx.lock(worker.id):
             d = self.ctx.ws.store.dispatch(worker.id)

@@ -256,6 +256,21 @@ class Workers:
             ctx.record("killed", dispatch_id, actor=actor)
         return {"id": dispatch_id, "killed": True}
 
+    async def refuse(self, dispatch_id: str, line: str) -> None:
+        """End a worker whose screen shows a prompt cockpit never accepts (patterns.refuse)."""
+        ctx = self.ctx
+        async with ctx.lock(dispatch_id):
+            d = ctx.ws.store.dispatch(dispatch_id)
+            if d is None or not is_live(d.state):
+                return
+            ctx.forget(dispatch_id)
+            try:
+                await asyncio.to_thread(ctx.tmux.kill_session, dispatch_id)
+            except CockpitError as exc:
+                log.warning("could not stop refused worker %s: %s", dispatch_id, exc)
+            ctx.record("killed", dispatch_id, actor="cockpit", reason="refused", error=f"refused: {line}",
+                       worktree_kept=d.worktree)
+
     async def time_out(self, dispatch_id: str, limit: int) -> None:
         ctx = self.ctx
         async with ctx.lock(dispatch_id):

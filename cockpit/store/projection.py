@@ -106,7 +106,10 @@ def _exited(conn: sqlite3.Connection, r: Receipt) -> None:
 
 @handles("timed_out", "killed", "lost")
 def _ended(conn: sqlite3.Connection, r: Receipt) -> None:
-    _update(conn, r.dispatch, r.ts, state=r.kind, ended_ts=r.ts)
+    if "error" in r.data:  # e.g. a worker cockpit ended because of what it asked (patterns.refuse)
+        _update(conn, r.dispatch, r.ts, state=r.kind, ended_ts=r.ts, error=str(r.data["error"]))
+    else:
+        _update(conn, r.dispatch, r.ts, state=r.kind, ended_ts=r.ts)
 
 
 @handles("torn_down")
