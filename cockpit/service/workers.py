@@ -50,6 +50,7 @@ def worker_env(ctx: Context, d: Dispatch, overrides: dict[str, str]) -> dict[str
     env["COCKPIT_DISPATCH_ID"] = d.id
     env["COCKPIT_SIGNALS"] = str(ctx.ws.state.signal_file(d.id))  # the CLI's hooks append here
     env["COCKPIT_SIGNAL_HOOK"] = str(signal_hook_path())
+    env["COCKPIT_DATA_DIR"] = str(signal_hook_path().parent)  # other signal wiring (opencode's plugin)
     return env
 
 

@@ -86,7 +86,8 @@ def test_argv_for_each_provider_and_mode(name: str, mode: str, bin_dir: Path, tm
     assert spec.prompt_arg_index is None
     assert spec.stdin_path == (prompt_file if mode == "headless" else None)
     assert spec.env == {"claude": {"DISABLE_AUTOUPDATER": "1"},
-                        "opencode": {"OPENCODE_DISABLE_AUTOUPDATE": "1"}}.get(name, {})
+                        "opencode": {"OPENCODE_DISABLE_AUTOUPDATE": "1", "OPENCODE_CONFIG_CONTENT":
+                                     '{"plugin": ["file://{env:COCKPIT_DATA_DIR}/opencode-signals.js"]}'}}.get(name, {})
 
 
 def test_shell_puts_the_prompt_in_argv_byte_exact(tmp_path: Path) -> None:

@@ -1,0 +1,51 @@
+// cockpit's structured signals for opencode (see docs/providers.md, "Signals").
+// opencode loads this plugin through OPENCODE_CONFIG_CONTENT (the catalog's env for
+// opencode) and hands it every bus event; the few that say what the session is doing are
+// appended as one JSON line each to $COCKPIT_SIGNALS, which the supervisor watches:
+//   session.busy / session.idle   from session.status (the status type, flattened)
+//   permission.asked / .replied   a permission prompt opened / was answered
+//   session.error                 {error: name, message}
+//   prompt.submitted              {prompt: text} for the text of each user message
+// It never throws into opencode.
+import { appendFileSync } from "node:fs"
+
+export const CockpitSignals = async () => {
+  const file = process.env.COCKPIT_SIGNALS
+  const userMessages = new Set()
+  const sentParts = new Set()
+  const emit = (event, payload) => {
+    try {
+      appendFileSync(file, JSON.stringify({ source: "event", event, payload }) + "\n")
+    } catch {}
+  }
+  return {
+    event: async ({ event }) => {
+      if (!file) return
+      const p = event.properties ?? {}
+      switch (event.type) {
+        case "session.status":
+          if (p.status?.type === "busy" || p.status?.type === "idle")
+            emit(`session.${p.status.type}`, { sessionID: p.sessionID })
+          break
+        case "permission.asked":
+        case "permission.replied":
+          emit(event.type, { sessionID: p.sessionID, permission: p.permission ?? p.type, reply: p.reply ?? p.response })
+          break
+        case "session.error":
+          emit("session.error", { sessionID: p.sessionID, error: p.error?.name, message: p.error?.data?.message })
+          break
+        case "message.updated":
+          if (p.info?.role === "user") userMessages.add(p.info.id)
+          break
+        case "message.part.updated": {
+          const part = p.part ?? {}
+          if (part.type === "text" && !part.synthetic && userMessages.has(part.messageID) && !sentParts.has(part.id)) {
+            sentParts.add(part.id)
+            emit("prompt.submitted", { sessionID: part.sessionID, prompt: part.text })
+          }
+          break
+        }
+      }
+    },
+  }
+}
