@@ -24,11 +24,14 @@ from typing import Any
 from watchfiles import awatch
 
 from cockpit.domain.dispatch import LIVE_STATES, WorkerState, is_live
+from cockpit.domain.screen_text import waiting_excerpt
 from cockpit.domain.secrets import mask_text
 from cockpit.errors import CockpitError
+from cockpit.runtime.log_errors import last_error_of
 from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.context import Context, LiveWorker, log
 from cockpit.service.signals import Signals, screen_may_change
+from cockpit.service.quiet import QuietWatch
 from cockpit.service.workers import Workers
 
 SAFETY_SWEEP_S = 15.0
@@ -48,6 +51,7 @@ class Monitor:
         self.stop_event = asyncio.Event()
         self._sweep_timer: asyncio.TimerHandle | None = None
         self.signals = Signals(ctx, workers, self)
+        self.quiet = QuietWatch(ctx)  # "no output for N s"; signals count as activity too
         workers.on_screen_change = self.request_check
         workers.signals = self.signals
 
@@ -85,6 +89,7 @@ class Monitor:
     def on_output(self, worker: LiveWorker) -> None:
         data = self.read_new(worker)
         if data:
+            self.quiet.note_activity(worker)
             self.ctx.bus.publish({"type": "output", "id": worker.id, "size": worker.offset})
             self.request_check(worker)
             self.sweep_soon()
@@ -174,7 +179,7 @@ class Monitor:
             if worker.prompt_pending:
                 if kind == "waiting":
                     worker.ready_since = None
-                    self.workers.set_state(worker.id, WorkerState.WAITING, source="screen", screen=excerpt(screen))
+                    self.workers.set_state(worker.id, WorkerState.WAITING, source="screen", screen=_excerpt(screen, worker))
                 elif kind in ("ready", "idle"):
                     await self._ready_seen(worker)
                 else:
@@ -184,7 +189,7 @@ class Monitor:
                 if self.workers.prompt_echoed(worker, screen, kind):
                     self.signals.confirm_delivery(worker, confirmed_by="screen")
                 elif kind == "waiting":
-                    self.workers.set_state(worker.id, WorkerState.WAITING, source="screen", screen=excerpt(screen))
+                    self.workers.set_state(worker.id, WorkerState.WAITING, source="screen", screen=_excerpt(screen, worker))
                 return
             if worker.mode == "headless":
                 new = WorkerState.WAITING if kind == "waiting" else WorkerState.WORKING
@@ -193,7 +198,7 @@ class Monitor:
                        "ready": WorkerState.IDLE}.get(kind or "", WorkerState.WORKING)
             if not screen_may_change(worker, d.state, kind):
                 return
-            extra = {"screen": excerpt(screen)} if new == WorkerState.WAITING else {}
+            extra = {"screen": _excerpt(screen, worker)} if new == WorkerState.WAITING else {}
             changed = self.workers.set_state(worker.id, new, source="screen", **extra)
             if changed:
                 worker.waiting_by_hook = worker.waiting_on_screen = False
@@ -291,6 +296,10 @@ class Monitor:
                 data.update(code=128 + signal, signal=signal)
             if while_down:
                 data["while_supervisor_was_down"] = True
+            # The CLI's own reason, so `status` need not send you to the log; after a clean exit
+            # only an error that is the last thing it said (aider exits 0 on auth failures).
+            if error := last_error_of(worker.log_path, final_only=data["code"] == 0):
+                data["error"] = error
             ctx.record("exited", dispatch_id, **data)
         if self.on_exit is not None:
             await self.on_exit(dispatch_id, code)
@@ -322,3 +331,7 @@ def _size(path: Path) -> int:
 def excerpt(screen: str, lines: int = 4, limit: int = 240) -> str:
     tail = [line.rstrip() for line in screen.splitlines() if line.strip()][-lines:]
     return mask_text("\n".join(tail))[-limit:]
+
+
+def _excerpt(screen: str, worker: LiveWorker) -> str:
+    return waiting_excerpt(screen, worker.provider.patterns.compiled("waiting"))

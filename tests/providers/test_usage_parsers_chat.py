@@ -62,3 +62,11 @@ def test_aider_sums_messages_and_reads_rounded_thousands_and_cache_figures() -> 
     usage = parser.feed("Tokens: 12k sent, 2.5k cache hit, 1.2k received. Cost: $0.05 message, $0.0518 session.")
     assert usage == Usage(input_tokens=321 + 12000, output_tokens=54 + 1200, cost_micro_usd=51800)
     assert parser.feed("Tokens: are a thing") is None
+
+
+def test_the_last_error_line_of_each_cli_after_a_401() -> None:
+    from cockpit.domain.screen_text import last_error_line
+
+    assert last_error_line((OUTPUTS / "aider/aider-0.86.2-message-401.txt").read_text()) == \
+        "litellm.BadRequestError: OpenAIException - invalid x-api-key"  # aider exits 0 all the same
+    assert last_error_line((OUTPUTS / "opencode/opencode-1.18.33-run-json-401.txt").read_text()) == "invalid x-api-key"
