@@ -90,8 +90,12 @@ def test_interactive_permission_answered_with_send_key_y_then_idle(cockpit, tmp_
         cockpit.wait(dispatch_id, until="idle", timeout=120)
         assert (Path(view["worktree"]) / "hello.txt").read_text() == CONTENT
         assert [r.turn for r in service.requests] == [0]
-    kinds = [s for s, _ in states(cockpit, dispatch_id)]
-    assert kinds.index("working") < kinds.index("waiting") < len(kinds) - 1 and kinds[-1] == "idle", kinds
+    # prompt_delivered (confirmed by the echo on screen) is what makes it working; then the
+    # question (waiting, with the question), then the prompt after the edit (idle).
+    flow = [(r.kind, r.data.get("to")) for r in cockpit.receipts(dispatch_id) if r.kind in ("prompt_delivered", "status_changed")]
+    assert flow[0] == ("prompt_delivered", None) and ("status_changed", "waiting") in flow and flow[-1] == ("status_changed", "idle"), flow
+    waiting = next(r for r in cockpit.receipts(dispatch_id) if r.kind == "status_changed" and r.data["to"] == "waiting")
+    assert "Create new file?" in json.dumps(waiting.data), waiting.data
     sent = [r for r in cockpit.receipts(dispatch_id) if r.kind == "input_sent" or r.kind == "answered"]
     assert sent and json.dumps(sent[-1].data).count("Enter") >= 1, [r.data for r in sent]
     view = cockpit.show(dispatch_id)
