@@ -3,7 +3,7 @@
 // opencode) and hands it every bus event; the few that say what the session is doing are
 // appended as one JSON line each to $COCKPIT_SIGNALS, which the supervisor watches:
 //   session.busy / session.idle   from session.status (the status type, flattened)
-//   permission.asked / .replied   a permission prompt opened / was answered
+//   permission.asked / .replied   a permission prompt opened ({message}) / was answered ({reply})
 //   session.error                 {error: name, message}
 //   prompt.submitted              {prompt: text} for the text of each user message
 // It never throws into opencode.
@@ -27,9 +27,14 @@ export const CockpitSignals = async () => {
           if (p.status?.type === "busy" || p.status?.type === "idle")
             emit(`session.${p.status.type}`, { sessionID: p.sessionID })
           break
-        case "permission.asked":
+        case "permission.asked": {
+          // The event comes before the TUI draws its prompt: say what the prompt will say.
+          const what = [p.permission, ...(p.patterns ?? [])].filter(Boolean).join(": ")
+          emit(event.type, { sessionID: p.sessionID, permission: p.permission, message: `Permission required: ${what}` })
+          break
+        }
         case "permission.replied":
-          emit(event.type, { sessionID: p.sessionID, permission: p.permission ?? p.type, reply: p.reply ?? p.response })
+          emit(event.type, { sessionID: p.sessionID, reply: p.reply })
           break
         case "session.error":
           emit("session.error", { sessionID: p.sessionID, error: p.error?.name, message: p.error?.data?.message })

@@ -65,7 +65,8 @@ def test_interactive_permission_from_its_own_event_answered_with_send_key_y(cock
         dispatch_id = cockpit.dispatch(PROMPT, "--provider", "opencode", "--interactive")
         wait_for(lambda: cockpit.show(dispatch_id)["state"] == "waiting", "opencode's permission prompt", timeout=180)
         view = cockpit.show(dispatch_id)
-        assert "Permission required" in screen_of(cockpit, dispatch_id)
+        # the event comes before opencode draws the prompt; the keys must wait for the drawing
+        wait_for(lambda: "Permission required" in screen_of(cockpit, dispatch_id), "the prompt on screen")
         assert service.prompt_count(PROMPT) == 1
         assert not (Path(view["worktree"]) / "shell.txt").exists()
         answered = cockpit.run("send", dispatch_id, "--key", "y")
@@ -87,7 +88,8 @@ def test_interactive_turn_that_ends_in_an_api_error_is_idle_not_working(cockpit,
         dispatch_id = cockpit.dispatch(PROMPT, "--provider", "opencode", "--interactive")
         wait_for(lambda: service.prompt_count(PROMPT) == 1, "the prompt at the model service", timeout=180)
         wait_for(lambda: cockpit.show(dispatch_id)["state"] == "idle", "idle after the API error", timeout=120)
-        assert "Incorrect API key provided" in screen_of(cockpit, dispatch_id)
+        screen = wait_for(lambda: (text := screen_of(cockpit, dispatch_id)) and "Incorrect API key provided" in text
+                          and text, "the API error on screen")
         # the screen fallback alone says idle too (it used to match nothing: "working" forever)
-        assert load_catalog(None).get("opencode").patterns.classify(screen_of(cockpit, dispatch_id)) == "idle"
+        assert load_catalog(None).get("opencode").patterns.classify(screen) == "idle", screen
     cockpit.run("kill", dispatch_id, check=True)

@@ -39,6 +39,9 @@ CAPTURED = [
     ("opencode", "opencode/opencode-1.18.33-after-turn.txt", "idle"),
     ("opencode", "opencode/opencode-1.18.33-after-api-error.txt", "idle"),  # was "working" forever
     ("opencode", "opencode/opencode-1.18.33-after-reject.txt", "idle"),
+    ("opencode", "opencode/opencode-1.18.33-200x50-ready.txt", "ready"),  # cockpit's pane size
+    ("opencode", "opencode/opencode-1.18.33-200x50-working.txt", "working"),
+    ("opencode", "opencode/opencode-1.18.33-200x50-after-api-error.txt", "idle"),
     ("aider", "aider/aider-0.86.2-ready.txt", "ready"),
     ("aider", "aider/aider-0.86.2-working.txt", "working"),
     ("aider", "aider/aider-0.86.2-permission.txt", "waiting"),  # Create new file? (Y)es/(N)o
