@@ -172,6 +172,8 @@ class Monitor:
             await self.workers.refuse(worker.id, refused)
             return
         kind = worker.provider.patterns.classify(screen)
+        if worker.transcript is not None:  # no hook follows some turns (a refused permission)
+            self.signals.update_usage(worker)
         async with self.ctx.lock(worker.id):
             d = self.ctx.ws.store.dispatch(worker.id)
             if d is None or not is_live(d.state) or worker.id not in self.ctx.live:
@@ -186,11 +188,13 @@ class Monitor:
                     worker.ready_since = None
                 return
             if worker.typed_at is not None:  # typed, not yet confirmed by a hook or the echo
-                if self.workers.prompt_echoed(worker, screen, kind):
-                    self.signals.confirm_delivery(worker, confirmed_by="screen")
-                elif kind == "waiting":
-                    self.workers.set_state(worker.id, WorkerState.WAITING, source="screen", screen=_excerpt(screen, worker))
-                return
+                if not self.workers.prompt_echoed(worker, screen, kind):
+                    if kind == "waiting":
+                        self.workers.set_state(worker.id, WorkerState.WAITING, source="screen",
+                                               screen=_excerpt(screen, worker))
+                    return
+                self.signals.confirm_delivery(worker, confirmed_by="screen")
+                d = self.ctx.ws.store.dispatch(worker.id) or d  # then read this same screen for the state
             if worker.mode == "headless":
                 new = WorkerState.WAITING if kind == "waiting" else WorkerState.WORKING
             else:

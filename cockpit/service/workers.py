@@ -27,7 +27,9 @@ KEY_NAMES = frozenset({"Enter", "Escape", "Tab", "BTab", "BSpace", "Space", "Up"
                        "Home", "End", "PageUp", "PageDown", "C-c", "C-d", "C-z", "C-l"})
 SINGLE_KEY = re.compile(r"^[ -~]$")
 ANSWER_KEYS = {"y": "yes", "n": "no"}  # --key y|n answers the prompt on screen with the catalog's keys
-DELIVERY_CONFIRM_S = 20.0  # a typed prompt not confirmed by a hook or its echo by then: say so
+DELIVERY_CONFIRM_S = 20.0
+PASTE_SETTLE_S = 2.0   # at most this long for a pasted prompt to show before the submit keys
+PASTE_QUIET_S = 0.15   # ... and the screen must then stay still this long  # a typed prompt not confirmed by a hook or its echo by then: say so
 
 
 def prompt_path(ctx: Context, dispatch_id: str) -> Path:
@@ -226,7 +228,9 @@ class Workers:
         worker.prompt_file = worker.prompt_file or prompt_path(ctx, worker.id)
         prompt = worker.prompt_file.read_bytes().decode("utf-8")
         keys = worker.provider.interactive.submit_keys if worker.provider.interactive else ["Enter"]
+        before = await asyncio.to_thread(ctx.tmux.capture, worker.id)
         await asyncio.to_thread(ctx.tmux.paste_text, worker.id, prompt)
+        await self._settled_after_paste(worker.id, before)
         await asyncio.to_thread(ctx.tmux.send_keys, worker.id, *keys)
         worker.typed_at = time.monotonic()
         loop = asyncio.get_running_loop()
@@ -234,6 +238,20 @@ class Workers:
             DELIVERY_CONFIRM_S, lambda: asyncio.ensure_future(self._unconfirmed(worker.id))))
         if self.on_screen_change is not None:
             self.on_screen_change(worker)
+
+    async def _settled_after_paste(self, dispatch_id: str, before: str) -> None:
+        """Wait until the TUI has shown the pasted text (its screen changed) and then stayed
+        still for PASTE_QUIET_S: an Enter that arrives while a TUI still takes in a paste
+        can be read as part of it (claude 2.1.197 kept the prompt in its input box)."""
+        deadline = time.monotonic() + PASTE_SETTLE_S
+        last, still_since = before, None
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.03)
+            screen = await asyncio.to_thread(self.ctx.tmux.capture, dispatch_id)
+            if screen != last:
+                last, still_since = screen, time.monotonic()
+            elif still_since is not None and time.monotonic() - still_since >= PASTE_QUIET_S:
+                return
 
     @staticmethod
     def prompt_echoed(worker: LiveWorker, screen: str, kind: str | None) -> bool:
