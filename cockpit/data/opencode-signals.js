@@ -6,6 +6,8 @@
 //   permission.asked / .replied   a permission prompt opened ({message}) / was answered ({reply})
 //   session.error                 {error: name, message}
 //   prompt.submitted              {prompt: text} for the text of each user message
+//   usage                         the session's totals so far: {input_tokens, output_tokens, cost_usd}
+//                                 (input counts the cache; reasoning is output, as usage_parser opencode)
 // It never throws into opencode.
 import { appendFileSync } from "node:fs"
 
@@ -13,6 +15,7 @@ export const CockpitSignals = async () => {
   const file = process.env.COCKPIT_SIGNALS
   const userMessages = new Set()
   const sentParts = new Set()
+  const steps = new Map()  // assistant message id -> its tokens and cost (one per model request)
   const emit = (event, payload) => {
     try {
       appendFileSync(file, JSON.stringify({ source: "event", event, payload }) + "\n")
@@ -39,9 +42,22 @@ export const CockpitSignals = async () => {
         case "session.error":
           emit("session.error", { sessionID: p.sessionID, error: p.error?.name, message: p.error?.data?.message })
           break
-        case "message.updated":
-          if (p.info?.role === "user") userMessages.add(p.info.id)
+        case "message.updated": {
+          const info = p.info ?? {}
+          if (info.role === "user") userMessages.add(info.id)
+          if (info.role === "assistant" && info.tokens && info.time?.completed && !info.summary) {
+            const t = info.tokens
+            steps.set(info.id, {
+              input: (t.input ?? 0) + (t.cache?.read ?? 0) + (t.cache?.write ?? 0),
+              output: (t.output ?? 0) + (t.reasoning ?? 0),
+              cost: info.cost ?? 0,
+            })
+            let input = 0, output = 0, cost = 0
+            for (const s of steps.values()) { input += s.input; output += s.output; cost += s.cost }
+            emit("usage", { sessionID: info.sessionID, input_tokens: input, output_tokens: output, cost_usd: cost })
+          }
           break
+        }
         case "message.part.updated": {
           const part = p.part ?? {}
           if (part.type === "text" && !part.synthetic && userMessages.has(part.messageID) && !sentParts.has(part.id)) {

@@ -188,13 +188,15 @@ class SignalSpec(_Strict):
     delivered: events that confirm a typed prompt arrived (their payload's "prompt" field
                is compared with the prompt when present).
     usage:     where interactive token usage comes from ("claude_transcript": the JSONL
-               transcript whose path the hook payloads carry as transcript_path).
+               transcript whose path the hook payloads carry as transcript_path; "event": a
+               `usage` event whose payload holds the session's totals, input_tokens,
+               output_tokens and cost_usd, as opencode's plugin sends).
     """
 
     args: list[str] = Field(default_factory=list)
     rules: list[SignalRule] = Field(default_factory=list)
     delivered: list[str] = Field(default_factory=list)
-    usage: Literal["claude_transcript", "none"] = "none"
+    usage: Literal["claude_transcript", "event", "none"] = "none"
 
     def state_for(self, event: str, payload: dict[str, object]) -> SignalState | None:
         for rule in self.rules:

@@ -14,6 +14,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cockpit.modelservice.profile_base import Case
+from cockpit.modelservice.scenario import Scenario, Turn, TurnUsage, error_reply, hang
+
 MODEL = "openai/scripted"
 # USD per token, so aider prints "Cost: $…" (docs/providers.md: aider's usage parser).
 INPUT_COST_PER_TOKEN = 0.000003
@@ -43,3 +46,23 @@ class AiderProfile:
             "AIDER_SHOW_MODEL_WARNINGS": "false",
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
         }
+
+    def case(self, mode: str, kind: str) -> Case | None:
+        # aider asks the model once per prompt (auto-commits are off), so a case has one turn;
+        # without tools the edit is a whole-file listing in the text, and interactive aider
+        # asks "Create new file?" before writing it. aider prices the tokens itself from the
+        # seeded metadata: 321 * $3/M + 54 * $15/M = $0.001773, printed as "$0.0018".
+        content = "hello from the scripted model\n"
+        edit = Scenario(name=f"aider-{mode}-{kind}", turns=[Turn(
+            kind="write_file", path="hello.txt", content=content, text="I will create hello.txt.",
+            usage=TurnUsage(input_tokens=321, output_tokens=54))])
+        prompt = "Please create hello.txt (cockpit conformance)"
+        if kind in ("happy", "deny") and mode == "interactive":
+            return Case(kind, edit, prompt, "hello.txt", content, permission=True, cost_micro_usd=1800)
+        if kind == "happy" and mode == "headless":
+            return Case(kind, edit, prompt, "hello.txt", content, cost_micro_usd=1800)
+        if kind == "auth" and mode == "headless":
+            return Case(kind, error_reply(401, "invalid x-api-key"), "Say hello (cockpit conformance)")
+        if kind == "hang" and mode == "headless":
+            return Case(kind, hang(), "Say hello (cockpit conformance)")
+        return None

@@ -15,6 +15,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cockpit.modelservice.profile_base import Case
+from cockpit.modelservice.scenario import Scenario, Turn, TurnUsage, edit_with_permission, error_reply, hang
+
 PROVIDER = "cockpit"
 MODEL = "scripted"
 
@@ -52,3 +55,24 @@ class OpencodeProfile:
             "OPENCODE_DISABLE_DEFAULT_PLUGINS": "1",
             "OPENCODE_DISABLE_SHARE": "1",
         }
+
+    def case(self, mode: str, kind: str) -> Case | None:
+        content = "hello from the scripted model\n"
+        prompt = "Please create hello.txt (cockpit conformance)"
+        if kind in ("happy", "deny") and mode == "interactive":
+            # bash asks (this profile's config): the command writes the file once allowed.
+            command = "printf 'hello from the scripted model\\n' > hello.txt"
+            scenario = Scenario(name=f"opencode-{kind}", turns=[
+                Turn(kind="shell", command=command, text="I will write hello.txt.",
+                     usage=TurnUsage(input_tokens=1234, output_tokens=56, cache_read_input_tokens=100)),
+                Turn(kind="text", text="Done: hello.txt is written.", usage=TurnUsage(input_tokens=1400, output_tokens=21)),
+            ])
+            return Case(kind, scenario, prompt, "hello.txt", content, permission=True)
+        if kind == "happy" and mode == "headless":
+            # `run` allows edits without asking (opencode's default): the write tool call lands.
+            return Case(kind, edit_with_permission("hello.txt", content), prompt, "hello.txt", content)
+        if kind == "auth" and mode == "headless":
+            return Case(kind, error_reply(401, "invalid x-api-key"), "Say hello (cockpit conformance)")
+        if kind == "hang" and mode == "headless":
+            return Case(kind, hang(), "Say hello (cockpit conformance)")
+        return None

@@ -93,3 +93,25 @@ def test_interactive_turn_that_ends_in_an_api_error_is_idle_not_working(cockpit,
         # the screen fallback alone says idle too (it used to match nothing: "working" forever)
         assert load_catalog(None).get("opencode").patterns.classify(screen) == "idle", screen
     cockpit.run("kill", dispatch_id, check=True)
+
+
+# The same runs through cockpit's conformance runner (what `cockpit providers verify opencode` does).
+RUNNER_ROWS = {
+    ("interactive", "happy"): ["ready", "delivered", "working", "waiting", "answer", "idle", "edit", "usage",
+                               "gates", "approve"],
+    ("interactive", "deny"): ["ready", "delivered", "working", "waiting", "answer", "idle", "edit", "usage"],
+    ("headless", "happy"): ["ready", "exit", "delivered", "working", "edit", "usage", "gates", "approve"],
+    ("headless", "auth"): ["ready", "exit", "error"],
+    ("headless", "hang"): ["ready", "timeout"],
+}
+
+
+@pytest.mark.parametrize(("mode", "kind"), sorted(RUNNER_ROWS), ids=lambda v: str(v))
+def test_opencode_providers_verify_rows(mode: str, kind: str, cli_binaries) -> None:
+    from cockpit.service.conformance import format_rows, verify
+
+    result = verify("opencode", mode, kind, cli_binaries.path("opencode"), step_timeout=90)
+    table = format_rows([result])
+    missing = [s for s in RUNNER_ROWS[(mode, kind)] if s not in [row.signal for row in result.rows]]
+    assert not missing, f"signals never judged: {missing}\n{table}"
+    assert result.ok, f"opencode {mode} {kind} failed {result.failed()}:\n{table}"
