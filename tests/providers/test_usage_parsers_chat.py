@@ -70,3 +70,19 @@ def test_the_last_error_line_of_each_cli_after_a_401() -> None:
     assert last_error_line((OUTPUTS / "aider/aider-0.86.2-message-401.txt").read_text()) == \
         "litellm.BadRequestError: OpenAIException - invalid x-api-key"  # aider exits 0 all the same
     assert last_error_line((OUTPUTS / "opencode/opencode-1.18.33-run-json-401.txt").read_text()) == "invalid x-api-key"
+
+
+def test_a_clean_exit_reports_an_error_only_among_its_last_lines(tmp_path) -> None:
+    from cockpit.runtime.log_errors import last_error_of
+
+    log = tmp_path / "w.log"
+    # aider after a 401, as the tmux log has it: a spinner erased with backspaces, the error, a hint
+    log.write_bytes(b"Aider v0.86.2\r\n\r\n\xe2\x96\x91\xe2\x96\x88\x08\x08  \x08\x08litellm.AuthenticationError: "
+                    b"AuthenticationError: OpenAIException - Incorrect API key provided\r\n"
+                    b"The API provider is not able to authenticate you. Check your API key.\r\n\r\n")
+    assert last_error_of(log, final_only=True) == \
+        "litellm.AuthenticationError: AuthenticationError: OpenAIException - Incorrect API key provided"
+    log.write_text("warning: could not read a file\nI will create hello.txt.\nhello.txt\nApplied edit to hello.txt\n"
+                   "Tokens: 321 sent, 54 received.\n")
+    assert last_error_of(log, final_only=True) is None  # an early warning is not why a clean run ended
+    assert last_error_of(log) == "warning: could not read a file"
