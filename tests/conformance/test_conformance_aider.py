@@ -53,9 +53,11 @@ def test_headless_auth_failure_exits_0_but_its_error_line_is_in_status(cockpit, 
         assert service.prompt_count(PROMPT) == 1
     view = cockpit.show(dispatch_id)
     assert (view["state"], view["exit_code"]) == ("exited", 0)  # aider's own exit code on auth failure
-    assert "Incorrect API key provided" in (view["error"] or ""), view
+    # the CLI's own error line (the test asserts its start: under load tmux may hand the
+    # log's last bytes over after the exit was judged)
+    assert (view["error"] or "").startswith("litellm.AuthenticationError"), view
     status = cockpit.run("status").stdout
-    assert "Incorrect API key provided" in status
+    assert "litellm.AuthenticationError" in status
 
 
 def test_headless_without_a_model_refuses_the_openrouter_browser_login_at_once(cockpit, tmp_path: Path) -> None:
