@@ -12,7 +12,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from cockpit.cli.common import print_json
 from cockpit.errors import CheckFailed, UsageError
 
 

@@ -9,7 +9,6 @@ data.source = "hook" (or "event"). Screens stay the fallback: see `screen_may_ch
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import re
@@ -95,7 +94,7 @@ class Signals:
             if new is not None:
                 extra: dict[str, Any] = {"source": source, "event": event}
                 if new == WorkerState.WAITING:
-                    extra.update(await self._question(worker, payload))
+                    extra["question"] = payload_question(payload)[:200]
                 changed = self.workers.set_state(worker.id, new, **extra)
                 worker.waiting_by_hook = new == WorkerState.WAITING
                 worker.waiting_on_screen = False
@@ -126,22 +125,6 @@ class Signals:
                         sha256=hashlib.sha256(prompt).hexdigest(), confirmed_by=confirmed_by,
                         confirm_ms=waited_ms, **extra)
         self.workers.set_state(worker.id, WorkerState.WORKING, source=confirmed_by)
-
-    async def _question(self, worker: LiveWorker, payload: dict[str, Any]) -> dict[str, Any]:
-        """What the CLI asks: the matching line of its screen, else what the payload says."""
-        screen = ""
-        if worker.mode == "interactive":
-            try:
-                screen = await asyncio.to_thread(self.ctx.tmux.capture, worker.id)
-            except Exception:  # the pane may be gone; the payload still says something
-                screen = ""
-        question = question_line(worker.provider, screen) or payload_question(payload)
-        out: dict[str, Any] = {"question": question[:200]}
-        if screen:
-            from cockpit.service.monitor import excerpt
-
-            out["screen"] = excerpt(screen)
-        return out
 
     def event_usage(self, worker: LiveWorker, payload: dict[str, Any]) -> None:
         """Interactive usage from a `usage` event carrying the session's totals (opencode)."""
