@@ -53,11 +53,13 @@ def test_headless_auth_failure_exits_1_with_its_error_line_in_status(cockpit, tm
 
 def test_headless_hang_times_out_with_a_receipt(cockpit, tmp_path: Path) -> None:
     with offline(cockpit, "opencode", hang(), tmp_path / "home") as service:
-        dispatch_id = cockpit.dispatch(PROMPT, "--provider", "opencode", "--headless", "--timeout", "40")
+        # opencode takes 10-30 s to start on a loaded machine: the limit leaves room for that
+        dispatch_id = cockpit.dispatch(PROMPT, "--provider", "opencode", "--headless", "--timeout", "90")
+        wait_for(lambda: service.prompt_count(PROMPT) == 1, "the prompt at the (hanging) model service", timeout=85)
         cockpit.wait(dispatch_id, timeout=180)
         assert service.prompt_count(PROMPT) == 1
     assert cockpit.show(dispatch_id)["state"] == "timed_out"
-    assert any(r.kind == "timed_out" and r.data.get("after_s") == 40 for r in cockpit.receipts(dispatch_id))
+    assert any(r.kind == "timed_out" and r.data.get("after_s") == 90 for r in cockpit.receipts(dispatch_id))
 
 
 def test_interactive_permission_from_its_own_event_answered_with_send_key_y(cockpit, tmp_path: Path) -> None:
