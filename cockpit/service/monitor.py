@@ -169,7 +169,7 @@ class Monitor:
             return  # the session is gone: the exit waiter or the sweep deals with it
         refused = worker.provider.patterns.refused_line(screen)
         if refused is not None:
-            await self.workers.refuse(worker.id, refused)
+            await self.refuse(worker.id, refused)
             return
         kind = worker.provider.patterns.classify(screen)
         if worker.transcript is not None:  # no hook follows some turns (a refused permission)
@@ -208,6 +208,24 @@ class Monitor:
                 worker.waiting_by_hook = worker.waiting_on_screen = False
         if changed and new == WorkerState.IDLE:
             await self.after_idle(worker)
+
+    async def refuse(self, dispatch_id: str, line: str) -> None:
+        """End a worker whose screen shows a prompt cockpit never accepts (patterns.refuse)."""
+        from cockpit.service.workers import _tree_data
+
+        ctx = self.ctx
+        async with ctx.lock(dispatch_id):
+            d = ctx.ws.store.dispatch(dispatch_id)
+            if d is None or not is_live(d.state):
+                return
+            ctx.forget(dispatch_id)
+            data: dict[str, Any] = {}
+            try:
+                data = _tree_data(await self.workers.end_processes(dispatch_id))
+            except CockpitError as exc:
+                log.warning("could not stop refused worker %s: %s", dispatch_id, exc)
+            ctx.record("killed", dispatch_id, reason="refused", error=f"refused: {line}",
+                       worktree_kept=d.worktree, **data)
 
     async def _ready_seen(self, worker: LiveWorker) -> None:
         """Type the prompt in once the ready screen has stayed for READY_STABLE_S (a composer

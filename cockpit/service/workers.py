@@ -358,22 +358,6 @@ class Workers:
         return {"id": dispatch_id, "killed": True, "how": ended.sentence(), "processes": ended.processes(),
                 "survivors": [p.pid for p in ended.survivors]}
 
-    async def refuse(self, dispatch_id: str, line: str) -> None:
-        """End a worker whose screen shows a prompt cockpit never accepts (patterns.refuse)."""
-        ctx = self.ctx
-        async with ctx.lock(dispatch_id):
-            d = ctx.ws.store.dispatch(dispatch_id)
-            if d is None or not is_live(d.state):
-                return
-            ctx.forget(dispatch_id)
-            data: dict[str, Any] = {}
-            try:
-                data = _tree_data(await self.end_processes(dispatch_id))
-            except CockpitError as exc:
-                log.warning("could not stop refused worker %s: %s", dispatch_id, exc)
-            ctx.record("killed", dispatch_id, reason="refused", error=f"refused: {line}",
-                       worktree_kept=d.worktree, **data)
-
     async def time_out(self, dispatch_id: str, limit: int) -> None:
         ctx = self.ctx
         async with ctx.lock(dispatch_id):
