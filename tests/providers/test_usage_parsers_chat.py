@@ -86,3 +86,11 @@ def test_a_clean_exit_reports_an_error_only_among_its_last_lines(tmp_path) -> No
                    "Tokens: 321 sent, 54 received.\n")
     assert last_error_of(log, final_only=True) is None  # an early warning is not why a clean run ended
     assert last_error_of(log) == "warning: could not read a file"
+
+
+def test_a_clean_exit_ignores_prose_that_mentions_an_error(tmp_path) -> None:
+    from cockpit.runtime.log_errors import last_error_of
+
+    log = tmp_path / "w.log"
+    log.write_text("error handling was improved\nDone.\n")
+    assert last_error_of(log, final_only=True) is None
