@@ -22,7 +22,7 @@ ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)
 
 ScreenState = Literal["waiting", "working", "idle", "ready"]
 Mode = Literal["headless", "interactive"]
-UsageParserName = Literal["claude", "codex", "gemini", "fake", "none"]
+UsageParserName = Literal["claude", "codex", "gemini", "opencode", "aider", "fake", "none"]
 
 
 def strip_ansi(text: str) -> str:
@@ -54,12 +54,26 @@ class ScreenPatterns(_Strict):
     working: the agent is busy (spinner, "esc to interrupt").
     waiting: the agent needs the operator: permission, trust or login prompts.
     idle:    an explicit end-of-turn marker, for agents that show one.
+    refuse:  a prompt cockpit never accepts (a browser login a worker cannot finish):
+             when one shows, the worker is ended at once and the line is its error.
     """
 
     ready: list[Regex] = Field(default_factory=list)
     working: list[Regex] = Field(default_factory=list)
     waiting: list[Regex] = Field(default_factory=list)
     idle: list[Regex] = Field(default_factory=list)
+    refuse: list[Regex] = Field(default_factory=list)
+
+    def refused_line(self, screen_text: str) -> str | None:
+        """The screen line that a `refuse` pattern matches, or None."""
+        text = strip_ansi(screen_text)
+        for pattern in _compile(tuple(self.refuse)):
+            found = pattern.search(text)
+            if found is not None:
+                start = text.rfind("\n", 0, found.start()) + 1
+                end = text.find("\n", found.end())
+                return text[start:end if end >= 0 else len(text)].strip()
+        return None
 
     def _compiled(self, kind: ScreenState) -> tuple[re.Pattern[str], ...]:
         return _compile(tuple(getattr(self, kind)))
@@ -174,13 +188,15 @@ class SignalSpec(_Strict):
     delivered: events that confirm a typed prompt arrived (their payload's "prompt" field
                is compared with the prompt when present).
     usage:     where interactive token usage comes from ("claude_transcript": the JSONL
-               transcript whose path the hook payloads carry as transcript_path).
+               transcript whose path the hook payloads carry as transcript_path; "event": a
+               `usage` event whose payload holds the session's totals, input_tokens,
+               output_tokens and cost_usd, as opencode's plugin sends).
     """
 
     args: list[str] = Field(default_factory=list)
     rules: list[SignalRule] = Field(default_factory=list)
     delivered: list[str] = Field(default_factory=list)
-    usage: Literal["claude_transcript", "none"] = "none"
+    usage: Literal["claude_transcript", "event", "none"] = "none"
 
     def state_for(self, event: str, payload: dict[str, object]) -> SignalState | None:
         for rule in self.rules:

@@ -30,7 +30,8 @@ ERRORISH = re.compile(
     r"\b(?:error|errors|failed|failure|fatal|denied|unauthori[sz]ed|forbidden|invalid|exception|panic|"
     r"refused|timed out|timeout|quota|rate.?limit(?:ed)?|overloaded|not logged in|not authenticated|"
     r"log ?in required|please (?:run|log ?in|login|sign in)|cannot|can't|could not|unable to|not found|"
-    r"no such|reconnecting|401|403|404|429|500|502|503|529)\b",
+    r"no such|reconnecting|401|403|404|429|500|502|503|529)\b"
+    r"|\b\w+(?:Error|Exception):",  # an exception class as Python prints it (aider: AuthenticationError:)
     re.IGNORECASE,
 )
 ERROR_LINE_LIMIT = 300
@@ -64,8 +65,10 @@ def _json_error(event: object) -> str | None:
         return None
     for key in _JSON_MESSAGE_KEYS:
         value = event.get(key)
-        if isinstance(value, dict):  # {"error": {"message": "..."}}
-            value = value.get("message") or value.get("type")
+        if isinstance(value, dict):  # {"error": {"message": "..."}}; opencode: {"error": {"name", "data": {"message"}}}
+            data = value.get("data")
+            value = (value.get("message") or (data.get("message") if isinstance(data, dict) else None)
+                     or value.get("type") or value.get("name"))
         if isinstance(value, str) and value.strip():
             message = clean_line(value.strip().splitlines()[0])
             if structured or ERRORISH.search(message):

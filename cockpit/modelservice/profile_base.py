@@ -39,3 +39,4 @@ class Case:
     edit_path: str = ""
     edit_content: str = ""
     permission: bool = False
+    cost_micro_usd: int | None = None  # what the CLI reports itself; None: the catalog's prices

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from cockpit.modelservice.profile_base import Profile
+from cockpit.modelservice.profile_aider import AiderProfile
 from cockpit.modelservice.profile_claude import ClaudeProfile
+from cockpit.modelservice.profile_opencode import OpencodeProfile
 
 PROFILES: dict[str, Profile] = {
     "claude": ClaudeProfile(),
+    "aider": AiderProfile(),
+    "opencode": OpencodeProfile(),
 }

@@ -23,6 +23,7 @@ from cockpit.modelservice.scenario import Scenario, Turn
 # Wire modules: each exposes add_routes(app, service). Add a line when adding a wire.
 WIRES = [
     "cockpit.modelservice.wire_anthropic",
+    "cockpit.modelservice.wire_openai_chat",
 ]
 
 # What a main request gets once the scenario has no turns left.

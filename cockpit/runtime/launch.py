@@ -213,6 +213,9 @@ def launch(spec: dict, spec_path: str | None = None) -> int:
         os.chdir(spec["cwd"])
     except OSError as error:
         return _fail(f"cannot start {program}: cannot enter {spec['cwd']}: {error.strerror or error}")
+    # A shell would set PWD on cd; an inherited one names the caller's directory, and some
+    # agents (opencode) take their project directory from PWD, not from getcwd().
+    env[b"PWD"] = os.fsencode(os.getcwd())
 
     if spec["stdin_path"] is not None:
         try:

@@ -9,6 +9,7 @@ docs/providers.md lists which fields each parser reads and which are unverified.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Protocol
@@ -242,6 +243,81 @@ def _gemini_tokens(stats: dict[str, Any]) -> tuple[int, int]:
     )
 
 
+class OpencodeParser(_Parser):
+    """opencode `run --format json`: sums `step_finish` tokens over steps (one per model request).
+
+    part.tokens = {input, output, reasoning, cache: {read, write}}; input excludes the
+    cache, so input_tokens adds both cache figures; reasoning is billed as output.
+    part.cost is USD; a total of 0 means opencode knew no price (the catalog's apply).
+    An `error` event (e.g. APIError) marks the run failed; a step that ends with reason
+    "stop" marks it final (verified with 1.18.33: tests/providers/outputs/opencode-*).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cost = Decimal(0)
+
+    def _take(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        part = event.get("part") if isinstance(event.get("part"), dict) else {}
+        if kind == "step_finish":
+            tokens = part.get("tokens") if isinstance(part.get("tokens"), dict) else {}
+            cache = tokens.get("cache") if isinstance(tokens.get("cache"), dict) else {}
+            self._usage.input_tokens += (_count(tokens.get("input")) + _count(cache.get("read"))
+                                         + _count(cache.get("write")))
+            self._usage.output_tokens += _count(tokens.get("output")) + _count(tokens.get("reasoning"))
+            cost = usd_to_micro(part.get("cost"))
+            if cost:
+                self._cost += cost
+                self._usage.cost_micro_usd = int(self._cost)
+            if part.get("reason") == "stop":
+                if self._usage.is_error is None:
+                    self._usage.is_error = False
+                self._usage.final = True
+        elif kind == "error":
+            self._usage.is_error = True
+            self._usage.final = True
+
+
+_AIDER_TOKENS_RE = re.compile(
+    r"Tokens: (?P<sent>[\d.]+k?) sent(?:, [\d.]+k? cache write)?(?:, [\d.]+k? cache hit)?, (?P<received>[\d.]+k?) received\.")
+_AIDER_COST_RE = re.compile(r"Cost: \$[\d.]+ message, \$(?P<session>[\d.]+) session\.")
+
+
+def _aider_count(text: str) -> int:
+    """aider prints counts of 1000 and more as "1.2k" or "12k": those are rounded by aider."""
+    if text.endswith("k"):
+        return int(Decimal(text[:-1]) * 1000)
+    return int(text)
+
+
+class AiderParser:
+    """aider's text report after each model answer (it has no machine-readable output):
+    `Tokens: 321 sent, 54 received. Cost: $0.0018 message, $0.0018 session.`
+
+    Token lines are summed (one per model request); "sent" already counts cache hits.
+    Counts from 1000 up are rounded by aider ("1.2k"). The cost is aider's running
+    session total, printed to 2 significant digits below $0.01; with --no-stream the
+    counts are the server's, while streaming aider estimates them with a tokenizer.
+    """
+
+    def __init__(self) -> None:
+        self._usage = Usage()
+
+    def feed(self, line: str) -> Usage | None:
+        text = strip_ansi(line)
+        tokens = _AIDER_TOKENS_RE.search(text)
+        cost = _AIDER_COST_RE.search(text)
+        if tokens is None and cost is None:
+            return None
+        if tokens is not None:
+            self._usage.input_tokens += _aider_count(tokens["sent"])
+            self._usage.output_tokens += _aider_count(tokens["received"])
+        if cost is not None:
+            self._usage.cost_micro_usd = usd_to_micro(cost["session"])
+        return replace(self._usage)
+
+
 class NullParser:
     """For agents whose output says nothing about usage."""
 
@@ -249,11 +325,13 @@ class NullParser:
         return None
 
 
-_PARSERS: dict[str, type[_Parser] | type[NullParser]] = {
+_PARSERS: dict[str, type[_Parser] | type[AiderParser] | type[NullParser]] = {
     "claude": ClaudeParser,
     "fake": ClaudeParser,  # the fake agent prints a claude-shaped result line
     "codex": CodexParser,
     "gemini": GeminiParser,
+    "opencode": OpencodeParser,
+    "aider": AiderParser,
     "none": NullParser,
 }
 

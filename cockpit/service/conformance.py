@@ -145,6 +145,8 @@ class Run:
         total_in = sum(t.usage.input_tokens + t.usage.cache_read_input_tokens + t.usage.cache_creation_input_tokens
                        for t in turns)
         total_out = sum(t.usage.output_tokens for t in turns)
+        if self.case.cost_micro_usd is not None:  # the CLI prices the tokens itself (aider)
+            return Usage(total_in, total_out, self.case.cost_micro_usd)
         prices = load_catalog(self.repo).get(self.cli).prices
         return apply_prices(Usage(total_in, total_out), prices)
 

@@ -158,8 +158,9 @@ def _judge_usage(run: Run, result: Result, did: str) -> None:
                                                f"{want.output_tokens} out"))
         return
     data: dict[str, Any] = got[-1].data
-    ok = (data.get("input_tokens"), data.get("output_tokens"), data.get("cost_micro_usd")) == (
-        want.input_tokens, want.output_tokens, want.cost_micro_usd)
+    # no price known anywhere (opencode's own cost 0, no catalog prices): a cost of 0 is right
+    ok = (data.get("input_tokens"), data.get("output_tokens"), data.get("cost_micro_usd") or 0) == (
+        want.input_tokens, want.output_tokens, want.cost_micro_usd or 0)
     cost = data.get("cost_micro_usd")
     why = (f"{data.get('input_tokens')} in / {data.get('output_tokens')} out, ${(cost or 0) / 1e6:.6f}"
            f" ({data.get('source', 'output')}); expected {want.input_tokens} / {want.output_tokens}, "
@@ -184,11 +185,13 @@ def _judge_auth(run: Run, result: Result, did: str) -> None:
 
     exited = run.wait_for(lambda rs: _kind(rs, "exited", "timed_out"), did, run.step_timeout)
     code = exited[0].data.get("code") if exited else None
-    result.rows.append(Row("exit", bool(exited) and code not in (0, None), f"exited {code}" if exited
-                           else f"still running after {run.step_timeout:g} s"))
+    error = (exited[0].data.get("error") or "") if exited else ""
+    # aider exits 0 after an authentication failure: its error line is what says it failed
+    failed = code not in (0, None) or (code == 0 and bool(error))
+    result.rows.append(Row("exit", bool(exited) and failed, (f"exited {code}" + (" with an error line" if code == 0
+                           and error else "")) if exited else f"still running after {run.step_timeout:g} s"))
     status = run.cockpit("status")
     line = next((ln for ln in status.stdout.splitlines() if did in ln), "")
-    error = (exited[0].data.get("error") or "") if exited else ""
     shown = bool(re.search(r"401|invalid x-api-key|not logged in|auth", line + " " + str(error), re.I))
     result.rows.append(Row("error", shown, f"status: {line.strip()[:120]!r}"))
 

@@ -168,6 +168,10 @@ class Monitor:
             screen = await asyncio.to_thread(self.ctx.tmux.capture, worker.id)
         except CockpitError:
             return  # the session is gone: the exit waiter or the sweep deals with it
+        refused = worker.provider.patterns.refused_line(screen)
+        if refused is not None:
+            await self.refuse(worker.id, refused)
+            return
         kind = worker.provider.patterns.classify(screen)
         if worker.transcript is not None:  # no hook follows some turns (a refused permission)
             self.signals.update_usage(worker)
@@ -207,6 +211,24 @@ class Monitor:
                 worker.waiting_by_hook = worker.waiting_on_screen = False
         if changed and new == WorkerState.IDLE:
             await self.after_idle(worker)
+
+    async def refuse(self, dispatch_id: str, line: str) -> None:
+        """End a worker whose screen shows a prompt cockpit never accepts (patterns.refuse)."""
+        from cockpit.service.workers import _tree_data
+
+        ctx = self.ctx
+        async with ctx.lock(dispatch_id):
+            d = ctx.ws.store.dispatch(dispatch_id)
+            if d is None or not is_live(d.state):
+                return
+            ctx.forget(dispatch_id)
+            data: dict[str, Any] = {}
+            try:
+                data = _tree_data(await self.workers.end_processes(dispatch_id))
+            except CockpitError as exc:
+                log.warning("could not stop refused worker %s: %s", dispatch_id, exc)
+            ctx.record("killed", dispatch_id, reason="refused", error=f"refused: {line}",
+                       worktree_kept=d.worktree, **data)
 
     async def _ready_seen(self, worker: LiveWorker) -> None:
         """Type the prompt in once the ready screen has stayed for READY_STABLE_S (a composer
@@ -299,8 +321,10 @@ class Monitor:
                 data.update(code=128 + signal, signal=signal)
             if while_down:
                 data["while_supervisor_was_down"] = True
-            if data["code"] != 0 and (error := last_error_of(worker.log_path)):
-                data["error"] = error  # the CLI's own reason, so `status` need not send you to the log
+            # The CLI's own reason, so `status` need not send you to the log; after a clean exit
+            # only an error that is the last thing it said (aider exits 0 on auth failures).
+            if error := last_error_of(worker.log_path, final_only=data["code"] == 0):
+                data["error"] = error
             ctx.record("exited", dispatch_id, **data)
         if self.on_exit is not None:
             await self.on_exit(dispatch_id, code)

@@ -98,6 +98,8 @@ class Signals:
                 changed = self.workers.set_state(worker.id, new, **extra)
                 worker.waiting_by_hook = new == WorkerState.WAITING
                 worker.waiting_on_screen = False
+            if spec.usage == "event" and event == "usage" and worker.mode == "interactive":
+                self.event_usage(worker, payload)
             self.update_usage(worker)
         if changed and new == WorkerState.IDLE:
             await self.monitor.after_idle(worker)
@@ -123,6 +125,25 @@ class Signals:
                         sha256=hashlib.sha256(prompt).hexdigest(), confirmed_by=confirmed_by,
                         confirm_ms=waited_ms, **extra)
         self.workers.set_state(worker.id, WorkerState.WORKING, source=confirmed_by)
+
+    def event_usage(self, worker: LiveWorker, payload: dict[str, Any]) -> None:
+        """Interactive usage from a `usage` event carrying the session's totals (opencode)."""
+        from cockpit.runtime.usage import usd_to_micro
+
+        counts = [payload.get("input_tokens"), payload.get("output_tokens")]
+        if not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts):
+            return
+        latest = Usage(counts[0], counts[1], usd_to_micro(payload.get("cost_usd")) or None)
+        latest = apply_prices(latest, worker.provider.prices)
+        previous = worker.usage
+        if previous is not None and (latest.input_tokens, latest.output_tokens) <= (
+                previous.input_tokens, previous.output_tokens):
+            return
+        worker.usage = latest
+        base_in, base_out, base_cost = worker.usage_base
+        self.ctx.record("usage", worker.id, input_tokens=base_in + latest.input_tokens,
+                        output_tokens=base_out + latest.output_tokens,
+                        cost_micro_usd=base_cost + (latest.cost_micro_usd or 0), source="event")
 
     def update_usage(self, worker: LiveWorker) -> None:
         """Interactive usage from the transcript: totals that only ever grow."""

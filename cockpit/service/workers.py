@@ -61,6 +61,7 @@ def worker_env(ctx: Context, d: Dispatch, overrides: dict[str, str]) -> dict[str
     env["COCKPIT_SOCKET"] = str(ctx.ws.state.socket_path)
     env["COCKPIT_PYTHON"] = sys.executable
     env["COCKPIT_POLICY"] = str(ctx.ws.repo.toplevel / ".cockpit" / "policy.yaml")  # the hook runs only if it exists
+    env["COCKPIT_DATA_DIR"] = str(signal_hook_path().parent)  # other signal wiring (opencode's plugin)
     return env
 
 

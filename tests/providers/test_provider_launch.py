@@ -38,10 +38,12 @@ EXPECTED_ARGS = {
     ("opencode", "headless"): ["run", "--format", "json"],
     ("opencode", "interactive"): [],
     ("aider", "headless"): [
-        "--message-file", "/dev/stdin", "--yes-always", "--no-pretty", "--no-gitignore",
-        "--no-check-update", "--no-show-release-notes", "--no-analytics",
+        "--message-file", "/dev/stdin", "--yes-always", "--no-pretty", "--no-stream", "--no-gitignore",
+        "--no-auto-commits", "--no-suggest-shell-commands", "--no-detect-urls", "--no-check-update",
+        "--no-show-release-notes", "--no-analytics",
     ],
-    ("aider", "interactive"): ["--no-gitignore", "--no-check-update", "--no-show-release-notes", "--no-analytics"],
+    ("aider", "interactive"): ["--no-stream", "--no-gitignore", "--no-auto-commits", "--no-check-update",
+                               "--no-show-release-notes", "--no-analytics"],
     ("ollama", "headless"): ["run", "llama3.2"],
     ("ollama", "interactive"): ["run", "llama3.2"],
     ("fake", "headless"): ["-p", "-", "--output-format", "stream-json", "--verbose"],
@@ -86,7 +88,9 @@ def test_argv_for_each_provider_and_mode(name: str, mode: str, bin_dir: Path, tm
     assert spec.mode == mode
     assert spec.prompt_arg_index is None
     assert spec.stdin_path == (prompt_file if mode == "headless" else None)
-    assert spec.env == ({"DISABLE_AUTOUPDATER": "1"} if name == "claude" else {})
+    assert spec.env == {"claude": {"DISABLE_AUTOUPDATER": "1"},
+                        "opencode": {"OPENCODE_DISABLE_AUTOUPDATE": "1", "OPENCODE_CONFIG_CONTENT":
+                                     '{"plugin": ["file://{env:COCKPIT_DATA_DIR}/opencode-signals.js"]}'}}.get(name, {})
 
 
 def test_shell_puts_the_prompt_in_argv_byte_exact(tmp_path: Path) -> None:

@@ -40,8 +40,32 @@ CAPTURED = [
     ("opencode", "opencode/first-screen-at-5s.txt", None),  # still blank
     ("aider", "aider/first-screen.txt", "waiting"),  # (Y)es/(N)o about .gitignore
     ("aider", "aider/first-screen-ansi.txt", "waiting"),
-    ("aider", "aider/after-first-enter.txt", "waiting"),  # (Y)es/(N)o about OpenRouter
+    ("aider", "aider/after-first-enter.txt", "waiting"),  # (Y)es/(N)o about OpenRouter (also refused)
+    # Offline runs against the scripted model service (issue 9).
+    ("opencode", "opencode/opencode-1.18.33-ready.txt", "ready"),
+    ("opencode", "opencode/opencode-1.18.33-working.txt", "working"),
+    ("opencode", "opencode/opencode-1.18.33-permission.txt", "waiting"),
+    ("opencode", "opencode/opencode-1.18.33-after-turn.txt", "idle"),
+    ("opencode", "opencode/opencode-1.18.33-after-api-error.txt", "idle"),  # was "working" forever
+    ("opencode", "opencode/opencode-1.18.33-after-reject.txt", "idle"),
+    ("opencode", "opencode/opencode-1.18.33-200x50-ready.txt", "ready"),  # cockpit's pane size
+    ("opencode", "opencode/opencode-1.18.33-200x50-working.txt", "working"),
+    ("opencode", "opencode/opencode-1.18.33-200x50-after-api-error.txt", "idle"),
+    ("aider", "aider/aider-0.86.2-ready.txt", "ready"),
+    ("aider", "aider/aider-0.86.2-working.txt", "working"),
+    ("aider", "aider/aider-0.86.2-permission.txt", "waiting"),  # Create new file? (Y)es/(N)o
+    ("aider", "aider/aider-0.86.2-after-turn.txt", "ready"),
+    ("aider", "aider/aider-0.86.2-after-api-error.txt", "ready"),
 ]
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("aider/after-first-enter.txt", "Login to OpenRouter or create a free account? (Y)es/(N)o [Yes]:"),
+    ("aider/first-screen.txt", None),
+    ("aider/aider-0.86.2-permission.txt", None),
+])
+def test_aider_refuses_the_openrouter_browser_login_and_nothing_else(path: str, expected: str | None) -> None:
+    assert CATALOG.get("aider").patterns.refused_line(screen(path)) == expected
 
 
 @pytest.mark.parametrize(("provider", "path", "expected"), CAPTURED, ids=[row[1] for row in CAPTURED])
@@ -90,8 +114,9 @@ def test_gemini_screen_with_ansi_matches_only_after_stripping() -> None:
 @pytest.mark.parametrize(("provider", "path", "expected"), CAPTURED, ids=[row[1] for row in CAPTURED])
 def test_no_other_provider_calls_a_captured_screen_ready(provider: str, path: str, expected: str | None) -> None:
     # Over-broad ready patterns would make cockpit type a prompt into the wrong screen.
+    # The fake agent imitates aider's line prompt ("> " as the last line) on purpose.
     for other in CATALOG.names():
-        if other != provider:
+        if other != provider and not (other == "fake" and provider == "aider"):
             assert not CATALOG.get(other).patterns.matches("ready", screen(path)), other
 
 

@@ -1,0 +1,121 @@
+"""opencode 1.18.33 against the scripted model service, through the real supervisor and tmux.
+
+opencode speaks OpenAI Chat Completions with tools: the scripted edit is a `write` tool
+call, the scripted command a `bash` call. The offline profile makes `bash` ask permission
+(edits are allowed, opencode's default), and cockpit's plugin forwards opencode's own
+events (session busy/idle, permission asked/replied, the submitted prompt) as signals.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from chat_cli_harness import gates_and_approve, offline, screen_of, states, wait_for
+
+from cockpit.modelservice.scenario import edit_with_permission, error_reply, hang, shell_with_permission
+from cockpit.runtime.providers import load_catalog
+
+pytestmark = [pytest.mark.conformance, pytest.mark.tmux]
+
+PROMPT = "Create hello.txt saying hi (conformance)"
+CONTENT = "hi from the model service\n"
+
+
+def test_headless_edit_exits_0_with_the_scenario_tokens_and_is_approved(cockpit, tmp_path: Path) -> None:
+    scenario = edit_with_permission("hello.txt", CONTENT)
+    with offline(cockpit, "opencode", scenario, tmp_path / "home") as service:
+        dispatch_id = cockpit.dispatch(PROMPT, "--provider", "opencode", "--headless", "--accept", "test -f hello.txt")
+        cockpit.wait(dispatch_id, timeout=240)
+        view = cockpit.show(dispatch_id)
+        assert (view["state"], view["exit_code"]) == ("exited", 0), view
+        assert service.prompt_count(PROMPT) == 1
+        assert [r.turn for r in service.service.main_requests()] == [0, 1]  # the tool call, then the closing text
+    kinds = cockpit.receipt_kinds(dispatch_id)
+    assert kinds.index("worker_started") < kinds.index("prompt_delivered") < kinds.index("exited")
+    assert (Path(view["worktree"]) / "hello.txt").read_text() == CONTENT
+    total = scenario.total_usage()
+    assert (view["tokens_in"], view["tokens_out"]) == (total.input_tokens, total.output_tokens) == (276, 57)
+    gates_and_approve(cockpit, dispatch_id, "hello.txt", CONTENT)
+
+
+def test_headless_auth_failure_exits_1_with_its_error_line_in_status(cockpit, tmp_path: Path) -> None:
+    with offline(cockpit, "opencode", error_reply(401, "Incorrect API key provided"), tmp_path / "home") as service:
+        dispatch_id = cockpit.dispatch(PROMPT, "--provider", "opencode", "--headless")
+        cockpit.wait(dispatch_id, timeout=240)
+        assert service.prompt_count(PROMPT) == 1
+    view = cockpit.show(dispatch_id)
+    assert (view["state"], view["exit_code"]) == ("exited", 1), view
+    assert view["error"] == "Incorrect API key provided", view
+    assert "Incorrect API key provided" in cockpit.run("status").stdout
+
+
+def test_headless_hang_times_out_with_a_receipt(cockpit, tmp_path: Path) -> None:
+    with offline(cockpit, "opencode", hang(), tmp_path / "home") as service:
+        # opencode takes 10-30 s to start on a loaded machine: the limit leaves room for that
+        dispatch_id = cockpit.dispatch(PROMPT, "--provider", "opencode", "--headless", "--timeout", "90")
+        wait_for(lambda: service.prompt_count(PROMPT) == 1, "the prompt at the (hanging) model service", timeout=85)
+        cockpit.wait(dispatch_id, timeout=180)
+        assert service.prompt_count(PROMPT) == 1
+    assert cockpit.show(dispatch_id)["state"] == "timed_out"
+    assert any(r.kind == "timed_out" and r.data.get("after_s") == 90 for r in cockpit.receipts(dispatch_id))
+
+
+def test_interactive_permission_from_its_own_event_answered_with_send_key_y(cockpit, tmp_path: Path) -> None:
+    with offline(cockpit, "opencode", shell_with_permission("echo hi > shell.txt"), tmp_path / "home") as service:
+        dispatch_id = cockpit.dispatch(PROMPT, "--provider", "opencode", "--interactive")
+        wait_for(lambda: cockpit.show(dispatch_id)["state"] == "waiting", "opencode's permission prompt", timeout=180)
+        view = cockpit.show(dispatch_id)
+        # the event comes before opencode draws the prompt; the keys must wait for the drawing
+        wait_for(lambda: "Permission required" in screen_of(cockpit, dispatch_id), "the prompt on screen")
+        assert service.prompt_count(PROMPT) == 1
+        assert not (Path(view["worktree"]) / "shell.txt").exists()
+        answered = cockpit.run("send", dispatch_id, "--key", "y")
+        assert answered.returncode == 0, answered.stderr + answered.stdout
+        wait_for(lambda: cockpit.show(dispatch_id)["state"] == "idle", "idle after the turn", timeout=120)
+        assert (Path(view["worktree"]) / "shell.txt").read_text() == "hi\n"
+        assert [r.turn for r in service.service.main_requests()] == [0, 1]
+    delivered = [r for r in cockpit.receipts(dispatch_id) if r.kind == "prompt_delivered"]
+    assert len(delivered) == 1 and delivered[0].data.get("confirmed_by") in ("event", "screen"), delivered
+    by_source = states(cockpit, dispatch_id)
+    assert ("waiting", "event") in by_source and by_source[-1] == ("idle", "event"), by_source
+    waiting = next(r for r in cockpit.receipts(dispatch_id) if r.kind == "status_changed" and r.data["to"] == "waiting")
+    assert "Permission required" in json.dumps(waiting.data), waiting.data
+    cockpit.run("kill", dispatch_id, check=True)
+
+
+def test_interactive_turn_that_ends_in_an_api_error_is_idle_not_working(cockpit, tmp_path: Path) -> None:
+    with offline(cockpit, "opencode", error_reply(401, "Incorrect API key provided"), tmp_path / "home") as service:
+        dispatch_id = cockpit.dispatch(PROMPT, "--provider", "opencode", "--interactive")
+        wait_for(lambda: service.prompt_count(PROMPT) == 1, "the prompt at the model service", timeout=180)
+        wait_for(lambda: cockpit.show(dispatch_id)["state"] == "idle", "idle after the API error", timeout=120)
+        # The screen fallback alone comes to idle too (it used to match nothing: "working"
+        # forever); opencode keeps "esc interrupt" in its footer for a while after the error.
+        patterns = load_catalog(None).get("opencode").patterns
+        screen = wait_for(lambda: (text := screen_of(cockpit, dispatch_id)) and "Incorrect API key provided" in text
+                          and patterns.classify(text) == "idle" and text, "the API error on an idle screen")
+        assert cockpit.show(dispatch_id)["state"] == "idle", screen
+    cockpit.run("kill", dispatch_id, check=True)
+
+
+# The same runs through cockpit's conformance runner (what `cockpit providers verify opencode` does).
+RUNNER_ROWS = {
+    ("interactive", "happy"): ["ready", "delivered", "working", "waiting", "answer", "idle", "edit", "usage",
+                               "gates", "approve"],
+    ("interactive", "deny"): ["ready", "delivered", "working", "waiting", "answer", "idle", "edit", "usage"],
+    ("headless", "happy"): ["ready", "exit", "delivered", "working", "edit", "usage", "gates", "approve"],
+    ("headless", "auth"): ["ready", "exit", "error"],
+    ("headless", "hang"): ["ready", "timeout"],
+}
+
+
+@pytest.mark.parametrize(("mode", "kind"), sorted(RUNNER_ROWS), ids=lambda v: str(v))
+def test_opencode_providers_verify_rows(mode: str, kind: str, cli_binaries) -> None:
+    from cockpit.service.conformance import format_rows, verify
+
+    result = verify("opencode", mode, kind, cli_binaries.path("opencode"), step_timeout=90)
+    table = format_rows([result])
+    missing = [s for s in RUNNER_ROWS[(mode, kind)] if s not in [row.signal for row in result.rows]]
+    assert not missing, f"signals never judged: {missing}\n{table}"
+    assert result.ok, f"opencode {mode} {kind} failed {result.failed()}:\n{table}"
