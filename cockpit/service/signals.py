@@ -9,6 +9,8 @@ data.source = "hook" (or "event"). Screens stay the fallback: see `screen_may_ch
 
 from __future__ import annotations
 
+import asyncio
+
 import hashlib
 import json
 import re
@@ -23,6 +25,9 @@ from cockpit.service.context import Context, LiveWorker, log
 
 MAX_READ = 4 * 1024 * 1024
 _STATES = {"working": WorkerState.WORKING, "waiting": WorkerState.WAITING, "idle": WorkerState.IDLE}
+
+
+TRANSCRIPT_REREAD_S = (0.3, 1.0, 3.0)  # after a hook, when the transcript may still be written
 
 
 class Signals:
@@ -101,8 +106,24 @@ class Signals:
             if spec.usage == "event" and event == "usage" and worker.mode == "interactive":
                 self.event_usage(worker, payload)
             self.update_usage(worker)
+            if worker.transcript is not None:
+                self._reread_transcript_later(worker)
         if changed and new == WorkerState.IDLE:
             await self.monitor.after_idle(worker)
+
+    def _reread_transcript_later(self, worker: LiveWorker) -> None:
+        """claude may append a turn's last message to its transcript after the hook that ended
+        the turn, and an idle screen brings no further event: read it again shortly after."""
+        loop = asyncio.get_running_loop()
+
+        def reread() -> None:
+            if worker.id in self.ctx.live:
+                self.update_usage(worker)
+
+        now = loop.time()
+        worker.timers = [t for t in worker.timers if not t.cancelled() and t.when() > now]  # drop fired ones
+        for delay in TRANSCRIPT_REREAD_S:
+            worker.timers.append(loop.call_later(delay, reread))
 
     def _same_prompt(self, worker: LiveWorker, payload: dict[str, Any]) -> bool:
         said = payload.get("prompt")
