@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from cockpit.modelservice.profile_base import Profile
 from cockpit.modelservice.profile_claude import ClaudeProfile
+from cockpit.modelservice.profile_codex import CodexProfile
+from cockpit.modelservice.profile_gemini import GeminiProfile
 
 PROFILES: dict[str, Profile] = {
     "claude": ClaudeProfile(),
+    "codex": CodexProfile(),
+    "gemini": GeminiProfile(),
 }

@@ -22,6 +22,8 @@ from cockpit.modelservice.scenario import Scenario, Turn
 # Wire modules: each exposes add_routes(app, service). Add a line when adding a wire.
 WIRES = [
     "cockpit.modelservice.wire_anthropic",
+    "cockpit.modelservice.wire_openai_responses",
+    "cockpit.modelservice.wire_gemini",
 ]
 
 # What a main request gets once the scenario has no turns left.
