@@ -23,9 +23,26 @@ CAPTURED = [
     ("codex", "codex/first-screen.txt", "waiting"),  # sign-in menu
     ("codex", "codex/first-screen-no-daemon.txt", "waiting"),
     ("codex", "codex/first-screen-ansi.txt", "waiting"),
+    # codex 0.169.0 against the scripted model service (profile: cockpit/modelservice/profile_codex.py)
+    ("codex", "codex-0.169.0-loading.txt", None),  # composer drawn before codex has loaded: not ready yet
+    ("codex", "codex-0.169.0-ready.txt", "ready"),
+    ("codex", "codex-0.169.0-trust.txt", "waiting"),
+    ("codex", "codex-0.169.0-working.txt", "working"),
+    ("codex", "codex-0.169.0-permission.txt", "waiting"),
+    ("codex", "codex-0.169.0-idle-after-turn.txt", "idle"),
+    ("codex", "codex-0.169.0-permission-denied.txt", "idle"),
+    ("codex", "codex-0.169.0-error-401.txt", "idle"),
     ("gemini", "gemini/first-screen.txt", "waiting"),  # trust dialog
     ("gemini", "gemini/first-screen-ansi.txt", "waiting"),
     ("gemini", "gemini/after-first-enter.txt", "waiting"),  # auth dialog
+    # gemini 0.61.0 against the scripted model service (profile: cockpit/modelservice/profile_gemini.py)
+    ("gemini", "gemini-0.61.0-ready.txt", "ready"),
+    ("gemini", "gemini-0.61.0-working.txt", "working"),
+    ("gemini", "gemini-0.61.0-permission.txt", "waiting"),
+    ("gemini", "gemini-0.61.0-permission-edit.txt", "waiting"),
+    ("gemini", "gemini-0.61.0-idle-after-turn.txt", "idle"),
+    ("gemini", "gemini-0.61.0-permission-denied.txt", "idle"),
+    ("gemini", "gemini-0.61.0-error-401.txt", "idle"),
     ("opencode", "opencode/first-screen.txt", "ready"),
     ("opencode", "opencode/first-screen-ansi.txt", "ready"),
     ("opencode", "opencode/first-screen-at-5s.txt", None),  # still blank
