@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from cockpit.cli.common import add_json_flag, positive_int, print_json
+from cockpit.cli.common import add_json_flag, positive_float, positive_int, print_json
 from cockpit.errors import CheckFailed, UsageError
 from cockpit.service.identity import operator_actor
 from cockpit.service.views import summarize
@@ -27,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("doctor", help="check that cockpit can run here, and say how to fix what is wrong")
     add_json_flag(p, "the checks")
+    p.add_argument("--timeout", type=positive_float, metavar="S",
+                   help="give each agent CLI's version and login probe S seconds (default 10)")
     p.set_defaults(handler=cmd_doctor)
 
     p = sub.add_parser("note", help="append an operator note to the receipt ledger")
@@ -67,13 +69,13 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     from cockpit.service.doctor import run_checks
 
-    checks = run_checks(Path.cwd())
+    checks = run_checks(Path.cwd(), probe_timeout=args.timeout)
     if args.json:
         print_json([check.__dict__ for check in checks])
     else:
         for check in checks:
             mark = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}[check.status]
-            line = f"{mark}  {check.name:<12} {check.detail}"
+            line = f"{mark}  {check.name:<17} {check.detail}"
             if check.fix and check.status != "ok":
                 line += f"\n      fix: {check.fix}"
             print(line)

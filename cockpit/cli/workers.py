@@ -185,11 +185,20 @@ def print_status(rows: list[dict[str, Any]]) -> None:
     if not rows:
         print("no dispatches yet: try `cockpit dispatch 'your task'` or `cockpit demo`")
         return
-    print(f"{'ID':<11} {'STATE':<10} {'REVIEW':<18} {'PROVIDER':<9} {'ELAPSED':>8} {'TOKENS':>8} {'COST':>10}  TITLE")
+    states = {r["id"]: _state_text(r) for r in rows}
+    width = max(10, *map(len, states.values()))
+    print(f"{'ID':<11} {'STATE':<{width}} {'REVIEW':<18} {'PROVIDER':<9} {'ELAPSED':>8} {'TOKENS':>8} "
+          f"{'COST':>10}  TITLE")
     for r in rows:
-        state = r["state"] + (f"({r['exit_code']})" if r["state"] == "exited" else "")
-        print(f"{r['id']:<11} {state:<10} {r['review']:<18} {r['provider']:<9} {_fmt_elapsed(r['elapsed_s']):>8} "
-              f"{r['tokens']:>8} {'$' + r['cost_usd'][:8]:>10}  {r['title']}")
+        print(f"{r['id']:<11} {states[r['id']]:<{width}} {r['review']:<18} {r['provider']:<9} "
+              f"{_fmt_elapsed(r['elapsed_s']):>8} {r['tokens']:>8} {'$' + r['cost_usd'][:8]:>10}  {r['title']}")
+        if r.get("error") and not r.get("live"):
+            print(f"{'':<11} error: {r['error']}")
+
+
+def _state_text(r: dict[str, Any]) -> str:
+    state = r["state"] + (f"({r['exit_code']})" if r["state"] == "exited" else "")
+    return f"{state}, {r['state_detail']}" if r.get("state_detail") else state
 
 
 def cmd_wait(args: argparse.Namespace) -> int:
@@ -228,7 +237,10 @@ def cmd_action(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     elif args.action == "kill":
-        print(f"killed {result['id']}" if result["killed"] else f"{result['id']} was not running ({result['state']})")
+        if result["killed"]:
+            print(f"killed {result['id']}: {result.get('how') or 'its tmux session was closed'}")
+        else:
+            print(f"{result['id']} was not running ({result['state']})")
     elif args.action == "teardown":
         if result.get("already"):
             print(f"{result['id']} was already torn down ({result['classification']})")
@@ -257,6 +269,7 @@ def cmd_attach(args: argparse.Namespace) -> int:
 
 
 def cmd_providers(args: argparse.Namespace) -> int:
+    from cockpit.domain.provider import version_number
     from cockpit.runtime.providers import list_providers, load_catalog
 
     try:
@@ -269,6 +282,12 @@ def cmd_providers(args: argparse.Namespace) -> int:
         return 0
     print(f"{'PROVIDER':<10} {'FOUND':<6} {'MODES':<22} {'VERSION':<28} PATH")
     for s in statuses:
+        version = s.version or (f"({s.version_error})" if s.found and s.version_error else "-")
         print(f"{s.name:<10} {'yes' if s.found else 'no':<6} {','.join(s.modes):<22} "
-              f"{(s.version or '-')[:28]:<28} {s.path or '-'}")
+              f"{version[:28]:<28} {s.path or '-'}")
+    for s in statuses:
+        if s.verified is False:
+            print(f"warning: {s.name} {version_number(s.version)} is not a version its catalog entry was verified "
+                  f"with ({', '.join(s.verified_versions)}); its screens and flags may have changed "
+                  f"(check it with `cockpit providers verify {s.name}`)", file=sys.stderr)
     return 0

@@ -126,6 +126,7 @@ class Dispatch(BaseModel):
     diff_added: int = 0
     diff_removed: int = 0
     diff_files: int = 0
+    quiet_since_ts: str | None = None  # a working worker's last output, once it has been silent too long
 
     @property
     def live(self) -> bool:

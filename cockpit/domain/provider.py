@@ -64,6 +64,10 @@ class ScreenPatterns(_Strict):
     def _compiled(self, kind: ScreenState) -> tuple[re.Pattern[str], ...]:
         return _compile(tuple(getattr(self, kind)))
 
+    def compiled(self, kind: ScreenState) -> tuple[re.Pattern[str], ...]:
+        """The compiled patterns of `kind` (e.g. to find the question on a waiting screen)."""
+        return self._compiled(kind)
+
     def matches(self, kind: ScreenState, screen_text: str) -> bool:
         """Whether any pattern of `kind` is found in the (ANSI-stripped) screen."""
         text = strip_ansi(screen_text)
@@ -98,6 +102,9 @@ class HeadlessSpec(_Strict):
 
     args: list[str]
     prompt_via: Literal["stdin", "arg"]
+    # Stop a headless run after this long when the dispatch sets no timeout of its own
+    # (None: the supervisor's `headless_timeout_s` setting applies).
+    timeout_s: int | None = Field(default=None, gt=0, le=7 * 24 * 3600)
 
     @model_validator(mode="after")
     def _placeholder(self) -> HeadlessSpec:
@@ -155,6 +162,9 @@ class Provider(_Strict):
     patterns: ScreenPatterns = Field(default_factory=ScreenPatterns)
     usage_parser: UsageParserName = "none"
     prices: PriceTable | None = None
+    # The CLI versions this entry's args, patterns and signals were checked against (e.g.
+    # by the conformance suite); `cockpit providers` warns when the installed one is not listed.
+    verified_versions: list[str] = Field(default_factory=list)
 
     @field_validator("env")
     @classmethod
@@ -180,11 +190,28 @@ class Provider(_Strict):
             return self.interactive
         return None
 
+    def is_verified(self, version_line: str | None) -> bool | None:
+        """Whether the installed version (a `--version` line) is one this entry was verified with;
+        None when the entry lists none or the version is unknown."""
+        number = version_number(version_line)
+        if not self.verified_versions or number is None:
+            return None
+        return number in {version_number(v) or v for v in self.verified_versions}
+
     @property
     def modes(self) -> list[str]:
         """Supported modes, the default first."""
         others = [m for m in ("headless", "interactive") if m != self.default_mode and self.spec(m)]
         return [self.default_mode, *others]
+
+
+_VERSION_NUMBER = re.compile(r"\d+\.\d+(?:\.\d+)?(?:[-+][0-9A-Za-z.-]+)?")
+
+
+def version_number(text: str | None) -> str | None:
+    """The version number in a `--version` line: "codex-cli 0.169.0" -> "0.169.0"."""
+    match = _VERSION_NUMBER.search(text or "")
+    return match.group(0) if match else None
 
 
 class Catalog(_Strict):

@@ -19,9 +19,11 @@ from pydantic import ValidationError
 
 from cockpit.domain.gates import Finding, GateSpec, Verdict, scope_findings
 from cockpit.domain.provider import Provider
+from cockpit.domain.screen_text import last_error_line
 from cockpit.runtime.diffs import WorktreeDiff
 from cockpit.runtime.git_repo import GitRepo
 from cockpit.runtime.providers import build_launch
+from cockpit.runtime.review_tree import create_review_tree, remove_review_tree
 from cockpit.runtime.usage import apply_prices, parser_for
 
 MAX_OUTPUT = 4 * 1024 * 1024  # kept for the report; the head and the tail survive a flood
@@ -257,7 +259,7 @@ def extract_verdict(text: str) -> tuple[Verdict | None, str]:
 
 
 async def run_review(spec: GateSpec, provider: Provider, diff: WorktreeDiff, task_title: str,
-                     dispatch_id: str) -> Outcome:
+                     dispatch_id: str, repo: GitRepo) -> Outcome:
     """Ask an agent (headless) for a verdict on the diff; fail closed on anything unclear."""
     started = time.monotonic()
     prompt = review_prompt(spec, diff, task_title)
@@ -272,12 +274,19 @@ async def run_review(spec: GateSpec, provider: Provider, diff: WorktreeDiff, tas
         if launch.prompt_arg_index is not None:
             argv[launch.prompt_arg_index] = prompt
         env = {**gate_env(dispatch_id, spec.name), **launch.env}
-        # The reviewer works in an empty scratch directory: it judges the diff, it cannot edit the worktree.
+        # The reviewer works in a throwaway git worktree of the judged diff (codex exec refuses
+        # to run outside a repository); the dispatch's own worktree is never handed to it.
         try:
-            code, out, err, timed_out = await _run(argv, cwd=Path(scratch), timeout=spec.timeout,
+            tree = await asyncio.to_thread(create_review_tree, repo, diff, Path(scratch))
+        except Exception as exc:
+            return Outcome("error", f"could not make a review worktree of the diff: {exc}")
+        try:
+            code, out, err, timed_out = await _run(argv, cwd=tree, timeout=spec.timeout,
                                                    stdin_path=launch.stdin_path, env=env)
         except OSError as exc:
             return Outcome("error", f"could not start reviewer {provider.name}: {exc.strerror}")
+        finally:
+            await asyncio.to_thread(remove_review_tree, repo, tree)
     text = out.decode("utf-8", "replace")
     output = _clip(out + (b"\n--- stderr ---\n" + err if err else b""))
     ms = int((time.monotonic() - started) * 1000)
@@ -292,11 +301,12 @@ async def run_review(spec: GateSpec, provider: Provider, diff: WorktreeDiff, tas
         return Outcome("error", f"the reviewer timed out after {spec.timeout} s", output=output, duration_ms=ms,
                        **tokens)
     verdict, why = extract_verdict(text)
+    said = _reviewer_said(provider.name, code, out, err)
     if verdict is None:
-        return Outcome("failed", f"no usable verdict (fail closed): {why}", output=output, exit_code=code,
+        return Outcome("failed", f"no usable verdict (fail closed): {why}; {said}", output=output, exit_code=code,
                        duration_ms=ms, **tokens)
     if code != 0 or (usage is not None and usage.is_error):
-        return Outcome("failed", f"the reviewer exited {code} or reported an error (fail closed)",
+        return Outcome("failed", f"the reviewer exited {code} or reported an error (fail closed); {said}",
                        verdict.findings, output, code, duration_ms=ms, **tokens)
     blocking = [f for f in verdict.findings if f.severity == "blocking"]
     passed = verdict.verdict == "approve" and not blocking
@@ -307,3 +317,10 @@ async def run_review(spec: GateSpec, provider: Provider, diff: WorktreeDiff, tas
         summary += f"; {len(verdict.findings)} finding(s)"
     return Outcome("passed" if passed else "failed", summary, verdict.findings, output, code, duration_ms=ms,
                    **tokens)
+
+
+def _reviewer_said(name: str, code: int | None, out: bytes, err: bytes) -> str:
+    """The reviewer CLI's exit code and its own last error line (stderr first, then stdout)."""
+    line = (last_error_line(err.decode("utf-8", "replace")[-65536:])
+            or last_error_line(out.decode("utf-8", "replace")[-65536:]))
+    return f"{name} exited {code}" + (f": {line}" if line else " (it printed no error line)")

@@ -23,6 +23,10 @@ import time
 # Exit code when the agent could not be started (the shell's "command not found").
 CANNOT_START = 127
 
+# Written next to the launch spec just before the exec: the agent's pid, session, process
+# group and the exit watcher's pid, so a kill can end the whole tree (runtime/proctree.py).
+PROC_INFO_NAME = "proc.json"
+
 SPEC_KEYS = ("socket", "gate", "argv", "env", "cwd", "stdin_path", "prompt_path", "prompt_arg_index")
 
 
@@ -131,31 +135,61 @@ def _watch_exit(pidfd: int, socket: str, pane: str) -> None:
             return
 
 
-def _start_exit_watch(socket: str) -> None:
+def _start_exit_watch(socket: str) -> int | None:
+    """Start the watcher; its pid, or None when there is none."""
     pane = os.environ.get("TMUX_PANE")
     if not pane or not hasattr(os, "pidfd_open"):
-        return  # not Linux >= 5.3: no watch (such tmux builds rarely use utempter)
+        return None  # not Linux >= 5.3: no watch (such tmux builds rarely use utempter)
     try:
         pidfd = os.pidfd_open(os.getpid())  # this pid becomes the agent's on exec
     except OSError:
-        return
+        return None
+    read_end, write_end = os.pipe()
     child = os.fork()
     if child == 0:  # double fork: the watcher is nobody's child we must reap
         try:
+            os.close(read_end)
             os.setsid()
-            if os.fork() == 0:
+            grandchild = os.fork()
+            if grandchild == 0:
+                os.close(write_end)
                 os.chdir("/")
                 devnull = os.open(os.devnull, os.O_RDWR)
                 for fd in (0, 1, 2):  # let go of the pane's pty, or its EOF would wait for us
                     os.dup2(devnull, fd)
                 _watch_exit(pidfd, socket, pane)
+            else:
+                os.write(write_end, str(grandchild).encode("ascii"))
         finally:
             os._exit(0)
     os.close(pidfd)
+    os.close(write_end)
     os.waitpid(child, 0)
+    try:
+        return int(os.read(read_end, 32) or b"0") or None
+    except ValueError:
+        return None
+    finally:
+        os.close(read_end)
 
 
-def launch(spec: dict) -> int:
+def _write_proc_info(spec_path: str, watcher_pid: int | None) -> None:
+    """Who the agent will be (this pid, after exec), its session and group, its watcher."""
+    try:
+        with open(f"/proc/{os.getpid()}/stat", "rb") as handle:
+            start = int(handle.read().rpartition(b")")[2].split()[19])
+    except (OSError, ValueError, IndexError):
+        start = None
+    data = {"pid": os.getpid(), "sid": os.getsid(0), "pgid": os.getpgid(0), "watcher_pid": watcher_pid,
+            "start": start}
+    path = os.path.join(os.path.dirname(os.path.abspath(spec_path)), PROC_INFO_NAME)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="ascii") as handle:
+        json.dump(data, handle)
+    os.replace(tmp, path)
+
+
+def launch(spec: dict, spec_path: str | None = None) -> int:
     """Wait for the gate, then exec the agent. Returns only when the exec failed."""
     if not _wait_for_gate(spec["socket"], spec["gate"]):
         return _fail(f"tmux gate {spec['gate']} failed; not starting {spec['argv'][0]}")
@@ -188,10 +222,16 @@ def launch(spec: dict) -> int:
         os.dup2(fd, 0)
         os.close(fd)
 
+    watcher = None
     try:
-        _start_exit_watch(spec["socket"])
+        watcher = _start_exit_watch(spec["socket"])
     except OSError:
         pass  # cannot fork: start the agent anyway; list_panes() still nudges tmux
+    if spec_path is not None:
+        try:
+            _write_proc_info(spec_path, watcher)
+        except OSError:
+            pass  # a kill still finds the tree through tmux's pane pid
 
     # Ignored signals survive exec: Python ignores SIGPIPE and SIGXFSZ, tmux leaves
     # SIGTTIN and SIGTTOU ignored. Give the agent the defaults a shell would.
@@ -218,7 +258,7 @@ def main(args: list[str] | None = None) -> int:
         spec = read_launch_spec(args[0])
     except (OSError, ValueError) as error:
         return _fail(f"cannot read launch spec {args[0]}: {error}")
-    return launch(spec)
+    return launch(spec, args[0])
 
 
 if __name__ == "__main__":

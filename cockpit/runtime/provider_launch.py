@@ -56,6 +56,9 @@ class ProviderStatus:
     path: str | None
     version: str | None
     modes: list[str] = field(default_factory=list)
+    version_error: str | None = None  # why there is no version: "timed out after 5 s", "exited 1", ...
+    verified: bool | None = None  # the version is in the entry's verified_versions (None: no list or no version)
+    verified_versions: list[str] = field(default_factory=list)
 
 
 def resolve_binary(provider: Provider) -> list[str] | None:
@@ -77,13 +80,18 @@ def probe_version(provider: Provider, timeout: float = 5.0) -> str | None:
 
     None when version_args is empty, the binary is missing, it fails, or it outlives
     `timeout` (then its whole process group is killed). stdin is /dev/null so nothing
-    can wait on input.
+    can wait on input. `probe_version_detail` also says why there is no version.
     """
+    return probe_version_detail(provider, timeout)[0]
+
+
+def probe_version_detail(provider: Provider, timeout: float = 5.0) -> tuple[str | None, str | None]:
+    """(version line, None) or (None, why not: "timed out after 5 s", "exited 1", ...)."""
     if not provider.version_args:
-        return None
+        return None, "no version_args in the catalog"
     prefix = resolve_binary(provider)
     if prefix is None:
-        return None
+        return None, "not installed"
     try:
         proc = subprocess.Popen(
             [*prefix, *provider.version_args],
@@ -93,20 +101,20 @@ def probe_version(provider: Provider, timeout: float = 5.0) -> str | None:
             env={**os.environ, **provider.env},
             start_new_session=True,  # a timeout kills helpers it spawned, too
         )
-    except OSError:
-        return None
+    except OSError as exc:
+        return None, f"cannot run it: {exc.strerror or exc}"
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
-        return None
+        return None, f"timed out after {timeout:g} s"
     if proc.returncode != 0:
-        return None
+        return None, f"`{' '.join(provider.version_args)}` exited {proc.returncode}"
     for raw in (out, err):
         for line in strip_ansi(raw.decode("utf-8", "replace")).splitlines():
             if line.strip():
-                return line.strip()[:_VERSION_MAX_CHARS]
-    return None
+                return line.strip()[:_VERSION_MAX_CHARS], None
+    return None, "it printed no version"
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
@@ -176,8 +184,8 @@ def list_providers(catalog: Catalog, timeout: float = 5.0) -> list[ProviderStatu
     providers = [catalog.get(name) for name in catalog.names()]
     prefixes = {p.name: resolve_binary(p) for p in providers}
 
-    def probe(provider: Provider) -> str | None:
-        return probe_version(provider, timeout) if prefixes[provider.name] else None
+    def probe(provider: Provider) -> tuple[str | None, str | None]:
+        return probe_version_detail(provider, timeout) if prefixes[provider.name] else (None, "not installed")
 
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(providers)))) as pool:
         versions = list(pool.map(probe, providers))
@@ -189,6 +197,9 @@ def list_providers(catalog: Catalog, timeout: float = 5.0) -> list[ProviderStatu
             path=" ".join(prefixes[p.name] or []) or None,
             version=version,
             modes=p.modes,
+            version_error=error if prefixes[p.name] else None,
+            verified=p.is_verified(version),
+            verified_versions=list(p.verified_versions),
         )
-        for p, version in zip(providers, versions, strict=True)
+        for p, (version, error) in zip(providers, versions, strict=True)
     ]

@@ -23,6 +23,7 @@ from cockpit.runtime.provider_launch import (
     build_launch,
     list_providers,
     probe_version,
+    probe_version_detail,
     resolve_binary,
 )
 
@@ -38,6 +39,7 @@ __all__ = [
     "list_providers",
     "load_catalog",
     "probe_version",
+    "probe_version_detail",
     "repo_catalog_path",
     "resolve_binary",
     "user_catalog_path",

@@ -19,6 +19,13 @@ class SupervisorConfig(BaseModel):
     gate_concurrency: int = Field(default=2, ge=1, le=64)
     terminal_width: int = Field(default=200, ge=40, le=1000)
     terminal_height: int = Field(default=50, ge=10, le=500)
+    # `cockpit kill` and timeouts: SIGTERM the worker's process tree, SIGKILL what is left after this.
+    kill_grace_s: float = Field(default=5.0, ge=0, le=300)
+    # A working worker with no output and no signal for this long shows "no output for N s" (0: never).
+    quiet_after_s: int = Field(default=60, ge=0, le=7 * 24 * 3600)
+    # Headless runs with no --timeout / max_run_seconds stop after this long (0: no default timeout);
+    # a provider's `headless.timeout_s` in the catalog takes precedence.
+    headless_timeout_s: int = Field(default=1800, ge=0, le=7 * 24 * 3600)
 
 
 class RepoConfig(BaseModel):

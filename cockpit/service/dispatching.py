@@ -36,6 +36,7 @@ class Prepared:
     priority: int
     task: TaskPacket
     target: str | None
+    timeout_source: str | None = None  # "--timeout", "task", "catalog", "default" (None: no timeout)
 
 
 def load_task_file(path: Path) -> dict[str, Any]:
@@ -85,6 +86,7 @@ def prepare(
     timeout_s: float | None,
     priority: int,
     prompt_file: Path,
+    default_headless_timeout_s: int = 0,
 ) -> Prepared:
     text = prompt if prompt is not None else task.prompt
     if text is None:
@@ -107,7 +109,22 @@ def prepare(
     if target is not None and not git.branch_exists(target):
         raise UsageError(f"target branch {target!r} does not exist", hint="create it or pick another --target")
     check_task_gates(git.toplevel, task)  # a broken gate file or an unknown gate name: exit 2, nothing written
-    timeout = task.max_run_seconds if timeout_s is None else int(timeout_s + 0.999)
+    timeout, source = _timeout(chosen, run_mode, task, timeout_s, default_headless_timeout_s)
     if priority < -1000 or priority > 1000:
         raise UsageError("priority must be between -1000 and 1000")
-    return Prepared(text, chosen, run_mode, base_ref, base_commit, timeout, priority, task, target)
+    return Prepared(text, chosen, run_mode, base_ref, base_commit, timeout, priority, task, target, source)
+
+
+def _timeout(provider: Provider, mode: str, task: TaskPacket, given: float | None,
+             default_headless: int) -> tuple[int | None, str | None]:
+    """The run's time limit and where it came from. Headless runs always get one unless
+    every source says none: a CLI that retries forever must not hold a worker slot."""
+    if given is not None:
+        return int(given + 0.999), "--timeout"
+    if task.max_run_seconds is not None:
+        return task.max_run_seconds, "task"
+    if mode != "headless":
+        return None, None
+    if provider.headless is not None and provider.headless.timeout_s:
+        return provider.headless.timeout_s, "catalog"
+    return (default_headless, "default") if default_headless > 0 else (None, None)

@@ -47,7 +47,7 @@ def _tool(name: str, argv: list[str], minimum: tuple[int, int], install: str) ->
     return Check(name, "ok", text or "")
 
 
-def run_checks(cwd: Path) -> list[Check]:
+def run_checks(cwd: Path, probe_timeout: float | None = None) -> list[Check]:
     checks = [
         Check("python", "ok" if sys.version_info >= (3, 11) else "fail",
               f"Python {sys.version.split()[0]} at {sys.executable}", "install Python 3.11 or newer"),
@@ -63,7 +63,7 @@ def run_checks(cwd: Path) -> list[Check]:
         return checks
     checks.append(Check("repository", "ok", str(ws.repo.toplevel)))
     checks.append(_state_check(ws.state.root))
-    checks.extend(_catalog_checks(ws.repo.toplevel))
+    checks.extend(_catalog_checks(ws.repo.toplevel, probe_timeout or PROBE_TIMEOUT_S))
     return checks
 
 
@@ -77,18 +77,58 @@ def _state_check(root: Path) -> Check:
     return Check("state", "ok", f"{root}{where}; {records}")
 
 
-def _catalog_checks(repo_root: Path) -> list[Check]:
+# Providers that are not agent CLIs: they run, but no model does any work through them.
+NOT_AGENTS = frozenset({"fake", "shell"})
+PROBE_TIMEOUT_S = 10.0
+
+
+def _catalog_checks(repo_root: Path, timeout: float = PROBE_TIMEOUT_S) -> list[Check]:
+    """One row per installed agent CLI (version, login state), then a summary row.
+
+    Every probe runs in parallel with a time limit; a probe that outlives it says so."""
+    from concurrent.futures import ThreadPoolExecutor
+
     try:
-        from cockpit.runtime.providers import list_providers, load_catalog
+        from cockpit.runtime.login_probes import probe_login
+        from cockpit.runtime.providers import list_providers, load_catalog, resolve_binary
 
         catalog = load_catalog(repo_root)
     except CockpitError as exc:
         return [Check("providers", "fail", str(exc), "fix the file named above")]
-    statuses = list_providers(catalog)
-    found = [s.name for s in statuses if s.found]
-    missing = [s.name for s in statuses if not s.found]
-    detail = f"{len(statuses)} in the catalog; found: {', '.join(found) or 'none'}"
+    agents = [catalog.get(n) for n in catalog.names() if n not in NOT_AGENTS]
+    prefixes = {p.name: resolve_binary(p) for p in agents}
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(agents)))) as pool:
+        logins = {p.name: pool.submit(probe_login, p, prefixes[p.name], timeout)
+                  for p in agents if prefixes[p.name] is not None}
+        statuses = list_providers(catalog, timeout=timeout)
+        login_of = {name: future.result() for name, future in logins.items()}
+    checks: list[Check] = []
+    ready: list[str] = []
+    for s in statuses:
+        if s.name in NOT_AGENTS or not s.found:
+            continue
+        login = login_of.get(s.name)
+        version = s.version or f"version unknown: {s.version_error}"
+        said = "not checked (no known way to ask this CLI)" if login is None else (
+            login.text() if login.state in ("logged in", "timed out", "unknown") else login.state)
+        detail = f"{version}; login: {said}"
+        if s.verified is False:
+            detail += f"; not a verified version ({', '.join(s.verified_versions)})"
+        status, fix = "ok", ""
+        if s.version is None:
+            status, fix = "warn", f"`{s.binary} {' '.join(catalog.get(s.name).version_args)}` did not answer"
+        elif login is not None and login.state != "logged in":
+            status, fix = "warn", login.detail if login.state == "not logged in" else "check its login by hand"
+        else:
+            ready.append(s.name)
+        checks.append(Check(f"provider {s.name}", status, detail, fix))
+    missing = [s.name for s in statuses if not s.found and s.name not in NOT_AGENTS]
+    detail = f"{len(statuses)} in the catalog; ready: {', '.join(ready) or 'none'}"
     if missing:
         detail += f"; not installed: {', '.join(missing)}"
-    return [Check("providers", "ok" if found else "warn", detail,
-                  "install an agent CLI, or use the built-in `fake` provider")]
+    if ready:
+        checks.append(Check("providers", "ok", detail))
+    else:
+        checks.append(Check("providers", "warn", detail + "; no agent CLI can run a task here (the built-in "
+                            "`fake` provider still works)", "install an agent CLI and log in to it"))
+    return checks

@@ -174,7 +174,7 @@ class GateService:
             return Outcome("error", f"review gate {spec.name}: unknown provider {spec.provider!r}")
         prompt = (ctx.ws.state.dispatch_dir(d.id) / "prompt.txt")
         title = prompt.read_text(encoding="utf-8") if prompt.exists() else d.title
-        return await run_review(spec, provider, diff, title, d.id)
+        return await run_review(spec, provider, diff, title, d.id, ctx.ws.git)
 
     # -- judging ---------------------------------------------------------------------------------
 

@@ -22,10 +22,12 @@ from typing import Any
 from watchfiles import awatch
 
 from cockpit.domain.dispatch import LIVE_STATES, WorkerState, is_live
-from cockpit.domain.secrets import mask_text
+from cockpit.domain.screen_text import waiting_excerpt
 from cockpit.errors import CockpitError
+from cockpit.runtime.log_errors import last_error_of
 from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.context import Context, LiveWorker, log
+from cockpit.service.quiet import QuietWatch
 from cockpit.service.workers import Workers
 
 SAFETY_SWEEP_S = 15.0
@@ -43,6 +45,7 @@ class Monitor:
         self.on_idle: Any = None  # async callback(dispatch_id): a sent-back worker is idle again
         self.stop_event = asyncio.Event()
         self._sweep_timer: asyncio.TimerHandle | None = None
+        self.quiet = QuietWatch(ctx)  # "no output for N s"; signals count as activity too
         workers.on_screen_change = self.request_check
 
     # -- output -----------------------------------------------------------------------
@@ -72,6 +75,7 @@ class Monitor:
     def on_output(self, worker: LiveWorker) -> None:
         data = self.read_new(worker)
         if data:
+            self.quiet.note_activity(worker)
             self.ctx.bus.publish({"type": "output", "id": worker.id, "size": worker.offset})
             self.request_check(worker)
             self.sweep_soon()
@@ -156,7 +160,7 @@ class Monitor:
                 return
             if worker.prompt_pending:
                 if kind == "waiting":
-                    self.workers.set_state(worker.id, WorkerState.WAITING, screen=_excerpt(screen))
+                    self.workers.set_state(worker.id, WorkerState.WAITING, screen=_excerpt(screen, worker))
                 elif kind in ("ready", "idle"):
                     await self.workers.deliver_prompt(worker)
                 return
@@ -165,7 +169,7 @@ class Monitor:
             else:
                 new = {"waiting": WorkerState.WAITING, "idle": WorkerState.IDLE,
                        "ready": WorkerState.IDLE}.get(kind or "", WorkerState.WORKING)
-            extra = {"screen": _excerpt(screen)} if new == WorkerState.WAITING else {}
+            extra = {"screen": _excerpt(screen, worker)} if new == WorkerState.WAITING else {}
             changed = self.workers.set_state(worker.id, new, **extra)
         if changed and new == WorkerState.IDLE and worker.gates_on_idle and self.on_idle is not None:
             worker.gates_on_idle = False
@@ -242,6 +246,8 @@ class Monitor:
                 data.update(code=128 + signal, signal=signal)
             if while_down:
                 data["while_supervisor_was_down"] = True
+            if data["code"] != 0 and (error := last_error_of(worker.log_path)):
+                data["error"] = error  # the CLI's own reason, so `status` need not send you to the log
             ctx.record("exited", dispatch_id, **data)
         if self.on_exit is not None:
             await self.on_exit(dispatch_id, code)
@@ -270,6 +276,5 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _excerpt(screen: str, lines: int = 4, limit: int = 240) -> str:
-    tail = [line.rstrip() for line in screen.splitlines() if line.strip()][-lines:]
-    return mask_text("\n".join(tail))[-limit:]
+def _excerpt(screen: str, worker: LiveWorker) -> str:
+    return waiting_excerpt(screen, worker.provider.patterns.compiled("waiting"))

@@ -60,6 +60,7 @@ class WorkerOps:
             provider=args.get("provider"), mode=args.get("mode"), base=args.get("base"),
             timeout_s=args.get("timeout_s"), priority=int(args.get("priority") or 0),
             prompt_file=ddir / "prompt.txt",
+            default_headless_timeout_s=ctx.config.supervisor.headless_timeout_s,
         )
         raw = prepared.prompt.encode("utf-8")
         # The target is fixed now: switching branches in the main checkout later must not redirect promotion.
@@ -74,7 +75,8 @@ class WorkerOps:
             "dispatch_created", dispatch_id, actor=str(args.get("actor") or "operator"),
             title=title_of(prepared.prompt), prompt_sha256=hashlib.sha256(raw).hexdigest(), prompt_bytes=len(raw),
             provider=prepared.provider.name, mode=prepared.mode, priority=prepared.priority,
-            timeout_s=prepared.timeout_s, base_ref=prepared.base_ref, base_commit=prepared.base_commit,
+            timeout_s=prepared.timeout_s, timeout_source=prepared.timeout_source, base_ref=prepared.base_ref,
+            base_commit=prepared.base_commit,
             branch=f"cockpit/{dispatch_id}", worktree=str(ctx.ws.state.worktree(dispatch_id)),
             target=target, risk=str(prepared.task.risk), task=prepared.task.public(),
         )

@@ -81,7 +81,8 @@ class Supervisor:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.add_signal_handler(sig, self.stop_event.set)
         tasks = [loop.create_task(coro) for coro in (
-            self.monitor.watch_files(), self.monitor.wait_for_exits(), self.monitor.safety_sweep())]
+            self.monitor.watch_files(), self.monitor.wait_for_exits(), self.monitor.safety_sweep(),
+            self.monitor.quiet.run(self.monitor.stop_event))]
         for extension in self.extensions:
             if hasattr(extension, "on_start"):
                 await extension.on_start()

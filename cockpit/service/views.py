@@ -37,11 +37,26 @@ def dispatch_view(d: Dispatch, *, log: str | None = None, gates: list[dict[str, 
     view["cost_usd"] = usd(d.cost_micro_usd)
     view["tokens"] = d.tokens_in + d.tokens_out
     view["live"] = d.live
+    quiet = quiet_seconds(view, now or datetime.now(timezone.utc))
+    view["quiet_s"] = quiet
+    view["state_detail"] = state_detail(view, now or datetime.now(timezone.utc))
     if log is not None:
         view["log"] = log
     if gates is not None:
         view["gates"] = gates
     return view
+
+
+def quiet_seconds(view: dict[str, Any], now: datetime) -> int | None:
+    """How long a working worker has printed nothing, once that passed the quiet threshold."""
+    since = parse_ts(view.get("quiet_since_ts")) if view.get("state") == "working" else None
+    return None if since is None else max(0, int((now - since).total_seconds()))
+
+
+def state_detail(view: dict[str, Any], now: datetime) -> str | None:
+    """What the state alone does not say: "no output for N s" for a silent working worker."""
+    quiet = quiet_seconds(view, now)
+    return None if quiet is None else f"no output for {quiet} s"
 
 
 def summarize(data: dict[str, Any], limit: int = 90) -> str:

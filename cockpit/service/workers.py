@@ -15,6 +15,8 @@ from cockpit.domain.dispatch import Dispatch, WorkerState, can_transition, is_li
 from cockpit.domain.secrets import mask_text
 from cockpit.errors import CockpitError, UsageError
 from cockpit.runtime.launch import write_launch_spec
+from cockpit.runtime.log_errors import last_error_of
+from cockpit.runtime.proctree import TreeKill, kill_tree, worker_processes
 from cockpit.runtime.providers import build_launch
 from cockpit.runtime.tmux_names import TmuxError, gate_name
 from cockpit.service.context import Context, LiveWorker, log
@@ -242,19 +244,32 @@ class Workers:
 
     # -- stopping ------------------------------------------------------------------------
 
+    async def end_processes(self, dispatch_id: str) -> TreeKill:
+        """End the worker's whole process tree (SIGTERM, then SIGKILL after the grace period),
+        then its tmux session. Closing the pane alone only sends SIGHUP, which agents may ignore."""
+        ctx = self.ctx
+        pane_pid = await asyncio.to_thread(ctx.tmux.pane_pid, dispatch_id)
+        procs = await asyncio.to_thread(worker_processes, ctx.ws.state.dispatch_dir(dispatch_id), pane_pid)
+        result = await asyncio.to_thread(kill_tree, procs, ctx.config.supervisor.kill_grace_s)
+        await asyncio.to_thread(ctx.tmux.kill_session, dispatch_id)
+        if result.survivors:
+            log.warning("worker %s: %s", dispatch_id, result.sentence())
+        return result
+
     async def kill(self, dispatch_id: str, *, actor: str) -> dict[str, Any]:
         ctx = self.ctx
         async with ctx.lock(dispatch_id):
             d = ctx.dispatch(dispatch_id)
             if d.state == WorkerState.QUEUED:
                 ctx.record("killed", dispatch_id, actor=actor, before_start=True)
-                return {"id": dispatch_id, "killed": True}
+                return {"id": dispatch_id, "killed": True, "how": "it had not started"}
             if not is_live(d.state):
                 return {"id": dispatch_id, "killed": False, "state": str(d.state)}
             ctx.forget(dispatch_id)
-            await asyncio.to_thread(ctx.tmux.kill_session, dispatch_id)
-            ctx.record("killed", dispatch_id, actor=actor)
-        return {"id": dispatch_id, "killed": True}
+            ended = await self.end_processes(dispatch_id)
+            ctx.record("killed", dispatch_id, actor=actor, **_tree_data(ended))
+        return {"id": dispatch_id, "killed": True, "how": ended.sentence(), "processes": ended.processes(),
+                "survivors": [p.pid for p in ended.survivors]}
 
     async def time_out(self, dispatch_id: str, limit: int) -> None:
         ctx = self.ctx
@@ -262,12 +277,21 @@ class Workers:
             d = ctx.ws.store.dispatch(dispatch_id)
             if d is None or not is_live(d.state):
                 return
+            worker = ctx.live.get(dispatch_id)
             ctx.forget(dispatch_id)
+            data: dict[str, Any] = {}
             try:
-                await asyncio.to_thread(ctx.tmux.kill_session, dispatch_id)
+                data = _tree_data(await self.end_processes(dispatch_id))
             except CockpitError as exc:
                 log.warning("could not stop timed-out worker %s: %s", dispatch_id, exc)
-            ctx.record("timed_out", dispatch_id, after_s=limit, worktree_kept=d.worktree)
+            if worker is not None and (error := last_error_of(worker.log_path)):
+                data["error"] = error
+            ctx.record("timed_out", dispatch_id, after_s=limit, worktree_kept=d.worktree, **data)
+
+
+def _tree_data(ended: TreeKill) -> dict[str, Any]:
+    return {"processes": ended.processes(), "grace_ms": int(ended.grace_s * 1000), "how": ended.sentence(),
+            "survivors": [p.pid for p in ended.survivors]}
 
 
 def new_dispatch_id(taken: Callable[[str], bool], last_millis: list[int]) -> str:

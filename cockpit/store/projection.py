@@ -96,17 +96,29 @@ def _start_failed(conn: sqlite3.Connection, r: Receipt) -> None:
 
 @handles("status_changed")
 def _status(conn: sqlite3.Connection, r: Receipt) -> None:
-    _update(conn, r.dispatch, r.ts, state=str(r.data["to"]))
+    _update(conn, r.dispatch, r.ts, state=str(r.data["to"]), quiet_since_ts=None)
+
+
+@handles("quiet")
+def _quiet(conn: sqlite3.Connection, r: Receipt) -> None:
+    _update(conn, r.dispatch, r.ts, quiet_since_ts=str(r.data.get("since") or r.ts))
+
+
+@handles("quiet_ended")
+def _quiet_ended(conn: sqlite3.Connection, r: Receipt) -> None:
+    _update(conn, r.dispatch, r.ts, quiet_since_ts=None)
 
 
 @handles("exited")
 def _exited(conn: sqlite3.Connection, r: Receipt) -> None:
-    _update(conn, r.dispatch, r.ts, state="exited", exit_code=r.data.get("code"), ended_ts=r.ts)
+    _update(conn, r.dispatch, r.ts, state="exited", exit_code=r.data.get("code"), ended_ts=r.ts,
+            error=r.data.get("error"), quiet_since_ts=None)
 
 
 @handles("timed_out", "killed", "lost")
 def _ended(conn: sqlite3.Connection, r: Receipt) -> None:
-    _update(conn, r.dispatch, r.ts, state=r.kind, ended_ts=r.ts)
+    _update(conn, r.dispatch, r.ts, state=r.kind, ended_ts=r.ts, error=r.data.get("error"),
+            quiet_since_ts=None)
 
 
 @handles("torn_down")
@@ -168,7 +180,7 @@ def _gate_result(conn: sqlite3.Connection, r: Receipt) -> None:
 def _resumed(conn: sqlite3.Connection, r: Receipt) -> None:
     """A dispatch sent back to its agent runs again in the same worktree."""
     _update(conn, r.dispatch, r.ts, state="starting", exit_code=None, ended_ts=None, started_ts=r.ts,
-            prompt_delivered_ts=None, error=None)
+            prompt_delivered_ts=None, error=None, quiet_since_ts=None)
 
 
 @handles("approved", "rejected", "promoted", "promotion_failed")

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from cockpit.service.views import summarize
+from cockpit.service.views import quiet_seconds, summarize
 
 # Each state has a glyph and a word, so it reads without colour; the colour is a theme
 # variable name, so it follows the theme.
@@ -96,10 +96,13 @@ def fmt_diff(view: dict[str, Any]) -> str:
     return f"+{added}/-{removed}" if added or removed else "-"
 
 
-def state_of(view: dict[str, Any]) -> tuple[str, str, str]:
-    """(glyph, word, theme colour variable) for the worker's state."""
+def state_of(view: dict[str, Any], now: datetime | None = None) -> tuple[str, str, str]:
+    """(glyph, word, theme colour variable) for the worker's state; with `now`, a working
+    worker that has printed nothing for too long reads "no output 3m", not "working"."""
     state = str(view.get("state") or "queued")
     glyph, word, colour = STATES.get(state, ("?", state, "foreground"))
+    if now is not None and (quiet := quiet_seconds(view, now)) is not None:
+        return "▷", f"no output {fmt_elapsed(quiet)}", "warning"
     if state == "exited" and view.get("exit_code") not in (None, 0):
         word = f"exit {view['exit_code']}"
         colour = "error"

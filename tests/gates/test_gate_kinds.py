@@ -100,7 +100,7 @@ def test_review_gates_pass_fail_and_fail_closed(cockpit) -> None:
     assert results["nay"]["summary"] == "fake rejects with 0 blocking finding(s)"
     assert results["mute"]["status"] == "failed"
     assert results["mute"]["summary"] == ("no usable verdict (fail closed): the reviewer's answer holds no "
-                                          "JSON object with a `verdict`")
+                                          "JSON object with a `verdict`; fake exited 0 (it printed no error line)")
     assert results["odd"]["status"] == "failed"
     assert "malformed at findings.0.severity" in results["odd"]["summary"]
     assert (results["sleepy"]["status"], results["sleepy"]["summary"]) == (

@@ -71,7 +71,7 @@ class WorkersTable(DataTable):
         return rows
 
     def cells(self, view: dict[str, Any], now: datetime) -> dict[str, Text]:
-        glyph, word, colour = fmt.state_of(view)
+        glyph, word, colour = fmt.state_of(view, now)
         waiting = view.get("state") == "waiting"
         gates, gate_colour = fmt.gate_summary(view, short=self.columns_spec is COMPACT)
         title = str(view.get("title") or "")
@@ -132,9 +132,15 @@ class WorkersTable(DataTable):
         self._announce()
 
     def tick(self, views: list[dict[str, Any]], now: datetime) -> None:
-        """Refresh the elapsed column of live workers (the only thing time changes)."""
+        """Refresh what time changes for live workers: elapsed, and how long a silent one was quiet."""
         for view in views:
             if view.get("state") in fmt.LIVE and view["id"] in self._cells:
+                if view.get("quiet_since_ts") and "state" in self._cells[view["id"]]:
+                    glyph, word, colour = fmt.state_of(view, now)
+                    state = styled(self.app, f"{glyph} {word} ", colour)
+                    if self._cells[view["id"]]["state"] != state.plain + str(state.style):
+                        self._cells[view["id"]]["state"] = state.plain + str(state.style)
+                        self.update_cell(view["id"], "state", state, update_width=True)
                 cell = styled(self.app, fmt.fmt_elapsed(fmt.elapsed_s(view, now)) + " ", "foreground")
                 if self._cells[view["id"]].get("elapsed") != cell.plain + str(cell.style):
                     self._cells[view["id"]]["elapsed"] = cell.plain + str(cell.style)
