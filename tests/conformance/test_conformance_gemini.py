@@ -1,0 +1,57 @@
+"""gemini 0.61 through cockpit, offline: the real CLI, supervisor, tmux and git, the scripted Gemini API service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from codex_gemini_kit import (
+    CONTENT, PROMPT, dump, headless_write, offline, states, worker_usage,
+)
+
+from cockpit.modelservice.scenario import error_reply, hang
+
+pytestmark = [pytest.mark.conformance, pytest.mark.tmux]
+CLI = "gemini"
+
+
+def test_headless_edit_exits_0_with_the_scenarios_tokens_then_gemini_reviews_in_a_worktree_and_it_is_approved(cockpit) -> None:
+    scenario = headless_write(CLI)
+    with offline(cockpit, CLI, scenario, reviewer=True) as service:
+        dispatch_id = cockpit.dispatch(PROMPT, "--provider", CLI, "--headless", "--gate", "review")
+        cockpit.wait(dispatch_id, timeout=120)
+        view = cockpit.show(dispatch_id)
+        assert (view["state"], view["exit_code"]) == ("exited", 0), dump(cockpit, dispatch_id)
+        assert service.prompt_count(PROMPT) == 1  # delivered exactly once
+        assert (Path(view["worktree"]) / "hello.txt").read_text() == CONTENT
+        assert (view["tokens_in"], view["tokens_out"]) == worker_usage(scenario)
+        kinds = cockpit.receipt_kinds(dispatch_id)
+        assert kinds.count("prompt_delivered") == 1 and kinds.index("worker_started") < kinds.index("exited")
+        cockpit.wait(dispatch_id, until="awaiting_approval", timeout=120)
+        review = cockpit.run("review", dispatch_id, check=True).stdout
+        assert "gemini approves" in review, review
+        assert service.service.turns_used() == 3  # the reviewer's request took the verdict turn
+        approved = cockpit.run("approve", dispatch_id, "--strategy", "squash")
+        assert approved.returncode == 0, approved.stderr
+        assert (cockpit.repo / "hello.txt").read_text() == CONTENT
+
+
+def test_headless_401_exits_with_geminis_error_line_in_status(cockpit) -> None:
+    with offline(cockpit, CLI, error_reply(401, "Incorrect API key provided")):
+        dispatch_id = cockpit.dispatch(PROMPT, "--provider", CLI, "--headless")
+        cockpit.wait(dispatch_id, timeout=120)
+        view = cockpit.show(dispatch_id)
+        assert view["state"] == "exited" and view["exit_code"] not in (0, None), dump(cockpit, dispatch_id)
+        assert "Incorrect API key provided" in (view.get("error") or ""), view
+        assert "Incorrect API key provided" in cockpit.run("status", check=True).stdout
+
+
+def test_headless_hang_ends_in_the_timeout_receipt(cockpit) -> None:
+    with offline(cockpit, CLI, hang()):
+        dispatch_id = cockpit.dispatch(PROMPT, "--provider", CLI, "--headless", "--timeout", "8")
+        cockpit.wait(dispatch_id, timeout=120)
+        view = cockpit.show(dispatch_id)
+        assert view["state"] == "timed_out", dump(cockpit, dispatch_id)
+        kinds = cockpit.receipt_kinds(dispatch_id)
+        assert "timed_out" in kinds
+        assert ("working", "exit") not in states(cockpit, dispatch_id)
