@@ -215,7 +215,11 @@ def cmd_send(args: argparse.Namespace) -> int:
     if (args.text is None) == (args.key is None):
         raise UsageError("give either TEXT or --key KEY", hint="e.g. cockpit send ID --key y")
     client, dispatch_id = client_for(args.id)
-    client.call("send", id=dispatch_id, text=args.text, key=args.key, enter=not args.no_enter, actor=operator_actor())
+    result = client.call("send", id=dispatch_id, text=args.text, key=args.key, enter=not args.no_enter,
+                         actor=operator_actor())
+    if isinstance(result, dict) and result.get("answered"):
+        print(f"answered {result['answered']} to {dispatch_id}'s {result['prompt']} prompt: "
+              f"sent keys {' '.join(result['keys'])}")
     return 0
 
 

@@ -146,6 +146,70 @@ class PriceTable(_Strict):
     output_per_mtok_usd: Decimal = Field(ge=0)
 
 
+SignalState = Literal["working", "waiting", "idle", "none"]
+
+
+class SignalRule(_Strict):
+    """One structured signal from the CLI and the state it means.
+
+    event: the signal's "event" field (e.g. claude's hook name "PermissionRequest").
+    when:  payload fields that must have these values (e.g. notification_type: permission_prompt).
+    state: the worker's state once this signal arrives ("none": recorded, no state change).
+    """
+
+    event: str = Field(min_length=1)
+    state: SignalState
+    when: dict[str, str] = Field(default_factory=dict)
+
+    def matches(self, event: str, payload: dict[str, object]) -> bool:
+        return event == self.event and all(str(payload.get(k)) == v for k, v in self.when.items())
+
+
+class SignalSpec(_Strict):
+    """How a CLI reports its own state: it appends one JSON line per event to $COCKPIT_SIGNALS.
+
+    args:      added to the CLI's argv (both modes) to wire its hooks/notifications to that
+               file, e.g. claude's `--settings {...hooks...}`.
+    rules:     event -> state, first match wins; events no rule names change nothing.
+    delivered: events that confirm a typed prompt arrived (their payload's "prompt" field
+               is compared with the prompt when present).
+    usage:     where interactive token usage comes from ("claude_transcript": the JSONL
+               transcript whose path the hook payloads carry as transcript_path).
+    """
+
+    args: list[str] = Field(default_factory=list)
+    rules: list[SignalRule] = Field(default_factory=list)
+    delivered: list[str] = Field(default_factory=list)
+    usage: Literal["claude_transcript", "none"] = "none"
+
+    def state_for(self, event: str, payload: dict[str, object]) -> SignalState | None:
+        for rule in self.rules:
+            if rule.matches(event, payload):
+                return rule.state
+        return None
+
+
+def _tmux_key(key: str) -> str:
+    if not key or "\x00" in key or "\n" in key:
+        raise ValueError(f"{key!r} is not a tmux key name")
+    return key
+
+
+class AnswerKeys(_Strict):
+    """The keys that answer one kind of prompt (tmux key names, sent in order).
+
+    pattern: a regex over the visible screen that identifies this prompt.
+    yes / no: e.g. ["1"], ["Enter"], ["y", "Enter"], ["Down", "Enter"], ["Escape"].
+    """
+
+    pattern: Regex
+    yes: list[Annotated[str, AfterValidator(_tmux_key)]] = Field(min_length=1)
+    no: list[Annotated[str, AfterValidator(_tmux_key)]] = Field(min_length=1)
+
+    def matches(self, screen_text: str) -> bool:
+        return bool(_compile((self.pattern,))[0].search(strip_ansi(screen_text)))
+
+
 class Provider(_Strict):
     """One agent CLI: how to find it, launch it, watch it and count what it spent."""
 
@@ -162,6 +226,8 @@ class Provider(_Strict):
     patterns: ScreenPatterns = Field(default_factory=ScreenPatterns)
     usage_parser: UsageParserName = "none"
     prices: PriceTable | None = None
+    signals: SignalSpec | None = None
+    answers: dict[str, AnswerKeys] = Field(default_factory=dict)  # prompt type -> keys
     # The CLI versions this entry's args, patterns and signals were checked against (e.g.
     # by the conformance suite); `cockpit providers` warns when the installed one is not listed.
     verified_versions: list[str] = Field(default_factory=list)
@@ -197,6 +263,13 @@ class Provider(_Strict):
         if not self.verified_versions or number is None:
             return None
         return number in {version_number(v) or v for v in self.verified_versions}
+
+    def answer_for(self, screen_text: str) -> tuple[str, AnswerKeys] | None:
+        """The first answer mapping whose pattern is on the screen: (prompt type, keys)."""
+        for kind, keys in self.answers.items():
+            if keys.matches(screen_text):
+                return kind, keys
+        return None
 
     @property
     def modes(self) -> list[str]:

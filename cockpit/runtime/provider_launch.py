@@ -148,17 +148,20 @@ def build_launch(provider: Provider, mode: str, prompt: str, prompt_file: Path) 
             hint=f"{how}; `cockpit providers` lists the agent CLIs that were found",
         )
     env = dict(provider.env)
+    # The CLI's own signals (hooks) go to $COCKPIT_SIGNALS, which the supervisor sets per worker.
+    wiring = provider.signals.args if provider.signals is not None else []
     if not isinstance(spec, HeadlessSpec):
-        return LaunchSpec([*prefix, *spec.args, *provider.extra_args], env, None, mode)
+        return LaunchSpec([*prefix, *spec.args, *wiring, *provider.extra_args], env, None, mode)
     if spec.prompt_via == "stdin":
-        return LaunchSpec([*prefix, *spec.args, *provider.extra_args], env, prompt_file, mode)
+        return LaunchSpec([*prefix, *spec.args, *wiring, *provider.extra_args], env, prompt_file, mode)
     _check_prompt_argument(provider, prompt)
     index = spec.prompt_index
     assert index is not None  # arg mode always has one (validated by HeadlessSpec)
     args = list(spec.args)
     args[index] = prompt
     # stdin from /dev/null: an agent that reads stdin when it is not a TTY gets EOF, not a hang.
-    return LaunchSpec([*prefix, *args, *provider.extra_args], env, Path(os.devnull), mode, len(prefix) + index)
+    return LaunchSpec([*prefix, *args, *wiring, *provider.extra_args], env, Path(os.devnull), mode,
+                      len(prefix) + index)
 
 
 def _check_prompt_argument(provider: Provider, prompt: str) -> None:

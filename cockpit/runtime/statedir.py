@@ -64,6 +64,11 @@ class StateDir:
         return self.root / "logs"
 
     @property
+    def signals(self) -> Path:
+        """Where each worker's CLI appends its structured signals ($COCKPIT_SIGNALS)."""
+        return self.root / "signals"
+
+    @property
     def git_lock(self) -> Path:
         return self.root / "git.lock"
 
@@ -80,6 +85,9 @@ class StateDir:
 
     def log(self, dispatch_id: str) -> Path:
         return self.logs / f"{dispatch_id}.log"
+
+    def signal_file(self, dispatch_id: str) -> Path:
+        return self.signals / f"{dispatch_id}.ndjson"
 
     def dispatch_dir(self, dispatch_id: str) -> Path:
         return self.root / "dispatches" / dispatch_id
@@ -107,7 +115,8 @@ class StateDir:
         """Create the directory tree (0700) and its repo.json; True when it was new."""
         created = not self.exists
         try:
-            for path in (self.root, self.worktrees, self.logs, self.root / "dispatches", self.root / "reports"):
+            for path in (self.root, self.worktrees, self.logs, self.signals, self.root / "dispatches",
+                         self.root / "reports"):
                 path.mkdir(parents=True, exist_ok=True, mode=0o700)
             if created:
                 tmp = self.root / "repo.json.tmp"

@@ -42,6 +42,16 @@ class LiveWorker:
     gates_on_idle: bool = False  # sent back while running: run the gates when it is idle again
     check_running: bool = False
     check_again: bool = False
+    # Structured signals (cockpit/service/signals.py): how far the signals file was read,
+    # whether the CLI's hooks speak at all, and the transcript that carries interactive usage.
+    signal_offset: int = 0
+    signal_partial: bytes = b""
+    signals_seen: bool = False
+    transcript: Any = None
+    typed_at: float | None = None      # the prompt was typed, its delivery not yet confirmed
+    ready_since: float | None = None   # the ready screen was first seen (it must stay, to count)
+    waiting_by_hook: bool = False      # waiting was set by a hook ...
+    waiting_on_screen: bool = False    # ... and the screen has shown the prompt since
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
 
     def cancel_timers(self) -> None:

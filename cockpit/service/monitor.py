@@ -1,13 +1,15 @@
 """Watching workers without polling them.
 
-Three event sources, no per-worker loop:
+Four event sources, no per-worker loop:
   * the log directory (inotify through watchfiles): a worker printed something, so
     read what is new, feed the usage parser, and look at its screen once;
   * `tmux wait-for` on the channel the pane-died hook signals: a worker exited, so
     one tmux-wide `list-panes -a` says which, with its exit status. tmux forgets a
     signal when two arrive while nobody waits, so output is a second trigger: a
     sweep follows shortly after workers print (an agent prints when it ends);
-  * the ledger's head file: another process appended receipts, so publish them.
+  * the ledger's head file: another process appended receipts, so publish them;
+  * the signals directory: a CLI's hook reported an event (cockpit/service/signals.py);
+    hooks drive the state first, screens are the fallback.
 A slow safety sweep (one `list-panes -a` every SAFETY_SWEEP_S) catches anything the
 events missed, such as a tmux server killed while no worker exited.
 """
@@ -28,6 +30,7 @@ from cockpit.runtime.log_errors import last_error_of
 from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.context import Context, LiveWorker, log
 from cockpit.service.quiet import QuietWatch
+from cockpit.service.signals import Signals, screen_may_change
 from cockpit.service.workers import Workers
 
 SAFETY_SWEEP_S = 15.0
@@ -35,6 +38,7 @@ OUTPUT_SWEEP_DELAY_S = 0.4  # one sweep at most this long after any output
 WATCH_STEP_MS = 40
 MAX_READ = 4 * 1024 * 1024
 CHECK_GAP_S = 0.05  # at most ~20 screen checks a second per busy worker
+READY_STABLE_S = 0.4  # the ready screen must stay this long before the prompt is typed in
 
 
 class Monitor:
@@ -46,27 +50,36 @@ class Monitor:
         self.stop_event = asyncio.Event()
         self._sweep_timer: asyncio.TimerHandle | None = None
         self.quiet = QuietWatch(ctx)  # "no output for N s"; signals count as activity too
+        self.signals = Signals(ctx, workers, self)
         workers.on_screen_change = self.request_check
+        workers.signals = self.signals
 
     # -- output -----------------------------------------------------------------------
 
     async def watch_files(self) -> None:
         state = self.ctx.ws.state
         state.logs.mkdir(parents=True, exist_ok=True)
+        state.signals.mkdir(parents=True, exist_ok=True, mode=0o700)
 
         logs_dir = str(state.logs)
+        signals_dir = str(state.signals)
         head = str(state.root / "ledger.head")
 
         def wanted(_change: Any, path: str) -> bool:
-            return path == head or (path.endswith(".log") and os.path.dirname(path) == logs_dir)
+            where = os.path.dirname(path)
+            return path == head or (path.endswith(".log") and where == logs_dir) or (
+                path.endswith(".ndjson") and where == signals_dir)
 
-        async for changes in awatch(state.root, state.logs, watch_filter=wanted, recursive=False,
+        async for changes in awatch(state.root, state.logs, state.signals, watch_filter=wanted, recursive=False,
                                     step=WATCH_STEP_MS, debounce=400, stop_event=self.stop_event):
             ledger_changed = False
-            for _change, path in changes:
+            for _change, path in sorted(changes, key=lambda c: not c[1].endswith(".ndjson")):
                 name = os.path.basename(path)
                 if path == head:
                     ledger_changed = True
+                elif name.endswith(".ndjson"):
+                    if (worker := self.ctx.live.get(name[:-7])) is not None:
+                        await self.signals.on_signals(worker)
                 elif (worker := self.ctx.live.get(name[:-4])) is not None:
                     self.on_output(worker)
             if ledger_changed:
@@ -160,18 +173,49 @@ class Monitor:
                 return
             if worker.prompt_pending:
                 if kind == "waiting":
-                    self.workers.set_state(worker.id, WorkerState.WAITING, screen=_excerpt(screen, worker))
+                    worker.ready_since = None
+                    self.workers.set_state(worker.id, WorkerState.WAITING, source="screen",
+                                           screen=excerpt(screen, worker))
                 elif kind in ("ready", "idle"):
-                    await self.workers.deliver_prompt(worker)
+                    await self._ready_seen(worker)
+                else:
+                    worker.ready_since = None
+                return
+            if worker.typed_at is not None:  # typed, not yet confirmed by a hook or the echo
+                if self.workers.prompt_echoed(worker, screen, kind):
+                    self.signals.confirm_delivery(worker, confirmed_by="screen")
+                elif kind == "waiting":
+                    self.workers.set_state(worker.id, WorkerState.WAITING, source="screen",
+                                           screen=excerpt(screen, worker))
                 return
             if worker.mode == "headless":
                 new = WorkerState.WAITING if kind == "waiting" else WorkerState.WORKING
             else:
                 new = {"waiting": WorkerState.WAITING, "idle": WorkerState.IDLE,
                        "ready": WorkerState.IDLE}.get(kind or "", WorkerState.WORKING)
-            extra = {"screen": _excerpt(screen, worker)} if new == WorkerState.WAITING else {}
-            changed = self.workers.set_state(worker.id, new, **extra)
-        if changed and new == WorkerState.IDLE and worker.gates_on_idle and self.on_idle is not None:
+            if not screen_may_change(worker, d.state, kind):
+                return
+            extra = {"screen": excerpt(screen, worker)} if new == WorkerState.WAITING else {}
+            changed = self.workers.set_state(worker.id, new, source="screen", **extra)
+            if changed:
+                worker.waiting_by_hook = worker.waiting_on_screen = False
+        if changed and new == WorkerState.IDLE:
+            await self.after_idle(worker)
+
+    async def _ready_seen(self, worker: LiveWorker) -> None:
+        """Type the prompt in once the ready screen has stayed for READY_STABLE_S (a composer
+        that flashes before a sign-in menu replaces it must not get the prompt)."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if worker.ready_since is None:
+            worker.ready_since = now
+            worker.timers.append(loop.call_later(READY_STABLE_S + 0.02, self.request_check, worker))
+            return
+        if now - worker.ready_since >= READY_STABLE_S:
+            await self.workers.deliver_prompt(worker)
+
+    async def after_idle(self, worker: LiveWorker) -> None:
+        if worker.gates_on_idle and self.on_idle is not None:
             worker.gates_on_idle = False
             await self.on_idle(worker.id)
 
@@ -234,12 +278,15 @@ class Monitor:
     async def finish(self, dispatch_id: str, code: int | None, *, signal: int | None = None,
                      while_down: bool = False) -> None:
         ctx = self.ctx
+        if (running := ctx.live.get(dispatch_id)) is not None:
+            await self.signals.on_signals(running)  # its last hooks (Stop, SessionEnd) first
         async with ctx.lock(dispatch_id):
             d = ctx.ws.store.dispatch(dispatch_id)
             if d is None or not is_live(d.state):
                 return
             worker = ctx.live.get(dispatch_id) or ctx.adopt(d, prompt_pending=False)
             await self._drain(worker)
+            self.signals.update_usage(worker)
             ctx.forget(dispatch_id)
             data: dict[str, Any] = {"code": code}
             if code is None and signal is not None:  # killed by a signal: the shell's convention
@@ -276,5 +323,7 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _excerpt(screen: str, worker: LiveWorker) -> str:
-    return waiting_excerpt(screen, worker.provider.patterns.compiled("waiting"))
+def excerpt(screen: str, worker: LiveWorker | None = None) -> str:
+    """A waiting screen's question, not its frame (the line a waiting pattern matches first)."""
+    patterns = worker.provider.patterns.compiled("waiting") if worker is not None else ()
+    return waiting_excerpt(screen, patterns)

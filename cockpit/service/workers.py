@@ -13,7 +13,7 @@ from typing import Any
 
 from cockpit.domain.dispatch import Dispatch, WorkerState, can_transition, is_live
 from cockpit.domain.secrets import mask_text
-from cockpit.errors import CockpitError, UsageError
+from cockpit.errors import CheckFailed, CockpitError, UsageError
 from cockpit.runtime.launch import write_launch_spec
 from cockpit.runtime.log_errors import last_error_of
 from cockpit.runtime.proctree import TreeKill, kill_tree, worker_processes
@@ -26,6 +26,8 @@ from cockpit.service.identity import WORKER_ENV
 KEY_NAMES = frozenset({"Enter", "Escape", "Tab", "BTab", "BSpace", "Space", "Up", "Down", "Left", "Right",
                        "Home", "End", "PageUp", "PageDown", "C-c", "C-d", "C-z", "C-l"})
 SINGLE_KEY = re.compile(r"^[ -~]$")
+ANSWER_KEYS = {"y": "yes", "n": "no"}  # --key y|n answers the prompt on screen with the catalog's keys
+DELIVERY_CONFIRM_S = 20.0  # a typed prompt not confirmed by a hook or its echo by then: say so
 
 
 def prompt_path(ctx: Context, dispatch_id: str) -> Path:
@@ -36,11 +38,20 @@ def read_prompt(ctx: Context, dispatch_id: str) -> str:
     return prompt_path(ctx, dispatch_id).read_bytes().decode("utf-8")
 
 
+def signal_hook_path() -> Path:
+    """The shipped hook script (cockpit/data/signal-hook.sh) that CLIs' hooks run."""
+    from importlib import resources
+
+    return Path(str(resources.files("cockpit") / "data" / "signal-hook.sh"))
+
+
 def worker_env(ctx: Context, d: Dispatch, overrides: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE")}
     env.update(overrides)
     env[WORKER_ENV] = d.id
     env["COCKPIT_DISPATCH_ID"] = d.id
+    env["COCKPIT_SIGNALS"] = str(ctx.ws.state.signal_file(d.id))  # the CLI's hooks append here
+    env["COCKPIT_SIGNAL_HOOK"] = str(signal_hook_path())
     return env
 
 
@@ -48,14 +59,17 @@ class Workers:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.on_screen_change: Any = None  # set by the monitor: schedules a screen check
+        self.signals: Any = None  # set by the monitor: confirms deliveries
 
     # -- states -------------------------------------------------------------------------
 
-    def set_state(self, dispatch_id: str, new: WorkerState, **data: Any) -> bool:
+    def set_state(self, dispatch_id: str, new: WorkerState, *, source: str, **data: Any) -> bool:
+        """Record a state change; `source` says what saw it: hook, event, screen or exit."""
         d = self.ctx.ws.store.dispatch(dispatch_id)
         if d is None or d.state == new or not can_transition(d.state, new):
             return False
-        self.ctx.record("status_changed", dispatch_id, **{"from": str(d.state), "to": str(new), **data})
+        self.ctx.record("status_changed", dispatch_id,
+                        **{"from": str(d.state), "to": str(new), "source": source, **data})
         return True
 
     # -- start --------------------------------------------------------------------------
@@ -167,7 +181,7 @@ class Workers:
     async def _not_ready(self, dispatch_id: str, waited: int) -> None:
         worker = self.ctx.live.get(dispatch_id)
         if worker is not None and worker.prompt_pending:
-            self.set_state(dispatch_id, WorkerState.WAITING,
+            self.set_state(dispatch_id, WorkerState.WAITING, source="screen",
                            reason=f"the agent did not show its ready screen within {waited} s; attach to look")
 
     async def send_back(self, dispatch_id: str, reason: str, *, actor: str) -> None:
@@ -186,7 +200,7 @@ class Workers:
                 worker.gates_on_idle = True
                 ctx.record("sent_back", dispatch_id, actor=actor, how="typed into the running agent",
                            sha256=hashlib.sha256(text.encode()).hexdigest(), bytes=len(text.encode()))
-                self.set_state(dispatch_id, WorkerState.WORKING)
+                self.set_state(dispatch_id, WorkerState.WORKING, source="screen")
                 return
             rounds = len(list(ctx.ws.state.dispatch_dir(dispatch_id).glob("round-*.txt"))) + 2
             prompt_file = ctx.ws.state.dispatch_dir(dispatch_id) / f"round-{rounds}.txt"
@@ -204,15 +218,48 @@ class Workers:
     # -- prompt and input ------------------------------------------------------------
 
     async def deliver_prompt(self, worker: LiveWorker) -> None:
+        """Type the prompt in. It counts as delivered (`prompt_delivered`) only once the CLI
+        confirms it: its hook (the catalog's signals.delivered) or the prompt's echo on screen."""
         ctx = self.ctx
         worker.prompt_pending = False
-        prompt = (worker.prompt_file or prompt_path(ctx, worker.id)).read_bytes().decode("utf-8")
+        worker.prompt_file = worker.prompt_file or prompt_path(ctx, worker.id)
+        prompt = worker.prompt_file.read_bytes().decode("utf-8")
         keys = worker.provider.interactive.submit_keys if worker.provider.interactive else ["Enter"]
         await asyncio.to_thread(ctx.tmux.paste_text, worker.id, prompt)
         await asyncio.to_thread(ctx.tmux.send_keys, worker.id, *keys)
-        ctx.record("prompt_delivered", worker.id, via="paste", bytes=len(prompt.encode()),
-                   sha256=hashlib.sha256(prompt.encode()).hexdigest())
-        self.set_state(worker.id, WorkerState.WORKING)
+        worker.typed_at = time.monotonic()
+        loop = asyncio.get_running_loop()
+        worker.timers.append(loop.call_later(
+            DELIVERY_CONFIRM_S, lambda: asyncio.ensure_future(self._unconfirmed(worker.id))))
+        if self.on_screen_change is not None:
+            self.on_screen_change(worker)
+
+    @staticmethod
+    def prompt_echoed(worker: LiveWorker, screen: str, kind: str | None) -> bool:
+        """Whether the screen confirms the typed prompt: its first or last line is shown
+        (wrapping and spacing ignored), or the CLI shows its explicit end-of-turn marker."""
+        if worker.provider.signals is not None and worker.provider.signals.delivered:
+            return False  # this CLI confirms by its hook; text in its input box proves nothing
+        return kind == "idle" or _shows_prompt(worker, screen)
+
+    async def _unconfirmed(self, dispatch_id: str) -> None:
+        ctx = self.ctx
+        worker = ctx.live.get(dispatch_id)
+        if worker is None or worker.typed_at is None:
+            return
+        try:
+            screen = await asyncio.to_thread(ctx.tmux.capture, dispatch_id)
+        except CockpitError:
+            return
+        async with ctx.lock(dispatch_id):
+            if worker.typed_at is None or dispatch_id not in ctx.live:
+                return
+            if _shows_prompt(worker, screen):
+                self.signals.confirm_delivery(worker, confirmed_by="screen", note="no hook confirmed it")
+                return
+            self.set_state(dispatch_id, WorkerState.WAITING, source="screen",
+                           reason=f"the prompt was typed in but {worker.provider.name} did not confirm it "
+                                  f"within {DELIVERY_CONFIRM_S:g} s (it was not typed again); attach to look")
 
     async def send(self, dispatch_id: str, *, text: str | None, key: str | None, enter: bool,
                    actor: str) -> dict[str, Any]:
@@ -235,12 +282,33 @@ class Workers:
                     await asyncio.to_thread(ctx.tmux.send_keys, dispatch_id, "Enter")
                 ctx.record("input_sent", dispatch_id, actor=actor, bytes=len(text.encode()), enter=enter,
                            sha256=hashlib.sha256(text.encode()).hexdigest(), excerpt=mask_text(text[:80]))
+            elif key in ANSWER_KEYS:
+                result = await self._answer(worker, ANSWER_KEYS[key], actor)
             else:
                 await asyncio.to_thread(ctx.tmux.send_keys, dispatch_id, key)
                 ctx.record("input_sent", dispatch_id, actor=actor, keypress=key)
         if self.on_screen_change is not None:
             self.on_screen_change(worker)
+        if key in ANSWER_KEYS:
+            return result
         return {"id": dispatch_id, "sent": True}
+
+    async def _answer(self, worker: LiveWorker, answer: str, actor: str) -> dict[str, Any]:
+        """Answer the prompt on screen with the keys the catalog maps to it, and say which."""
+        ctx = self.ctx
+        screen = await asyncio.to_thread(ctx.tmux.capture, worker.id)
+        found = worker.provider.answer_for(screen)
+        if found is None:
+            known = ", ".join(worker.provider.answers) or "none"
+            raise CheckFailed(
+                f"no answer mapping of provider {worker.provider.name} matches the prompt on {worker.id}'s "
+                f"screen (known prompt types: {known}); nothing was sent",
+                hint=f"attach to look, or type keys yourself: cockpit send {worker.id} TEXT --no-enter")
+        kind, mapping = found
+        keys = list(mapping.yes if answer == "yes" else mapping.no)
+        await asyncio.to_thread(ctx.tmux.send_keys, worker.id, *keys)
+        ctx.record("answered", worker.id, actor=actor, answer=answer, prompt=kind, keys=keys)
+        return {"id": worker.id, "sent": True, "answered": answer, "prompt": kind, "keys": keys}
 
     # -- stopping ------------------------------------------------------------------------
 
@@ -292,6 +360,16 @@ class Workers:
 def _tree_data(ended: TreeKill) -> dict[str, Any]:
     return {"processes": ended.processes(), "grace_ms": int(ended.grace_s * 1000), "how": ended.sentence(),
             "survivors": [p.pid for p in ended.survivors]}
+
+
+def _shows_prompt(worker: LiveWorker, screen: str) -> bool:
+    try:
+        prompt = (worker.prompt_file.read_bytes() if worker.prompt_file else b"").decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    lines = [line for line in prompt.splitlines() if line.strip()]
+    flat = "".join(screen.split())
+    return any((needle := "".join(line.split())[:40]) and needle in flat for line in lines[:1] + lines[-1:])
 
 
 def new_dispatch_id(taken: Callable[[str], bool], last_millis: list[int]) -> str:

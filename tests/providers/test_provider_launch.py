@@ -49,6 +49,17 @@ EXPECTED_ARGS = {
 }
 
 
+def test_claude_hooks_are_wired_through_settings_to_the_signal_script() -> None:
+    import json
+
+    args = CATALOG.get("claude").signals.args
+    assert args[0] == "--settings"
+    hooks = json.loads(args[1])["hooks"]
+    assert {"UserPromptSubmit", "PreToolUse", "PermissionRequest", "Notification", "Stop", "SessionEnd"} <= set(hooks)
+    for event, entries in hooks.items():
+        assert entries[0]["hooks"][0]["command"] == f'sh "$COCKPIT_SIGNAL_HOOK" {event}'
+
+
 @pytest.fixture
 def bin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A PATH holding stub binaries for every agent CLI (and nothing else from the machine)."""
@@ -65,7 +76,9 @@ def test_argv_for_each_provider_and_mode(name: str, mode: str, bin_dir: Path, tm
     spec = build_launch(CATALOG.get(name), mode, HOSTILE, prompt_file)
     binary = str(bin_dir / name) if name != "fake" else None
     prefix = [binary] if binary else resolve_binary(CATALOG.get("fake"))
-    assert spec.argv == [*prefix, *EXPECTED_ARGS[(name, mode)]]
+    provider = CATALOG.get(name)
+    wiring = provider.signals.args if provider.signals is not None else []  # the CLI's hooks -> $COCKPIT_SIGNALS
+    assert spec.argv == [*prefix, *EXPECTED_ARGS[(name, mode)], *wiring]
     assert HOSTILE not in spec.argv  # the prompt travels on stdin or is typed in, never in argv here
     assert spec.mode == mode
     assert spec.prompt_arg_index is None
@@ -101,7 +114,8 @@ def test_arg_prompt_reaches_the_program_unchanged(tmp_path: Path) -> None:
 def test_extra_args_come_after_the_mode_args(bin_dir: Path, tmp_path: Path) -> None:
     claude = CATALOG.get("claude").model_copy(update={"extra_args": ["--model", "sonnet"]})
     spec = build_launch(claude, "interactive", "x", tmp_path / "p")
-    assert spec.argv == [str(bin_dir / "claude"), "--permission-mode", "acceptEdits", "--model", "sonnet"]
+    assert spec.argv == [str(bin_dir / "claude"), "--permission-mode", "acceptEdits", *claude.signals.args,
+                         "--model", "sonnet"]
 
 
 def test_missing_binary_says_how_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

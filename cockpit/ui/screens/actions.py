@@ -50,8 +50,13 @@ class WorkerActions:
         view = self._target()
         if view is None:
             return
-        if await self.app.request("send", id=view["id"], key=key, enter=False, actor=self.app.source.actor()):
-            self.app.notify(f"answered {'yes' if key == 'y' else 'no'} to {view['id']}", title="Answer")
+        # The supervisor sends the catalog's keys for the prompt on screen, or refuses (notified
+        # by request()) when no mapping matches: only a real answer is reported as one.
+        result = await self.app.request("send", id=view["id"], key=key, enter=False, actor=self.app.source.actor())
+        if result and result.get("answered"):
+            keys = " ".join(result.get("keys") or [])
+            self.app.notify(f"answered {result['answered']} to {view['id']}'s {result.get('prompt', 'prompt')} "
+                            f"(keys: {keys})", title="Answer")
 
     @work(group="send")
     async def action_send_text(self) -> None:

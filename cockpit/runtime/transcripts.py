@@ -1,0 +1,68 @@
+"""Token usage from claude's session transcript (JSONL), for interactive runs.
+
+Interactive claude prints no machine-readable usage, but its hook payloads name the
+transcript file, whose assistant entries carry each API message's usage. claude writes
+one entry per content block of a streamed message, each with the same usage, so entries
+are counted once per message id. Totals only ever grow: the file is read incrementally
+and a message already counted is never counted again.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+_MAX_READ = 8 * 1024 * 1024
+
+
+class TranscriptUsage:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+        self.partial = b""
+        self.seen: set[str] = set()
+        self.input_tokens = 0
+        self.output_tokens = 0
+
+    def read(self) -> bool:
+        """Read what was appended since the last call; True when the totals grew."""
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self.offset)
+                data = handle.read(_MAX_READ)
+        except OSError:
+            return False
+        if not data:
+            return False
+        self.offset += len(data)
+        lines = (self.partial + data).split(b"\n")
+        self.partial = lines.pop()
+        grew = False
+        for line in lines:
+            grew = self._take(line) or grew
+        return grew
+
+    def _take(self, line: bytes) -> bool:
+        try:
+            entry = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return False
+        if not isinstance(entry, dict) or entry.get("type") != "assistant":
+            return False
+        message = entry.get("message")
+        if not isinstance(message, dict) or not isinstance(message.get("usage"), dict):
+            return False
+        key = str(message.get("id") or entry.get("requestId") or entry.get("uuid"))
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        usage = message["usage"]
+        # input counts all input, cached or not, as the headless claude parser does
+        self.input_tokens += sum(_count(usage.get(k)) for k in
+                                 ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
+        self.output_tokens += _count(usage.get("output_tokens"))
+        return True
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0

@@ -1,0 +1,192 @@
+"""Status from the CLIs' own signals: each worker's $COCKPIT_SIGNALS file, one JSON line per event.
+
+A CLI hook (claude: hooks wired through `--settings`, see the catalog's `signals:`)
+appends {"source": "hook"|"event", "event": NAME, "payload": {...}} per event. The
+monitor watches the signals directory like the logs directory and hands new lines
+here. The catalog's rules map events to states; such a state change is recorded with
+data.source = "hook" (or "event"). Screens stay the fallback: see `screen_may_change`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from cockpit.domain.dispatch import WorkerState, is_live
+from cockpit.runtime.transcripts import TranscriptUsage
+from cockpit.runtime.usage import Usage, apply_prices
+from cockpit.service.context import Context, LiveWorker, log
+
+MAX_READ = 4 * 1024 * 1024
+_STATES = {"working": WorkerState.WORKING, "waiting": WorkerState.WAITING, "idle": WorkerState.IDLE}
+
+
+class Signals:
+    def __init__(self, ctx: Context, workers: Any, monitor: Any) -> None:
+        self.ctx = ctx
+        self.workers = workers
+        self.monitor = monitor
+
+    # -- reading --------------------------------------------------------------------------
+
+    def read_new(self, worker: LiveWorker) -> list[dict[str, Any]]:
+        path = self.ctx.ws.state.signal_file(worker.id)
+        try:
+            with open(path, "rb") as handle:
+                handle.seek(worker.signal_offset)
+                data = handle.read(MAX_READ)
+        except FileNotFoundError:
+            return []
+        worker.signal_offset += len(data)
+        lines = (worker.signal_partial + data).split(b"\n") if data else []
+        if not lines:
+            return []
+        worker.signal_partial = lines.pop()[-1_048_576:]
+        events = []
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                log.warning("signal line of %s is not JSON: %.120r", worker.id, line)
+                continue
+            if isinstance(record, dict) and isinstance(record.get("event"), str):
+                events.append(record)
+        return events
+
+    async def on_signals(self, worker: LiveWorker) -> None:
+        for record in self.read_new(worker):
+            try:
+                await self.handle(worker, record)
+            except Exception:
+                log.exception("signal of %s failed: %.200r", worker.id, record)
+
+    # -- acting ---------------------------------------------------------------------------
+
+    async def handle(self, worker: LiveWorker, record: dict[str, Any]) -> None:
+        spec = worker.provider.signals
+        if spec is None:
+            return
+        event = record["event"]
+        source = "event" if record.get("source") == "event" else "hook"
+        payload = record.get("payload") if isinstance(record.get("payload"), dict) else record
+        worker.signals_seen = True
+        transcript = payload.get("transcript_path")
+        if spec.usage == "claude_transcript" and isinstance(transcript, str) and worker.mode == "interactive":
+            if worker.transcript is None or worker.transcript.path != Path(transcript):
+                worker.transcript = TranscriptUsage(Path(transcript))
+        ctx = self.ctx
+        changed, new = False, None
+        async with ctx.lock(worker.id):
+            d = ctx.ws.store.dispatch(worker.id)
+            if d is None or not is_live(d.state) or worker.id not in ctx.live:
+                return
+            if worker.typed_at is not None and event in spec.delivered and self._same_prompt(worker, payload):
+                self.confirm_delivery(worker, confirmed_by=source, event=event)
+            state = spec.state_for(event, payload)
+            if state in _STATES and not worker.prompt_pending and worker.typed_at is None:
+                new = _STATES[state]
+                if worker.mode == "headless" and new == WorkerState.IDLE:
+                    new = None  # a headless run ends by exiting; its Stop is not "idle"
+            if new is not None:
+                extra: dict[str, Any] = {"source": source, "event": event}
+                if new == WorkerState.WAITING:
+                    extra.update(await self._question(worker, payload))
+                changed = self.workers.set_state(worker.id, new, **extra)
+                worker.waiting_by_hook = new == WorkerState.WAITING
+                worker.waiting_on_screen = False
+            self.update_usage(worker)
+        if changed and new == WorkerState.IDLE:
+            await self.monitor.after_idle(worker)
+
+    def _same_prompt(self, worker: LiveWorker, payload: dict[str, Any]) -> bool:
+        said = payload.get("prompt")
+        if not isinstance(said, str) or worker.prompt_file is None:
+            return True  # the event confirms a submission; it carries no prompt to compare
+        try:
+            typed = worker.prompt_file.read_bytes().decode("utf-8")
+        except OSError:
+            return True
+        return said.strip() == typed.strip()
+
+    def confirm_delivery(self, worker: LiveWorker, *, confirmed_by: str, **extra: Any) -> None:
+        """Record `prompt_delivered` for a typed prompt, once; the worker is working."""
+        if worker.typed_at is None:
+            return
+        prompt = worker.prompt_file.read_bytes() if worker.prompt_file else b""
+        waited_ms = int((time.monotonic() - worker.typed_at) * 1000)
+        worker.typed_at = None
+        self.ctx.record("prompt_delivered", worker.id, via="paste", bytes=len(prompt),
+                        sha256=hashlib.sha256(prompt).hexdigest(), confirmed_by=confirmed_by,
+                        confirm_ms=waited_ms, **extra)
+        self.workers.set_state(worker.id, WorkerState.WORKING, source=confirmed_by)
+
+    async def _question(self, worker: LiveWorker, payload: dict[str, Any]) -> dict[str, Any]:
+        """What the CLI asks: the matching line of its screen, else what the payload says."""
+        screen = ""
+        if worker.mode == "interactive":
+            try:
+                screen = await asyncio.to_thread(self.ctx.tmux.capture, worker.id)
+            except Exception:  # the pane may be gone; the payload still says something
+                screen = ""
+        question = question_line(worker.provider, screen)
+        if not question:
+            tool = payload.get("tool_name")
+            message = payload.get("message")
+            question = f"permission to use {tool}" if isinstance(tool, str) else str(message or "")
+        out: dict[str, Any] = {"question": question[:200]}
+        if screen:
+            from cockpit.service.monitor import excerpt
+
+            out["screen"] = excerpt(screen, worker)
+        return out
+
+    def update_usage(self, worker: LiveWorker) -> None:
+        """Interactive usage from the transcript: totals that only ever grow."""
+        transcript = worker.transcript
+        if transcript is None or not transcript.read():
+            return
+        base_in, base_out, base_cost = worker.usage_base
+        latest = apply_prices(Usage(transcript.input_tokens, transcript.output_tokens), worker.provider.prices)
+        previous = worker.usage
+        if previous is not None and (latest.input_tokens, latest.output_tokens) <= (
+                previous.input_tokens, previous.output_tokens):
+            return
+        worker.usage = latest
+        self.ctx.record("usage", worker.id, input_tokens=base_in + latest.input_tokens,
+                        output_tokens=base_out + latest.output_tokens,
+                        cost_micro_usd=base_cost + (latest.cost_micro_usd or 0), source="transcript")
+
+
+def question_line(provider: Any, screen: str) -> str:
+    """The screen line that holds the question: one a waiting or answer pattern matches."""
+    from cockpit.domain.provider import _compile, strip_ansi
+
+    text = strip_ansi(screen)
+    patterns = list(provider.patterns.waiting) + [a.pattern for a in provider.answers.values()]
+    for line in text.splitlines():
+        if any(p.search(line) for p in _compile(tuple(patterns))):
+            return line.strip()
+    return ""
+
+
+def screen_may_change(worker: LiveWorker, current: WorkerState, screen_kind: str | None) -> bool:
+    """Whether a screen reading may change a state that the CLI's hooks drive.
+
+    Without hooks (none seen yet), the screen decides everything. With hooks, the screen
+    adds what hooks do not report: a prompt on screen (trust, login) makes the worker
+    waiting, and a waiting prompt the screen has shown and no longer shows (answered,
+    or refused: claude sends no hook then) ends waiting. Working vs idle comes from hooks.
+    """
+    if not worker.signals_seen:
+        return True
+    if screen_kind == "waiting":
+        if current == WorkerState.WAITING:
+            worker.waiting_on_screen = True
+        return True
+    if current == WorkerState.WAITING:
+        return not worker.waiting_by_hook or worker.waiting_on_screen
+    return False
