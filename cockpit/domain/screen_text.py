@@ -125,7 +125,7 @@ def waiting_excerpt(screen: str, waiting_patterns: Iterable[re.Pattern[str]] = (
     """What a waiting worker is asking, for `cockpit status` and the TUI.
 
     Borders and blank or decoration-only lines are dropped. When a waiting pattern
-    matches a line, the excerpt starts at that line (the question) and follows it with
+    matches, the excerpt starts at the line of its last match (the question) and follows it with
     the numbered choices after it (or, without any, the next lines); otherwise it is
     the last informative lines.
     """
@@ -133,12 +133,15 @@ def waiting_excerpt(screen: str, waiting_patterns: Iterable[re.Pattern[str]] = (
     useful = [line for line in cleaned if informative(line)]
     if not useful:
         return ""
+    # The patterns are written for the whole screen (anchors like \Z included): match the
+    # cleaned screen and take the line where the LAST match starts, the current question
+    # (line-based CLIs keep earlier, answered questions above it).
+    joined = "\n".join(useful)
     start = None
     for pattern in waiting_patterns:
-        for index, line in enumerate(useful):
-            if pattern.search(line):
-                start = index if start is None else min(start, index)
-                break
+        for match in pattern.finditer(joined):
+            index = joined.count("\n", 0, match.start())
+            start = index if start is None else max(start, index)
     if start is None:
         chosen = useful[-lines:]
     else:  # the question, then its choices when it lists some, else the lines after it

@@ -179,6 +179,7 @@ def worker_processes(dispatch_dir: Path, pane_pid: int | None) -> list[ProcInfo]
     if recorded and info.get("start") and (now := procs.get(recorded)) is not None and now.start != info["start"]:
         roots.discard(recorded)  # that pid now belongs to some other process
         groups -= {info.get("sid"), info.get("pgid")}
+    groups -= {os.getsid(0), os.getpgid(0)}  # never the caller's own session or group
     chosen = tree_of(procs, roots, groups)
     watcher = info.get("watcher_pid")
     if watcher and (w := procs.get(watcher)) is not None and w not in chosen and _is_launcher(watcher, dispatch_dir):

@@ -178,7 +178,7 @@ class PromotionOps:
                     if provider is None:
                         outcome = Outcome("error", f"unknown reviewer provider {spec.provider!r}")
                     else:
-                        outcome = await run_review(spec, provider, diff, self._task_text(d), d.id)
+                        outcome = await run_review(spec, provider, diff, self._task_text(d), d.id, git)
                 same = row["status"] == outcome.status and (
                     row["kind"] != "command" or row.get("exit_code") == outcome.exit_code)
                 comparisons.append({"gate": row["gate"], "kind": row["kind"], "before": row["status"],

@@ -333,8 +333,9 @@ class Workers:
                 return {"id": dispatch_id, "killed": True, "how": "it had not started"}
             if not is_live(d.state):
                 return {"id": dispatch_id, "killed": False, "state": str(d.state)}
-            ctx.forget(dispatch_id)
             ended = await self.end_processes(dispatch_id)
+            # Only now is its slot free: forget() lets a queued dispatch start right after this receipt.
+            ctx.forget(dispatch_id)
             ctx.record("killed", dispatch_id, actor=actor, **_tree_data(ended))
         return {"id": dispatch_id, "killed": True, "how": ended.sentence(), "processes": ended.processes(),
                 "survivors": [p.pid for p in ended.survivors]}
@@ -345,15 +346,14 @@ class Workers:
             d = ctx.ws.store.dispatch(dispatch_id)
             if d is None or not is_live(d.state):
                 return
-            worker = ctx.live.get(dispatch_id)
-            ctx.forget(dispatch_id)
             data: dict[str, Any] = {}
             try:
                 data = _tree_data(await self.end_processes(dispatch_id))
             except CockpitError as exc:
                 log.warning("could not stop timed-out worker %s: %s", dispatch_id, exc)
-            if worker is not None and (error := last_error_of(worker.log_path)):
+            if error := last_error_of(ctx.ws.state.log(dispatch_id)):
                 data["error"] = error
+            ctx.forget(dispatch_id)  # after its processes are gone: only then is its slot free
             ctx.record("timed_out", dispatch_id, after_s=limit, worktree_kept=d.worktree, **data)
 
 

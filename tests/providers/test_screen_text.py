@@ -63,3 +63,10 @@ def test_an_excerpt_is_never_just_a_border() -> None:
     claude = waiting_excerpt(screen("claude/first-screen-onboarded.txt"),
                              CATALOG.get("claude").patterns.compiled("waiting"))
     assert claude and not BOX & set(claude) and claude.strip() not in ("│", "")
+
+
+def test_a_line_based_cli_s_excerpt_is_its_latest_question() -> None:
+    # aider keeps the question it already answered above the open one
+    waiting = CATALOG.get("aider").patterns.compiled("waiting")
+    text = waiting_excerpt(screen("aider/after-first-enter.txt"), waiting)
+    assert text == "Login to OpenRouter or create a free account? (Y)es/(N)o [Yes]:"

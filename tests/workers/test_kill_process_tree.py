@@ -6,10 +6,13 @@ Real supervisor, real tmux (private socket), a real test agent that forks."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import textwrap
 import time
 from pathlib import Path
+
+import pytest
 
 # A tiny agent shaped like the gemini CLI that survived a kill: it ignores SIGHUP, forks a
 # child that also ignores SIGTERM, and that child forks a grandchild in a session of its own.
@@ -59,6 +62,19 @@ def stubborn_provider(repo: Path, tmp_path: Path) -> Path:
     return pids
 
 
+@pytest.fixture
+def reap_stubborn(tmp_path: Path):
+    """Whatever a failing test leaves of the stubborn agent is killed here, never left running."""
+    yield
+    for pid_file in (tmp_path / "pids").glob("*"):
+        try:
+            pid = int(pid_file.read_text())
+            if f"{tmp_path}".encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                os.kill(pid, signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
+
+
 def wait_for(condition, what: str, limit: float = 30.0):
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -92,7 +108,7 @@ def watcher_pids(dispatch_dir: Path) -> list[int]:
     return found
 
 
-def test_kill_ends_the_whole_tree_and_says_how(cockpit, tmp_path: Path) -> None:
+def test_kill_ends_the_whole_tree_and_says_how(cockpit, tmp_path: Path, reap_stubborn) -> None:
     pids_dir = stubborn_provider(cockpit.repo, tmp_path)
     (cockpit.repo / ".cockpit" / "config.yaml").write_text("supervisor:\n  kill_grace_s: 1\n")
     dispatch_id = cockpit.dispatch("stay", "--provider", "stubborn")
@@ -121,7 +137,7 @@ def test_kill_ends_the_whole_tree_and_says_how(cockpit, tmp_path: Path) -> None:
     assert cockpit.show(dispatch_id)["state"] == "killed"
 
 
-def test_timeout_ends_the_whole_tree_too(cockpit, tmp_path: Path) -> None:
+def test_timeout_ends_the_whole_tree_too(cockpit, tmp_path: Path, reap_stubborn) -> None:
     pids_dir = stubborn_provider(cockpit.repo, tmp_path)
     (cockpit.repo / ".cockpit" / "config.yaml").write_text("supervisor:\n  kill_grace_s: 0.5\n")
     dispatch_id = cockpit.dispatch("stay", "--provider", "stubborn", "--timeout", "3")

@@ -118,10 +118,11 @@ class WorkerActions:
             return
         ok = await self.app.push_screen_wait(ConfirmScreen(
             f"Kill worker {view['id']}?",
-            f"{view.get('title')}\n\nIts process stops now. Its worktree and branch are kept: "
+            f"{view.get('title')}\n\nIts processes stop now (all of them). Its worktree and branch are kept: "
             "d still shows the diff, t tears it down.", "kill"))
         if ok and (result := await self.app.request("kill", id=view["id"], actor=self.app.source.actor())):
-            self.app.notify(f"killed {view['id']}" if result.get("killed", True) else
+            how = f": {result['how']}" if result.get("how") else ""
+            self.app.notify(f"killed {view['id']}{how}" if result.get("killed", True) else
                             f"{view['id']} was not running", title="Kill")
 
     @work(group="teardown", exclusive=True)
