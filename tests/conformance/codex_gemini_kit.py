@@ -129,3 +129,11 @@ def dump(cockpit, dispatch_id: str) -> str:
     except OSError:
         log = "(no log)"
     return "\n".join(lines) + "\n--- log tail ---\n" + log
+
+
+def gate_summary(cockpit, dispatch_id: str) -> str:
+    """The review gate's result summary once it has one ("" before)."""
+    for receipt in reversed(cockpit.receipts(dispatch_id)):
+        if receipt.kind == "gate_result" and receipt.data.get("gate") == "review":
+            return f"{receipt.data.get('status')}: {receipt.data.get('summary')}"
+    return ""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from codex_gemini_kit import (
-    CONTENT, PROMPT, dump, headless_write, offline, states, worker_usage,
+    CONTENT, PROMPT, dump, gate_summary, headless_write, offline, states, wait_for, worker_usage,
 )
 
 from cockpit.modelservice.scenario import error_reply, hang
@@ -27,9 +27,9 @@ def test_headless_edit_exits_0_with_the_scenarios_tokens_then_codex_reviews_in_a
         assert (view["tokens_in"], view["tokens_out"]) == worker_usage(scenario)
         kinds = cockpit.receipt_kinds(dispatch_id)
         assert kinds.count("prompt_delivered") == 1 and kinds.index("worker_started") < kinds.index("exited")
-        cockpit.wait(dispatch_id, until="awaiting_approval", timeout=120)
-        review = cockpit.run("review", dispatch_id, check=True).stdout
+        review = wait_for(lambda: gate_summary(cockpit, dispatch_id), "the review gate's result", timeout=150)
         assert "codex approves" in review, review
+        cockpit.wait(dispatch_id, until="awaiting_approval", timeout=30)
         assert service.service.turns_used() == 3  # the reviewer's request took the verdict turn
         approved = cockpit.run("approve", dispatch_id, "--strategy", "squash")
         assert approved.returncode == 0, approved.stderr
