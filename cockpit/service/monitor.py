@@ -188,6 +188,8 @@ class Monitor:
                     self.workers.set_state(worker.id, WorkerState.WAITING, source="screen",
                                            screen=excerpt(screen, worker))
                 return
+            if kind == "ready" and self._turn_ends_by_signal(worker):
+                kind = None  # codex redraws its composer mid-turn; the turn ends by its signal
             if worker.mode == "headless":
                 new = WorkerState.WAITING if kind == "waiting" else WorkerState.WORKING
             else:
@@ -199,8 +201,19 @@ class Monitor:
             changed = self.workers.set_state(worker.id, new, source="screen", **extra)
             if changed:
                 worker.waiting_by_hook = worker.waiting_on_screen = False
+                if new == WorkerState.IDLE:
+                    worker.turn_started = None
         if changed and new == WorkerState.IDLE:
             await self.after_idle(worker)
+
+    @staticmethod
+    def _turn_ends_by_signal(worker: LiveWorker) -> bool:
+        """Whether a prompt's turn is running in a CLI that reports the end of a turn itself
+        (a signal rule to idle): then its ready screen alone is not the end of the turn, only
+        that signal or an idle pattern (an explicit end-of-turn marker) is."""
+        spec = worker.provider.signals
+        return (worker.mode == "interactive" and worker.turn_started is not None and spec is not None
+                and any(rule.state == "idle" for rule in spec.rules))
 
     async def _ready_seen(self, worker: LiveWorker) -> None:
         """Type the prompt in once the ready screen has stayed for READY_STABLE_S (a composer

@@ -98,6 +98,8 @@ class Signals:
                 changed = self.workers.set_state(worker.id, new, **extra)
                 worker.waiting_by_hook = new == WorkerState.WAITING
                 worker.waiting_on_screen = False
+                if new == WorkerState.IDLE:
+                    worker.turn_started = None
             self.update_usage(worker)
         if changed and new == WorkerState.IDLE:
             await self.monitor.after_idle(worker)
@@ -119,6 +121,7 @@ class Signals:
         prompt = worker.prompt_file.read_bytes() if worker.prompt_file else b""
         waited_ms = int((time.monotonic() - worker.typed_at) * 1000)
         worker.typed_at = None
+        worker.turn_started = time.monotonic()
         self.ctx.record("prompt_delivered", worker.id, via="paste", bytes=len(prompt),
                         sha256=hashlib.sha256(prompt).hexdigest(), confirmed_by=confirmed_by,
                         confirm_ms=waited_ms, **extra)

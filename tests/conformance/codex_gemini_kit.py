@@ -128,7 +128,11 @@ def dump(cockpit, dispatch_id: str) -> str:
         log = cockpit.ws.state.log(dispatch_id).read_text(errors="replace")[-3000:]
     except OSError:
         log = "(no log)"
-    return "\n".join(lines) + "\n--- log tail ---\n" + log
+    try:
+        signals = cockpit.ws.state.signal_file(dispatch_id).read_text(errors="replace")[-3000:]
+    except OSError:
+        signals = "(no signals)"
+    return "\n".join(lines) + "\n--- signals ---\n" + signals + "\n--- log tail ---\n" + log[-1500:]
 
 
 def gate_summary(cockpit, dispatch_id: str) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from codex_gemini_kit import (
-    CONTENT, PROMPT, dump, gate_summary, headless_write, offline, states, wait_for, worker_usage,
+    CONTENT, PROMPT, dump, edit_then_review, gate_summary, headless_write, offline, states, wait_for, worker_usage,
 )
 
 from cockpit.modelservice.scenario import error_reply, hang
@@ -55,3 +55,27 @@ def test_headless_hang_ends_in_the_timeout_receipt(cockpit) -> None:
         kinds = cockpit.receipt_kinds(dispatch_id)
         assert "timed_out" in kinds
         assert ("working", "exit") not in states(cockpit, dispatch_id)
+
+
+def test_interactive_permission_answered_y_through_cockpit_send_then_idle_with_the_edit(cockpit) -> None:
+    scenario = edit_then_review(CLI)
+    with offline(cockpit, CLI, scenario) as service:
+        dispatch_id = cockpit.dispatch(PROMPT, "--provider", CLI, "--interactive")
+        cockpit.wait(dispatch_id, until="waiting", timeout=120)
+        view = cockpit.show(dispatch_id)
+        waiting = [r.data for r in cockpit.receipts(dispatch_id)
+                   if r.kind == "status_changed" and r.data.get("to") == "waiting"]
+        assert waiting[-1]["screen"].startswith("Would you like to run the following command?"), dump(cockpit, dispatch_id)
+        assert service.prompt_count(PROMPT) == 1
+        kinds = cockpit.receipt_kinds(dispatch_id)
+        assert kinds.count("prompt_delivered") == 1, dump(cockpit, dispatch_id)
+        sent = cockpit.run("send", dispatch_id, "--key", "y")
+        assert sent.returncode == 0, sent.stderr
+        cockpit.wait(dispatch_id, until="idle", timeout=90)
+        view = cockpit.show(dispatch_id)
+        assert (Path(view["worktree"]) / "hello.txt").read_text() == CONTENT, dump(cockpit, dispatch_id)
+        assert service.prompt_count(PROMPT) == 1 and service.service.turns_used() == 2
+        seen = states(cockpit, dispatch_id)
+        # working -> waiting (screen) -> working -> idle (codex's notify), no idle before the end
+        assert [to for to, _ in seen].count("idle") == 1 and seen[-1] == ("idle", "hook"), seen
+        assert ("waiting", "screen") in seen, seen

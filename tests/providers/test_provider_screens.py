@@ -121,3 +121,14 @@ def test_patterns_search_line_by_line() -> None:
 def test_blank_screen_matches_no_default_pattern() -> None:
     for name in CATALOG.names():
         assert CATALOG.get(name).patterns.classify("\n" * 40) is None, name
+
+
+def test_codex_composer_redrawn_mid_turn_is_not_the_end_of_the_turn() -> None:
+    # codex drops its "Working" line between streaming and a tool call; an older turn's
+    # "Worked for" above a new prompt's echo must not read as the end of the new turn.
+    patterns = CATALOG.get("codex").patterns
+    lines = screen("codex-0.169.0-idle-after-turn.txt").rstrip("\n").splitlines()
+    composer = max(i for i, line in enumerate(lines) if line.startswith("› Ask Codex"))
+    mid_turn = "\n".join(lines[:composer] + ["› Second prompt", "", "• I will do it.", ""] + lines[composer:])
+    assert patterns.classify(mid_turn) == "ready"
+    assert patterns.classify("\n".join(lines)) == "idle"
