@@ -125,10 +125,15 @@ class HeadlessSpec(_Strict):
 
 
 class InteractiveSpec(_Strict):
-    """The agent's own TUI in tmux; the prompt is typed in once `patterns.ready` matches."""
+    """The agent's own TUI in tmux; the prompt is typed in once `patterns.ready` matches.
+
+    submit_delay_s: the pause between pasting the prompt and its submit keys, for TUIs that
+    take keys arriving right after a paste as part of it (gemini 0.61 then adds a newline).
+    """
 
     args: list[str] = Field(default_factory=list)
     submit_keys: list[str] = Field(default_factory=lambda: ["Enter"])
+    submit_delay_s: float = Field(default=0.0, ge=0, le=10)
     ready_timeout_s: int = Field(default=60, gt=0)
 
     @field_validator("args")

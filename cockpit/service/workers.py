@@ -224,8 +224,11 @@ class Workers:
         worker.prompt_pending = False
         worker.prompt_file = worker.prompt_file or prompt_path(ctx, worker.id)
         prompt = worker.prompt_file.read_bytes().decode("utf-8")
-        keys = worker.provider.interactive.submit_keys if worker.provider.interactive else ["Enter"]
+        spec = worker.provider.interactive
+        keys = spec.submit_keys if spec else ["Enter"]
         await asyncio.to_thread(ctx.tmux.paste_text, worker.id, prompt)
+        if spec is not None and spec.submit_delay_s:
+            await asyncio.sleep(spec.submit_delay_s)
         await asyncio.to_thread(ctx.tmux.send_keys, worker.id, *keys)
         worker.typed_at = time.monotonic()
         loop = asyncio.get_running_loop()

@@ -141,3 +141,9 @@ def gate_summary(cockpit, dispatch_id: str) -> str:
         if receipt.kind == "gate_result" and receipt.data.get("gate") == "review":
             return f"{receipt.data.get('status')}: {receipt.data.get('summary')}"
     return ""
+
+
+def shown(cockpit, dispatch_id: str, text: str, timeout: float = 30.0) -> str:
+    """Wait until the worker's pane shows `text` (what an operator sees before answering)."""
+    return wait_for(lambda: (lambda s: s if text in s else "")(cockpit.tmux().capture(dispatch_id)),
+                    f"{text!r} on the screen of {dispatch_id}", timeout=timeout)

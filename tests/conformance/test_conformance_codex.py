@@ -79,3 +79,23 @@ def test_interactive_permission_answered_y_through_cockpit_send_then_idle_with_t
         # working -> waiting (screen) -> working -> idle (codex's notify), no idle before the end
         assert [to for to, _ in seen].count("idle") == 1 and seen[-1] == ("idle", "hook"), seen
         assert ("waiting", "screen") in seen, seen
+
+
+def test_interactive_permission_answered_n_leaves_no_edit_and_ends_the_turn(cockpit) -> None:
+    with offline(cockpit, CLI, edit_then_review(CLI)) as service:
+        dispatch_id = cockpit.dispatch(PROMPT, "--provider", CLI, "--interactive")
+        cockpit.wait(dispatch_id, until="waiting", timeout=120)
+        sent = cockpit.run("send", dispatch_id, "--key", "n")
+        assert sent.returncode == 0, sent.stderr
+        cockpit.wait(dispatch_id, until="idle", timeout=90)
+        view = cockpit.show(dispatch_id)
+        assert not (Path(view["worktree"]) / "hello.txt").exists(), dump(cockpit, dispatch_id)
+        assert service.prompt_count(PROMPT) == 1
+
+
+def test_interactive_401_shows_codexs_error_line_and_ends_the_turn(cockpit) -> None:
+    with offline(cockpit, CLI, error_reply(401, "Incorrect API key provided")):
+        dispatch_id = cockpit.dispatch(PROMPT, "--provider", CLI, "--interactive")
+        cockpit.wait(dispatch_id, until="idle", timeout=120)
+        screen = cockpit.tmux().capture(dispatch_id)
+        assert "■ unexpected status 401 Unauthorized: Incorrect API key provided" in screen, dump(cockpit, dispatch_id)
