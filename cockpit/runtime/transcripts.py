@@ -1,4 +1,9 @@
-"""Token usage from claude's session transcript (JSONL), for interactive runs.
+"""Token usage from a CLI's session transcript (JSONL), for interactive runs.
+
+kind "claude": claude's transcript (below). kind "gemini": gemini 0.61's chat session file
+(~/.gemini/tmp/<project>/chats/session-*.jsonl, named by its hooks' transcript_path), whose
+`"type": "gemini"` entries carry `tokens: {input, output, cached, thoughts, …}` per model
+answer; an entry may be written again when it is updated, so each id counts once.
 
 Interactive claude prints no machine-readable usage, but its hook payloads name the
 transcript file, whose assistant entries carry each API message's usage. claude writes
@@ -16,8 +21,9 @@ _MAX_READ = 8 * 1024 * 1024
 
 
 class TranscriptUsage:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, kind: str = "claude") -> None:
         self.path = path
+        self.kind = kind
         self.offset = 0
         self.partial = b""
         self.seen: set[str] = set()
@@ -47,6 +53,8 @@ class TranscriptUsage:
             entry = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError):
             return False
+        if isinstance(entry, dict) and self.kind == "gemini":
+            return self._take_gemini(entry)
         if not isinstance(entry, dict) or entry.get("type") != "assistant":
             return False
         message = entry.get("message")
@@ -61,6 +69,19 @@ class TranscriptUsage:
         self.input_tokens += sum(_count(usage.get(k)) for k in
                                  ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
         self.output_tokens += _count(usage.get("output_tokens"))
+        return True
+
+
+    def _take_gemini(self, entry: dict) -> bool:
+        tokens = entry.get("tokens")
+        if entry.get("type") != "gemini" or not isinstance(tokens, dict):
+            return False
+        key = str(entry.get("id"))
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        self.input_tokens += _count(tokens.get("input"))
+        self.output_tokens += _count(tokens.get("output")) + _count(tokens.get("thoughts"))
         return True
 
 

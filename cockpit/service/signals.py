@@ -75,9 +75,10 @@ class Signals:
         payload = record.get("payload") if isinstance(record.get("payload"), dict) else record
         worker.signals_seen = True
         transcript = payload.get("transcript_path")
-        if spec.usage == "claude_transcript" and isinstance(transcript, str) and worker.mode == "interactive":
+        if spec.usage != "none" and isinstance(transcript, str) and worker.mode == "interactive":
             if worker.transcript is None or worker.transcript.path != Path(transcript):
-                worker.transcript = TranscriptUsage(Path(transcript))
+                kind = "gemini" if spec.usage == "gemini_session" else "claude"
+                worker.transcript = TranscriptUsage(Path(transcript), kind)
         ctx = self.ctx
         changed, new = False, None
         async with ctx.lock(worker.id):

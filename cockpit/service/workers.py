@@ -234,6 +234,9 @@ class Workers:
         loop = asyncio.get_running_loop()
         worker.timers.append(loop.call_later(
             DELIVERY_CONFIRM_S, lambda: asyncio.ensure_future(self._unconfirmed(worker.id))))
+        if spec is not None and spec.resubmit_after_s:
+            worker.timers.append(loop.call_later(
+                spec.resubmit_after_s, lambda: asyncio.ensure_future(self._resubmit(worker.id, keys))))
         if self.on_screen_change is not None:
             self.on_screen_change(worker)
 
@@ -244,6 +247,18 @@ class Workers:
         if worker.provider.signals is not None and worker.provider.signals.delivered:
             return False  # this CLI confirms by its hook; text in its input box proves nothing
         return kind == "idle" or _shows_prompt(worker, screen)
+
+    async def _resubmit(self, dispatch_id: str, keys: list[str]) -> None:
+        """The submit keys once more for a typed prompt no hook has confirmed (gemini under load
+        took the first Enter as a newline in its input box); the text is never typed again."""
+        worker = self.ctx.live.get(dispatch_id)
+        if worker is None or worker.typed_at is None:
+            return
+        log.info("prompt of %s not confirmed yet: submit keys sent once more", dispatch_id)
+        try:
+            await asyncio.to_thread(self.ctx.tmux.send_keys, dispatch_id, *keys)
+        except CockpitError:
+            return
 
     async def _unconfirmed(self, dispatch_id: str) -> None:
         ctx = self.ctx
@@ -257,7 +272,8 @@ class Workers:
         async with ctx.lock(dispatch_id):
             if worker.typed_at is None or dispatch_id not in ctx.live:
                 return
-            if _shows_prompt(worker, screen):
+            by_hook = worker.provider.signals is not None and bool(worker.provider.signals.delivered)
+            if not by_hook and _shows_prompt(worker, screen):  # a hook CLI's input box proves nothing
                 self.signals.confirm_delivery(worker, confirmed_by="screen", note="no hook confirmed it")
                 return
             self.set_state(dispatch_id, WorkerState.WAITING, source="screen",
