@@ -184,6 +184,9 @@ class Monitor:
             if worker.typed_at is not None:  # typed, not yet confirmed by a hook or the echo
                 if self.workers.prompt_echoed(worker, screen, kind):
                     self.signals.confirm_delivery(worker, confirmed_by="screen")
+                    # read the screen again: a fast turn may already have ended on it, and it
+                    # may not change again to trigger another check
+                    self.request_check(worker)
                 elif kind == "waiting":
                     self.workers.set_state(worker.id, WorkerState.WAITING, source="screen",
                                            screen=excerpt(screen, worker))

@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+import cockpit
 from provider_helpers import make_stub, private_path
 
 from cockpit import __version__
@@ -83,7 +85,11 @@ def test_argv_for_each_provider_and_mode(name: str, mode: str, bin_dir: Path, tm
     assert spec.mode == mode
     assert spec.prompt_arg_index is None
     assert spec.stdin_path == (prompt_file if mode == "headless" else None)
-    assert spec.env == ({"DISABLE_AUTOUPDATER": "1"} if name == "claude" else {})
+    expected_env = {"DISABLE_AUTOUPDATER": "1"} if name == "claude" else {}
+    if name == "gemini":  # its hooks live in a shipped settings file that an env var names
+        expected_env = {"GEMINI_CLI_SYSTEM_DEFAULTS_PATH": str(Path(cockpit.__file__).parent / "data" / "gemini-signals.json")}
+        assert Path(spec.env["GEMINI_CLI_SYSTEM_DEFAULTS_PATH"]).is_file()
+    assert spec.env == expected_env
 
 
 def test_shell_puts_the_prompt_in_argv_byte_exact(tmp_path: Path) -> None:
