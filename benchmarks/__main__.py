@@ -20,7 +20,7 @@ from benchmarks.core import (
     write_json,
 )
 
-NAMES = ("idle", "status", "dispatch", "ledger", "tui")
+NAMES = ("idle", "status", "dispatch", "ledger", "tui", "claude")
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     if os.cpu_count():
         notes.append(f"{os.cpu_count()} cores; other load on the machine is not controlled")
 
-    from benchmarks import bench_dispatch, bench_fleet, bench_ledger, bench_tui
+    from benchmarks import bench_claude, bench_dispatch, bench_fleet, bench_ledger, bench_tui
 
     steps = []
     if wanted & {"idle", "status"}:
@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         steps.append(("ledger", lambda: bench_ledger.run(profile, workdir=args.workdir, keep=args.keep)))
     if "tui" in wanted:
         steps.append(("tui", lambda: bench_tui.run(profile, workdir=args.workdir, keep=args.keep)))
+    if "claude" in wanted:
+        steps.append(("claude", lambda: bench_claude.run(profile, workdir=args.workdir, keep=args.keep)))
     for name, step in steps:
         try:
             figures.extend(step() or [])

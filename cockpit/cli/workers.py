@@ -79,9 +79,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id")
     p.set_defaults(handler=cmd_attach)
 
-    p = sub.add_parser("providers", help="list the agent CLIs in the catalog, found or missing, with versions")
+    p = sub.add_parser("providers", help="list the agent CLIs in the catalog, found or missing, with versions; "
+                                         "`providers verify` checks them offline")
     add_json_flag(p, "the list")
     p.set_defaults(handler=cmd_providers)
+    from cockpit.cli.verify_cmds import add_verify
+
+    add_verify(p)
 
 
 def _client() -> tuple[Workspace, SupervisorClient]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +51,7 @@ class ModelService:
         self._stopping: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
         self.url = ""
-        self.turn_done: list[float] = []   # loop time each main answer finished (benchmarks)
+        self.turn_done: list[float] = []   # wall-clock time each main answer finished (benchmarks)
 
     # -- used by wire modules -------------------------------------------------
 
@@ -74,7 +75,7 @@ class ModelService:
         await self._stopping.wait()
 
     def finished_turn(self) -> None:
-        self.turn_done.append(asyncio.get_running_loop().time())
+        self.turn_done.append(time.time())
 
     # -- used by tests and the CLI --------------------------------------------
 

@@ -66,8 +66,11 @@ async def _json(request: web.Request) -> dict[str, Any] | None:
 def error_response(status: int, message: str) -> web.Response:
     """Anthropic's error shape: {"type": "error", "error": {"type", "message"}}."""
     kind = ERROR_TYPES.get(status, "api_error")
+    headers = {"request-id": f"req_scripted_{next(_ids)}"}
+    if status < 500 and status not in (408, 409, 429):
+        headers["x-should-retry"] = "false"  # as the real API: a client error is final
     return web.json_response({"type": "error", "error": {"type": kind, "message": message}}, status=status,
-                             headers={"request-id": f"req_scripted_{next(_ids)}"})
+                             headers=headers)
 
 
 def user_text(body: dict[str, Any]) -> str:

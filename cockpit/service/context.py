@@ -53,6 +53,7 @@ class LiveWorker:
     turn_started: float | None = None  # a prompt was confirmed; cleared when its turn ends (idle)
     waiting_by_hook: bool = False      # waiting was set by a hook ...
     waiting_on_screen: bool = False    # ... and the screen has shown the prompt since
+    trust_answered: float | None = None  # when cockpit answered the CLI's trust prompt for its own worktree
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
 
     def cancel_timers(self) -> None:
@@ -136,6 +137,10 @@ class Context:
             parser=parser_for(provider.usage_parser), prompt_pending=prompt_pending,
             usage=Usage(d.tokens_in, d.tokens_out, d.cost_micro_usd) if d.tokens_in or d.tokens_out else None,
         )
+        try:  # signals from before (an earlier run, or before a supervisor restart) are history
+            worker.signal_offset = self.ws.state.signal_file(d.id).stat().st_size
+        except OSError:
+            worker.signal_offset = 0
         self.live[d.id] = worker
         self.live_changed.set()
         return worker

@@ -167,11 +167,15 @@ class Monitor:
         except CockpitError:
             return  # the session is gone: the exit waiter or the sweep deals with it
         kind = worker.provider.patterns.classify(screen)
+        if worker.transcript is not None:  # no hook follows some turns (a refused permission)
+            self.signals.update_usage(worker)
         async with self.ctx.lock(worker.id):
             d = self.ctx.ws.store.dispatch(worker.id)
             if d is None or not is_live(d.state) or worker.id not in self.ctx.live:
                 return
             if worker.prompt_pending:
+                if kind == "waiting" and await self.workers.trust_own_worktree(worker, screen):
+                    return
                 if kind == "waiting":
                     worker.ready_since = None
                     self.workers.set_state(worker.id, WorkerState.WAITING, source="screen",
@@ -182,15 +186,13 @@ class Monitor:
                     worker.ready_since = None
                 return
             if worker.typed_at is not None:  # typed, not yet confirmed by a hook or the echo
-                if self.workers.prompt_echoed(worker, screen, kind):
-                    self.signals.confirm_delivery(worker, confirmed_by="screen")
-                    # read the screen again: a fast turn may already have ended on it, and it
-                    # may not change again to trigger another check
-                    self.request_check(worker)
-                elif kind == "waiting":
-                    self.workers.set_state(worker.id, WorkerState.WAITING, source="screen",
-                                           screen=excerpt(screen, worker))
-                return
+                if not self.workers.prompt_echoed(worker, screen, kind):
+                    if kind == "waiting":
+                        self.workers.set_state(worker.id, WorkerState.WAITING, source="screen",
+                                               screen=excerpt(screen, worker))
+                    return
+                self.signals.confirm_delivery(worker, confirmed_by="screen")
+                d = self.ctx.ws.store.dispatch(worker.id) or d  # then read this same screen for the state
             if kind == "ready" and self._turn_ends_by_signal(worker):
                 kind = None  # codex redraws its composer mid-turn; the turn ends by its signal
             if worker.mode == "headless":

@@ -9,9 +9,9 @@ data.source = "hook" (or "event"). Screens stay the fallback: see `screen_may_ch
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -95,7 +95,7 @@ class Signals:
             if new is not None:
                 extra: dict[str, Any] = {"source": source, "event": event}
                 if new == WorkerState.WAITING:
-                    extra.update(await self._question(worker, payload))
+                    extra["question"] = payload_question(payload)[:200]
                 changed = self.workers.set_state(worker.id, new, **extra)
                 worker.waiting_by_hook = new == WorkerState.WAITING
                 worker.waiting_on_screen = False
@@ -128,26 +128,6 @@ class Signals:
                         confirm_ms=waited_ms, **extra)
         self.workers.set_state(worker.id, WorkerState.WORKING, source=confirmed_by)
 
-    async def _question(self, worker: LiveWorker, payload: dict[str, Any]) -> dict[str, Any]:
-        """What the CLI asks: the matching line of its screen, else what the payload says."""
-        screen = ""
-        if worker.mode == "interactive":
-            try:
-                screen = await asyncio.to_thread(self.ctx.tmux.capture, worker.id)
-            except Exception:  # the pane may be gone; the payload still says something
-                screen = ""
-        question = question_line(worker.provider, screen)
-        if not question:
-            tool = payload.get("tool_name")
-            message = payload.get("message")
-            question = f"permission to use {tool}" if isinstance(tool, str) else str(message or "")
-        out: dict[str, Any] = {"question": question[:200]}
-        if screen:
-            from cockpit.service.monitor import excerpt
-
-            out["screen"] = excerpt(screen, worker)
-        return out
-
     def update_usage(self, worker: LiveWorker) -> None:
         """Interactive usage from the transcript: totals that only ever grow."""
         transcript = worker.transcript
@@ -165,14 +145,23 @@ class Signals:
                         cost_micro_usd=base_cost + (latest.cost_micro_usd or 0), source="transcript")
 
 
+def payload_question(payload: dict[str, Any]) -> str:
+    """What a hook says is asked: the tool and its command or file (claude's PermissionRequest)."""
+    tool = payload.get("tool_name")
+    if not isinstance(tool, str):
+        return str(payload.get("message") or "")
+    args = payload.get("tool_input") if isinstance(payload.get("tool_input"), dict) else {}
+    what = args.get("command") or args.get("file_path") or args.get("path") or ""
+    return f"permission to use {tool}" + (f": {what}" if what else "")
+
+
 def question_line(provider: Any, screen: str) -> str:
     """The screen line that holds the question: one a waiting or answer pattern matches."""
-    from cockpit.domain.provider import _compile, strip_ansi
+    from cockpit.domain.provider import strip_ansi
 
-    text = strip_ansi(screen)
-    patterns = list(provider.patterns.waiting) + [a.pattern for a in provider.answers.values()]
-    for line in text.splitlines():
-        if any(p.search(line) for p in _compile(tuple(patterns))):
+    patterns = [re.compile(p) for p in [*provider.patterns.waiting, *(a.pattern for a in provider.answers.values())]]
+    for line in strip_ansi(screen).splitlines():
+        if any(p.search(line) for p in patterns):
             return line.strip()
     return ""
 

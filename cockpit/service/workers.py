@@ -27,7 +27,10 @@ KEY_NAMES = frozenset({"Enter", "Escape", "Tab", "BTab", "BSpace", "Space", "Up"
                        "Home", "End", "PageUp", "PageDown", "C-c", "C-d", "C-z", "C-l"})
 SINGLE_KEY = re.compile(r"^[ -~]$")
 ANSWER_KEYS = {"y": "yes", "n": "no"}  # --key y|n answers the prompt on screen with the catalog's keys
-DELIVERY_CONFIRM_S = 20.0  # a typed prompt not confirmed by a hook or its echo by then: say so
+DELIVERY_CONFIRM_S = 20.0
+PASTE_SETTLE_S = 2.0   # at most this long for a pasted prompt to show before the submit keys
+PASTE_QUIET_S = 0.15   # ... and the screen must then stay still this long
+TRUST_SETTLE_S = 5.0   # a trust prompt cockpit answered may stay on screen this long  # a typed prompt not confirmed by a hook or its echo by then: say so
 
 
 def prompt_path(ctx: Context, dispatch_id: str) -> Path:
@@ -226,7 +229,9 @@ class Workers:
         prompt = worker.prompt_file.read_bytes().decode("utf-8")
         spec = worker.provider.interactive
         keys = spec.submit_keys if spec else ["Enter"]
+        before = await asyncio.to_thread(ctx.tmux.capture, worker.id)
         await asyncio.to_thread(ctx.tmux.paste_text, worker.id, prompt)
+        await self._settled_after_paste(worker.id, before)
         if spec is not None and spec.submit_delay_s:
             await asyncio.sleep(spec.submit_delay_s)
         await asyncio.to_thread(ctx.tmux.send_keys, worker.id, *keys)
@@ -239,6 +244,20 @@ class Workers:
                 spec.resubmit_after_s, lambda: asyncio.ensure_future(self._resubmit(worker.id, keys))))
         if self.on_screen_change is not None:
             self.on_screen_change(worker)
+
+    async def _settled_after_paste(self, dispatch_id: str, before: str) -> None:
+        """Wait until the TUI has shown the pasted text (its screen changed) and then stayed
+        still for PASTE_QUIET_S: an Enter that arrives while a TUI still takes in a paste
+        can be read as part of it (claude 2.1.197 kept the prompt in its input box)."""
+        deadline = time.monotonic() + PASTE_SETTLE_S
+        last, still_since = before, None
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.03)
+            screen = await asyncio.to_thread(self.ctx.tmux.capture, dispatch_id)
+            if screen != last:
+                last, still_since = screen, time.monotonic()
+            elif still_since is not None and time.monotonic() - still_since >= PASTE_QUIET_S:
+                return
 
     @staticmethod
     def prompt_echoed(worker: LiveWorker, screen: str, kind: str | None) -> bool:
@@ -311,6 +330,21 @@ class Workers:
         if key in ANSWER_KEYS:
             return result
         return {"id": dispatch_id, "sent": True}
+
+    async def trust_own_worktree(self, worker: LiveWorker, screen: str) -> bool:
+        """Answer the CLI's workspace-trust prompt (the catalog's `trust` answer) before the
+        prompt is typed: cockpit created this worktree on the operator's request. Once per worker."""
+        mapping = worker.provider.answers.get("trust")
+        if mapping is None or not mapping.matches(screen):
+            return False
+        if worker.trust_answered is not None:
+            # still on screen while the CLI takes the answer in; if it stays, the operator must look
+            return time.monotonic() - worker.trust_answered < TRUST_SETTLE_S
+        worker.trust_answered = time.monotonic()
+        await asyncio.to_thread(self.ctx.tmux.send_keys, worker.id, *mapping.yes)
+        self.ctx.record("answered", worker.id, answer="yes", prompt="trust", keys=list(mapping.yes),
+                        reason="cockpit created this worktree for the dispatch")
+        return True
 
     async def _answer(self, worker: LiveWorker, answer: str, actor: str) -> dict[str, Any]:
         """Answer the prompt on screen with the keys the catalog maps to it, and say which."""

@@ -20,6 +20,15 @@ CAPTURED = [
     ("claude", "claude/v2.1.330/after-down-key-onboarded.txt", "waiting"),
     ("claude", "claude/v2.1.330/after-down-then-enter-onboarded.txt", "waiting"),  # "run /login"
     ("claude", "claude/v2.1.330/after-down-then-enter-onboarded-ansi.txt", "waiting"),
+    # claude 2.1.197 against the scripted model service (the conformance runs; tmux 120x40)
+    ("claude", "claude-2.1.197-trust.txt", "waiting"),  # a folder claude was not told to trust
+    ("claude", "claude-2.1.197-ready.txt", "ready"),
+    ("claude", "claude-2.1.197-working.txt", "working"),  # spinner, "esc to interrupt" in the footer
+    ("claude", "claude-2.1.197-permission-bash.txt", "waiting"),  # acceptEdits: a shell command asks
+    ("claude", "claude-2.1.197-permission-write.txt", "waiting"),  # default mode: a new file asks
+    ("claude", "claude-2.1.197-idle-after-turn.txt", "ready"),  # the input box is back: idle
+    ("claude", "claude-2.1.197-refused.txt", "ready"),  # permission refused ("3"): no hook, the box is back
+    ("claude", "claude-2.1.197-auth-error.txt", "ready"),  # a 401 ends the turn in the TUI
     ("codex", "codex/first-screen.txt", "waiting"),  # sign-in menu
     ("codex", "codex/first-screen-no-daemon.txt", "waiting"),
     ("codex", "codex/first-screen-ansi.txt", "waiting"),
@@ -132,3 +141,41 @@ def test_codex_composer_redrawn_mid_turn_is_not_the_end_of_the_turn() -> None:
     mid_turn = "\n".join(lines[:composer] + ["› Second prompt", "", "• I will do it.", ""] + lines[composer:])
     assert patterns.classify(mid_turn) == "ready"
     assert patterns.classify("\n".join(lines)) == "idle"
+
+
+# The catalog's answer keys against the captured prompts: each prompt type is recognised on
+# its own screen only, and the keys are what was verified on the real TUI.
+ANSWERS = [
+    ("claude", "claude-2.1.197-trust.txt", "trust", ["Enter"], ["Escape"]),
+    ("claude", "claude-2.1.197-permission-bash.txt", "permission", ["1"], ["3"]),
+    ("claude", "claude-2.1.197-permission-write.txt", "permission", ["1"], ["3"]),
+    ("claude", "claude-2.1.197-ready.txt", None, None, None),
+    ("claude", "claude-2.1.197-refused.txt", None, None, None),
+    ("claude", "claude/v2.1.330/first-screen-onboarded.txt", None, None, None),  # cursor on "No, exit"
+    ("codex", "codex-0.169.0-permission.txt", "permission", ["y"], ["Escape"]),
+    ("codex", "codex-0.169.0-trust.txt", "trust", ["Enter"], ["Escape"]),
+    ("codex", "codex-0.169.0-ready.txt", None, None, None),
+    ("codex", "codex-0.169.0-permission-denied.txt", None, None, None),
+    ("gemini", "gemini-0.61.0-permission.txt", "permission", ["1"], ["Escape"]),
+    ("gemini", "gemini-0.61.0-permission-edit.txt", "permission", ["1"], ["Escape"]),
+    ("gemini", "gemini/first-screen.txt", "trust", ["1"], ["3"]),
+    ("gemini", "gemini-0.61.0-idle-after-turn.txt", None, None, None),
+]
+
+
+@pytest.mark.parametrize(("provider", "path", "kind", "yes", "no"), ANSWERS, ids=[f"{r[0]}-{r[1]}" for r in ANSWERS])
+def test_answer_keys_match_their_prompt(provider: str, path: str, kind: str | None, yes, no) -> None:
+    found = CATALOG.get(provider).answer_for(screen(path))
+    if kind is None:
+        assert found is None
+    else:
+        assert found is not None and found[0] == kind
+        assert (found[1].yes, found[1].no) == (yes, no)
+
+
+def test_the_question_is_the_prompt_line_not_a_border() -> None:
+    from cockpit.service.signals import question_line
+
+    claude = CATALOG.get("claude")
+    assert question_line(claude, screen("claude-2.1.197-permission-bash.txt")) == "Do you want to proceed?"
+    assert question_line(claude, screen("claude-2.1.197-permission-write.txt")) == "Do you want to create hello.txt?"

@@ -45,7 +45,9 @@ async def test_dispatch_from_the_form_then_answer_a_waiting_worker(workspace: Wo
         await pilot.press("y")
         await wait_for(pilot, lambda: state_of(app, dispatch_id) == "exited", what="the worker to finish")
         receipts = [r for r in app.receipts.items if r.dispatch == dispatch_id]
-        assert any(r.kind == "input_sent" and r.data.get("keypress") == "y" for r in receipts)
+        # y sent the catalog's keys for the prompt on screen ("[y/n]": one y) and said so
+        assert [(r.data["answer"], r.data["keys"]) for r in receipts if r.kind == "answered"] == [("yes", ["y"])]
+        assert any("answered yes" in str(n.message) and "(keys: y)" in str(n.message) for n in app._notifications)
         assert app.board.get(dispatch_id)["exit_code"] == 0
     # Quitting the TUI stopped nothing: the supervisor still answers and knows the worker.
     views = SupervisorClient(workspace, autostart=False).call("status")

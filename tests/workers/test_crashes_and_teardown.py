@@ -30,15 +30,20 @@ def wait_gone(pid: int, timeout: float = 10) -> None:
 
 
 def test_supervisor_killed_and_restarted_while_workers_run(cockpit) -> None:
-    slow = cockpit.dispatch("@fake lines 120 40\n@fake usage 7 3 0.001")  # about 3 s of output
-    quick = cockpit.dispatch("@fake sleep 1\n@fake exit 4")
+    # Long enough that both still run once the asker waits, even when each `cockpit dispatch`
+    # takes seconds on a loaded machine.
+    slow = cockpit.dispatch("@fake lines 480 40\n@fake usage 7 3 0.001")  # about 12 s of output
+    quick = cockpit.dispatch("@fake sleep 4\n@fake exit 4")
     asker = cockpit.dispatch("@fake ask Continue?\n@fake say continued")
     cockpit.wait(asker, until="waiting")
     pid = supervisor_pid(cockpit)
     cockpit.client.close()
     os.kill(pid, signal.SIGKILL)
     wait_gone(pid)
-    time.sleep(1.5)  # `quick` exits while nobody supervises
+    deadline = time.monotonic() + 30  # `quick` exits while nobody supervises
+    while not any(p.session == quick and p.dead for p in cockpit.tmux().list_panes()):
+        assert time.monotonic() < deadline, "the quick worker never exited"
+        time.sleep(0.1)
     assert cockpit.run("status").returncode == 0  # any command starts a new supervisor
     assert supervisor_pid(cockpit) != pid
     started = [r for r in cockpit.receipts() if r.kind == "supervisor_started"][-1]
@@ -48,7 +53,7 @@ def test_supervisor_killed_and_restarted_while_workers_run(cockpit) -> None:
         cockpit.wait(dispatch_id, timeout=60)
     assert cockpit.show(quick)["exit_code"] == 4
     log = cockpit.ws.state.log(slow).read_text()
-    assert all(f"line {i} of 120" in log for i in range(1, 121))  # no output lost
+    assert all(f"line {i} of 480" in log for i in range(1, 481))  # no output lost
     view = cockpit.show(slow)
     assert (view["exit_code"], view["tokens_in"], view["tokens_out"]) == (0, 7, 3)
     assert "continued" in cockpit.ws.state.log(asker).read_text()
