@@ -16,6 +16,9 @@ import json
 import subprocess
 from pathlib import Path
 
+from cockpit.modelservice.profile_base import Case
+from cockpit.modelservice.scenario import Scenario, Turn, TurnUsage, error_reply, hang
+
 MODEL = "gpt-5.5"
 KEY_ENV = "COCKPIT_OFFLINE_OPENAI_KEY"
 
@@ -75,6 +78,30 @@ class CodexProfile:
         codex_home.mkdir(parents=True, exist_ok=True)
         (codex_home / "config.toml").write_text(config_toml(base_url, workdir, notify_command()), encoding="utf-8")
         return {"HOME": str(home), "CODEX_HOME": str(codex_home), KEY_ENV: "cockpit-offline-key"}
+
+    def case(self, mode: str, kind: str) -> Case | None:
+        return conformance_case("codex", mode, kind)
+
+
+CONTENT = "hello from the scripted model\n"
+PROMPT = "Please create hello.txt (cockpit conformance)"
+
+
+def conformance_case(cli: str, mode: str, kind: str) -> Case | None:
+    """codex: a file write is an exec_command; interactive (on-request approvals) it asks for
+    escalation, so the TUI asks first; exec (approval never) runs it in the sandbox unasked."""
+    if kind in ("happy", "trust", "deny") and mode == "interactive" or kind == "happy" and mode == "headless":
+        scenario = Scenario(name=f"{cli}-{mode}-{kind}", turns=[
+            Turn(kind="write_file", path="hello.txt", content=CONTENT, text="I will create hello.txt.",
+                 usage=TurnUsage(input_tokens=1234, output_tokens=56)),
+            Turn(kind="text", text="Done: hello.txt is written.", usage=TurnUsage(input_tokens=1400, output_tokens=21)),
+        ])
+        return Case(kind, scenario, PROMPT, "hello.txt", CONTENT, permission=mode == "interactive")
+    if kind == "auth" and mode == "headless":
+        return Case(kind, error_reply(401, "Incorrect API key provided"), "Say hello (cockpit conformance)")
+    if kind == "hang" and mode == "headless":
+        return Case(kind, hang(), "Say hello (cockpit conformance)")
+    return None
 
 
 def notify_command() -> list[str] | None:
