@@ -58,6 +58,8 @@ def worker_env(ctx: Context, d: Dispatch, overrides: dict[str, str]) -> dict[str
     return env
 
 
+ANSWER_DRAW_WAIT_S = 3.0  # how long `send --key` waits for a waiting worker to draw its question
+
 class Workers:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -346,11 +348,22 @@ class Workers:
                         reason="cockpit created this worktree for the dispatch")
         return True
 
+    def _is_waiting(self, dispatch_id: str) -> bool:
+        d = self.ctx.ws.store.dispatch(dispatch_id)
+        return d is not None and d.state == WorkerState.WAITING
+
     async def _answer(self, worker: LiveWorker, answer: str, actor: str) -> dict[str, Any]:
         """Answer the prompt on screen with the keys the catalog maps to it, and say which."""
         ctx = self.ctx
         screen = await asyncio.to_thread(ctx.tmux.capture, worker.id)
         found = worker.provider.answer_for(screen)
+        # A hook can report the question before the TUI has drawn it (gemini's Notification):
+        # give a waiting worker's screen a moment to show it.
+        deadline = time.monotonic() + ANSWER_DRAW_WAIT_S
+        while found is None and time.monotonic() < deadline and self._is_waiting(worker.id):
+            await asyncio.sleep(0.1)
+            screen = await asyncio.to_thread(ctx.tmux.capture, worker.id)
+            found = worker.provider.answer_for(screen)
         if found is None:
             known = ", ".join(worker.provider.answers) or "none"
             raise CheckFailed(
