@@ -184,7 +184,8 @@ class SignalSpec(_Strict):
                is compared with the prompt when present).
     usage:     where interactive token usage comes from ("claude_transcript": the JSONL
                transcript whose path the hook payloads carry as transcript_path;
-               "gemini_session": gemini's chat session file, named the same way).
+               "gemini_session": gemini's chat session file, named the same way;
+               "codex_session": codex's session file of the thread its notify names).
     data_env:  env var -> a file shipped in cockpit/data, set to that file's absolute path: for
                CLIs that read hooks only from a settings file an env var names (gemini:
                GEMINI_CLI_SYSTEM_DEFAULTS_PATH -> gemini-signals.json).
@@ -194,7 +195,7 @@ class SignalSpec(_Strict):
     data_env: dict[str, Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]] = Field(default_factory=dict)
     rules: list[SignalRule] = Field(default_factory=list)
     delivered: list[str] = Field(default_factory=list)
-    usage: Literal["claude_transcript", "gemini_session", "none"] = "none"
+    usage: Literal["claude_transcript", "gemini_session", "codex_session", "none"] = "none"
 
     def state_for(self, event: str, payload: dict[str, object]) -> SignalState | None:
         for rule in self.rules:

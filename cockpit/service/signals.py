@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import time
 from pathlib import Path
 from typing import Any
 
 from cockpit.domain.dispatch import WorkerState, is_live
-from cockpit.runtime.transcripts import TranscriptUsage
+from cockpit.runtime.transcripts import TranscriptUsage, codex_session_file
 from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.context import Context, LiveWorker, log
 
@@ -75,9 +76,11 @@ class Signals:
         payload = record.get("payload") if isinstance(record.get("payload"), dict) else record
         worker.signals_seen = True
         transcript = payload.get("transcript_path")
+        if spec.usage == "codex_session" and worker.mode == "interactive":
+            transcript = self._codex_session(worker, payload)
         if spec.usage != "none" and isinstance(transcript, str) and worker.mode == "interactive":
             if worker.transcript is None or worker.transcript.path != Path(transcript):
-                kind = "gemini" if spec.usage == "gemini_session" else "claude"
+                kind = {"gemini_session": "gemini", "codex_session": "codex"}.get(spec.usage, "claude")
                 worker.transcript = TranscriptUsage(Path(transcript), kind)
         ctx = self.ctx
         changed, new = False, None
@@ -127,6 +130,16 @@ class Signals:
                         sha256=hashlib.sha256(prompt).hexdigest(), confirmed_by=confirmed_by,
                         confirm_ms=waited_ms, **extra)
         self.workers.set_state(worker.id, WorkerState.WORKING, source=confirmed_by)
+
+    @staticmethod
+    def _codex_session(worker: LiveWorker, payload: dict[str, Any]) -> str | None:
+        """codex's notify names its thread, not its session file: find it under CODEX_HOME
+        (the provider's env, else $CODEX_HOME, else $HOME/.codex)."""
+        env = worker.provider.env
+        home = env.get("CODEX_HOME") or os.environ.get("CODEX_HOME") or str(
+            Path(env.get("HOME") or os.environ.get("HOME", "~")).expanduser() / ".codex")
+        found = codex_session_file(Path(home), str(payload.get("thread-id") or ""))
+        return str(found) if found else None
 
     def update_usage(self, worker: LiveWorker) -> None:
         """Interactive usage from the transcript: totals that only ever grow."""

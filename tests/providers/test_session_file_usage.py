@@ -1,4 +1,4 @@
-"""Interactive gemini tokens from its chat session file (a gemini 0.61 session, shortened)."""
+"""Interactive tokens from the CLIs' session files (gemini 0.61 chat sessions, codex 0.169 rollouts; shortened)."""
 
 from __future__ import annotations
 
@@ -37,3 +37,23 @@ def test_claude_entries_are_not_gemini_answers(tmp_path: Path) -> None:
     path.write_text(json.dumps(claude) + "\n")
     usage = TranscriptUsage(path, "gemini")
     assert not usage.read() and (usage.input_tokens, usage.output_tokens) == (0, 0)
+
+
+def test_codex_session_totals_are_running_totals(tmp_path: Path) -> None:
+    from cockpit.runtime.transcripts import codex_session_file
+
+    day = tmp_path / "sessions" / "2026" / "11" / "28"
+    day.mkdir(parents=True)
+    path = day / "rollout-2026-11-28T05-07-16-01a2208c-ec45.jsonl"
+
+    def count(i: int, o: int) -> str:
+        return json.dumps({"type": "event_msg", "payload": {"type": "token_count", "info": {
+            "total_token_usage": {"input_tokens": i, "cached_input_tokens": 0, "output_tokens": o}}}})
+    path.write_text(json.dumps({"type": "session_meta", "payload": {"id": "01a2208c-ec45"}}) + "\n" + count(1234, 56) + "\n")
+    assert codex_session_file(tmp_path, "01a2208c-ec45") == path and codex_session_file(tmp_path, "nope") is None
+    usage = TranscriptUsage(path, "codex")
+    assert usage.read() and (usage.input_tokens, usage.output_tokens) == (1234, 56)
+    with path.open("a") as handle:
+        handle.write(count(2634, 77) + "\n" + count(2634, 77) + "\n")
+    assert usage.read() and (usage.input_tokens, usage.output_tokens) == (2634, 77)
+    assert not usage.read()
