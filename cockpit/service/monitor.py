@@ -213,12 +213,15 @@ class Monitor:
 
     @staticmethod
     def _turn_ends_by_signal(worker: LiveWorker) -> bool:
-        """Whether a prompt's turn is running in a CLI that reports the end of a turn itself
-        (a signal rule to idle): then its ready screen alone is not the end of the turn, only
-        that signal or an idle pattern (an explicit end-of-turn marker) is."""
+        """Whether a prompt's turn is running in a CLI that reports only the end of a turn (a
+        signal rule to idle, no delivery event): then its ready screen alone is not the end of
+        the turn, only that signal or an idle pattern (an explicit end-of-turn marker) is."""
         spec = worker.provider.signals
+        # Only for a CLI whose one signal is the turn's end (codex's notify): one that also
+        # reports the turn's start (claude, gemini) is followed by its hooks, and a ready screen
+        # after a refused permission (no hook fires then) must still end its waiting.
         return (worker.mode == "interactive" and worker.turn_started is not None and spec is not None
-                and any(rule.state == "idle" for rule in spec.rules))
+                and not spec.delivered and any(rule.state == "idle" for rule in spec.rules))
 
     async def _ready_seen(self, worker: LiveWorker) -> None:
         """Type the prompt in once the ready screen has stayed for READY_STABLE_S (a composer

@@ -75,6 +75,8 @@ def test_interactive_permission_answered_y_through_cockpit_send_then_idle_with_t
         view = cockpit.show(dispatch_id)
         assert (Path(view["worktree"]) / "hello.txt").read_text() == CONTENT, dump(cockpit, dispatch_id)
         assert service.prompt_count(PROMPT) == 1 and service.service.turns_used() == 2
+        wait_for(lambda: (cockpit.show(dispatch_id)["tokens_in"], cockpit.show(dispatch_id)["tokens_out"])
+                 == worker_usage(scenario), "the session file's tokens", timeout=20)
         seen = states(cockpit, dispatch_id)
         # working -> waiting (screen) -> working -> idle (codex's notify), no idle before the end
         assert [to for to, _ in seen].count("idle") == 1 and seen[-1] == ("idle", "hook"), seen
