@@ -139,10 +139,19 @@ class HeadlessSpec(_Strict):
 
 
 class InteractiveSpec(_Strict):
-    """The agent's own TUI in tmux; the prompt is typed in once `patterns.ready` matches."""
+    """The agent's own TUI in tmux; the prompt is typed in once `patterns.ready` matches.
+
+    submit_delay_s: the pause between pasting the prompt and its submit keys, for TUIs that
+    take keys arriving right after a paste as part of it (gemini 0.61 then adds a newline).
+    resubmit_after_s: when the CLI's hook has not confirmed the prompt this long after it was
+    typed, send the submit keys once more (never the text); for a CLI whose input box ignores
+    an empty submit. 0 = never.
+    """
 
     args: list[str] = Field(default_factory=list)
     submit_keys: list[str] = Field(default_factory=lambda: ["Enter"])
+    submit_delay_s: float = Field(default=0.0, ge=0, le=10)
+    resubmit_after_s: float = Field(default=0.0, ge=0, le=60)
     ready_timeout_s: int = Field(default=60, gt=0)
 
     @field_validator("args")
@@ -190,13 +199,19 @@ class SignalSpec(_Strict):
     usage:     where interactive token usage comes from ("claude_transcript": the JSONL
                transcript whose path the hook payloads carry as transcript_path; "event": a
                `usage` event whose payload holds the session's totals, input_tokens,
-               output_tokens and cost_usd, as opencode's plugin sends).
+               output_tokens and cost_usd, as opencode's plugin sends;
+               "gemini_session": gemini's chat session file, named the same way;
+               "codex_session": codex's session file of the thread its notify names).
+    data_env:  env var -> a file shipped in cockpit/data, set to that file's absolute path: for
+               CLIs that read hooks only from a settings file an env var names (gemini:
+               GEMINI_CLI_SYSTEM_DEFAULTS_PATH -> gemini-signals.json).
     """
 
     args: list[str] = Field(default_factory=list)
+    data_env: dict[str, Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]] = Field(default_factory=dict)
     rules: list[SignalRule] = Field(default_factory=list)
     delivered: list[str] = Field(default_factory=list)
-    usage: Literal["claude_transcript", "event", "none"] = "none"
+    usage: Literal["claude_transcript", "event", "gemini_session", "codex_session", "none"] = "none"
 
     def state_for(self, event: str, payload: dict[str, object]) -> SignalState | None:
         for rule in self.rules:

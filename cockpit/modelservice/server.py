@@ -24,6 +24,8 @@ from cockpit.modelservice.scenario import Scenario, Turn
 WIRES = [
     "cockpit.modelservice.wire_anthropic",
     "cockpit.modelservice.wire_openai_chat",
+    "cockpit.modelservice.wire_openai_responses",
+    "cockpit.modelservice.wire_gemini",
 ]
 
 # What a main request gets once the scenario has no turns left.

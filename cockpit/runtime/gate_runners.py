@@ -238,7 +238,7 @@ def extract_verdict(text: str) -> tuple[Verdict | None, str]:
                 item = event.get("item")
                 if isinstance(item, dict) and isinstance(item.get("text"), str):
                     texts.append(item["text"])
-    for chunk in texts:
+    for chunk in texts:  # grows: a document's answer string is searched too
         position = chunk.find("{")
         while position >= 0:
             try:
@@ -248,6 +248,9 @@ def extract_verdict(text: str) -> tuple[Verdict | None, str]:
                 continue
             if isinstance(obj, dict) and "verdict" in obj:
                 candidates.append(obj)
+            elif isinstance(obj, dict):
+                # a pretty-printed result document, e.g. gemini's `-o json` {"response": "<the answer>"}
+                texts.extend(obj[key] for key in ("result", "response") if isinstance(obj.get(key), str))
             position = chunk.find("{", end)
     if not candidates:
         return None, "the reviewer's answer holds no JSON object with a `verdict`"

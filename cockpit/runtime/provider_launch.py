@@ -151,6 +151,8 @@ def build_launch(provider: Provider, mode: str, prompt: str, prompt_file: Path) 
     env = dict(provider.env)
     # The CLI's own signals (hooks) go to $COCKPIT_SIGNALS, which the supervisor sets per worker.
     wiring = provider.signals.args if provider.signals is not None else []
+    if provider.signals is not None:
+        env.update({name: str(data_file(file)) for name, file in provider.signals.data_env.items()})
     if not isinstance(spec, HeadlessSpec):
         return LaunchSpec([*prefix, *spec.args, *wiring, *provider.extra_args], env, None, mode)
     if spec.prompt_via == "stdin":
@@ -163,6 +165,13 @@ def build_launch(provider: Provider, mode: str, prompt: str, prompt_file: Path) 
     # stdin from /dev/null: an agent that reads stdin when it is not a TTY gets EOF, not a hang.
     return LaunchSpec([*prefix, *args, *wiring, *provider.extra_args], env, Path(os.devnull), mode,
                       len(prefix) + index)
+
+
+def data_file(name: str) -> Path:
+    """A file shipped in cockpit/data (e.g. a CLI's hook settings), by absolute path."""
+    from importlib import resources
+
+    return Path(str(resources.files("cockpit") / "data" / name))
 
 
 def _check_prompt_argument(provider: Provider, prompt: str) -> None:

@@ -1,4 +1,12 @@
-"""Token usage from claude's session transcript (JSONL), for interactive runs.
+"""Token usage from a CLI's session transcript (JSONL), for interactive runs.
+
+kind "claude": claude's transcript (below). kind "gemini": gemini 0.61's chat session file
+(~/.gemini/tmp/<project>/chats/session-*.jsonl, named by its hooks' transcript_path), whose
+`"type": "gemini"` entries carry `tokens: {input, output, cached, thoughts, …}` per model
+answer; an entry may be written again when it is updated, so each id counts once.
+kind "codex": codex 0.169's session file (~/.codex/sessions/YYYY/MM/DD/rollout-*-<thread-id>.jsonl),
+whose `event_msg` `token_count` entries carry the session's running totals
+(`info.total_token_usage.{input_tokens, output_tokens}`; cached input is part of input).
 
 Interactive claude prints no machine-readable usage, but its hook payloads name the
 transcript file, whose assistant entries carry each API message's usage. claude writes
@@ -16,8 +24,9 @@ _MAX_READ = 8 * 1024 * 1024
 
 
 class TranscriptUsage:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, kind: str = "claude") -> None:
         self.path = path
+        self.kind = kind
         self.offset = 0
         self.partial = b""
         self.seen: set[str] = set()
@@ -47,6 +56,10 @@ class TranscriptUsage:
             entry = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError):
             return False
+        if isinstance(entry, dict) and self.kind == "gemini":
+            return self._take_gemini(entry)
+        if isinstance(entry, dict) and self.kind == "codex":
+            return self._take_codex(entry)
         if not isinstance(entry, dict) or entry.get("type") != "assistant":
             return False
         message = entry.get("message")
@@ -62,6 +75,41 @@ class TranscriptUsage:
                                  ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
         self.output_tokens += _count(usage.get("output_tokens"))
         return True
+
+
+    def _take_gemini(self, entry: dict) -> bool:
+        tokens = entry.get("tokens")
+        if entry.get("type") != "gemini" or not isinstance(tokens, dict):
+            return False
+        key = str(entry.get("id"))
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        self.input_tokens += _count(tokens.get("input"))
+        self.output_tokens += _count(tokens.get("output")) + _count(tokens.get("thoughts"))
+        return True
+
+
+    def _take_codex(self, entry: dict) -> bool:
+        payload = entry.get("payload")
+        if entry.get("type") != "event_msg" or not isinstance(payload, dict) or payload.get("type") != "token_count":
+            return False
+        info = payload.get("info") if isinstance(payload.get("info"), dict) else {}
+        total = info.get("total_token_usage") if isinstance(info.get("total_token_usage"), dict) else {}
+        grown = (max(self.input_tokens, _count(total.get("input_tokens"))),
+                 max(self.output_tokens, _count(total.get("output_tokens"))))
+        if grown == (self.input_tokens, self.output_tokens):
+            return False
+        self.input_tokens, self.output_tokens = grown
+        return True
+
+
+def codex_session_file(codex_home: Path, thread_id: str) -> Path | None:
+    """codex's session file for a thread (the newest, if several match)."""
+    if not thread_id or "/" in thread_id:
+        return None
+    found = sorted((codex_home / "sessions").glob(f"*/*/*/rollout-*-{thread_id}.jsonl"))
+    return found[-1] if found else None
 
 
 def _count(value: object) -> int:

@@ -181,7 +181,7 @@ class ClaudeParser(_Parser):
 
 
 class CodexParser(_Parser):
-    """codex `exec --json` JSONL: sums `turn.completed` usage over turns (unverified shape).
+    """codex `exec --json` JSONL: sums `turn.completed` usage over turns (verified with 0.169 offline).
 
     input_tokens already includes cached_input_tokens (a subset), so that is not added.
     `turn.failed` marks an error; other events (`error` retries included) are ignored.
@@ -204,9 +204,8 @@ class CodexParser(_Parser):
 class GeminiParser(_Parser):
     """gemini `-o json` ({response, stats, error?}) and `-o stream-json` (`result` event).
 
-    Field names are unverified: per-model `stats.models.<m>.tokens.{prompt|input,
-    candidates|output, thoughts}` or flat `stats.{input_tokens|inputTokens,
-    output_tokens|outputTokens}`. Thinking tokens are billed as output, so they are added.
+    0.61 reports flat `stats.{input_tokens, output_tokens}` (verified offline); older shapes with
+    per-model `stats.models.<m>.tokens.{prompt, candidates, thoughts}` are still read. Thinking tokens are billed as output, so they are added.
     The error object of a failed `-o json` run ({session_id, error}) arrives on stderr.
     """
 
@@ -227,20 +226,23 @@ class GeminiParser(_Parser):
 
 
 def _gemini_tokens(stats: dict[str, Any]) -> tuple[int, int]:
+    # 0.61 (observed against the scripted service): flat stats.{input_tokens, output_tokens}
+    # summed over models, and the same keys per model without a "tokens" object.
+    if "input_tokens" in stats or "inputTokens" in stats:
+        return (
+            _count(stats.get("input_tokens", stats.get("inputTokens"))),
+            _count(stats.get("output_tokens", stats.get("outputTokens"))),
+        )
     models = stats.get("models")
-    if isinstance(models, dict) and models:
-        total_in = total_out = 0
-        for model in models.values():
-            tokens = model.get("tokens") if isinstance(model, dict) else None
-            if not isinstance(tokens, dict):
-                continue
-            total_in += _count(tokens.get("prompt", tokens.get("input")))
-            total_out += _count(tokens.get("candidates", tokens.get("output"))) + _count(tokens.get("thoughts"))
-        return total_in, total_out
-    return (
-        _count(stats.get("input_tokens", stats.get("inputTokens"))),
-        _count(stats.get("output_tokens", stats.get("outputTokens"))),
-    )
+    total_in = total_out = 0
+    for model in (models or {}).values() if isinstance(models, dict) else ():
+        if not isinstance(model, dict):
+            continue
+        tokens = model.get("tokens") if isinstance(model.get("tokens"), dict) else model
+        total_in += _count(tokens.get("prompt", tokens.get("input_tokens", tokens.get("input"))))
+        total_out += (_count(tokens.get("candidates", tokens.get("output_tokens", tokens.get("output"))))
+                      + _count(tokens.get("thoughts")))
+    return total_in, total_out
 
 
 class OpencodeParser(_Parser):

@@ -50,6 +50,7 @@ class LiveWorker:
     transcript: Any = None
     typed_at: float | None = None      # the prompt was typed, its delivery not yet confirmed
     ready_since: float | None = None   # the ready screen was first seen (it must stay, to count)
+    turn_started: float | None = None  # a prompt was confirmed; cleared when its turn ends (idle)
     waiting_by_hook: bool = False      # waiting was set by a hook ...
     waiting_on_screen: bool = False    # ... and the screen has shown the prompt since
     trust_answered: float | None = None  # when cockpit answered the CLI's trust prompt for its own worktree

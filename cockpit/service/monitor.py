@@ -30,8 +30,8 @@ from cockpit.runtime.log_errors import last_error_of
 from cockpit.runtime.private_files import private_dir
 from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.context import Context, LiveWorker, log
-from cockpit.service.signals import Signals, screen_may_change
 from cockpit.service.quiet import QuietWatch
+from cockpit.service.signals import Signals, screen_may_change
 from cockpit.service.workers import Workers
 
 SAFETY_SWEEP_S = 15.0
@@ -50,8 +50,8 @@ class Monitor:
         self.on_idle: Any = None  # async callback(dispatch_id): a sent-back worker is idle again
         self.stop_event = asyncio.Event()
         self._sweep_timer: asyncio.TimerHandle | None = None
-        self.signals = Signals(ctx, workers, self)
         self.quiet = QuietWatch(ctx)  # "no output for N s"; signals count as activity too
+        self.signals = Signals(ctx, workers, self)
         workers.on_screen_change = self.request_check
         workers.signals = self.signals
 
@@ -184,7 +184,8 @@ class Monitor:
                     return
                 if kind == "waiting":
                     worker.ready_since = None
-                    self.workers.set_state(worker.id, WorkerState.WAITING, source="screen", screen=_excerpt(screen, worker))
+                    self.workers.set_state(worker.id, WorkerState.WAITING, source="screen",
+                                           screen=excerpt(screen, worker))
                 elif kind in ("ready", "idle"):
                     await self._ready_seen(worker)
                 else:
@@ -194,10 +195,12 @@ class Monitor:
                 if not self.workers.prompt_echoed(worker, screen, kind):
                     if kind == "waiting":
                         self.workers.set_state(worker.id, WorkerState.WAITING, source="screen",
-                                               screen=_excerpt(screen, worker))
+                                               screen=excerpt(screen, worker))
                     return
                 self.signals.confirm_delivery(worker, confirmed_by="screen")
                 d = self.ctx.ws.store.dispatch(worker.id) or d  # then read this same screen for the state
+            if kind == "ready" and self._turn_ends_by_signal(worker):
+                kind = None  # codex redraws its composer mid-turn; the turn ends by its signal
             if worker.mode == "headless":
                 new = WorkerState.WAITING if kind == "waiting" else WorkerState.WORKING
             else:
@@ -205,10 +208,12 @@ class Monitor:
                        "ready": WorkerState.IDLE}.get(kind or "", WorkerState.WORKING)
             if not screen_may_change(worker, d.state, kind):
                 return
-            extra = {"screen": _excerpt(screen, worker)} if new == WorkerState.WAITING else {}
+            extra = {"screen": excerpt(screen, worker)} if new == WorkerState.WAITING else {}
             changed = self.workers.set_state(worker.id, new, source="screen", **extra)
             if changed:
                 worker.waiting_by_hook = worker.waiting_on_screen = False
+                if new == WorkerState.IDLE:
+                    worker.turn_started = None
         if changed and new == WorkerState.IDLE:
             await self.after_idle(worker)
 
@@ -229,6 +234,17 @@ class Monitor:
                 log.warning("could not stop refused worker %s: %s", dispatch_id, exc)
             ctx.record("killed", dispatch_id, reason="refused", error=f"refused: {line}",
                        worktree_kept=d.worktree, **data)
+    @staticmethod
+    def _turn_ends_by_signal(worker: LiveWorker) -> bool:
+        """Whether a prompt's turn is running in a CLI that reports only the end of a turn (a
+        signal rule to idle, no delivery event): then its ready screen alone is not the end of
+        the turn, only that signal or an idle pattern (an explicit end-of-turn marker) is."""
+        spec = worker.provider.signals
+        # Only for a CLI whose one signal is the turn's end (codex's notify): one that also
+        # reports the turn's start (claude, gemini) is followed by its hooks, and a ready screen
+        # after a refused permission (no hook fires then) must still end its waiting.
+        return (worker.mode == "interactive" and worker.turn_started is not None and spec is not None
+                and not spec.delivered and any(rule.state == "idle" for rule in spec.rules))
 
     async def _ready_seen(self, worker: LiveWorker) -> None:
         """Type the prompt in once the ready screen has stayed for READY_STABLE_S (a composer
@@ -353,5 +369,7 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _excerpt(screen: str, worker: LiveWorker) -> str:
-    return waiting_excerpt(screen, worker.provider.patterns.compiled("waiting"))
+def excerpt(screen: str, worker: LiveWorker | None = None) -> str:
+    """A waiting screen's question, not its frame (the line a waiting pattern matches first)."""
+    patterns = worker.provider.patterns.compiled("waiting") if worker is not None else ()
+    return waiting_excerpt(screen, patterns)

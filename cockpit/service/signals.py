@@ -13,13 +13,14 @@ import asyncio
 
 import hashlib
 import json
+import os
 import re
 import time
 from pathlib import Path
 from typing import Any
 
 from cockpit.domain.dispatch import WorkerState, is_live
-from cockpit.runtime.transcripts import TranscriptUsage
+from cockpit.runtime.transcripts import TranscriptUsage, codex_session_file
 from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.context import Context, LiveWorker, log
 
@@ -80,9 +81,12 @@ class Signals:
         payload = record.get("payload") if isinstance(record.get("payload"), dict) else record
         worker.signals_seen = True
         transcript = payload.get("transcript_path")
-        if spec.usage == "claude_transcript" and isinstance(transcript, str) and worker.mode == "interactive":
+        if spec.usage == "codex_session" and worker.mode == "interactive":
+            transcript = self._codex_session(worker, payload)
+        if spec.usage != "none" and isinstance(transcript, str) and worker.mode == "interactive":
             if worker.transcript is None or worker.transcript.path != Path(transcript):
-                worker.transcript = TranscriptUsage(Path(transcript))
+                kind = {"gemini_session": "gemini", "codex_session": "codex"}.get(spec.usage, "claude")
+                worker.transcript = TranscriptUsage(Path(transcript), kind)
         ctx = self.ctx
         changed, new = False, None
         async with ctx.lock(worker.id):
@@ -103,6 +107,8 @@ class Signals:
                 changed = self.workers.set_state(worker.id, new, **extra)
                 worker.waiting_by_hook = new == WorkerState.WAITING
                 worker.waiting_on_screen = False
+                if new == WorkerState.IDLE:
+                    worker.turn_started = None
             if spec.usage == "event" and event == "usage" and worker.mode == "interactive":
                 self.event_usage(worker, payload)
             self.update_usage(worker)
@@ -142,6 +148,7 @@ class Signals:
         prompt = worker.prompt_file.read_bytes() if worker.prompt_file else b""
         waited_ms = int((time.monotonic() - worker.typed_at) * 1000)
         worker.typed_at = None
+        worker.turn_started = time.monotonic()
         self.ctx.record("prompt_delivered", worker.id, via="paste", bytes=len(prompt),
                         sha256=hashlib.sha256(prompt).hexdigest(), confirmed_by=confirmed_by,
                         confirm_ms=waited_ms, **extra)
@@ -165,6 +172,15 @@ class Signals:
         self.ctx.record("usage", worker.id, input_tokens=base_in + latest.input_tokens,
                         output_tokens=base_out + latest.output_tokens,
                         cost_micro_usd=base_cost + (latest.cost_micro_usd or 0), source="event")
+    @staticmethod
+    def _codex_session(worker: LiveWorker, payload: dict[str, Any]) -> str | None:
+        """codex's notify names its thread, not its session file: find it under CODEX_HOME
+        (the provider's env, else $CODEX_HOME, else $HOME/.codex)."""
+        env = worker.provider.env
+        home = env.get("CODEX_HOME") or os.environ.get("CODEX_HOME") or str(
+            Path(env.get("HOME") or os.environ.get("HOME", "~")).expanduser() / ".codex")
+        found = codex_session_file(Path(home), str(payload.get("thread-id") or ""))
+        return str(found) if found else None
 
     def update_usage(self, worker: LiveWorker) -> None:
         """Interactive usage from the transcript: totals that only ever grow."""

@@ -65,6 +65,8 @@ def worker_env(ctx: Context, d: Dispatch, overrides: dict[str, str]) -> dict[str
     return env
 
 
+ANSWER_DRAW_WAIT_S = 3.0  # how long `send --key` waits for a waiting worker to draw its question
+
 class Workers:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -234,15 +236,21 @@ class Workers:
         worker.prompt_pending = False
         worker.prompt_file = worker.prompt_file or prompt_path(ctx, worker.id)
         prompt = worker.prompt_file.read_bytes().decode("utf-8")
-        keys = worker.provider.interactive.submit_keys if worker.provider.interactive else ["Enter"]
+        spec = worker.provider.interactive
+        keys = spec.submit_keys if spec else ["Enter"]
         before = await asyncio.to_thread(ctx.tmux.capture, worker.id)
         await asyncio.to_thread(ctx.tmux.paste_text, worker.id, prompt)
         await self._settled_after_paste(worker.id, before)
+        if spec is not None and spec.submit_delay_s:
+            await asyncio.sleep(spec.submit_delay_s)
         await asyncio.to_thread(ctx.tmux.send_keys, worker.id, *keys)
         worker.typed_at = time.monotonic()
         loop = asyncio.get_running_loop()
         worker.timers.append(loop.call_later(
             DELIVERY_CONFIRM_S, lambda: asyncio.ensure_future(self._unconfirmed(worker.id))))
+        if spec is not None and spec.resubmit_after_s:
+            worker.timers.append(loop.call_later(
+                spec.resubmit_after_s, lambda: asyncio.ensure_future(self._resubmit(worker.id, keys))))
         if self.on_screen_change is not None:
             self.on_screen_change(worker)
 
@@ -268,6 +276,18 @@ class Workers:
             return False  # this CLI confirms by its hook; text in its input box proves nothing
         return kind == "idle" or _shows_prompt(worker, screen)
 
+    async def _resubmit(self, dispatch_id: str, keys: list[str]) -> None:
+        """The submit keys once more for a typed prompt no hook has confirmed (gemini under load
+        took the first Enter as a newline in its input box); the text is never typed again."""
+        worker = self.ctx.live.get(dispatch_id)
+        if worker is None or worker.typed_at is None:
+            return
+        log.info("prompt of %s not confirmed yet: submit keys sent once more", dispatch_id)
+        try:
+            await asyncio.to_thread(self.ctx.tmux.send_keys, dispatch_id, *keys)
+        except CockpitError:
+            return
+
     async def _unconfirmed(self, dispatch_id: str) -> None:
         ctx = self.ctx
         worker = ctx.live.get(dispatch_id)
@@ -280,7 +300,8 @@ class Workers:
         async with ctx.lock(dispatch_id):
             if worker.typed_at is None or dispatch_id not in ctx.live:
                 return
-            if _shows_prompt(worker, screen):
+            by_hook = worker.provider.signals is not None and bool(worker.provider.signals.delivered)
+            if not by_hook and _shows_prompt(worker, screen):  # a hook CLI's input box proves nothing
                 self.signals.confirm_delivery(worker, confirmed_by="screen", note="no hook confirmed it")
                 return
             self.set_state(dispatch_id, WorkerState.WAITING, source="screen",
@@ -334,11 +355,22 @@ class Workers:
                         reason="cockpit created this worktree for the dispatch")
         return True
 
+    def _is_waiting(self, dispatch_id: str) -> bool:
+        d = self.ctx.ws.store.dispatch(dispatch_id)
+        return d is not None and d.state == WorkerState.WAITING
+
     async def _answer(self, worker: LiveWorker, answer: str, actor: str) -> dict[str, Any]:
         """Answer the prompt on screen with the keys the catalog maps to it, and say which."""
         ctx = self.ctx
         screen = await asyncio.to_thread(ctx.tmux.capture, worker.id)
         found = worker.provider.answer_for(screen)
+        # A hook can report the question before the TUI has drawn it (gemini's Notification):
+        # give a waiting worker's screen a moment to show it.
+        deadline = time.monotonic() + ANSWER_DRAW_WAIT_S
+        while found is None and time.monotonic() < deadline and self._is_waiting(worker.id):
+            await asyncio.sleep(0.1)
+            screen = await asyncio.to_thread(ctx.tmux.capture, worker.id)
+            found = worker.provider.answer_for(screen)
         if found is None:
             known = ", ".join(worker.provider.answers) or "none"
             raise CheckFailed(

@@ -88,6 +88,8 @@ def test_scope_findings_name_paths_outside_and_protected() -> None:
     '{"verdict": "approve", "findings": []}',
     'Looks fine.\n```json\n{"verdict": "approve", "findings": []}\n```',
     '{"type":"result","result":"{\\"verdict\\":\\"approve\\",\\"findings\\":[]}"}',
+    # gemini -o json: one pretty-printed document whose "response" holds the answer
+    '{\n  "session_id": "s",\n  "response": "{\\"verdict\\": \\"approve\\", \\"findings\\": []}",\n  "stats": {}\n}',
 ])
 def test_a_verdict_is_found_in_plain_text_fenced_or_in_a_json_event(text: str) -> None:
     verdict, why = extract_verdict(text)

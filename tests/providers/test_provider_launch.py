@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+import cockpit
 from provider_helpers import make_stub, private_path
 
 from cockpit import __version__
@@ -88,9 +90,13 @@ def test_argv_for_each_provider_and_mode(name: str, mode: str, bin_dir: Path, tm
     assert spec.mode == mode
     assert spec.prompt_arg_index is None
     assert spec.stdin_path == (prompt_file if mode == "headless" else None)
-    assert spec.env == {"claude": {"DISABLE_AUTOUPDATER": "1"},
-                        "opencode": {"OPENCODE_DISABLE_AUTOUPDATE": "1", "OPENCODE_CONFIG_CONTENT":
-                                     '{"plugin": ["file://{env:COCKPIT_DATA_DIR}/opencode-signals.js"]}'}}.get(name, {})
+    expected_env = {"claude": {"DISABLE_AUTOUPDATER": "1"},
+                    "opencode": {"OPENCODE_DISABLE_AUTOUPDATE": "1", "OPENCODE_CONFIG_CONTENT":
+                                 '{"plugin": ["file://{env:COCKPIT_DATA_DIR}/opencode-signals.js"]}'}}.get(name, {})
+    if name == "gemini":  # its hooks live in a shipped settings file that an env var names
+        expected_env = {"GEMINI_CLI_SYSTEM_DEFAULTS_PATH": str(Path(cockpit.__file__).parent / "data" / "gemini-signals.json")}
+        assert Path(spec.env["GEMINI_CLI_SYSTEM_DEFAULTS_PATH"]).is_file()
+    assert spec.env == expected_env
 
 
 def test_shell_puts_the_prompt_in_argv_byte_exact(tmp_path: Path) -> None:

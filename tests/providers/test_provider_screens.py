@@ -32,9 +32,26 @@ CAPTURED = [
     ("codex", "codex/first-screen.txt", "waiting"),  # sign-in menu
     ("codex", "codex/first-screen-no-daemon.txt", "waiting"),
     ("codex", "codex/first-screen-ansi.txt", "waiting"),
+    # codex 0.169.0 against the scripted model service (profile: cockpit/modelservice/profile_codex.py)
+    ("codex", "codex-0.169.0-loading.txt", None),  # composer drawn before codex has loaded: not ready yet
+    ("codex", "codex-0.169.0-ready.txt", "ready"),
+    ("codex", "codex-0.169.0-trust.txt", "waiting"),
+    ("codex", "codex-0.169.0-working.txt", "working"),
+    ("codex", "codex-0.169.0-permission.txt", "waiting"),
+    ("codex", "codex-0.169.0-idle-after-turn.txt", "idle"),
+    ("codex", "codex-0.169.0-permission-denied.txt", "idle"),
+    ("codex", "codex-0.169.0-error-401.txt", "idle"),
     ("gemini", "gemini/first-screen.txt", "waiting"),  # trust dialog
     ("gemini", "gemini/first-screen-ansi.txt", "waiting"),
     ("gemini", "gemini/after-first-enter.txt", "waiting"),  # auth dialog
+    # gemini 0.61.0 against the scripted model service (profile: cockpit/modelservice/profile_gemini.py)
+    ("gemini", "gemini-0.61.0-ready.txt", "ready"),
+    ("gemini", "gemini-0.61.0-working.txt", "working"),
+    ("gemini", "gemini-0.61.0-permission.txt", "waiting"),
+    ("gemini", "gemini-0.61.0-permission-edit.txt", "waiting"),
+    ("gemini", "gemini-0.61.0-idle-after-turn.txt", "idle"),
+    ("gemini", "gemini-0.61.0-permission-denied.txt", "idle"),
+    ("gemini", "gemini-0.61.0-error-401.txt", "idle"),
     ("opencode", "opencode/first-screen.txt", "ready"),
     ("opencode", "opencode/first-screen-ansi.txt", "ready"),
     ("opencode", "opencode/first-screen-at-5s.txt", None),  # still blank
@@ -140,6 +157,17 @@ def test_blank_screen_matches_no_default_pattern() -> None:
         assert CATALOG.get(name).patterns.classify("\n" * 40) is None, name
 
 
+def test_codex_composer_redrawn_mid_turn_is_not_the_end_of_the_turn() -> None:
+    # codex drops its "Working" line between streaming and a tool call; an older turn's
+    # "Worked for" above a new prompt's echo must not read as the end of the new turn.
+    patterns = CATALOG.get("codex").patterns
+    lines = screen("codex-0.169.0-idle-after-turn.txt").rstrip("\n").splitlines()
+    composer = max(i for i, line in enumerate(lines) if line.startswith("› Ask Codex"))
+    mid_turn = "\n".join(lines[:composer] + ["› Second prompt", "", "• I will do it.", ""] + lines[composer:])
+    assert patterns.classify(mid_turn) == "ready"
+    assert patterns.classify("\n".join(lines)) == "idle"
+
+
 # The catalog's answer keys against the captured prompts: each prompt type is recognised on
 # its own screen only, and the keys are what was verified on the real TUI.
 ANSWERS = [
@@ -149,6 +177,14 @@ ANSWERS = [
     ("claude", "claude-2.1.197-ready.txt", None, None, None),
     ("claude", "claude-2.1.197-refused.txt", None, None, None),
     ("claude", "claude/v2.1.330/first-screen-onboarded.txt", None, None, None),  # cursor on "No, exit"
+    ("codex", "codex-0.169.0-permission.txt", "permission", ["y"], ["Escape"]),
+    ("codex", "codex-0.169.0-trust.txt", "trust", ["Enter"], ["Escape"]),
+    ("codex", "codex-0.169.0-ready.txt", None, None, None),
+    ("codex", "codex-0.169.0-permission-denied.txt", None, None, None),
+    ("gemini", "gemini-0.61.0-permission.txt", "permission", ["1"], ["Escape"]),
+    ("gemini", "gemini-0.61.0-permission-edit.txt", "permission", ["1"], ["Escape"]),
+    ("gemini", "gemini/first-screen.txt", "trust", ["1"], ["3"]),
+    ("gemini", "gemini-0.61.0-idle-after-turn.txt", None, None, None),
 ]
 
 

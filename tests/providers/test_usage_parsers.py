@@ -135,6 +135,17 @@ def test_gemini_stream_json_result_event() -> None:
     assert feed_all("gemini", [failed]) == [Usage(1, 0, None, True, True)]
 
 
+def test_gemini_061_result_with_flat_per_model_stats() -> None:
+    # gemini 0.61 against the scripted model service (the router model's usage is zero)
+    line = ('{"type":"result","status":"success","stats":{"total_tokens":333,"input_tokens":276,"output_tokens":57,'
+            '"cached":0,"input":276,"duration_ms":989,"tool_calls":1,"models":{"gemini-3.5-flash-lite":{"total_tokens":0,'
+            '"input_tokens":0,"output_tokens":0,"cached":0,"input":0},"gemini-3.8-flash":{"total_tokens":333,'
+            '"input_tokens":276,"output_tokens":57,"cached":0,"input":276}}}}')
+    assert feed_all("gemini", [line]) == [Usage(276, 57, None, False, True)]
+    per_model_only = {"stats": {"models": {"a": {"input_tokens": 5, "output_tokens": 2}, "b": {"input_tokens": 1, "output_tokens": 1}}}}
+    assert feed_all("gemini", [json.dumps(per_model_only)]) == [Usage(6, 3, None, False, True)]
+
+
 def test_none_parser_never_reports() -> None:
     assert feed_all("none", [claude_result(), "{}", "text"]) == []
 
