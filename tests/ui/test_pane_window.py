@@ -31,3 +31,11 @@ def test_the_live_rows_at_the_bottom_may_change_in_place() -> None:
 
 def test_nothing_in_common_means_everything_is_new() -> None:
     assert scrolled_by(lines(1, 10), lines(500, 520)) == 10
+
+
+def test_an_exited_workers_capture_ends_at_its_last_output() -> None:
+    from cockpit.ui.widgets.pane import capture_lines
+
+    dead = "hello\n\x1b[32mgreen\x1b[0m\n" + "\x1b[39m\n" * 40 + "\x1b[39mPane is dead (status 0, Sat Nov 28 07:25:24 2026)\n\n"
+    assert capture_lines(dead) == ["hello", "\x1b[32mgreen\x1b[0m"]
+    assert capture_lines("a\n\nb\n\x1b[0m   \n\n") == ["a", "", "b"]  # blank rows inside output stay

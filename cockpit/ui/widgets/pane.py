@@ -13,6 +13,8 @@ one ANSI parse per new line, and only changed rows are repainted.
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual.strip import Strip
 
@@ -42,6 +44,26 @@ def scrolled_by(old: list[str], new: list[str]) -> int:
             return k
     return len(old)
 
+
+def capture_lines(text: str) -> list[str]:
+    """A tmux capture's lines without what is not the worker's output at the bottom: the empty
+    rows tmux pads the screen with, and its "Pane is dead" line under an exited worker (there,
+    below the empty rows, it would make the pane open on a blank screen)."""
+    lines = text.split("\n")
+    _trim_bottom(lines)
+    if lines and _ESCAPES.sub("", lines[-1]).startswith("Pane is dead"):
+        lines.pop()
+        _trim_bottom(lines)
+    return lines
+
+
+def _trim_bottom(lines: list[str]) -> None:
+    """tmux pads the screen with empty rows (at most colour resets) below the last output."""
+    while lines and not _ESCAPES.sub("", lines[-1]).strip():
+        lines.pop()
+
+
+_ESCAPES = re.compile(r"\x1b\[[0-9;:?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")  # CSI and two-byte escapes
 
 class PaneView(StripView):
     DEFAULT_CSS = """
@@ -103,9 +125,7 @@ class PaneView(StripView):
     # -- content -----------------------------------------------------------------------------
 
     def show_capture(self, worker_id: str, text: str) -> None:
-        lines = text.split("\n")
-        while lines and not lines[-1].strip():
-            lines.pop()  # tmux pads the screen with empty rows below the cursor
+        lines = capture_lines(text)
         if worker_id != self.worker_id:
             self.worker_id = worker_id
             self._cache = {}
