@@ -152,7 +152,7 @@ def build_launch(provider: Provider, mode: str, prompt: str, prompt_file: Path) 
     # The CLI's own signals (hooks) go to $COCKPIT_SIGNALS, which the supervisor sets per worker.
     wiring = provider.signals.args if provider.signals is not None else []
     if provider.signals is not None:
-        env.update({name: str(data_file(file)) for name, file in provider.signals.data_env.items()})
+        env.update({name: str(trusted_data_file(file)) for name, file in provider.signals.data_env.items()})
     if not isinstance(spec, HeadlessSpec):
         return LaunchSpec([*prefix, *spec.args, *wiring, *provider.extra_args], env, None, mode)
     if spec.prompt_via == "stdin":
@@ -172,6 +172,38 @@ def data_file(name: str) -> Path:
     from importlib import resources
 
     return Path(str(resources.files("cockpit") / "data" / name))
+
+
+def trusted_data_file(name: str) -> Path:
+    """`data_file(name)`, or a private copy of it when a directory above the shipped file is
+    writable by others: gemini refuses a settings file under such a directory (a checkout
+    under /tmp), so the copy goes to ~/.cache/cockpit/data (0700)."""
+    shipped = data_file(name)
+    if not _insecure_ancestor(shipped):
+        return shipped
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cockpit" / "data"
+    try:
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        copy = home / name
+        data = shipped.read_bytes()
+        if not copy.exists() or copy.read_bytes() != data:
+            tmp = copy.with_name(f".{name}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, copy)
+    except OSError:
+        return shipped
+    return shipped if _insecure_ancestor(copy) else copy
+
+
+def _insecure_ancestor(path: Path) -> bool:
+    for parent in path.resolve().parents:
+        try:
+            if parent.stat().st_mode & 0o022:
+                return True
+        except OSError:
+            return True
+    return False
 
 
 def _check_prompt_argument(provider: Provider, prompt: str) -> None:

@@ -94,8 +94,11 @@ def test_argv_for_each_provider_and_mode(name: str, mode: str, bin_dir: Path, tm
                     "opencode": {"OPENCODE_DISABLE_AUTOUPDATE": "1", "OPENCODE_CONFIG_CONTENT":
                                  '{"plugin": ["file://{env:COCKPIT_DATA_DIR}/opencode-signals.js"]}'}}.get(name, {})
     if name == "gemini":  # its hooks live in a shipped settings file that an env var names
-        expected_env = {"GEMINI_CLI_SYSTEM_DEFAULTS_PATH": str(Path(cockpit.__file__).parent / "data" / "gemini-signals.json")}
-        assert Path(spec.env["GEMINI_CLI_SYSTEM_DEFAULTS_PATH"]).is_file()
+        from cockpit.runtime.provider_launch import trusted_data_file
+
+        shipped = Path(cockpit.__file__).parent / "data" / "gemini-signals.json"
+        expected_env = {"GEMINI_CLI_SYSTEM_DEFAULTS_PATH": str(trusted_data_file("gemini-signals.json"))}
+        assert Path(spec.env["GEMINI_CLI_SYSTEM_DEFAULTS_PATH"]).read_bytes() == shipped.read_bytes()
     assert spec.env == expected_env
 
 
