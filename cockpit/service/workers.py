@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import os
 import re
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,12 +16,12 @@ from cockpit.domain.secrets import mask_text
 from cockpit.errors import CheckFailed, CockpitError, UsageError
 from cockpit.runtime.launch import write_launch_spec
 from cockpit.runtime.log_errors import last_error_of
+from cockpit.runtime.private_files import write_private
 from cockpit.runtime.proctree import TreeKill, kill_tree, worker_processes
 from cockpit.runtime.providers import build_launch
-from cockpit.runtime.private_files import write_private
 from cockpit.runtime.tmux_names import TmuxError, gate_name
 from cockpit.service.context import Context, LiveWorker, log
-from cockpit.service.identity import WORKER_ENV
+from cockpit.service.worker_env import worker_env
 
 # Keys `cockpit send --key` may press: one character, or a tmux key name from this list.
 KEY_NAMES = frozenset({"Enter", "Escape", "Tab", "BTab", "BSpace", "Space", "Up", "Down", "Left", "Right",
@@ -41,28 +40,6 @@ def prompt_path(ctx: Context, dispatch_id: str) -> Path:
 
 def read_prompt(ctx: Context, dispatch_id: str) -> str:
     return prompt_path(ctx, dispatch_id).read_bytes().decode("utf-8")
-
-
-def signal_hook_path() -> Path:
-    """The shipped hook script (cockpit/data/signal-hook.sh) that CLIs' hooks run."""
-    from importlib import resources
-
-    return Path(str(resources.files("cockpit") / "data" / "signal-hook.sh"))
-
-
-def worker_env(ctx: Context, d: Dispatch, overrides: dict[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE")}
-    env.update(overrides)
-    env[WORKER_ENV] = d.id
-    env["COCKPIT_DISPATCH_ID"] = d.id
-    env["COCKPIT_SIGNALS"] = str(ctx.ws.state.signal_file(d.id))  # the CLI's hooks append here
-    env["COCKPIT_SIGNAL_HOOK"] = str(signal_hook_path())
-    # The permission hook (cockpit/service/permission_hook.py) asks this supervisor directly.
-    env["COCKPIT_SOCKET"] = str(ctx.ws.state.socket_path)
-    env["COCKPIT_PYTHON"] = sys.executable
-    env["COCKPIT_POLICY"] = str(ctx.ws.repo.toplevel / ".cockpit" / "policy.yaml")  # the hook runs only if it exists
-    env["COCKPIT_DATA_DIR"] = str(signal_hook_path().parent)  # other signal wiring (opencode's plugin)
-    return env
 
 
 ANSWER_DRAW_WAIT_S = 3.0  # how long `send --key` waits for a waiting worker to draw its question

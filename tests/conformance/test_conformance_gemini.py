@@ -103,7 +103,10 @@ def test_interactive_permission_answered_n_leaves_no_edit_and_ends_the_turn(cock
         assert service.prompt_count(PROMPT) == 1
 
 
-def test_interactive_401_shows_geminis_error_line_and_ends_the_turn(cockpit) -> None:
+def test_interactive_401_shows_geminis_error_line_and_ends_the_turn(cockpit, monkeypatch) -> None:
+    # A supervisor started inside a CI job: gemini would see CI=true, refuse to draw and exit 42.
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("CI_JOB_ID", "7")
     with offline(cockpit, CLI, error_reply(401, "Incorrect API key provided")):
         dispatch_id = cockpit.dispatch(PROMPT, "--provider", CLI, "--interactive")
         cockpit.wait(dispatch_id, until="idle", timeout=120)

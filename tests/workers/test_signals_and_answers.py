@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from cockpit.service.workers import signal_hook_path
+from cockpit.service.worker_env import signal_hook_path
 
 SIGNALS = {
     "rules": [
