@@ -26,12 +26,17 @@ DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true",
-                        help="smaller sizes and shorter windows (CI smoke test, under 2 minutes)")
-    parser.add_argument("--only", action="append", choices=NAMES, metavar="NAME",
-                        help=f"run only this benchmark (repeatable): {', '.join(NAMES)}")
-    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, metavar="PATH",
-                        help="where to write the results (default benchmarks/results/latest.json)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and shorter windows (CI smoke test, under 2 minutes)")
+    parser.add_argument(
+        "--only", action="append", choices=NAMES, metavar="NAME", help=f"run only this benchmark (repeatable): {', '.join(NAMES)}"
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=DEFAULT_JSON,
+        metavar="PATH",
+        help="where to write the results (default benchmarks/results/latest.json)",
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--keep", action="store_true", help="keep the sandboxes (for a post-mortem)")
     parser.add_argument("--workdir", type=Path, help="where sandboxes go (default: the system temp dir)")
@@ -57,10 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     failed: list[str] = []
     notes = []
     if args.quick:
-        notes.append(f"--quick: {profile.workers} workers (not 50), {profile.window_s:.0f} s CPU windows, "
-                     f"a {profile.repo_files}-file repository (not 20,000), a {profile.ledger_records:,}-record "
-                     f"ledger (not 1,000,000) and {profile.catch_up_records:,} receipts to catch up (not 100,000), {profile.tui_workers} workers printing for {profile.tui_output_s:.0f} s "
-                     "under the TUI (not 50 for 60 s); the targets are the full run's")
+        notes.append(
+            f"--quick: {profile.workers} workers (not 50), {profile.window_s:.0f} s CPU windows, "
+            f"a {profile.repo_files}-file repository (not 20,000), a {profile.ledger_records:,}-record "
+            f"ledger (not 1,000,000) and {profile.catch_up_records:,} receipts to catch up (not 100,000), {profile.tui_workers} workers printing for {profile.tui_output_s:.0f} s "
+            "under the TUI (not 50 for 60 s); the targets are the full run's"
+        )
     if os.cpu_count():
         notes.append(f"{os.cpu_count()} cores; other load on the machine is not controlled")
 
@@ -68,9 +75,14 @@ def main(argv: list[str] | None = None) -> int:
 
     steps = []
     if wanted & {"idle", "status"}:
-        steps.append(("idle+status", lambda: bench_fleet.run(profile, idle="idle" in wanted,
-                                                             status="status" in wanted, workdir=args.workdir,
-                                                             keep=args.keep)))
+        steps.append(
+            (
+                "idle+status",
+                lambda: bench_fleet.run(
+                    profile, idle="idle" in wanted, status="status" in wanted, workdir=args.workdir, keep=args.keep
+                ),
+            )
+        )
     if "dispatch" in wanted:
         steps.append(("dispatch", lambda: bench_dispatch.run(profile, workdir=args.workdir, keep=args.keep)))
     if "ledger" in wanted:
@@ -91,8 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             failed.append(name)
             skipped.append(SkippedFigure(name, f"FAILED: {type(exc).__name__}: {exc}"))
     elapsed = time.monotonic() - clock
-    print(f"cockpit benchmarks ({'quick' if args.quick else 'full'}), {started:%Y-%m-%d %H:%M} UTC, "
-          f"{elapsed:.0f} s")
+    print(f"cockpit benchmarks ({'quick' if args.quick else 'full'}), {started:%Y-%m-%d %H:%M} UTC, {elapsed:.0f} s")
     for note in notes:
         print(f"note: {note}")
     print()

@@ -40,8 +40,10 @@ def _scenario(cycles: int) -> Any:
     turns = []
     for i in range(cycles):
         command = f"python3 -c \"open('bench-{i}.txt', 'w').write('{i}')\""
-        turns += [Turn(kind="shell", command=command, text="Running it.", usage=TurnUsage(input_tokens=100, output_tokens=10)),
-                  Turn(kind="text", text=f"Done {i}.", usage=TurnUsage(input_tokens=120, output_tokens=5))]
+        turns += [
+            Turn(kind="shell", command=command, text="Running it.", usage=TurnUsage(input_tokens=100, output_tokens=10)),
+            Turn(kind="text", text=f"Done {i}.", usage=TurnUsage(input_tokens=120, output_tokens=5)),
+        ]
     return Scenario(name="bench-claude", turns=turns)
 
 
@@ -100,8 +102,9 @@ def _status(to: str) -> Any:
     return lambda r: r.kind == "status_changed" and r.data.get("to") == to
 
 
-def _cycle(run: Any, did: str, prompt: str | None, seq: int,
-           watch: SignalWatch | None = None) -> tuple[float, float, int, str, str, float | None]:
+def _cycle(
+    run: Any, did: str, prompt: str | None, seq: int, watch: SignalWatch | None = None
+) -> tuple[float, float, int, str, str, float | None]:
     if prompt is not None:
         out = run.cockpit("send", did, prompt)
         assert out.returncode == 0, out.stderr
@@ -115,8 +118,14 @@ def _cycle(run: Any, did: str, prompt: str | None, seq: int,
     idle = _after(run, did, working.seq, _status("idle"))
     hook = watch.last("PermissionRequest") if watch is not None else None
     own = (receipt_time(waiting.ts) - hook) * 1000 if hook and waiting.data.get("source") == "hook" else None
-    return (to_waiting * 1000, (receipt_time(working.ts) - receipt_time(answered.ts)) * 1000, idle.seq,
-            str(waiting.data.get("source")), str(working.data.get("source")), own)
+    return (
+        to_waiting * 1000,
+        (receipt_time(working.ts) - receipt_time(answered.ts)) * 1000,
+        idle.seq,
+        str(waiting.data.get("source")),
+        str(working.data.get("source")),
+        own,
+    )
 
 
 def run(profile: Profile, *, workdir: Path | None = None, keep: bool = False) -> list[Figure]:
@@ -125,16 +134,14 @@ def run(profile: Profile, *, workdir: Path | None = None, keep: bool = False) ->
 
     cycles = 6 if profile.quick else 25
     case = Case("bench", _scenario(cycles * 2), "Please run it (bench 0)")
-    samples: dict[str, dict[str, list[float]]] = {"claude": {"wait": [], "work": []},
-                                                  "claude-screens": {"wait": [], "work": []}}
+    samples: dict[str, dict[str, list[float]]] = {"claude": {"wait": [], "work": []}, "claude-screens": {"wait": [], "work": []}}
     sources: dict[str, set[str]] = {"claude": set(), "claude-screens": set()}
     own: list[float] = []  # hook line written -> waiting receipt: cockpit's own share
     with Run("claude", "interactive", case, _binary(), step_timeout=60) as run:
         _screens_only(run)
         ids, seqs, watches = {}, {}, {}
         for name in samples:
-            out = run.cockpit("dispatch", f"Please run it ({name} 0)", "--provider", name, "--interactive",
-                              "--risk", "low")
+            out = run.cockpit("dispatch", f"Please run it ({name} 0)", "--provider", name, "--interactive", "--risk", "low")
             assert out.returncode == 0, out.stderr
             ids[name], seqs[name] = out.stdout.strip(), 0
             watches[name] = SignalWatch(run.state.signal_file(ids[name])) if name == "claude" else None
@@ -143,7 +150,8 @@ def run(profile: Profile, *, workdir: Path | None = None, keep: bool = False) ->
         for i in range(1, cycles):
             for name in samples:
                 to_wait, to_work, seqs[name], s1, s2, mine = _cycle(
-                    run, ids[name], f"Please run it ({name} {i})", seqs[name], watches[name])
+                    run, ids[name], f"Please run it ({name} {i})", seqs[name], watches[name]
+                )
                 samples[name]["wait"].append(to_wait)
                 samples[name]["work"].append(to_work)
                 sources[name] |= {f"waiting<-{s1}", f"working<-{s2}"}
@@ -156,16 +164,34 @@ def run(profile: Profile, *, workdir: Path | None = None, keep: bool = False) ->
     for key, title in (("wait", "model turn done -> waiting receipt"), ("work", "answer -> working receipt")):
         hooks, screens = samples["claude"][key], samples["claude-screens"][key]
         p95, base = percentile(hooks, 95), percentile(screens, 95)
-        figures.append(Figure(
-            name=f"claude_{key}", title=f"real claude: {title} (p95, hooks)", unit="ms", value=p95,
-            samples=hooks, baseline_label="the same claude, screens only", baseline=base,
-            baseline_samples=screens, ratio=(base / p95) if p95 else None, ratio_text="(screens p95 / hooks p95)",
-            checks=[Check(f"p95 <= {TARGET_MS:.0f} ms", p95 <= TARGET_MS)],
-            notes=[f"sources seen: hooks {sorted(sources['claude'])}, screens {sorted(sources['claude-screens'])}",
-                   f"{len(hooks)} samples each, claude {run.binary}"]))
-    figures.append(Figure(
-        name="claude_hook_to_receipt", title="real claude: PermissionRequest hook written -> waiting receipt (p95)",
-        unit="ms", value=percentile(own, 95), samples=own,
-        checks=[Check(f"p95 <= {TARGET_MS:.0f} ms", bool(own) and percentile(own, 95) <= TARGET_MS)],
-        notes=[f"{len(own)} of {cycles - 1} waits were recorded from the hook (the others: the screen was first)"]))
+        figures.append(
+            Figure(
+                name=f"claude_{key}",
+                title=f"real claude: {title} (p95, hooks)",
+                unit="ms",
+                value=p95,
+                samples=hooks,
+                baseline_label="the same claude, screens only",
+                baseline=base,
+                baseline_samples=screens,
+                ratio=(base / p95) if p95 else None,
+                ratio_text="(screens p95 / hooks p95)",
+                checks=[Check(f"p95 <= {TARGET_MS:.0f} ms", p95 <= TARGET_MS)],
+                notes=[
+                    f"sources seen: hooks {sorted(sources['claude'])}, screens {sorted(sources['claude-screens'])}",
+                    f"{len(hooks)} samples each, claude {run.binary}",
+                ],
+            )
+        )
+    figures.append(
+        Figure(
+            name="claude_hook_to_receipt",
+            title="real claude: PermissionRequest hook written -> waiting receipt (p95)",
+            unit="ms",
+            value=percentile(own, 95),
+            samples=own,
+            checks=[Check(f"p95 <= {TARGET_MS:.0f} ms", bool(own) and percentile(own, 95) <= TARGET_MS)],
+            notes=[f"{len(own)} of {cycles - 1} waits were recorded from the hook (the others: the screen was first)"],
+        )
+    )
     return figures

@@ -25,15 +25,22 @@ def _started_at(box: Sandbox, dispatch_id: str) -> float:
 def _settled(box: Sandbox, dispatch_id: str) -> None:
     """Wait until the worker has exited and its gates are done, so nothing runs into the next sample."""
     box.wait(dispatch_id, "final", timeout=120)
-    wait_for(lambda: box.call("show", id=dispatch_id)["review"] not in ("none", "gating"), 120,
-             what=f"the gates of {dispatch_id}")
+    wait_for(
+        lambda: box.call("show", id=dispatch_id)["review"] not in ("none", "gating"), 120, what=f"the gates of {dispatch_id}"
+    )
 
 
 def cockpit_cli(box: Sandbox) -> float:
     """`cockpit dispatch` as the operator runs it, to the worker_started receipt (seconds)."""
     started = time.time()
-    out = subprocess.run([sys.executable, "-m", "cockpit", "dispatch", PROMPT, "--risk", "low"], cwd=box.repo,
-                         env=box.env, capture_output=True, text=True, check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-m", "cockpit", "dispatch", PROMPT, "--risk", "low"],
+        cwd=box.repo,
+        env=box.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     _settled(box, out)
     return _started_at(box, out) - started
 
@@ -73,21 +80,44 @@ def run(profile: Profile, *, workdir: Path | None, keep: bool) -> list[Figure]:
                     service.append(cockpit_service(box))
                 else:
                     bare.append(bare_worktree_add(box, run_))
-            log(f"run {run_}/{profile.dispatch_runs}: cli {cli[-1] * 1000:.0f} ms, via socket "
-                f"{service[-1] * 1000:.0f} ms, git worktree add {bare[-1] * 1000:.0f} ms")
+            log(
+                f"run {run_}/{profile.dispatch_runs}: cli {cli[-1] * 1000:.0f} ms, via socket "
+                f"{service[-1] * 1000:.0f} ms, git worktree add {bare[-1] * 1000:.0f} ms"
+            )
     value, socket_value, baseline = median(cli) * 1000, median(service) * 1000, median(bare) * 1000
-    note = [(f"repository of {profile.repo_files} files; times to the worker_started receipt (the agent's "
-             "process is running in its tmux pane)")]
+    note = [
+        (
+            f"repository of {profile.repo_files} files; times to the worker_started receipt (the agent's "
+            "process is running in its tmux pane)"
+        )
+    ]
     return [
-        Figure(name="dispatch_latency", title=f"dispatch latency, {profile.repo_files} files", unit="ms",
-               value=value, samples=[x * 1000 for x in cli], baseline_label="git worktree add", baseline=baseline,
-               baseline_samples=[x * 1000 for x in bare], ratio=value / baseline, ratio_text="the baseline's time",
-               checks=[Check("<= 1.25x git worktree add", value / baseline <= 1.25)],
-               notes=[*note, "cockpit side: the `cockpit dispatch` command, interpreter start-up included"]),
-        Figure(name="dispatch_latency_socket", title="dispatch latency via the socket", unit="ms",
-               value=socket_value, samples=[x * 1000 for x in service], baseline_label="git worktree add",
-               baseline=baseline, baseline_samples=[x * 1000 for x in bare], ratio=socket_value / baseline,
-               ratio_text="the baseline's time",
-               checks=[Check("<= 1.25x git worktree add", socket_value / baseline <= 1.25)],
-               notes=[*note, "cockpit side: a dispatch request on the supervisor's socket (what the TUI sends)"]),
+        Figure(
+            name="dispatch_latency",
+            title=f"dispatch latency, {profile.repo_files} files",
+            unit="ms",
+            value=value,
+            samples=[x * 1000 for x in cli],
+            baseline_label="git worktree add",
+            baseline=baseline,
+            baseline_samples=[x * 1000 for x in bare],
+            ratio=value / baseline,
+            ratio_text="the baseline's time",
+            checks=[Check("<= 1.25x git worktree add", value / baseline <= 1.25)],
+            notes=[*note, "cockpit side: the `cockpit dispatch` command, interpreter start-up included"],
+        ),
+        Figure(
+            name="dispatch_latency_socket",
+            title="dispatch latency via the socket",
+            unit="ms",
+            value=socket_value,
+            samples=[x * 1000 for x in service],
+            baseline_label="git worktree add",
+            baseline=baseline,
+            baseline_samples=[x * 1000 for x in bare],
+            ratio=socket_value / baseline,
+            ratio_text="the baseline's time",
+            checks=[Check("<= 1.25x git worktree add", socket_value / baseline <= 1.25)],
+            notes=[*note, "cockpit side: a dispatch request on the supervisor's socket (what the TUI sends)"],
+        ),
     ]

@@ -45,22 +45,39 @@ def idle_cpu(profile: Profile, fleet: Fleet, log: Log) -> Figure:
         tui.append((fleet.tui_cpu() - tui_before) / (time.monotonic() - started) * 60)
         with fleet.supervisor_down(), fleet.poller() as (proc, _events):
             theirs.append(cpu_per_minute(lambda: fleet.poller_cpu(proc), profile.window_s))
-        log(f"window {round_}/{profile.windows}: cockpit {ours[-1]:.3f} (TUI {tui[-1]:.3f}), "
-            f"peer poller {theirs[-1]:.2f} CPU-s/min")
+        log(
+            f"window {round_}/{profile.windows}: cockpit {ours[-1]:.3f} (TUI {tui[-1]:.3f}), "
+            f"peer poller {theirs[-1]:.2f} CPU-s/min"
+        )
     fleet.check_alive()
     value, baseline = median(ours), median(theirs)
     floor = max(value, 1e-6)  # an idle supervisor may not run at all in a window
     return Figure(
-        name="idle_cpu", title=f"idle CPU, {profile.workers} idle workers", unit="CPU-s/min",
-        value=value, samples=ours, baseline_label="peer poller, 500 ms", baseline=baseline,
-        baseline_samples=theirs, ratio=baseline / floor, ratio_text="less CPU",
-        checks=[Check(">= 80x less than the baseline", baseline / floor >= 80),
-                Check(f"< {ONE_PERCENT_OF_A_CORE} CPU-s/min (1% of a core)", value < ONE_PERCENT_OF_A_CORE)],
-        notes=[("cockpit: supervisor tree + tmux server + log pipes + an open `cockpit ui` (160x45 terminal); "
-                "baseline: poller tree + tmux server"),
-               "the TUI is closed while the poller runs (its client would restart the supervisor) and reopened",
-               (f"of which the open TUI: {median(tui):.2f} CPU-s/min; service layer alone: "
-                f"{median([o - t for o, t in zip(ours, tui, strict=True)]):.2f} CPU-s/min")],
+        name="idle_cpu",
+        title=f"idle CPU, {profile.workers} idle workers",
+        unit="CPU-s/min",
+        value=value,
+        samples=ours,
+        baseline_label="peer poller, 500 ms",
+        baseline=baseline,
+        baseline_samples=theirs,
+        ratio=baseline / floor,
+        ratio_text="less CPU",
+        checks=[
+            Check(">= 80x less than the baseline", baseline / floor >= 80),
+            Check(f"< {ONE_PERCENT_OF_A_CORE} CPU-s/min (1% of a core)", value < ONE_PERCENT_OF_A_CORE),
+        ],
+        notes=[
+            (
+                "cockpit: supervisor tree + tmux server + log pipes + an open `cockpit ui` (160x45 terminal); "
+                "baseline: poller tree + tmux server"
+            ),
+            "the TUI is closed while the poller runs (its client would restart the supervisor) and reopened",
+            (
+                f"of which the open TUI: {median(tui):.2f} CPU-s/min; service layer alone: "
+                f"{median([o - t for o, t in zip(ours, tui, strict=True)]):.2f} CPU-s/min"
+            ),
+        ],
         extra={"window_s": profile.window_s, "workers": profile.workers, "tui_cpu_s_per_min": tui},
     )
 
@@ -84,8 +101,12 @@ def _answer_and_wait_for_prompt(fleet: Fleet, dispatch_id: str) -> None:
 
 def _waiting_receipt_time(fleet: Fleet, dispatch_id: str, after_seq: int) -> float:
     for receipt in reversed(fleet.box.receipts(400)):
-        if (receipt.seq > after_seq and receipt.dispatch == dispatch_id and receipt.kind == "status_changed"
-                and receipt.data.get("to") == "waiting"):
+        if (
+            receipt.seq > after_seq
+            and receipt.dispatch == dispatch_id
+            and receipt.kind == "status_changed"
+            and receipt.data.get("to") == "waiting"
+        ):
             return receipt_time(receipt.ts)
     raise AssertionError(f"no status_changed -> waiting receipt for {dispatch_id}")
 
@@ -125,12 +146,23 @@ def status_latency(profile: Profile, fleet: Fleet, log: Log) -> Figure:
 
     p95, base_p95 = percentile(ours, 95), percentile(theirs, 95)
     return Figure(
-        name="status_latency", title=f"status latency p95, {profile.workers} workers", unit="ms", value=p95,
-        samples=ours, baseline_label="peer poller p95", baseline=base_p95, baseline_samples=theirs,
-        ratio=base_p95 / p95 if p95 else None, ratio_text="faster",
+        name="status_latency",
+        title=f"status latency p95, {profile.workers} workers",
+        unit="ms",
+        value=p95,
+        samples=ours,
+        baseline_label="peer poller p95",
+        baseline=base_p95,
+        baseline_samples=theirs,
+        ratio=base_p95 / p95 if p95 else None,
+        ratio_text="faster",
         checks=[Check("p95 < 250 ms", p95 < 250)],
-        notes=[("from Enter on a prompt that makes the agent print a [y/n] question to the store's "
-                "status_changed -> waiting receipt (its timestamp); the agent's own reaction time is included"),
-               f"cockpit median {median(ours):.0f} ms; peer poller median {median(theirs):.0f} ms"],
+        notes=[
+            (
+                "from Enter on a prompt that makes the agent print a [y/n] question to the store's "
+                "status_changed -> waiting receipt (its timestamp); the agent's own reaction time is included"
+            ),
+            f"cockpit median {median(ours):.0f} ms; peer poller median {median(theirs):.0f} ms",
+        ],
         extra={"median_ms": median(ours), "baseline_median_ms": median(theirs)},
     )

@@ -81,11 +81,22 @@ def shaped_entries(first: int, count: int) -> list:
 
     shapes = [
         lambda i: Entry("status_changed", "supervisor", f"{i % 99991:010d}", {"from": "working", "to": "idle"}),
-        lambda i: Entry("usage", "supervisor", f"{i % 99991:010d}",
-                        {"input_tokens": i, "output_tokens": i // 3, "cost_micro_usd": i * 7}),
-        lambda i: Entry("gate_result", "supervisor", f"{i % 99991:010d}",
-                        {"gate": "tests", "status": "passed", "diff_sha256": f"{i:064x}", "exit_code": 0,
-                         "summary": "412 passed in 3.2 s", "duration_ms": 3200}),
+        lambda i: Entry(
+            "usage", "supervisor", f"{i % 99991:010d}", {"input_tokens": i, "output_tokens": i // 3, "cost_micro_usd": i * 7}
+        ),
+        lambda i: Entry(
+            "gate_result",
+            "supervisor",
+            f"{i % 99991:010d}",
+            {
+                "gate": "tests",
+                "status": "passed",
+                "diff_sha256": f"{i:064x}",
+                "exit_code": 0,
+                "summary": "412 passed in 3.2 s",
+                "duration_ms": 3200,
+            },
+        ),
         lambda i: Entry("note", "alice@build-box", None, {"text": f"checkpoint {i}: Grüße, all good"}),
     ]
     return [shapes[(first + k) % 4](first + k) for k in range(count)]
@@ -110,8 +121,9 @@ def generate(directory: Path, records: int) -> int:
 
 
 def _verify(directory: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", VERIFIER, str(directory)], capture_output=True, text=True,
-                         check=True, cwd=ROOT).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", VERIFIER, str(directory)], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
     result = json.loads(out)
     if not result["ok"]:
         raise RuntimeError(f"the generated ledger does not verify: {result}")
@@ -155,32 +167,65 @@ def appends(profile: Profile, work: Path, log: Log) -> list[Figure]:
     many, peer_many = [], []
     for r in range(profile.multi_repeats):
         directory = work / f"multi-{r}"
-        many.append(_many_processes([[sys.executable, "-c", COCKPIT_APPENDER, str(directory), f"w{k}",
-                                      str(profile.appends_per_proc)] for k in range(profile.procs)]))
+        many.append(
+            _many_processes(
+                [
+                    [sys.executable, "-c", COCKPIT_APPENDER, str(directory), f"w{k}", str(profile.appends_per_proc)]
+                    for k in range(profile.procs)
+                ]
+            )
+        )
         from cockpit.ledger import verify
 
         report = verify(directory)
         if not report.ok or report.records != total + 1:
             raise RuntimeError(f"{profile.procs} appenders left a bad ledger: {report.problem} ({report.records})")
         path = work / f"peer-multi-{r}.ndjson"
-        peer_many.append(_many_processes([[sys.executable, "-m", "benchmarks.peer_ledger", str(path), f"w{k}",
-                                           str(profile.appends_per_proc)] for k in range(profile.procs)]))
+        peer_many.append(
+            _many_processes(
+                [
+                    [sys.executable, "-m", "benchmarks.peer_ledger", str(path), f"w{k}", str(profile.appends_per_proc)]
+                    for k in range(profile.procs)
+                ]
+            )
+        )
         if check_chain(path) != total:
             raise RuntimeError("the peer appenders lost records")
     log(f"{profile.procs} x {profile.appends_per_proc}: cockpit {median(many):.2f} s, peer {median(peer_many):.2f} s")
     rate, peer_rate = median(ours), median(theirs)
     seconds, peer_seconds = median(many), median(peer_many)
     return [
-        Figure(name="ledger_append", title="ledger appends, one process", unit="/s", value=rate, samples=ours,
-               baseline_label="peer appender", baseline=peer_rate, baseline_samples=theirs,
-               ratio=rate / peer_rate, ratio_text="the peer's rate", checks=[Check(">= 2,000/s", rate >= 2000)],
-               notes=["each append locked and fsynced on its own (cockpit: ledger and head; peer: the log)",
-                      f"peer appender measured over {profile.peer_appends} appends (its cost grows with the file)"]),
-        Figure(name="ledger_append_8proc", title=f"{profile.procs} processes x {profile.appends_per_proc} appends",
-               unit="s", value=seconds, samples=many, baseline_label="peer appender", baseline=peer_seconds,
-               baseline_samples=peer_many, ratio=seconds / peer_seconds, ratio_text="the peer's time",
-               checks=[Check("< 4 s", seconds < 4)],
-               notes=["wall time from releasing the started processes to the last exit; the chain verifies after"]),
+        Figure(
+            name="ledger_append",
+            title="ledger appends, one process",
+            unit="/s",
+            value=rate,
+            samples=ours,
+            baseline_label="peer appender",
+            baseline=peer_rate,
+            baseline_samples=theirs,
+            ratio=rate / peer_rate,
+            ratio_text="the peer's rate",
+            checks=[Check(">= 2,000/s", rate >= 2000)],
+            notes=[
+                "each append locked and fsynced on its own (cockpit: ledger and head; peer: the log)",
+                f"peer appender measured over {profile.peer_appends} appends (its cost grows with the file)",
+            ],
+        ),
+        Figure(
+            name="ledger_append_8proc",
+            title=f"{profile.procs} processes x {profile.appends_per_proc} appends",
+            unit="s",
+            value=seconds,
+            samples=many,
+            baseline_label="peer appender",
+            baseline=peer_seconds,
+            baseline_samples=peer_many,
+            ratio=seconds / peer_seconds,
+            ratio_text="the peer's time",
+            checks=[Check("< 4 s", seconds < 4)],
+            notes=["wall time from releasing the started processes to the last exit; the chain verifies after"],
+        ),
     ]
 
 
@@ -198,29 +243,53 @@ def verify_and_tail(profile: Profile, work: Path, log: Log) -> list[Figure]:
     big_rss = median([r["maxrss_kb"] for r in runs])
     n, m = profile.ledger_records, profile.small_ledger_records
     scale = f"{n / m:.0f}x the records"
-    log(f"verify {median(ours):.0f} MB/s, sha256sum {median(theirs):.0f} MB/s; peak RSS {big_rss / 1024:.0f} MB "
-        f"(at {m:,} records: {small_rss / 1024:.0f} MB)")
+    log(
+        f"verify {median(ours):.0f} MB/s, sha256sum {median(theirs):.0f} MB/s; peak RSS {big_rss / 1024:.0f} MB "
+        f"(at {m:,} records: {small_rss / 1024:.0f} MB)"
+    )
     tail_big, tail_small = _tail_ms(big), _tail_ms(small)
     tail_base = _tail1_ms(big / "ledger.ndjson")
     log(f"last 50: {tail_big:.2f} ms ({tail_small:.2f} ms at {m:,} records); tail -n 50 {tail_base:.2f} ms")
     throughput, base = median(ours), median(theirs)
     return [
-        Figure(name="ledger_verify", title=f"verify, {profile.ledger_records:,} records", unit="MB/s",
-               value=throughput, samples=ours, baseline_label="sha256sum", baseline=base, baseline_samples=theirs,
-               ratio=throughput / base, ratio_text="sha256sum's throughput",
-               checks=[Check(">= 0.5x sha256sum", throughput / base >= 0.5),
-                       Check(f"memory flat (peak RSS < +10% at {scale})", big_rss < small_rss * 1.10)],
-               notes=[f"peak RSS {big_rss / 1024:.0f} MB at {n:,} records, {small_rss / 1024:.0f} MB at {m:,}",
-                      "verify timed inside its process (interpreter start-up excluded); sha256sum as a whole process"],
-               extra={"bytes": size, "peak_rss_kb": big_rss, "peak_rss_kb_small": small_rss}),
-        Figure(name="ledger_tail", title="last 50 receipts", unit="ms", value=tail_big, samples=[tail_big],
-               baseline_label="tail -n 50", baseline=tail_base, ratio=tail_big / tail_base,
-               ratio_text="tail(1)'s time",
-               checks=[Check("< 50 ms", tail_big < 50),
-                       Check(f"flat in the ledger's size (<= 2x at {scale})", tail_big <= 2 * tail_small)],
-               notes=[(f"{tail_small:.2f} ms at {m:,} records; medians of 25 calls; "
-                       "tail(1) includes its process start")],
-               extra={"ms_small": tail_small}),
+        Figure(
+            name="ledger_verify",
+            title=f"verify, {profile.ledger_records:,} records",
+            unit="MB/s",
+            value=throughput,
+            samples=ours,
+            baseline_label="sha256sum",
+            baseline=base,
+            baseline_samples=theirs,
+            ratio=throughput / base,
+            ratio_text="sha256sum's throughput",
+            checks=[
+                Check(">= 0.5x sha256sum", throughput / base >= 0.5),
+                Check(f"memory flat (peak RSS < +10% at {scale})", big_rss < small_rss * 1.10),
+            ],
+            notes=[
+                f"peak RSS {big_rss / 1024:.0f} MB at {n:,} records, {small_rss / 1024:.0f} MB at {m:,}",
+                "verify timed inside its process (interpreter start-up excluded); sha256sum as a whole process",
+            ],
+            extra={"bytes": size, "peak_rss_kb": big_rss, "peak_rss_kb_small": small_rss},
+        ),
+        Figure(
+            name="ledger_tail",
+            title="last 50 receipts",
+            unit="ms",
+            value=tail_big,
+            samples=[tail_big],
+            baseline_label="tail -n 50",
+            baseline=tail_base,
+            ratio=tail_big / tail_base,
+            ratio_text="tail(1)'s time",
+            checks=[
+                Check("< 50 ms", tail_big < 50),
+                Check(f"flat in the ledger's size (<= 2x at {scale})", tail_big <= 2 * tail_small),
+            ],
+            notes=[(f"{tail_small:.2f} ms at {m:,} records; medians of 25 calls; tail(1) includes its process start")],
+            extra={"ms_small": tail_small},
+        ),
     ]
 
 

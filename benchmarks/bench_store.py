@@ -44,11 +44,13 @@ def run(profile: Profile, *, workdir, keep: bool) -> list[Figure]:
         with Ledger(directory) as ledger:
             ledger.append_many(history_entries(HISTORY_DISPATCHES))
         size = (directory / "ledger.ndjson").stat().st_size
-        log(f"ledger of {records:,} records + {HISTORY_DISPATCHES} dispatches ({size / 1e6:.0f} MB) "
-            f"in {time.monotonic() - started:.1f} s")
+        log(
+            f"ledger of {records:,} records + {HISTORY_DISPATCHES} dispatches ({size / 1e6:.0f} MB) "
+            f"in {time.monotonic() - started:.1f} s"
+        )
         verify, rebuild = [], []
         for r in range(profile.store_repeats):
-            for step in (("verify", "rebuild") if r % 2 == 0 else ("rebuild", "verify")):
+            for step in ("verify", "rebuild") if r % 2 == 0 else ("rebuild", "verify"):
                 if step == "verify":
                     verify.append(_timed_cli(box, "receipts", "verify"))
                 else:
@@ -70,27 +72,59 @@ def run(profile: Profile, *, workdir, keep: bool) -> list[Figure]:
     fold_s = catch_s - cold_s
     same = f"`cockpit receipts verify` of the same {records:,}-record ledger, whole process, same run"
     return [
-        Figure(name="store_rebuild", title=f"state rebuild, {records:,} records", unit="s", value=ours,
-               samples=rebuild, baseline_label="cockpit receipts verify", baseline=base, baseline_samples=verify,
-               ratio=ours / base, ratio_text="verify's time",
-               checks=[Check(f"<= {REBUILD_TARGET:g}x verify", ours <= REBUILD_TARGET * base)],
-               notes=["`cockpit state rebuild` as a whole process: it verifies the ledger (in processes of its "
-                      "own) while it folds every receipt into a new store, committed only if the ledger verifies"],
-               extra={"ledger_bytes": size}),
-        Figure(name="store_cold_start", title=f"supervisor cold start, {records:,} records", unit="s",
-               value=cold_s, samples=cold, baseline_label="cockpit receipts verify", baseline=base,
-               baseline_samples=verify, ratio=cold_s / base, ratio_text="verify's time",
-               checks=[Check(f"< {COLD_START_TARGET_S:g} s", cold_s < COLD_START_TARGET_S)],
-               notes=[f"spawn of `cockpit supervise` to its socket answering, store caught up; baseline: {same}",
-                      f"the same in a new repository (a few receipts): {median(fresh):.2f} s; the difference is "
-                      "what the ledger's size costs a start"],
-               extra={"new_repository_s": fresh}),
-        Figure(name="store_catch_up", title=f"supervisor catch-up, {extra:,} new receipts", unit="s",
-               value=catch_s, samples=catch, baseline_label="cockpit receipts verify", baseline=base,
-               baseline_samples=verify, ratio=catch_s / base, ratio_text="verify's time",
-               checks=[Check(f"folding them <= {CATCH_UP_TARGET_S:g} s (ready minus the cold start)",
-                             fold_s <= CATCH_UP_TARGET_S)],
-               notes=[f"spawn to answering with {extra:,} receipts appended while it was down (folded before it "
-                      f"answers); {fold_s:.2f} s beyond the cold start; baseline: {same}"],
-               extra={"fold_s": fold_s}),
+        Figure(
+            name="store_rebuild",
+            title=f"state rebuild, {records:,} records",
+            unit="s",
+            value=ours,
+            samples=rebuild,
+            baseline_label="cockpit receipts verify",
+            baseline=base,
+            baseline_samples=verify,
+            ratio=ours / base,
+            ratio_text="verify's time",
+            checks=[Check(f"<= {REBUILD_TARGET:g}x verify", ours <= REBUILD_TARGET * base)],
+            notes=[
+                "`cockpit state rebuild` as a whole process: it verifies the ledger (in processes of its "
+                "own) while it folds every receipt into a new store, committed only if the ledger verifies"
+            ],
+            extra={"ledger_bytes": size},
+        ),
+        Figure(
+            name="store_cold_start",
+            title=f"supervisor cold start, {records:,} records",
+            unit="s",
+            value=cold_s,
+            samples=cold,
+            baseline_label="cockpit receipts verify",
+            baseline=base,
+            baseline_samples=verify,
+            ratio=cold_s / base,
+            ratio_text="verify's time",
+            checks=[Check(f"< {COLD_START_TARGET_S:g} s", cold_s < COLD_START_TARGET_S)],
+            notes=[
+                f"spawn of `cockpit supervise` to its socket answering, store caught up; baseline: {same}",
+                f"the same in a new repository (a few receipts): {median(fresh):.2f} s; the difference is "
+                "what the ledger's size costs a start",
+            ],
+            extra={"new_repository_s": fresh},
+        ),
+        Figure(
+            name="store_catch_up",
+            title=f"supervisor catch-up, {extra:,} new receipts",
+            unit="s",
+            value=catch_s,
+            samples=catch,
+            baseline_label="cockpit receipts verify",
+            baseline=base,
+            baseline_samples=verify,
+            ratio=catch_s / base,
+            ratio_text="verify's time",
+            checks=[Check(f"folding them <= {CATCH_UP_TARGET_S:g} s (ready minus the cold start)", fold_s <= CATCH_UP_TARGET_S)],
+            notes=[
+                f"spawn to answering with {extra:,} receipts appended while it was down (folded before it "
+                f"answers); {fold_s:.2f} s beyond the cold start; baseline: {same}"
+            ],
+            extra={"fold_s": fold_s},
+        ),
     ]

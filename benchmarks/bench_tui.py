@@ -75,27 +75,60 @@ def history_entries(count: int) -> list[Any]:
         failed = i % 5 == 4
         sha = f"{i:064x}"
         entries += [
-            Entry("dispatch_created", "bench", did, {
-                "title": f"{FIRST_TITLE[:-3]}{i:03d}: tidy module {i}", "provider": "fake", "mode": "headless",
-                "base_ref": "HEAD", "base_commit": "0" * 40, "branch": f"cockpit/{did}", "priority": 0,
-                "prompt_bytes": 40, "prompt_sha256": sha, "risk": "medium", "target": "main",
-                "worktree": f"/nonexistent/worktrees/{did}", "task": {"risk": "medium"}}),
-            Entry("worktree_created", "supervisor", did, {"base_commit": "0" * 40, "branch": f"cockpit/{did}",
-                                                          "worktree": f"/nonexistent/worktrees/{did}"}),
+            Entry(
+                "dispatch_created",
+                "bench",
+                did,
+                {
+                    "title": f"{FIRST_TITLE[:-3]}{i:03d}: tidy module {i}",
+                    "provider": "fake",
+                    "mode": "headless",
+                    "base_ref": "HEAD",
+                    "base_commit": "0" * 40,
+                    "branch": f"cockpit/{did}",
+                    "priority": 0,
+                    "prompt_bytes": 40,
+                    "prompt_sha256": sha,
+                    "risk": "medium",
+                    "target": "main",
+                    "worktree": f"/nonexistent/worktrees/{did}",
+                    "task": {"risk": "medium"},
+                },
+            ),
+            Entry(
+                "worktree_created",
+                "supervisor",
+                did,
+                {"base_commit": "0" * 40, "branch": f"cockpit/{did}", "worktree": f"/nonexistent/worktrees/{did}"},
+            ),
             Entry("worker_started", "supervisor", did, {"session": did, "mode": "headless"}),
             Entry("prompt_delivered", "supervisor", did, {"bytes": 40, "sha256": sha, "via": "stdin"}),
-            Entry("usage", "supervisor", did, {"input_tokens": 1200 * i, "output_tokens": 300 * i,
-                                               "cost_micro_usd": 900 * i}),
+            Entry("usage", "supervisor", did, {"input_tokens": 1200 * i, "output_tokens": 300 * i, "cost_micro_usd": 900 * i}),
             Entry("exited", "supervisor", did, {"code": 0}),
             Entry("diff_stat", "supervisor", did, {"added": 3 * i, "removed": i, "files": 1 + i % 7}),
             Entry("review_changed", "supervisor", did, {"to": "gating", "gates": ["tests"], "diff_sha256": sha}),
             Entry("gate_started", "supervisor", did, {"gate": "tests", "kind": "command", "diff_sha256": sha}),
-            Entry("gate_result", "supervisor", did, {
-                "gate": "tests", "kind": "command", "status": "failed" if failed else "passed",
-                "exit_code": 1 if failed else 0, "diff_sha256": sha, "duration_ms": 3200,
-                "summary": "2 failed, 410 passed" if failed else "412 passed", "findings": []}),
-            Entry("review_changed", "supervisor", did, {"to": "changes_requested" if failed
-                                                        else "awaiting_approval", "blockers": [], "findings": []}),
+            Entry(
+                "gate_result",
+                "supervisor",
+                did,
+                {
+                    "gate": "tests",
+                    "kind": "command",
+                    "status": "failed" if failed else "passed",
+                    "exit_code": 1 if failed else 0,
+                    "diff_sha256": sha,
+                    "duration_ms": 3200,
+                    "summary": "2 failed, 410 passed" if failed else "412 passed",
+                    "findings": [],
+                },
+            ),
+            Entry(
+                "review_changed",
+                "supervisor",
+                did,
+                {"to": "changes_requested" if failed else "awaiting_approval", "blockers": [], "findings": []},
+            ),
         ]
     return entries
 
@@ -110,8 +143,10 @@ def build_history(box: Sandbox, records: int, log: Log) -> int:
     with Ledger(directory) as ledger:
         ledger.append_many(history_entries(HISTORY_DISPATCHES))
     size = (directory / "ledger.ndjson").stat().st_size
-    log(f"ledger of {records:,} records + {HISTORY_DISPATCHES} dispatches ({size / 1e6:.0f} MB) "
-        f"in {time.monotonic() - started:.1f} s")
+    log(
+        f"ledger of {records:,} records + {HISTORY_DISPATCHES} dispatches ({size / 1e6:.0f} MB) "
+        f"in {time.monotonic() - started:.1f} s"
+    )
     return size
 
 
@@ -128,11 +163,9 @@ def _paint_once(term: Terminal, box: Sandbox, cockpit: bool) -> tuple[float, flo
     app = _launch(term, box, cockpit)
     try:
         if cockpit:
-            marks = {"frame": lambda s: " cockpit " in s,
-                     "board": lambda s: "STATE" in s and FIRST_TITLE in s}
+            marks = {"frame": lambda s: " cockpit " in s, "board": lambda s: "STATE" in s and FIRST_TITLE in s}
         else:
-            marks = {"frame": lambda s: "hello" in s,
-                     "board": lambda s: "STATE" in s and "baseline task" in s}
+            marks = {"frame": lambda s: "hello" in s, "board": lambda s: "STATE" in s and "baseline task" in s}
         seen = term.wait_screen(app, marks, timeout=60)
         return seen["frame"], seen["board"]
     finally:
@@ -152,28 +185,45 @@ def first_paint(profile: Profile, workdir: Path | None, keep: bool, log: Log) ->
         with Terminal() as term:
             warm = (_paint_once(term, box, True)[1], _paint_once(term, box, False)[1])
             for r in range(profile.tui_paint_repeats):
-                for cockpit in ((True, False) if r % 2 == 0 else (False, True)):
+                for cockpit in (True, False) if r % 2 == 0 else (False, True):
                     frame, board = _paint_once(term, box, cockpit)
                     (frames if cockpit else base_frames).append(frame * 1000)
                     (ours if cockpit else theirs).append(board * 1000)
-                log(f"launch {r + 1}/{profile.tui_paint_repeats}: cockpit {ours[-1]:.0f} ms, "
-                    f"baseline {theirs[-1]:.0f} ms")
+                log(f"launch {r + 1}/{profile.tui_paint_repeats}: cockpit {ours[-1]:.0f} ms, baseline {theirs[-1]:.0f} ms")
     value, base = median(ours), median(theirs)
     return [
         Figure(
-            name="tui_first_paint", title=f"TUI first paint, {records:,} records", unit="ms", value=value,
-            samples=ours, baseline_label="minimal Textual app", baseline=base, baseline_samples=theirs,
-            ratio=value / base, ratio_text="the minimal app's time",
+            name="tui_first_paint",
+            title=f"TUI first paint, {records:,} records",
+            unit="ms",
+            value=value,
+            samples=ours,
+            baseline_label="minimal Textual app",
+            baseline=base,
+            baseline_samples=theirs,
+            ratio=value / base,
+            ratio_text="the minimal app's time",
             checks=[Check(f"< {PAINT_TARGET_S:g} s", value < PAINT_TARGET_S * 1000)],
-            notes=[(f"`cockpit ui` in a 160x45 tmux terminal, {records:,} receipts and {HISTORY_DISPATCHES} "
+            notes=[
+                (
+                    f"`cockpit ui` in a 160x45 tmux terminal, {records:,} receipts and {HISTORY_DISPATCHES} "
                     "dispatches in history, supervisor running, store caught up first; from the spawn to the "
-                    "first capture-pane (every 10 ms) showing the workers table with the oldest dispatch"),
-                   (f"first frame (top bar) {median(frames):.0f} ms; baseline's first frame "
+                    "first capture-pane (every 10 ms) showing the workers table with the oldest dispatch"
+                ),
+                (
+                    f"first frame (top bar) {median(frames):.0f} ms; baseline's first frame "
                     f"{median(base_frames):.0f} ms; warm-up launches (not counted): cockpit {warm[0] * 1000:.0f} ms, "
-                    f"baseline {warm[1] * 1000:.0f} ms")],
-            extra={"records": records, "dispatches": HISTORY_DISPATCHES, "ledger_bytes": size,
-                   "first_frame_ms": frames, "baseline_first_frame_ms": base_frames,
-                   "warmup_ms": [warm[0] * 1000, warm[1] * 1000]},
+                    f"baseline {warm[1] * 1000:.0f} ms"
+                ),
+            ],
+            extra={
+                "records": records,
+                "dispatches": HISTORY_DISPATCHES,
+                "ledger_bytes": size,
+                "first_frame_ms": frames,
+                "baseline_first_frame_ms": base_frames,
+                "warmup_ms": [warm[0] * 1000, warm[1] * 1000],
+            },
         ),
     ]
 
@@ -236,8 +286,9 @@ def memory(profile: Profile, workdir: Path | None, keep: bool, log: Log) -> Figu
         while (now := time.monotonic()) < started + seconds:
             mine, other = rss_bytes(tui.pid), rss_bytes(base.pid)
             if mine is None or other is None:
-                raise RuntimeError("the TUI or the baseline app exited during the memory window: "
-                                   + term.screen(tui.app.name)[-800:])
+                raise RuntimeError(
+                    "the TUI or the baseline app exited during the memory window: " + term.screen(tui.app.name)[-800:]
+                )
             ours.append(mine / MB)
             theirs.append(other / MB)
             if now >= next_switch:
@@ -257,30 +308,59 @@ def memory(profile: Profile, workdir: Path | None, keep: bool, log: Log) -> Figu
         tui.close()
         term.close_app(base)
     third = max(1, len(ours) // 3)
-    middle, last = _peak_of(ours[third:2 * third]), _peak_of(ours[2 * third:])
+    middle, last = _peak_of(ours[third : 2 * third]), _peak_of(ours[2 * third :])
     flat = last <= middle * (1 + FLAT_TOLERANCE)
     slope = slope_per_minute(ours[third:], SAMPLE_S)  # after start-up: what a longer session would keep adding
     rate = printed / elapsed
-    log(f"TUI peak {peak:.0f} MB (middle third {middle:.0f}, last third {last:.0f}); baseline {base_peak:.0f} MB; "
-        f"{rate:,.0f} lines/s printed in all; TUI CPU {cpu:.1f} CPU-s/min")
-    notes = [(f"{workers} interactive fake agents, each told `@fake lines {count} {LINES_PER_S}` at once, "
-              f"{seconds:.0f} s window; the TUI (160x45 terminal) shows the selected worker's live pane and the "
-              f"selection moves every {switch_every:.0f} s ({moves} moves); VmRSS every {SAMPLE_S} s, peak is VmHWM"),
-             (f"flat: last third's peak {last:.0f} MB vs middle third's {middle:.0f} MB "
-              f"({(last / middle - 1) * 100 if middle else 0:+.1f}%); RSS slope over the last two thirds "
-              f"{slope:+.1f} MB/min"),
-             (f"the workers printed {rate:,.0f} lines/s in all ({rate / workers:.0f} per worker, asked "
-              f"{LINES_PER_S}); TUI CPU {cpu:.1f} CPU-s/min; supervisor RSS {supervisor_rss:.0f} MB")]
+    log(
+        f"TUI peak {peak:.0f} MB (middle third {middle:.0f}, last third {last:.0f}); baseline {base_peak:.0f} MB; "
+        f"{rate:,.0f} lines/s printed in all; TUI CPU {cpu:.1f} CPU-s/min"
+    )
+    notes = [
+        (
+            f"{workers} interactive fake agents, each told `@fake lines {count} {LINES_PER_S}` at once, "
+            f"{seconds:.0f} s window; the TUI (160x45 terminal) shows the selected worker's live pane and the "
+            f"selection moves every {switch_every:.0f} s ({moves} moves); VmRSS every {SAMPLE_S} s, peak is VmHWM"
+        ),
+        (
+            f"flat: last third's peak {last:.0f} MB vs middle third's {middle:.0f} MB "
+            f"({(last / middle - 1) * 100 if middle else 0:+.1f}%); RSS slope over the last two thirds "
+            f"{slope:+.1f} MB/min"
+        ),
+        (
+            f"the workers printed {rate:,.0f} lines/s in all ({rate / workers:.0f} per worker, asked "
+            f"{LINES_PER_S}); TUI CPU {cpu:.1f} CPU-s/min; supervisor RSS {supervisor_rss:.0f} MB"
+        ),
+    ]
     if not pane_live:
         notes.append("the TUI's pane did not show the selected worker's output at the end of the window")
     return Figure(
-        name="tui_memory", title=f"TUI peak memory, {workers} workers x {LINES_PER_S} lines/s", unit="MB",
-        value=peak, samples=ours, baseline_label="minimal Textual app, same window", baseline=base_peak,
-        baseline_samples=theirs, ratio=peak / base_peak if base_peak else None, ratio_text="the minimal app's",
-        checks=[Check(f"< {MEMORY_TARGET_MB} MB", peak < MEMORY_TARGET_MB),
-                Check(f"flat (last third's peak <= +{FLAT_TOLERANCE:.0%} of the middle third's)", flat)],
+        name="tui_memory",
+        title=f"TUI peak memory, {workers} workers x {LINES_PER_S} lines/s",
+        unit="MB",
+        value=peak,
+        samples=ours,
+        baseline_label="minimal Textual app, same window",
+        baseline=base_peak,
+        baseline_samples=theirs,
+        ratio=peak / base_peak if base_peak else None,
+        ratio_text="the minimal app's",
+        checks=[
+            Check(f"< {MEMORY_TARGET_MB} MB", peak < MEMORY_TARGET_MB),
+            Check(f"flat (last third's peak <= +{FLAT_TOLERANCE:.0%} of the middle third's)", flat),
+        ],
         notes=notes,
-        extra={"workers": workers, "window_s": elapsed, "lines_per_s_total": rate, "tui_cpu_s_per_min": cpu,
-               "middle_third_peak_mb": middle, "last_third_peak_mb": last, "slope_mb_per_min": slope, "supervisor_rss_mb": supervisor_rss,
-               "selection_moves": moves, "pane_showed_output": pane_live, "tui_open_s": opened},
+        extra={
+            "workers": workers,
+            "window_s": elapsed,
+            "lines_per_s_total": rate,
+            "tui_cpu_s_per_min": cpu,
+            "middle_third_peak_mb": middle,
+            "last_third_peak_mb": last,
+            "slope_mb_per_min": slope,
+            "supervisor_rss_mb": supervisor_rss,
+            "selection_moves": moves,
+            "pane_showed_output": pane_live,
+            "tui_open_s": opened,
+        },
     )

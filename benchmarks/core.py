@@ -48,18 +48,52 @@ class Profile:
     @classmethod
     def make(cls, quick: bool) -> Profile:
         if quick:
-            return cls(quick=True, workers=10, window_s=4.0, windows=3, status_samples=15,
-                       baseline_status_samples=8, repo_files=2_000, dispatch_runs=3, single_appends=1_000,
-                       peer_appends=300, procs=8, appends_per_proc=500, ledger_records=100_000,
-                       small_ledger_records=25_000, repeats=3, multi_repeats=2,
-                       tui_paint_repeats=3, tui_workers=10, tui_output_s=15.0, catch_up_records=10_000,
-                       store_repeats=2)
-        return cls(quick=False, workers=50, window_s=60.0, windows=3, status_samples=100,
-                   baseline_status_samples=40, repo_files=20_000, dispatch_runs=5, single_appends=5_000,
-                   peer_appends=1_000, procs=8, appends_per_proc=500, ledger_records=1_000_000,
-                   small_ledger_records=100_000, repeats=5, multi_repeats=5,
-                   tui_paint_repeats=7, tui_workers=50, tui_output_s=60.0, catch_up_records=100_000,
-                   store_repeats=3)
+            return cls(
+                quick=True,
+                workers=10,
+                window_s=4.0,
+                windows=3,
+                status_samples=15,
+                baseline_status_samples=8,
+                repo_files=2_000,
+                dispatch_runs=3,
+                single_appends=1_000,
+                peer_appends=300,
+                procs=8,
+                appends_per_proc=500,
+                ledger_records=100_000,
+                small_ledger_records=25_000,
+                repeats=3,
+                multi_repeats=2,
+                tui_paint_repeats=3,
+                tui_workers=10,
+                tui_output_s=15.0,
+                catch_up_records=10_000,
+                store_repeats=2,
+            )
+        return cls(
+            quick=False,
+            workers=50,
+            window_s=60.0,
+            windows=3,
+            status_samples=100,
+            baseline_status_samples=40,
+            repo_files=20_000,
+            dispatch_runs=5,
+            single_appends=5_000,
+            peer_appends=1_000,
+            procs=8,
+            appends_per_proc=500,
+            ledger_records=1_000_000,
+            small_ledger_records=100_000,
+            repeats=5,
+            multi_repeats=5,
+            tui_paint_repeats=7,
+            tui_workers=50,
+            tui_output_s=60.0,
+            catch_up_records=100_000,
+            store_repeats=3,
+        )
 
 
 @dataclass
@@ -123,8 +157,17 @@ def fmt(value: float | None, unit: str = "") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     magnitude = abs(value)
-    text = (f"{value:,.0f}" if magnitude >= 1000 else f"{value:.1f}" if magnitude >= 10
-            else f"{value:.2f}" if magnitude >= 0.1 else f"{value:.3f}" if magnitude >= 0.001 else f"{value:.1e}")
+    text = (
+        f"{value:,.0f}"
+        if magnitude >= 1000
+        else f"{value:.1f}"
+        if magnitude >= 10
+        else f"{value:.2f}"
+        if magnitude >= 0.1
+        else f"{value:.3f}"
+        if magnitude >= 0.001
+        else f"{value:.1e}"
+    )
     return f"{text} {unit}".strip()
 
 
@@ -144,8 +187,14 @@ def machine() -> dict[str, Any]:
         except OSError:
             return "missing"
 
-    return {"cores": os.cpu_count(), "cpu": model, "kernel": platform.release(), "python": sys.version.split()[0],
-            "git": version("git", "--version"), "tmux": version("tmux", "-V")}
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "kernel": platform.release(),
+        "python": sys.version.split()[0],
+        "git": version("git", "--version"),
+        "tmux": version("tmux", "-V"),
+    }
 
 
 def render_table(figures: list[Figure], skipped: list[SkippedFigure]) -> str:
@@ -168,8 +217,9 @@ def render_table(figures: list[Figure], skipped: list[SkippedFigure]) -> str:
     return "\n".join(lines)
 
 
-def write_json(path: Path, profile: Profile, figures: list[Figure], skipped: list[SkippedFigure],
-               started: datetime, notes: list[str]) -> None:
+def write_json(
+    path: Path, profile: Profile, figures: list[Figure], skipped: list[SkippedFigure], started: datetime, notes: list[str]
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "format": "cockpit-benchmarks/1",

@@ -108,12 +108,22 @@ class Fleet:
         events = self.box.root / "poller-events.ndjson"
         events.write_text("")
         config = self.box.root / "poller.json"
-        config.write_text(json.dumps({
-            "socket": self.box.socket, "interval": 0.5, "detect": detect, "events": str(events),
-            "targets": [{"session": i, "worktree": self.worktrees[i]} for i in self.ids],
-        }))
-        proc = subprocess.Popen([sys.executable, "-m", "benchmarks.peer_poller", str(config)],
-                                cwd=Path(__file__).resolve().parent.parent, stdin=subprocess.DEVNULL)
+        config.write_text(
+            json.dumps(
+                {
+                    "socket": self.box.socket,
+                    "interval": 0.5,
+                    "detect": detect,
+                    "events": str(events),
+                    "targets": [{"session": i, "worktree": self.worktrees[i]} for i in self.ids],
+                }
+            )
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.peer_poller", str(config)],
+            cwd=Path(__file__).resolve().parent.parent,
+            stdin=subprocess.DEVNULL,
+        )
         try:
             time.sleep(0.7)  # its interpreter start-up is not part of the loop's cost
             yield proc, events
@@ -157,4 +167,3 @@ def cpu_per_minute(measure: Callable[[], float], window: float) -> float:
     time.sleep(window)
     after, t1 = measure(), time.monotonic()
     return (after - before) / (t1 - t0) * 60.0
-

@@ -27,12 +27,19 @@ def peer_append(path: Path, kind: str, actor: str, data: dict[str, Any]) -> str:
         lines = handle.read().splitlines()
         last = json.loads(lines[-1]) if lines else None
         prev = last["hash"] if last else GENESIS
-        body = {"seq": (last["seq"] + 1) if last else 1, "kind": kind, "actor": actor, "data": data, "prev": prev,
-                "ts": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+        body = {
+            "seq": (last["seq"] + 1) if last else 1,
+            "kind": kind,
+            "actor": actor,
+            "data": data,
+            "prev": prev,
+            "ts": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        }
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         digest = hashlib.sha256((prev + canonical).encode()).hexdigest()
-        handle.write((json.dumps({**body, "hash": digest}, sort_keys=True, separators=(",", ":"),
-                                 ensure_ascii=False) + "\n").encode())
+        handle.write(
+            (json.dumps({**body, "hash": digest}, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+        )
         handle.flush()
         os.fsync(handle.fileno())
         return digest

@@ -24,8 +24,10 @@ from typing import Any
 from benchmarks.procstat import wait_for
 
 GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
-    "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.com",
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
 }
 _DROPPED = ("TMUX", "TMUX_PANE", "COCKPIT_WORKER_ID", "COCKPIT_DISPATCH_ID")
 
@@ -36,8 +38,9 @@ def receipt_time(ts: str) -> float:
 
 
 def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
-                          env={**os.environ, **GIT_IDENTITY, **(env or {})}).stdout
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env={**os.environ, **GIT_IDENTITY, **(env or {})}
+    ).stdout
 
 
 def make_repo(path: Path, files: int) -> Path:
@@ -50,7 +53,8 @@ def make_repo(path: Path, files: int) -> Path:
         if i % per_dir == 0:
             folder.mkdir(parents=True)
         (folder / f"module_{i:06d}.py").write_text(
-            f'"""Generated module {i}."""\n\nVALUE = {i}\n\n\ndef value_{i}() -> int:\n    return VALUE * 2\n')
+            f'"""Generated module {i}."""\n\nVALUE = {i}\n\n\ndef value_{i}() -> int:\n    return VALUE * 2\n'
+        )
     (path / "README.md").write_text("benchmark repository\n")
     git(path, "add", "-A")
     git(path, "commit", "-q", "-m", f"{files} generated files")
@@ -58,16 +62,21 @@ def make_repo(path: Path, files: int) -> Path:
 
 
 class Sandbox:
-    def __init__(self, name: str, *, files: int = 1, max_workers: int = 8, workdir: Path | None = None,
-                 keep: bool = False) -> None:
+    def __init__(
+        self, name: str, *, files: int = 1, max_workers: int = 8, workdir: Path | None = None, keep: bool = False
+    ) -> None:
         self.root = Path(tempfile.mkdtemp(prefix=f"cockpit-bench-{name}-", dir=workdir))
         self.keep = keep
         self.env = {k: v for k, v in os.environ.items() if k not in _DROPPED}
         self.env.update(GIT_IDENTITY)
-        self.env.update({
-            "COCKPIT_HOME": str(self.root / "home"), "XDG_CONFIG_HOME": str(self.root / "config"),
-            "XDG_STATE_HOME": str(self.root / "xdg-state"), "COCKPIT_MAX_WORKERS": str(max_workers),
-        })
+        self.env.update(
+            {
+                "COCKPIT_HOME": str(self.root / "home"),
+                "XDG_CONFIG_HOME": str(self.root / "config"),
+                "XDG_STATE_HOME": str(self.root / "xdg-state"),
+                "COCKPIT_MAX_WORKERS": str(max_workers),
+            }
+        )
         self._saved_env = {k: os.environ.get(k) for k in self.env}
         os.environ.update(self.env)  # the in-process client and Workspace find the same state
         for name_ in _DROPPED:
@@ -93,10 +102,12 @@ class Sandbox:
     # -- cockpit ------------------------------------------------------------------------
 
     def cli(self, *args: str, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([sys.executable, "-m", "cockpit", *args], check=False, cwd=self.repo, env=self.env,
-                                input=input, capture_output=True)
-        out = subprocess.CompletedProcess(result.args, result.returncode, result.stdout.decode(errors="replace"),
-                                          result.stderr.decode(errors="replace"))
+        result = subprocess.run(
+            [sys.executable, "-m", "cockpit", *args], check=False, cwd=self.repo, env=self.env, input=input, capture_output=True
+        )
+        out = subprocess.CompletedProcess(
+            result.args, result.returncode, result.stdout.decode(errors="replace"), result.stderr.decode(errors="replace")
+        )
         if check and out.returncode != 0:
             raise RuntimeError(f"cockpit {' '.join(args)} exited {out.returncode}: {out.stderr.strip()}")
         return out
@@ -107,13 +118,17 @@ class Sandbox:
 
         with open(self.root / "supervisor.out", "ab") as log:
             self.supervisor = subprocess.Popen(
-                [sys.executable, "-m", "cockpit", "supervise"], cwd=self.repo, env=self.env,
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_for(lambda: supervisor_answers(self.ws) or self.supervisor.poll() is not None, 30,
-                 what="the supervisor to answer")
+                [sys.executable, "-m", "cockpit", "supervise"],
+                cwd=self.repo,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_for(lambda: supervisor_answers(self.ws) or self.supervisor.poll() is not None, 30, what="the supervisor to answer")
         if self.supervisor.poll() is not None:
-            raise RuntimeError(f"the supervisor exited with {self.supervisor.returncode}; "
-                               f"see {self.root / 'supervisor.out'}")
+            raise RuntimeError(f"the supervisor exited with {self.supervisor.returncode}; see {self.root / 'supervisor.out'}")
         return self.supervisor.pid
 
     def stop_supervisor(self) -> None:

@@ -39,7 +39,7 @@ def alive(pid: int) -> bool:
         raw = Path(f"/proc/{pid}/stat").read_bytes()
     except (FileNotFoundError, ProcessLookupError):
         return False
-    return raw[raw.rindex(b")") + 2:][:1] != b"Z"
+    return raw[raw.rindex(b")") + 2 :][:1] != b"Z"
 
 
 def rss_bytes(pid: int) -> int | None:
@@ -63,8 +63,9 @@ class Terminal:
         self._count = 0
 
     def tmux(self, *args: str, check: bool = True) -> str:
-        result = subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args], check=False,
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, "-f", "/dev/null", *args], check=False, capture_output=True, text=True
+        )
         if check and result.returncode != 0:
             raise RuntimeError(f"tmux {' '.join(args[:3])}: {result.stderr.strip()}")
         return result.stdout
@@ -78,8 +79,22 @@ class Terminal:
         name = f"app{self._count}"
         command = ["env", "-u", "TMUX", "-u", "TMUX_PANE", *(f"{k}={v}" for k, v in env.items()), *argv]
         started = time.monotonic()
-        out = self.tmux("new-session", "-d", "-P", "-F", "#{pane_pid}", "-s", name, "-x", str(self.width),
-                        "-y", str(self.height), "-c", str(cwd), *command)
+        out = self.tmux(
+            "new-session",
+            "-d",
+            "-P",
+            "-F",
+            "#{pane_pid}",
+            "-s",
+            name,
+            "-x",
+            str(self.width),
+            "-y",
+            str(self.height),
+            "-c",
+            str(cwd),
+            *command,
+        )
         return Launched(name, int(out.strip()), started)
 
     def screen(self, name: str) -> str:
@@ -155,8 +170,7 @@ class OpenTui:
 
     def open(self, timeout: float = 60) -> float:
         """Start it and wait until the board shows; returns the seconds that took."""
-        self.app = self.term.launch([sys.executable, "-m", "cockpit", "ui"], cwd=self.box.repo,
-                                    env=sandbox_env(self.box))
+        self.app = self.term.launch([sys.executable, "-m", "cockpit", "ui"], cwd=self.box.repo, env=sandbox_env(self.box))
         return self.term.wait_screen(self.app, {"board": cockpit_board}, timeout)["board"]
 
     def close(self) -> None:

@@ -23,12 +23,12 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 def git(cwd: Path, *args: str) -> str:
     env = {
         **os.environ,
-        "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-        "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
     }
-    return subprocess.run(
-        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
-    ).stdout
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
 
 
 @pytest.fixture
@@ -55,17 +55,28 @@ class Cockpit:
         self.ws = Workspace.open(repo)
         self._client = None
 
-    def run(self, *args: str, input: str | bytes | None = None, check: bool = False,
-            timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    def run(
+        self,
+        *args: str,
+        input: str | bytes | None = None,
+        check: bool = False,
+        timeout: float = 120,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess:
         """`cockpit ARGS` as a real process in the repository; text output."""
         import sys
 
         result = subprocess.run(
-            [sys.executable, "-m", "cockpit", *args], cwd=self.repo, capture_output=True, timeout=timeout,
-            input=input.encode() if isinstance(input, str) else input, env={**os.environ, **(env or {})},
+            [sys.executable, "-m", "cockpit", *args],
+            cwd=self.repo,
+            capture_output=True,
+            timeout=timeout,
+            input=input.encode() if isinstance(input, str) else input,
+            env={**os.environ, **(env or {})},
         )
-        out = subprocess.CompletedProcess(result.args, result.returncode, result.stdout.decode(errors="replace"),
-                                          result.stderr.decode(errors="replace"))
+        out = subprocess.CompletedProcess(
+            result.args, result.returncode, result.stdout.decode(errors="replace"), result.stderr.decode(errors="replace")
+        )
         if check and out.returncode != 0:
             raise AssertionError(f"cockpit {' '.join(args)} exited {out.returncode}: {out.stderr}{out.stdout}")
         return out
@@ -95,8 +106,7 @@ class Cockpit:
     def receipts(self, dispatch_id: str | None = None) -> list:
         from cockpit.ledger import iter_receipts
 
-        return [r for _, r in iter_receipts(self.ws.state.ledger_dir)
-                if dispatch_id is None or r.dispatch == dispatch_id]
+        return [r for _, r in iter_receipts(self.ws.state.ledger_dir) if dispatch_id is None or r.dispatch == dispatch_id]
 
     def receipt_kinds(self, dispatch_id: str | None = None) -> list[str]:
         return [r.kind for r in self.receipts(dispatch_id)]

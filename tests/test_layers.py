@@ -16,12 +16,25 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "cockpit"
-RANK = {"domain": 0, "ledger": 1, "store": 1, "runtime": 2, "service": 3, "ui": 4, "cli": 5,
-        "modelservice": 1}
+RANK = {"domain": 0, "ledger": 1, "store": 1, "runtime": 2, "service": 3, "ui": 4, "cli": 5, "modelservice": 1}
 BASE = {"errors", "__init__", "__main__", "__version__", "data"}  # importable from anywhere
 STANDALONE = {"fake_agent"}  # a separate program: may import only the base modules
-DOMAIN_FORBIDDEN = {"os", "sys", "subprocess", "socket", "sqlite3", "shutil", "fcntl", "tempfile",
-                    "asyncio", "time", "libtmux", "git", "watchfiles", "textual"}
+DOMAIN_FORBIDDEN = {
+    "os",
+    "sys",
+    "subprocess",
+    "socket",
+    "sqlite3",
+    "shutil",
+    "fcntl",
+    "tempfile",
+    "asyncio",
+    "time",
+    "libtmux",
+    "git",
+    "watchfiles",
+    "textual",
+}
 UI_FORBIDDEN = {"subprocess", "libtmux", "git", "sqlite3", "pty"}
 
 

@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from cockpit.cli.common import add_json_flag, positive_float, positive_int, print_json
@@ -27,8 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("doctor", help="check that cockpit can run here, and say how to fix what is wrong")
     add_json_flag(p, "the checks")
-    p.add_argument("--timeout", type=positive_float, metavar="S",
-                   help="give each agent CLI's version and login probe S seconds (default 10)")
+    p.add_argument(
+        "--timeout", type=positive_float, metavar="S", help="give each agent CLI's version and login probe S seconds (default 10)"
+    )
     p.set_defaults(handler=cmd_doctor)
 
     p = sub.add_parser("note", help="append an operator note to the receipt ledger")
@@ -42,20 +42,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--follow", "-f", action="store_true", help="keep printing new receipts as they arrive")
     add_json_flag(p, "each receipt as its ledger line")
     p.set_defaults(handler=cmd_tail)
-    p = rsub.add_parser("verify", help="check the whole hash chain and every anchor; exit 1 naming the first bad "
-                                         "record")
+    p = rsub.add_parser("verify", help="check the whole hash chain and every anchor; exit 1 naming the first bad record")
     add_json_flag(p, "the report")
     p.add_argument("--strict", action="store_true", help="records past the head (a lagging head) are an error too")
-    p.add_argument("--checkpoint", action="append", type=Path, default=[], metavar="FILE",
-                   help="a signed checkpoint to check the ledger against (repeatable)")
-    p.add_argument("--allowed-signers", type=Path, metavar="FILE",
-                   help="ssh allowed_signers file naming who may sign checkpoints (default: git config "
-                        "gpg.ssh.allowedSignersFile; without one only the signature itself is checked)")
+    p.add_argument(
+        "--checkpoint",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="a signed checkpoint to check the ledger against (repeatable)",
+    )
+    p.add_argument(
+        "--allowed-signers",
+        type=Path,
+        metavar="FILE",
+        help="ssh allowed_signers file naming who may sign checkpoints (default: git config "
+        "gpg.ssh.allowedSignersFile; without one only the signature itself is checked)",
+    )
     p.set_defaults(handler=cmd_verify)
-    p = rsub.add_parser("checkpoint", help="sign a checkpoint of the ledger with your SSH key (an anchor to keep "
-                                           "outside the state directory)")
-    p.add_argument("--key", type=Path, metavar="PATH",
-                   help="SSH private key (default: the first of ~/.ssh/id_ed25519, id_ecdsa, id_rsa)")
+    p = rsub.add_parser(
+        "checkpoint", help="sign a checkpoint of the ledger with your SSH key (an anchor to keep outside the state directory)"
+    )
+    p.add_argument(
+        "--key", type=Path, metavar="PATH", help="SSH private key (default: the first of ~/.ssh/id_ed25519, id_ecdsa, id_rsa)"
+    )
     p.add_argument("--out", type=Path, metavar="FILE", help="where to write it (default: standard output)")
     p.set_defaults(handler=cmd_checkpoint)
 
@@ -69,8 +80,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     ws = Workspace.open(create=False)
     created = ws.state.ensure()
     if created:
-        ws.recorder.record("repository_initialized", actor=operator_actor(),
-                           data={"repo": str(ws.repo.toplevel), "state_dir": str(ws.state.root)})
+        ws.recorder.record(
+            "repository_initialized",
+            actor=operator_actor(),
+            data={"repo": str(ws.repo.toplevel), "state_dir": str(ws.state.root)},
+        )
         print(f"initialized cockpit for {ws.repo.toplevel}")
     else:
         ws.store.catch_up()
@@ -117,8 +131,10 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 
 def _format(receipt: Receipt) -> str:
-    return (f"{receipt.seq:>6}  {receipt.ts}  {receipt.kind:<18} {receipt.actor:<20} "
-            f"{receipt.dispatch or '-':<10}  {summarize(receipt.data)}")
+    return (
+        f"{receipt.seq:>6}  {receipt.ts}  {receipt.kind:<18} {receipt.actor:<20} "
+        f"{receipt.dispatch or '-':<10}  {summarize(receipt.data)}"
+    )
 
 
 def _emit(receipt: Receipt, as_json: bool) -> None:
@@ -145,8 +161,9 @@ def cmd_tail(args: argparse.Namespace) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     head_name = "ledger.head"
     try:
-        for _ in watch(directory, watch_filter=lambda _c, path: Path(path).name == head_name,
-                       debounce=50, step=20, rust_timeout=0):
+        for _ in watch(
+            directory, watch_filter=lambda _c, path: Path(path).name == head_name, debounce=50, step=20, rust_timeout=0
+        ):
             for next_offset, receipt in iter_receipts(directory, offset):
                 _emit(receipt, args.json)
                 offset = next_offset
@@ -174,22 +191,29 @@ def cmd_verify(args: argparse.Namespace) -> int:
         from cockpit.ledger import Problem
 
         report.ok = False
-        report.problem = Problem("head lag", report.last_seq, report.last_seq,
-                                 f"the head is {report.head_lag} record(s) behind the last record (--strict)")
+        report.problem = Problem(
+            "head lag",
+            report.last_seq,
+            report.last_seq,
+            f"the head is {report.head_lag} record(s) behind the last record (--strict)",
+        )
     if args.json:
         print_json(report.to_json())
     elif report.ok:
         extra = f", {report.repairs} repair(s) after crashes" if report.repairs else ""
-        print(f"valid: {report.records} receipts, last seq {report.last_seq}, "
-              f"last hash {report.last_hash[:16]}…{extra}")
+        print(f"valid: {report.records} receipts, last seq {report.last_seq}, last hash {report.last_hash[:16]}…{extra}")
         for warning in report.warnings:
             print(f"note: {warning}")
         if report.anchors:
-            print(f"anchors: {report.anchors} checked, all agree; {report.after_last_anchor} records after the "
-                  f"last anchor ({report.last_anchor})")
+            print(
+                f"anchors: {report.anchors} checked, all agree; {report.after_last_anchor} records after the "
+                f"last anchor ({report.last_anchor})"
+            )
         else:
-            print("anchors: none found (no promotion commit trailer, no --checkpoint): a rewrite of the whole "
-                  "chain and its head would go unnoticed; see `cockpit receipts checkpoint`")
+            print(
+                "anchors: none found (no promotion commit trailer, no --checkpoint): a rewrite of the whole "
+                "chain and its head would go unnoticed; see `cockpit receipts checkpoint`"
+            )
     if not report.ok:
         if not args.json:
             print(f"BROKEN at {report.problem}", file=sys.stderr)
@@ -215,8 +239,10 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
     ws = Workspace.open(create=False)
     report = verify(ws.state.ledger_dir)
     if not report.ok:
-        raise CheckFailed(f"refusing to sign a checkpoint of a ledger that does not verify ({report.problem})",
-                          hint="run `cockpit receipts verify` for details")
+        raise CheckFailed(
+            f"refusing to sign a checkpoint of a ledger that does not verify ({report.problem})",
+            hint="run `cockpit receipts verify` for details",
+        )
     if not report.records:
         raise UsageError("the ledger is empty: there is nothing to anchor yet")
     data = make_checkpoint(ws, key, seq=report.last_seq, digest=report.last_hash)
@@ -227,8 +253,11 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
     write_atomically(out, data)
     print(f"checkpoint of record {report.last_seq} (hash {report.last_hash[:16]}…) signed with {key}: {out}")
     if out.is_relative_to(ws.state.root.resolve()):
-        print("note: this file is inside the state directory; an anchor protects the ledger only when kept "
-              "where whoever can change the ledger cannot change it too", file=sys.stderr)
+        print(
+            "note: this file is inside the state directory; an anchor protects the ledger only when kept "
+            "where whoever can change the ledger cannot change it too",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -247,16 +276,20 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         def refuse_unless_verified() -> None:
             report = checked.result()
             if not report.ok:
-                raise CheckFailed(f"the ledger does not verify ({report.problem}); refusing to rebuild from it",
-                                  hint="run `cockpit receipts verify` for details")
+                raise CheckFailed(
+                    f"the ledger does not verify ({report.problem}); refusing to rebuild from it",
+                    hint="run `cockpit receipts verify` for details",
+                )
 
         try:
             count = ws.store.rebuild(before_commit=refuse_unless_verified)
         except Exception:
             report = checked.result()  # a ledger that does not verify explains a fold that failed
             if not report.ok:
-                raise CheckFailed(f"the ledger does not verify ({report.problem}); refusing to rebuild from it",
-                                  hint="run `cockpit receipts verify` for details") from None
+                raise CheckFailed(
+                    f"the ledger does not verify ({report.problem}); refusing to rebuild from it",
+                    hint="run `cockpit receipts verify` for details",
+                ) from None
             raise
     print(f"rebuilt the state store from {count} receipts (last seq {ws.store.last_seq})")
     return 0

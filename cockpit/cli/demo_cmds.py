@@ -13,11 +13,16 @@ from cockpit.cli.review_cmds import print_review
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="run three fake-agent workers in a demo repository (no account needed)")
     p.add_argument("--no-tui", action="store_true", help="print what happens instead of opening the TUI")
-    p.add_argument("--dir", type=Path, metavar="PATH",
-                   help="where the demo repository goes (default: $XDG_DATA_HOME/cockpit/demo, "
-                        "~/.local/share/cockpit/demo); a previous demo there is replaced")
-    p.add_argument("--clean", action="store_true",
-                   help="stop the demo's workers and supervisor, and remove its repository and state")
+    p.add_argument(
+        "--dir",
+        type=Path,
+        metavar="PATH",
+        help="where the demo repository goes (default: $XDG_DATA_HOME/cockpit/demo, "
+        "~/.local/share/cockpit/demo); a previous demo there is replaced",
+    )
+    p.add_argument(
+        "--clean", action="store_true", help="stop the demo's workers and supervisor, and remove its repository and state"
+    )
     p.add_argument("--theme", help="the TUI theme")
     p.set_defaults(handler=cmd_demo)
 
@@ -31,11 +36,13 @@ def _where(args: argparse.Namespace) -> Path:
 def how_to_stop(repo: Path) -> str:
     """What the operator reads when leaving the demo: its workers keep running until stopped."""
     here = shlex.quote(str(repo))
-    return (f"The demo's workers keep running in the background. Its repository: {repo}\n"
-            f"  cd {here} && cockpit             # the TUI again, with the same workers\n"
-            f"  cd {here} && cockpit supervise --stop   # stop the supervisor (workers stay in tmux)\n"
-            f"  cockpit demo --clean{'' if repo == _default() else ' --dir ' + here}"
-            "         # stop everything and remove the demo")
+    return (
+        f"The demo's workers keep running in the background. Its repository: {repo}\n"
+        f"  cd {here} && cockpit             # the TUI again, with the same workers\n"
+        f"  cd {here} && cockpit supervise --stop   # stop the supervisor (workers stay in tmux)\n"
+        f"  cockpit demo --clean{'' if repo == _default() else ' --dir ' + here}"
+        "         # stop everything and remove the demo"
+    )
 
 
 def _default() -> Path:
@@ -86,8 +93,11 @@ def _print_run(run, ws, client) -> int:  # type: ignore[no-untyped-def]
     reached = wait_for_demo(client, run)
     print_status(client.call("status"))
     editor, asker, failer = run.ids
-    print(f"\n{editor}: edited and committed; its gates ran:" if reached["editor"]["reached"]
-          else f"\n{editor}: did not reach awaiting_approval ({reached['editor']['state']})")
+    print(
+        f"\n{editor}: edited and committed; its gates ran:"
+        if reached["editor"]["reached"]
+        else f"\n{editor}: did not reach awaiting_approval ({reached['editor']['state']})"
+    )
     print_review(client.call("review", id=editor))
     print(f"\n{asker}: is waiting for an answer (state {reached['asker']['state']})")
     print(f"{failer}: failed (state {reached['failer']['state']}, exit {client.call('show', id=failer)['exit_code']})")

@@ -22,8 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("review", help="the diff stat, each gate's result, and what approving will do")
     p.add_argument("id")
-    p.add_argument("--strategy", choices=["merge", "squash", "rebase"], default="merge",
-                   help="describe approving with this strategy (default merge)")
+    p.add_argument(
+        "--strategy",
+        choices=["merge", "squash", "rebase"],
+        default="merge",
+        help="describe approving with this strategy (default merge)",
+    )
     add_json_flag(p)
     p.set_defaults(handler=cmd_review)
 
@@ -106,8 +110,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 def cmd_approve(args: argparse.Namespace) -> int:
     identity = operator_identity()
     worker = inside_worker()
-    refusal = CheckFailed(f"refusing to approve from inside worker {worker}'s environment: "
-                          "a worker never approves its own work")
+    refusal = CheckFailed(f"refusing to approve from inside worker {worker}'s environment: a worker never approves its own work")
     try:
         client, dispatch_id = _client(args.id)
         # Inside a worker the supervisor refuses too, and records the attempt (approval_refused).
@@ -131,8 +134,7 @@ def cmd_reject(args: argparse.Namespace) -> int:
     if not args.reason.strip():
         raise UsageError("the reason is empty", hint="--reason 'what must change'")
     client, dispatch_id = _client(args.id)
-    result = client.call("reject", id=dispatch_id, reason=args.reason, send_back=args.send_back,
-                         actor=operator_actor())
+    result = client.call("reject", id=dispatch_id, reason=args.reason, send_back=args.send_back, actor=operator_actor())
     print(f"rejected {result['id']}" + ("; the reason went back to the agent" if result["sent_back"] else ""))
     return 0
 

@@ -19,12 +19,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_ui)
 
     p = sub.add_parser("serve", help="serve the TUI to a web browser (textual-serve), on localhost by default")
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1; anything else is reachable from the network)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; anything else is reachable from the network)",
+    )
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--theme", help="colour theme")
-    p.add_argument("--new-token", action="store_true",
-                   help="make a new secret for the link (every browser must open the new link)")
+    p.add_argument(
+        "--new-token", action="store_true", help="make a new secret for the link (every browser must open the new link)"
+    )
     p.set_defaults(handler=cmd_serve)
 
 
@@ -66,8 +70,8 @@ def run_no_command(args: argparse.Namespace, print_help: Callable[[], None]) -> 
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from cockpit.ui.serve import check_address, public_url, serve
     from cockpit.service.serve_token import load_token
+    from cockpit.ui.serve import check_address, public_url, serve
     from cockpit.ui.themes import check_theme_name, load_themes
 
     if not 0 < args.port < 65536:
@@ -80,13 +84,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.theme:
         command += ["--theme", args.theme]
     if args.host not in LOOPBACK:
-        print(f"warning: serving on {args.host}: anyone who can reach it and has the link can drive your "
-              "workers, and the link travels unencrypted: TLS is yours to add (an SSH tunnel or a reverse "
-              "proxy, see docs/tui.md)", file=sys.stderr)
+        print(
+            f"warning: serving on {args.host}: anyone who can reach it and has the link can drive your "
+            "workers, and the link travels unencrypted: TLS is yours to add (an SSH tunnel or a reverse "
+            "proxy, see docs/tui.md)",
+            file=sys.stderr,
+        )
     token = load_token(ws.state.root, rotate=args.new_token)
     url = public_url(args.host, args.port)
-    print(f"serving the cockpit TUI for {ws.repo.toplevel}; open this link (it holds the secret, share it "
-          f"with nobody):\n  {url}/?token={token}\n(Ctrl+C stops; `cockpit serve --new-token` makes a new link)",
-          flush=True)
+    print(
+        f"serving the cockpit TUI for {ws.repo.toplevel}; open this link (it holds the secret, share it "
+        f"with nobody):\n  {url}/?token={token}\n(Ctrl+C stops; `cockpit serve --new-token` makes a new link)",
+        flush=True,
+    )
     serve(ws.repo.toplevel, command, token=token, host=args.host, port=args.port)
     return 0

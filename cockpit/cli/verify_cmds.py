@@ -18,8 +18,12 @@ from cockpit.errors import CheckFailed, UsageError
 def add_verify(providers_parser: argparse.ArgumentParser) -> None:
     sub = providers_parser.add_subparsers(dest="providers_command", metavar="verify")
     p = sub.add_parser("verify", help="run the offline conformance scenario against installed agent CLIs")
-    p.add_argument("names", nargs="*", metavar="NAME", help="providers to verify (default: every one with an "
-                                                            "offline profile whose binary is installed)")
+    p.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="providers to verify (default: every one with an offline profile whose binary is installed)",
+    )
     p.add_argument("--mode", choices=["headless", "interactive"], help="only this mode (default: each it has)")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     p.set_defaults(handler=cmd_verify)
@@ -28,7 +32,6 @@ def add_verify(providers_parser: argparse.ArgumentParser) -> None:
 def _targets(names: list[str]) -> list[tuple[str, Path, list[str]]]:
     from cockpit.modelservice.profiles import PROFILES
     from cockpit.runtime.providers import load_catalog, resolve_binary
-
     from cockpit.service.workspace import Workspace
 
     try:  # inside a repository its own catalog overrides count (a different binary, say)
@@ -41,19 +44,22 @@ def _targets(names: list[str]) -> list[tuple[str, Path, list[str]]]:
         if name not in catalog.providers:
             raise UsageError(f"unknown provider {name!r}", hint=f"the catalog has: {', '.join(catalog.names())}")
         if name not in PROFILES:
-            raise UsageError(f"provider {name} has no offline profile, so it cannot be verified",
-                             hint=f"verify knows: {', '.join(sorted(PROFILES))}")
+            raise UsageError(
+                f"provider {name} has no offline profile, so it cannot be verified",
+                hint=f"verify knows: {', '.join(sorted(PROFILES))}",
+            )
         provider = catalog.get(name)
         prefix = resolve_binary(provider)
         if prefix is None:
             if not names:
                 continue  # verifying everything: skip what is not installed
-            raise UsageError(f"provider {name}: `{provider.binary}` is not installed or not on PATH",
-                             hint=f"install it ({provider.install})" if provider.install else None)
+            raise UsageError(
+                f"provider {name}: `{provider.binary}` is not installed or not on PATH",
+                hint=f"install it ({provider.install})" if provider.install else None,
+            )
         targets.append((name, Path(prefix[0]), provider.modes))
     if not targets:
-        raise UsageError("none of the CLIs that verify knows is installed",
-                         hint=f"install one of: {', '.join(sorted(PROFILES))}")
+        raise UsageError("none of the CLIs that verify knows is installed", hint=f"install one of: {', '.join(sorted(PROFILES))}")
     return targets
 
 

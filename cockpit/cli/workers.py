@@ -18,8 +18,13 @@ from cockpit.service.workspace import Workspace
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("supervise", help="run this repository's supervisor in the foreground")
-    p.add_argument("--idle-exit", type=float, default=0, metavar="S",
-                   help="leave after S seconds with no workers and no clients (default: never)")
+    p.add_argument(
+        "--idle-exit",
+        type=float,
+        default=0,
+        metavar="S",
+        help="leave after S seconds with no workers and no clients (default: never)",
+    )
     p.add_argument("--stop", action="store_true", help="ask the running supervisor to stop (workers go on)")
     p.set_defaults(handler=cmd_supervise)
 
@@ -29,10 +34,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--base", metavar="REF", help="branch, tag or commit to start from (default: HEAD)")
     p.add_argument("--timeout", type=positive_float, metavar="S", help="stop the worker after S seconds")
     mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--headless", dest="mode", action="store_const", const="headless",
-                      help="prompt by argument or stdin, exits when done")
-    mode.add_argument("--interactive", dest="mode", action="store_const", const="interactive",
-                      help="the agent's own TUI; the prompt is typed in once it is ready")
+    mode.add_argument(
+        "--headless", dest="mode", action="store_const", const="headless", help="prompt by argument or stdin, exits when done"
+    )
+    mode.add_argument(
+        "--interactive",
+        dest="mode",
+        action="store_const",
+        const="interactive",
+        help="the agent's own TUI; the prompt is typed in once it is ready",
+    )
     p.add_argument("--priority", type=int, default=0, help="higher starts first (default 0)")
     p.add_argument("--task", type=Path, metavar="FILE", help="a YAML task packet (see docs/gates.md)")
     p.add_argument("--accept", action="append", metavar="CMD", help="an acceptance command (repeatable)")
@@ -50,8 +61,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("wait", help="wait until a dispatch reaches a state (exit 1 on timeout)")
     p.add_argument("id")
-    p.add_argument("--until", default="final", metavar="STATE",
-                   help="a state (working, waiting, idle, exited, awaiting_approval, ...) or 'final' (default)")
+    p.add_argument(
+        "--until",
+        default="final",
+        metavar="STATE",
+        help="a state (working, waiting, idle, exited, awaiting_approval, ...) or 'final' (default)",
+    )
     p.add_argument("--timeout", type=positive_float, metavar="S")
     p.set_defaults(handler=cmd_wait)
 
@@ -67,9 +82,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--follow", "-f", action="store_true", help="keep printing until the worker ends")
     p.set_defaults(handler=cmd_logs)
 
-    for name, text in (("kill", "stop a worker (its worktree is kept)"),
-                       ("teardown", "remove a worktree and branch, archiving any work first"),
-                       ("restore", "bring an archived dispatch back as a worktree")):
+    for name, text in (
+        ("kill", "stop a worker (its worktree is kept)"),
+        ("teardown", "remove a worktree and branch, archiving any work first"),
+        ("restore", "bring an archived dispatch back as a worktree"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("id")
         add_json_flag(p)
@@ -79,8 +96,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id")
     p.set_defaults(handler=cmd_attach)
 
-    p = sub.add_parser("providers", help="list the agent CLIs in the catalog, found or missing, with versions; "
-                                         "`providers verify` checks them offline")
+    p = sub.add_parser(
+        "providers",
+        help="list the agent CLIs in the catalog, found or missing, with versions; `providers verify` checks them offline",
+    )
     add_json_flag(p, "the list")
     p.set_defaults(handler=cmd_providers)
     from cockpit.cli.verify_cmds import add_verify
@@ -153,14 +172,31 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
         from cockpit.service.dispatching import build_task, prepare
 
         task = build_task(fields, str(args.task) if args.task else "task")
-        prepare(ws.git, load_catalog(ws.repo.toplevel), task=task, prompt=prompt, provider=args.provider,
-                mode=args.mode, base=args.base, timeout_s=args.timeout, priority=args.priority,
-                prompt_file=Path("/dev/null"))
+        prepare(
+            ws.git,
+            load_catalog(ws.repo.toplevel),
+            task=task,
+            prompt=prompt,
+            provider=args.provider,
+            mode=args.mode,
+            base=args.base,
+            timeout_s=args.timeout,
+            priority=args.priority,
+            prompt_file=Path("/dev/null"),
+        )
     ws.state.ensure()
     view = SupervisorClient(ws).call(
-        "dispatch", prompt=prompt, provider=args.provider, mode=args.mode, base=args.base, timeout_s=args.timeout,
-        priority=args.priority, task=fields, task_source=str(args.task) if args.task else "task",
-        actor=operator_actor())
+        "dispatch",
+        prompt=prompt,
+        provider=args.provider,
+        mode=args.mode,
+        base=args.base,
+        timeout_s=args.timeout,
+        priority=args.priority,
+        task=fields,
+        task_source=str(args.task) if args.task else "task",
+        actor=operator_actor(),
+    )
     if args.json:
         print_json(view)
     else:
@@ -191,11 +227,12 @@ def print_status(rows: list[dict[str, Any]]) -> None:
         return
     states = {r["id"]: _state_text(r) for r in rows}
     width = max(10, *map(len, states.values()))
-    print(f"{'ID':<11} {'STATE':<{width}} {'REVIEW':<18} {'PROVIDER':<9} {'ELAPSED':>8} {'TOKENS':>8} "
-          f"{'COST':>10}  TITLE")
+    print(f"{'ID':<11} {'STATE':<{width}} {'REVIEW':<18} {'PROVIDER':<9} {'ELAPSED':>8} {'TOKENS':>8} {'COST':>10}  TITLE")
     for r in rows:
-        print(f"{r['id']:<11} {states[r['id']]:<{width}} {r['review']:<18} {r['provider']:<9} "
-              f"{_fmt_elapsed(r['elapsed_s']):>8} {r['tokens']:>8} {'$' + r['cost_usd'][:8]:>10}  {r['title']}")
+        print(
+            f"{r['id']:<11} {states[r['id']]:<{width}} {r['review']:<18} {r['provider']:<9} "
+            f"{_fmt_elapsed(r['elapsed_s']):>8} {r['tokens']:>8} {'$' + r['cost_usd'][:8]:>10}  {r['title']}"
+        )
         if r.get("error") and not r.get("live"):
             print(f"{'':<11} error: {r['error']}")
 
@@ -219,11 +256,9 @@ def cmd_send(args: argparse.Namespace) -> int:
     if (args.text is None) == (args.key is None):
         raise UsageError("give either TEXT or --key KEY", hint="e.g. cockpit send ID --key y")
     client, dispatch_id = client_for(args.id)
-    result = client.call("send", id=dispatch_id, text=args.text, key=args.key, enter=not args.no_enter,
-                         actor=operator_actor())
+    result = client.call("send", id=dispatch_id, text=args.text, key=args.key, enter=not args.no_enter, actor=operator_actor())
     if isinstance(result, dict) and result.get("answered"):
-        print(f"answered {result['answered']} to {dispatch_id}'s {result['prompt']} prompt: "
-              f"sent keys {' '.join(result['keys'])}")
+        print(f"answered {result['answered']} to {dispatch_id}'s {result['prompt']} prompt: sent keys {' '.join(result['keys'])}")
     return 0
 
 
@@ -291,13 +326,15 @@ def cmd_providers(args: argparse.Namespace) -> int:
     print(f"{'PROVIDER':<10} {'FOUND':<6} {'MODES':<22} {'VERSION':<28} PATH")
     for s in statuses:
         version = s.version or (f"({s.version_error})" if s.found and s.version_error else "-")
-        print(f"{s.name:<10} {'yes' if s.found else 'no':<6} {','.join(s.modes):<22} "
-              f"{version[:28]:<28} {s.path or '-'}")
+        print(f"{s.name:<10} {'yes' if s.found else 'no':<6} {','.join(s.modes):<22} {version[:28]:<28} {s.path or '-'}")
         if s.description:  # the catalog's own words for it, under its row
             print(f"{'':<10} {s.description}")
     for s in statuses:
         if s.verified is False:
-            print(f"warning: {s.name} {version_number(s.version)} is not a version its catalog entry was verified "
-                  f"with ({', '.join(s.verified_versions)}); its screens and flags may have changed "
-                  f"(check it with `cockpit providers verify {s.name}`)", file=sys.stderr)
+            print(
+                f"warning: {s.name} {version_number(s.version)} is not a version its catalog entry was verified "
+                f"with ({', '.join(s.verified_versions)}); its screens and flags may have changed "
+                f"(check it with `cockpit providers verify {s.name}`)",
+                file=sys.stderr,
+            )
     return 0

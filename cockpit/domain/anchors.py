@@ -44,12 +44,11 @@ class Checkpoint:
     time: str  # RFC 3339 UTC, seconds
 
     def body(self) -> bytes:
-        return f"{self.origin}\n{self.seq}\n{self.hash}\ntime {self.time}\n".encode("utf-8")
+        return f"{self.origin}\n{self.seq}\n{self.hash}\ntime {self.time}\n".encode()
 
 
 def render(checkpoint: Checkpoint, signature: bytes) -> bytes:
-    return checkpoint.body() + b"\n" + signature if signature.endswith(b"\n") else \
-        checkpoint.body() + b"\n" + signature + b"\n"
+    return checkpoint.body() + b"\n" + signature if signature.endswith(b"\n") else checkpoint.body() + b"\n" + signature + b"\n"
 
 
 def parse(raw: bytes, where: str) -> tuple[Checkpoint, bytes, bytes]:
@@ -60,12 +59,19 @@ def parse(raw: bytes, where: str) -> tuple[Checkpoint, bytes, bytes]:
         raise UsageError(f"{where} is not a cockpit checkpoint (not UTF-8 text)") from None
     lines = text.split("\n")
     if len(lines) < 7 or lines[4] != "" or lines[5] != SIGNATURE_BEGIN:
-        raise UsageError(f"{where} is not a cockpit checkpoint: expected four lines (origin, seq, hash, time), "
-                         "an empty line and an SSH signature",
-                         hint="make one with `cockpit receipts checkpoint --out FILE`")
+        raise UsageError(
+            f"{where} is not a cockpit checkpoint: expected four lines (origin, seq, hash, time), "
+            "an empty line and an SSH signature",
+            hint="make one with `cockpit receipts checkpoint --out FILE`",
+        )
     origin, seq_text, digest, time_line = lines[:4]
-    if not origin.startswith(ORIGIN_PREFIX) or not seq_text.isdigit() or not _HASH_RE.match(digest) \
-            or not _TIME_RE.match(time_line) or str(int(seq_text)) != seq_text:
+    if (
+        not origin.startswith(ORIGIN_PREFIX)
+        or not seq_text.isdigit()
+        or not _HASH_RE.match(digest)
+        or not _TIME_RE.match(time_line)
+        or str(int(seq_text)) != seq_text
+    ):
         raise UsageError(f"{where} is not a cockpit checkpoint: its origin, seq, hash or time line is misshapen")
     body = "\n".join(lines[:4]).encode("utf-8") + b"\n"
     signature = "\n".join(lines[5:]).encode("utf-8")

@@ -18,8 +18,17 @@ from cockpit.domain.task import GATE_NAME_RE, Risk, TaskPacket
 GateKind = Literal["command", "review", "scope", "conflicts"]
 BUILT_IN_GATES = ("scope", "conflicts")  # always exist; configuring them only changes their timeout
 DEFAULT_PROTECTED = [
-    ".github/**", ".gitlab-ci.yml", ".ci/**", ".circleci/**", ".cockpit/**", "Jenkinsfile",
-    "*.lock", "package-lock.json", "pnpm-lock.yaml", "go.sum", "requirements*.txt.lock",
+    ".github/**",
+    ".gitlab-ci.yml",
+    ".ci/**",
+    ".circleci/**",
+    ".cockpit/**",
+    "Jenkinsfile",
+    "*.lock",
+    "package-lock.json",
+    "pnpm-lock.yaml",
+    "go.sum",
+    "requirements*.txt.lock",
 ]
 # What each risk level requires by default. "commands" means every command gate:
 # the configured ones and the task's acceptance commands.
@@ -93,16 +102,17 @@ class GatesConfig(BaseModel):
 
     def named(self) -> dict[str, GateSpec]:
         """Configured gates plus the built-in scope and conflicts gates."""
-        out = {"scope": GateSpec(name="scope", kind="scope", timeout=60),
-               "conflicts": GateSpec(name="conflicts", kind="conflicts", timeout=120)}
+        out = {
+            "scope": GateSpec(name="scope", kind="scope", timeout=60),
+            "conflicts": GateSpec(name="conflicts", kind="conflicts", timeout=120),
+        }
         for name, spec in self.gates.items():
             out[name] = spec.model_copy(update={"name": name})
         return out
 
 
 def acceptance_gates(task: TaskPacket, timeout: int = 600) -> list[GateSpec]:
-    return [GateSpec(name=f"accept-{i}", kind="command", run=cmd, timeout=timeout)
-            for i, cmd in enumerate(task.acceptance, 1)]
+    return [GateSpec(name=f"accept-{i}", kind="command", run=cmd, timeout=timeout) for i, cmd in enumerate(task.acceptance, 1)]
 
 
 def required_gates(task: TaskPacket, config: GatesConfig) -> tuple[list[GateSpec], list[str]]:
@@ -177,8 +187,7 @@ def scope_findings(paths: list[str], allowed: list[str], protected: list[str]) -
     findings = []
     for path in paths:
         if allowed and not any(path_matches(path, g) for g in allowed):
-            findings.append(Finding(severity="blocking", file=path,
-                                    message=f"outside the allowed paths ({', '.join(allowed)})"))
+            findings.append(Finding(severity="blocking", file=path, message=f"outside the allowed paths ({', '.join(allowed)})"))
         hit = next((g for g in protected if path_matches(path, g)), None)
         if hit:
             findings.append(Finding(severity="blocking", file=path, message=f"a protected path ({hit})"))
@@ -196,9 +205,15 @@ class GateState(BaseModel):
     report: str | None = None
 
 
-def evaluate(required: list[GateSpec], missing: list[str], results: dict[str, dict],
-             head: str, diff_sha256: str, complete: dict[str, bool],
-             running: bool = True) -> tuple[list[GateState], list[str]]:
+def evaluate(
+    required: list[GateSpec],
+    missing: list[str],
+    results: dict[str, dict],
+    head: str,
+    diff_sha256: str,
+    complete: dict[str, bool],
+    running: bool = True,
+) -> tuple[list[GateState], list[str]]:
     """(each required gate's state, the blockers). No blockers means approval is allowed.
 
     `results` maps gate name to its latest stored result; `complete` says whether its
@@ -224,8 +239,16 @@ def evaluate(required: list[GateSpec], missing: list[str], results: dict[str, di
         status = GateStatus(row["status"])
         if row.get("head_commit") != head or row.get("diff_sha256") != diff_sha256:
             status = GateStatus.STALE
-        states.append(GateState(name=spec.name, kind=spec.kind, status=status, summary=row.get("summary", ""),
-                                findings=findings, report=row.get("report")))
+        states.append(
+            GateState(
+                name=spec.name,
+                kind=spec.kind,
+                status=status,
+                summary=row.get("summary", ""),
+                findings=findings,
+                report=row.get("report"),
+            )
+        )
         if status == GateStatus.STALE:
             blockers.append(f"gate {spec.name} is stale (the worktree changed since it ran)")
         elif status != GateStatus.PASSED:

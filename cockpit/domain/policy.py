@@ -22,9 +22,9 @@ class PolicyRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-    tool: str | None = None        # glob on the tool name (Bash, Edit, Write, ...)
-    command: str | None = None     # glob on the whole command
-    path: str | None = None        # glob on the path, relative to the worktree
+    tool: str | None = None  # glob on the tool name (Bash, Edit, Write, ...)
+    command: str | None = None  # glob on the whole command
+    path: str | None = None  # glob on the path, relative to the worktree
     provider: str | None = None
     decision: Decision
 
@@ -38,7 +38,7 @@ class Policy(BaseModel):
 @dataclass(frozen=True)
 class Ruling:
     decision: Decision
-    rule: str | None      # the matching rule's id; None when nothing matched
+    rule: str | None  # the matching rule's id; None when nothing matched
     reason: str
 
 
@@ -54,13 +54,19 @@ def rule_matches(rule: PolicyRule, *, tool: str, command: str | None, path: str 
     return True
 
 
-def decide(policy: Policy, *, tool: str, command: str | None, path: str | None, provider: str,
-           protected: list[str] | tuple[str, ...] = ()) -> Ruling:
+def decide(
+    policy: Policy,
+    *,
+    tool: str,
+    command: str | None,
+    path: str | None,
+    provider: str,
+    protected: list[str] | tuple[str, ...] = (),
+) -> Ruling:
     for rule in policy.rules:
         if not rule_matches(rule, tool=tool, command=command, path=path, provider=provider):
             continue
-        if rule.decision == "allow" and path is not None and (hit := next(
-                (g for g in protected if path_matches(path, g)), None)):
+        if rule.decision == "allow" and path is not None and (hit := next((g for g in protected if path_matches(path, g)), None)):
             return Ruling("ask", rule.id, f"rule {rule.id} would allow it, but {path} is protected ({hit})")
         return Ruling(rule.decision, rule.id, f"rule {rule.id}")
     return Ruling("ask", None, "no rule matched")

@@ -72,7 +72,7 @@ class ScreenPatterns(_Strict):
             if found is not None:
                 start = text.rfind("\n", 0, found.start()) + 1
                 end = text.find("\n", found.end())
-                return text[start:end if end >= 0 else len(text)].strip()
+                return text[start : end if end >= 0 else len(text)].strip()
         return None
 
     def _compiled(self, kind: ScreenState) -> tuple[re.Pattern[str], ...]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -64,7 +64,7 @@ def format_ts(moment: datetime) -> str:
     """RFC 3339 UTC with exactly six fractional digits and a Z, always 27 characters."""
     if moment.tzinfo is None:
         raise ValueError("timestamps must be timezone-aware")
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def check_canonical(value: Any, path: str = "data") -> None:
@@ -96,9 +96,7 @@ def check_canonical(value: Any, path: str = "data") -> None:
 
 
 def canonical_bytes(obj: dict[str, Any]) -> bytes:
-    return json.dumps(
-        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 def chain_hash(prev: str, body: bytes) -> str:
@@ -130,8 +128,13 @@ def seal(
     check_canonical(actor, "actor")
     check_canonical(dispatch, "dispatch")
     body_obj = {
-        "seq": seq, "ts": ts, "kind": kind, "actor": actor,
-        "dispatch": dispatch, "data": data, "prev": prev,
+        "seq": seq,
+        "ts": ts,
+        "kind": kind,
+        "actor": actor,
+        "dispatch": dispatch,
+        "data": data,
+        "prev": prev,
     }
     body = canonical_bytes(body_obj)
     digest = chain_hash(prev, body)

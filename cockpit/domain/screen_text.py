@@ -67,8 +67,12 @@ def _json_error(event: object) -> str | None:
         value = event.get(key)
         if isinstance(value, dict):  # {"error": {"message": "..."}}; opencode: {"error": {"name", "data": {"message"}}}
             data = value.get("data")
-            value = (value.get("message") or (data.get("message") if isinstance(data, dict) else None)
-                     or value.get("type") or value.get("name"))
+            value = (
+                value.get("message")
+                or (data.get("message") if isinstance(data, dict) else None)
+                or value.get("type")
+                or value.get("name")
+            )
         if isinstance(value, str) and value.strip():
             message = clean_line(value.strip().splitlines()[0])
             if structured or ERRORISH.search(message):
@@ -85,7 +89,7 @@ def _trailing_json(lines: list[str]) -> object | None:
     for start in range(end, max(-1, end - 200), -1):
         if lines[start].strip().startswith("{"):
             try:
-                return json.loads("\n".join(lines[start:end + 1]))
+                return json.loads("\n".join(lines[start : end + 1]))
             except ValueError:
                 continue
     return None
@@ -123,8 +127,7 @@ def last_error_line(text: str, limit: int = ERROR_LINE_LIMIT) -> str | None:
     return None
 
 
-def waiting_excerpt(screen: str, waiting_patterns: Iterable[re.Pattern[str]] = (), *, lines: int = 4,
-                    limit: int = 240) -> str:
+def waiting_excerpt(screen: str, waiting_patterns: Iterable[re.Pattern[str]] = (), *, lines: int = 4, limit: int = 240) -> str:
     """What a waiting worker is asking, for `cockpit status` and the TUI.
 
     Borders and blank or decoration-only lines are dropped. When a waiting pattern
@@ -148,7 +151,7 @@ def waiting_excerpt(screen: str, waiting_patterns: Iterable[re.Pattern[str]] = (
     if start is None:
         chosen = useful[-lines:]
     else:  # the question, then its choices when it lists some, else the lines after it
-        after = useful[start + 1:]
+        after = useful[start + 1 :]
         choices = [line for line in after if _CHOICE.match(line)]
         chosen = [useful[start], *(choices or after)[: lines - 1]]
     return _clip("\n".join(chosen), limit)

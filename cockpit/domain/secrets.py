@@ -25,9 +25,7 @@ from typing import Any
 MASK = "***"
 # A name is secret when one of its words (split at _ - . and camelCase) is one of these
 # or ends like one: OPENAI_API_KEY, apiKey, GITHUB_TOKEN, DB_PASSWORD, BASIC_AUTH.
-SECRET_WORDS = frozenset(
-    {"AUTH", "COOKIE", "CREDENTIAL", "CREDENTIALS", "PASS", "PASSPHRASE", "PASSWD", "PRIVATE", "PWD"}
-)
+SECRET_WORDS = frozenset({"AUTH", "COOKIE", "CREDENTIAL", "CREDENTIALS", "PASS", "PASSPHRASE", "PASSWD", "PRIVATE", "PWD"})
 SECRET_ENDINGS = ("KEY", "TOKEN", "SECRET", "SECRETS", "PASSWORD")
 WORD_SPLIT_RE = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 # Names that match the pattern but are never secret (paths and switches, not values).
@@ -83,13 +81,19 @@ AUTH_HEADER = re.compile(
 )
 # name=value, name: value, "name": "value", --name value, --name=value: the value is masked
 # when the name looks secret (see looks_secret_name).
-FLAG = re.compile(r"(?P<name>(?<![A-Za-z0-9_\-])--?[A-Za-z][A-Za-z0-9\-]*)(?P<sep>[ =])(?P<quote>[\"'])?"
-                  r"(?P<value>(?(quote)[^\"'\n]+|[^\s\"'`]+))")
-KEY_VALUE = re.compile(r"(?P<name>(?<![A-Za-z0-9_.\-])[A-Za-z_][A-Za-z0-9_.\-]*)(?P<sep>[\"']?[ \t]*[:=][ \t]*)"
-                       r"(?P<quote>[\"'])?(?P<value>(?(quote)[^\"'\n]+|[^\s\"'`,;&]+))")
+FLAG = re.compile(
+    r"(?P<name>(?<![A-Za-z0-9_\-])--?[A-Za-z][A-Za-z0-9\-]*)(?P<sep>[ =])(?P<quote>[\"'])?"
+    r"(?P<value>(?(quote)[^\"'\n]+|[^\s\"'`]+))"
+)
+KEY_VALUE = re.compile(
+    r"(?P<name>(?<![A-Za-z0-9_.\-])[A-Za-z_][A-Za-z0-9_.\-]*)(?P<sep>[\"']?[ \t]*[:=][ \t]*)"
+    r"(?P<quote>[\"'])?(?P<value>(?(quote)[^\"'\n]+|[^\s\"'`,;&]+))"
+)
 # AWS secret access keys are 40 characters of base64 with no shape of their own: known by context.
-AWS_SECRET = re.compile(r"(?i)(aws_?secret_?(?:access_?)?key|secret_?access_?key)([\"']?\s*[:=]\s*[\"']?)"
-                        r"([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])")
+AWS_SECRET = re.compile(
+    r"(?i)(aws_?secret_?(?:access_?)?key|secret_?access_?key)([\"']?\s*[:=]\s*[\"']?)"
+    r"([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
+)
 # `.netrc` lines: machine HOST login USER password SECRET
 NETRC = re.compile(r"(?i)(\blogin\s+\S+\s+password\s+)(\S+)")
 _TRAILING = ".,;:!?)]}>"
@@ -107,11 +111,7 @@ def looks_secret_name(name: str) -> bool:
 
 def secret_values(env: Mapping[str, str]) -> tuple[str, ...]:
     """The values to hide, longest first so that overlapping values mask fully."""
-    values = {
-        value
-        for name, value in env.items()
-        if looks_secret_name(name) and len(value) >= MIN_SECRET_LEN
-    }
+    values = {value for name, value in env.items() if looks_secret_name(name) and len(value) >= MIN_SECRET_LEN}
     return tuple(sorted(values, key=len, reverse=True))
 
 
@@ -122,7 +122,7 @@ def _named_value(match: re.Match[str]) -> str:
     kept = ""
     if not match.group("quote"):
         stripped = value.rstrip(_TRAILING)
-        kept, value = value[len(stripped):], stripped
+        kept, value = value[len(stripped) :], stripped
         if not value:
             return match.group(0)
     return f"{name}{match.group('sep')}{match.group('quote') or ''}{MASK}{kept}"

@@ -92,8 +92,9 @@ def review_verdict(prompt: str, answer: str) -> str:
     if files:
         path, line, added, removed = files[0]
         severity = "blocking" if answer == "reject" else "advisory"
-        message = (f"the fake reviewer read this change (+{added} -{removed})"
-                   + ("; it rejects it as asked" if answer == "reject" else "; no real review was done"))
+        message = f"the fake reviewer read this change (+{added} -{removed})" + (
+            "; it rejects it as asked" if answer == "reject" else "; no real review was done"
+        )
         finding = {"severity": severity, "file": path, "message": message}
         if line is not None:
             finding["line"] = line

@@ -69,14 +69,20 @@ def check_repairs(repairs: list[tuple[int, bytes]], paths: LedgerPaths, report: 
         record = json.loads(line)
         data, seq = record["data"], record["seq"]
         try:
-            name, start, length, digest = (data["quarantine_file"], data["quarantine_offset"], data["length"],
-                                           data["sha256"])
+            name, start, length, digest = (data["quarantine_file"], data["quarantine_offset"], data["length"], data["sha256"])
         except (KeyError, TypeError):
-            raise Stop(Problem("quarantine mismatch", seq, seq, "a ledger_repaired receipt without "
-                                "quarantine_file, quarantine_offset, length and sha256")) from None
+            raise Stop(
+                Problem(
+                    "quarantine mismatch",
+                    seq,
+                    seq,
+                    "a ledger_repaired receipt without quarantine_file, quarantine_offset, length and sha256",
+                )
+            ) from None
         if not isinstance(name, str) or "/" in name or name in ("", ".", ".."):
-            raise Stop(Problem("quarantine mismatch", seq, seq, f"quarantine_file {name!r} is not a file name "
-                                "in the state directory"))
+            raise Stop(
+                Problem("quarantine mismatch", seq, seq, f"quarantine_file {name!r} is not a file name in the state directory")
+            )
         try:
             with open(paths.directory / name, "rb") as handle:
                 handle.seek(start)
@@ -85,33 +91,47 @@ def check_repairs(repairs: list[tuple[int, bytes]], paths: LedgerPaths, report: 
             missing += 1
             continue
         if len(raw) != length or hashlib.sha256(raw).hexdigest() != digest:
-            raise Stop(Problem(
-                "quarantine mismatch", seq, seq,
-                f"{name} holds {len(raw)} byte(s) at offset {start} hashing to "
-                f"{hashlib.sha256(raw).hexdigest()[:12]}...; the receipt says {length} byte(s), "
-                f"sha256 {str(digest)[:12]}..."))
+            raise Stop(
+                Problem(
+                    "quarantine mismatch",
+                    seq,
+                    seq,
+                    f"{name} holds {len(raw)} byte(s) at offset {start} hashing to "
+                    f"{hashlib.sha256(raw).hexdigest()[:12]}...; the receipt says {length} byte(s), "
+                    f"sha256 {str(digest)[:12]}...",
+                )
+            )
     if missing:
         report.warnings.append(f"{missing} repair receipt(s) not checked: their quarantine file is missing")
 
 
-def check_anchors(anchors: list[Anchor], seq: int, marks: dict[int, tuple[bytes, int]],
-                   report: VerifyReport) -> None:
+def check_anchors(anchors: list[Anchor], seq: int, marks: dict[int, tuple[bytes, int]], report: VerifyReport) -> None:
     """Every anchor must name a record of this chain with that record's hash; the lowest disagreement wins."""
     for anchor in sorted(anchors, key=lambda a: a.seq):
         if anchor.seq == 0:
             found = GENESIS if anchor.hash == GENESIS else None
         elif anchor.seq > seq:
-            raise Stop(Problem(
-                "anchor mismatch", seq, seq,
-                f"{anchor.name} names record {anchor.seq} (hash {anchor.hash[:12]}...) but the ledger ends at "
-                f"seq {seq}: records were cut off or the ledger was replaced"))
+            raise Stop(
+                Problem(
+                    "anchor mismatch",
+                    seq,
+                    seq,
+                    f"{anchor.name} names record {anchor.seq} (hash {anchor.hash[:12]}...) but the ledger ends at "
+                    f"seq {seq}: records were cut off or the ledger was replaced",
+                )
+            )
         else:
             found = marks[anchor.seq][0].decode()
         if found != anchor.hash:
-            raise Stop(Problem(
-                "anchor mismatch", anchor.seq, anchor.seq,
-                f"{anchor.name} says record {anchor.seq} has hash {anchor.hash[:12]}..., the ledger's record "
-                f"{anchor.seq} hashes to {(found or '?')[:12]}...: this record or one before it was rewritten"))
+            raise Stop(
+                Problem(
+                    "anchor mismatch",
+                    anchor.seq,
+                    anchor.seq,
+                    f"{anchor.name} says record {anchor.seq} has hash {anchor.hash[:12]}..., the ledger's record "
+                    f"{anchor.seq} hashes to {(found or '?')[:12]}...: this record or one before it was rewritten",
+                )
+            )
     report.anchors = len(anchors)
     if anchors:
         newest = max(anchors, key=lambda a: a.seq)

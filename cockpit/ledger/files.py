@@ -59,8 +59,9 @@ def decode_head(raw: bytes) -> Head | None:
         if obj.get("format") != HEAD_FORMAT:
             return None
         pending = obj.get("next")
-        return Head(seq=int(obj["seq"]), hash=str(obj["hash"]), size=int(obj["size"]),
-                    next=None if pending is None else int(pending))
+        return Head(
+            seq=int(obj["seq"]), hash=str(obj["hash"]), size=int(obj["size"]), next=None if pending is None else int(pending)
+        )
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 

@@ -42,10 +42,16 @@ class BadLine(Exception):
 
 def _why_not(line: bytes) -> str:
     """Which part of the layout a line misses (for the message only)."""
-    for member, pattern in ((b"hash", rb',"hash":"[0-9a-f]{64}"\}$'), (b"ts", rb'"ts":"[^"]{27}","hash"'),
-                            (b"seq", rb',"seq":[1-9][0-9]*,"ts"'), (b"prev", rb'"prev":"[0-9a-f]{64}","seq"'),
-                            (b"kind", rb'"kind":"[a-z][a-z0-9_]*","prev"'), (b"dispatch", rb'\},"dispatch":'),
-                            (b"data", rb'","data":\{'), (b"actor", rb'^\{"actor":"')):
+    for member, pattern in (
+        (b"hash", rb',"hash":"[0-9a-f]{64}"\}$'),
+        (b"ts", rb'"ts":"[^"]{27}","hash"'),
+        (b"seq", rb',"seq":[1-9][0-9]*,"ts"'),
+        (b"prev", rb'"prev":"[0-9a-f]{64}","seq"'),
+        (b"kind", rb'"kind":"[a-z][a-z0-9_]*","prev"'),
+        (b"dispatch", rb'\},"dispatch":'),
+        (b"data", rb'","data":\{'),
+        (b"actor", rb'^\{"actor":"'),
+    ):
         if not re.search(pattern, line, re.S):
             return f"the {member.decode()} member is missing or misshapen"
     return "the members are not exactly actor, data, dispatch, kind, prev, seq, ts, hash in that layout"
@@ -61,6 +67,5 @@ def inspect_line(line: bytes) -> LineFacts:
     seq = int(seq_text)
     actual = hashlib.sha256(prev + line[:-SUFFIX_LEN] + b"}").hexdigest()
     if actual.encode() != digest:
-        raise BadLine("hash mismatch", f"stored hash {digest[:12].decode()}... but content hashes to "
-                      f"{actual[:12]}...", seq)
+        raise BadLine("hash mismatch", f"stored hash {digest[:12].decode()}... but content hashes to {actual[:12]}...", seq)
     return LineFacts(seq=seq, prev=prev.decode(), hash=digest.decode(), kind=kind.decode())

@@ -30,8 +30,10 @@ _PARALLEL_FROM = 8 << 20  # smaller ledgers are checked in one process: forking 
 _GENESIS = GENESIS.encode()
 _DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _TS_SHAPE = b',"ts":"0000-00-00T00:00:00.000000Z"'
-_FIRST_PREFIX = (b'{"actor":"cockpit","data":{"format":"' + FORMAT.encode() + b'"},"dispatch":null,'
-                 b'"kind":"ledger_created","prev":"' + _GENESIS + b'","seq":1,"ts":"')
+_FIRST_PREFIX = (
+    b'{"actor":"cockpit","data":{"format":"' + FORMAT.encode() + b'"},"dispatch":null,'
+    b'"kind":"ledger_created","prev":"' + _GENESIS + b'","seq":1,"ts":"'
+)
 
 
 @dataclass
@@ -67,9 +69,9 @@ class _Walker:
         self.chained = True
         cut = len(line) - HASH_SUFFIX_LEN
         at = line.rfind(b',"seq":', cut - 60, cut - 34)
-        digits = line[at + 7:cut - 35]
+        digits = line[at + 7 : cut - 35]
         if at > 73 and digits.isdigit():
-            self.hash, self.seq = line[at - 65:at - 1], int(digits) - 1
+            self.hash, self.seq = line[at - 65 : at - 1], int(digits) - 1
             self.r.first_prev, self.r.first_seq = self.hash, self.seq + 1
         else:  # unparsable: the loop below names it
             self.r.first_prev, self.r.first_seq = self.hash, None
@@ -89,27 +91,32 @@ class _Walker:
             # and the hash over the bytes as written; any doubt goes to `_fail`, which is exact.
             cut = len(line) - SUFFIX_LEN
             at = line.rfind(b',"seq":', cut - 60, cut - 34)
-            link = line[at - 65:at - 1]
+            link = line[at - 65 : at - 1]
             kat = line.rfind(b',"kind":"', 0, at - 74)
             digest = sha(link + line[:cut] + b"}").hexdigest().encode()
-            if line[kat - 17:kat] == b'},"dispatch":null':
+            if line[kat - 17 : kat] == b'},"dispatch":null':
                 end = kat - 17
             else:
                 end = line.rfind(b'},"dispatch":"', 0, kat)
-                if end < 0 or line[kat - 1] != 0x22 or not line[end + 14:kat - 1].isalnum():
+                if end < 0 or line[kat - 1] != 0x22 or not line[end + 14 : kat - 1].isalnum():
                     end = 0  # not the common shape (a letters-and-digits id): the exact check decides
-            if (at < 75 or link != prev or line[kat:at - 65] not in kinds
-                    or line[at - 1:cut - 35] != b'","seq":%d' % (seq + 1)
-                    or line[cut - 35:cut].translate(_DIGITS) != _TS_SHAPE
-                    or line[cut:] != b',"hash":"' + digest + b'"}'
-                    or line.find(b'","data":{', 10, end) < 10 or line[:10] != b'{"actor":"'):
+            if (
+                at < 75
+                or link != prev
+                or line[kat : at - 65] not in kinds
+                or line[at - 1 : cut - 35] != b'","seq":%d' % (seq + 1)
+                or line[cut - 35 : cut].translate(_DIGITS) != _TS_SHAPE
+                or line[cut:] != b',"hash":"' + digest + b'"}'
+                or line.find(b'","data":{', 10, end) < 10
+                or line[:10] != b'{"actor":"'
+            ):
                 r.lines, r.end = line_no - 1, offset
                 kinds.add(self._fail(line, line_no, prev, seq))
             seq += 1
             prev = digest
             if seq in wanted:
                 r.marks[seq] = (digest, offset + len(line) + 1)
-            if line[kat:kat + 25] == b',"kind":"ledger_repaired"':
+            if line[kat : kat + 25] == b',"kind":"ledger_repaired"':
                 r.repairs.append((offset, line))
             offset += len(line) + 1
         self.hash, self.seq, self.offset, r.lines, r.end = prev, seq, offset, line_no, offset
@@ -122,10 +129,14 @@ class _Walker:
         except BadLine as bad:
             raise Stop(Problem(bad.reason, line_no, bad.seq, bad.detail)) from None
         if facts.prev.encode() != prev:
-            raise Stop(Problem(
-                "broken link", line_no, facts.seq,
-                f"prev {facts.prev[:12]}... does not match the hash of the record before it "
-                f"({prev.decode()[:12]}...)"))
+            raise Stop(
+                Problem(
+                    "broken link",
+                    line_no,
+                    facts.seq,
+                    f"prev {facts.prev[:12]}... does not match the hash of the record before it ({prev.decode()[:12]}...)",
+                )
+            )
         if facts.seq != seq + 1:
             raise Stop(Problem("seq gap", line_no, facts.seq, f"expected seq {seq + 1}, found {facts.seq}"))
         return b',"kind":"' + facts.kind.encode() + b'","prev":"'  # proven sound: the fast path may trust it
@@ -143,9 +154,15 @@ def _check_first(line: bytes) -> None:
         raise Stop(Problem("broken link", 1, facts.seq, "the first record's prev is not 64 zeros"))
     if facts.seq != 1:
         raise Stop(Problem("seq gap", 1, facts.seq, f"expected seq 1, found {facts.seq}"))
-    raise Stop(Problem("bad first record", 1, facts.seq,
-                        f"the first record is {facts.kind!r}, not ledger_created with data "
-                        f'{{"format":"{FORMAT}"}} by cockpit: records before it were removed'))
+    raise Stop(
+        Problem(
+            "bad first record",
+            1,
+            facts.seq,
+            f"the first record is {facts.kind!r}, not ledger_created with data "
+            f'{{"format":"{FORMAT}"}} by cockpit: records before it were removed',
+        )
+    )
 
 
 def _scan(path: str, start: int, end: int, wanted: frozenset[int], chained: bool) -> _Range:
@@ -197,14 +214,22 @@ def verify(directory: Path, *, processes: int | None = None, anchors: Iterable[A
     else:
         spans = _ranges(paths.ledger, size, workers)
         with ProcessPoolExecutor(len(spans), mp_context=get_context("fork")) as pool:
-            ranges = list(pool.map(_scan, [str(paths.ledger)] * len(spans), [s for s, _ in spans],
-                                   [e for _, e in spans], [wanted] * len(spans),
-                                   [True] + [False] * (len(spans) - 1)))
+            ranges = list(
+                pool.map(
+                    _scan,
+                    [str(paths.ledger)] * len(spans),
+                    [s for s, _ in spans],
+                    [e for _, e in spans],
+                    [wanted] * len(spans),
+                    [True] + [False] * (len(spans) - 1),
+                )
+            )
     return _stitch(ranges, paths, head_exists, head, anchors)
 
 
-def _stitch(ranges: list[_Range], paths: LedgerPaths, head_exists: bool, head: Head | None,
-            anchors: list[Anchor]) -> VerifyReport:
+def _stitch(
+    ranges: list[_Range], paths: LedgerPaths, head_exists: bool, head: Head | None, anchors: list[Anchor]
+) -> VerifyReport:
     report = VerifyReport(ok=True)
     lines, seq, last = 0, 0, _GENESIS
     marks: dict[int, tuple[bytes, int]] = {}
@@ -213,12 +238,17 @@ def _stitch(ranges: list[_Range], paths: LedgerPaths, head_exists: bool, head: H
         for r in ranges:
             if r.first_prev is not None and r.lines:  # a range that started mid-chain: check its first link
                 if r.first_prev != last:
-                    raise Stop(Problem("broken link", lines + 1, r.first_seq,
-                                        f"prev {r.first_prev.decode()[:12]}... does not match the hash of the "
-                                        f"record before it ({last.decode()[:12]}...)"))
+                    raise Stop(
+                        Problem(
+                            "broken link",
+                            lines + 1,
+                            r.first_seq,
+                            f"prev {r.first_prev.decode()[:12]}... does not match the hash of the "
+                            f"record before it ({last.decode()[:12]}...)",
+                        )
+                    )
                 if r.first_seq != seq + 1:
-                    raise Stop(Problem("seq gap", lines + 1, r.first_seq,
-                                        f"expected seq {seq + 1}, found {r.first_seq}"))
+                    raise Stop(Problem("seq gap", lines + 1, r.first_seq, f"expected seq {seq + 1}, found {r.first_seq}"))
             report.bytes = max(report.bytes, r.end)
             repairs += r.repairs
             marks.update(r.marks)
@@ -231,10 +261,15 @@ def _stitch(ranges: list[_Range], paths: LedgerPaths, head_exists: bool, head: H
             if r.lines:
                 lines, seq, last = lines + r.lines, r.last_seq, r.last_hash
             if r.torn:
-                raise Stop(Problem(
-                    "torn tail", lines + 1, None,
-                    f"{r.torn} bytes of an unfinished record at the end (a crashed append); "
-                    "the next append moves them to the quarantine file"))
+                raise Stop(
+                    Problem(
+                        "torn tail",
+                        lines + 1,
+                        None,
+                        f"{r.torn} bytes of an unfinished record at the end (a crashed append); "
+                        "the next append moves them to the quarantine file",
+                    )
+                )
         _check_head(seq, lines, marks.get(head.seq) if head else None, head_exists, head, report)
         check_repairs(repairs, paths, report)
         check_anchors(anchors, seq, marks, report)
@@ -248,8 +283,9 @@ def _stitch(ranges: list[_Range], paths: LedgerPaths, head_exists: bool, head: H
     return report
 
 
-def _check_head(seq: int, line: int, at_head: tuple[bytes, int] | None, head_exists: bool, head: Head | None,
-                report: VerifyReport) -> None:
+def _check_head(
+    seq: int, line: int, at_head: tuple[bytes, int] | None, head_exists: bool, head: Head | None, report: VerifyReport
+) -> None:
     if not head_exists:
         if seq:
             raise Stop(Problem("head mismatch", line, seq, "the head record (ledger.head) is missing"))
@@ -259,23 +295,34 @@ def _check_head(seq: int, line: int, at_head: tuple[bytes, int] | None, head_exi
             raise Stop(Problem("head mismatch", line, seq, "the head record cannot be read"))
         return
     if seq < head.seq:
-        raise Stop(Problem(
-            "truncated tail", line, seq,
-            f"the head says the last record is seq {head.seq}, the ledger ends at seq {seq}: "
-            f"{head.seq - seq} record(s) are missing"))
+        raise Stop(
+            Problem(
+                "truncated tail",
+                line,
+                seq,
+                f"the head says the last record is seq {head.seq}, the ledger ends at seq {seq}: "
+                f"{head.seq - seq} record(s) are missing",
+            )
+        )
     if head.seq == 0:
         at_head = (_GENESIS, 0)
     if at_head is None or at_head[0].decode() != head.hash or at_head[1] != head.size:
         raise Stop(Problem("head mismatch", line, head.seq, f"the head's hash or size does not match record {head.seq}"))
     if seq > head.seq and head.next != report.bytes:
         announced = f"the append under way was to end at byte {head.next}" if head.next else "no append announced"
-        raise Stop(Problem(
-            "unannounced tail", head.seq + 1, head.seq + 1,
-            f"{seq - head.seq} record(s) follow the head's last record but {announced} (the ledger's records end "
-            f"at byte {report.bytes}): a batch torn by a crash, or records forged onto the tail; the next append "
-            "quarantines them"))
+        raise Stop(
+            Problem(
+                "unannounced tail",
+                head.seq + 1,
+                head.seq + 1,
+                f"{seq - head.seq} record(s) follow the head's last record but {announced} (the ledger's records end "
+                f"at byte {report.bytes}): a batch torn by a crash, or records forged onto the tail; the next append "
+                "quarantines them",
+            )
+        )
     if seq > head.seq:
         report.head_lag = seq - head.seq
         report.warnings.append(
             f"the head is {seq - head.seq} record(s) behind (a crash between the ledger's write and the head's "
-            "update); the next append catches it up")
+            "update); the next append catches it up"
+        )

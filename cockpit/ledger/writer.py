@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ class Entry:
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _write_all(fd: int, data: bytes, offset: int) -> None:
@@ -70,9 +70,7 @@ class Ledger:
 
     # -- public ---------------------------------------------------------------
 
-    def append(
-        self, kind: str, *, actor: str, dispatch: str | None = None, data: Mapping[str, Any] | None = None
-    ) -> Receipt:
+    def append(self, kind: str, *, actor: str, dispatch: str | None = None, data: Mapping[str, Any] | None = None) -> Receipt:
         return self.append_many([Entry(kind, actor, dispatch, data or {})])[-1]
 
     def append_many(self, entries: Iterable[Entry]) -> list[Receipt]:
@@ -114,8 +112,7 @@ class Ledger:
             return []
         from cockpit.ledger.reader import tail
 
-        return [r for r in tail(self.paths.directory, after.seq - (before.seq if before else 0))
-                if r.kind == "ledger_repaired"]
+        return [r for r in tail(self.paths.directory, after.seq - (before.seq if before else 0)) if r.kind == "ledger_repaired"]
 
     # -- internals ------------------------------------------------------------
 
@@ -162,7 +159,7 @@ class Ledger:
                     os.close(fd)
                 self._fds = None
 
-    def __enter__(self) -> "Ledger":
+    def __enter__(self) -> Ledger:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -214,8 +211,7 @@ class Ledger:
                 fsync_directory(self.paths.directory)
         if size < head.size:
             raise LedgerError(
-                f"the ledger is shorter than its head record says ({size} < {head.size} bytes): "
-                "records were cut off",
+                f"the ledger is shorter than its head record says ({size} < {head.size} bytes): records were cut off",
                 hint="run `cockpit receipts verify` and restore the ledger from a backup",
             )
         if size == head.size:

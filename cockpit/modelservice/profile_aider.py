@@ -29,15 +29,23 @@ class AiderProfile:
     def prepare(self, home: Path, base_url: str, workdir: Path) -> dict[str, str]:
         caches = home / ".aider" / "caches"
         caches.mkdir(parents=True, exist_ok=True)
-        info = {"max_input_tokens": 128000, "max_output_tokens": 8192, "max_tokens": 8192,
-                "input_cost_per_token": INPUT_COST_PER_TOKEN, "output_cost_per_token": OUTPUT_COST_PER_TOKEN,
-                "litellm_provider": "openai", "mode": "chat"}
+        info = {
+            "max_input_tokens": 128000,
+            "max_output_tokens": 8192,
+            "max_tokens": 8192,
+            "input_cost_per_token": INPUT_COST_PER_TOKEN,
+            "output_cost_per_token": OUTPUT_COST_PER_TOKEN,
+            "litellm_provider": "openai",
+            "mode": "chat",
+        }
         (caches / "model_prices_and_context_window.json").write_text(
-            json.dumps({MODEL: info, MODEL.split("/", 1)[1]: info}, indent=2) + "\n", encoding="utf-8")
+            json.dumps({MODEL: info, MODEL.split("/", 1)[1]: info}, indent=2) + "\n", encoding="utf-8"
+        )
         gitconfig = home / ".gitconfig"
         if not gitconfig.exists():  # aider prints identity hints in a repo without one
-            gitconfig.write_text("[user]\n\tname = cockpit conformance\n\temail = conformance@cockpit.invalid\n",
-                                 encoding="utf-8")
+            gitconfig.write_text(
+                "[user]\n\tname = cockpit conformance\n\temail = conformance@cockpit.invalid\n", encoding="utf-8"
+            )
         return {
             "HOME": str(home),
             "OPENAI_API_BASE": base_url.rstrip("/") + "/v1",
@@ -53,9 +61,18 @@ class AiderProfile:
         # asks "Create new file?" before writing it. aider prices the tokens itself from the
         # seeded metadata: 321 * $3/M + 54 * $15/M = $0.001773, printed as "$0.0018".
         content = "hello from the scripted model\n"
-        edit = Scenario(name=f"aider-{mode}-{kind}", turns=[Turn(
-            kind="write_file", path="hello.txt", content=content, text="I will create hello.txt.",
-            usage=TurnUsage(input_tokens=321, output_tokens=54))])
+        edit = Scenario(
+            name=f"aider-{mode}-{kind}",
+            turns=[
+                Turn(
+                    kind="write_file",
+                    path="hello.txt",
+                    content=content,
+                    text="I will create hello.txt.",
+                    usage=TurnUsage(input_tokens=321, output_tokens=54),
+                )
+            ],
+        )
         prompt = "Please create hello.txt (cockpit conformance)"
         if kind in ("happy", "deny") and mode == "interactive":
             return Case(kind, edit, prompt, "hello.txt", content, permission=True, cost_micro_usd=1800)

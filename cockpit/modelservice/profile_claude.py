@@ -40,20 +40,34 @@ class ClaudeProfile:
             # The catalog runs claude with acceptEdits: file edits pass, a shell command asks.
             # python3 -c is not on claude's list of commands it allows by itself.
             command = f"python3 -c \"open('hello.txt', 'w').write({content!r})\""
-            scenario = Scenario(name=f"claude-{kind}", turns=[
-                Turn(kind="shell", command=command, text="I will write hello.txt.",
-                     usage=TurnUsage(input_tokens=1234, output_tokens=56, cache_read_input_tokens=0)),
-                Turn(kind="text", text="Done: hello.txt is written.", usage=TurnUsage(input_tokens=1400, output_tokens=21)),
-            ])
-            return Case(kind, scenario, "Please create hello.txt (cockpit conformance)", "hello.txt", content,
-                        permission=True)
+            scenario = Scenario(
+                name=f"claude-{kind}",
+                turns=[
+                    Turn(
+                        kind="shell",
+                        command=command,
+                        text="I will write hello.txt.",
+                        usage=TurnUsage(input_tokens=1234, output_tokens=56, cache_read_input_tokens=0),
+                    ),
+                    Turn(kind="text", text="Done: hello.txt is written.", usage=TurnUsage(input_tokens=1400, output_tokens=21)),
+                ],
+            )
+            return Case(kind, scenario, "Please create hello.txt (cockpit conformance)", "hello.txt", content, permission=True)
         if kind == "happy" and mode == "headless":
             # -p cannot ask; acceptEdits lets the Write through (a prompt-less edit).
-            scenario = Scenario(name="claude-headless", turns=[
-                Turn(kind="write_file", path="hello.txt", content=content, text="Writing hello.txt.",
-                     usage=TurnUsage(input_tokens=1234, output_tokens=56, cache_read_input_tokens=0)),
-                Turn(kind="text", text="Done: hello.txt is written.", usage=TurnUsage(input_tokens=1400, output_tokens=21)),
-            ])
+            scenario = Scenario(
+                name="claude-headless",
+                turns=[
+                    Turn(
+                        kind="write_file",
+                        path="hello.txt",
+                        content=content,
+                        text="Writing hello.txt.",
+                        usage=TurnUsage(input_tokens=1234, output_tokens=56, cache_read_input_tokens=0),
+                    ),
+                    Turn(kind="text", text="Done: hello.txt is written.", usage=TurnUsage(input_tokens=1400, output_tokens=21)),
+                ],
+            )
             return Case(kind, scenario, "Please create hello.txt (cockpit conformance)", "hello.txt", content)
         if kind == "auth" and mode == "headless":
             return Case(kind, error_reply(401, "invalid x-api-key"), "Say hello (cockpit conformance)")

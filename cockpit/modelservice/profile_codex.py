@@ -31,8 +31,9 @@ def trusted_dirs(workdir: Path) -> list[Path]:
     """The work directory and its git top level (codex keys trust by the project root)."""
     dirs = [workdir.resolve()]
     try:
-        top = subprocess.run(["git", "-C", str(workdir), "rev-parse", "--show-toplevel"], capture_output=True,
-                             text=True, timeout=10, check=False).stdout.strip()
+        top = subprocess.run(
+            ["git", "-C", str(workdir), "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         top = ""
     if top and Path(top).resolve() not in dirs:
@@ -91,11 +92,19 @@ def conformance_case(cli: str, mode: str, kind: str) -> Case | None:
     """codex: a file write is an exec_command; interactive (on-request approvals) it asks for
     escalation, so the TUI asks first; exec (approval never) runs it in the sandbox unasked."""
     if kind in ("happy", "trust", "deny") and mode == "interactive" or kind == "happy" and mode == "headless":
-        scenario = Scenario(name=f"{cli}-{mode}-{kind}", turns=[
-            Turn(kind="write_file", path="hello.txt", content=CONTENT, text="I will create hello.txt.",
-                 usage=TurnUsage(input_tokens=1234, output_tokens=56)),
-            Turn(kind="text", text="Done: hello.txt is written.", usage=TurnUsage(input_tokens=1400, output_tokens=21)),
-        ])
+        scenario = Scenario(
+            name=f"{cli}-{mode}-{kind}",
+            turns=[
+                Turn(
+                    kind="write_file",
+                    path="hello.txt",
+                    content=CONTENT,
+                    text="I will create hello.txt.",
+                    usage=TurnUsage(input_tokens=1234, output_tokens=56),
+                ),
+                Turn(kind="text", text="Done: hello.txt is written.", usage=TurnUsage(input_tokens=1400, output_tokens=21)),
+            ],
+        )
         return Case(kind, scenario, PROMPT, "hello.txt", CONTENT, permission=mode == "interactive")
     if kind == "auth" and mode == "headless":
         return Case(kind, error_reply(401, "Incorrect API key provided"), "Say hello (cockpit conformance)")

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from cockpit.modelservice.profile_base import Case
 from cockpit.modelservice.scenario import Scenario, Turn, TurnUsage, error_reply, hang
-from typing import Any
 
 KEY = "cockpit-offline-key"
 
@@ -37,26 +37,45 @@ class GeminiProfile:
         gemini_dir.mkdir(parents=True, exist_ok=True)
         path = gemini_dir / "settings.json"
         path.write_text(json.dumps(settings(), indent=2) + "\n", encoding="utf-8")
-        return {"HOME": str(home), "GEMINI_API_KEY": KEY, "GOOGLE_GEMINI_BASE_URL": base_url.rstrip("/"),
-                "GEMINI_CLI_TRUST_WORKSPACE": "true"}
+        return {
+            "HOME": str(home),
+            "GEMINI_API_KEY": KEY,
+            "GOOGLE_GEMINI_BASE_URL": base_url.rstrip("/"),
+            "GEMINI_CLI_TRUST_WORKSPACE": "true",
+        }
 
     def case(self, mode: str, kind: str) -> Case | None:
         """gemini: auto_edit lets file edits through, its shell tool asks (interactive only:
         headless it is not offered). No "trust" case: --skip-trust is in the catalog's args."""
         prompt = "Please create hello.txt (cockpit conformance)"
         if kind in ("happy", "deny") and mode == "interactive":
-            scenario = Scenario(name=f"gemini-interactive-{kind}", turns=[
-                Turn(kind="shell", command=f"printf '{CONTENT.strip()}\\n' > hello.txt", text="I will create hello.txt.",
-                     usage=TurnUsage(input_tokens=1234, output_tokens=56)),
-                Turn(kind="text", text="Done: hello.txt is written.", usage=TurnUsage(input_tokens=1400, output_tokens=21)),
-            ])
+            scenario = Scenario(
+                name=f"gemini-interactive-{kind}",
+                turns=[
+                    Turn(
+                        kind="shell",
+                        command=f"printf '{CONTENT.strip()}\\n' > hello.txt",
+                        text="I will create hello.txt.",
+                        usage=TurnUsage(input_tokens=1234, output_tokens=56),
+                    ),
+                    Turn(kind="text", text="Done: hello.txt is written.", usage=TurnUsage(input_tokens=1400, output_tokens=21)),
+                ],
+            )
             return Case(kind, scenario, prompt, "hello.txt", CONTENT, permission=True)
         if kind == "happy" and mode == "headless":
-            scenario = Scenario(name="gemini-headless", turns=[
-                Turn(kind="write_file", path="hello.txt", content=CONTENT, text="I will create hello.txt.",
-                     usage=TurnUsage(input_tokens=1234, output_tokens=56)),
-                Turn(kind="text", text="Done: hello.txt is written.", usage=TurnUsage(input_tokens=1400, output_tokens=21)),
-            ])
+            scenario = Scenario(
+                name="gemini-headless",
+                turns=[
+                    Turn(
+                        kind="write_file",
+                        path="hello.txt",
+                        content=CONTENT,
+                        text="I will create hello.txt.",
+                        usage=TurnUsage(input_tokens=1234, output_tokens=56),
+                    ),
+                    Turn(kind="text", text="Done: hello.txt is written.", usage=TurnUsage(input_tokens=1400, output_tokens=21)),
+                ],
+            )
             return Case(kind, scenario, prompt, "hello.txt", CONTENT)
         if kind == "auth" and mode == "headless":
             return Case(kind, error_reply(401, "Incorrect API key provided"), "Say hello (cockpit conformance)")

@@ -30,12 +30,14 @@ class OpencodeProfile:
         config_dir.mkdir(parents=True, exist_ok=True)
         config = {
             "$schema": "https://opencode.ai/config.json",
-            "provider": {PROVIDER: {
-                "npm": "@ai-sdk/openai-compatible",
-                "name": "cockpit scripted model service",
-                "options": {"baseURL": base_url.rstrip("/") + "/v1", "apiKey": "cockpit-offline-key"},
-                "models": {MODEL: {"name": MODEL}},
-            }},
+            "provider": {
+                PROVIDER: {
+                    "npm": "@ai-sdk/openai-compatible",
+                    "name": "cockpit scripted model service",
+                    "options": {"baseURL": base_url.rstrip("/") + "/v1", "apiKey": "cockpit-offline-key"},
+                    "models": {MODEL: {"name": MODEL}},
+                }
+            },
             "model": f"{PROVIDER}/{MODEL}",
             "small_model": f"{PROVIDER}/{MODEL}",
             "autoupdate": False,
@@ -62,11 +64,18 @@ class OpencodeProfile:
         if kind in ("happy", "deny") and mode == "interactive":
             # bash asks (this profile's config): the command writes the file once allowed.
             command = "printf 'hello from the scripted model\\n' > hello.txt"
-            scenario = Scenario(name=f"opencode-{kind}", turns=[
-                Turn(kind="shell", command=command, text="I will write hello.txt.",
-                     usage=TurnUsage(input_tokens=1234, output_tokens=56, cache_read_input_tokens=100)),
-                Turn(kind="text", text="Done: hello.txt is written.", usage=TurnUsage(input_tokens=1400, output_tokens=21)),
-            ])
+            scenario = Scenario(
+                name=f"opencode-{kind}",
+                turns=[
+                    Turn(
+                        kind="shell",
+                        command=command,
+                        text="I will write hello.txt.",
+                        usage=TurnUsage(input_tokens=1234, output_tokens=56, cache_read_input_tokens=100),
+                    ),
+                    Turn(kind="text", text="Done: hello.txt is written.", usage=TurnUsage(input_tokens=1400, output_tokens=21)),
+                ],
+            )
             return Case(kind, scenario, prompt, "hello.txt", content, permission=True)
         if kind == "happy" and mode == "headless":
             # `run` allows edits without asking (opencode's default): the write tool call lands.

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cockpit.modelservice.profile_base import Profile
 from cockpit.modelservice.profile_aider import AiderProfile
+from cockpit.modelservice.profile_base import Profile
 from cockpit.modelservice.profile_claude import ClaudeProfile
 from cockpit.modelservice.profile_codex import CodexProfile
 from cockpit.modelservice.profile_gemini import GeminiProfile

@@ -101,23 +101,31 @@ def load_scenario(path: Path) -> Scenario:
 
 # Built-in scenarios (used by the conformance runner and `python -m cockpit.modelservice`).
 
-def edit_with_permission(path: str = "hello.txt", content: str = "hi from the model service\n",
-                         usage: TurnUsage | None = None) -> Scenario:
+
+def edit_with_permission(
+    path: str = "hello.txt", content: str = "hi from the model service\n", usage: TurnUsage | None = None
+) -> Scenario:
     """A tool call that writes `path` (needs the CLI's permission), then a closing text turn."""
     first = usage or TurnUsage(input_tokens=123, output_tokens=45)
     second = TurnUsage(input_tokens=first.input_tokens + 30, output_tokens=12)
-    return Scenario(name="edit_with_permission", turns=[
-        Turn(kind="write_file", path=path, content=content, text=f"I will create {path}.", usage=first),
-        Turn(kind="text", text=f"Done: wrote {path}.", usage=second),
-    ])
+    return Scenario(
+        name="edit_with_permission",
+        turns=[
+            Turn(kind="write_file", path=path, content=content, text=f"I will create {path}.", usage=first),
+            Turn(kind="text", text=f"Done: wrote {path}.", usage=second),
+        ],
+    )
 
 
 def shell_with_permission(command: str = "echo hi > shell.txt") -> Scenario:
     """A shell tool call (needs the CLI's permission), then a closing text turn."""
-    return Scenario(name="shell_with_permission", turns=[
-        Turn(kind="shell", command=command, text="Running a command.", usage=TurnUsage(input_tokens=110, output_tokens=30)),
-        Turn(kind="text", text="Done: ran the command.", usage=TurnUsage(input_tokens=150, output_tokens=10)),
-    ])
+    return Scenario(
+        name="shell_with_permission",
+        turns=[
+            Turn(kind="shell", command=command, text="Running a command.", usage=TurnUsage(input_tokens=110, output_tokens=30)),
+            Turn(kind="text", text="Done: ran the command.", usage=TurnUsage(input_tokens=150, output_tokens=10)),
+        ],
+    )
 
 
 def text_reply(text: str = "Hello from the model service.") -> Scenario:

@@ -34,11 +34,11 @@ EXHAUSTED = Turn(kind="text", text="(the scripted scenario has no more turns)")
 
 @dataclass
 class RecordedRequest:
-    api: str                 # "anthropic", "openai-responses", "openai-chat", "gemini"
+    api: str  # "anthropic", "openai-responses", "openai-chat", "gemini"
     method: str
     path: str
-    turn: int | None         # index of the scenario turn it consumed; None = auxiliary
-    user_text: str           # text of the newest user message ("" when it holds only tool results)
+    turn: int | None  # index of the scenario turn it consumed; None = auxiliary
+    user_text: str  # text of the newest user message ("" when it holds only tool results)
     body: Any = field(repr=False, default=None)
     exhausted: bool = False  # a main request that came after the last turn
 
@@ -47,12 +47,12 @@ class ModelService:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.requests: list[RecordedRequest] = []
-        self._next = 0           # index of the next turn to use
-        self._used = 0           # requests answered by the current turn
+        self._next = 0  # index of the next turn to use
+        self._used = 0  # requests answered by the current turn
         self._stopping: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
         self.url = ""
-        self.turn_done: list[float] = []   # wall-clock time each main answer finished (benchmarks)
+        self.turn_done: list[float] = []  # wall-clock time each main answer finished (benchmarks)
 
     # -- used by wire modules -------------------------------------------------
 
@@ -66,8 +66,9 @@ class ModelService:
             self._next, self._used = self._next + 1, 0
         return index, turn
 
-    def record(self, request: web.Request, api: str, turn: int | None, user_text: str, body: Any,
-               *, exhausted: bool = False) -> None:
+    def record(
+        self, request: web.Request, api: str, turn: int | None, user_text: str, body: Any, *, exhausted: bool = False
+    ) -> None:
         self.requests.append(RecordedRequest(api, request.method, request.path, turn, user_text, body, exhausted))
 
     async def hold(self) -> None:

@@ -19,9 +19,16 @@ from aiohttp import web
 from cockpit.modelservice.scenario import Turn, TurnUsage
 
 API = "anthropic"
-ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
-               404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error",
-               500: "api_error", 529: "overloaded_error"}
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    529: "overloaded_error",
+}
 _WORKDIR_RE = re.compile(r"Primary working directory: (\S[^\n]*)")
 _ids = itertools.count(1)
 
@@ -69,8 +76,7 @@ def error_response(status: int, message: str) -> web.Response:
     headers = {"request-id": f"req_scripted_{next(_ids)}"}
     if status < 500 and status not in (408, 409, 429):
         headers["x-should-retry"] = "false"  # as the real API: a client error is final
-    return web.json_response({"type": "error", "error": {"type": kind, "message": message}}, status=status,
-                             headers=headers)
+    return web.json_response({"type": "error", "error": {"type": kind, "message": message}}, status=status, headers=headers)
 
 
 def user_text(body: dict[str, Any]) -> str:
@@ -113,36 +119,54 @@ def _tool(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
 
 
 def _usage(usage: TurnUsage) -> dict[str, Any]:
-    return {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
-            "cache_read_input_tokens": usage.cache_read_input_tokens,
-            "cache_creation_input_tokens": usage.cache_creation_input_tokens}
+    return {
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "cache_read_input_tokens": usage.cache_read_input_tokens,
+        "cache_creation_input_tokens": usage.cache_creation_input_tokens,
+    }
 
 
 async def answer(request: web.Request, body: dict[str, Any], turn: Turn) -> web.StreamResponse:
     blocks = content_blocks(turn, body)
     stop = "tool_use" if any(b["type"] == "tool_use" for b in blocks) else "end_turn"
-    message = {"id": f"msg_scripted_{next(_ids):04d}", "type": "message", "role": "assistant",
-               "model": body.get("model", "scripted"), "content": blocks, "stop_reason": stop,
-               "stop_sequence": None, "usage": _usage(turn.usage)}
+    message = {
+        "id": f"msg_scripted_{next(_ids):04d}",
+        "type": "message",
+        "role": "assistant",
+        "model": body.get("model", "scripted"),
+        "content": blocks,
+        "stop_reason": stop,
+        "stop_sequence": None,
+        "usage": _usage(turn.usage),
+    }
     if not body.get("stream"):
         return web.json_response(message)
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
-                                           "request-id": f"req_scripted_{next(_ids)}"})
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "request-id": f"req_scripted_{next(_ids)}"}
+    )
     await response.prepare(request)
     start_usage = dict(_usage(turn.usage), output_tokens=0)
     await _event(response, "message_start", {"message": dict(message, content=[], stop_reason=None, usage=start_usage)})
     for index, block in enumerate(blocks):
         if block["type"] == "text":
             await _event(response, "content_block_start", {"index": index, "content_block": {"type": "text", "text": ""}})
-            await _event(response, "content_block_delta", {"index": index, "delta": {"type": "text_delta", "text": block["text"]}})
+            await _event(
+                response, "content_block_delta", {"index": index, "delta": {"type": "text_delta", "text": block["text"]}}
+            )
         else:
-            await _event(response, "content_block_start",
-                         {"index": index, "content_block": dict(block, input={})})
-            await _event(response, "content_block_delta", {"index": index, "delta": {
-                "type": "input_json_delta", "partial_json": json.dumps(block["input"])}})
+            await _event(response, "content_block_start", {"index": index, "content_block": dict(block, input={})})
+            await _event(
+                response,
+                "content_block_delta",
+                {"index": index, "delta": {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}},
+            )
         await _event(response, "content_block_stop", {"index": index})
-    await _event(response, "message_delta", {"delta": {"stop_reason": stop, "stop_sequence": None},
-                                             "usage": {"output_tokens": turn.usage.output_tokens}})
+    await _event(
+        response,
+        "message_delta",
+        {"delta": {"stop_reason": stop, "stop_sequence": None}, "usage": {"output_tokens": turn.usage.output_tokens}},
+    )
     await _event(response, "message_stop", {})
     await response.write_eof()
     return response

@@ -23,8 +23,16 @@ from aiohttp import web
 from cockpit.modelservice.scenario import Turn, TurnUsage
 
 API = "gemini"
-STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-                429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
+STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
 SESSION_CONTEXT = "<session_context>"
 
 
@@ -69,8 +77,9 @@ async def _json(request: web.Request) -> dict[str, Any] | None:
 
 def _wants_json(body: dict[str, Any]) -> bool:
     config = body.get("generationConfig") or {}
-    return bool(config.get("responseJsonSchema") or config.get("responseSchema")
-                or config.get("responseMimeType") == "application/json")
+    return bool(
+        config.get("responseJsonSchema") or config.get("responseSchema") or config.get("responseMimeType") == "application/json"
+    )
 
 
 def is_main(body: dict[str, Any]) -> bool:
@@ -81,8 +90,9 @@ def is_main(body: dict[str, Any]) -> bool:
 
 def error_response(status: int, message: str) -> web.Response:
     """Google's error shape: {"error": {"code", "message", "status"}}."""
-    return web.json_response({"error": {"code": status, "message": message,
-                                        "status": STATUS_NAMES.get(status, "UNKNOWN")}}, status=status)
+    return web.json_response(
+        {"error": {"code": status, "message": message, "status": STATUS_NAMES.get(status, "UNKNOWN")}}, status=status
+    )
 
 
 def user_text(body: dict[str, Any]) -> str:
@@ -132,19 +142,31 @@ def main_answer(turn: Turn, model: str) -> dict[str, Any]:
     if turn.kind == "write_file":
         parts.append({"functionCall": {"name": "write_file", "args": {"file_path": turn.path, "content": turn.content}}})
     elif turn.kind == "shell":
-        parts.append({"functionCall": {"name": "run_shell_command",
-                                       "args": {"command": turn.command, "description": "Run the scripted command"}}})
+        parts.append(
+            {
+                "functionCall": {
+                    "name": "run_shell_command",
+                    "args": {"command": turn.command, "description": "Run the scripted command"},
+                }
+            }
+        )
     return _response(parts, turn.usage, model)
 
 
 def _response(parts: list[dict[str, Any]], usage: TurnUsage, model: str) -> dict[str, Any]:
     prompt = usage.input_tokens + usage.cache_read_input_tokens
-    metadata: dict[str, Any] = {"promptTokenCount": prompt, "candidatesTokenCount": usage.output_tokens,
-                                "totalTokenCount": prompt + usage.output_tokens}
+    metadata: dict[str, Any] = {
+        "promptTokenCount": prompt,
+        "candidatesTokenCount": usage.output_tokens,
+        "totalTokenCount": prompt + usage.output_tokens,
+    }
     if usage.cache_read_input_tokens:
         metadata["cachedContentTokenCount"] = usage.cache_read_input_tokens
-    return {"candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}],
-            "usageMetadata": metadata, "modelVersion": model}
+    return {
+        "candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}],
+        "usageMetadata": metadata,
+        "modelVersion": model,
+    }
 
 
 async def answer(request: web.Request, payload: dict[str, Any], stream: bool) -> web.StreamResponse:

@@ -29,12 +29,18 @@ from aiohttp import web
 from cockpit.modelservice.scenario import Turn, TurnUsage
 
 API = "openai-chat"
-ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 403: "permission_denied",
-               404: "not_found_error", 429: "rate_limit_exceeded", 500: "server_error", 503: "server_error"}
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "invalid_request_error",
+    403: "permission_denied",
+    404: "not_found_error",
+    429: "rate_limit_exceeded",
+    500: "server_error",
+    503: "server_error",
+}
 ERROR_CODES = {401: "invalid_api_key", 429: "rate_limit_exceeded"}
 # System prompts of requests that are not the conversation itself.
-_AUXILIARY_RE = re.compile(
-    r"title generator|generates concise, one-line Git commit messages|summarize", re.IGNORECASE)
+_AUXILIARY_RE = re.compile(r"title generator|generates concise, one-line Git commit messages|summarize", re.IGNORECASE)
 _ids = itertools.count(1)
 
 
@@ -45,8 +51,9 @@ def add_routes(app: web.Application, service: Any) -> None:
             return error_response(400, "the request body is not JSON")
         if is_auxiliary(body):
             service.record(request, API, None, user_text(body), body)
-            return await answer(request, body, Turn(kind="text", text="Scripted answer",
-                                                    usage=TurnUsage(input_tokens=0, output_tokens=0)))
+            return await answer(
+                request, body, Turn(kind="text", text="Scripted answer", usage=TurnUsage(input_tokens=0, output_tokens=0))
+            )
         index, turn = service.take_turn()
         service.record(request, API, index, user_text(body), body, exhausted=index is None)
         if turn.kind == "hang":
@@ -60,8 +67,9 @@ def add_routes(app: web.Application, service: Any) -> None:
 
     async def models(request: web.Request) -> web.Response:
         service.record(request, API, None, "", None)
-        return web.json_response({"object": "list", "data": [
-            {"id": "scripted", "object": "model", "created": 0, "owned_by": "cockpit"}]})
+        return web.json_response(
+            {"object": "list", "data": [{"id": "scripted", "object": "model", "created": 0, "owned_by": "cockpit"}]}
+        )
 
     for prefix in ("/v1", ""):
         app.router.add_post(f"{prefix}/chat/completions", completions)
@@ -78,9 +86,18 @@ async def _json(request: web.Request) -> dict[str, Any] | None:
 
 def error_response(status: int, message: str) -> web.Response:
     """OpenAI's error shape: {"error": {"message", "type", "param", "code"}}."""
-    return web.json_response({"error": {"message": message, "type": ERROR_TYPES.get(status, "api_error"),
-                                        "param": None, "code": ERROR_CODES.get(status)}}, status=status,
-                             headers={"x-request-id": f"req_scripted_{next(_ids)}"})
+    return web.json_response(
+        {
+            "error": {
+                "message": message,
+                "type": ERROR_TYPES.get(status, "api_error"),
+                "param": None,
+                "code": ERROR_CODES.get(status),
+            }
+        },
+        status=status,
+        headers={"x-request-id": f"req_scripted_{next(_ids)}"},
+    )
 
 
 def _text(content: Any) -> str:
@@ -92,8 +109,11 @@ def _text(content: Any) -> str:
 
 
 def system_text(body: dict[str, Any]) -> str:
-    return "\n".join(_text(m.get("content")) for m in body.get("messages") or []
-                     if isinstance(m, dict) and m.get("role") in ("system", "developer"))
+    return "\n".join(
+        _text(m.get("content"))
+        for m in body.get("messages") or []
+        if isinstance(m, dict) and m.get("role") in ("system", "developer")
+    )
 
 
 def is_auxiliary(body: dict[str, Any]) -> bool:
@@ -148,9 +168,12 @@ def edit_text(turn: Turn, body: dict[str, Any]) -> str:
 
 def usage_object(usage: TurnUsage) -> dict[str, Any]:
     prompt = usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens
-    return {"prompt_tokens": prompt, "completion_tokens": usage.output_tokens,
-            "total_tokens": prompt + usage.output_tokens,
-            "prompt_tokens_details": {"cached_tokens": usage.cache_read_input_tokens}}
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": usage.output_tokens,
+        "total_tokens": prompt + usage.output_tokens,
+        "prompt_tokens_details": {"cached_tokens": usage.cache_read_input_tokens},
+    }
 
 
 async def answer(request: web.Request, body: dict[str, Any], turn: Turn) -> web.StreamResponse:
@@ -162,28 +185,52 @@ async def answer(request: web.Request, body: dict[str, Any], turn: Turn) -> web.
     if not body.get("stream"):
         message: dict[str, Any] = {"role": "assistant", "content": text or None}
         if call:
-            message["tool_calls"] = [{"id": call_id, "type": "function",
-                                      "function": {"name": call[0], "arguments": json.dumps(call[1])}}]
-        return web.json_response({"id": ident, "object": "chat.completion", "created": created, "model": model,
-                                  "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-                                  "usage": usage_object(turn.usage)})
+            message["tool_calls"] = [
+                {"id": call_id, "type": "function", "function": {"name": call[0], "arguments": json.dumps(call[1])}}
+            ]
+        return web.json_response(
+            {
+                "id": ident,
+                "object": "chat.completion",
+                "created": created,
+                "model": model,
+                "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+                "usage": usage_object(turn.usage),
+            }
+        )
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
     await response.prepare(request)
 
     async def chunk(choices: list[dict[str, Any]], **extra: Any) -> None:
-        data = {"id": ident, "object": "chat.completion.chunk", "created": created, "model": model,
-                "choices": choices, **extra}
+        data = {"id": ident, "object": "chat.completion.chunk", "created": created, "model": model, "choices": choices, **extra}
         await response.write(f"data: {json.dumps(data)}\n\n".encode())
 
     await chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])
     if text:
         await chunk([{"index": 0, "delta": {"content": text}, "finish_reason": None}])
     if call:
-        await chunk([{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": call_id, "type": "function",
-                                                            "function": {"name": call[0], "arguments": ""}}]},
-                      "finish_reason": None}])
-        await chunk([{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {
-            "arguments": json.dumps(call[1])}}]}, "finish_reason": None}])
+        await chunk(
+            [
+                {
+                    "index": 0,
+                    "delta": {
+                        "tool_calls": [
+                            {"index": 0, "id": call_id, "type": "function", "function": {"name": call[0], "arguments": ""}}
+                        ]
+                    },
+                    "finish_reason": None,
+                }
+            ]
+        )
+        await chunk(
+            [
+                {
+                    "index": 0,
+                    "delta": {"tool_calls": [{"index": 0, "function": {"arguments": json.dumps(call[1])}}]},
+                    "finish_reason": None,
+                }
+            ]
+        )
     await chunk([{"index": 0, "delta": {}, "finish_reason": finish}])
     await chunk([], usage=usage_object(turn.usage))
     await response.write(b"data: [DONE]\n\n")

@@ -26,8 +26,15 @@ from aiohttp import web
 from cockpit.modelservice.scenario import Turn, TurnUsage
 
 API = "openai-responses"
-ERROR_CODES = {400: "invalid_request_error", 401: "invalid_api_key", 403: "permission_denied",
-               404: "not_found", 429: "rate_limit_exceeded", 500: "server_error", 503: "server_error"}
+ERROR_CODES = {
+    400: "invalid_request_error",
+    401: "invalid_api_key",
+    403: "permission_denied",
+    404: "not_found",
+    429: "rate_limit_exceeded",
+    500: "server_error",
+    503: "server_error",
+}
 NEVER_APPROVE = "Approval policy is currently never"
 TITLE_PROMPT = "Generate a concise, single-line task title"
 _ids = itertools.count(1)
@@ -41,8 +48,9 @@ def add_routes(app: web.Application, service: Any) -> None:
         text = user_text(body)
         if not is_main(request, body):
             service.record(request, API, None, text, body)
-            return await answer(request, body, Turn(kind="text", text="Scripted task",
-                                                    usage=TurnUsage(input_tokens=0, output_tokens=0)))
+            return await answer(
+                request, body, Turn(kind="text", text="Scripted task", usage=TurnUsage(input_tokens=0, output_tokens=0))
+            )
         index, turn = service.take_turn()
         service.record(request, API, index, text, body, exhausted=index is None)
         if turn.kind == "hang":
@@ -85,8 +93,11 @@ def error_response(status: int, message: str) -> web.Response:
     """OpenAI's error shape: {"error": {"message", "type", "code"}}."""
     code = ERROR_CODES.get(status, "error")
     kind = "invalid_request_error" if status < 500 else "server_error"
-    return web.json_response({"error": {"message": message, "type": kind, "param": None, "code": code}},
-                             status=status, headers={"x-request-id": f"req_scripted_{next(_ids)}"})
+    return web.json_response(
+        {"error": {"message": message, "type": kind, "param": None, "code": code}},
+        status=status,
+        headers={"x-request-id": f"req_scripted_{next(_ids)}"},
+    )
 
 
 def _texts(item: dict[str, Any]) -> list[str]:
@@ -131,9 +142,15 @@ def write_command(path: str, content: str) -> str:
 def output_items(turn: Turn, body: dict[str, Any]) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     if turn.text:
-        items.append({"type": "message", "id": f"msg_scripted_{next(_ids):04d}", "role": "assistant",
-                      "status": "completed",
-                      "content": [{"type": "output_text", "text": turn.text, "annotations": []}]})
+        items.append(
+            {
+                "type": "message",
+                "id": f"msg_scripted_{next(_ids):04d}",
+                "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": turn.text, "annotations": []}],
+            }
+        )
     if turn.kind in ("write_file", "shell"):
         command = write_command(turn.path, turn.content) if turn.kind == "write_file" else turn.command
         arguments: dict[str, Any] = {"cmd": command}
@@ -141,8 +158,16 @@ def output_items(turn: Turn, body: dict[str, Any]) -> list[dict[str, Any]]:
             what = f"create {turn.path}" if turn.kind == "write_file" else "run the scripted command"
             arguments |= {"sandbox_permissions": "require_escalated", "justification": f"Do you want to {what}?"}
         call = next(_ids)
-        items.append({"type": "function_call", "id": f"fc_scripted_{call:04d}", "call_id": f"call_scripted_{call:04d}",
-                      "name": "exec_command", "arguments": json.dumps(arguments), "status": "completed"})
+        items.append(
+            {
+                "type": "function_call",
+                "id": f"fc_scripted_{call:04d}",
+                "call_id": f"call_scripted_{call:04d}",
+                "name": "exec_command",
+                "arguments": json.dumps(arguments),
+                "status": "completed",
+            }
+        )
     return items
 
 
@@ -150,9 +175,13 @@ def usage_json(usage: TurnUsage) -> dict[str, Any]:
     """Responses usage: input_tokens includes the cached ones (a subset, as the real API reports)."""
     cached = usage.cache_read_input_tokens
     total_in = usage.input_tokens + cached
-    return {"input_tokens": total_in, "input_tokens_details": {"cached_tokens": cached},
-            "output_tokens": usage.output_tokens, "output_tokens_details": {"reasoning_tokens": 0},
-            "total_tokens": total_in + usage.output_tokens}
+    return {
+        "input_tokens": total_in,
+        "input_tokens_details": {"cached_tokens": cached},
+        "output_tokens": usage.output_tokens,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": total_in + usage.output_tokens,
+    }
 
 
 async def answer(request: web.Request, body: dict[str, Any], turn: Turn) -> web.StreamResponse:
@@ -167,10 +196,16 @@ async def answer(request: web.Request, body: dict[str, Any], turn: Turn) -> web.
     await _event(response, "response.created", {"response": dict(base, status="in_progress", output=[])})
     for index, item in enumerate(items):
         if item["type"] == "message":
-            await _event(response, "response.output_item.added",
-                         {"output_index": index, "item": dict(item, status="in_progress", content=[])})
-            await _event(response, "response.output_text.delta", {"item_id": item["id"], "output_index": index,
-                                                                   "content_index": 0, "delta": turn.text})
+            await _event(
+                response,
+                "response.output_item.added",
+                {"output_index": index, "item": dict(item, status="in_progress", content=[])},
+            )
+            await _event(
+                response,
+                "response.output_text.delta",
+                {"item_id": item["id"], "output_index": index, "content_index": 0, "delta": turn.text},
+            )
         else:
             await _event(response, "response.output_item.added", {"output_index": index, "item": item})
         await _event(response, "response.output_item.done", {"output_index": index, "item": item})

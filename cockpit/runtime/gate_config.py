@@ -62,8 +62,9 @@ def load_gates(repo_root: Path) -> GatesConfig:
     for risk, names in config.required.items():
         for index, name in enumerate(names):
             if name not in known:
-                raise fail(("required", str(risk), index),
-                           f"{name!r} is not a configured gate (known: {', '.join(sorted(known))})")
+                raise fail(
+                    ("required", str(risk), index), f"{name!r} is not a configured gate (known: {', '.join(sorted(known))})"
+                )
     return config
 
 
@@ -73,5 +74,7 @@ def check_task_gates(repo_root: Path, task: TaskPacket) -> None:
     known = set(config.named()) | set(GROUP_NAMES)
     for index, name in enumerate(task.gates):
         if name not in known:
-            raise UsageError(f"task: gates.{index}: {name!r} is not a configured gate",
-                             hint=f"configured: {', '.join(sorted(known))} (see {DOCS})")
+            raise UsageError(
+                f"task: gates.{index}: {name!r} is not a configured gate",
+                hint=f"configured: {', '.join(sorted(known))} (see {DOCS})",
+            )

@@ -28,8 +28,12 @@ from cockpit.runtime.review_tree import create_review_tree, remove_review_tree
 from cockpit.runtime.usage import apply_prices, parser_for
 
 MAX_OUTPUT = 4 * 1024 * 1024  # kept for the report; the head and the tail survive a flood
-IDENTITY_ENV = {"GIT_AUTHOR_NAME": "cockpit", "GIT_AUTHOR_EMAIL": "cockpit@localhost",
-                "GIT_COMMITTER_NAME": "cockpit", "GIT_COMMITTER_EMAIL": "cockpit@localhost"}
+IDENTITY_ENV = {
+    "GIT_AUTHOR_NAME": "cockpit",
+    "GIT_AUTHOR_EMAIL": "cockpit@localhost",
+    "GIT_COMMITTER_NAME": "cockpit",
+    "GIT_COMMITTER_EMAIL": "cockpit@localhost",
+}
 
 
 @dataclass
@@ -45,14 +49,21 @@ class Outcome:
     duration_ms: int = 0
 
 
-async def _run(argv: list[str], *, cwd: Path, timeout: int, stdin_path: Path | None = None,
-               env: dict[str, str] | None = None) -> tuple[int | None, bytes, bytes, bool]:
+async def _run(
+    argv: list[str], *, cwd: Path, timeout: int, stdin_path: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[int | None, bytes, bytes, bool]:
     """(exit code, stdout, stderr, timed out). The whole process group dies on timeout."""
     stdin = open(stdin_path, "rb") if stdin_path else asyncio.subprocess.DEVNULL
     try:
         proc = await asyncio.create_subprocess_exec(
-            *argv, cwd=str(cwd), stdin=stdin, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            start_new_session=True, env=env)
+            *argv,
+            cwd=str(cwd),
+            stdin=stdin,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+            env=env,
+        )
     finally:
         if stdin_path:
             stdin.close()
@@ -93,8 +104,9 @@ def gate_env(dispatch_id: str, gate: str) -> dict[str, str]:
 async def run_command(spec: GateSpec, worktree: Path, dispatch_id: str) -> Outcome:
     started = time.monotonic()
     try:
-        code, out, err, timed_out = await _run(["/bin/sh", "-c", spec.run or "false"], cwd=worktree,
-                                               timeout=spec.timeout, env=gate_env(dispatch_id, spec.name))
+        code, out, err, timed_out = await _run(
+            ["/bin/sh", "-c", spec.run or "false"], cwd=worktree, timeout=spec.timeout, env=gate_env(dispatch_id, spec.name)
+        )
     except OSError as exc:
         return Outcome("error", f"could not run the command: {exc.strerror}")
     output = _clip(out + (b"\n--- stderr ---\n" + err if err else b""))
@@ -110,10 +122,8 @@ def scope_outcome(diff: WorktreeDiff, allowed: list[str], protected: list[str]) 
     where = f"allowed: {', '.join(allowed)}" if allowed else "allowed: anywhere"
     lines = [f"{f.file}: {f.message}" for f in findings]
     if findings:
-        return Outcome("failed", f"{len(findings)} path(s) out of scope ({where})", findings,
-                       output="\n".join(lines))
-    return Outcome("passed", f"all {len(diff.paths)} changed path(s) in scope ({where})",
-                   output="\n".join(diff.paths))
+        return Outcome("failed", f"{len(findings)} path(s) out of scope ({where})", findings, output="\n".join(lines))
+    return Outcome("passed", f"all {len(diff.paths)} changed path(s) in scope ({where})", output="\n".join(diff.paths))
 
 
 @dataclass(frozen=True)
@@ -142,8 +152,9 @@ def _other_state(repo: GitRepo, other: OtherWorker) -> tuple[str, str] | None:
         except Exception:  # a worktree being torn down right now: its branch is what is left
             snap = None
         if snap is not None and snap.worktree_tree != repo.run_git("rev-parse", f"{snap.head}^{{tree}}"):
-            commit = repo.run_git("commit-tree", snap.worktree_tree, "-p", snap.head, "-m",
-                                  f"cockpit snapshot of {other.id}", env=IDENTITY_ENV)
+            commit = repo.run_git(
+                "commit-tree", snap.worktree_tree, "-p", snap.head, "-m", f"cockpit snapshot of {other.id}", env=IDENTITY_ENV
+            )
             return commit, snap.worktree_tree
         if snap is not None:
             head = snap.head
@@ -155,8 +166,7 @@ def _changed_paths(repo: GitRepo, base: str, tree: str) -> set[str]:
     return {name.decode(errors="surrogateescape") for name in raw.split(b"\0") if name}
 
 
-def conflicts_outcome(repo: GitRepo, diff: WorktreeDiff, target: str, others: list[OtherWorker],
-                      dispatch_id: str) -> Outcome:
+def conflicts_outcome(repo: GitRepo, diff: WorktreeDiff, target: str, others: list[OtherWorker], dispatch_id: str) -> Outcome:
     """Blocking: conflicts with the target. Advisory: files another live worker also changes."""
     this = snapshot_commit(repo, diff, f"cockpit snapshot of {dispatch_id}")
     findings: list[Finding] = []
@@ -183,40 +193,45 @@ def conflicts_outcome(repo: GitRepo, diff: WorktreeDiff, target: str, others: li
         clashing = set(other_check.conflicts) if not other_check.clean else set()
         for path in both:
             what = "conflicting edits" if path in clashing else "edits that merge cleanly"
-            findings.append(Finding(severity="advisory", file=path,
-                                    message=f"also changed by worker {other.id} ({what})"))
-        lines.append(f"worker {other.id} also changes: {', '.join(both)}"
-                     + (f" (conflicting: {', '.join(sorted(clashing & set(both)))})" if clashing & set(both) else ""))
+            findings.append(Finding(severity="advisory", file=path, message=f"also changed by worker {other.id} ({what})"))
+        lines.append(
+            f"worker {other.id} also changes: {', '.join(both)}"
+            + (f" (conflicting: {', '.join(sorted(clashing & set(both)))})" if clashing & set(both) else "")
+        )
         shared.append(f"{other.id} ({', '.join(both[:5])}{' ...' if len(both) > 5 else ''})")
     blocking = [f for f in findings if f.severity == "blocking"]
-    summary = (f"{len(blocking)} conflict(s) with {target}" if blocking else f"no conflicts with {target}")
+    summary = f"{len(blocking)} conflict(s) with {target}" if blocking else f"no conflicts with {target}"
     if shared:
         summary += "; also changed by worker " + ", ".join(shared)
     return Outcome("failed" if blocking else "passed", summary, findings, output="\n".join(lines))
 
 
-REVIEW_FORMAT = ('{"verdict": "approve" | "reject", "findings": [{"severity": "blocking" | "advisory", '
-                 '"file": "path", "line": 1, "message": "what and why"}]}')
+REVIEW_FORMAT = (
+    '{"verdict": "approve" | "reject", "findings": [{"severity": "blocking" | "advisory", '
+    '"file": "path", "line": 1, "message": "what and why"}]}'
+)
 
 
 def review_prompt(spec: GateSpec, diff: WorktreeDiff, task_title: str) -> str:
     quoted = "\n".join("> " + line for line in task_title.splitlines())
-    return "\n".join([
-        "You are reviewing a change a coding agent made, before a human decides whether to merge it.",
-        spec.instructions.strip(),
-        "",
-        "The task the agent was given:",
-        quoted,
-        "",
-        "Answer with exactly one JSON object and nothing else, shaped like this:",
-        REVIEW_FORMAT,
-        "Use severity blocking only for problems that must be fixed before merging.",
-        "",
-        f"The change (base {diff.base[:12]}, {len(diff.files)} file(s), +{diff.added} -{diff.removed}):",
-        "```diff",
-        diff.patch + ("\n[the diff was cut at 2 MiB]" if diff.truncated else ""),
-        "```",
-    ])
+    return "\n".join(
+        [
+            "You are reviewing a change a coding agent made, before a human decides whether to merge it.",
+            spec.instructions.strip(),
+            "",
+            "The task the agent was given:",
+            quoted,
+            "",
+            "Answer with exactly one JSON object and nothing else, shaped like this:",
+            REVIEW_FORMAT,
+            "Use severity blocking only for problems that must be fixed before merging.",
+            "",
+            f"The change (base {diff.base[:12]}, {len(diff.files)} file(s), +{diff.added} -{diff.removed}):",
+            "```diff",
+            diff.patch + ("\n[the diff was cut at 2 MiB]" if diff.truncated else ""),
+            "```",
+        ]
+    )
 
 
 def extract_verdict(text: str) -> tuple[Verdict | None, str]:
@@ -262,8 +277,9 @@ def extract_verdict(text: str) -> tuple[Verdict | None, str]:
         return None, f"the reviewer's verdict is malformed at {where}: {error['msg']}"
 
 
-async def run_review(spec: GateSpec, provider: Provider, diff: WorktreeDiff, task_title: str,
-                     dispatch_id: str, repo: GitRepo) -> Outcome:
+async def run_review(
+    spec: GateSpec, provider: Provider, diff: WorktreeDiff, task_title: str, dispatch_id: str, repo: GitRepo
+) -> Outcome:
     """Ask an agent (headless) for a verdict on the diff; fail closed on anything unclear."""
     started = time.monotonic()
     prompt = review_prompt(spec, diff, task_title)
@@ -285,8 +301,7 @@ async def run_review(spec: GateSpec, provider: Provider, diff: WorktreeDiff, tas
         except Exception as exc:
             return Outcome("error", f"could not make a review worktree of the diff: {exc}")
         try:
-            code, out, err, timed_out = await _run(argv, cwd=tree, timeout=spec.timeout,
-                                                   stdin_path=launch.stdin_path, env=env)
+            code, out, err, timed_out = await _run(argv, cwd=tree, timeout=spec.timeout, stdin_path=launch.stdin_path, env=env)
         except OSError as exc:
             return Outcome("error", f"could not start reviewer {provider.name}: {exc.strerror}")
         finally:
@@ -299,32 +314,43 @@ async def run_review(spec: GateSpec, provider: Provider, diff: WorktreeDiff, tas
     for line in text.splitlines():
         usage = parser.feed(line) or usage
     usage = apply_prices(usage, provider.prices) if usage else None
-    tokens = {"tokens_in": usage.input_tokens if usage else 0, "tokens_out": usage.output_tokens if usage else 0,
-              "cost_micro_usd": (usage.cost_micro_usd or 0) if usage else 0}
+    tokens = {
+        "tokens_in": usage.input_tokens if usage else 0,
+        "tokens_out": usage.output_tokens if usage else 0,
+        "cost_micro_usd": (usage.cost_micro_usd or 0) if usage else 0,
+    }
     if timed_out:
-        return Outcome("error", f"the reviewer timed out after {spec.timeout} s", output=output, duration_ms=ms,
-                       **tokens)
+        return Outcome("error", f"the reviewer timed out after {spec.timeout} s", output=output, duration_ms=ms, **tokens)
     verdict, why = extract_verdict(text)
     said = _reviewer_said(provider.name, code, out, err)
     if verdict is None:
-        return Outcome("failed", f"no usable verdict (fail closed): {why}; {said}", output=output, exit_code=code,
-                       duration_ms=ms, **tokens)
+        return Outcome(
+            "failed", f"no usable verdict (fail closed): {why}; {said}", output=output, exit_code=code, duration_ms=ms, **tokens
+        )
     if code != 0 or (usage is not None and usage.is_error):
-        return Outcome("failed", f"the reviewer exited {code} or reported an error (fail closed); {said}",
-                       verdict.findings, output, code, duration_ms=ms, **tokens)
+        return Outcome(
+            "failed",
+            f"the reviewer exited {code} or reported an error (fail closed); {said}",
+            verdict.findings,
+            output,
+            code,
+            duration_ms=ms,
+            **tokens,
+        )
     blocking = [f for f in verdict.findings if f.severity == "blocking"]
     passed = verdict.verdict == "approve" and not blocking
-    summary = (f"{provider.name} approves" if passed else
-               f"{provider.name} {'rejects' if verdict.verdict == 'reject' else 'approves'} with "
-               f"{len(blocking)} blocking finding(s)")
+    summary = (
+        f"{provider.name} approves"
+        if passed
+        else f"{provider.name} {'rejects' if verdict.verdict == 'reject' else 'approves'} with "
+        f"{len(blocking)} blocking finding(s)"
+    )
     if verdict.findings:
         summary += f"; {len(verdict.findings)} finding(s)"
-    return Outcome("passed" if passed else "failed", summary, verdict.findings, output, code, duration_ms=ms,
-                   **tokens)
+    return Outcome("passed" if passed else "failed", summary, verdict.findings, output, code, duration_ms=ms, **tokens)
 
 
 def _reviewer_said(name: str, code: int | None, out: bytes, err: bytes) -> str:
     """The reviewer CLI's exit code and its own last error line (stderr first, then stdout)."""
-    line = (last_error_line(err.decode("utf-8", "replace")[-65536:])
-            or last_error_line(out.decode("utf-8", "replace")[-65536:]))
+    line = last_error_line(err.decode("utf-8", "replace")[-65536:]) or last_error_line(out.decode("utf-8", "replace")[-65536:])
     return f"{name} exited {code}" + (f": {line}" if line else " (it printed no error line)")

@@ -32,8 +32,16 @@ if TYPE_CHECKING:
 BRANCH_PREFIX = "cockpit/"
 READ_ONLY_ENV = {"GIT_OPTIONAL_LOCKS": "0"}
 # Environment that would point git at another repository or index than the one we name.
-_REPO_ENV_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_PREFIX",
-                  "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE")
+_REPO_ENV_VARS = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_PREFIX",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+)
 _DISPATCH_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -112,16 +120,16 @@ def discover_repo(cwd: Path) -> RepoInfo:
     """Find the repository around `cwd`; always answers with the main worktree's toplevel."""
     env = _plain_env()
     if not Path(cwd).is_dir():
-        raise UsageError(f"not inside a git repository ({cwd} is not a directory): "
-                         "run cockpit from a repository's working tree")
+        raise UsageError(f"not inside a git repository ({cwd} is not a directory): run cockpit from a repository's working tree")
     args = ["git", "rev-parse", "--path-format=absolute", "--show-toplevel", "--git-common-dir", "--git-dir"]
     try:
         proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     except FileNotFoundError:
         raise UsageError("git is not installed (or not on PATH): install git, then run cockpit again") from None
     if proc.returncode != 0:
-        probe = subprocess.run(["git", "rev-parse", "--is-bare-repository"], cwd=cwd, env=env,
-                               capture_output=True, text=True, check=False)
+        probe = subprocess.run(
+            ["git", "rev-parse", "--is-bare-repository"], cwd=cwd, env=env, capture_output=True, text=True, check=False
+        )
         if probe.stdout.strip() == "true":
             raise UsageError(f"{cwd} is a bare repository: run cockpit from a repository's working tree")
         reason = (proc.stderr.strip().splitlines() or ["git rev-parse failed"])[-1].removeprefix("fatal: ")
@@ -132,15 +140,22 @@ def discover_repo(cwd: Path) -> RepoInfo:
         if common_dir.name == ".git":
             toplevel = common_dir.parent
         else:
-            listing = subprocess.run(["git", "worktree", "list", "--porcelain"], cwd=cwd, env=env,
-                                     capture_output=True, text=True, check=True).stdout.splitlines()
+            listing = subprocess.run(
+                ["git", "worktree", "list", "--porcelain"], cwd=cwd, env=env, capture_output=True, text=True, check=True
+            ).stdout.splitlines()
             if "bare" in listing[:3]:
                 raise UsageError(f"{cwd} belongs to a bare repository: run cockpit from a non-bare repository")
             toplevel = Path(listing[0].removeprefix("worktree "))
     branch, head = _read_head(common_dir)
     if head is None or not re.fullmatch(r"[0-9a-f]{40,64}", head):
-        probe = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "HEAD"], cwd=toplevel, env=env,
-                               capture_output=True, text=True, check=False)
+        probe = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", "HEAD"],
+            cwd=toplevel,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         head = probe.stdout.strip() or None
     return RepoInfo(toplevel=toplevel, common_dir=common_dir, current_branch=branch, head=head)
 
@@ -165,8 +180,9 @@ class GitRepo:
         try:
             self.repo = git.Repo(self.toplevel)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            raise UsageError(f"not a git repository: {self.toplevel}",
-                             hint="run cockpit from a repository's working tree") from None
+            raise UsageError(
+                f"not a git repository: {self.toplevel}", hint="run cockpit from a repository's working tree"
+            ) from None
         self.common_dir = Path(self.repo.common_dir).resolve()
         self.lock = FileLock(lock_path)
 
@@ -175,32 +191,40 @@ class GitRepo:
         return self.repo.git if cwd is None else self._git_module.Git(str(cwd))
 
     @overload
-    def run_git(self, *args: str, cwd: Path | None = ..., env: Mapping[str, str] | None = ...,
-                raw: Literal[False] = ...) -> str: ...
+    def run_git(
+        self, *args: str, cwd: Path | None = ..., env: Mapping[str, str] | None = ..., raw: Literal[False] = ...
+    ) -> str: ...
     @overload
-    def run_git(self, *args: str, cwd: Path | None = ..., env: Mapping[str, str] | None = ...,
-                raw: Literal[True]) -> bytes: ...
-    def run_git(self, *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None,
-                raw: bool = False) -> str | bytes:
+    def run_git(self, *args: str, cwd: Path | None = ..., env: Mapping[str, str] | None = ..., raw: Literal[True]) -> bytes: ...
+    def run_git(
+        self, *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None, raw: bool = False
+    ) -> str | bytes:
         """Run git; CheckFailed with git's own last line when it fails. raw: bytes, unstripped."""
         code, out, err = self.try_git(*args, cwd=cwd, env=env, raw=raw)
         if code != 0:
             raise CheckFailed(f"git {args[0]} failed: {_last_line(err)}")
         return out
 
-    def try_git(self, *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None,
-                raw: bool = False) -> tuple[int, str | bytes, str]:
+    def try_git(
+        self, *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None, raw: bool = False
+    ) -> tuple[int, str | bytes, str]:
         code, out, err = self._cmd(cwd).execute(
-            ["git", *args], env=dict(env or {}), with_extended_output=True, with_exceptions=False,
-            stdout_as_string=not raw, strip_newline_in_stdout=not raw)
+            ["git", *args],
+            env=dict(env or {}),
+            with_extended_output=True,
+            with_exceptions=False,
+            stdout_as_string=not raw,
+            strip_newline_in_stdout=not raw,
+        )
         return code, out, err if isinstance(err, str) else err.decode(errors="replace")
 
     # -- refs ----------------------------------------------------------------------------------
     def try_resolve(self, ref: str, cwd: Path | None = None) -> str | None:
         if not ref or ref.startswith("-") or any(c in ref for c in "\0\n"):
             return None
-        code, out, _ = self.try_git("rev-parse", "--verify", "--quiet", "--end-of-options",
-                                    f"{ref}^{{commit}}", cwd=cwd, env=READ_ONLY_ENV)
+        code, out, _ = self.try_git(
+            "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", cwd=cwd, env=READ_ONLY_ENV
+        )
         return str(out).strip() if code == 0 else None
 
     def resolve_commit(self, ref: str) -> str:
@@ -208,8 +232,10 @@ class GitRepo:
             raise UsageError(f"unknown ref {ref!r}: a ref cannot start with '-'")
         sha = self.try_resolve(ref)
         if sha is None:
-            raise UsageError(f"unknown ref {ref!r}: it names no commit in {self.toplevel}",
-                             hint="pass a branch, tag or commit id (see `git log --oneline`)")
+            raise UsageError(
+                f"unknown ref {ref!r}: it names no commit in {self.toplevel}",
+                hint="pass a branch, tag or commit id (see `git log --oneline`)",
+            )
         return sha
 
     def ref_commit(self, full_ref: str) -> str | None:
@@ -240,8 +266,7 @@ class GitRepo:
 
     def merge_check(self, into: str, other: str) -> MergeCheck:
         """Would merging `other` into `into` conflict? Writes objects only, no ref nor worktree."""
-        code, out, err = self.try_git("merge-tree", "--write-tree", "--name-only", "--no-messages", "-z",
-                                      into, other, raw=True)
+        code, out, err = self.try_git("merge-tree", "--write-tree", "--name-only", "--no-messages", "-z", into, other, raw=True)
         if code not in (0, 1):
             raise CheckFailed(f"git merge-tree failed: {_last_line(err)}")
         fields = [f.decode(errors="surrogateescape") for f in bytes(out).split(b"\0") if f]
@@ -272,16 +297,17 @@ class GitRepo:
         path = Path(path).absolute()
         branch = BRANCH_PREFIX + dispatch_id
         if _is_within(path.resolve(), self.toplevel) and not _is_within(path.resolve(), self.common_dir):
-            raise UsageError(f"worktree path {path} is inside the checkout {self.toplevel}",
-                             hint="put worktrees in cockpit's state directory")
+            raise UsageError(
+                f"worktree path {path} is inside the checkout {self.toplevel}", hint="put worktrees in cockpit's state directory"
+            )
         with self.lock:
             base_commit = self.resolve_commit(base_ref)
             if os.path.lexists(path):
-                raise UsageError(f"cannot create worktree: {path} already exists",
-                                 hint="choose a new dispatch id or remove that path")
+                raise UsageError(
+                    f"cannot create worktree: {path} already exists", hint="choose a new dispatch id or remove that path"
+                )
             if self.branch_exists(branch):
-                raise UsageError(f"cannot create worktree: branch {branch} already exists",
-                                 hint="choose a new dispatch id")
+                raise UsageError(f"cannot create worktree: branch {branch} already exists", hint="choose a new dispatch id")
             path.parent.mkdir(parents=True, exist_ok=True)
             self.run_git("worktree", "add", "--quiet", "--no-track", "-b", branch, "--", str(path), base_commit)
         return WorktreeInfo(branch=branch, path=path, base_commit=base_commit)
@@ -303,8 +329,10 @@ class GitRepo:
             if path in registered:
                 reason = self._unsaved_work(path, head, branch, archive_commit)
                 if reason:
-                    raise CheckFailed(f"refusing to remove worktree {path}: {reason}",
-                                      hint="tear it down through cockpit so that its work is archived first")
+                    raise CheckFailed(
+                        f"refusing to remove worktree {path}: {reason}",
+                        hint="tear it down through cockpit so that its work is archived first",
+                    )
                 self.run_git("worktree", "remove", "--force", "--force", "--", str(path))
             elif head is not None and not self._preserved(head, branch, archive_commit):
                 raise CheckFailed(f"refusing to delete branch {branch}: its commits are on no other ref")
@@ -317,11 +345,13 @@ class GitRepo:
             return any(r.startswith("refs/cockpit/archive/") for r in self.refs_containing(archive_commit))
         return any(r != f"refs/heads/{branch}" for r in self.refs_containing(commit))
 
-    def _unsaved_work(self, path: Path, branch_head: str | None, branch: str,
-                      archive_commit: str | None) -> str | None:
+    def _unsaved_work(self, path: Path, branch_head: str | None, branch: str, archive_commit: str | None) -> str | None:
         snap = self.snapshot(path)
-        if branch_head is not None and not self.is_ancestor(branch_head, snap.head) and not (
-                archive_commit and self._preserved(branch_head, branch, archive_commit)):
+        if (
+            branch_head is not None
+            and not self.is_ancestor(branch_head, snap.head)
+            and not (archive_commit and self._preserved(branch_head, branch, archive_commit))
+        ):
             return f"branch {branch} has commits the worktree's HEAD does not"
         if archive_commit is None:
             head_tree = self.run_git("rev-parse", f"{snap.head}^{{tree}}")
@@ -342,8 +372,10 @@ class GitRepo:
     def head_commit(self, worktree: Path) -> str:
         code, out, _ = self.try_git("rev-parse", "--verify", "--quiet", "HEAD", cwd=worktree, env=READ_ONLY_ENV)
         if code != 0:
-            raise CheckFailed(f"worktree {worktree} has no HEAD commit (was its branch deleted?)",
-                              hint="check out a commit there, or recreate the branch, then retry")
+            raise CheckFailed(
+                f"worktree {worktree} has no HEAD commit (was its branch deleted?)",
+                hint="check out a commit there, or recreate the branch, then retry",
+            )
         return str(out).strip()
 
     @contextmanager
@@ -373,16 +405,27 @@ class GitRepo:
         change gives another digest; plumbing output does not depend on diff config or colour.
         """
         snap = self.snapshot(worktree)
-        raw = self.run_git("diff-tree", "-r", "-z", "--raw", "--no-renames", "--full-index",
-                           base_commit, snap.worktree_tree, cwd=worktree, raw=True)
+        raw = self.run_git(
+            "diff-tree",
+            "-r",
+            "-z",
+            "--raw",
+            "--no-renames",
+            "--full-index",
+            base_commit,
+            snap.worktree_tree,
+            cwd=worktree,
+            raw=True,
+        )
         return snap.head, hashlib.sha256(bytes(raw)).hexdigest()
 
     def diff_stat(self, worktree: Path, base_commit: str) -> DiffStat:
         """Committed + uncommitted + untracked changes vs base; writes no index and no object."""
         # Plumbing diff-index: porcelain `git diff <commit>` rewrites a stat-dirty index even with
         # GIT_OPTIONAL_LOCKS=0 (git 2.39).
-        numstat = self.run_git("diff-index", "--numstat", "-z", "--no-renames", base_commit, "--",
-                               cwd=worktree, env=READ_ONLY_ENV, raw=True)
+        numstat = self.run_git(
+            "diff-index", "--numstat", "-z", "--no-renames", base_commit, "--", cwd=worktree, env=READ_ONLY_ENV, raw=True
+        )
         paths: list[str] = []
         added = removed = 0
         for record in bytes(numstat).split(b"\0"):

@@ -180,8 +180,7 @@ def _write_proc_info(spec_path: str, watcher_pid: int | None) -> None:
             start = int(handle.read().rpartition(b")")[2].split()[19])
     except (OSError, ValueError, IndexError):
         start = None
-    data = {"pid": os.getpid(), "sid": os.getsid(0), "pgid": os.getpgid(0), "watcher_pid": watcher_pid,
-            "start": start}
+    data = {"pid": os.getpid(), "sid": os.getsid(0), "pgid": os.getpgid(0), "watcher_pid": watcher_pid, "start": start}
     path = os.path.join(os.path.dirname(os.path.abspath(spec_path)), PROC_INFO_NAME)
     tmp = f"{path}.{os.getpid()}.tmp"
     with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="ascii") as handle:

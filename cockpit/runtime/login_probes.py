@@ -25,8 +25,18 @@ from cockpit.domain.provider import Provider, strip_ansi
 
 LOGGED_IN, NOT_LOGGED_IN, UNKNOWN, TIMED_OUT = "logged in", "not logged in", "unknown", "timed out"
 GEMINI_KEYS = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_GENAI_USE_GCA")
-AIDER_KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY", "DEEPSEEK_API_KEY",
-              "GROQ_API_KEY", "MISTRAL_API_KEY", "XAI_API_KEY", "COHERE_API_KEY", "AZURE_API_KEY")
+AIDER_KEYS = (
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_API_KEY",
+    "OPENROUTER_API_KEY",
+    "DEEPSEEK_API_KEY",
+    "GROQ_API_KEY",
+    "MISTRAL_API_KEY",
+    "XAI_API_KEY",
+    "COHERE_API_KEY",
+    "AZURE_API_KEY",
+)
 
 
 @dataclass(frozen=True)
@@ -44,8 +54,9 @@ class _TimedOut(Exception):
 
 def _run(argv: list[str], env: dict[str, str], timeout: float) -> tuple[int, str]:
     """(exit code, stdout + stderr without escapes); _TimedOut after killing its whole session."""
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True
+    )
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -61,7 +72,7 @@ def _run(argv: list[str], env: dict[str, str], timeout: float) -> tuple[int, str
 def _claude(prefix: list[str], env: dict[str, str], timeout: float) -> LoginState:
     code, out = _run([*prefix, "auth", "status"], env, timeout)
     try:
-        data = json.loads(out[out.index("{"):out.rindex("}") + 1])
+        data = json.loads(out[out.index("{") : out.rindex("}") + 1])
     except ValueError:
         return LoginState(UNKNOWN, f"`claude auth status` exited {code}: {_first_line(out)}")
     if data.get("loggedIn") is True:
@@ -108,8 +119,11 @@ def _gemini(prefix: list[str], env: dict[str, str], timeout: float) -> LoginStat
     keys = [k for k in GEMINI_KEYS if env.get(k)]
     if selected == "oauth-personal":
         creds = home / ".gemini" / "oauth_creds.json"
-        return (LoginState(LOGGED_IN, "Google sign-in") if creds.exists()
-                else LoginState(NOT_LOGGED_IN, f"auth type oauth-personal but no {creds}"))
+        return (
+            LoginState(LOGGED_IN, "Google sign-in")
+            if creds.exists()
+            else LoginState(NOT_LOGGED_IN, f"auth type oauth-personal but no {creds}")
+        )
     if selected and (keys or selected not in ("gemini-api-key", "vertex-ai")):
         return LoginState(LOGGED_IN, f"auth type {selected}" + (f", {', '.join(keys)} set" if keys else ""))
     if selected:
@@ -127,7 +141,11 @@ def _aider(prefix: list[str], env: dict[str, str], timeout: float) -> LoginState
 
 
 PROBES: dict[str, Callable[[list[str], dict[str, str], float], LoginState]] = {
-    "claude": _claude, "codex": _codex, "opencode": _opencode, "gemini": _gemini, "aider": _aider,
+    "claude": _claude,
+    "codex": _codex,
+    "opencode": _opencode,
+    "gemini": _gemini,
+    "aider": _aider,
 }
 
 

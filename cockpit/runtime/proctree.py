@@ -84,8 +84,15 @@ def read_stat(pid: int) -> ProcInfo | None:
     comm = left.partition("(")[2]
     fields = rest.split()
     try:
-        return ProcInfo(pid=pid, state=fields[0], ppid=int(fields[1]), pgid=int(fields[2]), sid=int(fields[3]),
-                        start=int(fields[19]), comm=comm)
+        return ProcInfo(
+            pid=pid,
+            state=fields[0],
+            ppid=int(fields[1]),
+            pgid=int(fields[2]),
+            sid=int(fields[3]),
+            start=int(fields[19]),
+            comm=comm,
+        )
     except (IndexError, ValueError):
         return None
 

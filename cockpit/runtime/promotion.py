@@ -63,8 +63,7 @@ def checkout_of(repo: GitRepo, branch: str) -> Path | None:
 
 
 def _dirty_tracked(repo: GitRepo, checkout: Path) -> list[str]:
-    out = repo.run_git("status", "--porcelain", "--untracked-files=no", cwd=checkout,
-                       env={"GIT_OPTIONAL_LOCKS": "0"})
+    out = repo.run_git("status", "--porcelain", "--untracked-files=no", cwd=checkout, env={"GIT_OPTIONAL_LOCKS": "0"})
     return [line[3:] for line in out.splitlines() if line.strip()]
 
 
@@ -76,13 +75,25 @@ def checkout_blocker(repo: GitRepo, target: str) -> str | None:
     dirty = _dirty_tracked(repo, checkout)
     if not dirty:
         return None
-    return (f"{checkout} has uncommitted changes on {target} ({', '.join(dirty[:5])}"
-            f"{' ...' if len(dirty) > 5 else ''}); promotion will not touch them: commit or stash them, "
-            "then approve again")
+    return (
+        f"{checkout} has uncommitted changes on {target} ({', '.join(dirty[:5])}"
+        f"{' ...' if len(dirty) > 5 else ''}); promotion will not touch them: commit or stash them, "
+        "then approve again"
+    )
 
 
-def promote(repo: GitRepo, *, dispatch_id: str, worktree: Path, branch: str, diff: WorktreeDiff, target: str,
-            strategy: Strategy, message: str, trailer: str = "") -> Promotion:
+def promote(
+    repo: GitRepo,
+    *,
+    dispatch_id: str,
+    worktree: Path,
+    branch: str,
+    diff: WorktreeDiff,
+    target: str,
+    strategy: Strategy,
+    message: str,
+    trailer: str = "",
+) -> Promotion:
     if strategy not in STRATEGIES:
         raise UsageError(f"unknown strategy {strategy!r}", hint="use merge, squash or rebase")
     with repo.lock:
@@ -93,18 +104,23 @@ def promote(repo: GitRepo, *, dispatch_id: str, worktree: Path, branch: str, dif
             raise PromotionRefused(blocker)
         checkout = checkout_of(repo, target)
         dirty_worker = repo.run_git("rev-parse", f"{diff.head}^{{tree}}") != diff.tree
-        source = diff.head if not dirty_worker else repo.run_git(
-            "commit-tree", diff.tree, "-p", diff.head, "-m", f"cockpit: uncommitted work of {dispatch_id}",
-            env=IDENTITY_ENV)
+        source = (
+            diff.head
+            if not dirty_worker
+            else repo.run_git(
+                "commit-tree", diff.tree, "-p", diff.head, "-m", f"cockpit: uncommitted work of {dispatch_id}", env=IDENTITY_ENV
+            )
+        )
         check = repo.merge_check(previous, source)
         if not check.clean:
             raise PromotionRefused(
                 f"merging {dispatch_id} into {target} conflicts in: {', '.join(check.conflicts)}; "
                 f"{target} and the main checkout are unchanged",
-                hint="reject with --send-back so the agent rebases, or resolve by hand", needs_changes=True)
+                hint="reject with --send-back so the agent rebases, or resolve by hand",
+                needs_changes=True,
+            )
         if strategy == "merge":
-            new = repo.run_git("commit-tree", check.tree, "-p", previous, "-p", source, "-m", message,
-                               env=IDENTITY_ENV)
+            new = repo.run_git("commit-tree", check.tree, "-p", previous, "-p", source, "-m", message, env=IDENTITY_ENV)
         elif strategy == "squash":
             new = repo.run_git("commit-tree", check.tree, "-p", previous, "-m", message, env=IDENTITY_ENV)
         else:
@@ -127,8 +143,11 @@ def _rebased(repo: GitRepo, source: str, onto: str) -> str:
         if code != 0:
             repo.try_git("rebase", "--abort", cwd=path)
             last = err.strip().splitlines()[-1] if err.strip() else "git refused"
-            raise PromotionRefused(f"rebasing onto the target conflicts ({last}); nothing was merged",
-                                   hint="use --strategy merge, or send it back", needs_changes=True)
+            raise PromotionRefused(
+                f"rebasing onto the target conflicts ({last}); nothing was merged",
+                hint="use --strategy merge, or send it back",
+                needs_changes=True,
+            )
         return repo.run_git("rev-parse", "HEAD", cwd=path)
     finally:
         repo.try_git("worktree", "remove", "--force", str(path))
@@ -140,25 +159,32 @@ def _with_trailer(repo: GitRepo, commit: str, trailer: str) -> str:
     name, email, date = repo.run_git("log", "-1", "--format=%an%x00%ae%x00%ad", "--date=raw", commit).split("\0")
     parents = repo.run_git("rev-list", "--parents", "-n1", commit).split()[1:]
     args = [arg for parent in parents for arg in ("-p", parent)]
-    return repo.run_git("commit-tree", f"{commit}^{{tree}}", *args, "-m", f"{message}\n\n{trailer}",
-                        env={**IDENTITY_ENV, "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
-                             "GIT_AUTHOR_DATE": date})
+    return repo.run_git(
+        "commit-tree",
+        f"{commit}^{{tree}}",
+        *args,
+        "-m",
+        f"{message}\n\n{trailer}",
+        env={**IDENTITY_ENV, "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_DATE": date},
+    )
 
 
 def _move_target(repo: GitRepo, target: str, previous: str, new: str, checkout: Path | None) -> None:
     if checkout is None:
         code, _, err = repo.try_git("update-ref", f"refs/heads/{target}", new, previous)
     else:  # updates the ref, the index and the files together; refuses rather than overwrite
-        code, _, err = repo.try_git("merge", "--ff-only", "--no-autostash", "-q", new, cwd=checkout,
-                                    env=IDENTITY_ENV)
+        code, _, err = repo.try_git("merge", "--ff-only", "--no-autostash", "-q", new, cwd=checkout, env=IDENTITY_ENV)
     if code != 0:
         last = err.strip().splitlines()[-1] if err.strip() else "git refused"
-        raise PromotionRefused(f"could not move {target} (it changed meanwhile, or files in {checkout or 'it'} "
-                               f"would be overwritten): {last}; nothing was merged")
+        raise PromotionRefused(
+            f"could not move {target} (it changed meanwhile, or files in {checkout or 'it'} "
+            f"would be overwritten): {last}; nothing was merged"
+        )
 
 
-def _sync_worker(repo: GitRepo, dispatch_id: str, worktree: Path, branch: str, diff: WorktreeDiff, source: str,
-                 new: str, strategy: str) -> bool:
+def _sync_worker(
+    repo: GitRepo, dispatch_id: str, worktree: Path, branch: str, diff: WorktreeDiff, source: str, new: str, strategy: str
+) -> bool:
     """Make the worker's branch contain what was promoted, never overwriting a byte; False when it could not."""
     if strategy != "merge" or source != diff.head:
         # The judged commits stay reachable, whatever happens to the branch afterwards.

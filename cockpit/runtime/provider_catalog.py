@@ -82,7 +82,7 @@ def catalog_from_texts(files: list[tuple[str, str]]) -> Catalog:
     merged: dict[str, Any] = {}
     origin: dict[FieldPath, tuple[str, int]] = {}
     for label, text in files:
-        parsed = parse_with_lines(label, text, 'the catalog must be a mapping with a `providers:` key')
+        parsed = parse_with_lines(label, text, "the catalog must be a mapping with a `providers:` key")
         _empty_means_no_change(parsed.data)
         _merge(merged, parsed, (), origin)
     providers = merged.get("providers")
@@ -98,7 +98,7 @@ def catalog_from_texts(files: list[tuple[str, str]]) -> Catalog:
     try:
         return Catalog.model_validate(merged)
     except ValidationError as exc:
-        raise located_error(exc, origin, files, 'docs/providers.md') from None
+        raise located_error(exc, origin, files, "docs/providers.md") from None
 
 
 def _empty_means_no_change(data: dict[str, Any]) -> None:

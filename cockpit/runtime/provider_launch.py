@@ -163,8 +163,7 @@ def build_launch(provider: Provider, mode: str, prompt: str, prompt_file: Path) 
     args = list(spec.args)
     args[index] = prompt
     # stdin from /dev/null: an agent that reads stdin when it is not a TTY gets EOF, not a hang.
-    return LaunchSpec([*prefix, *args, *wiring, *provider.extra_args], env, Path(os.devnull), mode,
-                      len(prefix) + index)
+    return LaunchSpec([*prefix, *args, *wiring, *provider.extra_args], env, Path(os.devnull), mode, len(prefix) + index)
 
 
 def data_file(name: str) -> Path:

@@ -20,6 +20,7 @@ from pathlib import Path
 from cockpit.runtime.diffs import WorktreeDiff
 from cockpit.runtime.git_repo import GitRepo
 
+
 def create_review_tree(repo: GitRepo, diff: WorktreeDiff, parent: Path) -> Path:
     """Make `parent/tree`: HEAD = diff.head, files = diff.tree, index = HEAD (changes unstaged)."""
     path = parent / "tree"

@@ -42,7 +42,7 @@ class StateDir:
     common_dir: Path
 
     @classmethod
-    def for_repo(cls, toplevel: Path, common_dir: Path, env: Mapping[str, str] | None = None) -> "StateDir":
+    def for_repo(cls, toplevel: Path, common_dir: Path, env: Mapping[str, str] | None = None) -> StateDir:
         root = state_base(env) / repo_key(toplevel, common_dir)
         return cls(root=root, repo_root=Path(toplevel), common_dir=Path(common_dir))
 
@@ -121,13 +121,13 @@ class StateDir:
         """Create the directory tree (0700) and its repo.json; True when it was new."""
         created = not self.exists
         try:
-            for path in (self.root, self.worktrees, self.logs, self.signals, self.root / "dispatches",
-                         self.root / "reports"):
+            for path in (self.root, self.worktrees, self.logs, self.signals, self.root / "dispatches", self.root / "reports"):
                 private_dir(path)
             if created:
                 tmp = self.root / "repo.json.tmp"
-                write_private(tmp, (json.dumps({"repo": str(self.repo_root), "common_dir": str(self.common_dir)},
-                                               indent=2) + "\n").encode())
+                write_private(
+                    tmp, (json.dumps({"repo": str(self.repo_root), "common_dir": str(self.common_dir)}, indent=2) + "\n").encode()
+                )
                 os.replace(tmp, self.root / "repo.json")
         except OSError as exc:
             raise UsageError(

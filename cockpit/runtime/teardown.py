@@ -33,8 +33,10 @@ from cockpit.runtime.git_repo import BRANCH_PREFIX, READ_ONLY_ENV, GitRepo, Snap
 
 ARCHIVE_PREFIX = "refs/cockpit/archive/"
 ARCHIVE_IDENTITY_ENV = {
-    "GIT_AUTHOR_NAME": "cockpit", "GIT_AUTHOR_EMAIL": "cockpit@localhost",
-    "GIT_COMMITTER_NAME": "cockpit", "GIT_COMMITTER_EMAIL": "cockpit@localhost",
+    "GIT_AUTHOR_NAME": "cockpit",
+    "GIT_AUTHOR_EMAIL": "cockpit@localhost",
+    "GIT_COMMITTER_NAME": "cockpit",
+    "GIT_COMMITTER_EMAIL": "cockpit@localhost",
 }
 Kind = Literal["clean", "merged", "committed", "dirty"]
 
@@ -85,8 +87,11 @@ def list_archives(repo: GitRepo) -> dict[str, str]:
 
 def _status_counts(repo: GitRepo, worktree: Path) -> tuple[int, int]:
     """(tracked paths with staged or unstaged changes, untracked files); never writes the index."""
-    out = bytes(repo.run_git("status", "--porcelain=v2", "-z", "--untracked-files=all", "--ignored=no",
-                             cwd=worktree, env=READ_ONLY_ENV, raw=True))
+    out = bytes(
+        repo.run_git(
+            "status", "--porcelain=v2", "-z", "--untracked-files=all", "--ignored=no", cwd=worktree, env=READ_ONLY_ENV, raw=True
+        )
+    )
     changed = untracked = 0
     records = iter(out.split(b"\0"))
     for record in records:
@@ -127,26 +132,37 @@ def classify(repo: GitRepo, worktree: Path, branch: str, base_commit: str, targe
         target_commit = _target_commit(repo, target)
         merged = target_commit is not None and all(repo.is_ancestor(h, target_commit) for h in heads)
         kind = "merged" if merged else "committed"
-    return Classification(kind=kind, head=head, base=base_commit, commits_ahead=ahead, changed=changed,
-                          untracked=untracked, ignored=ignored, worktree_exists=exists)
+    return Classification(
+        kind=kind,
+        head=head,
+        base=base_commit,
+        commits_ahead=ahead,
+        changed=changed,
+        untracked=untracked,
+        ignored=ignored,
+        worktree_exists=exists,
+    )
 
 
 def _archive_parts(repo: GitRepo, archive: str) -> tuple[str, str, str, str]:
     """(HEAD, index tree, worktree tree, HEAD tree) recorded by an archive commit."""
     head, index_tree, worktree_tree, head_tree = repo.run_git(
-        "rev-parse", f"{archive}^1", f"{archive}^2^{{tree}}", f"{archive}^{{tree}}", f"{archive}^1^{{tree}}",
-        env=READ_ONLY_ENV).split()
+        "rev-parse", f"{archive}^1", f"{archive}^2^{{tree}}", f"{archive}^{{tree}}", f"{archive}^1^{{tree}}", env=READ_ONLY_ENV
+    ).split()
     return head, index_tree, worktree_tree, head_tree
 
 
 def _refuse_embedded_repos(repo: GitRepo, snap: Snapshot) -> None:
-    out = bytes(repo.run_git("diff-tree", "-r", "-z", "--raw", "--no-renames", snap.head, snap.worktree_tree,
-                             env=READ_ONLY_ENV, raw=True))
+    out = bytes(
+        repo.run_git("diff-tree", "-r", "-z", "--raw", "--no-renames", snap.head, snap.worktree_tree, env=READ_ONLY_ENV, raw=True)
+    )
     fields = out.split(b"\0")
     for meta, name in zip(fields[0::2], fields[1::2], strict=False):
         if meta.startswith(b":000000 160000"):
-            raise CheckFailed(f"cannot archive: {name.decode(errors='replace')} is an embedded git repository",
-                              hint="commit or move it out of the worktree, then tear down again")
+            raise CheckFailed(
+                f"cannot archive: {name.decode(errors='replace')} is an embedded git repository",
+                hint="commit or move it out of the worktree, then tear down again",
+            )
 
 
 def _archive(repo: GitRepo, dispatch_id: str, worktree: Path | None, branch: str) -> str:
@@ -167,15 +183,23 @@ def _archive(repo: GitRepo, dispatch_id: str, worktree: Path | None, branch: str
         if same_state or (worktree is None and repo.is_ancestor(snap.head, previous)):
             return previous  # it already holds all of this (and with the worktree gone, more)
     message = f"cockpit archive of {dispatch_id}"
-    index_commit = repo.run_git("commit-tree", "--no-gpg-sign", "-p", snap.head, "-m", f"{message}: index",
-                                snap.index_tree, env=ARCHIVE_IDENTITY_ENV)
+    index_commit = repo.run_git(
+        "commit-tree", "--no-gpg-sign", "-p", snap.head, "-m", f"{message}: index", snap.index_tree, env=ARCHIVE_IDENTITY_ENV
+    )
     parents = ["-p", snap.head, "-p", index_commit]
     if branch_head is not None and not repo.is_ancestor(branch_head, snap.head):
         parents += ["-p", branch_head]  # the worktree had left its branch: keep the branch's commits too
     if previous is not None:
         parents += ["-p", previous]
-    commit = repo.run_git("commit-tree", "--no-gpg-sign", *parents, "-m", f"{message}: uncommitted changes",
-                          snap.worktree_tree, env=ARCHIVE_IDENTITY_ENV)
+    commit = repo.run_git(
+        "commit-tree",
+        "--no-gpg-sign",
+        *parents,
+        "-m",
+        f"{message}: uncommitted changes",
+        snap.worktree_tree,
+        env=ARCHIVE_IDENTITY_ENV,
+    )
     # Compare-and-swap from the value read above ("" = must not exist yet).
     repo.run_git("update-ref", "-m", f"cockpit archive of {dispatch_id}", ref, commit, previous or "")
     return commit
@@ -189,14 +213,17 @@ def _gone_result(repo: GitRepo, dispatch_id: str, base_commit: str) -> TeardownR
     if archived is not None:
         head, index_tree, worktree_tree, head_tree = _archive_parts(repo, archived)
         kind = "dirty" if index_tree != head_tree or worktree_tree != head_tree else "committed"
-    classification = Classification(kind=kind, head=head, base=base_commit, commits_ahead=0, changed=0,
-                                    untracked=0, ignored=[], worktree_exists=False)
-    return TeardownResult(classification=classification, archive_ref=ref if archived else None,
-                          archive_commit=archived, already_gone=True)
+    classification = Classification(
+        kind=kind, head=head, base=base_commit, commits_ahead=0, changed=0, untracked=0, ignored=[], worktree_exists=False
+    )
+    return TeardownResult(
+        classification=classification, archive_ref=ref if archived else None, archive_commit=archived, already_gone=True
+    )
 
 
-def teardown(repo: GitRepo, dispatch_id: str, worktree: Path, branch: str, base_commit: str,
-             target: str | None) -> TeardownResult:
+def teardown(
+    repo: GitRepo, dispatch_id: str, worktree: Path, branch: str, base_commit: str, target: str | None
+) -> TeardownResult:
     """Classify, archive anything that is not clean or merged, then remove worktree and branch.
 
     Idempotent: when neither the worktree nor the branch exists any more, reports already_gone.
@@ -213,15 +240,18 @@ def teardown(repo: GitRepo, dispatch_id: str, worktree: Path, branch: str, base_
             return _gone_result(repo, dispatch_id, base_commit)
         heads = {h for h in (classification.head, repo.ref_commit(f"refs/heads/{branch}")) if h}
         needs_archive = classification.kind in ("committed", "dirty") or not all(
-            any(r != f"refs/heads/{branch}" for r in repo.refs_containing(h)) for h in heads)
+            any(r != f"refs/heads/{branch}" for r in repo.refs_containing(h)) for h in heads
+        )
         archive_commit = None
         if needs_archive:
-            archive_commit = _archive(repo, dispatch_id, worktree if classification.worktree_exists else None,
-                                      branch)
+            archive_commit = _archive(repo, dispatch_id, worktree if classification.worktree_exists else None, branch)
         repo.remove_worktree(worktree, branch, archive_commit=archive_commit)
-    return TeardownResult(classification=classification,
-                          archive_ref=archive_ref_name(dispatch_id) if archive_commit else None,
-                          archive_commit=archive_commit, already_gone=False)
+    return TeardownResult(
+        classification=classification,
+        archive_ref=archive_ref_name(dispatch_id) if archive_commit else None,
+        archive_commit=archive_commit,
+        already_gone=False,
+    )
 
 
 def restore(repo: GitRepo, dispatch_id: str, worktree: Path) -> RestoreResult:
@@ -237,8 +267,9 @@ def restore(repo: GitRepo, dispatch_id: str, worktree: Path) -> RestoreResult:
         if os.path.lexists(worktree):
             raise UsageError(f"cannot restore {dispatch_id}: {worktree} already exists")
         if repo.branch_exists(branch):
-            raise UsageError(f"cannot restore {dispatch_id}: branch {branch} already exists",
-                             hint="tear the live dispatch down first")
+            raise UsageError(
+                f"cannot restore {dispatch_id}: branch {branch} already exists", hint="tear the live dispatch down first"
+            )
         message = repo.run_git("log", "-1", "--format=%s", archived)
         if not message.startswith(f"cockpit archive of {dispatch_id}:"):
             raise CheckFailed(f"{ref} does not point at a cockpit archive commit")
@@ -254,9 +285,20 @@ def restore(repo: GitRepo, dispatch_id: str, worktree: Path) -> RestoreResult:
             repo.run_git("worktree", "remove", "--force", "--force", "--", str(worktree))
             repo.run_git("update-ref", "-d", f"refs/heads/{branch}", head)
             raise
-    return RestoreResult(worktree=worktree, branch=branch, head=head,
-                         had_uncommitted=index_tree != head_tree or worktree_tree != head_tree)
+    return RestoreResult(
+        worktree=worktree, branch=branch, head=head, had_uncommitted=index_tree != head_tree or worktree_tree != head_tree
+    )
 
 
-__all__ = ["ARCHIVE_PREFIX", "Classification", "RestoreResult", "TeardownResult", "archive_exists",
-           "archive_ref_name", "classify", "list_archives", "restore", "teardown"]
+__all__ = [
+    "ARCHIVE_PREFIX",
+    "Classification",
+    "RestoreResult",
+    "TeardownResult",
+    "archive_exists",
+    "archive_ref_name",
+    "classify",
+    "list_archives",
+    "restore",
+    "teardown",
+]

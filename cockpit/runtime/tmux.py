@@ -106,9 +106,7 @@ class TmuxServer:
     def __init__(self, socket_name: str, *, tmux_bin: str | None = None) -> None:
         self.socket_name = check_socket_name(socket_name)
         self.tmux_bin = tmux_bin or shutil.which("tmux") or "tmux"
-        self._server = libtmux.Server(
-            socket_name=self.socket_name, config_file="/dev/null", tmux_bin=self.tmux_bin
-        )
+        self._server = libtmux.Server(socket_name=self.socket_name, config_file="/dev/null", tmux_bin=self.tmux_bin)
 
     def __repr__(self) -> str:
         return f"TmuxServer({self.socket_name!r})"
@@ -317,9 +315,7 @@ class TmuxServer:
             ["paste-buffer", "-p", "-r", "-d", "-b", buffer, "-t", target],
         )
         try:
-            result = subprocess.run(
-                argv, input=text.encode("utf-8", "surrogateescape"), capture_output=True, check=False
-            )
+            result = subprocess.run(argv, input=text.encode("utf-8", "surrogateescape"), capture_output=True, check=False)
         except FileNotFoundError:
             raise TmuxError("tmux is not installed", hint="install tmux 3.2 or newer") from None
         if result.returncode != 0:

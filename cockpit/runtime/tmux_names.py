@@ -43,9 +43,7 @@ def check_socket_name(socket_name: str) -> str:
             hint="use socket_name_for(state_dir) for a private one",
         )
     if not _SOCKET_NAME.fullmatch(socket_name):
-        raise TmuxNameError(
-            f"tmux socket name {socket_name!r} has characters other than letters, digits, '.', '_' and '-'"
-        )
+        raise TmuxNameError(f"tmux socket name {socket_name!r} has characters other than letters, digits, '.', '_' and '-'")
     return socket_name
 
 

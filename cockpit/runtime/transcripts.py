@@ -71,11 +71,11 @@ class TranscriptUsage:
         self.seen.add(key)
         usage = message["usage"]
         # input counts all input, cached or not, as the headless claude parser does
-        self.input_tokens += sum(_count(usage.get(k)) for k in
-                                 ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
+        self.input_tokens += sum(
+            _count(usage.get(k)) for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+        )
         self.output_tokens += _count(usage.get("output_tokens"))
         return True
-
 
     def _take_gemini(self, entry: dict) -> bool:
         tokens = entry.get("tokens")
@@ -89,15 +89,16 @@ class TranscriptUsage:
         self.output_tokens += _count(tokens.get("output")) + _count(tokens.get("thoughts"))
         return True
 
-
     def _take_codex(self, entry: dict) -> bool:
         payload = entry.get("payload")
         if entry.get("type") != "event_msg" or not isinstance(payload, dict) or payload.get("type") != "token_count":
             return False
         info = payload.get("info") if isinstance(payload.get("info"), dict) else {}
         total = info.get("total_token_usage") if isinstance(info.get("total_token_usage"), dict) else {}
-        grown = (max(self.input_tokens, _count(total.get("input_tokens"))),
-                 max(self.output_tokens, _count(total.get("output_tokens"))))
+        grown = (
+            max(self.input_tokens, _count(total.get("input_tokens"))),
+            max(self.output_tokens, _count(total.get("output_tokens"))),
+        )
         if grown == (self.input_tokens, self.output_tokens):
             return False
         self.input_tokens, self.output_tokens = grown

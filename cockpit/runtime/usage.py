@@ -240,8 +240,9 @@ def _gemini_tokens(stats: dict[str, Any]) -> tuple[int, int]:
             continue
         tokens = model.get("tokens") if isinstance(model.get("tokens"), dict) else model
         total_in += _count(tokens.get("prompt", tokens.get("input_tokens", tokens.get("input"))))
-        total_out += (_count(tokens.get("candidates", tokens.get("output_tokens", tokens.get("output"))))
-                      + _count(tokens.get("thoughts")))
+        total_out += _count(tokens.get("candidates", tokens.get("output_tokens", tokens.get("output")))) + _count(
+            tokens.get("thoughts")
+        )
     return total_in, total_out
 
 
@@ -265,8 +266,7 @@ class OpencodeParser(_Parser):
         if kind == "step_finish":
             tokens = part.get("tokens") if isinstance(part.get("tokens"), dict) else {}
             cache = tokens.get("cache") if isinstance(tokens.get("cache"), dict) else {}
-            self._usage.input_tokens += (_count(tokens.get("input")) + _count(cache.get("read"))
-                                         + _count(cache.get("write")))
+            self._usage.input_tokens += _count(tokens.get("input")) + _count(cache.get("read")) + _count(cache.get("write"))
             self._usage.output_tokens += _count(tokens.get("output")) + _count(tokens.get("reasoning"))
             cost = usd_to_micro(part.get("cost"))
             if cost:
@@ -282,7 +282,8 @@ class OpencodeParser(_Parser):
 
 
 _AIDER_TOKENS_RE = re.compile(
-    r"Tokens: (?P<sent>[\d.]+k?) sent(?:, [\d.]+k? cache write)?(?:, [\d.]+k? cache hit)?, (?P<received>[\d.]+k?) received\.")
+    r"Tokens: (?P<sent>[\d.]+k?) sent(?:, [\d.]+k? cache write)?(?:, [\d.]+k? cache hit)?, (?P<received>[\d.]+k?) received\."
+)
 _AIDER_COST_RE = re.compile(r"Cost: \$[\d.]+ message, \$(?P<session>[\d.]+) session\.")
 
 

@@ -80,8 +80,9 @@ def to_python(loader: yaml.SafeLoader, node: yaml.Node, path: FieldPath, lines: 
     return loader.construct_object(node, deep=True)
 
 
-def located_error(exc: ValidationError, origin: dict[FieldPath, tuple[str, int]], files: list[tuple[str, str]],
-                  docs: str) -> UsageError:
+def located_error(
+    exc: ValidationError, origin: dict[FieldPath, tuple[str, int]], files: list[tuple[str, str]], docs: str
+) -> UsageError:
     order = {label: index for index, (label, _) in enumerate(files)}
     located = []
     for error in exc.errors(include_url=False):

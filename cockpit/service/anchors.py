@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ def checkpoint_anchor(path: Path, ws: Any, allowed_signers: Path | None) -> tupl
 def make_checkpoint(ws: Any, key: Path | None, *, seq: int, digest: str) -> bytes:
     """A signed checkpoint of record `seq` (hash `digest`) of this repository's ledger."""
     key = Path(key).expanduser() if key is not None else ssh_sign.default_key()
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     checkpoint = fmt.Checkpoint(origin(ws), seq, digest, now)
     return fmt.render(checkpoint, ssh_sign.sign(checkpoint.body(), key))
 

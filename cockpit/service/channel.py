@@ -91,8 +91,9 @@ class ChannelServer:
                     request = json.loads(line)
                     rid, op, args = request.get("id"), str(request["op"]), dict(request.get("args") or {})
                 except (ValueError, KeyError, TypeError, AttributeError):
-                    writer.write(encode({"id": None, "ok": False, "error": {
-                        "message": "malformed request", "hint": None, "exit_code": 2}}))
+                    writer.write(
+                        encode({"id": None, "ok": False, "error": {"message": "malformed request", "hint": None, "exit_code": 2}})
+                    )
                     await writer.drain()
                     continue
                 if op == "subscribe":
@@ -104,9 +105,15 @@ class ChannelServer:
                 except CockpitError as exc:
                     reply = {"id": rid, "ok": False, "error": error_payload(exc)}
                 except Exception as exc:  # a bug: report it, keep the supervisor alive
-                    reply = {"id": rid, "ok": False, "error": {
-                        "message": f"internal error in the supervisor: {type(exc).__name__}: {exc}",
-                        "hint": "see supervisor.log in the state directory", "exit_code": 1}}
+                    reply = {
+                        "id": rid,
+                        "ok": False,
+                        "error": {
+                            "message": f"internal error in the supervisor: {type(exc).__name__}: {exc}",
+                            "hint": "see supervisor.log in the state directory",
+                            "exit_code": 1,
+                        },
+                    }
                     import logging
 
                     logging.getLogger("cockpit.supervisor").exception("request %s failed", op)

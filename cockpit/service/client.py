@@ -48,13 +48,20 @@ def start_supervisor(ws: Workspace, idle_exit: int = DEFAULT_IDLE_EXIT) -> None:
     try:
         log = os.fdopen(open_private(ws.state.supervisor_log, os.O_WRONLY | os.O_APPEND), "ab")
     except OSError as exc:
-        raise ServiceError(f"cannot start the supervisor: cannot write {ws.state.supervisor_log} "
-                           f"({exc.strerror})", hint="the state directory must be writable") from None
+        raise ServiceError(
+            f"cannot start the supervisor: cannot write {ws.state.supervisor_log} ({exc.strerror})",
+            hint="the state directory must be writable",
+        ) from None
     try:
         proc = subprocess.Popen(
             [sys.executable, "-m", "cockpit", "supervise", "--idle-exit", str(idle_exit)],
-            cwd=ws.repo.toplevel, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, close_fds=True, env=_daemon_env(),
+            cwd=ws.repo.toplevel,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+            env=_daemon_env(),
         )
     finally:
         log.close()
@@ -77,8 +84,9 @@ def wait_until_answering(ws: Workspace, proc: subprocess.Popen[bytes] | None = N
                     if supervisor_answers(ws):  # lost a race to another supervisor that is now up
                         return
                     if not progress.other_supervisor_alive():
-                        raise ServiceError(f"the supervisor could not start: {_last_error(ws)}",
-                                           hint=f"see {ws.state.supervisor_log}") from None
+                        raise ServiceError(
+                            f"the supervisor could not start: {_last_error(ws)}", hint=f"see {ws.state.supervisor_log}"
+                        ) from None
                     proc = None  # another supervisor holds the lock and is starting: wait for it
                 if progress.moved():
                     deadline = time.monotonic() + START_TIMEOUT
@@ -122,8 +130,10 @@ class CatchUpProgress:
             return  # a log, not a terminal: one line every few seconds
         self.last_print = clock
         pct = 100 * done // max(total, 1)
-        line = (f"cockpit: waiting for the supervisor to catch up with the ledger: {pct}% of "
-                f"{total / 1e6:,.1f} MB folded into the state store")
+        line = (
+            f"cockpit: waiting for the supervisor to catch up with the ledger: {pct}% of "
+            f"{total / 1e6:,.1f} MB folded into the state store"
+        )
         sys.stderr.write(("\r" + line) if self.tty else line + "\n")
         sys.stderr.flush()
         self.printed = True
@@ -188,8 +198,7 @@ class SupervisorClient:
             self._sock = _connect(self.ws)
         except OSError:
             if not self.autostart:
-                raise ServiceError("the supervisor is not running",
-                                   hint="start it with `cockpit supervise`") from None
+                raise ServiceError("the supervisor is not running", hint="start it with `cockpit supervise`") from None
             start_supervisor(self.ws)
             self._sock = _connect(self.ws)
         self._file = self._sock.makefile("rb")
@@ -214,8 +223,7 @@ class SupervisorClient:
                 raise ServiceError(f"lost the connection to the supervisor: {exc}") from None
             if not line:
                 self.close()
-                raise ServiceError("the supervisor closed the connection",
-                                   hint=f"see {self.ws.state.supervisor_log}")
+                raise ServiceError("the supervisor closed the connection", hint=f"see {self.ws.state.supervisor_log}")
             reply = json.loads(line)
             if reply.get("id") in (self._next_id, None):
                 break
@@ -242,7 +250,7 @@ class SupervisorClient:
             self._sock.close()
             self._sock = None
 
-    def __enter__(self) -> "SupervisorClient":
+    def __enter__(self) -> SupervisorClient:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -35,8 +35,12 @@ from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.conformance_checks import judge
 
 KINDS = ("happy", "trust", "deny", "auth", "hang")
-GIT_ID = {"GIT_AUTHOR_NAME": "cockpit", "GIT_AUTHOR_EMAIL": "cockpit@localhost",
-          "GIT_COMMITTER_NAME": "cockpit", "GIT_COMMITTER_EMAIL": "cockpit@localhost"}
+GIT_ID = {
+    "GIT_AUTHOR_NAME": "cockpit",
+    "GIT_AUTHOR_EMAIL": "cockpit@localhost",
+    "GIT_COMMITTER_NAME": "cockpit",
+    "GIT_COMMITTER_EMAIL": "cockpit@localhost",
+}
 
 
 @dataclass
@@ -72,8 +76,12 @@ class Run:
         self.root = Path(tempfile.mkdtemp(prefix=f"cockpit-conf-{cli}-"))
         self.repo = self.root / "repo"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("COCKPIT_", "TMUX"))}
-        self.env.update(GIT_ID, COCKPIT_HOME=str(self.root / "state"), XDG_CONFIG_HOME=str(self.root / "config"),
-                        XDG_STATE_HOME=str(self.root / "xdg-state"))
+        self.env.update(
+            GIT_ID,
+            COCKPIT_HOME=str(self.root / "state"),
+            XDG_CONFIG_HOME=str(self.root / "config"),
+            XDG_STATE_HOME=str(self.root / "xdg-state"),
+        )
         self.service = ModelServiceThread(case.scenario)
         self.state: StateDir | None = None
 
@@ -110,8 +118,14 @@ class Run:
 
     def cockpit(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         try:
-            return subprocess.run([sys.executable, "-m", "cockpit", *args], cwd=self.repo, env=self.env,
-                                  capture_output=True, text=True, timeout=timeout)
+            return subprocess.run(
+                [sys.executable, "-m", "cockpit", *args],
+                cwd=self.repo,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
         except subprocess.TimeoutExpired as exc:
             return subprocess.CompletedProcess(exc.cmd, 124, "", f"timed out after {timeout:g} s")
 
@@ -142,8 +156,9 @@ class Run:
         turns = [t for t in self.case.scenario.turns if t.kind in ("text", "write_file", "shell")]
         if self.case.kind == "deny":
             turns = turns[:1]  # refused: the closing turn is never asked for
-        total_in = sum(t.usage.input_tokens + t.usage.cache_read_input_tokens + t.usage.cache_creation_input_tokens
-                       for t in turns)
+        total_in = sum(
+            t.usage.input_tokens + t.usage.cache_read_input_tokens + t.usage.cache_creation_input_tokens for t in turns
+        )
         total_out = sum(t.usage.output_tokens for t in turns)
         if self.case.cost_micro_usd is not None:  # the CLI prices the tokens itself (aider)
             return Usage(total_in, total_out, self.case.cost_micro_usd)
@@ -151,8 +166,7 @@ class Run:
         return apply_prices(Usage(total_in, total_out), prices)
 
 
-def verify(cli: str, mode: str, kind: str, binary: Path, *, screens: bool = False,
-           step_timeout: float = 30.0) -> Result:
+def verify(cli: str, mode: str, kind: str, binary: Path, *, screens: bool = False, step_timeout: float = 30.0) -> Result:
     """Run case `kind` of `cli` in `mode`; a Result with one Row per signal."""
     result = Result(cli, mode, kind)
     profile = PROFILES.get(cli)
@@ -175,5 +189,17 @@ def format_rows(results: list[Result]) -> str:
 
 
 def results_json(results: list[Result]) -> str:
-    return json.dumps([{"cli": r.cli, "mode": r.mode, "kind": r.kind, "ok": r.ok, "dispatch": r.dispatch_id,
-                        "rows": [row.__dict__ for row in r.rows]} for r in results], indent=2)
+    return json.dumps(
+        [
+            {
+                "cli": r.cli,
+                "mode": r.mode,
+                "kind": r.kind,
+                "ok": r.ok,
+                "dispatch": r.dispatch_id,
+                "rows": [row.__dict__ for row in r.rows],
+            }
+            for r in results
+        ],
+        indent=2,
+    )

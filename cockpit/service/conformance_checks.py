@@ -41,9 +41,13 @@ def judge(run: Run, result: Result, *, capture: bool) -> None:
         return
     if case.kind == "trust":
         trust = [r for r in _kind(run.receipts(did), "answered") if r.data.get("prompt") == "trust"]
-        add("trust", len(trust) == 1 and trust[0].actor == "supervisor",
-            f"answered by {trust[0].actor} with keys {trust[0].data.get('keys')}" if trust
-            else "the trust prompt was not answered")
+        add(
+            "trust",
+            len(trust) == 1 and trust[0].actor == "supervisor",
+            f"answered by {trust[0].actor} with keys {trust[0].data.get('keys')}"
+            if trust
+            else "the trust prompt was not answered",
+        )
     if run.mode == "interactive":
         add("ready", True, "ready screen held; prompt typed in")
     else:
@@ -82,8 +86,13 @@ def judge(run: Run, result: Result, *, capture: bool) -> None:
     if run.mode == "interactive":
         after = answered[-1].seq if case.permission and answered else 0
         idle = run.wait_for(lambda rs: [r for r in _status(rs, "idle") if r.seq > after], did, step)
-        add("idle", bool(idle), f"idle (source {idle[0].data.get('source')})" if idle
-            else f"not idle within {step:g} s; screen: {_tail(run.screen(did))}")
+        add(
+            "idle",
+            bool(idle),
+            f"idle (source {idle[0].data.get('source')})"
+            if idle
+            else f"not idle within {step:g} s; screen: {_tail(run.screen(did))}",
+        )
         if capture and idle:
             result.screens["idle-after-turn"] = run.screen(did)
     else:
@@ -107,8 +116,14 @@ def _judge_delivery(run: Run, result: Result, did: str) -> None:
     count = run.service.prompt_count(run.case.prompt)
     how = delivered[0].data.get("confirmed_by", delivered[0].data.get("via")) if delivered else "-"
     ok = len(delivered) == 1 and count == 1
-    result.rows.append(Row("delivered", ok, f"{len(delivered)} prompt_delivered receipt(s) (confirmed by {how}); "
-                                            f"the model service saw the prompt {count} time(s)"))
+    result.rows.append(
+        Row(
+            "delivered",
+            ok,
+            f"{len(delivered)} prompt_delivered receipt(s) (confirmed by {how}); "
+            f"the model service saw the prompt {count} time(s)",
+        )
+    )
 
 
 def _judge_working(run: Run, result: Result, did: str) -> None:
@@ -132,13 +147,24 @@ def _judge_edit(run: Run, result: Result, did: str) -> None:
     assert run.state is not None
     path = run.state.worktree(did) / case.edit_path
     if case.kind == "deny":
-        result.rows.append(Row("edit", not path.exists(), "refused: no edit" if not path.exists()
-                               else f"{case.edit_path} was written although the permission was refused"))
+        result.rows.append(
+            Row(
+                "edit",
+                not path.exists(),
+                "refused: no edit" if not path.exists() else f"{case.edit_path} was written although the permission was refused",
+            )
+        )
         return
     text = path.read_text(encoding="utf-8") if path.exists() else None
-    result.rows.append(Row("edit", text == case.edit_content,
-                           f"{case.edit_path} in the worktree" if text == case.edit_content
-                           else f"{case.edit_path}: {'missing' if text is None else repr(text[:60])}"))
+    result.rows.append(
+        Row(
+            "edit",
+            text == case.edit_content,
+            f"{case.edit_path} in the worktree"
+            if text == case.edit_content
+            else f"{case.edit_path}: {'missing' if text is None else repr(text[:60])}",
+        )
+    )
 
 
 def _judge_usage(run: Run, result: Result, did: str) -> None:
@@ -148,23 +174,30 @@ def _judge_usage(run: Run, result: Result, did: str) -> None:
 
     def settled(rs: list[Receipt]) -> list[Receipt]:
         last = _kind(rs, "usage")[-1:]
-        hit = last and last[0].data.get("input_tokens") == want.input_tokens and \
-            last[0].data.get("output_tokens") == want.output_tokens
+        hit = (
+            last
+            and last[0].data.get("input_tokens") == want.input_tokens
+            and last[0].data.get("output_tokens") == want.output_tokens
+        )
         return last if hit else []
 
     got = run.wait_for(settled, did, 8) or _kind(run.receipts(did), "usage")[-1:]
     if not got:
-        result.rows.append(Row("usage", False, f"no usage receipt; expected {want.input_tokens} in / "
-                                               f"{want.output_tokens} out"))
+        result.rows.append(Row("usage", False, f"no usage receipt; expected {want.input_tokens} in / {want.output_tokens} out"))
         return
     data: dict[str, Any] = got[-1].data
     # no price known anywhere (opencode's own cost 0, no catalog prices): a cost of 0 is right
     ok = (data.get("input_tokens"), data.get("output_tokens"), data.get("cost_micro_usd") or 0) == (
-        want.input_tokens, want.output_tokens, want.cost_micro_usd or 0)
+        want.input_tokens,
+        want.output_tokens,
+        want.cost_micro_usd or 0,
+    )
     cost = data.get("cost_micro_usd")
-    why = (f"{data.get('input_tokens')} in / {data.get('output_tokens')} out, ${(cost or 0) / 1e6:.6f}"
-           f" ({data.get('source', 'output')}); expected {want.input_tokens} / {want.output_tokens}, "
-           f"${(want.cost_micro_usd or 0) / 1e6:.6f}")
+    why = (
+        f"{data.get('input_tokens')} in / {data.get('output_tokens')} out, ${(cost or 0) / 1e6:.6f}"
+        f" ({data.get('source', 'output')}); expected {want.input_tokens} / {want.output_tokens}, "
+        f"${(want.cost_micro_usd or 0) / 1e6:.6f}"
+    )
     totals = [(r.data.get("input_tokens", 0), r.data.get("output_tokens", 0)) for r in _kind(run.receipts(did), "usage")]
     if any(b < a for a, b in zip(totals, totals[1:])):
         ok, why = False, f"usage went backwards: {totals}"
@@ -188,8 +221,15 @@ def _judge_auth(run: Run, result: Result, did: str) -> None:
     error = (exited[0].data.get("error") or "") if exited else ""
     # aider exits 0 after an authentication failure: its error line is what says it failed
     failed = code not in (0, None) or (code == 0 and bool(error))
-    result.rows.append(Row("exit", bool(exited) and failed, (f"exited {code}" + (" with an error line" if code == 0
-                           and error else "")) if exited else f"still running after {run.step_timeout:g} s"))
+    result.rows.append(
+        Row(
+            "exit",
+            bool(exited) and failed,
+            (f"exited {code}" + (" with an error line" if code == 0 and error else ""))
+            if exited
+            else f"still running after {run.step_timeout:g} s",
+        )
+    )
     status = run.cockpit("status")
     line = next((ln for ln in status.stdout.splitlines() if did in ln), "")
     shown = bool(re.search(r"401|invalid x-api-key|not logged in|auth", line + " " + str(error), re.I))

@@ -48,11 +48,11 @@ class LiveWorker:
     signal_partial: bytes = b""
     signals_seen: bool = False
     transcript: Any = None
-    typed_at: float | None = None      # the prompt was typed, its delivery not yet confirmed
-    ready_since: float | None = None   # the ready screen was first seen (it must stay, to count)
+    typed_at: float | None = None  # the prompt was typed, its delivery not yet confirmed
+    ready_since: float | None = None  # the ready screen was first seen (it must stay, to count)
     turn_started: float | None = None  # a prompt was confirmed; cleared when its turn ends (idle)
-    waiting_by_hook: bool = False      # waiting was set by a hook ...
-    waiting_on_screen: bool = False    # ... and the screen has shown the prompt since
+    waiting_by_hook: bool = False  # waiting was set by a hook ...
+    waiting_on_screen: bool = False  # ... and the screen has shown the prompt since
     trust_answered: float | None = None  # when cockpit answered the CLI's trust prompt for its own worktree
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
 
@@ -138,8 +138,12 @@ class Context:
         if provider is None:  # removed from the catalog since: watch it with no patterns
             provider = Provider(name=d.provider, binary=d.provider, headless={"args": [], "prompt_via": "stdin"})
         worker = LiveWorker(
-            id=d.id, provider=provider, mode=d.mode, log_path=self.ws.state.log(d.id),
-            parser=parser_for(provider.usage_parser), prompt_pending=prompt_pending,
+            id=d.id,
+            provider=provider,
+            mode=d.mode,
+            log_path=self.ws.state.log(d.id),
+            parser=parser_for(provider.usage_parser),
+            prompt_pending=prompt_pending,
             usage=Usage(d.tokens_in, d.tokens_out, d.cost_micro_usd) if d.tokens_in or d.tokens_out else None,
         )
         try:  # signals from before (an earlier run, or before a supervisor restart) are history

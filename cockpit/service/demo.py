@@ -47,12 +47,21 @@ required:
 """
 
 WORKERS = [
-    ("Add a greeting file\n@fake say reading the task\n@fake lines 5 20\n@fake write greeting.txt Hello from cockpit!\\n"
-     "\n@fake commit Add greeting.txt\n@fake usage 5200 830 0.0312\n@fake say done", []),
-    ("Migrate the settings format\n@fake say looking at settings.ini\n@fake ask Rewrite settings.ini in place?\n"
-     "@fake write settings.ini [main]\\nformat = 2\\n\n@fake say migrated", []),
-    ("Upgrade the build tool\n@fake say trying the upgrade\n@fake lines 3 10\n@fake say error: the upgrade failed\n"
-     "@fake exit 3", []),
+    (
+        "Add a greeting file\n@fake say reading the task\n@fake lines 5 20\n@fake write greeting.txt Hello from cockpit!\\n"
+        "\n@fake commit Add greeting.txt\n@fake usage 5200 830 0.0312\n@fake say done",
+        [],
+    ),
+    (
+        "Migrate the settings format\n@fake say looking at settings.ini\n@fake ask Rewrite settings.ini in place?\n"
+        "@fake write settings.ini [main]\\nformat = 2\\n\n@fake say migrated",
+        [],
+    ),
+    (
+        "Upgrade the build tool\n@fake say trying the upgrade\n@fake lines 3 10\n@fake say error: the upgrade failed\n"
+        "@fake exit 3",
+        [],
+    ),
 ]
 
 
@@ -80,13 +89,20 @@ def check_demo_path(path: Path) -> bool:
         return False
     if is_demo(path):
         return True
-    raise UsageError(f"{path} already exists and is not a cockpit demo; nothing was changed",
-                     hint="pick another place with `cockpit demo --dir PATH`, or move that folder away")
+    raise UsageError(
+        f"{path} already exists and is not a cockpit demo; nothing was changed",
+        hint="pick another place with `cockpit demo --dir PATH`, or move that folder away",
+    )
 
 
 def _git(repo: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "cockpit demo", "GIT_AUTHOR_EMAIL": "demo@cockpit.invalid",
-           "GIT_COMMITTER_NAME": "cockpit demo", "GIT_COMMITTER_EMAIL": "demo@cockpit.invalid"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "cockpit demo",
+        "GIT_AUTHOR_EMAIL": "demo@cockpit.invalid",
+        "GIT_COMMITTER_NAME": "cockpit demo",
+        "GIT_COMMITTER_EMAIL": "demo@cockpit.invalid",
+    }
     subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
 
 
@@ -96,16 +112,16 @@ def make_demo_repo(path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=".cockpit-demo-", dir=path.parent))
     except OSError as exc:
-        raise UsageError(f"cannot create the demo at {path}: {exc.strerror}",
-                         hint="pick a writable place with `cockpit demo --dir PATH`") from None
+        raise UsageError(
+            f"cannot create the demo at {path}: {exc.strerror}", hint="pick a writable place with `cockpit demo --dir PATH`"
+        ) from None
     try:
         repo = scratch / "repo"
         repo.mkdir()
         _git(repo, "init", "-q", "-b", "main")
         _git(repo, "config", "user.name", "cockpit demo")
         _git(repo, "config", "user.email", "demo@cockpit.invalid")
-        (repo / "README.md").write_text("# demo\n\nA repository made by `cockpit demo` (`cockpit demo --clean` "
-                                        "removes it).\n")
+        (repo / "README.md").write_text("# demo\n\nA repository made by `cockpit demo` (`cockpit demo --clean` removes it).\n")
         (repo / "settings.ini").write_text("[main]\nformat = 1\n")
         (repo / "check.sh").write_text("#!/bin/sh\n# the demo's test suite\ntest -f README.md && echo 'all checks passed'\n")
         (repo / ".cockpit").mkdir()
@@ -116,11 +132,13 @@ def make_demo_repo(path: Path) -> Path:
         os.rename(repo, path)
     except subprocess.CalledProcessError as exc:
         detail = (exc.stderr or b"").decode(errors="replace").strip().splitlines()
-        raise UsageError(f"git could not make the demo repository: {detail[-1] if detail else exc}",
-                         hint="`cockpit doctor` checks git") from None
+        raise UsageError(
+            f"git could not make the demo repository: {detail[-1] if detail else exc}", hint="`cockpit doctor` checks git"
+        ) from None
     except OSError as exc:
-        raise UsageError(f"cannot create the demo at {path}: {exc.strerror}",
-                         hint="pick a writable place with `cockpit demo --dir PATH`") from None
+        raise UsageError(
+            f"cannot create the demo at {path}: {exc.strerror}", hint="pick a writable place with `cockpit demo --dir PATH`"
+        ) from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return path
@@ -182,8 +200,10 @@ def clean_demo(path: Path) -> dict[str, Any]:
     deadline = time.monotonic() + STOP_TIMEOUT_S
     while not _supervisor_stopped(ws):
         if time.monotonic() > deadline:
-            raise UsageError(f"the demo's supervisor did not stop within {STOP_TIMEOUT_S:.0f} s; nothing was removed",
-                             hint=f"see {ws.state.supervisor_log}, then run `cockpit demo --clean` again")
+            raise UsageError(
+                f"the demo's supervisor did not stop within {STOP_TIMEOUT_S:.0f} s; nothing was removed",
+                hint=f"see {ws.state.supervisor_log}, then run `cockpit demo --clean` again",
+            )
         time.sleep(0.05)
     # The demo's workers run on its own private tmux server: stopping that server stops them all.
     TmuxServer(socket_name_for(ws.state.root)).kill_server()

@@ -68,8 +68,7 @@ def build_task(fields: dict[str, Any], source: str) -> TaskPacket:
         where = ".".join(str(p) for p in error["loc"]) or "packet"
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            message = "unknown key (allowed: prompt, provider, allowed_paths, acceptance, risk, gates, " \
-                      "max_run_seconds, target)"
+            message = "unknown key (allowed: prompt, provider, allowed_paths, acceptance, risk, gates, max_run_seconds, target)"
         raise UsageError(f"{source}: {where}: {message}") from None
     except TypeError as exc:
         raise UsageError(f"{source}: {exc}") from None
@@ -117,8 +116,9 @@ def prepare(
     return Prepared(text, chosen, run_mode, base_ref, base_commit, timeout, priority, task, target, source)
 
 
-def _timeout(provider: Provider, mode: str, task: TaskPacket, given: float | None,
-             default_headless: int) -> tuple[int | None, str | None]:
+def _timeout(
+    provider: Provider, mode: str, task: TaskPacket, given: float | None, default_headless: int
+) -> tuple[int | None, str | None]:
     """The run's time limit and where it came from. Headless runs always get one unless
     every source says none: a CLI that retries forever must not hold a worker slot."""
     if given is not None:

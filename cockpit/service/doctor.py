@@ -50,8 +50,12 @@ def _tool(name: str, argv: list[str], minimum: tuple[int, int], install: str) ->
 
 def run_checks(cwd: Path, probe_timeout: float | None = None) -> list[Check]:
     checks = [
-        Check("python", "ok" if sys.version_info >= (3, 11) else "fail",
-              f"Python {sys.version.split()[0]} at {sys.executable}", "install Python 3.11 or newer"),
+        Check(
+            "python",
+            "ok" if sys.version_info >= (3, 11) else "fail",
+            f"Python {sys.version.split()[0]} at {sys.executable}",
+            "install Python 3.11 or newer",
+        ),
         _tool("git", ["git", "--version"], MIN_GIT, "apt-get install git (2.38 or newer)"),
         _tool("tmux", ["tmux", "-V"], MIN_TMUX, "apt-get install tmux (3.0 or newer)"),
     ]
@@ -115,8 +119,7 @@ def _catalog_checks(repo_root: Path, timeout: float = PROBE_TIMEOUT_S) -> list[C
     agents = [catalog.get(n) for n in catalog.names() if n not in NOT_AGENTS]
     prefixes = {p.name: resolve_binary(p) for p in agents}
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(agents)))) as pool:
-        logins = {p.name: pool.submit(probe_login, p, prefixes[p.name], timeout)
-                  for p in agents if prefixes[p.name] is not None}
+        logins = {p.name: pool.submit(probe_login, p, prefixes[p.name], timeout) for p in agents if prefixes[p.name] is not None}
         statuses = list_providers(catalog, timeout=timeout)
         login_of = {name: future.result() for name, future in logins.items()}
     checks: list[Check] = []
@@ -126,8 +129,11 @@ def _catalog_checks(repo_root: Path, timeout: float = PROBE_TIMEOUT_S) -> list[C
             continue
         login = login_of.get(s.name)
         version = s.version or f"version unknown: {s.version_error}"
-        said = "not checked (no known way to ask this CLI)" if login is None else (
-            login.text() if login.state in ("logged in", "timed out", "unknown") else login.state)
+        said = (
+            "not checked (no known way to ask this CLI)"
+            if login is None
+            else (login.text() if login.state in ("logged in", "timed out", "unknown") else login.state)
+        )
         detail = f"{version}; login: {said}"
         if s.verified is False:
             detail += f"; not a verified version ({', '.join(s.verified_versions)})"
@@ -146,6 +152,12 @@ def _catalog_checks(repo_root: Path, timeout: float = PROBE_TIMEOUT_S) -> list[C
     if ready:
         checks.append(Check("providers", "ok", detail))
     else:
-        checks.append(Check("providers", "warn", detail + "; no agent CLI can run a task here (the built-in "
-                            "`fake` provider still works)", "install an agent CLI and log in to it"))
+        checks.append(
+            Check(
+                "providers",
+                "warn",
+                detail + "; no agent CLI can run a task here (the built-in `fake` provider still works)",
+                "install an agent CLI and log in to it",
+            )
+        )
     return checks

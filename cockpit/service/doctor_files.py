@@ -25,11 +25,13 @@ def _gates_check(repo_root: Path) -> Check:
     try:
         config = load_gates(repo_root)  # what `cockpit dispatch` and the gate runs use
     except CockpitError as exc:
-        return Check("gates", "fail", str(exc), "edit that line; until then "
-                     "every dispatch is refused")
+        return Check("gates", "fail", str(exc), "edit that line; until then every dispatch is refused")
     if not path.exists():
-        return Check("gates", "ok", f"no {path.relative_to(repo_root)}: the built-in scope and conflicts gates, "
-                     "and each task's acceptance commands")
+        return Check(
+            "gates",
+            "ok",
+            f"no {path.relative_to(repo_root)}: the built-in scope and conflicts gates, and each task's acceptance commands",
+        )
     names = ", ".join(sorted(config.named()))
     return Check("gates", "ok", f"{path.relative_to(repo_root)}: {names}")
 
@@ -41,8 +43,9 @@ def _config_check(repo_root: Path) -> Check:
     try:
         config = load_config(repo_root)  # what the supervisor reads when it starts
     except CockpitError as exc:
-        return Check("config", "fail", str(exc), "edit that setting (docs/architecture.md lists them); until then "
-                     "no supervisor can start")
+        return Check(
+            "config", "fail", str(exc), "edit that setting (docs/architecture.md lists them); until then no supervisor can start"
+        )
     where = path.relative_to(repo_root) if path.exists() else "defaults (no .cockpit/config.yaml)"
     s = config.supervisor
     return Check("config", "ok", f"{where}: max_workers {s.max_workers}, gate_concurrency {s.gate_concurrency}")
@@ -56,20 +59,29 @@ def _supervisor_check(ws: Any) -> Check:
         try:
             pid = SupervisorClient(ws, autostart=False).call("ping")["pid"]
         except CockpitError as exc:
-            return Check("supervisor", "warn", f"it is running but did not answer a ping: {exc}",
-                         f"see {ws.state.supervisor_log}")
+            return Check(
+                "supervisor", "warn", f"it is running but did not answer a ping: {exc}", f"see {ws.state.supervisor_log}"
+            )
         return Check("supervisor", "ok", f"running (pid {pid})")
     try:
         problem = ledger_disagreement(ws.state.db_path, ws.state.ledger_dir)
     except CockpitError as exc:
         problem = str(exc)
     if problem:
-        return Check("supervisor", "fail", f"cannot start: {problem}",
-                     "run `cockpit receipts verify` (the ledger is the record), then `cockpit state rebuild`")
+        return Check(
+            "supervisor",
+            "fail",
+            f"cannot start: {problem}",
+            "run `cockpit receipts verify` (the ledger is the record), then `cockpit state rebuild`",
+        )
     holder = _lock_holder(ws.state.supervisor_lock)
     if holder:
-        return Check("supervisor", "warn", f"process {holder} holds the supervisor lock but does not answer",
-                     f"wait a moment, or see {ws.state.supervisor_log}")
+        return Check(
+            "supervisor",
+            "warn",
+            f"process {holder} holds the supervisor lock but does not answer",
+            f"wait a moment, or see {ws.state.supervisor_log}",
+        )
     return Check("supervisor", "ok", "not running; it starts on demand (the store and the ledger agree)")
 
 

@@ -23,8 +23,7 @@ def nothing_to_promote(d: Any, diff: WorktreeDiff) -> str:
     return f"nothing to promote: {d.id} made no changes against its base commit {diff.base[:12]}"
 
 
-def write_report(directory: Path, spec: GateSpec, outcome: Outcome, diff: WorktreeDiff,
-                 dispatch_id: str) -> tuple[Path, str]:
+def write_report(directory: Path, spec: GateSpec, outcome: Outcome, diff: WorktreeDiff, dispatch_id: str) -> tuple[Path, str]:
     """Write the human-readable report durably; return (path, sha256)."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -42,8 +41,10 @@ def write_report(directory: Path, spec: GateSpec, outcome: Outcome, diff: Worktr
     if spec.run:
         lines.append(f"command:  {spec.run}  (exit {outcome.exit_code})")
     if spec.provider:
-        lines.append(f"reviewer: {spec.provider}; tokens in {outcome.tokens_in}, out {outcome.tokens_out}; "
-                     f"cost {outcome.cost_micro_usd} micro-USD")
+        lines.append(
+            f"reviewer: {spec.provider}; tokens in {outcome.tokens_in}, out {outcome.tokens_out}; "
+            f"cost {outcome.cost_micro_usd} micro-USD"
+        )
     lines.append("")
     if outcome.findings:
         lines.append("findings:")

@@ -48,9 +48,13 @@ class Freshness:
                 log.log(logging.WARNING, "checking review evidence failed", exc_info=True)
 
     def _candidates(self) -> list[Dispatch]:
-        return [d for d in self.ctx.ws.store.dispatches()
-                if (d.review == ReviewState.AWAITING_APPROVAL or (d.review == ReviewState.NO_CHANGES and d.live))
-                and d.teardown is None and Path(d.worktree).is_dir()]
+        return [
+            d
+            for d in self.ctx.ws.store.dispatches()
+            if (d.review == ReviewState.AWAITING_APPROVAL or (d.review == ReviewState.NO_CHANGES and d.live))
+            and d.teardown is None
+            and Path(d.worktree).is_dir()
+        ]
 
     async def check_all(self, limit: int | None = None) -> None:
         candidates = sorted(self._candidates(), key=lambda d: self._checked.get(d.id, 0.0))
@@ -80,9 +84,16 @@ class Freshness:
             why = f"the worktree changed after gate(s) {', '.join(old)} judged it" if old else ""
         if not why:
             return False
-        self.ctx.record("review_changed", d.id, to=str(ReviewState.STALE), was=str(d.review), reason=why,
-                        head=diff.head, diff_sha256=diff.sha256,
-                        blockers=[f"{why}: run the gates again (`cockpit gates {d.id}`)"])
+        self.ctx.record(
+            "review_changed",
+            d.id,
+            to=str(ReviewState.STALE),
+            was=str(d.review),
+            reason=why,
+            head=diff.head,
+            diff_sha256=diff.sha256,
+            blockers=[f"{why}: run the gates again (`cockpit gates {d.id}`)"],
+        )
         return True
 
     async def op_status(self, args: dict[str, Any], peer: Peer) -> Any:

@@ -73,8 +73,7 @@ class GateService:
         self.semaphore = asyncio.Semaphore(self.ctx.config.supervisor.gate_concurrency)
         self.promotion = PromotionOps(self)
         self.freshness = Freshness(self)
-        self.ops = {"gates": self.op_gates, "review": self.op_review, **self.promotion.ops,
-                    **self.freshness.ops}
+        self.ops = {"gates": self.op_gates, "review": self.op_review, **self.promotion.ops, **self.freshness.ops}
         supervisor.monitor.on_idle = self.after_idle
 
     # -- triggers -------------------------------------------------------------------------
@@ -109,11 +108,20 @@ class GateService:
             await self.run_gates(dispatch_id, trigger)
         except Exception as exc:  # never leave a dispatch in `gating`
             reason = str(exc) if isinstance(exc, CockpitError) else f"{type(exc).__name__}: {exc}"
-            log.log(logging.WARNING if isinstance(exc, CockpitError) else logging.ERROR,
-                    "gates of %s could not run: %s", dispatch_id, reason, exc_info=not isinstance(exc, CockpitError))
+            log.log(
+                logging.WARNING if isinstance(exc, CockpitError) else logging.ERROR,
+                "gates of %s could not run: %s",
+                dispatch_id,
+                reason,
+                exc_info=not isinstance(exc, CockpitError),
+            )
             self.ctx.record("gates_failed_to_run", dispatch_id, reason=reason)
-            self.ctx.record("review_changed", dispatch_id, to=str(ReviewState.CHANGES_REQUESTED),
-                            blockers=[f"the gates could not run: {reason}"])
+            self.ctx.record(
+                "review_changed",
+                dispatch_id,
+                to=str(ReviewState.CHANGES_REQUESTED),
+                blockers=[f"the gates could not run: {reason}"],
+            )
 
     # -- running ------------------------------------------------------------------------------
 
@@ -125,8 +133,7 @@ class GateService:
     async def current_diff(self, d: Dispatch, *, patch: bool = False) -> WorktreeDiff:
         if not Path(d.worktree).is_dir():
             raise UsageError(f"dispatch {d.id} has no worktree (torn down or never started)")
-        return await asyncio.to_thread(worktree_diff, self.ctx.ws.git, Path(d.worktree),
-                                       d.base_commit or d.base_ref, patch=patch)
+        return await asyncio.to_thread(worktree_diff, self.ctx.ws.git, Path(d.worktree), d.base_commit or d.base_ref, patch=patch)
 
     async def run_gates(self, dispatch_id: str, trigger: str) -> None:
         ctx = self.ctx
@@ -137,14 +144,34 @@ class GateService:
         diff = await self.current_diff(d, patch=any(s.kind == "review" for s in required))
         if not diff.files:  # nothing to judge and nothing to promote: no gate runs
             ctx.record("diff_stat", d.id, added=0, removed=0, files=0)
-            ctx.record("review_changed", d.id, to=str(ReviewState.NO_CHANGES), trigger=trigger, head=diff.head,
-                       diff_sha256=diff.sha256, blockers=[nothing_to_promote(d, diff)])
-            ctx.bus.publish({"type": "gates_finished", "id": d.id, "review": str(ReviewState.NO_CHANGES),
-                             "blockers": [nothing_to_promote(d, diff)]})
+            ctx.record(
+                "review_changed",
+                d.id,
+                to=str(ReviewState.NO_CHANGES),
+                trigger=trigger,
+                head=diff.head,
+                diff_sha256=diff.sha256,
+                blockers=[nothing_to_promote(d, diff)],
+            )
+            ctx.bus.publish(
+                {
+                    "type": "gates_finished",
+                    "id": d.id,
+                    "review": str(ReviewState.NO_CHANGES),
+                    "blockers": [nothing_to_promote(d, diff)],
+                }
+            )
             return
         await asyncio.to_thread(self._keep_evidence, d.id, diff)
-        ctx.record("review_changed", d.id, to="gating", trigger=trigger, gates=[s.name for s in required],
-                   head=diff.head, diff_sha256=diff.sha256)
+        ctx.record(
+            "review_changed",
+            d.id,
+            to="gating",
+            trigger=trigger,
+            gates=[s.name for s in required],
+            head=diff.head,
+            diff_sha256=diff.sha256,
+        )
         ctx.record("diff_stat", d.id, added=diff.added, removed=diff.removed, files=len(diff.files))
         await asyncio.gather(*(self._one(d, spec, diff, config) for spec in required))
         await self.settle(d.id)
@@ -158,8 +185,16 @@ class GateService:
     async def _one(self, d: Dispatch, spec: GateSpec, diff: WorktreeDiff, config: Any) -> None:
         ctx = self.ctx
         async with self.semaphore:
-            ctx.record("gate_started", d.id, gate=spec.name, kind=spec.kind, base_commit=diff.base,
-                       head_commit=diff.head, diff_sha256=diff.sha256, tree=diff.tree)
+            ctx.record(
+                "gate_started",
+                d.id,
+                gate=spec.name,
+                kind=spec.kind,
+                base_commit=diff.base,
+                head_commit=diff.head,
+                diff_sha256=diff.sha256,
+                tree=diff.tree,
+            )
             try:
                 outcome = await self.execute(d, spec, diff, config)
             except CockpitError as exc:
@@ -171,14 +206,28 @@ class GateService:
                 after = await self.current_diff(d)
                 if after.sha256 != diff.sha256 or after.head != diff.head:
                     outcome.summary += "; the command changed the worktree, so this result is already stale"
-            report, digest = await asyncio.to_thread(write_report, ctx.ws.state.reports_dir(d.id), spec, outcome,
-                                                     diff, d.id)
-            ctx.record("gate_result", d.id, gate=spec.name, kind=spec.kind, status=outcome.status,
-                       base_commit=diff.base, head_commit=diff.head, diff_sha256=diff.sha256, tree=diff.tree,
-                       report=str(report), report_sha256=digest, command=spec.run, exit_code=outcome.exit_code,
-                       summary=outcome.summary[:500], findings=[f.model_dump() for f in outcome.findings[:200]],
-                       tokens_in=outcome.tokens_in, tokens_out=outcome.tokens_out,
-                       cost_micro_usd=outcome.cost_micro_usd, duration_ms=outcome.duration_ms)
+            report, digest = await asyncio.to_thread(write_report, ctx.ws.state.reports_dir(d.id), spec, outcome, diff, d.id)
+            ctx.record(
+                "gate_result",
+                d.id,
+                gate=spec.name,
+                kind=spec.kind,
+                status=outcome.status,
+                base_commit=diff.base,
+                head_commit=diff.head,
+                diff_sha256=diff.sha256,
+                tree=diff.tree,
+                report=str(report),
+                report_sha256=digest,
+                command=spec.run,
+                exit_code=outcome.exit_code,
+                summary=outcome.summary[:500],
+                findings=[f.model_dump() for f in outcome.findings[:200]],
+                tokens_in=outcome.tokens_in,
+                tokens_out=outcome.tokens_out,
+                cost_micro_usd=outcome.cost_micro_usd,
+                duration_ms=outcome.duration_ms,
+            )
 
     async def execute(self, d: Dispatch, spec: GateSpec, diff: WorktreeDiff, config: Any) -> Outcome:
         ctx = self.ctx
@@ -190,15 +239,19 @@ class GateService:
             target = d.target or await asyncio.to_thread(default_target, ctx.ws.git)
             if target is None:
                 return Outcome("error", "no target branch: the main checkout is detached and the task names none")
-            others = [OtherWorker(o.id, o.branch, o.base_commit or o.base_ref, o.worktree)
-                      for o in ctx.ws.store.dispatches()
-                      if o.id != d.id and o.teardown is None and o.review != "promoted"
-                      and (is_live(o.state) or o.state == WorkerState.EXITED)]
+            others = [
+                OtherWorker(o.id, o.branch, o.base_commit or o.base_ref, o.worktree)
+                for o in ctx.ws.store.dispatches()
+                if o.id != d.id
+                and o.teardown is None
+                and o.review != "promoted"
+                and (is_live(o.state) or o.state == WorkerState.EXITED)
+            ]
             return await asyncio.to_thread(conflicts_outcome, ctx.ws.git, diff, target, others, d.id)
         provider = ctx.catalog.providers.get(spec.provider or "")
         if provider is None:
             return Outcome("error", f"review gate {spec.name}: unknown provider {spec.provider!r}")
-        prompt = (ctx.ws.state.dispatch_dir(d.id) / "prompt.txt")
+        prompt = ctx.ws.state.dispatch_dir(d.id) / "prompt.txt"
         title = prompt.read_text(encoding="utf-8") if prompt.exists() else d.title
         return await run_review(spec, provider, diff, title, d.id, ctx.ws.git)
 
@@ -208,14 +261,21 @@ class GateService:
         required, missing, _ = self.plan(d)
         diff = await self.current_diff(d)
         results, completeness = stored_results(self.ctx.ws.store.gate_results(d.id))
-        states, blockers = evaluate(required, missing, results, diff.head, diff.sha256, completeness,
-                                    running=d.id in self._running)
+        states, blockers = evaluate(
+            required, missing, results, diff.head, diff.sha256, completeness, running=d.id in self._running
+        )
         conflicts = results.get("conflicts")
-        if (conflicts is not None and all(s.name != "conflicts" for s in required) and completeness.get("conflicts")
-                and conflicts.get("status") == "failed" and conflicts.get("diff_sha256") == diff.sha256):
+        if (
+            conflicts is not None
+            and all(s.name != "conflicts" for s in required)
+            and completeness.get("conflicts")
+            and conflicts.get("status") == "failed"
+            and conflicts.get("diff_sha256") == diff.sha256
+        ):
             # A failed promotion found a conflict on this very diff: it blocks, required or not.
-            extra, more = evaluate([GateSpec(name="conflicts", kind="conflicts")], [], results, diff.head,
-                                   diff.sha256, completeness)
+            extra, more = evaluate(
+                [GateSpec(name="conflicts", kind="conflicts")], [], results, diff.head, diff.sha256, completeness
+            )
             states, blockers = [*states, *extra], [*blockers, *more]
         return states, blockers, diff
 
@@ -224,8 +284,9 @@ class GateService:
         d = self.ctx.dispatch(dispatch_id)
         states, blockers, _ = await self.judge(d)
         to = ReviewState.AWAITING_APPROVAL if not blockers else ReviewState.CHANGES_REQUESTED
-        findings = [f"{s.name}: {f.file or '-'}: {f.message}" for s in states for f in s.findings
-                    if f.severity == "blocking"][:50]
+        findings = [f"{s.name}: {f.file or '-'}: {f.message}" for s in states for f in s.findings if f.severity == "blocking"][
+            :50
+        ]
         self.ctx.record("review_changed", dispatch_id, to=str(to), blockers=blockers, findings=findings)
         self.ctx.bus.publish({"type": "gates_finished", "id": dispatch_id, "review": str(to), "blockers": blockers})
 
@@ -246,8 +307,13 @@ class GateService:
             task = self._running.get(dispatch_id)
             if task is not None:
                 await asyncio.shield(task)
-        return {"id": dispatch_id, "started": started, "already_running": not started,
-                "gates": [s.name for s in required], "missing": missing}
+        return {
+            "id": dispatch_id,
+            "started": started,
+            "already_running": not started,
+            "gates": [s.name for s in required],
+            "missing": missing,
+        }
 
     async def outside_blockers(self, d: Dispatch, diff: WorktreeDiff) -> tuple[str | None, list[str]]:
         """(the target, what blocks approval besides the gates: the worker, the diff, the target, its checkout)."""
@@ -269,10 +335,19 @@ class GateService:
             raise UsageError(f"dispatch {d.id} was torn down; nothing to review")
         strategy = str(args.get("strategy") or "merge")
         if d.state in (WorkerState.QUEUED, WorkerState.STARTING) or not Path(d.worktree).is_dir():
-            return {"id": d.id, "title": d.title, "state": str(d.state), "review": str(d.review),
-                    "target": d.target, "strategy": strategy, "can_approve": False, "gates": [],
-                    "diff": {"files": [], "added": 0, "removed": 0, "sha256": None, "head": None, "base": None},
-                    "blockers": [f"the worker has not started yet (it is {d.state})"], "will": "nothing yet"}
+            return {
+                "id": d.id,
+                "title": d.title,
+                "state": str(d.state),
+                "review": str(d.review),
+                "target": d.target,
+                "strategy": strategy,
+                "can_approve": False,
+                "gates": [],
+                "diff": {"files": [], "added": 0, "removed": 0, "sha256": None, "head": None, "base": None},
+                "blockers": [f"the worker has not started yet (it is {d.state})"],
+                "will": "nothing yet",
+            }
         await self.freshness.check(d)
         d = self.ctx.dispatch(d.id)
         states, blockers, diff = await self.judge(d)
@@ -284,15 +359,33 @@ class GateService:
         ahead = await asyncio.to_thread(git.run_git, "rev-list", "--count", f"{diff.base}..{diff.head}")
         head_tree = await asyncio.to_thread(git.run_git, "rev-parse", f"{diff.head}^{{tree}}")
         extra = " plus its uncommitted changes, committed first" if head_tree != diff.tree else ""
-        how = {"merge": "with a merge commit", "squash": "as one squashed commit",
-               "rebase": "rebased onto it (a fast-forward)"}.get(strategy, strategy)
-        will = (f"merge {d.branch} ({ahead} commit(s){extra}) into {target or '(no target)'} {how}; "
-                f"{target} moves only if it merges cleanly (else nothing changes), and the worktree then "
-                "counts as merged (its teardown keeps no archive)")
+        how = {
+            "merge": "with a merge commit",
+            "squash": "as one squashed commit",
+            "rebase": "rebased onto it (a fast-forward)",
+        }.get(strategy, strategy)
+        will = (
+            f"merge {d.branch} ({ahead} commit(s){extra}) into {target or '(no target)'} {how}; "
+            f"{target} moves only if it merges cleanly (else nothing changes), and the worktree then "
+            "counts as merged (its teardown keeps no archive)"
+        )
         return {
-            "id": d.id, "title": d.title, "state": str(d.state), "review": str(d.review), "target": target,
-            "diff": {"files": [f.__dict__ for f in diff.files], "added": diff.added, "removed": diff.removed,
-                     "sha256": diff.sha256, "head": diff.head, "base": diff.base},
+            "id": d.id,
+            "title": d.title,
+            "state": str(d.state),
+            "review": str(d.review),
+            "target": target,
+            "diff": {
+                "files": [f.__dict__ for f in diff.files],
+                "added": diff.added,
+                "removed": diff.removed,
+                "sha256": diff.sha256,
+                "head": diff.head,
+                "base": diff.base,
+            },
             "gates": [s.model_dump(mode="json") | {"required": True} for s in states],
-            "can_approve": not blockers, "blockers": blockers, "will": will, "strategy": strategy,
+            "can_approve": not blockers,
+            "blockers": blockers,
+            "will": will,
+            "strategy": strategy,
         }

@@ -38,17 +38,32 @@ class InspectOps:
         d = self.ctx.dispatch(self.ops.resolve(args.get("id")))
         if not Path(d.worktree).is_dir():
             raise UsageError(f"dispatch {d.id} has no worktree (it was torn down or never started)")
-        result = await asyncio.to_thread(worktree_diff, self.ctx.ws.git, Path(d.worktree),
-                                         d.base_commit or d.base_ref, patch=bool(args.get("patch", True)))
+        result = await asyncio.to_thread(
+            worktree_diff, self.ctx.ws.git, Path(d.worktree), d.base_commit or d.base_ref, patch=bool(args.get("patch", True))
+        )
         return {
-            "id": d.id, "base": result.base, "head": result.head, "sha256": result.sha256,
-            "files": [f.__dict__ for f in result.files], "added": result.added, "removed": result.removed,
-            "patch": result.patch, "truncated": result.truncated,
+            "id": d.id,
+            "base": result.base,
+            "head": result.head,
+            "sha256": result.sha256,
+            "files": [f.__dict__ for f in result.files],
+            "added": result.added,
+            "removed": result.removed,
+            "patch": result.patch,
+            "truncated": result.truncated,
         }
 
     async def providers(self, args: dict[str, Any], peer: Peer) -> list[dict[str, Any]]:
         if self._providers is None or args.get("refresh"):
             statuses = await asyncio.to_thread(list_providers, self.ctx.catalog)
-            self._providers = [{"name": s.name, "found": s.found, "modes": s.modes, "version": s.version,
-                                "default_mode": self.ctx.catalog.get(s.name).default_mode} for s in statuses]
+            self._providers = [
+                {
+                    "name": s.name,
+                    "found": s.found,
+                    "modes": s.modes,
+                    "version": s.version,
+                    "default_mode": self.ctx.catalog.get(s.name).default_mode,
+                }
+                for s in statuses
+            ]
         return self._providers

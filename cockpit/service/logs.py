@@ -64,8 +64,15 @@ def follow_log(ws: Workspace, dispatch_id: str, *, follow: bool) -> Iterator[byt
     if finished():
         return
     names = {path.name, "ledger.head"}
-    for _ in watch(ws.state.root, ws.state.logs, recursive=False, debounce=100, step=30, rust_timeout=0,
-                   watch_filter=lambda _c, p: os.path.basename(p) in names):
+    for _ in watch(
+        ws.state.root,
+        ws.state.logs,
+        recursive=False,
+        debounce=100,
+        step=30,
+        rust_timeout=0,
+        watch_filter=lambda _c, p: os.path.basename(p) in names,
+    ):
         while chunk := read_log(path, offset):
             offset += len(chunk)
             yield chunk
@@ -85,6 +92,8 @@ def attach_command(ws: Workspace, dispatch_id: str) -> tuple[list[str], dict[str
     if not tmux.has_session(dispatch_id):
         d = ws.store.dispatch(dispatch_id)
         state = d.state if d else "unknown"
-        raise UsageError(f"worker {dispatch_id} has no tmux session to attach to (it is {state})",
-                         hint=f"`cockpit logs {dispatch_id}` shows its output")
+        raise UsageError(
+            f"worker {dispatch_id} has no tmux session to attach to (it is {state})",
+            hint=f"`cockpit logs {dispatch_id}` shows its output",
+        )
     return tmux.attach_argv(dispatch_id), tmux.attach_env()

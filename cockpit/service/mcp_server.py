@@ -79,10 +79,21 @@ class CockpitTools:
     def permissions(self) -> list[dict[str, Any]]:
         return self.call("permissions")
 
-    def dispatch_task(self, prompt: str, provider: str | None = None, mode: str | None = None,
-                      base: str | None = None) -> dict[str, Any]:
-        return self.call("dispatch", prompt=prompt, provider=provider, mode=mode, base=base, timeout_s=None,
-                         priority=0, task={}, task_source="mcp", actor=mcp_actor())
+    def dispatch_task(
+        self, prompt: str, provider: str | None = None, mode: str | None = None, base: str | None = None
+    ) -> dict[str, Any]:
+        return self.call(
+            "dispatch",
+            prompt=prompt,
+            provider=provider,
+            mode=mode,
+            base=base,
+            timeout_s=None,
+            priority=0,
+            task={},
+            task_source="mcp",
+            actor=mcp_actor(),
+        )
 
     def close(self) -> None:
         self._client.close()
@@ -94,10 +105,15 @@ def _text(value: Any) -> str:
 
 def build_server(ws: Workspace, *, allow_dispatch: bool) -> tuple[MCPServer, CockpitTools]:
     tools = CockpitTools(ws)
-    server = MCPServer(name="cockpit", version=__version__, instructions=(
-        "cockpit's control plane: dispatches, their diffs, gate results and the receipt ledger. "
-        "Read-only; approving work and deciding permissions stay with the human operator."),
-        log_level="WARNING")
+    server = MCPServer(
+        name="cockpit",
+        version=__version__,
+        instructions=(
+            "cockpit's control plane: dispatches, their diffs, gate results and the receipt ledger. "
+            "Read-only; approving work and deciding permissions stay with the human operator."
+        ),
+        log_level="WARNING",
+    )
 
     async def run(fn: Any, *args: Any, **kwargs: Any) -> str:
         try:
@@ -105,18 +121,19 @@ def build_server(ws: Workspace, *, allow_dispatch: bool) -> tuple[MCPServer, Coc
         except CockpitError as exc:  # a clear line for the model, not a traceback
             raise ToolError(str(exc)) from None
 
-    @server.tool(description="Every dispatch in this repository (state, review, provider, tokens, cost).",
-                 annotations=READ_ONLY)
+    @server.tool(description="Every dispatch in this repository (state, review, provider, tokens, cost).", annotations=READ_ONLY)
     async def status(all: bool = True) -> str:
         return await run(tools.status, all)
 
-    @server.tool(description="One dispatch by id (or a unique prefix): its state, review state and gate results.",
-                 annotations=READ_ONLY)
+    @server.tool(
+        description="One dispatch by id (or a unique prefix): its state, review state and gate results.", annotations=READ_ONLY
+    )
     async def dispatch(id: str) -> str:
         return await run(tools.dispatch, id)
 
-    @server.tool(description="A dispatch's diff against its base: files, line counts, sha256 and the patch.",
-                 annotations=READ_ONLY)
+    @server.tool(
+        description="A dispatch's diff against its base: files, line counts, sha256 and the patch.", annotations=READ_ONLY
+    )
     async def diff(id: str, patch: bool = True) -> str:
         return await run(tools.diff, id, patch)
 
@@ -124,27 +141,32 @@ def build_server(ws: Workspace, *, allow_dispatch: bool) -> tuple[MCPServer, Coc
     async def gate_results(id: str) -> str:
         return await run(tools.gate_results, id)
 
-    @server.tool(description="The latest receipts of the ledger (optionally of one dispatch id), oldest first.",
-                 annotations=READ_ONLY)
+    @server.tool(
+        description="The latest receipts of the ledger (optionally of one dispatch id), oldest first.", annotations=READ_ONLY
+    )
     async def receipts_tail(n: int = 20, dispatch: str | None = None) -> str:
         return await run(tools.receipts_tail, n, dispatch)
 
-    @server.tool(description="Verify the receipt ledger's hash chain; names the first bad record.",
-                 annotations=READ_ONLY)
+    @server.tool(description="Verify the receipt ledger's hash chain; names the first bad record.", annotations=READ_ONLY)
     async def receipts_verify() -> str:
         return await run(tools.receipts_verify)
 
-    @server.tool(description="Pending permission requests from workers (decided by the operator, never here).",
-                 annotations=READ_ONLY)
+    @server.tool(
+        description="Pending permission requests from workers (decided by the operator, never here).", annotations=READ_ONLY
+    )
     async def permissions() -> str:
         return await run(tools.permissions)
 
     if allow_dispatch:
-        @server.tool(description="Queue a new dispatch (a task for an agent). It is recorded as coming from "
-                     "this MCP client; it never approves anything.",
-                     annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False))
-        async def dispatch_task(prompt: str, provider: str | None = None, mode: str | None = None,
-                                base: str | None = None) -> str:
+
+        @server.tool(
+            description="Queue a new dispatch (a task for an agent). It is recorded as coming from "
+            "this MCP client; it never approves anything.",
+            annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False),
+        )
+        async def dispatch_task(
+            prompt: str, provider: str | None = None, mode: str | None = None, base: str | None = None
+        ) -> str:
             return await run(tools.dispatch_task, prompt, provider, mode, base)
 
     return server, tools

@@ -68,11 +68,22 @@ class Monitor:
 
         def wanted(_change: Any, path: str) -> bool:
             where = os.path.dirname(path)
-            return path == head or (path.endswith(".log") and where == logs_dir) or (
-                path.endswith(".ndjson") and where == signals_dir)
+            return (
+                path == head
+                or (path.endswith(".log") and where == logs_dir)
+                or (path.endswith(".ndjson") and where == signals_dir)
+            )
 
-        async for changes in awatch(state.root, state.logs, state.signals, watch_filter=wanted, recursive=False,
-                                    step=WATCH_STEP_MS, debounce=400, stop_event=self.stop_event):
+        async for changes in awatch(
+            state.root,
+            state.logs,
+            state.signals,
+            watch_filter=wanted,
+            recursive=False,
+            step=WATCH_STEP_MS,
+            debounce=400,
+            stop_event=self.stop_event,
+        ):
             ledger_changed = False
             for _change, path in sorted(changes, key=lambda c: not c[1].endswith(".ndjson")):
                 name = os.path.basename(path)
@@ -131,12 +142,16 @@ class Monitor:
         previous = worker.usage
         worker.usage = latest
         if previous is None or (previous.input_tokens, previous.output_tokens, previous.cost_micro_usd) != (
-            latest.input_tokens, latest.output_tokens, latest.cost_micro_usd
+            latest.input_tokens,
+            latest.output_tokens,
+            latest.cost_micro_usd,
         ):
             base_in, base_out, base_cost = worker.usage_base
-            data_out: dict[str, Any] = {"input_tokens": base_in + latest.input_tokens,
-                                        "output_tokens": base_out + latest.output_tokens,
-                                        "cost_micro_usd": base_cost + (latest.cost_micro_usd or 0)}
+            data_out: dict[str, Any] = {
+                "input_tokens": base_in + latest.input_tokens,
+                "output_tokens": base_out + latest.output_tokens,
+                "cost_micro_usd": base_cost + (latest.cost_micro_usd or 0),
+            }
             if latest.is_error is not None:
                 data_out["is_error"] = latest.is_error
             self.ctx.record("usage", worker.id, **data_out)
@@ -184,8 +199,7 @@ class Monitor:
                     return
                 if kind == "waiting":
                     worker.ready_since = None
-                    self.workers.set_state(worker.id, WorkerState.WAITING, source="screen",
-                                           screen=excerpt(screen, worker))
+                    self.workers.set_state(worker.id, WorkerState.WAITING, source="screen", screen=excerpt(screen, worker))
                 elif kind in ("ready", "idle"):
                     await self._ready_seen(worker)
                 else:
@@ -194,8 +208,7 @@ class Monitor:
             if worker.typed_at is not None:  # typed, not yet confirmed by a hook or the echo
                 if not self.workers.prompt_echoed(worker, screen, kind):
                     if kind == "waiting":
-                        self.workers.set_state(worker.id, WorkerState.WAITING, source="screen",
-                                               screen=excerpt(screen, worker))
+                        self.workers.set_state(worker.id, WorkerState.WAITING, source="screen", screen=excerpt(screen, worker))
                     return
                 self.signals.confirm_delivery(worker, confirmed_by="screen")
                 d = self.ctx.ws.store.dispatch(worker.id) or d  # then read this same screen for the state
@@ -204,8 +217,9 @@ class Monitor:
             if worker.mode == "headless":
                 new = WorkerState.WAITING if kind == "waiting" else WorkerState.WORKING
             else:
-                new = {"waiting": WorkerState.WAITING, "idle": WorkerState.IDLE,
-                       "ready": WorkerState.IDLE}.get(kind or "", WorkerState.WORKING)
+                new = {"waiting": WorkerState.WAITING, "idle": WorkerState.IDLE, "ready": WorkerState.IDLE}.get(
+                    kind or "", WorkerState.WORKING
+                )
             if not screen_may_change(worker, d.state, kind):
                 return
             extra = {"screen": excerpt(screen, worker)} if new == WorkerState.WAITING else {}
@@ -232,8 +246,8 @@ class Monitor:
                 data = _tree_data(await self.workers.end_processes(dispatch_id))
             except CockpitError as exc:
                 log.warning("could not stop refused worker %s: %s", dispatch_id, exc)
-            ctx.record("killed", dispatch_id, reason="refused", error=f"refused: {line}",
-                       worktree_kept=d.worktree, **data)
+            ctx.record("killed", dispatch_id, reason="refused", error=f"refused: {line}", worktree_kept=d.worktree, **data)
+
     @staticmethod
     def _turn_ends_by_signal(worker: LiveWorker) -> bool:
         """Whether a prompt's turn is running in a CLI that reports only the end of a turn (a
@@ -243,8 +257,13 @@ class Monitor:
         # Only for a CLI whose one signal is the turn's end (codex's notify): one that also
         # reports the turn's start (claude, gemini) is followed by its hooks, and a ready screen
         # after a refused permission (no hook fires then) must still end its waiting.
-        return (worker.mode == "interactive" and worker.turn_started is not None and spec is not None
-                and not spec.delivered and any(rule.state == "idle" for rule in spec.rules))
+        return (
+            worker.mode == "interactive"
+            and worker.turn_started is not None
+            and spec is not None
+            and not spec.delivered
+            and any(rule.state == "idle" for rule in spec.rules)
+        )
 
     async def _ready_seen(self, worker: LiveWorker) -> None:
         """Type the prompt in once the ready screen has stayed for READY_STABLE_S (a composer
@@ -273,8 +292,11 @@ class Monitor:
                 await ctx.live_changed.wait()
                 continue
             proc = await asyncio.create_subprocess_exec(
-                *ctx.tmux.exit_waiter_argv(), stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+                *ctx.tmux.exit_waiter_argv(),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
             try:
                 code = await proc.wait()
             finally:
@@ -303,8 +325,7 @@ class Monitor:
         for d in candidates:
             pane = panes.get(d.id)
             if pane is None:
-                await self.mark_lost(d.id, "the tmux server is gone" if not server_alive
-                                     else "its tmux session disappeared")
+                await self.mark_lost(d.id, "the tmux server is gone" if not server_alive else "its tmux session disappeared")
             elif pane.dead:
                 await self.finish(d.id, pane.dead_status, signal=pane.dead_signal)
 
@@ -319,8 +340,7 @@ class Monitor:
             self.ctx.forget(dispatch_id)
             self.ctx.record("lost", dispatch_id, reason=reason, worktree_kept=d.worktree)
 
-    async def finish(self, dispatch_id: str, code: int | None, *, signal: int | None = None,
-                     while_down: bool = False) -> None:
+    async def finish(self, dispatch_id: str, code: int | None, *, signal: int | None = None, while_down: bool = False) -> None:
         ctx = self.ctx
         if (running := ctx.live.get(dispatch_id)) is not None:
             await self.signals.on_signals(running)  # its last hooks (Stop, SessionEnd) first

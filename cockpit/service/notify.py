@@ -41,8 +41,7 @@ def event_for(receipt: dict[str, Any]) -> tuple[str, str] | None:
     if kind == "review_changed" and data.get("to") == "awaiting_approval":
         return "promotion_ready", "every gate passed: `cockpit review` then `cockpit approve`"
     if kind == "exited" and data.get("code") not in (0, None):
-        return "failed", f"the agent exited with code {data.get('code')}" + (
-            f": {data['error']}" if data.get("error") else "")
+        return "failed", f"the agent exited with code {data.get('code')}" + (f": {data['error']}" if data.get("error") else "")
     if kind == "lost":
         return "failed", "the worker was lost (its tmux server is gone)"
     if kind == "timed_out":
@@ -115,26 +114,29 @@ class NotifyService:
             return
         d = self.ctx.ws.store.dispatch(dispatch) if dispatch else None
         title = f"cockpit: {TITLES[kind]}" + (f" ({dispatch})" if dispatch else "")
-        payload = {"kind": kind, "dispatch": dispatch, "title": title,
-                   "text": f"{d.title}: {text}" if d is not None and d.title else text,
-                   "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                   "receipt_seq": receipt.get("seq")}
+        payload = {
+            "kind": kind,
+            "dispatch": dispatch,
+            "title": title,
+            "text": f"{d.title}: {text}" if d is not None and d.title else text,
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "receipt_seq": receipt.get("seq"),
+        }
         channels = []
         if self.config.terminal and self.ctx.terminal_clients:  # attached TUIs
-            self.ctx.bus.publish({"type": "notify", "title": payload["title"], "text": payload["text"],
-                                  "kind": kind, "dispatch": dispatch})
+            self.ctx.bus.publish(
+                {"type": "notify", "title": payload["title"], "text": payload["text"], "kind": kind, "dispatch": dispatch}
+            )
             channels.append("terminal")
         if self.config.command:
             self._spawn(self._run_command(self.config.command, payload))
             channels.append("command")
         if self.notify_send:
-            self._spawn(self._run_command_argv([self.notify_send, "--app-name=cockpit", payload["title"],
-                                                payload["text"]]))
+            self._spawn(self._run_command_argv([self.notify_send, "--app-name=cockpit", payload["title"], payload["text"]]))
             channels.append("desktop")
         if not channels:  # nowhere to send it (no command, no notify-send, no TUI): nothing was sent
             return
-        self.ctx.record("notification_sent", dispatch, event=kind, title=title, channels=channels,
-                        receipt_seq=receipt.get("seq"))
+        self.ctx.record("notification_sent", dispatch, event=kind, title=title, channels=channels, receipt_seq=receipt.get("seq"))
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -151,8 +153,12 @@ class NotifyService:
     async def _run(self, argv: list[str], data: bytes, what: str) -> None:
         try:
             proc = await asyncio.create_subprocess_exec(
-                *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.PIPE, start_new_session=True)
+                *argv,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,
+            )
         except OSError as exc:
             log.warning("%s could not start: %s", what, exc)
             return
@@ -172,6 +178,7 @@ def osc_notification(title: str, text: str) -> str:
     """The bytes a terminal turns into a desktop notification: OSC 9 (iTerm2, Windows Terminal,
     kitty, WezTerm...) and OSC 777 (rxvt, foot, Ghostty, VTE). Control characters are dropped so
     a title cannot end the sequence early; `;` separates OSC 777's fields, so it is replaced."""
+
     def clean(value: str, limit: int) -> str:
         return "".join(ch for ch in value if ch.isprintable())[:limit]
 

@@ -11,8 +11,8 @@ from typing import Any
 from cockpit.domain.dispatch import FINAL_STATES, LIVE_STATES, ReviewState, WorkerState, is_live, title_of
 from cockpit.domain.queue import Queued, pick_startable
 from cockpit.errors import UsageError
-from cockpit.runtime.private_files import private_dir, write_private
 from cockpit.runtime import teardown as git_teardown
+from cockpit.runtime.private_files import private_dir, write_private
 from cockpit.service.channel import Peer
 from cockpit.service.context import Context, log
 from cockpit.service.dispatching import build_task, prepare
@@ -41,8 +41,7 @@ class WorkerOps:
         if self.ctx.ws.store.dispatch(text) is not None:
             return text
         if len(text) >= 4 and text.isalnum():
-            rows = self.ctx.ws.store.conn.execute(
-                "SELECT id FROM dispatches WHERE id LIKE ? LIMIT 2", (text + "%",)).fetchall()
+            rows = self.ctx.ws.store.conn.execute("SELECT id FROM dispatches WHERE id LIKE ? LIMIT 2", (text + "%",)).fetchall()
             if len(rows) == 1:
                 return rows[0][0]
             if len(rows) > 1:
@@ -57,9 +56,16 @@ class WorkerOps:
         dispatch_id = new_dispatch_id(lambda i: ctx.ws.store.dispatch(i) is not None, self._last_millis)
         ddir = ctx.ws.state.dispatch_dir(dispatch_id)
         prepared = await asyncio.to_thread(
-            prepare, ctx.ws.git, ctx.fresh_catalog(), task=task, prompt=args.get("prompt"),
-            provider=args.get("provider"), mode=args.get("mode"), base=args.get("base"),
-            timeout_s=args.get("timeout_s"), priority=int(args.get("priority") or 0),
+            prepare,
+            ctx.ws.git,
+            ctx.fresh_catalog(),
+            task=task,
+            prompt=args.get("prompt"),
+            provider=args.get("provider"),
+            mode=args.get("mode"),
+            base=args.get("base"),
+            timeout_s=args.get("timeout_s"),
+            priority=int(args.get("priority") or 0),
             prompt_file=ddir / "prompt.txt",
             default_headless_timeout_s=ctx.config.supervisor.headless_timeout_s,
         )
@@ -70,16 +76,26 @@ class WorkerOps:
         write_private(prompt_path(ctx, dispatch_id), raw)
         # What runs (acceptance commands, paths) is read from this private copy; the receipt
         # and the store hold the masked one (cockpit.domain.secrets).
-        write_private(task_path(ctx.ws.state, dispatch_id),
-                      json.dumps(prepared.task.public(), sort_keys=True).encode("utf-8"))
+        write_private(task_path(ctx.ws.state, dispatch_id), json.dumps(prepared.task.public(), sort_keys=True).encode("utf-8"))
         ctx.record(
-            "dispatch_created", dispatch_id, actor=str(args.get("actor") or "operator"),
-            title=title_of(prepared.prompt), prompt_sha256=hashlib.sha256(raw).hexdigest(), prompt_bytes=len(raw),
-            provider=prepared.provider.name, mode=prepared.mode, priority=prepared.priority,
-            timeout_s=prepared.timeout_s, timeout_source=prepared.timeout_source, base_ref=prepared.base_ref,
+            "dispatch_created",
+            dispatch_id,
+            actor=str(args.get("actor") or "operator"),
+            title=title_of(prepared.prompt),
+            prompt_sha256=hashlib.sha256(raw).hexdigest(),
+            prompt_bytes=len(raw),
+            provider=prepared.provider.name,
+            mode=prepared.mode,
+            priority=prepared.priority,
+            timeout_s=prepared.timeout_s,
+            timeout_source=prepared.timeout_source,
+            base_ref=prepared.base_ref,
             base_commit=prepared.base_commit,
-            branch=f"cockpit/{dispatch_id}", worktree=str(ctx.ws.state.worktree(dispatch_id)),
-            target=target, risk=str(prepared.task.risk), task=prepared.task.public(),
+            branch=f"cockpit/{dispatch_id}",
+            worktree=str(ctx.ws.state.worktree(dispatch_id)),
+            target=target,
+            risk=str(prepared.task.risk),
+            task=prepared.task.public(),
         )
         self.schedule()
         return ctx.view(ctx.dispatch(dispatch_id))
@@ -87,8 +103,11 @@ class WorkerOps:
     def schedule(self) -> None:
         ctx = self.ctx
         settings = ctx.config.supervisor
-        queued = [Queued(d.id, d.provider, d.priority, d.created_seq)
-                  for d in ctx.ws.store.dispatches(states=("queued",)) if d.id not in self._starting]
+        queued = [
+            Queued(d.id, d.provider, d.priority, d.created_seq)
+            for d in ctx.ws.store.dispatches(states=("queued",))
+            if d.id not in self._starting
+        ]
         if not queued:
             return
         running = [w.provider.name for w in ctx.live.values()]
@@ -131,8 +150,7 @@ class WorkerOps:
 
         def reached() -> tuple[bool, bool, str]:
             d = self.ctx.dispatch(dispatch_id)
-            here = {str(d.state), str(d.review)} | ({"final"} if d.final else set()) | (
-                {"torn_down"} if d.teardown else set())
+            here = {str(d.state), str(d.review)} | ({"final"} if d.final else set()) | ({"torn_down"} if d.teardown else set())
             done = until in here
             hopeless = not done and d.final and until in {str(s) for s in LIVE_STATES} | {"queued"}
             return done, hopeless, str(d.state)
@@ -147,15 +165,20 @@ class WorkerOps:
 
         try:
             done, state = await asyncio.wait_for(until_reached(), timeout=float(timeout) if timeout else None)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             done, state = False, str(self.ctx.dispatch(dispatch_id).state)
         return {"id": dispatch_id, "reached": done, "state": state, "until": until}
 
     # -- actions --------------------------------------------------------------------------
 
     async def send(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
-        return await self.workers.send(self.resolve(args.get("id")), text=args.get("text"), key=args.get("key"),
-                                       enter=bool(args.get("enter", True)), actor=str(args.get("actor") or "operator"))
+        return await self.workers.send(
+            self.resolve(args.get("id")),
+            text=args.get("text"),
+            key=args.get("key"),
+            enter=bool(args.get("enter", True)),
+            actor=str(args.get("actor") or "operator"),
+        )
 
     async def kill(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
         result = await self.workers.kill(self.resolve(args.get("id")), actor=str(args.get("actor") or "operator"))
@@ -172,19 +195,33 @@ class WorkerOps:
         async with ctx.lock(dispatch_id):
             d = ctx.dispatch(dispatch_id)
             if d.teardown is not None:
-                return {"id": dispatch_id, "already": True, "classification": d.teardown,
-                        "archive_ref": d.archive_ref}
+                return {"id": dispatch_id, "already": True, "classification": d.teardown, "archive_ref": d.archive_ref}
             await asyncio.to_thread(ctx.tmux.kill_session, dispatch_id)  # a dead pane kept for inspection
             result = await asyncio.to_thread(
-                git_teardown.teardown, ctx.ws.git, dispatch_id, Path(d.worktree), d.branch,
-                d.base_commit or d.base_ref, d.target)
+                git_teardown.teardown, ctx.ws.git, dispatch_id, Path(d.worktree), d.branch, d.base_commit or d.base_ref, d.target
+            )
             c = result.classification
-            ctx.record("torn_down", dispatch_id, actor=actor, classification=c.kind, archive_ref=result.archive_ref,
-                       archive_commit=result.archive_commit, head=c.head, commits_ahead=c.commits_ahead,
-                       changed=c.changed, untracked=c.untracked, ignored_not_archived=c.ignored[:50])
+            ctx.record(
+                "torn_down",
+                dispatch_id,
+                actor=actor,
+                classification=c.kind,
+                archive_ref=result.archive_ref,
+                archive_commit=result.archive_commit,
+                head=c.head,
+                commits_ahead=c.commits_ahead,
+                changed=c.changed,
+                untracked=c.untracked,
+                ignored_not_archived=c.ignored[:50],
+            )
         self.schedule()
-        return {"id": dispatch_id, "classification": c.kind, "archive_ref": result.archive_ref,
-                "archive_commit": result.archive_commit, "ignored_not_archived": c.ignored}
+        return {
+            "id": dispatch_id,
+            "classification": c.kind,
+            "archive_ref": result.archive_ref,
+            "archive_commit": result.archive_commit,
+            "ignored_not_archived": c.ignored,
+        }
 
     async def restore(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
         ctx = self.ctx
@@ -194,8 +231,14 @@ class WorkerOps:
             if d.teardown is None:
                 raise UsageError(f"dispatch {dispatch_id} was not torn down; its worktree is {d.worktree}")
             result = await asyncio.to_thread(git_teardown.restore, ctx.ws.git, dispatch_id, Path(d.worktree))
-            ctx.record("restored", dispatch_id, actor=str(args.get("actor") or "operator"),
-                       worktree=str(result.worktree), head=result.head, had_uncommitted=result.had_uncommitted)
+            ctx.record(
+                "restored",
+                dispatch_id,
+                actor=str(args.get("actor") or "operator"),
+                worktree=str(result.worktree),
+                head=result.head,
+                had_uncommitted=result.had_uncommitted,
+            )
         return {"id": dispatch_id, "worktree": str(result.worktree), "branch": result.branch, "head": result.head}
 
     async def preview_teardown(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
@@ -204,11 +247,20 @@ class WorkerOps:
         d = ctx.dispatch(self.resolve(args.get("id")))
         if d.teardown is not None:
             return {"id": d.id, "already": True, "classification": d.teardown}
-        c = await asyncio.to_thread(git_teardown.classify, ctx.ws.git, Path(d.worktree), d.branch,
-                                    d.base_commit or d.base_ref, d.target)
-        return {"id": d.id, "classification": c.kind, "commits_ahead": c.commits_ahead, "changed": c.changed,
-                "untracked": c.untracked, "ignored": c.ignored[:50], "will_archive": c.kind in ("committed", "dirty"),
-                "archive_ref": git_teardown.archive_ref_name(d.id), "live": d.live}
+        c = await asyncio.to_thread(
+            git_teardown.classify, ctx.ws.git, Path(d.worktree), d.branch, d.base_commit or d.base_ref, d.target
+        )
+        return {
+            "id": d.id,
+            "classification": c.kind,
+            "commits_ahead": c.commits_ahead,
+            "changed": c.changed,
+            "untracked": c.untracked,
+            "ignored": c.ignored[:50],
+            "will_archive": c.kind in ("committed", "dirty"),
+            "archive_ref": git_teardown.archive_ref_name(d.id),
+            "live": d.live,
+        }
 
 
 def final_state_names() -> set[str]:

@@ -37,11 +37,13 @@ def ask(socket_path: str, dispatch: str, payload: dict) -> dict:
 
 
 def answer(result: dict) -> dict:
-    return {"hookSpecificOutput": {
-        "hookEventName": "PreToolUse",
-        "permissionDecision": result["decision"],
-        "permissionDecisionReason": f"cockpit {result.get('request', '')}: {result.get('reason', '')}".strip(),
-    }}
+    return {
+        "hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": result["decision"],
+            "permissionDecisionReason": f"cockpit {result.get('request', '')}: {result.get('reason', '')}".strip(),
+        }
+    }
 
 
 def main() -> int:

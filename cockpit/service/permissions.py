@@ -38,8 +38,14 @@ class Pending:
     future: asyncio.Future[dict[str, Any]] = field(repr=False)
 
     def view(self, now: float) -> dict[str, Any]:
-        return {"request": self.id, "dispatch": self.dispatch, "tool": self.tool, "command": self.command,
-                "path": self.path, "age_s": round(now - self.asked_at, 1)}
+        return {
+            "request": self.id,
+            "dispatch": self.dispatch,
+            "tool": self.tool,
+            "command": self.command,
+            "path": self.path,
+            "age_s": round(now - self.asked_at, 1),
+        }
 
 
 def request_fields(payload: dict[str, Any], worktree: str | None) -> tuple[str, str | None, str | None]:
@@ -64,11 +70,14 @@ class PermissionService:
 
     def __init__(self) -> None:
         self.pending: dict[str, Pending] = {}
-        self.decided: dict[str, str] = {}   # request id -> decision, for this supervisor's life
+        self.decided: dict[str, str] = {}  # request id -> decision, for this supervisor's life
         self.always: dict[str, dict[str, str]] = {}  # dispatch -> tool -> decision (--always-for-dispatch)
         self._counter = itertools.count(1)
-        self.ops = {"permission_request": self.request, "permissions": self.list_pending,
-                    "permission_decide": self.operator_decide}
+        self.ops = {
+            "permission_request": self.request,
+            "permissions": self.list_pending,
+            "permission_decide": self.operator_decide,
+        }
 
     def bind(self, sup: Any) -> None:
         self.sup = sup
@@ -93,22 +102,35 @@ class PermissionService:
             policy, protected, broken = None, [], str(exc)
         else:
             broken = None
-        ruling = decide(policy, tool=tool, command=command, path=path, provider=d.provider,
-                        protected=protected) if policy is not None else None
+        ruling = (
+            decide(policy, tool=tool, command=command, path=path, provider=d.provider, protected=protected)
+            if policy is not None
+            else None
+        )
         request_id = self._new_id()
         words = str(payload.get("tool_input"))[:MAX_WORDS]
-        ctx.record("permission_requested", dispatch_id, request=request_id, tool=tool, command=command,
-                   path=path, words=words, source=str(args.get("source") or "hook"),
-                   policy=ruling.reason if ruling else f"policy unreadable: {broken}")
+        ctx.record(
+            "permission_requested",
+            dispatch_id,
+            request=request_id,
+            tool=tool,
+            command=command,
+            path=path,
+            words=words,
+            source=str(args.get("source") or "hook"),
+            policy=ruling.reason if ruling else f"policy unreadable: {broken}",
+        )
         if ruling is not None and ruling.decision in ("allow", "deny"):
-            ctx.record("permission_decided", dispatch_id, request=request_id, decision=ruling.decision,
-                       by="policy", rule=ruling.rule)
+            ctx.record(
+                "permission_decided", dispatch_id, request=request_id, decision=ruling.decision, by="policy", rule=ruling.rule
+            )
             self.decided[request_id] = ruling.decision
             return {"request": request_id, "decision": ruling.decision, "reason": ruling.reason}
         standing = self.always.get(dispatch_id, {}).get(tool)
         if standing is not None and not (ruling is not None and ruling.decision == "ask" and ruling.rule):
-            ctx.record("permission_decided", dispatch_id, request=request_id, decision=standing,
-                       by="operator_always_for_dispatch")
+            ctx.record(
+                "permission_decided", dispatch_id, request=request_id, decision=standing, by="operator_always_for_dispatch"
+            )
             self.decided[request_id] = standing
             return {"request": request_id, "decision": standing, "reason": "decided for this dispatch"}
         loop = asyncio.get_running_loop()
@@ -120,8 +142,14 @@ class PermissionService:
             return await asyncio.wait_for(asyncio.shield(item.future), timeout)
         except TimeoutError:
             if self.pending.pop(request_id, None) is not None:
-                ctx.record("permission_decided", dispatch_id, request=request_id, decision="deny", by="timeout",
-                           after_ms=int(timeout * 1000))
+                ctx.record(
+                    "permission_decided",
+                    dispatch_id,
+                    request=request_id,
+                    decision="deny",
+                    by="timeout",
+                    after_ms=int(timeout * 1000),
+                )
                 self.decided[request_id] = "deny"
             return {"request": request_id, "decision": "deny", "reason": f"no decision within {timeout:g} s"}
         finally:
@@ -132,8 +160,11 @@ class PermissionService:
 
     def _on_event(self, event: dict[str, Any]) -> None:
         receipt = event.get("receipt") if event.get("type") == "receipt" else None
-        if receipt and receipt.get("kind") in WORKER_ENDED and any(
-                p.dispatch == receipt.get("dispatch") for p in self.pending.values()):
+        if (
+            receipt
+            and receipt.get("kind") in WORKER_ENDED
+            and any(p.dispatch == receipt.get("dispatch") for p in self.pending.values())
+        ):
             asyncio.get_running_loop().call_soon(self._close_for, receipt["dispatch"])
 
     def _close_for(self, dispatch_id: str) -> None:
@@ -162,17 +193,27 @@ class PermissionService:
             earlier = self.decided.get(request_id) or await asyncio.to_thread(self._decided_in_ledger, request_id)
             if earlier:
                 raise CheckFailed(f"permission request {request_id} was already decided ({earlier})")
-            raise UsageError(f"no pending permission request {request_id!r}",
-                             hint="`cockpit permissions` lists them")
+            raise UsageError(f"no pending permission request {request_id!r}", hint="`cockpit permissions` lists them")
         worker = await PromotionOps._worker_of_peer(self, peer, identity)  # same test as approvals
         if worker is not None:
-            raise CheckFailed(f"refusing to decide a permission from inside worker {worker}'s environment: "
-                              "a worker never grants its own requests", hint="decide from your own terminal")
+            raise CheckFailed(
+                f"refusing to decide a permission from inside worker {worker}'s environment: "
+                "a worker never grants its own requests",
+                hint="decide from your own terminal",
+            )
         actor = f"{identity.get('user', 'unknown')}@{identity.get('host', 'unknown')}"
         always = bool(args.get("always_for_dispatch"))
         self.pending.pop(request_id, None)
-        self.ctx.record("permission_decided", item.dispatch, actor=actor, request=request_id, decision=decision,
-                        by="operator", identity=identity, always_for_dispatch=always)
+        self.ctx.record(
+            "permission_decided",
+            item.dispatch,
+            actor=actor,
+            request=request_id,
+            decision=decision,
+            by="operator",
+            identity=identity,
+            always_for_dispatch=always,
+        )
         self.decided[request_id] = decision
         result = {"request": request_id, "decision": decision, "reason": f"{decision} by {actor}"}
         if not item.future.done():

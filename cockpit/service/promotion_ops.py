@@ -92,11 +92,17 @@ class PromotionOps:
         if strategy not in STRATEGIES:
             raise UsageError(f"unknown strategy {strategy!r}", hint="use merge, squash or rebase")
         if (worker := await self._worker_of_peer(peer, identity)) is not None:
-            ctx.record("approval_refused", dispatch_id, actor=actor, identity=identity,
-                       blockers=[f"asked from inside worker {worker}'s environment"])
-            raise CheckFailed(f"refusing to approve from inside worker {worker}'s environment: "
-                              "a worker never approves its own work",
-                              hint="approve from your own terminal or the TUI")
+            ctx.record(
+                "approval_refused",
+                dispatch_id,
+                actor=actor,
+                identity=identity,
+                blockers=[f"asked from inside worker {worker}'s environment"],
+            )
+            raise CheckFailed(
+                f"refusing to approve from inside worker {worker}'s environment: a worker never approves its own work",
+                hint="approve from your own terminal or the TUI",
+            )
         async with ctx.lock(dispatch_id):
             d = ctx.dispatch(dispatch_id)
             if d.review == ReviewState.PROMOTED:
@@ -108,49 +114,113 @@ class PromotionOps:
             if not diff.files:  # the only thing to say: gates on an empty diff never ran, and need not
                 blockers = [nothing_to_promote(d, diff)]
             if blockers:
-                ctx.record("approval_refused", dispatch_id, actor=actor, blockers=blockers, identity=identity,
-                           diff_sha256=diff.sha256, head=diff.head)
-                raise CheckFailed(f"cannot approve {dispatch_id}: " + "; ".join(blockers),
-                                  hint=f"`cockpit review {dispatch_id}` shows each gate")
+                ctx.record(
+                    "approval_refused",
+                    dispatch_id,
+                    actor=actor,
+                    blockers=blockers,
+                    identity=identity,
+                    diff_sha256=diff.sha256,
+                    head=diff.head,
+                )
+                raise CheckFailed(
+                    f"cannot approve {dispatch_id}: " + "; ".join(blockers),
+                    hint=f"`cockpit review {dispatch_id}` shows each gate",
+                )
             assert target is not None
-            ctx.record("approved", dispatch_id, actor=actor, identity=identity, diff_sha256=diff.sha256,
-                       base=diff.base, head=diff.head, tree=diff.tree, strategy=strategy, target=target,
-                       gates=[{"gate": s.name, "status": str(s.status)} for s in states])
+            ctx.record(
+                "approved",
+                dispatch_id,
+                actor=actor,
+                identity=identity,
+                diff_sha256=diff.sha256,
+                base=diff.base,
+                head=diff.head,
+                tree=diff.tree,
+                strategy=strategy,
+                target=target,
+                gates=[{"gate": s.name, "status": str(s.status)} for s in states],
+            )
             anchor = trailer(*ctx.ws.ledger.last())  # the promotion commit anchors the ledger (docs/receipts.md)
-            message = (f"cockpit: promote {dispatch_id}: {d.title}\n\nApproved by {actor}; diff sha256 {diff.sha256}."
-                       f"\n\n{anchor}")
+            message = f"cockpit: promote {dispatch_id}: {d.title}\n\nApproved by {actor}; diff sha256 {diff.sha256}.\n\n{anchor}"
             try:
                 result = await asyncio.to_thread(
-                    promote, ctx.ws.git, dispatch_id=dispatch_id, worktree=Path(d.worktree), branch=d.branch,
-                    diff=diff, target=target, strategy=strategy, message=message,  # type: ignore[arg-type]
-                    trailer=anchor)
+                    promote,
+                    ctx.ws.git,
+                    dispatch_id=dispatch_id,
+                    worktree=Path(d.worktree),
+                    branch=d.branch,
+                    diff=diff,
+                    target=target,
+                    strategy=strategy,
+                    message=message,  # type: ignore[arg-type]
+                    trailer=anchor,
+                )
             except (CheckFailed, UsageError) as exc:
                 needs_changes = getattr(exc, "needs_changes", False)
-                ctx.record("promotion_failed", dispatch_id, actor=actor, reason=str(exc), target=target,
-                           strategy=strategy, diff_sha256=diff.sha256, needs_changes=needs_changes)
+                ctx.record(
+                    "promotion_failed",
+                    dispatch_id,
+                    actor=actor,
+                    reason=str(exc),
+                    target=target,
+                    strategy=strategy,
+                    diff_sha256=diff.sha256,
+                    needs_changes=needs_changes,
+                )
                 if needs_changes:  # a conflict: the agent (or a human) must change the work
                     await self._conflicts_failed(d, diff, str(exc))
-                    ctx.record("review_changed", dispatch_id, to=str(ReviewState.CHANGES_REQUESTED),
-                               blockers=[str(exc)])
+                    ctx.record("review_changed", dispatch_id, to=str(ReviewState.CHANGES_REQUESTED), blockers=[str(exc)])
                 raise
-            ctx.record("promoted", dispatch_id, actor=actor, commit=result.commit, previous=result.previous,
-                       target=target, strategy=strategy, diff_sha256=diff.sha256, head=diff.head,
-                       committed_uncommitted=result.committed_uncommitted, worktree_synced=result.worktree_synced)
-        return {"id": dispatch_id, "commit": result.commit, "target": target, "strategy": strategy,
-                "diff_sha256": diff.sha256, "worktree_synced": result.worktree_synced}
+            ctx.record(
+                "promoted",
+                dispatch_id,
+                actor=actor,
+                commit=result.commit,
+                previous=result.previous,
+                target=target,
+                strategy=strategy,
+                diff_sha256=diff.sha256,
+                head=diff.head,
+                committed_uncommitted=result.committed_uncommitted,
+                worktree_synced=result.worktree_synced,
+            )
+        return {
+            "id": dispatch_id,
+            "commit": result.commit,
+            "target": target,
+            "strategy": strategy,
+            "diff_sha256": diff.sha256,
+            "worktree_synced": result.worktree_synced,
+        }
 
     async def _conflicts_failed(self, d: Any, diff: Any, reason: str) -> None:
         """The promotion itself found a conflict with the target: that is the conflicts gate's
         verdict on this diff now, so the earlier `passed` no longer stands."""
         spec = GateSpec(name="conflicts", kind="conflicts")
         outcome = Outcome("failed", f"the promotion found a conflict: {reason}")
-        report, digest = await asyncio.to_thread(write_report, self.ctx.ws.state.reports_dir(d.id), spec, outcome,
-                                                 diff, d.id)
-        self.ctx.record("gate_result", d.id, gate="conflicts", kind="conflicts", status="failed",
-                        base_commit=diff.base, head_commit=diff.head, diff_sha256=diff.sha256, tree=diff.tree,
-                        report=str(report), report_sha256=digest, command=None, exit_code=None,
-                        summary=outcome.summary[:500], findings=[], tokens_in=0, tokens_out=0, cost_micro_usd=0,
-                        duration_ms=0)
+        report, digest = await asyncio.to_thread(write_report, self.ctx.ws.state.reports_dir(d.id), spec, outcome, diff, d.id)
+        self.ctx.record(
+            "gate_result",
+            d.id,
+            gate="conflicts",
+            kind="conflicts",
+            status="failed",
+            base_commit=diff.base,
+            head_commit=diff.head,
+            diff_sha256=diff.sha256,
+            tree=diff.tree,
+            report=str(report),
+            report_sha256=digest,
+            command=None,
+            exit_code=None,
+            summary=outcome.summary[:500],
+            findings=[],
+            tokens_in=0,
+            tokens_out=0,
+            cost_micro_usd=0,
+            duration_ms=0,
+        )
 
     async def reject(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
         ctx = self.ctx
@@ -167,8 +237,7 @@ class PromotionOps:
             if send_back and d.teardown is not None:
                 raise UsageError(f"{dispatch_id} was torn down; restore it before sending it back")
             if send_back and d.mode != "interactive" and (is_live(d.state) or d.state == WorkerState.QUEUED):
-                raise UsageError(f"worker {dispatch_id} is still {d.state}; wait for it to exit before "
-                                 "sending work back")
+                raise UsageError(f"worker {dispatch_id} is still {d.state}; wait for it to exit before sending work back")
             ctx.record("rejected", dispatch_id, actor=actor, reason=reason, send_back=send_back)
         if send_back:
             await self.gates.sup.workers.send_back(dispatch_id, reason, actor=actor)
@@ -182,8 +251,7 @@ class PromotionOps:
         with_review = bool(args.get("review"))
         chosen = [r for r in rows if r["kind"] == "command" or (with_review and r["kind"] == "review")]
         if not chosen:
-            raise UsageError(f"{d.id} has no recorded command gate results to replay",
-                             hint=f"run `cockpit gates {d.id}` first")
+            raise UsageError(f"{d.id} has no recorded command gate results to replay", hint=f"run `cockpit gates {d.id}` first")
         git = ctx.ws.git
         scratch = Path(tempfile.mkdtemp(prefix="cockpit-replay-"))
         comparisons = []
@@ -195,21 +263,29 @@ class PromotionOps:
                 if row["kind"] == "command":
                     outcome = await run_command(spec, path, d.id)
                 else:
-                    diff = await asyncio.to_thread(tree_diff, git, row["base_commit"], row["tree"],
-                                                   head=row["head_commit"])
+                    diff = await asyncio.to_thread(tree_diff, git, row["base_commit"], row["tree"], head=row["head_commit"])
                     provider = ctx.catalog.providers.get(spec.provider or "")
                     if provider is None:
                         outcome = Outcome("error", f"unknown reviewer provider {spec.provider!r}")
                     else:
                         outcome = await run_review(spec, provider, diff, self._task_text(d), d.id, git)
-                same = row["status"] == outcome.status and (
-                    row["kind"] != "command" or row.get("exit_code") == outcome.exit_code)
-                comparisons.append({"gate": row["gate"], "kind": row["kind"], "before": row["status"],
-                                    "head": row["head_commit"], "tree": row["tree"],
-                                    "after": outcome.status, "exit_before": row.get("exit_code"),
-                                    "exit_after": outcome.exit_code, "same": same,
-                                    "summary_before": row.get("summary", ""), "summary_after": outcome.summary,
-                                    "output": outcome.output[-4000:]})
+                same = row["status"] == outcome.status and (row["kind"] != "command" or row.get("exit_code") == outcome.exit_code)
+                comparisons.append(
+                    {
+                        "gate": row["gate"],
+                        "kind": row["kind"],
+                        "before": row["status"],
+                        "head": row["head_commit"],
+                        "tree": row["tree"],
+                        "after": outcome.status,
+                        "exit_before": row.get("exit_code"),
+                        "exit_after": outcome.exit_code,
+                        "same": same,
+                        "summary_before": row.get("summary", ""),
+                        "summary_after": outcome.summary,
+                        "output": outcome.output[-4000:],
+                    }
+                )
                 await asyncio.to_thread(_drop_worktree, git, path)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -217,10 +293,20 @@ class PromotionOps:
         skipped = sorted(r["gate"] for r in rows if r not in chosen)
         report = self._write_replay_report(d.id, comparisons, with_review, skipped)
         same = all(c["same"] for c in comparisons)
-        ctx.record("replayed", d.id, same=same, report=str(report),
-                   gates=[{k: c[k] for k in ("gate", "kind", "before", "after", "same")} for c in comparisons])
-        return {"id": d.id, "same": same, "report": str(report), "not_replayed": skipped,
-                "gates": [{k: v for k, v in c.items() if k != "output"} for c in comparisons]}
+        ctx.record(
+            "replayed",
+            d.id,
+            same=same,
+            report=str(report),
+            gates=[{k: c[k] for k in ("gate", "kind", "before", "after", "same")} for c in comparisons],
+        )
+        return {
+            "id": d.id,
+            "same": same,
+            "report": str(report),
+            "not_replayed": skipped,
+            "gates": [{k: v for k, v in c.items() if k != "output"} for c in comparisons],
+        }
 
     def _task_text(self, d: Any) -> str:
         prompt = self.ctx.ws.state.dispatch_dir(d.id) / "prompt.txt"
@@ -238,27 +324,40 @@ class PromotionOps:
                 return spec
         return GateSpec(name=row["gate"], kind=row["kind"], run=row.get("command"))
 
-    def _write_replay_report(self, dispatch_id: str, comparisons: list[dict[str, Any]], with_review: bool,
-                             skipped: list[str]) -> Path:
+    def _write_replay_report(
+        self, dispatch_id: str, comparisons: list[dict[str, Any]], with_review: bool, skipped: list[str]
+    ) -> Path:
         directory = private_dir(self.ctx.ws.state.reports_dir(dispatch_id))
         n = len(list(directory.glob("replay-*.txt"))) + 1
         path = directory / f"replay-{n}.txt"
-        lines = [f"cockpit replay {n} of dispatch {dispatch_id}",
-                 "Command gates re-ran on the recorded head and tree in a fresh temporary worktree.",
-                 "Agent reviews are not deterministic: " + ("they were re-run as asked; a different verdict "
-                 "is not evidence of tampering." if with_review else "they were not re-run (use --review)."),
-                 "Only the recorded tree is the same: tools, network and files outside the worktree may differ.",
-                 ""]
+        lines = [
+            f"cockpit replay {n} of dispatch {dispatch_id}",
+            "Command gates re-ran on the recorded head and tree in a fresh temporary worktree.",
+            "Agent reviews are not deterministic: "
+            + (
+                "they were re-run as asked; a different verdict is not evidence of tampering."
+                if with_review
+                else "they were not re-run (use --review)."
+            ),
+            "Only the recorded tree is the same: tools, network and files outside the worktree may differ.",
+            "",
+        ]
         for c in comparisons:
-            lines.append(f"{c['gate']:<16} {c['kind']:<8} before {c['before']:<7} after {c['after']:<7} "
-                         f"{'same' if c['same'] else 'DIFFERENT'} (exit {c['exit_before']} -> {c['exit_after']})")
+            lines.append(
+                f"{c['gate']:<16} {c['kind']:<8} before {c['before']:<7} after {c['after']:<7} "
+                f"{'same' if c['same'] else 'DIFFERENT'} (exit {c['exit_before']} -> {c['exit_after']})"
+            )
         if skipped:
             lines.append(f"not replayed: {', '.join(skipped)}")
         lines.append("")
         for c in comparisons:
-            lines += [f"--- {c['gate']}: head {c['head']}, tree {c['tree']} ---",
-                      f"before: {c['summary_before']}", f"after:  {c['summary_after']}",
-                      "output of the replay (tail):", c["output"], ""]
+            lines += [
+                f"--- {c['gate']}: head {c['head']}, tree {c['tree']} ---",
+                f"before: {c['summary_before']}",
+                f"after:  {c['summary_after']}",
+                "output of the replay (tail):",
+                c["output"],
+                "",
+            ]
         write_private(path, "\n".join(lines).encode("utf-8", "replace"), fsync=True)
         return path
-

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cockpit.domain.dispatch import WorkerState
 from cockpit.domain.receipt import format_ts
@@ -63,7 +63,7 @@ class QuietWatch:
             last = max(self.last_activity[dispatch_id], changed.timestamp() if changed else 0.0)
             if now - last >= threshold:
                 self.quiet.add(dispatch_id)
-                since = format_ts(datetime.fromtimestamp(last, timezone.utc))
+                since = format_ts(datetime.fromtimestamp(last, UTC))
                 self.ctx.record("quiet", dispatch_id, after_s=threshold, since=since)
 
     async def run(self, stop_event: asyncio.Event) -> None:
@@ -72,7 +72,7 @@ class QuietWatch:
             step = min(5.0, max(0.2, threshold / 5)) if threshold > 0 else 5.0
             try:
                 await asyncio.wait_for(stop_event.wait(), timeout=step)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             if self.ctx.live:
                 self.check()

@@ -34,7 +34,7 @@ def seq_of_line(line: bytes) -> int | None:
     if at < 0:
         return None
     digits = bytearray()
-    for byte in line[at + len(_SEQ_KEY): at + len(_SEQ_KEY) + 20]:
+    for byte in line[at + len(_SEQ_KEY) : at + len(_SEQ_KEY) + 20]:
         if 48 <= byte <= 57:
             digits.append(byte)
         else:
@@ -260,7 +260,7 @@ class ReceiptPages:
         self._anchor_offsets.clear()
         self.end = self.first_seq = self.last_seq = 0
 
-    def __enter__(self) -> "ReceiptPages":
+    def __enter__(self) -> ReceiptPages:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -10,7 +10,6 @@ data.source = "hook" (or "event"). Screens stay the fallback: see `screen_may_ch
 from __future__ import annotations
 
 import asyncio
-
 import hashlib
 import json
 import os
@@ -149,9 +148,16 @@ class Signals:
         waited_ms = int((time.monotonic() - worker.typed_at) * 1000)
         worker.typed_at = None
         worker.turn_started = time.monotonic()
-        self.ctx.record("prompt_delivered", worker.id, via="paste", bytes=len(prompt),
-                        sha256=hashlib.sha256(prompt).hexdigest(), confirmed_by=confirmed_by,
-                        confirm_ms=waited_ms, **extra)
+        self.ctx.record(
+            "prompt_delivered",
+            worker.id,
+            via="paste",
+            bytes=len(prompt),
+            sha256=hashlib.sha256(prompt).hexdigest(),
+            confirmed_by=confirmed_by,
+            confirm_ms=waited_ms,
+            **extra,
+        )
         self.workers.set_state(worker.id, WorkerState.WORKING, source=confirmed_by)
 
     def event_usage(self, worker: LiveWorker, payload: dict[str, Any]) -> None:
@@ -165,20 +171,31 @@ class Signals:
         latest = apply_prices(latest, worker.provider.prices)
         previous = worker.usage
         if previous is not None and (latest.input_tokens, latest.output_tokens) <= (
-                previous.input_tokens, previous.output_tokens):
+            previous.input_tokens,
+            previous.output_tokens,
+        ):
             return
         worker.usage = latest
         base_in, base_out, base_cost = worker.usage_base
-        self.ctx.record("usage", worker.id, input_tokens=base_in + latest.input_tokens,
-                        output_tokens=base_out + latest.output_tokens,
-                        cost_micro_usd=base_cost + (latest.cost_micro_usd or 0), source="event")
+        self.ctx.record(
+            "usage",
+            worker.id,
+            input_tokens=base_in + latest.input_tokens,
+            output_tokens=base_out + latest.output_tokens,
+            cost_micro_usd=base_cost + (latest.cost_micro_usd or 0),
+            source="event",
+        )
+
     @staticmethod
     def _codex_session(worker: LiveWorker, payload: dict[str, Any]) -> str | None:
         """codex's notify names its thread, not its session file: find it under CODEX_HOME
         (the provider's env, else $CODEX_HOME, else $HOME/.codex)."""
         env = worker.provider.env
-        home = env.get("CODEX_HOME") or os.environ.get("CODEX_HOME") or str(
-            Path(env.get("HOME") or os.environ.get("HOME", "~")).expanduser() / ".codex")
+        home = (
+            env.get("CODEX_HOME")
+            or os.environ.get("CODEX_HOME")
+            or str(Path(env.get("HOME") or os.environ.get("HOME", "~")).expanduser() / ".codex")
+        )
         found = codex_session_file(Path(home), str(payload.get("thread-id") or ""))
         return str(found) if found else None
 
@@ -191,12 +208,19 @@ class Signals:
         latest = apply_prices(Usage(transcript.input_tokens, transcript.output_tokens), worker.provider.prices)
         previous = worker.usage
         if previous is not None and (latest.input_tokens, latest.output_tokens) <= (
-                previous.input_tokens, previous.output_tokens):
+            previous.input_tokens,
+            previous.output_tokens,
+        ):
             return
         worker.usage = latest
-        self.ctx.record("usage", worker.id, input_tokens=base_in + latest.input_tokens,
-                        output_tokens=base_out + latest.output_tokens,
-                        cost_micro_usd=base_cost + (latest.cost_micro_usd or 0), source="transcript")
+        self.ctx.record(
+            "usage",
+            worker.id,
+            input_tokens=base_in + latest.input_tokens,
+            output_tokens=base_out + latest.output_tokens,
+            cost_micro_usd=base_cost + (latest.cost_micro_usd or 0),
+            source="transcript",
+        )
 
 
 def payload_question(payload: dict[str, Any]) -> str:

@@ -26,7 +26,6 @@ from cockpit.service.recovery import recover
 from cockpit.service.workers import Workers
 from cockpit.service.workspace import Workspace
 
-
 PROGRESS_EVERY_S = 0.2
 
 
@@ -63,8 +62,7 @@ class Supervisor:
         except BlockingIOError:
             other = os.pread(fd, 32, 0).decode(errors="replace").strip()
             os.close(fd)
-            raise AlreadyRunning(
-                f"a supervisor is already running for this repository (pid {other or '?'})") from None
+            raise AlreadyRunning(f"a supervisor is already running for this repository (pid {other or '?'})") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._lock_fd = fd
@@ -81,9 +79,16 @@ class Supervisor:
         self.monitor.on_exit = self._after_exit
         ctx.on_slot_freed = self.ops.schedule
         self.table = {
-            "ping": self._ping, "shutdown": self._shutdown, "dispatch": self.ops.dispatch,
-            "status": self.ops.status, "show": self.ops.show, "wait": self.ops.wait, "send": self.ops.send,
-            "kill": self.ops.kill, "teardown": self.ops.teardown, "restore": self.ops.restore,
+            "ping": self._ping,
+            "shutdown": self._shutdown,
+            "dispatch": self.ops.dispatch,
+            "status": self.ops.status,
+            "show": self.ops.show,
+            "wait": self.ops.wait,
+            "send": self.ops.send,
+            "kill": self.ops.kill,
+            "teardown": self.ops.teardown,
+            "restore": self.ops.restore,
             "preview_teardown": self.ops.preview_teardown,
         }
         self.table.update(InspectOps(ctx, self.ops).table)
@@ -97,9 +102,15 @@ class Supervisor:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.add_signal_handler(sig, self.stop_event.set)
-        tasks = [loop.create_task(coro) for coro in (
-            self.monitor.watch_files(), self.monitor.wait_for_exits(), self.monitor.safety_sweep(),
-            self.monitor.quiet.run(self.monitor.stop_event))]
+        tasks = [
+            loop.create_task(coro)
+            for coro in (
+                self.monitor.watch_files(),
+                self.monitor.wait_for_exits(),
+                self.monitor.safety_sweep(),
+                self.monitor.quiet.run(self.monitor.stop_event),
+            )
+        ]
         if config.checkpoints is not None:  # signed anchors outside the state directory, when configured
             from cockpit.service.anchors import sign_periodically
 
@@ -175,8 +186,9 @@ class Supervisor:
         self._arm_idle()
         handler = self.table.get(op)
         if handler is None:
-            raise UsageError(f"the supervisor does not know the request {op!r}",
-                             hint="are the cockpit client and supervisor the same version?")
+            raise UsageError(
+                f"the supervisor does not know the request {op!r}", hint="are the cockpit client and supervisor the same version?"
+            )
         return await handler(args, peer)
 
     async def _subscribe(self, writer: asyncio.StreamWriter, args: dict[str, Any]) -> None:
@@ -199,8 +211,13 @@ class Supervisor:
             self._arm_idle()
 
     async def _ping(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
-        return {"pid": os.getpid(), "version": __version__, "live": len(self.ctx.live),
-                "socket": str(self.ws.state.socket_path), "tmux_socket": self.ctx.tmux.socket_name}
+        return {
+            "pid": os.getpid(),
+            "version": __version__,
+            "live": len(self.ctx.live),
+            "socket": str(self.ws.state.socket_path),
+            "tmux_socket": self.ctx.tmux.socket_name,
+        }
 
     async def _shutdown(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
         asyncio.get_running_loop().call_later(0.05, self.stop_event.set)
@@ -208,8 +225,7 @@ class Supervisor:
 
 
 def run_supervisor(ws: Workspace, *, idle_exit: float | None, extensions: list[Any] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("watchfiles").setLevel(logging.WARNING)  # it logs every batch of changes at INFO
     supervisor = Supervisor(ws, idle_exit=idle_exit)
     if extensions:

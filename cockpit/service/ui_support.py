@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from cockpit.errors import UsageError
+
 # Imported now, not when first attaching: libtmux reads sys.stdout.encoding at import time,
 # which fails once Textual has replaced sys.stdout.
 from cockpit.service.logs import attach_command

@@ -26,12 +26,12 @@ class McpConfig(BaseModel):
 class NotifyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    command: str | None = None          # run with `sh -c`, one JSON object per event on stdin
-    desktop: bool = True                # notify-send, where it is installed
-    terminal: bool = True               # OSC 9 / OSC 777 to every attached TUI
-    min_interval_s: float = Field(default=2.0, ge=0, le=3600)   # per (kind, dispatch)
-    max_per_minute: int = Field(default=30, ge=1, le=10_000)    # all events together
-    timeout_s: float = Field(default=10.0, gt=0, le=600)        # the command is killed after this
+    command: str | None = None  # run with `sh -c`, one JSON object per event on stdin
+    desktop: bool = True  # notify-send, where it is installed
+    terminal: bool = True  # OSC 9 / OSC 777 to every attached TUI
+    min_interval_s: float = Field(default=2.0, ge=0, le=3600)  # per (kind, dispatch)
+    max_per_minute: int = Field(default=30, ge=1, le=10_000)  # all events together
+    timeout_s: float = Field(default=10.0, gt=0, le=600)  # the command is killed after this
 
 
 class UserConfig(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -14,14 +14,14 @@ if TYPE_CHECKING:  # the CLI imports this module for `summarize`: keep it free o
 def parse_ts(ts: str | None) -> datetime | None:
     if not ts:
         return None
-    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 def elapsed_seconds(d: Dispatch, now: datetime | None = None) -> float | None:
     start = parse_ts(d.started_ts)
     if start is None:
         return None
-    end = parse_ts(d.ended_ts) or now or datetime.now(timezone.utc)
+    end = parse_ts(d.ended_ts) or now or datetime.now(UTC)
     return max(0.0, (end - start).total_seconds())
 
 
@@ -29,17 +29,18 @@ def usd(micro: int) -> str:
     return str((Decimal(micro) / Decimal(1_000_000)).quantize(Decimal("0.000001")))
 
 
-def dispatch_view(d: Dispatch, *, log: str | None = None, gates: list[dict[str, Any]] | None = None,
-                  now: datetime | None = None) -> dict[str, Any]:
+def dispatch_view(
+    d: Dispatch, *, log: str | None = None, gates: list[dict[str, Any]] | None = None, now: datetime | None = None
+) -> dict[str, Any]:
     view = d.model_dump(mode="json")
     view["task"] = json.loads(d.task)
     view["elapsed_s"] = None if (e := elapsed_seconds(d, now)) is None else round(e, 3)
     view["cost_usd"] = usd(d.cost_micro_usd)
     view["tokens"] = d.tokens_in + d.tokens_out
     view["live"] = d.live
-    quiet = quiet_seconds(view, now or datetime.now(timezone.utc))
+    quiet = quiet_seconds(view, now or datetime.now(UTC))
     view["quiet_s"] = quiet
-    view["state_detail"] = state_detail(view, now or datetime.now(timezone.utc))
+    view["state_detail"] = state_detail(view, now or datetime.now(UTC))
     if log is not None:
         view["log"] = log
     if gates is not None:

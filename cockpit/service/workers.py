@@ -24,14 +24,34 @@ from cockpit.service.context import Context, LiveWorker, log
 from cockpit.service.worker_env import worker_env
 
 # Keys `cockpit send --key` may press: one character, or a tmux key name from this list.
-KEY_NAMES = frozenset({"Enter", "Escape", "Tab", "BTab", "BSpace", "Space", "Up", "Down", "Left", "Right",
-                       "Home", "End", "PageUp", "PageDown", "C-c", "C-d", "C-z", "C-l"})
+KEY_NAMES = frozenset(
+    {
+        "Enter",
+        "Escape",
+        "Tab",
+        "BTab",
+        "BSpace",
+        "Space",
+        "Up",
+        "Down",
+        "Left",
+        "Right",
+        "Home",
+        "End",
+        "PageUp",
+        "PageDown",
+        "C-c",
+        "C-d",
+        "C-z",
+        "C-l",
+    }
+)
 SINGLE_KEY = re.compile(r"^[ -~]$")
 ANSWER_KEYS = {"y": "yes", "n": "no"}  # --key y|n answers the prompt on screen with the catalog's keys
 DELIVERY_CONFIRM_S = 20.0
-PASTE_SETTLE_S = 2.0   # at most this long for a pasted prompt to show before the submit keys
-PASTE_QUIET_S = 0.15   # ... and the screen must then stay still this long
-TRUST_SETTLE_S = 5.0   # a trust prompt cockpit answered may stay on screen this long  # a typed prompt not confirmed by a hook or its echo by then: say so
+PASTE_SETTLE_S = 2.0  # at most this long for a pasted prompt to show before the submit keys
+PASTE_QUIET_S = 0.15  # ... and the screen must then stay still this long
+TRUST_SETTLE_S = 5.0  # a trust prompt cockpit answered may stay on screen this long  # a typed prompt not confirmed by a hook or its echo by then: say so
 
 
 def prompt_path(ctx: Context, dispatch_id: str) -> Path:
@@ -43,6 +63,7 @@ def read_prompt(ctx: Context, dispatch_id: str) -> str:
 
 
 ANSWER_DRAW_WAIT_S = 3.0  # how long `send --key` waits for a waiting worker to draw its question
+
 
 class Workers:
     def __init__(self, ctx: Context) -> None:
@@ -57,8 +78,7 @@ class Workers:
         d = self.ctx.ws.store.dispatch(dispatch_id)
         if d is None or d.state == new or not can_transition(d.state, new):
             return False
-        self.ctx.record("status_changed", dispatch_id,
-                        **{"from": str(d.state), "to": str(new), "source": source, **data})
+        self.ctx.record("status_changed", dispatch_id, **{"from": str(d.state), "to": str(new), "source": source, **data})
         return True
 
     # -- start --------------------------------------------------------------------------
@@ -86,8 +106,7 @@ class Workers:
         worktree = Path(d.worktree)
         if not (worktree.is_dir() and await asyncio.to_thread(ctx.ws.git.branch_exists, d.branch)):
             info = await asyncio.to_thread(ctx.ws.git.create_worktree, d.id, worktree, d.base_commit or d.base_ref)
-            ctx.record("worktree_created", d.id, base_commit=info.base_commit, branch=info.branch,
-                       worktree=str(info.path))
+            ctx.record("worktree_created", d.id, base_commit=info.base_commit, branch=info.branch, worktree=str(info.path))
         await self._launch(d, provider, prompt_path(ctx, d.id))
 
     async def _launch(self, d: Dispatch, provider: Any, prompt_file: Path) -> None:
@@ -99,8 +118,13 @@ class Workers:
         launch = build_launch(provider, d.mode, prompt, prompt_file)
         spec_path = state.dispatch_dir(d.id) / "launch.json"
         write_launch_spec(
-            spec_path, socket=ctx.tmux.socket_name, gate=gate_name(d.id), argv=launch.argv,
-            env=worker_env(ctx, d, launch.env), cwd=worktree, stdin_path=launch.stdin_path,
+            spec_path,
+            socket=ctx.tmux.socket_name,
+            gate=gate_name(d.id),
+            argv=launch.argv,
+            env=worker_env(ctx, d, launch.env),
+            cwd=worktree,
+            stdin_path=launch.stdin_path,
             prompt_path=prompt_file if launch.prompt_arg_index is not None else None,
             prompt_arg_index=launch.prompt_arg_index,
         )
@@ -113,8 +137,13 @@ class Workers:
         settings = ctx.config.supervisor
         try:
             await asyncio.to_thread(
-                ctx.tmux.start_session, d.id, cwd=worktree, spec_path=spec_path, log_path=worker.log_path,
-                width=settings.terminal_width, height=settings.terminal_height,
+                ctx.tmux.start_session,
+                d.id,
+                cwd=worktree,
+                spec_path=spec_path,
+                log_path=worker.log_path,
+                width=settings.terminal_width,
+                height=settings.terminal_height,
             )
         except TmuxError as exc:
             if "duplicate session" not in str(exc):
@@ -124,20 +153,33 @@ class Workers:
         if d.mode != "headless":
             spec = provider.interactive
             wait_s = spec.ready_timeout_s if spec is not None else 60
-            worker.timers.append(asyncio.get_running_loop().call_later(
-                wait_s, lambda: asyncio.ensure_future(self._not_ready(d.id, wait_s))))
+            worker.timers.append(
+                asyncio.get_running_loop().call_later(wait_s, lambda: asyncio.ensure_future(self._not_ready(d.id, wait_s)))
+            )
         self.arm_timeout(worker, d)
         if self.on_screen_change is not None:
             self.on_screen_change(worker)
 
-    def _record_started(self, d: Dispatch, worker: LiveWorker, argv0: str, prompt: str, *, via_arg: bool,
-                        **extra: Any) -> None:
+    def _record_started(self, d: Dispatch, worker: LiveWorker, argv0: str, prompt: str, *, via_arg: bool, **extra: Any) -> None:
         ctx = self.ctx
-        ctx.record("worker_started", d.id, session=d.id, socket=ctx.tmux.socket_name, argv0=argv0,
-                   mode=d.mode, log=str(worker.log_path), **extra)
+        ctx.record(
+            "worker_started",
+            d.id,
+            session=d.id,
+            socket=ctx.tmux.socket_name,
+            argv0=argv0,
+            mode=d.mode,
+            log=str(worker.log_path),
+            **extra,
+        )
         if d.mode == "headless":  # the launcher hands the prompt over as it execs the agent
-            ctx.record("prompt_delivered", d.id, via="arg" if via_arg else "stdin",
-                       bytes=len(prompt.encode()), sha256=hashlib.sha256(prompt.encode()).hexdigest())
+            ctx.record(
+                "prompt_delivered",
+                d.id,
+                via="arg" if via_arg else "stdin",
+                bytes=len(prompt.encode()),
+                sha256=hashlib.sha256(prompt.encode()).hexdigest(),
+            )
 
     async def adopt_started(self, d: Dispatch, dead: bool) -> None:
         """Take over a session whose start was never recorded (recovery after a crash)."""
@@ -164,14 +206,19 @@ class Workers:
         from cockpit.service.views import elapsed_seconds
 
         remaining = max(0.0, d.timeout_s - (elapsed_seconds(d) or 0.0))
-        worker.timers.append(asyncio.get_running_loop().call_later(
-            remaining, lambda: asyncio.ensure_future(self.time_out(d.id, d.timeout_s))))
+        worker.timers.append(
+            asyncio.get_running_loop().call_later(remaining, lambda: asyncio.ensure_future(self.time_out(d.id, d.timeout_s)))
+        )
 
     async def _not_ready(self, dispatch_id: str, waited: int) -> None:
         worker = self.ctx.live.get(dispatch_id)
         if worker is not None and worker.prompt_pending:
-            self.set_state(dispatch_id, WorkerState.WAITING, source="screen",
-                           reason=f"the agent did not show its ready screen within {waited} s; attach to look")
+            self.set_state(
+                dispatch_id,
+                WorkerState.WAITING,
+                source="screen",
+                reason=f"the agent did not show its ready screen within {waited} s; attach to look",
+            )
 
     async def send_back(self, dispatch_id: str, reason: str, *, actor: str) -> None:
         """Give the rejection's reason to the agent as its next prompt; gates run again when it is done."""
@@ -182,21 +229,33 @@ class Workers:
             worker = ctx.live.get(dispatch_id)
             if is_live(d.state) and worker is not None:
                 if d.mode != "interactive":
-                    raise UsageError(f"worker {dispatch_id} is still running; wait for it to exit before "
-                                     "sending work back")
+                    raise UsageError(f"worker {dispatch_id} is still running; wait for it to exit before sending work back")
                 await asyncio.to_thread(ctx.tmux.paste_text, dispatch_id, text)
                 await asyncio.to_thread(ctx.tmux.send_keys, dispatch_id, "Enter")
                 worker.gates_on_idle = True
-                ctx.record("sent_back", dispatch_id, actor=actor, how="typed into the running agent",
-                           sha256=hashlib.sha256(text.encode()).hexdigest(), bytes=len(text.encode()))
+                ctx.record(
+                    "sent_back",
+                    dispatch_id,
+                    actor=actor,
+                    how="typed into the running agent",
+                    sha256=hashlib.sha256(text.encode()).hexdigest(),
+                    bytes=len(text.encode()),
+                )
                 self.set_state(dispatch_id, WorkerState.WORKING, source="screen")
                 return
             rounds = len(list(ctx.ws.state.dispatch_dir(dispatch_id).glob("round-*.txt"))) + 2
             prompt_file = ctx.ws.state.dispatch_dir(dispatch_id) / f"round-{rounds}.txt"
             write_private(prompt_file, text.encode("utf-8"))
             await asyncio.to_thread(ctx.tmux.kill_session, dispatch_id)  # the finished run's dead pane
-            ctx.record("sent_back", dispatch_id, actor=actor, how="a new run of the agent in the same worktree",
-                       round=rounds, sha256=hashlib.sha256(text.encode()).hexdigest(), bytes=len(text.encode()))
+            ctx.record(
+                "sent_back",
+                dispatch_id,
+                actor=actor,
+                how="a new run of the agent in the same worktree",
+                round=rounds,
+                sha256=hashlib.sha256(text.encode()).hexdigest(),
+                bytes=len(text.encode()),
+            )
             ctx.record("worker_resumed", dispatch_id, round=rounds)
             try:
                 await self._launch(ctx.dispatch(dispatch_id), ctx.catalog.get(d.provider), prompt_file)
@@ -223,11 +282,11 @@ class Workers:
         await asyncio.to_thread(ctx.tmux.send_keys, worker.id, *keys)
         worker.typed_at = time.monotonic()
         loop = asyncio.get_running_loop()
-        worker.timers.append(loop.call_later(
-            DELIVERY_CONFIRM_S, lambda: asyncio.ensure_future(self._unconfirmed(worker.id))))
+        worker.timers.append(loop.call_later(DELIVERY_CONFIRM_S, lambda: asyncio.ensure_future(self._unconfirmed(worker.id))))
         if spec is not None and spec.resubmit_after_s:
-            worker.timers.append(loop.call_later(
-                spec.resubmit_after_s, lambda: asyncio.ensure_future(self._resubmit(worker.id, keys))))
+            worker.timers.append(
+                loop.call_later(spec.resubmit_after_s, lambda: asyncio.ensure_future(self._resubmit(worker.id, keys)))
+            )
         if self.on_screen_change is not None:
             self.on_screen_change(worker)
 
@@ -281,18 +340,22 @@ class Workers:
             if not by_hook and _shows_prompt(worker, screen):  # a hook CLI's input box proves nothing
                 self.signals.confirm_delivery(worker, confirmed_by="screen", note="no hook confirmed it")
                 return
-            self.set_state(dispatch_id, WorkerState.WAITING, source="screen",
-                           reason=f"the prompt was typed in but {worker.provider.name} did not confirm it "
-                                  f"within {DELIVERY_CONFIRM_S:g} s (it was not typed again); attach to look")
+            self.set_state(
+                dispatch_id,
+                WorkerState.WAITING,
+                source="screen",
+                reason=f"the prompt was typed in but {worker.provider.name} did not confirm it "
+                f"within {DELIVERY_CONFIRM_S:g} s (it was not typed again); attach to look",
+            )
 
-    async def send(self, dispatch_id: str, *, text: str | None, key: str | None, enter: bool,
-                   actor: str) -> dict[str, Any]:
+    async def send(self, dispatch_id: str, *, text: str | None, key: str | None, enter: bool, actor: str) -> dict[str, Any]:
         ctx = self.ctx
         if (text is None) == (key is None):
             raise UsageError("give either TEXT or --key KEY")
         if key is not None and key not in KEY_NAMES and not SINGLE_KEY.match(key):
-            raise UsageError(f"unknown key {key!r}",
-                             hint=f"use one printable character or one of: {', '.join(sorted(KEY_NAMES))}")
+            raise UsageError(
+                f"unknown key {key!r}", hint=f"use one printable character or one of: {', '.join(sorted(KEY_NAMES))}"
+            )
         if text is not None and ("\x00" in text or not text):
             raise UsageError("the text to send is empty or contains NUL bytes")
         async with ctx.lock(dispatch_id):
@@ -304,8 +367,15 @@ class Workers:
                 await asyncio.to_thread(ctx.tmux.paste_text, dispatch_id, text)
                 if enter:
                     await asyncio.to_thread(ctx.tmux.send_keys, dispatch_id, "Enter")
-                ctx.record("input_sent", dispatch_id, actor=actor, bytes=len(text.encode()), enter=enter,
-                           sha256=hashlib.sha256(text.encode()).hexdigest(), excerpt=mask_text(text[:80]))
+                ctx.record(
+                    "input_sent",
+                    dispatch_id,
+                    actor=actor,
+                    bytes=len(text.encode()),
+                    enter=enter,
+                    sha256=hashlib.sha256(text.encode()).hexdigest(),
+                    excerpt=mask_text(text[:80]),
+                )
             elif key in ANSWER_KEYS:
                 result = await self._answer(worker, ANSWER_KEYS[key], actor)
             else:
@@ -328,8 +398,14 @@ class Workers:
             return time.monotonic() - worker.trust_answered < TRUST_SETTLE_S
         worker.trust_answered = time.monotonic()
         await asyncio.to_thread(self.ctx.tmux.send_keys, worker.id, *mapping.yes)
-        self.ctx.record("answered", worker.id, answer="yes", prompt="trust", keys=list(mapping.yes),
-                        reason="cockpit created this worktree for the dispatch")
+        self.ctx.record(
+            "answered",
+            worker.id,
+            answer="yes",
+            prompt="trust",
+            keys=list(mapping.yes),
+            reason="cockpit created this worktree for the dispatch",
+        )
         return True
 
     def _is_waiting(self, dispatch_id: str) -> bool:
@@ -353,7 +429,8 @@ class Workers:
             raise CheckFailed(
                 f"no answer mapping of provider {worker.provider.name} matches the prompt on {worker.id}'s "
                 f"screen (known prompt types: {known}); nothing was sent",
-                hint=f"attach to look, or type keys yourself: cockpit send {worker.id} TEXT --no-enter")
+                hint=f"attach to look, or type keys yourself: cockpit send {worker.id} TEXT --no-enter",
+            )
         kind, mapping = found
         keys = list(mapping.yes if answer == "yes" else mapping.no)
         await asyncio.to_thread(ctx.tmux.send_keys, worker.id, *keys)
@@ -387,8 +464,13 @@ class Workers:
             # Only now is its slot free: forget() lets a queued dispatch start right after this receipt.
             ctx.forget(dispatch_id)
             ctx.record("killed", dispatch_id, actor=actor, **_tree_data(ended))
-        return {"id": dispatch_id, "killed": True, "how": ended.sentence(), "processes": ended.processes(),
-                "survivors": [p.pid for p in ended.survivors]}
+        return {
+            "id": dispatch_id,
+            "killed": True,
+            "how": ended.sentence(),
+            "processes": ended.processes(),
+            "survivors": [p.pid for p in ended.survivors],
+        }
 
     async def time_out(self, dispatch_id: str, limit: int) -> None:
         ctx = self.ctx
@@ -408,8 +490,12 @@ class Workers:
 
 
 def _tree_data(ended: TreeKill) -> dict[str, Any]:
-    return {"processes": ended.processes(), "grace_ms": int(ended.grace_s * 1000), "how": ended.sentence(),
-            "survivors": [p.pid for p in ended.survivors]}
+    return {
+        "processes": ended.processes(),
+        "grace_ms": int(ended.grace_s * 1000),
+        "how": ended.sentence(),
+        "survivors": [p.pid for p in ended.survivors],
+    }
 
 
 def _shows_prompt(worker: LiveWorker, screen: str) -> bool:

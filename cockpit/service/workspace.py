@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from cockpit.runtime.git_repo import RepoInfo, discover_repo
@@ -22,7 +21,7 @@ class Workspace:
         self.state = state
 
     @classmethod
-    def open(cls, cwd: Path | None = None, *, create: bool = True) -> "Workspace":
+    def open(cls, cwd: Path | None = None, *, create: bool = True) -> Workspace:
         """Find the repository around `cwd` (UsageError outside one); create state if asked."""
         repo = discover_repo(Path.cwd() if cwd is None else cwd)
         state = StateDir.for_repo(repo.toplevel, repo.common_dir)

@@ -57,10 +57,14 @@ class Store:
         except sqlite3.Error as exc:
             directory = self.db_path.parent
             if not os.access(directory, os.W_OK) or "readonly" in str(exc) or "read-only" in str(exc):
-                raise StoreError(f"cannot write the state store: {directory} is read-only",
-                                 hint="make it writable, or point COCKPIT_HOME at a writable directory") from None
-            raise StoreError(f"cannot open the state store {self.db_path}: {exc}",
-                             hint="check the file, or move it away and run `cockpit state rebuild`") from None
+                raise StoreError(
+                    f"cannot write the state store: {directory} is read-only",
+                    hint="make it writable, or point COCKPIT_HOME at a writable directory",
+                ) from None
+            raise StoreError(
+                f"cannot open the state store {self.db_path}: {exc}",
+                hint="check the file, or move it away and run `cockpit state rebuild`",
+            ) from None
         return conn
 
     def close(self) -> None:
@@ -105,8 +109,9 @@ class Store:
                 before_commit()
             return count
 
-    def _fold(self, conn: sqlite3.Connection, start: int, end: int, *, empty: bool = False,
-              progress: Progress | None = None) -> int:
+    def _fold(
+        self, conn: sqlite3.Connection, start: int, end: int, *, empty: bool = False, progress: Progress | None = None
+    ) -> int:
         seq = int(_meta(conn, "seq", "0"))
         last_hash = _meta(conn, "hash", GENESIS)
         try:
@@ -136,9 +141,7 @@ class Store:
         return [Dispatch(**dict(row)) for row in rows]
 
     def gate_results(self, dispatch_id: str) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
-            "SELECT * FROM gate_results WHERE dispatch = ? ORDER BY gate", (dispatch_id,)
-        ).fetchall()
+        rows = self.conn.execute("SELECT * FROM gate_results WHERE dispatch = ? ORDER BY gate", (dispatch_id,)).fetchall()
         return [dict(row) for row in rows]
 
     def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
@@ -190,9 +193,7 @@ def _schema_version(conn: sqlite3.Connection) -> int | None:
 
 
 def _recreate(conn: sqlite3.Connection) -> None:
-    for (name,) in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
-    ).fetchall():
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'").fetchall():
         conn.execute(f"DROP TABLE {name}")
     for statement in SCHEMA.split(";"):
         if statement.strip():
@@ -234,7 +235,9 @@ def ledger_disagreement(db_path: Path, ledger_dir: Path) -> str | None:
         return f"the state store is ahead of the ledger (it has folded {offset} bytes, the ledger holds {end})"
     for _, receipt in iter_receipts(ledger_dir, offset, end):
         if receipt.seq != seq + 1 or receipt.prev != last_hash:
-            return (f"the ledger does not continue where the store left off (the store is at receipt {seq}, "
-                    f"the ledger's next is {receipt.seq})")
+            return (
+                f"the ledger does not continue where the store left off (the store is at receipt {seq}, "
+                f"the ledger's next is {receipt.seq})"
+            )
         break
     return None

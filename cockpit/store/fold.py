@@ -45,11 +45,20 @@ class Folded:
 def _slow(line: bytes) -> tuple[str, str | None, int, bytes, str, str, dict, bytes]:
     try:
         obj = json.loads(line)
-        return (str(obj["kind"]), obj["dispatch"], int(obj["seq"]), str(obj["prev"]).encode(), str(obj["ts"]),
-                str(obj["actor"]), dict(obj["data"]), str(obj["hash"]).encode())
+        return (
+            str(obj["kind"]),
+            obj["dispatch"],
+            int(obj["seq"]),
+            str(obj["prev"]).encode(),
+            str(obj["ts"]),
+            str(obj["actor"]),
+            dict(obj["data"]),
+            str(obj["hash"]).encode(),
+        )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ChainBroken(f"a ledger line cannot be read ({exc})",
-                          hint="run `cockpit receipts verify`, then `cockpit state rebuild`") from None
+        raise ChainBroken(
+            f"a ledger line cannot be read ({exc})", hint="run `cockpit receipts verify`, then `cockpit state rebuild`"
+        ) from None
 
 
 _scan = json.JSONDecoder().scan_once  # json.loads without its per-call checks
@@ -61,21 +70,32 @@ def _actor_and_data(line: bytes, end: int) -> tuple[str, dict[str, Any]]:
     if a < 0 or not line.startswith(b'{"actor":"'):
         *_, actor, data, _hash = _slow(line)
         return actor, data
-    raw = line[9: a + 1]  # the actor as a JSON string, quotes included
+    raw = line[9 : a + 1]  # the actor as a JSON string, quotes included
     actor = json.loads(raw) if b"\\" in raw else raw[1:-1].decode()
-    text = line[a + 9: end].decode()
+    text = line[a + 9 : end].decode()
     try:
         data, stop = _scan(text, 0)
     except (StopIteration, ValueError):
         stop, data = -1, None
     if stop != len(text) or type(data) is not dict:
-        raise ChainBroken(f"a ledger line cannot be read (data): {line[:120]!r}",
-                          hint="run `cockpit receipts verify`, then `cockpit state rebuild`")
+        raise ChainBroken(
+            f"a ledger line cannot be read (data): {line[:120]!r}",
+            hint="run `cockpit receipts verify`, then `cockpit state rebuild`",
+        )
     return actor, data
 
 
-def fold_range(conn: sqlite3.Connection, directory: Path, start: int, end: int, seq: int, last_hash: str, *,
-               empty: bool = False, progress: Progress | None = None) -> Folded:
+def fold_range(
+    conn: sqlite3.Connection,
+    directory: Path,
+    start: int,
+    end: int,
+    seq: int,
+    last_hash: str,
+    *,
+    empty: bool = False,
+    progress: Progress | None = None,
+) -> Folded:
     """Fold the ledger's bytes [start, end) into the projection, continuing from (seq, last_hash)."""
     projection = Projection(conn, empty=empty)
     if not empty and end - start > PRELOAD_IDS_FROM:
@@ -105,22 +125,34 @@ def fold_range(conn: sqlite3.Connection, directory: Path, start: int, end: int, 
                 k = line.rfind(b',"kind":"')
                 q = line.find(b'"', k + 9)
                 d = line.rfind(b',"dispatch":', 0, k)
-                raw = line[d + 12: k]
-                seq_text = line[q + 82: n - _SUFFIX]
-                if (k > 0 and d > 0 and line[q: q + 10] == b'","prev":"' and line[q + 74: q + 82] == b'","seq":'
-                        and line[n - _SUFFIX: n - 103] == b',"ts":"' and line[n - 76: n - 66] == b'","hash":"'
-                        and seq_text.isdigit()
-                        and (raw == b"null" or (raw[:1] == raw[-1:] == b'"' and b"\\" not in raw))):
-                    kind, number, prev, digest = line[k + 9: q].decode(), int(seq_text), line[q + 10: q + 74], \
-                        line[n - 66: n - 2]
+                raw = line[d + 12 : k]
+                seq_text = line[q + 82 : n - _SUFFIX]
+                if (
+                    k > 0
+                    and d > 0
+                    and line[q : q + 10] == b'","prev":"'
+                    and line[q + 74 : q + 82] == b'","seq":'
+                    and line[n - _SUFFIX : n - 103] == b',"ts":"'
+                    and line[n - 76 : n - 66] == b'","hash":"'
+                    and seq_text.isdigit()
+                    and (raw == b"null" or (raw[:1] == raw[-1:] == b'"' and b"\\" not in raw))
+                ):
+                    kind, number, prev, digest = (
+                        line[k + 9 : q].decode(),
+                        int(seq_text),
+                        line[q + 10 : q + 74],
+                        line[n - 66 : n - 2],
+                    )
                     dispatch = None if raw == b"null" else raw[1:-1].decode()
                     parsed = False
                 else:
                     kind, dispatch, number, prev, ts, actor, data, digest = _slow(line)
                     parsed = True
                 if number != seq + 1 or prev != prev_hash:
-                    raise ChainBroken(f"the ledger does not continue where the store left off (seq {number})",
-                                      hint="run `cockpit receipts verify`, then `cockpit state rebuild`")
+                    raise ChainBroken(
+                        f"the ledger does not continue where the store left off (seq {number})",
+                        hint="run `cockpit receipts verify`, then `cockpit state rebuild`",
+                    )
                 seq = number
                 prev_hash = digest
                 count += 1
@@ -128,7 +160,7 @@ def fold_range(conn: sqlite3.Connection, directory: Path, start: int, end: int, 
                 if handler is None or (kind in update_only and not has(dispatch)):
                     continue
                 if not parsed:
-                    ts = line[n - 103: n - 76].decode()
+                    ts = line[n - 103 : n - 76].decode()
                     actor, data = _actor_and_data(line, d)
                 handler(projection, Rec(number, ts, kind, actor, dispatch, data))
             offset += len(block)
@@ -137,4 +169,3 @@ def fold_range(conn: sqlite3.Connection, directory: Path, start: int, end: int, 
                 progress(offset - start, end - start)
     projection.flush()
     return Folded(count, seq, prev_hash.decode(), offset)
-

@@ -46,9 +46,28 @@ _DIRECT: dict[str, dict[str, str]] = {
     "usage": {"input_tokens": "tokens_in", "output_tokens": "tokens_out", "cost_micro_usd": "cost_micro_usd"},
     "diff_stat": {"added": "diff_added", "removed": "diff_removed", "files": "diff_files"},
 }
-GATE_COLUMNS = ("dispatch", "gate", "seq", "ts", "kind", "status", "base_commit", "head_commit", "diff_sha256",
-                "tree", "report", "report_sha256", "command", "exit_code", "summary", "findings", "tokens_in",
-                "tokens_out", "cost_micro_usd", "duration_ms")
+GATE_COLUMNS = (
+    "dispatch",
+    "gate",
+    "seq",
+    "ts",
+    "kind",
+    "status",
+    "base_commit",
+    "head_commit",
+    "diff_sha256",
+    "tree",
+    "report",
+    "report_sha256",
+    "command",
+    "exit_code",
+    "summary",
+    "findings",
+    "tokens_in",
+    "tokens_out",
+    "cost_micro_usd",
+    "duration_ms",
+)
 
 
 def handles(*kinds: str, update_only: bool = False) -> Callable[[Handler], Handler]:
@@ -136,15 +155,20 @@ class Projection:
             conn.executemany(sql, [tuple(self.rows[i][n] for n in names) for i in self.dirty])  # type: ignore[index]
             self.dirty.clear()
         if self.gates:
-            conn.executemany(f"INSERT OR REPLACE INTO gate_results ({', '.join(GATE_COLUMNS)})"
-                             f" VALUES ({', '.join('?' * len(GATE_COLUMNS))})", self.gates.values())
+            conn.executemany(
+                f"INSERT OR REPLACE INTO gate_results ({', '.join(GATE_COLUMNS)}) VALUES ({', '.join('?' * len(GATE_COLUMNS))})",
+                self.gates.values(),
+            )
             self.gates.clear()
         if self.notes:
             conn.executemany("INSERT OR REPLACE INTO notes (seq, ts, actor, text) VALUES (?, ?, ?, ?)", self.notes)
             self.notes.clear()
         if self.approvals:
-            conn.executemany("INSERT OR REPLACE INTO approvals (seq, dispatch, ts, decision, actor, diff_sha256,"
-                             " detail) VALUES (?, ?, ?, ?, ?, ?, ?)", self.approvals)
+            conn.executemany(
+                "INSERT OR REPLACE INTO approvals (seq, dispatch, ts, decision, actor, diff_sha256,"
+                " detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                self.approvals,
+            )
             self.approvals.clear()
 
 
@@ -158,12 +182,24 @@ def _created(p: Projection, r: Rec) -> None:
     d = r.data
     row = dict(p.defaults)
     row.update(
-        id=r.dispatch, created_seq=r.seq, created_ts=r.ts, updated_ts=r.ts, title=str(d.get("title", "")),
-        prompt_sha256=str(d.get("prompt_sha256", "")), prompt_bytes=int(d.get("prompt_bytes", 0)),
-        provider=str(d.get("provider", "")), mode=str(d.get("mode", "")), priority=int(d.get("priority", 0)),
-        timeout_s=d.get("timeout_s"), base_ref=str(d.get("base_ref", "HEAD")), base_commit=d.get("base_commit"),
-        branch=str(d.get("branch", "")), worktree=str(d.get("worktree", "")), target=d.get("target"),
-        risk=str(d.get("risk", "medium")), task=json.dumps(d.get("task", {}), sort_keys=True),
+        id=r.dispatch,
+        created_seq=r.seq,
+        created_ts=r.ts,
+        updated_ts=r.ts,
+        title=str(d.get("title", "")),
+        prompt_sha256=str(d.get("prompt_sha256", "")),
+        prompt_bytes=int(d.get("prompt_bytes", 0)),
+        provider=str(d.get("provider", "")),
+        mode=str(d.get("mode", "")),
+        priority=int(d.get("priority", 0)),
+        timeout_s=d.get("timeout_s"),
+        base_ref=str(d.get("base_ref", "HEAD")),
+        base_commit=d.get("base_commit"),
+        branch=str(d.get("branch", "")),
+        worktree=str(d.get("worktree", "")),
+        target=d.get("target"),
+        risk=str(d.get("risk", "medium")),
+        task=json.dumps(d.get("task", {}), sort_keys=True),
     )
     p.rows[r.dispatch] = row  # type: ignore[index]
     p.dirty.add(r.dispatch)  # type: ignore[arg-type]
@@ -185,8 +221,7 @@ def _started(p: Projection, r: Rec) -> None:
 def _prompt_delivered(p: Projection, r: Rec) -> None:
     row = p.row(r.dispatch)
     if row is not None:
-        p.update(r.dispatch, r.ts, prompt_delivered_ts=r.ts,
-                 state="working" if row["state"] == "starting" else row["state"])
+        p.update(r.dispatch, r.ts, prompt_delivered_ts=r.ts, state="working" if row["state"] == "starting" else row["state"])
 
 
 @handles("start_failed", update_only=True)
@@ -211,8 +246,15 @@ def _quiet_ended(p: Projection, r: Rec) -> None:
 
 @handles("exited", update_only=True)
 def _exited(p: Projection, r: Rec) -> None:
-    p.update(r.dispatch, r.ts, state="exited", exit_code=r.data.get("code"), ended_ts=r.ts,
-             error=r.data.get("error"), quiet_since_ts=None)
+    p.update(
+        r.dispatch,
+        r.ts,
+        state="exited",
+        exit_code=r.data.get("code"),
+        ended_ts=r.ts,
+        error=r.data.get("error"),
+        quiet_since_ts=None,
+    )
 
 
 @handles("timed_out", "killed", "lost", update_only=True)
@@ -246,8 +288,27 @@ def _gate_started(p: Projection, r: Rec) -> None:
     d = r.data
     gate = str(d["gate"])
     p.gates[(r.dispatch, gate)] = (  # type: ignore[index]
-        r.dispatch, gate, r.seq, r.ts, str(d.get("kind", "")), "running", d.get("base_commit"),
-        d.get("head_commit"), d.get("diff_sha256"), d.get("tree"), None, None, None, None, "", "[]", 0, 0, 0, 0)
+        r.dispatch,
+        gate,
+        r.seq,
+        r.ts,
+        str(d.get("kind", "")),
+        "running",
+        d.get("base_commit"),
+        d.get("head_commit"),
+        d.get("diff_sha256"),
+        d.get("tree"),
+        None,
+        None,
+        None,
+        None,
+        "",
+        "[]",
+        0,
+        0,
+        0,
+        0,
+    )
     p.update(r.dispatch, r.ts)
 
 
@@ -256,25 +317,49 @@ def _gate_result(p: Projection, r: Rec) -> None:
     d = r.data
     gate = str(d["gate"])
     p.gates[(r.dispatch, gate)] = (  # type: ignore[index]
-        r.dispatch, gate, r.seq, r.ts, str(d.get("kind", "")), str(d["status"]), d.get("base_commit"),
-        d.get("head_commit"), d.get("diff_sha256"), d.get("tree"), d.get("report"), d.get("report_sha256"),
-        d.get("command"), d.get("exit_code"), str(d.get("summary", "")), _json(d.get("findings", [])),
-        int(d.get("tokens_in", 0)), int(d.get("tokens_out", 0)), int(d.get("cost_micro_usd", 0)),
-        int(d.get("duration_ms", 0)))
+        r.dispatch,
+        gate,
+        r.seq,
+        r.ts,
+        str(d.get("kind", "")),
+        str(d["status"]),
+        d.get("base_commit"),
+        d.get("head_commit"),
+        d.get("diff_sha256"),
+        d.get("tree"),
+        d.get("report"),
+        d.get("report_sha256"),
+        d.get("command"),
+        d.get("exit_code"),
+        str(d.get("summary", "")),
+        _json(d.get("findings", [])),
+        int(d.get("tokens_in", 0)),
+        int(d.get("tokens_out", 0)),
+        int(d.get("cost_micro_usd", 0)),
+        int(d.get("duration_ms", 0)),
+    )
     p.update(r.dispatch, r.ts)
 
 
 @handles("worker_resumed", update_only=True)
 def _resumed(p: Projection, r: Rec) -> None:
     """A dispatch sent back to its agent runs again in the same worktree."""
-    p.update(r.dispatch, r.ts, state="starting", exit_code=None, ended_ts=None, started_ts=r.ts,
-             prompt_delivered_ts=None, error=None, quiet_since_ts=None)
+    p.update(
+        r.dispatch,
+        r.ts,
+        state="starting",
+        exit_code=None,
+        ended_ts=None,
+        started_ts=r.ts,
+        prompt_delivered_ts=None,
+        error=None,
+        quiet_since_ts=None,
+    )
 
 
 @handles("approved", "rejected", "promoted", "promotion_failed")
 def _decision(p: Projection, r: Rec) -> None:
-    p.approvals.append((r.seq, r.dispatch, r.ts, r.kind, r.actor, r.data.get("diff_sha256"),
-                        json.dumps(r.data, sort_keys=True)))
+    p.approvals.append((r.seq, r.dispatch, r.ts, r.kind, r.actor, r.data.get("diff_sha256"), json.dumps(r.data, sort_keys=True)))
     review = {"rejected": "rejected", "promoted": "promoted"}.get(r.kind)
     if review:
         p.update(r.dispatch, r.ts, review=review)

@@ -15,9 +15,7 @@ class Recorder:
         self.ledger = ledger
         self.store = store
 
-    def record(
-        self, kind: str, *, actor: str, dispatch: str | None = None, data: Mapping[str, Any] | None = None
-    ) -> Receipt:
+    def record(self, kind: str, *, actor: str, dispatch: str | None = None, data: Mapping[str, Any] | None = None) -> Receipt:
         receipt = self.ledger.append(kind, actor=actor, dispatch=dispatch, data=data)
         self.store.catch_up()
         return receipt

@@ -40,8 +40,9 @@ class CockpitApp(App[int]):
     DEFAULT_MODE = "main"
     COMMANDS = App.COMMANDS | {CockpitCommands}  # the keys, then Textual's own (Theme, Quit, ...)
 
-    def __init__(self, source: Source, *, theme: str | None = None, themes: ThemeSet | None = None,
-                 remember_theme: bool = True) -> None:
+    def __init__(
+        self, source: Source, *, theme: str | None = None, themes: ThemeSet | None = None, remember_theme: bool = True
+    ) -> None:
         super().__init__()
         self.source = source
         self.board = Board()
@@ -71,8 +72,10 @@ class CockpitApp(App[int]):
         wanted = self.requested_theme or load_ui_settings().get("theme") or DEFAULT_THEME
         self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
         if wanted != self.theme:
-            self.startup_notes.append(f"there is no theme {wanted!r}, so cockpit uses {DEFAULT_THEME!r}; pick one "
-                                      f"with ctrl+p, Theme (themes: {', '.join(self.themes.names())})")
+            self.startup_notes.append(
+                f"there is no theme {wanted!r}, so cockpit uses {DEFAULT_THEME!r}; pick one "
+                f"with ctrl+p, Theme (themes: {', '.join(self.themes.names())})"
+            )
         self.startup_notes += self.themes.problems
         if self.main is not None:
             self.show_startup_notes()

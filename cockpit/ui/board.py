@@ -38,22 +38,54 @@ def alerts_for(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Ale
         return []
     out: list[Alert] = []
     if after.get("state") == "waiting" and before.get("state") != "waiting":
-        out.append(Alert(f"{_label(after)} is waiting for input (y / shift+y answers, enter attaches)",
-                         "Worker waiting", "warning", dispatch=after["id"], holds=("state", "waiting")))
+        out.append(
+            Alert(
+                f"{_label(after)} is waiting for input (y / shift+y answers, enter attaches)",
+                "Worker waiting",
+                "warning",
+                dispatch=after["id"],
+                holds=("state", "waiting"),
+            )
+        )
     was, now = before.get("review"), after.get("review")
     if was == "gating" and now != "gating":
         if now == "awaiting_approval":
-            out.append(Alert(f"{_label(after)}: gates passed; a promotion is ready (a approves)",
-                             "Promotion ready", dispatch=after["id"], holds=("review", "awaiting_approval")))
+            out.append(
+                Alert(
+                    f"{_label(after)}: gates passed; a promotion is ready (a approves)",
+                    "Promotion ready",
+                    dispatch=after["id"],
+                    holds=("review", "awaiting_approval"),
+                )
+            )
         elif now == "changes_requested":
-            out.append(Alert(f"{_label(after)}: gates finished with changes requested", "Gates finished",
-                             "warning", dispatch=after["id"], holds=("review", "changes_requested")))
+            out.append(
+                Alert(
+                    f"{_label(after)}: gates finished with changes requested",
+                    "Gates finished",
+                    "warning",
+                    dispatch=after["id"],
+                    holds=("review", "changes_requested"),
+                )
+            )
         else:
-            out.append(Alert(f"{_label(after)}: gate run finished ({now})", "Gates finished", dispatch=after["id"],
-                             holds=("review", str(now))))
+            out.append(
+                Alert(
+                    f"{_label(after)}: gate run finished ({now})",
+                    "Gates finished",
+                    dispatch=after["id"],
+                    holds=("review", str(now)),
+                )
+            )
     elif now == "awaiting_approval" and was not in ("awaiting_approval", "gating"):
-        out.append(Alert(f"{_label(after)}: a promotion is ready (a approves)", "Promotion ready",
-                         dispatch=after["id"], holds=("review", "awaiting_approval")))
+        out.append(
+            Alert(
+                f"{_label(after)}: a promotion is ready (a approves)",
+                "Promotion ready",
+                dispatch=after["id"],
+                holds=("review", "awaiting_approval"),
+            )
+        )
     return out
 
 
@@ -103,5 +135,4 @@ class Board:
 
     @property
     def any_live(self) -> bool:
-        return any(v.get("live") or v.get("state") in ("starting", "working", "waiting", "idle")
-                   for v in self.views.values())
+        return any(v.get("live") or v.get("state") in ("starting", "working", "waiting", "idle") for v in self.views.values())

@@ -55,7 +55,7 @@ def _highlight(block: list[str], lexer: str, style: str) -> list[Text]:
         return [Text(line) for line in block]
     syntax = Syntax(code, lexer, theme=style, background_color="default", word_wrap=False)
     lines = syntax.highlight(code).split("\n", allow_blank=True)
-    return list(lines[: len(block)]) + [Text(line) for line in block[len(lines):]]
+    return list(lines[: len(block)]) + [Text(line) for line in block[len(lines) :]]
 
 
 def render_file(patch: FilePatch, colours: DiffColours) -> list[Text]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -63,7 +63,7 @@ def parse_ts(ts: str | None) -> datetime | None:
     if not ts:
         return None
     try:
-        return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     except ValueError:
         return None
 
@@ -175,6 +175,12 @@ def matches(view: dict[str, Any], needle: str) -> bool:
     Plain words, never a pattern: `[a-(` simply matches nothing."""
     _glyph, word, _colour = state_of(view)
     review = shown_review(view)
-    hay = " ".join([*(str(view.get(k) or "") for k in ("id", "title", "provider", "state")), review,
-                    word, REVIEWS.get(review, (review, ""))[0]]).lower()
+    hay = " ".join(
+        [
+            *(str(view.get(k) or "") for k in ("id", "title", "provider", "state")),
+            review,
+            word,
+            REVIEWS.get(review, (review, ""))[0],
+        ]
+    ).lower()
     return all(word in hay for word in needle.lower().split())

@@ -34,5 +34,4 @@ def tint(app: App, name: str, amount: float) -> str:
 
 def styled(app: App, text: str, name: str, *, bold: bool = False, reverse: bool = False) -> Text:
     """Plain text (never markup: titles come from prompts) in a theme colour."""
-    return Text(text, style=Style(color=color(app, name), bold=bold, reverse=reverse), no_wrap=True,
-                overflow="ellipsis", end="")
+    return Text(text, style=Style(color=color(app, name), bold=bold, reverse=reverse), no_wrap=True, overflow="ellipsis", end="")

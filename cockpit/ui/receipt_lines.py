@@ -53,27 +53,40 @@ GISTS: dict[str, Gist] = {
     "status_changed": lambda d: (f"{d.get('from', '?')} → {d.get('to', '?')}", ("from", "to")),
     "review_changed": _review,
     "approved": lambda d: (f"approved by {_who(d)}", ("actor", "identity")),
-    "approval_refused": lambda d: (f"refused for {_who(d)}: {'; '.join(map(str, d.get('blockers') or []))}",
-                                   ("actor", "identity", "blockers")),
-    "promoted": lambda d: (f"merged {str(d.get('commit') or '?')[:12]} into {d.get('target', '?')} by {_who(d)}",
-                           ("commit", "target", "actor")),
+    "approval_refused": lambda d: (
+        f"refused for {_who(d)}: {'; '.join(map(str, d.get('blockers') or []))}",
+        ("actor", "identity", "blockers"),
+    ),
+    "promoted": lambda d: (
+        f"merged {str(d.get('commit') or '?')[:12]} into {d.get('target', '?')} by {_who(d)}",
+        ("commit", "target", "actor"),
+    ),
     "promotion_failed": lambda d: (f"promotion failed: {d.get('reason', '?')}", ("reason",)),
-    "rejected": lambda d: (f"rejected by {_who(d)}: {d.get('reason', '')}" +
-                           (" (sent back)" if d.get("send_back") else ""), ("actor", "reason", "send_back")),
+    "rejected": lambda d: (
+        f"rejected by {_who(d)}: {d.get('reason', '')}" + (" (sent back)" if d.get("send_back") else ""),
+        ("actor", "reason", "send_back"),
+    ),
     "dispatch_created": lambda d: (f"{d.get('title', '')} → {d.get('provider', '?')}", ("title", "provider")),
     "exited": lambda d: (f"exit code {d.get('code', d.get('exit_code', '?'))}", ("code", "exit_code")),
     "killed": lambda d: (f"killed by {_who(d)}", ("actor",)),
     "lost": lambda d: (f"lost: {d.get('reason', '?')}", ("reason",)),
     "timed_out": lambda d: (f"timed out after {d.get('after_s', '?')} s", ("after_s",)),
-    "torn_down": lambda d: (f"{d.get('classification', '?')}" +
-                            (f", archived at {d['archive_ref']}" if d.get("archive_ref") else ""),
-                            ("classification", "archive_ref")),
-    "diff_stat": lambda d: (f"{d.get('files', 0)} file(s) +{d.get('added', 0)} -{d.get('removed', 0)}",
-                            ("files", "added", "removed")),
-    "input_sent": lambda d: ((f"key {d['keypress']!r}" if "keypress" in d else f"{d.get('bytes', '?')} bytes typed")
-                             + f" by {_who(d)}", ("keypress", "bytes", "actor")),
-    "usage": lambda d: (f"tokens in {d.get('input_tokens', 0)} out {d.get('output_tokens', 0)}",
-                        ("input_tokens", "output_tokens")),
+    "torn_down": lambda d: (
+        f"{d.get('classification', '?')}" + (f", archived at {d['archive_ref']}" if d.get("archive_ref") else ""),
+        ("classification", "archive_ref"),
+    ),
+    "diff_stat": lambda d: (
+        f"{d.get('files', 0)} file(s) +{d.get('added', 0)} -{d.get('removed', 0)}",
+        ("files", "added", "removed"),
+    ),
+    "input_sent": lambda d: (
+        (f"key {d['keypress']!r}" if "keypress" in d else f"{d.get('bytes', '?')} bytes typed") + f" by {_who(d)}",
+        ("keypress", "bytes", "actor"),
+    ),
+    "usage": lambda d: (
+        f"tokens in {d.get('input_tokens', 0)} out {d.get('output_tokens', 0)}",
+        ("input_tokens", "output_tokens"),
+    ),
 }
 
 

@@ -69,8 +69,7 @@ class GuardedServer(Server):
 
 def serve(repo: Path, command: list[str], *, token: str, host: str, port: int) -> None:
     """Serve `command` (the TUI, run in `repo`) until interrupted."""
-    GuardedServer(f"cd {shlex.quote(str(repo))} && {shlex.join(command)}", token=token,
-                  host=host, port=port).serve()
+    GuardedServer(f"cd {shlex.quote(str(repo))} && {shlex.join(command)}", token=token, host=host, port=port).serve()
 
 
 def public_url(host: str, port: int) -> str:
@@ -87,8 +86,9 @@ def check_address(host: str, port: int) -> None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise UsageError(f"--host {host!r} does not resolve ({exc})",
-                         hint="give an address of this machine, such as 127.0.0.1") from None
+        raise UsageError(
+            f"--host {host!r} does not resolve ({exc})", hint="give an address of this machine, such as 127.0.0.1"
+        ) from None
     family, kind, proto, _name, address = infos[0]
     probe = socket.socket(family, kind, proto)
     try:
@@ -97,7 +97,8 @@ def check_address(host: str, port: int) -> None:
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise UsageError(f"port {port} on {host} is in use", hint="pick another with --port") from None
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}",
-                         hint="give an address of this machine with --host") from None
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {exc.strerror}", hint="give an address of this machine with --host"
+        ) from None
     finally:
         probe.close()

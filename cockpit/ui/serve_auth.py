@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-
 COOKIE = "cockpit_session"
 MAX_AGENT = 200
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from cockpit.domain.receipt import Receipt
@@ -74,7 +74,7 @@ class LiveSource:
         self._pages: ReceiptPages | None = None
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     async def call(self, op: str, **args: Any) -> Any:
         # Shielded: a cancelled UI task must not abandon a request half-way, or its reply

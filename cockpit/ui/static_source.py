@@ -84,14 +84,28 @@ class StaticSource:
             return self.diffs[ref]
         if op == "review" and self.reviews:
             self._view(ref)
-            return self.reviews.get(ref) or {"id": ref, "gates": [], "can_approve": False,
-                                               "blockers": ["no gates have run"], "diff": {}, "target": "main",
-                                               "will": ""}
+            return self.reviews.get(ref) or {
+                "id": ref,
+                "gates": [],
+                "can_approve": False,
+                "blockers": ["no gates have run"],
+                "diff": {},
+                "target": "main",
+                "will": "",
+            }
         if op == "preview_teardown":
             self._view(ref)
-            return self.teardowns.get(ref) or {"id": ref, "classification": "clean", "commits_ahead": 0,
-                                                "changed": 0, "untracked": 0, "ignored": [], "will_archive": False,
-                                                "archive_ref": f"refs/cockpit/archive/{ref}", "live": False}
+            return self.teardowns.get(ref) or {
+                "id": ref,
+                "classification": "clean",
+                "commits_ahead": 0,
+                "changed": 0,
+                "untracked": 0,
+                "ignored": [],
+                "will_archive": False,
+                "archive_ref": f"refs/cockpit/archive/{ref}",
+                "live": False,
+            }
         if op == "gates":
             gates = self._view(ref).get("gates") or []
             return {"id": ref, "gates": [g.get("gate") or g.get("name") for g in gates] or ["tests"], "started": True}

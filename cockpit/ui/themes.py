@@ -12,8 +12,19 @@ from cockpit.errors import UsageError
 from cockpit.service.ui_support import load_theme_specs
 
 DEFAULT_THEME = "cockpit"
-COLOR_KEYS = ("primary", "secondary", "warning", "error", "success", "accent", "foreground", "background",
-              "surface", "panel", "boost")
+COLOR_KEYS = (
+    "primary",
+    "secondary",
+    "warning",
+    "error",
+    "success",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+)
 ALLOWED_KEYS = {"name", "dark", "syntax", "variables", "origin", "luminosity_spread", "text_alpha", *COLOR_KEYS}
 
 
@@ -32,8 +43,10 @@ def theme_from_spec(spec: dict[str, Any]) -> tuple[Theme, str]:
     origin = spec.get("origin", "theme")
     unknown = sorted(set(spec) - ALLOWED_KEYS)
     if unknown:
-        raise UsageError(f"theme {origin}: unknown key(s) {', '.join(unknown)}",
-                         hint=f"allowed: {', '.join(sorted(ALLOWED_KEYS - {'origin'}))}")
+        raise UsageError(
+            f"theme {origin}: unknown key(s) {', '.join(unknown)}",
+            hint=f"allowed: {', '.join(sorted(ALLOWED_KEYS - {'origin'}))}",
+        )
     name = str(spec.get("name") or "").strip()
     if not name:
         raise UsageError(f"theme {origin}: no name")
@@ -52,8 +65,9 @@ def theme_from_spec(spec: dict[str, Any]) -> tuple[Theme, str]:
     variables = spec.get("variables") or {}
     if not isinstance(variables, dict):
         raise UsageError(f"theme {origin}: `variables` must be a mapping")
-    theme = Theme(name=name, dark=bool(spec.get("dark", True)), variables={str(k): str(v) for k, v in
-                                                                           variables.items()}, **colors)
+    theme = Theme(
+        name=name, dark=bool(spec.get("dark", True)), variables={str(k): str(v) for k, v in variables.items()}, **colors
+    )
     default_syntax = "monokai" if theme.dark else "friendly"
     return theme, str(spec.get("syntax") or default_syntax)
 

@@ -27,15 +27,19 @@ BINARIES = {
     "aider": CLI_CACHE / "aider" / "bin" / "aider",
     "opencode": CLI_CACHE / "npm" / "node_modules" / ".bin" / "opencode",
 }
-INSTALL = {"aider": "python3 -m venv aider && aider/bin/pip install aider-chat==0.86.2",
-           "opencode": "npm install --prefix npm opencode-ai@1.18.33"}
+INSTALL = {
+    "aider": "python3 -m venv aider && aider/bin/pip install aider-chat==0.86.2",
+    "opencode": "npm install --prefix npm opencode-ai@1.18.33",
+}
 
 
 def binary(cli: str) -> Path:
     path = BINARIES[cli]
     if not os.access(path, os.X_OK):
-        pytest.fail(f"{cli} is not installed at {path}: in {CLI_CACHE} run `{INSTALL[cli]}` "
-                    "(tests/conformance/install_clis.py does it for CI)")
+        pytest.fail(
+            f"{cli} is not installed at {path}: in {CLI_CACHE} run `{INSTALL[cli]}` "
+            "(tests/conformance/install_clis.py does it for CI)"
+        )
     return path
 
 
@@ -56,8 +60,7 @@ def offline(cockpit, cli: str, scenario: Scenario, home: Path) -> Iterator[Model
 
 def states(cockpit, dispatch_id: str) -> list[tuple[str, str | None]]:
     """Each status change: (new state, its source)."""
-    return [(r.data.get("to"), r.data.get("source")) for r in cockpit.receipts(dispatch_id)
-            if r.kind == "status_changed"]
+    return [(r.data.get("to"), r.data.get("source")) for r in cockpit.receipts(dispatch_id) if r.kind == "status_changed"]
 
 
 def usage_receipts(cockpit, dispatch_id: str) -> list[dict]:

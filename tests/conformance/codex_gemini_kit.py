@@ -30,8 +30,9 @@ VERDICT = '{"verdict": "approve", "findings": []}'
 
 def binary(cli: str) -> Path:
     path = BIN / cli
-    assert path.exists(), (f"{cli} is not installed at {path}: run `python tests/conformance/install_clis.py` "
-                           "(or set COCKPIT_CLI_CACHE)")
+    assert path.exists(), (
+        f"{cli} is not installed at {path}: run `python tests/conformance/install_clis.py` (or set COCKPIT_CLI_CACHE)"
+    )
     return path
 
 
@@ -40,38 +41,62 @@ def edit_then_review(cli: str) -> Scenario:
     the third main request is the review gate's, answered with an approving verdict."""
     if cli == "gemini":
         # gemini's auto_edit approves file edits without asking; its shell tool still asks.
-        first = Turn(kind="shell", command=f"printf '{CONTENT.strip()}\\n' > hello.txt", text="I will create hello.txt.",
-                     usage=TurnUsage(input_tokens=123, output_tokens=45))
+        first = Turn(
+            kind="shell",
+            command=f"printf '{CONTENT.strip()}\\n' > hello.txt",
+            text="I will create hello.txt.",
+            usage=TurnUsage(input_tokens=123, output_tokens=45),
+        )
     else:
-        first = Turn(kind="write_file", path="hello.txt", content=CONTENT, text="I will create hello.txt.",
-                     usage=TurnUsage(input_tokens=123, output_tokens=45))
-    return Scenario(name=f"{cli}-edit-then-review", turns=[
-        first,
-        Turn(kind="text", text="Done: wrote hello.txt.", usage=TurnUsage(input_tokens=153, output_tokens=12)),
-        Turn(kind="text", text=VERDICT, usage=TurnUsage(input_tokens=300, output_tokens=9)),
-    ])
+        first = Turn(
+            kind="write_file",
+            path="hello.txt",
+            content=CONTENT,
+            text="I will create hello.txt.",
+            usage=TurnUsage(input_tokens=123, output_tokens=45),
+        )
+    return Scenario(
+        name=f"{cli}-edit-then-review",
+        turns=[
+            first,
+            Turn(kind="text", text="Done: wrote hello.txt.", usage=TurnUsage(input_tokens=153, output_tokens=12)),
+            Turn(kind="text", text=VERDICT, usage=TurnUsage(input_tokens=300, output_tokens=9)),
+        ],
+    )
 
 
 def headless_write(cli: str) -> Scenario:
     """Headless runs never ask: a file-writing tool call both CLIs run unasked, then text, then a verdict."""
-    return Scenario(name=f"{cli}-headless-write", turns=[
-        Turn(kind="write_file", path="hello.txt", content=CONTENT, text="I will create hello.txt.",
-             usage=TurnUsage(input_tokens=123, output_tokens=45)),
-        Turn(kind="text", text="Done: wrote hello.txt.", usage=TurnUsage(input_tokens=153, output_tokens=12)),
-        Turn(kind="text", text=VERDICT, usage=TurnUsage(input_tokens=300, output_tokens=9)),
-    ])
+    return Scenario(
+        name=f"{cli}-headless-write",
+        turns=[
+            Turn(
+                kind="write_file",
+                path="hello.txt",
+                content=CONTENT,
+                text="I will create hello.txt.",
+                usage=TurnUsage(input_tokens=123, output_tokens=45),
+            ),
+            Turn(kind="text", text="Done: wrote hello.txt.", usage=TurnUsage(input_tokens=153, output_tokens=12)),
+            Turn(kind="text", text=VERDICT, usage=TurnUsage(input_tokens=300, output_tokens=9)),
+        ],
+    )
 
 
 def worker_usage(scenario: Scenario) -> tuple[int, int]:
     """What the worker's two turns report (the third answers the reviewer)."""
     turns = scenario.turns[:2]
-    return (sum(t.usage.input_tokens + t.usage.cache_read_input_tokens for t in turns),
-            sum(t.usage.output_tokens for t in turns))
+    return (sum(t.usage.input_tokens + t.usage.cache_read_input_tokens for t in turns), sum(t.usage.output_tokens for t in turns))
 
 
 def git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
+    }
     return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
 
 
@@ -95,7 +120,8 @@ def offline(cockpit, cli: str, scenario: Scenario, *, reviewer: bool = False) ->
         if reviewer:
             files[".cockpit/gates.yaml"] = (
                 f"gates:\n  review:\n    kind: review\n    provider: {cli}\n    timeout: 120\n"
-                "    instructions: Judge the change.\n")
+                "    instructions: Judge the change.\n"
+            )
         commit(cockpit.repo, files, f"cockpit: run {cli} offline")
         yield service
 
@@ -117,8 +143,7 @@ def wait_for(predicate, what: str, timeout: float = 90.0, interval: float = 0.2)
 
 def states(cockpit, dispatch_id: str) -> list[tuple[str, str]]:
     """(to, source) of every status_changed receipt, in order."""
-    return [(r.data.get("to"), r.data.get("source", "")) for r in cockpit.receipts(dispatch_id)
-            if r.kind == "status_changed"]
+    return [(r.data.get("to"), r.data.get("source", "")) for r in cockpit.receipts(dispatch_id) if r.kind == "status_changed"]
 
 
 def dump(cockpit, dispatch_id: str) -> str:
@@ -145,5 +170,8 @@ def gate_summary(cockpit, dispatch_id: str) -> str:
 
 def shown(cockpit, dispatch_id: str, text: str, timeout: float = 30.0) -> str:
     """Wait until the worker's pane shows `text` (what an operator sees before answering)."""
-    return wait_for(lambda: (lambda s: s if text in s else "")(cockpit.tmux().capture(dispatch_id)),
-                    f"{text!r} on the screen of {dispatch_id}", timeout=timeout)
+    return wait_for(
+        lambda: (lambda s: s if text in s else "")(cockpit.tmux().capture(dispatch_id)),
+        f"{text!r} on the screen of {dispatch_id}",
+        timeout=timeout,
+    )

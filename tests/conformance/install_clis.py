@@ -50,8 +50,11 @@ def pypi_installed(cache: Path, name: str, package: str) -> str | None:
 def missing(cache: Path) -> tuple[list[str], list[tuple[str, str, str]]]:
     data = pins()
     npm = [f"{pkg}@{ver}" for pkg, ver in data.get("npm", {}).items() if npm_installed(cache, pkg) != ver]
-    pypi = [(name, spec["package"], spec["version"]) for name, spec in data.get("pypi", {}).items()
-            if pypi_installed(cache, name, spec["package"]) != spec["version"]]
+    pypi = [
+        (name, spec["package"], spec["version"])
+        for name, spec in data.get("pypi", {}).items()
+        if pypi_installed(cache, name, spec["package"]) != spec["version"]
+    ]
     return npm, pypi
 
 
@@ -70,15 +73,13 @@ def main(argv: list[str]) -> int:
             return 2
         (cache / "npm").mkdir(parents=True, exist_ok=True)
         print(f"installing into {cache / 'npm'}: {' '.join(npm)}", flush=True)
-        subprocess.run(["npm", "install", "--prefix", str(cache / "npm"), "--no-audit", "--no-fund", *npm],
-                       check=True)
+        subprocess.run(["npm", "install", "--prefix", str(cache / "npm"), "--no-audit", "--no-fund", *npm], check=True)
     for name, package, version in pypi:
         venv = cache / name
         print(f"installing into {venv}: {package}=={version}", flush=True)
         if not (venv / "bin" / "python").exists():
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", f"{package}=={version}"],
-                       check=True)
+        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", f"{package}=={version}"], check=True)
     return 0
 
 

@@ -24,9 +24,18 @@ CONTENT = "hi from the model service\n"
 
 
 def edit_scenario() -> Scenario:
-    return Scenario(name="aider_edit", turns=[Turn(
-        kind="write_file", path="hello.txt", content=CONTENT, text="I will create hello.txt.",
-        usage=TurnUsage(input_tokens=321, output_tokens=54))])
+    return Scenario(
+        name="aider_edit",
+        turns=[
+            Turn(
+                kind="write_file",
+                path="hello.txt",
+                content=CONTENT,
+                text="I will create hello.txt.",
+                usage=TurnUsage(input_tokens=321, output_tokens=54),
+            )
+        ],
+    )
 
 
 def test_headless_edit_exits_0_with_the_scenario_tokens_and_is_approved(cockpit, tmp_path: Path) -> None:
@@ -95,7 +104,9 @@ def test_interactive_permission_answered_with_send_key_y_then_idle(cockpit, tmp_
     # prompt_delivered (confirmed by the echo on screen) is what makes it working; then the
     # question (waiting, with the question), then the prompt after the edit (idle).
     flow = [(r.kind, r.data.get("to")) for r in cockpit.receipts(dispatch_id) if r.kind in ("prompt_delivered", "status_changed")]
-    assert flow[0] == ("prompt_delivered", None) and ("status_changed", "waiting") in flow and flow[-1] == ("status_changed", "idle"), flow
+    assert (
+        flow[0] == ("prompt_delivered", None) and ("status_changed", "waiting") in flow and flow[-1] == ("status_changed", "idle")
+    ), flow
     waiting = next(r for r in cockpit.receipts(dispatch_id) if r.kind == "status_changed" and r.data["to"] == "waiting")
     assert "Create new file?" in json.dumps(waiting.data), waiting.data
     sent = [r for r in cockpit.receipts(dispatch_id) if r.kind == "input_sent" or r.kind == "answered"]
@@ -118,8 +129,7 @@ def test_headless_hang_times_out_with_a_receipt(cockpit, tmp_path: Path) -> None
 
 # The same runs through cockpit's conformance runner (what `cockpit providers verify aider` does).
 RUNNER_ROWS = {
-    ("interactive", "happy"): ["ready", "delivered", "working", "waiting", "answer", "idle", "edit", "usage",
-                               "gates", "approve"],
+    ("interactive", "happy"): ["ready", "delivered", "working", "waiting", "answer", "idle", "edit", "usage", "gates", "approve"],
     ("interactive", "deny"): ["ready", "delivered", "working", "waiting", "answer", "idle", "edit", "usage"],
     ("headless", "happy"): ["ready", "exit", "delivered", "working", "edit", "usage", "gates", "approve"],
     ("headless", "auth"): ["ready", "exit", "error"],

@@ -11,11 +11,21 @@ import pytest
 from cockpit.service.conformance import format_rows, verify
 
 EXPECTED_ROWS = {
-    ("interactive", "happy"): ["ready", "delivered", "working", "waiting", "answer", "idle", "edit", "usage",
-                               "gates", "approve"],
+    ("interactive", "happy"): ["ready", "delivered", "working", "waiting", "answer", "idle", "edit", "usage", "gates", "approve"],
     ("headless", "happy"): ["ready", "exit", "delivered", "working", "edit", "usage", "gates", "approve"],
-    ("interactive", "trust"): ["trust", "ready", "delivered", "working", "waiting", "answer", "idle", "edit",
-                               "usage", "gates", "approve"],
+    ("interactive", "trust"): [
+        "trust",
+        "ready",
+        "delivered",
+        "working",
+        "waiting",
+        "answer",
+        "idle",
+        "edit",
+        "usage",
+        "gates",
+        "approve",
+    ],
     ("interactive", "deny"): ["ready", "delivered", "working", "waiting", "answer", "idle", "edit", "usage"],
     ("headless", "auth"): ["ready", "exit", "error"],
     ("headless", "hang"): ["ready", "timeout"],

@@ -28,18 +28,21 @@ rules:
 
 def _scenario() -> Scenario:
     usage = TurnUsage(input_tokens=100, output_tokens=20)
-    return Scenario(name="permissions", turns=[
-        Turn(kind="shell", command="touch allowed-1", text="First.", usage=usage),
-        Turn(kind="shell", command="touch forbidden-1", text="Second.", usage=usage),
-        Turn(kind="shell", command="touch other-1", text="Third.", usage=usage),
-        Turn(kind="text", text="Done.", usage=usage),
-    ])
+    return Scenario(
+        name="permissions",
+        turns=[
+            Turn(kind="shell", command="touch allowed-1", text="First.", usage=usage),
+            Turn(kind="shell", command="touch forbidden-1", text="Second.", usage=usage),
+            Turn(kind="shell", command="touch other-1", text="Third.", usage=usage),
+            Turn(kind="text", text="Done.", usage=usage),
+        ],
+    )
 
 
 def _wait(test, limit: float = 120.0):
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        if (value := test()):
+        if value := test():
             return value
         time.sleep(0.2)
     raise AssertionError("condition not met in time")
@@ -61,16 +64,16 @@ def test_claude_asks_cockpit_policy_and_the_operator(cli_binaries) -> None:
         rows = _wait(pending)
         assert [(r["dispatch"], r["tool"], r["command"]) for r in rows] == [(did, "Bash", "touch other-1")]
         worktree = Path(run.state.worktree(did))
-        assert (worktree / "allowed-1").exists()          # the rule let it run, no operator
-        assert not (worktree / "forbidden-1").exists()    # the rule stopped it
-        assert not (worktree / "other-1").exists()        # still waiting
+        assert (worktree / "allowed-1").exists()  # the rule let it run, no operator
+        assert not (worktree / "forbidden-1").exists()  # the rule stopped it
+        assert not (worktree / "other-1").exists()  # still waiting
         allowed = run.cockpit("permissions", "allow", rows[0]["request"])
         assert allowed.returncode == 0, allowed.stderr
         ended = run.wait_for(lambda rs: [r for r in rs if r.kind in ("exited", "timed_out")], did, 120)
         assert ended and ended[0].kind == "exited", [r.kind for r in run.receipts(did)]
-        assert (worktree / "other-1").exists()            # ran once the operator allowed it
-        decided = [(r.data["decision"], r.data["by"], r.data.get("rule")) for r in run.receipts(did)
-                   if r.kind == "permission_decided"]
-        assert decided == [("allow", "policy", "allow-touch"), ("deny", "policy", "deny-touch"),
-                           ("allow", "operator", None)]
+        assert (worktree / "other-1").exists()  # ran once the operator allowed it
+        decided = [
+            (r.data["decision"], r.data["by"], r.data.get("rule")) for r in run.receipts(did) if r.kind == "permission_decided"
+        ]
+        assert decided == [("allow", "policy", "allow-touch"), ("deny", "policy", "deny-touch"), ("allow", "operator", None)]
         assert run.service.prompt_count(case.prompt) == 1

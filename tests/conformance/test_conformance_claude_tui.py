@@ -26,8 +26,9 @@ async def until(pilot, predicate, what: str, run: Run, dispatch_id: str, timeout
         await pilot.pause(0.1)
         if predicate():
             return
-    receipts = [(r.kind, {k: v for k, v in r.data.items() if k in ("to", "source", "keys", "code")})
-                for r in run.receipts(dispatch_id)]
+    receipts = [
+        (r.kind, {k: v for k, v in r.data.items() if k in ("to", "source", "keys", "code")}) for r in run.receipts(dispatch_id)
+    ]
     raise AssertionError(f"never saw {what}; receipts {receipts}; screen:\n{run.screen(dispatch_id)}")
 
 
@@ -51,6 +52,5 @@ async def test_the_tuis_y_answers_claude(cli_binaries, monkeypatch: pytest.Monke
         finally:
             ws.close()
         answered = [r for r in run.receipts(dispatch_id) if r.kind == "answered"]
-        assert [(r.data["answer"], r.data["prompt"], r.data["keys"]) for r in answered] == [
-            ("yes", "permission", ["1"])]
+        assert [(r.data["answer"], r.data["prompt"], r.data["keys"]) for r in answered] == [("yes", "permission", ["1"])]
         assert (run.state.worktree(dispatch_id) / case.edit_path).read_text() == case.edit_content

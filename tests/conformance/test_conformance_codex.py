@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 from codex_gemini_kit import (
-    CONTENT, PROMPT, dump, edit_then_review, gate_summary, headless_write, offline, states, wait_for, worker_usage,
+    CONTENT,
+    PROMPT,
+    dump,
+    edit_then_review,
+    gate_summary,
+    headless_write,
+    offline,
+    states,
+    wait_for,
+    worker_usage,
 )
 
 from cockpit.modelservice.scenario import error_reply, hang
@@ -63,8 +72,7 @@ def test_interactive_permission_answered_y_through_cockpit_send_then_idle_with_t
         dispatch_id = cockpit.dispatch(PROMPT, "--provider", CLI, "--interactive")
         cockpit.wait(dispatch_id, until="waiting", timeout=120)
         view = cockpit.show(dispatch_id)
-        waiting = [r.data for r in cockpit.receipts(dispatch_id)
-                   if r.kind == "status_changed" and r.data.get("to") == "waiting"]
+        waiting = [r.data for r in cockpit.receipts(dispatch_id) if r.kind == "status_changed" and r.data.get("to") == "waiting"]
         assert waiting[-1]["screen"].startswith("Would you like to run the following command?"), dump(cockpit, dispatch_id)
         assert service.prompt_count(PROMPT) == 1
         kinds = cockpit.receipt_kinds(dispatch_id)
@@ -75,8 +83,11 @@ def test_interactive_permission_answered_y_through_cockpit_send_then_idle_with_t
         view = cockpit.show(dispatch_id)
         assert (Path(view["worktree"]) / "hello.txt").read_text() == CONTENT, dump(cockpit, dispatch_id)
         assert service.prompt_count(PROMPT) == 1 and service.service.turns_used() == 2
-        wait_for(lambda: (cockpit.show(dispatch_id)["tokens_in"], cockpit.show(dispatch_id)["tokens_out"])
-                 == worker_usage(scenario), "the session file's tokens", timeout=20)
+        wait_for(
+            lambda: (cockpit.show(dispatch_id)["tokens_in"], cockpit.show(dispatch_id)["tokens_out"]) == worker_usage(scenario),
+            "the session file's tokens",
+            timeout=20,
+        )
         seen = states(cockpit, dispatch_id)
         # working -> waiting (screen) -> working -> idle (codex's notify), no idle before the end
         assert [to for to, _ in seen].count("idle") == 1 and seen[-1] == ("idle", "hook"), seen

@@ -6,7 +6,17 @@ from pathlib import Path
 
 import pytest
 from codex_gemini_kit import (
-    CONTENT, PROMPT, dump, edit_then_review, shown, gate_summary, headless_write, offline, states, wait_for, worker_usage,
+    CONTENT,
+    PROMPT,
+    dump,
+    edit_then_review,
+    gate_summary,
+    headless_write,
+    offline,
+    shown,
+    states,
+    wait_for,
+    worker_usage,
 )
 
 from cockpit.modelservice.scenario import error_reply, hang
@@ -63,10 +73,12 @@ def test_interactive_permission_answered_y_through_cockpit_send_then_idle_with_t
         try:
             cockpit.wait(dispatch_id, until="waiting", timeout=60)
         except AssertionError:
-            raise AssertionError(cockpit.tmux().capture(dispatch_id) + dump(cockpit, dispatch_id)
-                                 + repr([(r.path, r.turn, r.user_text[:40]) for r in service.requests])) from None
-        waiting = [r.data for r in cockpit.receipts(dispatch_id)
-                   if r.kind == "status_changed" and r.data.get("to") == "waiting"]
+            raise AssertionError(
+                cockpit.tmux().capture(dispatch_id)
+                + dump(cockpit, dispatch_id)
+                + repr([(r.path, r.turn, r.user_text[:40]) for r in service.requests])
+            ) from None
+        waiting = [r.data for r in cockpit.receipts(dispatch_id) if r.kind == "status_changed" and r.data.get("to") == "waiting"]
         # gemini's Notification hook fires as the dialog opens, before it is drawn: the question
         # is the hook's message then, else the dialog's line on screen.
         said = waiting[-1].get("question", "") + waiting[-1].get("screen", "")
@@ -83,8 +95,11 @@ def test_interactive_permission_answered_y_through_cockpit_send_then_idle_with_t
         assert (Path(view["worktree"]) / "hello.txt").read_text() == CONTENT, dump(cockpit, dispatch_id)
         assert service.prompt_count(PROMPT) == 1 and service.service.turns_used() == 2
         scenario = service.service.scenario
-        wait_for(lambda: (cockpit.show(dispatch_id)["tokens_in"], cockpit.show(dispatch_id)["tokens_out"])
-                 == worker_usage(scenario), "the session file's tokens", timeout=20)
+        wait_for(
+            lambda: (cockpit.show(dispatch_id)["tokens_in"], cockpit.show(dispatch_id)["tokens_out"]) == worker_usage(scenario),
+            "the session file's tokens",
+            timeout=20,
+        )
         seen = states(cockpit, dispatch_id)
         assert [to for to, _ in seen].count("idle") == 1 and seen[-1] == ("idle", "hook"), seen
         assert ("waiting", "hook") in seen or ("waiting", "screen") in seen, seen

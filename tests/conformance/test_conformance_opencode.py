@@ -93,16 +93,22 @@ def test_interactive_turn_that_ends_in_an_api_error_is_idle_not_working(cockpit,
         # The screen fallback alone comes to idle too (it used to match nothing: "working"
         # forever); opencode keeps "esc interrupt" in its footer for a while after the error.
         patterns = load_catalog(None).get("opencode").patterns
-        screen = wait_for(lambda: (text := screen_of(cockpit, dispatch_id)) and "Incorrect API key provided" in text
-                          and patterns.classify(text) == "idle" and text, "the API error on an idle screen")
+        screen = wait_for(
+            lambda: (
+                (text := screen_of(cockpit, dispatch_id))
+                and "Incorrect API key provided" in text
+                and patterns.classify(text) == "idle"
+                and text
+            ),
+            "the API error on an idle screen",
+        )
         assert cockpit.show(dispatch_id)["state"] == "idle", screen
     cockpit.run("kill", dispatch_id, check=True)
 
 
 # The same runs through cockpit's conformance runner (what `cockpit providers verify opencode` does).
 RUNNER_ROWS = {
-    ("interactive", "happy"): ["ready", "delivered", "working", "waiting", "answer", "idle", "edit", "usage",
-                               "gates", "approve"],
+    ("interactive", "happy"): ["ready", "delivered", "working", "waiting", "answer", "idle", "edit", "usage", "gates", "approve"],
     ("interactive", "deny"): ["ready", "delivered", "working", "waiting", "answer", "idle", "edit", "usage"],
     ("headless", "happy"): ["ready", "exit", "delivered", "working", "edit", "usage", "gates", "approve"],
     ("headless", "auth"): ["ready", "exit", "error"],

@@ -10,8 +10,14 @@ from pathlib import Path
 
 def verify(*args: str, path: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PATH": path}
-    return subprocess.run([sys.executable, "-m", "cockpit", "providers", "verify", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "cockpit", "providers", "verify", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_verify_claude_headless_passes_with_a_row_per_signal(cli_binaries, tmp_path: Path) -> None:

@@ -64,16 +64,19 @@ def test_worked_example_recomputes_with_the_documented_slice(tmp_path: Path) -> 
 def test_documented_verifier_accepts_what_cockpit_writes(tmp_path: Path, doc_verifier: Path) -> None:
     ledger = Ledger(tmp_path / "l")
     for i in range(50):
-        ledger.append("note", actor="a\"b\\c", dispatch=None if i % 2 else "d1",
-                      data={"i": i, "s": "tab\t nl\n ctl\x01 quote\" é 日本 🙂 },\"dispatch\":"})
+        ledger.append(
+            "note",
+            actor='a"b\\c',
+            dispatch=None if i % 2 else "d1",
+            data={"i": i, "s": 'tab\t nl\n ctl\x01 quote" é 日本 🙂 },"dispatch":'},
+        )
     report = verify(tmp_path / "l")
     assert report.ok
     assert run_doc(doc_verifier, tmp_path / "l") == f"valid: 51 records, last hash {report.last_hash}"
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_documented_verifier_and_cockpit_agree_on_every_tampering(tmp_path: Path, doc_verifier: Path,
-                                                                  case: str) -> None:
+def test_documented_verifier_and_cockpit_agree_on_every_tampering(tmp_path: Path, doc_verifier: Path, case: str) -> None:
     tamper, reason, line = CASES[case]
     seq, digest = genuine_ledger(tmp_path)  # the anchor: kept outside, beyond every tampered record
     assert run_doc(doc_verifier, tmp_path, [(seq, digest)]).startswith("valid: 40 records")
@@ -85,8 +88,7 @@ def test_documented_verifier_and_cockpit_agree_on_every_tampering(tmp_path: Path
 
 
 @pytest.mark.parametrize("case", ["full reforge with head rewrite", "genesis forged and rechained"])
-def test_without_an_anchor_a_full_reforge_is_the_documented_keyless_limit(tmp_path: Path, doc_verifier: Path,
-                                                                          case: str) -> None:
+def test_without_an_anchor_a_full_reforge_is_the_documented_keyless_limit(tmp_path: Path, doc_verifier: Path, case: str) -> None:
     genuine_ledger(tmp_path)
     CASES[case][0](tmp_path)
     assert verify(tmp_path).ok
@@ -95,6 +97,7 @@ def test_without_an_anchor_a_full_reforge_is_the_documented_keyless_limit(tmp_pa
 
 
 # -- every kind the code writes is in the table, with the data members it passes by name -------------
+
 
 def _appended_kinds() -> dict[str, set[str]]:
     """kind -> data members, from every receipt-append call in cockpit's code: `.record("k", ...)`,
@@ -114,8 +117,9 @@ def _appended_kinds() -> dict[str, set[str]]:
                 continue
             if isinstance(first, ast.Name) and first.id in ("kind", "entry"):
                 continue  # a forwarder (Ledger.append, Recorder.record, Context.record): its callers are scanned
-            assert isinstance(first, ast.Constant) and isinstance(first.value, str), \
+            assert isinstance(first, ast.Constant) and isinstance(first.value, str), (
                 f"{path}:{node.lineno}: a receipt kind that is not a literal cannot be checked against the document"
+            )
             fields = found.setdefault(first.value, set())
             data = next((k.value for k in node.keywords if k.arg == "data"), None)
             if name == "Entry" and len(node.args) > 3:
@@ -128,8 +132,10 @@ def _appended_kinds() -> dict[str, set[str]]:
 
 
 def test_every_kind_written_in_the_code_is_documented_with_its_data() -> None:
-    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([a-z_]+)` \| [^|]+ \| (.*) \|$",
-                                                         DOC.read_text(encoding="utf-8"), re.M)}
+    rows = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r"^\| `([a-z_]+)` \| [^|]+ \| (.*) \|$", DOC.read_text(encoding="utf-8"), re.M)
+    }
     kinds = _appended_kinds()
     assert len(kinds) > 30 and {"supervisor_started", "usage", "exited", "prompt_delivered"} <= set(kinds)
     missing = sorted(set(kinds) - set(rows))

@@ -46,8 +46,6 @@ def workdir(run_agent: RunAgent, tmp_path: Path) -> Path:
     return tmp_path / "work"
 
 
-
-
 @pytest.fixture
 def start_pane(tmp_path: Path) -> Iterator[StartPane]:
     """Start a shell command line in a tmux session on a private server, killed at teardown."""
@@ -63,9 +61,29 @@ def start_pane(tmp_path: Path) -> Iterator[StartPane]:
         wrapped = f"{command_line}; status=$?; {afterwards or ':'}; echo $status > {shlex.quote(str(pane.exit_file))}"
         # One tmux invocation: the log is in place before any output is read.
         pane.tmux(
-            "new-session", "-d", "-s", session, "-x", "160", "-y", "48", "-c", str(workdir), wrapped,
-            ";", "set-option", "-t", session, "remain-on-exit", "on",
-            ";", "pipe-pane", "-O", "-t", session, f"cat >> {shlex.quote(str(pane.log))}",
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            "160",
+            "-y",
+            "48",
+            "-c",
+            str(workdir),
+            wrapped,
+            ";",
+            "set-option",
+            "-t",
+            session,
+            "remain-on-exit",
+            "on",
+            ";",
+            "pipe-pane",
+            "-O",
+            "-t",
+            session,
+            f"cat >> {shlex.quote(str(pane.log))}",
         )
         started.append(pane)
         return pane

@@ -77,6 +77,7 @@ class AgentPane:
 
     def wait_for_output(self, needle: bytes, *, after: int = 0) -> int:
         """Wait until `needle` appears in the log at or after offset `after`; returns where it ends."""
+
         def find() -> int:
             position = self.output().find(needle, after)
             return position + len(needle) if position >= 0 else 0

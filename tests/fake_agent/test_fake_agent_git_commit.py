@@ -58,8 +58,7 @@ def test_commit_outside_a_repository_fails_with_exit_1(run_agent: RunAgent, tmp_
     home = tmp_path / "home"
     plain = home / "plain"
     plain.mkdir(parents=True)
-    done = run_agent("-p", "@fake write a.txt a\n@fake commit nope\n@fake say never", cwd=plain,
-                     env=isolated_git_env(home))
+    done = run_agent("-p", "@fake write a.txt a\n@fake commit nope\n@fake say never", cwd=plain, env=isolated_git_env(home))
     assert done.returncode == 1
     assert b"never" not in done.stdout
     assert "line 2: @fake commit: git add -A failed: fatal: not a git repository" in done.stderr.decode()

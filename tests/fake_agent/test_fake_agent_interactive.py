@@ -10,8 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from fake_agent_helpers import StartPane
-from fake_agent_helpers import AGENT, AgentPane
+from fake_agent_helpers import AGENT, AgentPane, StartPane
 
 pytestmark = pytest.mark.tmux
 
@@ -122,9 +121,7 @@ def test_answering_n_exits_3_with_an_error_result(start_pane: StartPane) -> None
     assert not (pane.workdir / "answered.txt").exists()
 
 
-def test_headless_ask_reads_the_key_from_the_terminal_while_stdin_is_a_file(
-    start_pane: StartPane, tmp_path: Path
-) -> None:
+def test_headless_ask_reads_the_key_from_the_terminal_while_stdin_is_a_file(start_pane: StartPane, tmp_path: Path) -> None:
     prompt_file = tmp_path / "prompt.txt"
     prompt_file.write_bytes(b"@fake ask Ship it?\n@fake say shipped")
     pane = start_pane(f"{AGENT_LINE} -p - < {shlex.quote(str(prompt_file))}")
@@ -148,9 +145,7 @@ def test_ctrl_c_and_ctrl_d_end_it_and_the_terminal_is_restored(
     assert pane.output().endswith(b"\x1b[?2004l")  # bracketed paste switched off again
 
 
-def test_sigterm_during_hang_ends_it_by_that_signal_and_restores_the_terminal(
-    start_pane: StartPane, tmp_path: Path
-) -> None:
+def test_sigterm_during_hang_ends_it_by_that_signal_and_restores_the_terminal(start_pane: StartPane, tmp_path: Path) -> None:
     modes = tmp_path / "stty.txt"
     pane = start_pane(AGENT_LINE, afterwards=f"stty -a > {shlex.quote(str(modes))}")
     pane.wait_for_idle_prompt()

@@ -23,8 +23,11 @@ def test_a_plain_prompt_writes_a_file_named_after_its_first_words_and_commits_it
     done = run_agent("-p", "Add a greeting file, please\nmore words here")
     assert done.returncode == 0, done.stderr
     out = done.stdout.decode().splitlines()
-    assert out[:3] == ["reading the task: Add a greeting file, please", "writing add-a-greeting-file.txt",
-                       "committing add-a-greeting-file.txt"]
+    assert out[:3] == [
+        "reading the task: Add a greeting file, please",
+        "writing add-a-greeting-file.txt",
+        "committing add-a-greeting-file.txt",
+    ]
     assert out[3].startswith("committed ") and out[4] == "done: wrote add-a-greeting-file.txt"
     assert last_result(done.stdout)["result"] == "done: wrote add-a-greeting-file.txt"
     assert "more words here" in (work / "add-a-greeting-file.txt").read_text()
@@ -42,8 +45,16 @@ def test_a_plain_prompt_outside_git_writes_the_file_and_says_it_is_uncommitted(r
 
 def test_help_prints_the_prompt_language() -> None:
     shown = subprocess.run([*AGENT, "--help"], capture_output=True, text=True, check=True).stdout
-    for verb in ("@fake say", "@fake write", "@fake commit", "@fake ask", "@fake usage", "@fake exit",
-                 "@fake review", "A plain prompt"):
+    for verb in (
+        "@fake say",
+        "@fake write",
+        "@fake commit",
+        "@fake ask",
+        "@fake usage",
+        "@fake exit",
+        "@fake review",
+        "A plain prompt",
+    ):
         assert verb in shown
 
 
@@ -72,9 +83,17 @@ deleted file mode 100644
 def test_the_fake_reviewer_names_the_file_and_line_of_the_diff_it_was_given() -> None:
     assert parse_prompt(PROMPT) == [Review(2, "approve")]
     verdict = json.loads(review_verdict(PROMPT, "approve"))
-    assert verdict == {"verdict": "approve", "findings": [
-        {"severity": "advisory", "file": "src/app.py", "line": 11,
-         "message": "the fake reviewer read this change (+2 -1); no real review was done"}]}
+    assert verdict == {
+        "verdict": "approve",
+        "findings": [
+            {
+                "severity": "advisory",
+                "file": "src/app.py",
+                "line": 11,
+                "message": "the fake reviewer read this change (+2 -1); no real review was done",
+            }
+        ],
+    }
     rejected = json.loads(review_verdict(PROMPT, "reject"))
     assert rejected["verdict"] == "reject" and rejected["findings"][0]["severity"] == "blocking"
     empty = PROMPT[: PROMPT.index("```diff")] + "```diff\n\n```\n"

@@ -11,8 +11,13 @@ from pathlib import Path
 
 def git(cwd: Path | str, *args: str) -> str:
     """Run git as the test's user (not through `conftest`: its module name is ambiguous in a full run)."""
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
+    }
     return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
 
 
@@ -35,8 +40,9 @@ def use_gates(repo: Path, text: str) -> None:
 
 def reviewer(directives: str, name: str = "review", timeout: int = 30) -> str:
     """A review gate played by the fake agent: its instructions are obeyed as directives."""
-    return (f"  {name}:\n    kind: review\n    provider: fake\n    timeout: {timeout}\n"
-            f"    instructions: {json.dumps(directives)}\n")
+    return (
+        f"  {name}:\n    kind: review\n    provider: fake\n    timeout: {timeout}\n    instructions: {json.dumps(directives)}\n"
+    )
 
 
 def verdict(findings: list[dict] | None = None, answer: str = "approve") -> str:
@@ -49,8 +55,11 @@ def branch_commit(repo: Path, branch: str) -> str:
 
 def checkout_bytes(repo: Path) -> dict[str, bytes]:
     """Every file of the main checkout (outside .git), byte for byte."""
-    return {str(p.relative_to(repo)): p.read_bytes() for p in sorted(repo.rglob("*"))
-            if p.is_file() and ".git" not in p.relative_to(repo).parts}
+    return {
+        str(p.relative_to(repo)): p.read_bytes()
+        for p in sorted(repo.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(repo).parts
+    }
 
 
 def gate_results(cockpit, dispatch_id: str) -> dict[str, dict]:
@@ -64,8 +73,9 @@ def gate_results(cockpit, dispatch_id: str) -> dict[str, dict]:
 
 def git_state(repo: Path) -> tuple[str, str, str]:
     """(every ref, HEAD, porcelain status) of a repository: what 'nothing changed' means."""
-    refs = subprocess.run(["git", "for-each-ref", "--format=%(refname) %(objectname)"], cwd=repo,
-                          capture_output=True, text=True, check=True).stdout
+    refs = subprocess.run(
+        ["git", "for-each-ref", "--format=%(refname) %(objectname)"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout
     return refs, git(repo, "rev-parse", "HEAD"), git(repo, "status", "--porcelain", "--untracked-files=all")
 
 

@@ -22,8 +22,9 @@ def refused(cockpit, dispatch_id: str, *needles: str, env: dict[str, str] | None
 
 
 def test_a_failing_gate_blocks_approval_and_requests_changes(cockpit) -> None:
-    dispatch_id = cockpit.dispatch("@fake write a.txt x\n@fake commit a", "--accept", "test -f missing.txt",
-                                   "--accept", "test -f a.txt")
+    dispatch_id = cockpit.dispatch(
+        "@fake write a.txt x\n@fake commit a", "--accept", "test -f missing.txt", "--accept", "test -f a.txt"
+    )
     cockpit.wait(dispatch_id, until="changes_requested")
     settled = [r for r in cockpit.receipts(dispatch_id) if r.kind == "review_changed"][-1].data
     assert settled["blockers"] == ["gate accept-1 failed: `test -f missing.txt` exited 1"]

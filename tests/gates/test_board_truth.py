@@ -22,8 +22,7 @@ def test_a_worker_that_changed_nothing_shows_no_changes_runs_no_gates_and_approv
     dispatch_id = cockpit.dispatch("@fake say I looked and changed nothing")
     cockpit.wait(dispatch_id, until="no_changes")
     kinds = cockpit.receipt_kinds(dispatch_id)
-    assert "gate_started" not in kinds and "awaiting_approval" not in json.dumps(
-        [r.data for r in cockpit.receipts(dispatch_id)])
+    assert "gate_started" not in kinds and "awaiting_approval" not in json.dumps([r.data for r in cockpit.receipts(dispatch_id)])
     change = [r for r in cockpit.receipts(dispatch_id) if r.kind == "review_changed"][-1]
     assert change.data["to"] == "no_changes" and "nothing to promote" in change.data["blockers"][0]
     row = status_rows(cockpit)[dispatch_id]
@@ -78,16 +77,14 @@ def test_interactive_usage_adds_up_over_turns(cockpit) -> None:
         time.sleep(0.05)
     view = cockpit.show(dispatch_id)
     assert (view["tokens_in"], view["tokens_out"], view["cost_usd"]) == (11, 7, "0.011000")
-    totals = [r.data["input_tokens"] + r.data["output_tokens"] for r in cockpit.receipts(dispatch_id)
-              if r.kind == "usage"]
+    totals = [r.data["input_tokens"] + r.data["output_tokens"] for r in cockpit.receipts(dispatch_id) if r.kind == "usage"]
     assert totals == sorted(totals) and 0 not in totals  # never backwards
     cockpit.run("kill", dispatch_id, check=True)
 
 
 def test_after_a_failed_promotion_review_no_longer_says_conflicts_passed_or_approving_will_merge(cockpit) -> None:
     use_gates(cockpit.repo, "required:\n  low: [scope]\n")  # conflicts not even required: it must block anyway
-    dispatch_id = cockpit.dispatch("@fake write README.md from the worker\n@fake commit worker readme",
-                                   "--risk", "low")
+    dispatch_id = cockpit.dispatch("@fake write README.md from the worker\n@fake commit worker readme", "--risk", "low")
     cockpit.wait(dispatch_id, until="awaiting_approval")
     cockpit.run("gates", dispatch_id, check=True)
     (cockpit.repo / "README.md").write_text("from main\n")
@@ -103,8 +100,7 @@ def test_after_a_failed_promotion_review_no_longer_says_conflicts_passed_or_appr
 
 def test_a_failed_promotion_fails_a_required_conflicts_gate(cockpit) -> None:
     use_gates(cockpit.repo, "required:\n  low: [scope, conflicts]\n")
-    dispatch_id = cockpit.dispatch("@fake write README.md from the worker\n@fake commit worker readme",
-                                   "--risk", "low")
+    dispatch_id = cockpit.dispatch("@fake write README.md from the worker\n@fake commit worker readme", "--risk", "low")
     cockpit.wait(dispatch_id, until="awaiting_approval")
     assert "✔ conflicts" in cockpit.run("review", dispatch_id, check=True).stdout
     (cockpit.repo / "README.md").write_text("from main\n")

@@ -33,8 +33,9 @@ def test_the_example_gate_file_loads(tmp_path: Path) -> None:
 
 def test_every_receipt_kind_the_gates_write_is_documented_in_both_tables() -> None:
     sources = ["cockpit/service/gates.py", "cockpit/service/promotion_ops.py"]
-    written = {kind for src in sources
-               for kind in re.findall(r'record\(\s*"([a-z_]+)"', (ROOT / src).read_text(encoding="utf-8"))}
+    written = {
+        kind for src in sources for kind in re.findall(r'record\(\s*"([a-z_]+)"', (ROOT / src).read_text(encoding="utf-8"))
+    }
     written |= {"sent_back", "worker_resumed"}  # written by Workers.send_back for the gates
     assert written <= set(documented_fields()), written - set(documented_fields())
     receipts_doc = (ROOT / "docs" / "receipts.md").read_text(encoding="utf-8")

@@ -20,14 +20,15 @@ from gatekit import (
     use_gates,
 )
 
-GATES = ("gates:\n  unit:\n    kind: command\n    run: test -f notes/a.txt\n    timeout: 20\n" + reviewer(APPROVE))
+GATES = "gates:\n  unit:\n    kind: command\n    run: test -f notes/a.txt\n    timeout: 20\n" + reviewer(APPROVE)
 
 
 def test_the_whole_path_from_dispatch_to_promoted_with_a_receipt_for_every_step(cockpit) -> None:
     use_gates(cockpit.repo, GATES)
     before = branch_commit(cockpit.repo, "main")
-    dispatch_id = cockpit.dispatch("@fake write notes/a.txt hi\n@fake commit add a", "--risk", "high",
-                                   "--accept", "grep -q hi notes/a.txt")
+    dispatch_id = cockpit.dispatch(
+        "@fake write notes/a.txt hi\n@fake commit add a", "--risk", "high", "--accept", "grep -q hi notes/a.txt"
+    )
     cockpit.wait(dispatch_id, until="awaiting_approval")
     results = gate_results(cockpit, dispatch_id)
     assert sorted(results) == ["accept-1", "conflicts", "review", "scope", "unit"]
@@ -57,8 +58,19 @@ def test_the_whole_path_from_dispatch_to_promoted_with_a_receipt_for_every_step(
     assert git(cockpit.repo, "status", "--porcelain") == ""
 
     kinds = cockpit.receipt_kinds(dispatch_id)
-    order = ["dispatch_created", "worktree_created", "worker_started", "prompt_delivered", "exited",
-             "review_changed", "diff_stat", "gate_started", "gate_result", "approved", "promoted"]
+    order = [
+        "dispatch_created",
+        "worktree_created",
+        "worker_started",
+        "prompt_delivered",
+        "exited",
+        "review_changed",
+        "diff_stat",
+        "gate_started",
+        "gate_result",
+        "approved",
+        "promoted",
+    ]
     assert [kinds.index(k) for k in order] == sorted(kinds.index(k) for k in order), kinds
     assert kinds.count("gate_started") == kinds.count("gate_result") == 5
     receipts = {r.kind: r for r in cockpit.receipts(dispatch_id)}
@@ -117,8 +129,7 @@ def test_rebase_replays_the_commits_on_a_target_that_moved(cockpit) -> None:
 
 
 def test_a_merge_conflict_fails_closed_leaving_target_and_checkout_untouched(cockpit) -> None:
-    dispatch_id = cockpit.dispatch("@fake write README.md from the worker\n@fake commit worker readme",
-                                   "--risk", "low")
+    dispatch_id = cockpit.dispatch("@fake write README.md from the worker\n@fake commit worker readme", "--risk", "low")
     cockpit.wait(dispatch_id, until="awaiting_approval")
     (cockpit.repo / "README.md").write_text("from main\n")
     git(cockpit.repo, "commit", "-q", "-am", "main readme")

@@ -31,8 +31,16 @@ def test_what_merges_is_the_judged_tree_not_what_came_after(setup) -> None:
     (worktree / "judged.txt").write_text("judged\n")
     diff = judge(gitrepo, worktree, base)
     (worktree / "later.txt").write_text("written after judging\n")  # not judged: must not merge
-    result = promote(gitrepo, dispatch_id=ID, worktree=worktree, branch=f"cockpit/{ID}", diff=diff, target="main",
-                     strategy="merge", message="promote")
+    result = promote(
+        gitrepo,
+        dispatch_id=ID,
+        worktree=worktree,
+        branch=f"cockpit/{ID}",
+        diff=diff,
+        target="main",
+        strategy="merge",
+        message="promote",
+    )
     files = git(gitrepo.toplevel, "ls-tree", "-r", "--name-only", result.commit).split()
     assert "judged.txt" in files and "later.txt" not in files
     assert result.committed_uncommitted and result.worktree_synced
@@ -50,8 +58,16 @@ def test_squash_leaves_a_worktree_that_changed_meanwhile_alone(setup) -> None:
     git(gitrepo.toplevel, "add", "m.txt")
     git(gitrepo.toplevel, "commit", "-q", "-m", "m")
     (worktree / "m.txt").write_text("the agent's own m.txt, not committed\n")  # reset --keep must not clobber it
-    result = promote(gitrepo, dispatch_id=ID, worktree=worktree, branch=f"cockpit/{ID}", diff=diff, target="main",
-                     strategy="squash", message="promote")
+    result = promote(
+        gitrepo,
+        dispatch_id=ID,
+        worktree=worktree,
+        branch=f"cockpit/{ID}",
+        diff=diff,
+        target="main",
+        strategy="squash",
+        message="promote",
+    )
     assert not result.worktree_synced
     assert (worktree / "m.txt").read_text() == "the agent's own m.txt, not committed\n"
     assert git(worktree, "rev-parse", "HEAD").strip() == diff.head  # the branch stayed where it was
@@ -68,8 +84,16 @@ def test_refusals_change_nothing(setup) -> None:
     main = git(gitrepo.toplevel, "rev-parse", "main").strip()
     for strategy in ("merge", "squash", "rebase"):
         with pytest.raises(PromotionRefused) as caught:
-            promote(gitrepo, dispatch_id=ID, worktree=worktree, branch=f"cockpit/{ID}", diff=diff, target="main",
-                    strategy=strategy, message="promote")
+            promote(
+                gitrepo,
+                dispatch_id=ID,
+                worktree=worktree,
+                branch=f"cockpit/{ID}",
+                diff=diff,
+                target="main",
+                strategy=strategy,
+                message="promote",
+            )
         assert caught.value.needs_changes and "conflicts in: README.md" in str(caught.value)
         assert isinstance(caught.value, CheckFailed) and caught.value.exit_code == 1
     assert git(gitrepo.toplevel, "rev-parse", "main").strip() == main

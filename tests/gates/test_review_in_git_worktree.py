@@ -40,21 +40,33 @@ def install_reviewer(repo: Path, tmp_path: Path, *, fail: bool) -> Path:
     script.write_text(GIT_REVIEWER)
     seen = tmp_path / "seen.json"
     env = {"REVIEW_SEEN": str(seen), **({"REVIEW_FAIL": "1"} if fail else {})}
-    catalog = {"providers": {"gitrev": {"binary": sys.executable, "version_args": [],
-                                        "headless": {"args": [str(script)], "prompt_via": "stdin"}, "env": env}}}
+    catalog = {
+        "providers": {
+            "gitrev": {
+                "binary": sys.executable,
+                "version_args": [],
+                "headless": {"args": [str(script)], "prompt_via": "stdin"},
+                "env": env,
+            }
+        }
+    }
     commit_file(repo, ".cockpit/providers.yaml", json.dumps(catalog), "reviewer catalog")
-    use_gates(repo, "gates:\n  review:\n    kind: review\n    provider: gitrev\n    timeout: 60\n"
-                    "    instructions: review it\n")
+    use_gates(repo, "gates:\n  review:\n    kind: review\n    provider: gitrev\n    timeout: 60\n    instructions: review it\n")
     return seen
 
 
-WORK = ("@fake write a.txt committed\n@fake commit add a\n"
-        "@fake append a.txt \\nand changed later\n@fake write b.txt brand new\n@fake exit 0")
+WORK = (
+    "@fake write a.txt committed\n@fake commit add a\n"
+    "@fake append a.txt \\nand changed later\n@fake write b.txt brand new\n@fake exit 0"
+)
 
 
 def worktrees(repo: Path) -> list[str]:
-    return [line.split(" ", 1)[1] for line in git(repo, "worktree", "list", "--porcelain").splitlines()
-            if line.startswith("worktree ")]
+    return [
+        line.split(" ", 1)[1]
+        for line in git(repo, "worktree", "list", "--porcelain").splitlines()
+        if line.startswith("worktree ")
+    ]
 
 
 def test_the_reviewer_runs_in_a_git_worktree_of_the_diff_and_it_is_removed(cockpit, tmp_path: Path) -> None:
@@ -73,8 +85,10 @@ def test_the_reviewer_runs_in_a_git_worktree_of_the_diff_and_it_is_removed(cockp
     assert seen["cwd"] not in worktrees(cockpit.repo)
     assert sorted(worktrees(cockpit.repo)) == sorted([str(cockpit.repo), str(worktree)])
     # the dispatch's worktree is as the worker left it
-    assert subprocess.run(["git", "status", "--porcelain"], cwd=worktree, capture_output=True,
-                          text=True).stdout.splitlines() == [" M a.txt", "?? b.txt"]
+    assert subprocess.run(["git", "status", "--porcelain"], cwd=worktree, capture_output=True, text=True).stdout.splitlines() == [
+        " M a.txt",
+        "?? b.txt",
+    ]
 
 
 def test_a_failing_reviewer_s_error_and_exit_code_reach_cockpit_review(cockpit, tmp_path: Path) -> None:
@@ -83,7 +97,6 @@ def test_a_failing_reviewer_s_error_and_exit_code_reach_cockpit_review(cockpit, 
     cockpit.wait(dispatch_id, until="changes_requested", timeout=60)
     result = gate_results(cockpit, dispatch_id)["review"]
     assert result["status"] == "failed" and result["exit_code"] == 1
-    expected = ("gitrev exited 1: ERROR: unexpected status 401 Unauthorized: Missing bearer or basic "
-                "authentication in header")
+    expected = "gitrev exited 1: ERROR: unexpected status 401 Unauthorized: Missing bearer or basic authentication in header"
     assert expected in result["summary"]
     assert expected in cockpit.run("review", dispatch_id).stdout

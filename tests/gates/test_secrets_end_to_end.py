@@ -24,13 +24,17 @@ def test_a_secret_in_a_gate_command_runs_as_written_and_is_recorded_masked(cockp
     url = "https://alice:Tr0ub4dor-pw-2026@git.example.com/app.git"
     url_digest = hashlib.sha256(url.encode()).hexdigest()[:16]
     singles = [text for verdict, text, _parts in CASES if verdict == "mask" and "\n" not in text]
-    prompt = "\n".join([f"Deploy with {KEY} and {url}", *(f"@fake say {text}" for text in singles),
-                        "@fake write a.txt x", "@fake commit add a"])
+    prompt = "\n".join(
+        [f"Deploy with {KEY} and {url}", *(f"@fake say {text}" for text in singles), "@fake write a.txt x", "@fake commit add a"]
+    )
     dispatch_id = cockpit.dispatch(
         prompt,
-        "--accept", f"test -n {KEY}",  # masked, `***` would glob and the test would fail
-        "--accept", f'test "$(printf %s {KEY} | sha256sum | cut -c1-16)" = {digest}',
-        "--accept", f'test "$(printf %s {url} | sha256sum | cut -c1-16)" = {url_digest}',
+        "--accept",
+        f"test -n {KEY}",  # masked, `***` would glob and the test would fail
+        "--accept",
+        f'test "$(printf %s {KEY} | sha256sum | cut -c1-16)" = {digest}',
+        "--accept",
+        f'test "$(printf %s {url} | sha256sum | cut -c1-16)" = {url_digest}',
     )
     for _verdict, text, _parts in CASES:  # every corpus text, multi-line ones too, as a note
         cockpit.run("note", text, check=True)

@@ -20,7 +20,7 @@ def test_reject_with_send_back_runs_the_agent_and_the_gates_again(cockpit) -> No
     second = gate_results(cockpit, dispatch_id)["accept-1"]
     assert second["status"] == "passed" and second["head_commit"] != first["head_commit"]
     kinds = cockpit.receipt_kinds(dispatch_id)
-    tail = kinds[kinds.index("rejected"):]
+    tail = kinds[kinds.index("rejected") :]
     assert tail[:3] == ["rejected", "sent_back", "worker_resumed"]
     assert tail.index("exited") < tail.index("gate_result") < len(tail) - 1 and tail[-1] == "review_changed"
     receipts = cockpit.receipts(dispatch_id)
@@ -65,8 +65,9 @@ def test_replay_reruns_command_gates_on_the_recorded_tree_and_compares(cockpit, 
     flag = tmp_path / "outside-flag"
     use_gates(cockpit.repo, "gates:\n" + reviewer(APPROVE, name="llm"))
     # Uncommitted work: the judged tree is more than the head commit, and replay must restore it.
-    dispatch_id = cockpit.dispatch("@fake write a.txt x", "--gate", "llm", "--accept", "test -f a.txt",
-                                   "--accept", f"test ! -e {flag}")
+    dispatch_id = cockpit.dispatch(
+        "@fake write a.txt x", "--gate", "llm", "--accept", "test -f a.txt", "--accept", f"test ! -e {flag}"
+    )
     cockpit.wait(dispatch_id, until="awaiting_approval")
     worktree = Path(cockpit.show(dispatch_id)["worktree"])
     (worktree / "a.txt").unlink()  # the worktree changes after judging: replay does not look at it
@@ -76,7 +77,9 @@ def test_replay_reruns_command_gates_on_the_recorded_tree_and_compares(cockpit, 
     out = json.loads(same.stdout)
     assert out["same"] and out["not_replayed"] == ["llm", "scope"]
     assert [(g["gate"], g["before"], g["after"], g["same"]) for g in out["gates"]] == [
-        ("accept-1", "passed", "passed", True), ("accept-2", "passed", "passed", True)]
+        ("accept-1", "passed", "passed", True),
+        ("accept-2", "passed", "passed", True),
+    ]
 
     flag.write_text("the world outside the tree changed\n")
     different = cockpit.run("replay", dispatch_id)
@@ -92,7 +95,6 @@ def test_replay_reruns_command_gates_on_the_recorded_tree_and_compares(cockpit, 
     assert [r.data["same"] for r in replayed] == [True, False] and replayed[-1].data["report"] == str(report)
 
     with_review = json.loads(cockpit.run("replay", dispatch_id, "--review", "--json").stdout)
-    assert ("llm", "passed", "passed", True) in [(g["gate"], g["before"], g["after"], g["same"])
-                                                 for g in with_review["gates"]]
+    assert ("llm", "passed", "passed", True) in [(g["gate"], g["before"], g["after"], g["same"]) for g in with_review["gates"]]
     assert git(cockpit.repo, "worktree", "list").count("\n") == 2  # the scratch worktrees are gone
     assert_documented(cockpit.receipts(dispatch_id))

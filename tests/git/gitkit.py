@@ -11,23 +11,25 @@ from pathlib import Path
 from cockpit.runtime.git_repo import GitRepo
 
 TEST_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
 }
 
 
 def git(cwd: Path, *args: str, check: bool = True) -> str:
     """Run git as a user would (with an identity given per command, none configured)."""
-    proc = subprocess.run(["git", *args], cwd=cwd, env={**os.environ, **TEST_IDENTITY},
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["git", *args], cwd=cwd, env={**os.environ, **TEST_IDENTITY}, capture_output=True, text=True, check=False
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
     return proc.stdout
 
 
 def git_bytes(cwd: Path, *args: str) -> bytes:
-    return subprocess.run(["git", *args], cwd=cwd, env={**os.environ, **TEST_IDENTITY},
-                          capture_output=True, check=True).stdout
+    return subprocess.run(["git", *args], cwd=cwd, env={**os.environ, **TEST_IDENTITY}, capture_output=True, check=True).stdout
 
 
 def init_repo(root: Path) -> Path:

@@ -20,8 +20,7 @@ from cockpit.runtime.teardown import restore, teardown
 
 PATHS = ["a.txt", "b.bin", "sub/c.txt", "sub/deep/d.txt", "README.md", "src/app.py", "run.sh", "link", "x.log"]
 path = st.sampled_from(PATHS)
-content = st.one_of(st.binary(max_size=48), st.text(max_size=40).map(str.encode),
-                    st.sampled_from([b"", b"hello\n", b"\0\xff\0"]))
+content = st.one_of(st.binary(max_size=48), st.text(max_size=40).map(str.encode), st.sampled_from([b"", b"hello\n", b"\0\xff\0"]))
 operation = st.one_of(
     st.tuples(st.just("write"), path, content, st.booleans()),
     st.tuples(st.just("symlink"), path, st.sampled_from(["a.txt", "missing", "../outside", "sub/c.txt"])),
@@ -30,8 +29,12 @@ operation = st.one_of(
     st.tuples(st.just("chmod"), path, st.booleans()),
     st.tuples(st.just("stage"), path),
     st.tuples(st.just("unstage"), path),
-    st.tuples(st.just("stage_all"),),
-    st.tuples(st.just("commit"),),
+    st.tuples(
+        st.just("stage_all"),
+    ),
+    st.tuples(
+        st.just("commit"),
+    ),
 )
 
 

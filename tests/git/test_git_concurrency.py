@@ -72,8 +72,14 @@ def test_threads_create_worktrees_concurrently(grepo: GitRepo, main_repo: Path, 
 def test_processes_create_worktrees_concurrently(main_repo: Path, wt_root: Path, tmp_path: Path) -> None:
     lock = tmp_path / "state" / "git.lock"
     groups = [[f"p{p}w{w}" for w in range(3)] for p in range(4)]
-    procs = [subprocess.Popen([sys.executable, "-c", _CREATE_WORKTREES, str(main_repo), str(lock),
-                               str(wt_root), *group], stderr=subprocess.PIPE, text=True) for group in groups]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CREATE_WORKTREES, str(main_repo), str(lock), str(wt_root), *group],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for group in groups
+    ]
     for proc in procs:
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
@@ -82,8 +88,9 @@ def test_processes_create_worktrees_concurrently(main_repo: Path, wt_root: Path,
 
 
 def test_create_worktree_waits_for_a_lock_held_by_another_process(grepo: GitRepo, wt_root: Path) -> None:
-    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(grepo.lock.path)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(grepo.lock.path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         done = threading.Event()
@@ -152,8 +159,9 @@ def test_filelock_threads_reentrancy_and_timeout(tmp_path: Path) -> None:
 
 def test_filelock_times_out_on_another_process(tmp_path: Path) -> None:
     path = tmp_path / "p.lock"
-    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(path)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         started = time.monotonic()

@@ -56,8 +56,7 @@ def test_classify_each_kind(grepo: GitRepo, main_repo: Path, wt_root: Path) -> N
         classify(grepo, committed.path, committed.branch, committed.base_commit, "missing")
 
 
-def test_teardown_clean_and_merged_remove_without_archive(grepo: GitRepo, main_repo: Path,
-                                                          wt_root: Path) -> None:
+def test_teardown_clean_and_merged_remove_without_archive(grepo: GitRepo, main_repo: Path, wt_root: Path) -> None:
     clean = _new(grepo, wt_root, "clean")
     result = _teardown(grepo, clean, "clean")
     assert (result.classification.kind, result.archive_ref, result.already_gone) == ("clean", None, False)
@@ -74,8 +73,7 @@ def test_teardown_clean_and_merged_remove_without_archive(grepo: GitRepo, main_r
     assert git(main_repo, "status", "--porcelain") == ""
 
 
-def test_teardown_committed_and_dirty_archive_then_remove(grepo: GitRepo, main_repo: Path,
-                                                          wt_root: Path) -> None:
+def test_teardown_committed_and_dirty_archive_then_remove(grepo: GitRepo, main_repo: Path, wt_root: Path) -> None:
     committed = _new(grepo, wt_root, "committed")
     (committed.path / "c.txt").write_text("c\n")
     head = commit_all(committed.path)
@@ -91,11 +89,12 @@ def test_teardown_committed_and_dirty_archive_then_remove(grepo: GitRepo, main_r
     assert result.classification.kind == "dirty"
     assert git(main_repo, "show", f"{result.archive_commit}:u.txt") == "untracked\n"
     author = git(main_repo, "log", "-1", "--format=%an <%ae>|%cn <%ce>|%s", result.archive_commit).strip()
-    assert author == "cockpit <cockpit@localhost>|cockpit <cockpit@localhost>|" \
-                     "cockpit archive of dirty: uncommitted changes"
+    assert author == "cockpit <cockpit@localhost>|cockpit <cockpit@localhost>|cockpit archive of dirty: uncommitted changes"
     assert not dirty.path.exists() and not grepo.branch_exists(dirty.branch)
-    assert list_archives(grepo) == {"committed": git(main_repo, "rev-parse", "refs/cockpit/archive/committed")
-                                    .strip(), "dirty": result.archive_commit}
+    assert list_archives(grepo) == {
+        "committed": git(main_repo, "rev-parse", "refs/cockpit/archive/committed").strip(),
+        "dirty": result.archive_commit,
+    }
     assert git(main_repo, "status", "--porcelain") == ""
     assert git(main_repo, "rev-parse", "--abbrev-ref", "HEAD").strip() == "main"
 
@@ -119,8 +118,7 @@ def _make_every_kind_of_change(wt: Path) -> None:
     (wt / "scratch.log").write_text("ignored: not archived\n")
 
 
-def test_restore_brings_back_every_byte_and_the_staged_split(grepo: GitRepo, main_repo: Path,
-                                                             wt_root: Path) -> None:
+def test_restore_brings_back_every_byte_and_the_staged_split(grepo: GitRepo, main_repo: Path, wt_root: Path) -> None:
     wt = _new(grepo, wt_root, "every")
     _make_every_kind_of_change(wt.path)
     before = worktree_state(wt.path)
@@ -138,8 +136,7 @@ def test_restore_brings_back_every_byte_and_the_staged_split(grepo: GitRepo, mai
     assert git(main_repo, "status", "--porcelain") == ""
 
 
-def test_restore_then_teardown_again_keeps_both_archives(grepo: GitRepo, main_repo: Path,
-                                                         wt_root: Path) -> None:
+def test_restore_then_teardown_again_keeps_both_archives(grepo: GitRepo, main_repo: Path, wt_root: Path) -> None:
     wt = _new(grepo, wt_root, "again")
     (wt.path / "first.txt").write_text("first\n")
     first = _teardown(grepo, wt, "again").archive_commit
@@ -157,8 +154,7 @@ def test_restore_then_teardown_again_keeps_both_archives(grepo: GitRepo, main_re
     assert (wt.path / "second.txt").read_text() == "second\n"
 
 
-def test_worktree_deleted_by_hand_still_archives_branch_commits(grepo: GitRepo, main_repo: Path,
-                                                                wt_root: Path) -> None:
+def test_worktree_deleted_by_hand_still_archives_branch_commits(grepo: GitRepo, main_repo: Path, wt_root: Path) -> None:
     wt = _new(grepo, wt_root, "gone")
     (wt.path / "kept.txt").write_text("committed before the folder was deleted\n")
     head = commit_all(wt.path)
@@ -172,14 +168,12 @@ def test_worktree_deleted_by_hand_still_archives_branch_commits(grepo: GitRepo, 
     assert (wt.path / "kept.txt").exists()
 
 
-def test_second_teardown_is_idempotent_and_branch_already_deleted(grepo: GitRepo, main_repo: Path,
-                                                                  wt_root: Path) -> None:
+def test_second_teardown_is_idempotent_and_branch_already_deleted(grepo: GitRepo, main_repo: Path, wt_root: Path) -> None:
     wt = _new(grepo, wt_root, "twice")
     (wt.path / "w.txt").write_text("w\n")
     first = _teardown(grepo, wt, "twice")
     again = _teardown(grepo, wt, "twice")
-    assert (again.already_gone, again.archive_commit, again.classification.kind) == \
-        (True, first.archive_commit, "dirty")
+    assert (again.already_gone, again.archive_commit, again.classification.kind) == (True, first.archive_commit, "dirty")
     never = _new(grepo, wt_root, "never")
     grepo.remove_worktree(never.path, never.branch)
     gone = _teardown(grepo, never, "never")
@@ -244,8 +238,7 @@ def test_remove_worktree_checks_the_archive_matches(grepo: GitRepo, wt_root: Pat
     assert (wt.path / "b.txt").exists()
 
 
-def test_worktree_whose_checked_out_branch_vanished_is_left_alone(grepo: GitRepo, main_repo: Path,
-                                                                  wt_root: Path) -> None:
+def test_worktree_whose_checked_out_branch_vanished_is_left_alone(grepo: GitRepo, main_repo: Path, wt_root: Path) -> None:
     wt = _new(grepo, wt_root, "orphan")
     (wt.path / "work.txt").write_text("uncommitted\n")
     git(main_repo, "update-ref", "-d", "refs/heads/cockpit/orphan")  # bypasses git's checked-out guard

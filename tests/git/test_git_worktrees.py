@@ -47,8 +47,7 @@ def test_discover_repo_rejects_non_repo_and_bare(tmp_path: Path) -> None:
         discover_repo(tmp_path / "bare.git")
 
 
-def test_create_worktree_outside_checkout_on_its_own_branch(grepo: GitRepo, main_repo: Path,
-                                                            wt_root: Path) -> None:
+def test_create_worktree_outside_checkout_on_its_own_branch(grepo: GitRepo, main_repo: Path, wt_root: Path) -> None:
     head = git(main_repo, "rev-parse", "HEAD").strip()
     info = grepo.create_worktree("01HX1", wt_root / "01HX1", "HEAD")
     assert info.branch == "cockpit/01HX1"
@@ -104,8 +103,7 @@ def test_unknown_and_option_like_refs_are_usage_errors(grepo: GitRepo, wt_root: 
         grepo.resolve_commit(blob)  # a blob is not a commit
 
 
-def test_create_refuses_existing_branch_path_bad_id_and_path_in_checkout(
-        grepo: GitRepo, main_repo: Path, wt_root: Path) -> None:
+def test_create_refuses_existing_branch_path_bad_id_and_path_in_checkout(grepo: GitRepo, main_repo: Path, wt_root: Path) -> None:
     grepo.create_worktree("dup", wt_root / "dup", "HEAD")
     with pytest.raises(UsageError, match="already exists"):
         grepo.create_worktree("dup", wt_root / "dup2", "HEAD")

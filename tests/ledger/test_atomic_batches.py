@@ -28,8 +28,9 @@ for b in range(rounds):
 
 
 def batcher(directory: Path, name: str, size: int, rounds: int, *extra: str, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", BATCHER, str(directory), name, str(size), str(rounds), *extra],
-                            stdout=subprocess.PIPE, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-c", BATCHER, str(directory), name, str(size), str(rounds), *extra], stdout=subprocess.PIPE, **kw
+    )
 
 
 def assert_batches_whole(directory: Path) -> dict[str, int]:

@@ -103,8 +103,15 @@ def test_records_written_past_the_head_by_anything_but_an_append_are_quarantined
     for i in range(5):
         ledger.append("note", actor="a", data={"i": i})
     report = verify(tmp_path)
-    _, forged = seal(seq=7, ts="2026-11-28T00:00:00.000000Z", kind="note", actor="mallory", dispatch=None,
-                     data={"text": "forged"}, prev=report.last_hash)
+    _, forged = seal(
+        seq=7,
+        ts="2026-11-28T00:00:00.000000Z",
+        kind="note",
+        actor="mallory",
+        dispatch=None,
+        data={"text": "forged"},
+        prev=report.last_hash,
+    )
     with open(tmp_path / "ledger.ndjson", "ab") as handle:  # a sound successor, but nobody announced it
         handle.write(forged)
     problem = verify(tmp_path).problem

@@ -18,10 +18,18 @@ from cockpit.ledger.verify import Stop, _Walker
 INTERESTING = b'"\\,:{}[] a0_-\t'
 
 
-def sealed(seq: int, prev: str, *, kind: str = "note", actor: str = "op@box", dispatch: str | None = "d1",
-           data: dict | None = None) -> bytes:
-    _, line = seal(seq=seq, ts="2026-11-28T06:00:00.123456Z", kind=kind, actor=actor, dispatch=dispatch,
-                   data=data if data is not None else {"i": seq, "t": "x"}, prev=prev)
+def sealed(
+    seq: int, prev: str, *, kind: str = "note", actor: str = "op@box", dispatch: str | None = "d1", data: dict | None = None
+) -> bytes:
+    _, line = seal(
+        seq=seq,
+        ts="2026-11-28T06:00:00.123456Z",
+        kind=kind,
+        actor=actor,
+        dispatch=dispatch,
+        data=data if data is not None else {"i": seq, "t": "x"},
+        prev=prev,
+    )
     return line[:-1]
 
 
@@ -46,19 +54,23 @@ def exact_accepts(first: bytes, line: bytes) -> bool:
         facts = inspect_line(line)
     except BadLine:
         return False
-    return facts.seq == 2 and facts.prev == first[-SUFFIX_LEN + 9:-2].decode()
+    return facts.seq == 2 and facts.prev == first[-SUFFIX_LEN + 9 : -2].decode()
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.data())
 def test_an_edited_line_is_accepted_by_the_fast_path_only_if_the_layout_matches(data: st.DataObject) -> None:
-    first = sealed(1, GENESIS, kind="ledger_created", actor="cockpit", dispatch=None,
-                   data={"format": "cockpit-ledger/1"})
-    prev = first[-SUFFIX_LEN + 9:-2]
+    first = sealed(1, GENESIS, kind="ledger_created", actor="cockpit", dispatch=None, data={"format": "cockpit-ledger/1"})
+    prev = first[-SUFFIX_LEN + 9 : -2]
     dispatch = data.draw(st.sampled_from([None, "d1", "0c4v9r2kxa", 'a"b', "a\\b", "a-b", ""]))
     actor = data.draw(st.sampled_from(["op@box", 'x","data":{', "a\\", "é"]))
-    genuine = sealed(2, prev.decode(), dispatch=dispatch, actor=actor,
-                     data=data.draw(st.sampled_from([{}, {"k": {"n": [1, "}"]}}, {"s": '","dispatch":null'}])))
+    genuine = sealed(
+        2,
+        prev.decode(),
+        dispatch=dispatch,
+        actor=actor,
+        data=data.draw(st.sampled_from([{}, {"k": {"n": [1, "}"]}}, {"s": '","dispatch":null'}])),
+    )
     body = bytearray(genuine[:-SUFFIX_LEN])
     for _ in range(data.draw(st.integers(1, 3))):
         at = data.draw(st.integers(0, len(body)))
@@ -75,9 +87,8 @@ def test_an_edited_line_is_accepted_by_the_fast_path_only_if_the_layout_matches(
 
 
 def test_unedited_lines_of_every_shape_are_accepted_by_both() -> None:
-    first = sealed(1, GENESIS, kind="ledger_created", actor="cockpit", dispatch=None,
-                   data={"format": "cockpit-ledger/1"})
-    prev = first[-SUFFIX_LEN + 9:-2].decode()
+    first = sealed(1, GENESIS, kind="ledger_created", actor="cockpit", dispatch=None, data={"format": "cockpit-ledger/1"})
+    prev = first[-SUFFIX_LEN + 9 : -2].decode()
     for dispatch in (None, "d1", 'a"b', "a\\b", "x-y"):
         for actor in ("op@box", 'q"uote', "back\\slash", "日本"):
             line = sealed(2, prev, dispatch=dispatch, actor=actor, data={"t": '},"dispatch":"x","kind":"y"'})

@@ -27,13 +27,19 @@ def sh_blocks() -> list[str]:
 
 def cli(repo: Path, *args: str, home: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "HOME": str(home or repo.parent / "home")}
-    return subprocess.run([sys.executable, "-m", "cockpit", *args], cwd=repo, capture_output=True, text=True,
-                          env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "cockpit", *args], cwd=repo, capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "T",
-           "GIT_COMMITTER_EMAIL": "t@e"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "T",
+        "GIT_AUTHOR_EMAIL": "t@e",
+        "GIT_COMMITTER_NAME": "T",
+        "GIT_COMMITTER_EMAIL": "t@e",
+    }
     return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout
 
 
@@ -51,8 +57,15 @@ def record_hash(state: Path, seq: int) -> str:
 
 
 def anchor_commit(repo: Path, ref: str, seq: int, digest: str) -> str:
-    commit = git(repo, "commit-tree", "HEAD^{tree}", "-p", "HEAD", "-m",
-                 f"cockpit: promote x\n\nApproved by t.\n\nCockpit-Ledger: {seq} {digest}").strip()
+    commit = git(
+        repo,
+        "commit-tree",
+        "HEAD^{tree}",
+        "-p",
+        "HEAD",
+        "-m",
+        f"cockpit: promote x\n\nApproved by t.\n\nCockpit-Ledger: {seq} {digest}",
+    ).strip()
     git(repo, "update-ref", ref, commit)
     return commit
 
@@ -120,13 +133,29 @@ def test_a_signed_checkpoint_is_written_with_the_users_key_and_checked(repo: Pat
     assert "signed by ED25519 key SHA256:" in out.stdout
     pub = (home / ".ssh" / "id_ed25519.pub").read_text()
     (tmp_path / "allowed").write_text(f"alice@example.com {pub}")
-    out = cli(repo, "receipts", "verify", "--checkpoint", str(ckpt_dir / "checkpoint"),
-              "--allowed-signers", str(tmp_path / "allowed"), home=home)
+    out = cli(
+        repo,
+        "receipts",
+        "verify",
+        "--checkpoint",
+        str(ckpt_dir / "checkpoint"),
+        "--allowed-signers",
+        str(tmp_path / "allowed"),
+        home=home,
+    )
     assert out.returncode == 0 and "signed by alice@example.com" in out.stdout
     other = new_key(tmp_path / "other" / "key", "mallory@example.com")
     (tmp_path / "others").write_text(f"mallory@example.com {Path(str(other) + '.pub').read_text()}")
-    out = cli(repo, "receipts", "verify", "--checkpoint", str(ckpt_dir / "checkpoint"),
-              "--allowed-signers", str(tmp_path / "others"), home=home)
+    out = cli(
+        repo,
+        "receipts",
+        "verify",
+        "--checkpoint",
+        str(ckpt_dir / "checkpoint"),
+        "--allowed-signers",
+        str(tmp_path / "others"),
+        home=home,
+    )
     assert out.returncode == 1 and "does not list" in out.stderr
 
     with Ledger(state) as ledger:
@@ -169,8 +198,7 @@ def test_strict_makes_a_lagging_head_an_error(repo: Path) -> None:
     head = json.loads((state / "ledger.head").read_bytes())
     Ledger(state).append("note", actor="op@box", data={"text": "one more"})
     head["next"] = (state / "ledger.ndjson").stat().st_size  # killed between the ledger's fsync and the head's
-    (state / "ledger.head").write_bytes(json.dumps(head, sort_keys=True, separators=(",", ":")).encode()
-                                        .ljust(255) + b"\n")
+    (state / "ledger.head").write_bytes(json.dumps(head, sort_keys=True, separators=(",", ":")).encode().ljust(255) + b"\n")
     out = cli(repo, "receipts", "verify")
     assert out.returncode == 0 and "the head is 1 record(s) behind" in out.stdout
     out = cli(repo, "receipts", "verify", "--strict")
@@ -212,8 +240,7 @@ def test_the_supervisor_signs_checkpoints_when_configured(cockpit, tmp_path: Pat
     key = new_key(tmp_path / "keys" / "id")
     kept = tmp_path / "kept"
     (cockpit.repo / ".cockpit").mkdir(exist_ok=True)
-    (cockpit.repo / ".cockpit" / "config.yaml").write_text(f"checkpoints:\n  dir: {kept}\n  every_s: 1\n"
-                                                           f"  key: {key}\n")
+    (cockpit.repo / ".cockpit" / "config.yaml").write_text(f"checkpoints:\n  dir: {kept}\n  every_s: 1\n  key: {key}\n")
     cockpit.run("status", check=True)  # starts the supervisor, which records supervisor_started
     path = kept / f"{cockpit.ws.state.root.name}.checkpoint"
     _wait_for(path.exists)
@@ -223,13 +250,18 @@ def test_the_supervisor_signs_checkpoints_when_configured(cockpit, tmp_path: Pat
     _wait_for(lambda: int(path.read_text().split("\n")[1]) >= noted)  # the next checkpoint covers the note
 
 
-KEYLESS = ["full reforge with head rewrite", "forged tail, head untouched", "first record dropped and rechained",
-           "genesis forged and rechained"]
+KEYLESS = [
+    "full reforge with head rewrite",
+    "forged tail, head untouched",
+    "first record dropped and rechained",
+    "genesis forged and rechained",
+]
 
 
 @pytest.mark.parametrize("case", KEYLESS)
 def test_what_the_chain_alone_misses_is_caught_with_real_anchors_by_cockpit_and_the_document(
-        repo: Path, tmp_path: Path, case: str) -> None:
+    repo: Path, tmp_path: Path, case: str
+) -> None:
     home = tmp_path / "home"
     new_key(home / ".ssh" / "id_ed25519")
     state = Workspace.open(repo).state.ledger_dir

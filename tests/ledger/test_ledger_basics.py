@@ -100,19 +100,23 @@ def test_batch_append_is_consecutive(tmp_path: Path) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(),
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.text(st.characters(max_codepoint=127), max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(st.characters(max_codepoint=127), max_size=8), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 
 
 @settings(max_examples=200, deadline=None)
-@given(data=st.dictionaries(st.text(st.characters(max_codepoint=127), max_size=10), json_values, max_size=5),
-       actor=st.text(min_size=1, max_size=20))
+@given(
+    data=st.dictionaries(st.text(st.characters(max_codepoint=127), max_size=10), json_values, max_size=5),
+    actor=st.text(min_size=1, max_size=20),
+)
 def test_any_sealed_line_parses_and_checks_out(data: dict, actor: str) -> None:
     try:
-        receipt, line = seal(seq=7, ts="2026-01-02T03:04:05.123456Z", kind="note", actor=actor,
-                             dispatch=None, data=data, prev="a" * 64)
+        receipt, line = seal(
+            seq=7, ts="2026-01-02T03:04:05.123456Z", kind="note", actor=actor, dispatch=None, data=data, prev="a" * 64
+        )
     except ValueError:
         return  # e.g. lone surrogates: refused, never written
     assert line.endswith(b"\n") and line.count(b"\n") == 1

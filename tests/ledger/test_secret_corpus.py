@@ -50,8 +50,11 @@ def test_corpus_case(verdict: str, text: str, parts: list[str]) -> None:
 
 
 def test_masking_nested_values_and_env_values() -> None:
-    record = {"command": "deploy --token abcdef123456", "env": {"HOME": "/home/a"},
-              "lines": [case[1] for case in CASES if case[0] == "mask"]}
+    record = {
+        "command": "deploy --token abcdef123456",
+        "env": {"HOME": "/home/a"},
+        "lines": [case[1] for case in CASES if case[0] == "mask"],
+    }
     out = repr(mask(record, ("abcdef123456",)))
     assert not [s for s in SECRETS if s in out]
     assert "/home/a" in out

@@ -48,10 +48,24 @@ def test_provider_key_shapes_are_masked_without_any_env() -> None:
 
 
 def test_secret_names() -> None:
-    assert all(map(looks_secret_name, ["ANTHROPIC_API_KEY", "apiKey", "GH_TOKEN", "AWS_SECRET_ACCESS_KEY",
-                                        "DB_PASSWORD", "BASIC_AUTH", "client_secret", "PGPASSWORD"]))
-    assert not any(map(looks_secret_name, ["PATH", "HOME", "GIT_AUTHOR_NAME", "SSH_AUTH_SOCK", "PWD",
-                                            "KEYBOARD_LAYOUT", "input_tokens"]))
+    assert all(
+        map(
+            looks_secret_name,
+            [
+                "ANTHROPIC_API_KEY",
+                "apiKey",
+                "GH_TOKEN",
+                "AWS_SECRET_ACCESS_KEY",
+                "DB_PASSWORD",
+                "BASIC_AUTH",
+                "client_secret",
+                "PGPASSWORD",
+            ],
+        )
+    )
+    assert not any(
+        map(looks_secret_name, ["PATH", "HOME", "GIT_AUTHOR_NAME", "SSH_AUTH_SOCK", "PWD", "KEYBOARD_LAYOUT", "input_tokens"])
+    )
 
 
 def test_values_under_secret_keys_are_masked_but_numbers_are_kept() -> None:

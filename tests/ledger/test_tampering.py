@@ -175,8 +175,9 @@ TAMPERINGS = {
 
 @pytest.mark.parametrize("name", sorted(TAMPERINGS))
 @pytest.mark.parametrize("processes", [2, 3, 7])
-def test_checking_in_parallel_ranges_finds_exactly_what_one_pass_finds(ledger_dir: Path, monkeypatch,
-                                                                       name: str, processes: int) -> None:
+def test_checking_in_parallel_ranges_finds_exactly_what_one_pass_finds(
+    ledger_dir: Path, monkeypatch, name: str, processes: int
+) -> None:
     import importlib
 
     verify_module = importlib.import_module("cockpit.ledger.verify")

@@ -24,8 +24,9 @@ READ_TOOLS = {"status", "dispatch", "diff", "gate_results", "receipts_tail", "re
 def _params(cockpit, extra_env: dict[str, str] | None = None) -> StdioServerParameters:
     names = ("COCKPIT_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "PATH", "HOME", "TMUX_TMPDIR")
     env = {name: os.environ[name] for name in names if name in os.environ}
-    return StdioServerParameters(command=sys.executable, args=["-m", "cockpit", "mcp"], cwd=str(cockpit.repo),
-                                 env={**env, **(extra_env or {})})
+    return StdioServerParameters(
+        command=sys.executable, args=["-m", "cockpit", "mcp"], cwd=str(cockpit.repo), env={**env, **(extra_env or {})}
+    )
 
 
 async def _session(cockpit, body, extra_env: dict[str, str] | None = None):
@@ -97,13 +98,20 @@ def test_without_the_sdk_one_line_and_exit_2(repo: Path, tmp_path: Path) -> None
         "    def find_spec(self, name, path=None, target=None):\n"
         "        if name == 'mcp' or name.startswith('mcp.'):\n"
         "            raise ModuleNotFoundError(name)\n"
-        "sys.meta_path.insert(0, _NoMcp())\n")
+        "sys.meta_path.insert(0, _NoMcp())\n"
+    )
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-m", "cockpit", "mcp"], cwd=repo, env=env, capture_output=True,
-                            text=True, timeout=60, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [sys.executable, "-m", "cockpit", "mcp"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        "cockpit: `cockpit mcp` needs the MCP SDK: pip install 'cockpit[mcp]'"]
+    assert result.stderr.strip().splitlines() == ["cockpit: `cockpit mcp` needs the MCP SDK: pip install 'cockpit[mcp]'"]
 
 
 def test_permissions_tool_lists_a_pending_request_and_cannot_decide_it(cockpit) -> None:
@@ -113,8 +121,14 @@ def test_permissions_tool_lists_a_pending_request_and_cannot_decide_it(cockpit) 
     cockpit.wait(dispatch_id, until="waiting")
     payload = {"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": "make deploy"}}
     env = {**os.environ, "COCKPIT_SOCKET": str(cockpit.ws.state.socket_path), "COCKPIT_DISPATCH_ID": dispatch_id}
-    hook = subprocess.Popen([sys.executable, "-m", "cockpit.service.permission_hook"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    hook = subprocess.Popen(
+        [sys.executable, "-m", "cockpit.service.permission_hook"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
     hook.stdin.write(json.dumps(payload))
     hook.stdin.close()
 

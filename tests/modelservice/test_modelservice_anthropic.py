@@ -27,11 +27,18 @@ def post(url: str, body: dict, timeout: float = 10) -> tuple[int, str]:
 
 
 def main_body(prompt: str, stream: bool = True) -> dict:
-    return {"model": "m", "stream": stream, "tools": TOOLS,
-            "system": [{"type": "text", "text": "Primary working directory: /work/x"}],
-            "messages": [{"role": "user", "content": [
-                {"type": "text", "text": "<system-reminder>ctx</system-reminder>"},
-                {"type": "text", "text": prompt}]}]}
+    return {
+        "model": "m",
+        "stream": stream,
+        "tools": TOOLS,
+        "system": [{"type": "text", "text": "Primary working directory: /work/x"}],
+        "messages": [
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": "<system-reminder>ctx</system-reminder>"}, {"type": "text", "text": prompt}],
+            }
+        ],
+    }
 
 
 def sse_events(text: str) -> list[dict]:
@@ -47,8 +54,11 @@ def test_streaming_tool_call_then_text_with_exact_usage_and_request_log() -> Non
         assert kinds[0] == "message_start" and kinds[-1] == "message_stop"
         starts = [e["content_block"] for e in events if e["type"] == "content_block_start"]
         assert [b["type"] for b in starts] == ["text", "tool_use"] and starts[1]["name"] == "Write"
-        partial = [e["delta"]["partial_json"] for e in events
-                   if e["type"] == "content_block_delta" and e["delta"]["type"] == "input_json_delta"]
+        partial = [
+            e["delta"]["partial_json"]
+            for e in events
+            if e["type"] == "content_block_delta" and e["delta"]["type"] == "input_json_delta"
+        ]
         assert json.loads(partial[0]) == {"file_path": "/work/x/hello.txt", "content": "hi\n"}
         delta = next(e for e in events if e["type"] == "message_delta")
         assert delta["delta"]["stop_reason"] == "tool_use" and delta["usage"]["output_tokens"] == 45
@@ -56,13 +66,16 @@ def test_streaming_tool_call_then_text_with_exact_usage_and_request_log() -> Non
         # an auxiliary request (no tools) consumes no turn
         status, aux = post(svc.url + "/v1/messages", {"model": "m", "messages": [{"role": "user", "content": "make hello"}]})
         assert status == 200 and json.loads(aux)["usage"]["output_tokens"] == 0
-        status, text = post(svc.url + "/v1/messages", main_body("make hello", stream=False) | {
-            "messages": [{"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t", "content": "ok"}]}]})
+        status, text = post(
+            svc.url + "/v1/messages",
+            main_body("make hello", stream=False)
+            | {"messages": [{"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t", "content": "ok"}]}]},
+        )
         reply = json.loads(text)
         assert reply["content"] == [{"type": "text", "text": "Done: wrote hello.txt."}]
         assert reply["usage"]["input_tokens"] == 153 and reply["stop_reason"] == "end_turn"
         assert [r.turn for r in svc.requests] == [0, None, 1]
-        assert svc.prompt_count("make hello") == 1   # the auxiliary request and the tool result do not count
+        assert svc.prompt_count("make hello") == 1  # the auxiliary request and the tool result do not count
         assert svc.requests[0].user_text == "make hello"
 
 
@@ -76,12 +89,13 @@ def test_a_prompt_sent_twice_counts_twice_and_exhausted_requests_are_logged() ->
         assert svc.requests[1].exhausted and svc.requests[1].turn is None
 
 
-@pytest.mark.parametrize(("status", "kind"), [(401, "authentication_error"), (429, "rate_limit_error"),
-                                              (500, "api_error"), (529, "overloaded_error")])
+@pytest.mark.parametrize(
+    ("status", "kind"), [(401, "authentication_error"), (429, "rate_limit_error"), (500, "api_error"), (529, "overloaded_error")]
+)
 def test_error_turns_use_anthropics_error_shape_and_repeat(status: int, kind: str) -> None:
     scenario = Scenario(turns=[Turn(kind="error", status=status, message="scripted failure", repeat=0)])
     with ModelServiceThread(scenario) as svc:
-        for _ in range(2):   # repeat=0: every retry gets the same error
+        for _ in range(2):  # repeat=0: every retry gets the same error
             got, text = post(svc.url + "/v1/messages", main_body("p"))
             assert got == status
             assert json.loads(text) == {"type": "error", "error": {"type": kind, "message": "scripted failure"}}

@@ -22,17 +22,33 @@ def post(url: str, body: dict) -> tuple[int, str]:
 
 
 def main_body(prompt: str, parts: list | None = None) -> dict:
-    return {"tools": TOOLS, "contents": [
-        {"role": "user", "parts": [{"text": "<session_context>\nThis is the Gemini CLI."}, {"text": prompt}]},
-        *([{"role": "model", "parts": [{"functionCall": {"name": "write_file", "args": {}}}]},
-           {"role": "user", "parts": parts}] if parts else [])]}
+    return {
+        "tools": TOOLS,
+        "contents": [
+            {"role": "user", "parts": [{"text": "<session_context>\nThis is the Gemini CLI."}, {"text": prompt}]},
+            *(
+                [
+                    {"role": "model", "parts": [{"functionCall": {"name": "write_file", "args": {}}}]},
+                    {"role": "user", "parts": parts},
+                ]
+                if parts
+                else []
+            ),
+        ],
+    }
 
 
-ROUTER = {"contents": [{"role": "user", "parts": [{"text": "make hello"}]}],
-          "generationConfig": {"responseMimeType": "application/json", "responseJsonSchema": {
-              "type": "OBJECT", "properties": {"complexity_reasoning": {"type": "STRING"},
-                                               "complexity_score": {"type": "INTEGER"}},
-              "required": ["complexity_reasoning", "complexity_score"]}}}
+ROUTER = {
+    "contents": [{"role": "user", "parts": [{"text": "make hello"}]}],
+    "generationConfig": {
+        "responseMimeType": "application/json",
+        "responseJsonSchema": {
+            "type": "OBJECT",
+            "properties": {"complexity_reasoning": {"type": "STRING"}, "complexity_score": {"type": "INTEGER"}},
+            "required": ["complexity_reasoning", "complexity_score"],
+        },
+    },
+}
 
 
 def sse(text: str) -> list[dict]:
@@ -50,8 +66,10 @@ def test_router_is_auxiliary_then_streamed_write_file_then_text() -> None:
         status, text = post(svc.url + "/v1beta/models/gemini-3.8-flash:streamGenerateContent?alt=sse", main_body("make hello"))
         chunks = sse(text)
         parts = chunks[0]["candidates"][0]["content"]["parts"]
-        assert parts == [{"text": "I will create hello.txt."},
-                         {"functionCall": {"name": "write_file", "args": {"file_path": "hello.txt", "content": "hi\n"}}}]
+        assert parts == [
+            {"text": "I will create hello.txt."},
+            {"functionCall": {"name": "write_file", "args": {"file_path": "hello.txt", "content": "hi\n"}}},
+        ]
         assert chunks[0]["usageMetadata"] == {"promptTokenCount": 123, "candidatesTokenCount": 45, "totalTokenCount": 168}
         follow = main_body("make hello", [{"functionResponse": {"name": "write_file", "response": {"output": "ok"}}}])
         status, text = post(svc.url + "/v1beta/models/gemini-3.8-flash:streamGenerateContent?alt=sse", follow)
@@ -65,8 +83,10 @@ def test_shell_turn_uses_run_shell_command_and_errors_use_google_shape() -> None
     with ModelServiceThread(shell_with_permission("echo hi > x.txt")) as svc:
         _, text = post(svc.url + "/v1beta/models/m:generateContent", main_body("go"))
         call = json.loads(text)["candidates"][0]["content"]["parts"][1]["functionCall"]
-        assert call == {"name": "run_shell_command", "args": {"command": "echo hi > x.txt",
-                                                             "description": "Run the scripted command"}}
+        assert call == {
+            "name": "run_shell_command",
+            "args": {"command": "echo hi > x.txt", "description": "Run the scripted command"},
+        }
     with ModelServiceThread(error_reply(401, "API key not valid.")) as svc:
         status, text = post(svc.url + "/v1beta/models/m:streamGenerateContent?alt=sse", main_body("go"))
         assert status == 401

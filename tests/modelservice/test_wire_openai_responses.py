@@ -14,8 +14,9 @@ EXEC_POLICY = "<permissions instructions>\nApproval policy is currently never. D
 
 
 def post(url: str, body: dict, headers: dict | None = None) -> tuple[int, str]:
-    req = urllib.request.Request(url, data=json.dumps(body).encode(),
-                                 headers={"content-type": "application/json", **(headers or {})})
+    req = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"content-type": "application/json", **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status, resp.read().decode()
@@ -24,11 +25,21 @@ def post(url: str, body: dict, headers: dict | None = None) -> tuple[int, str]:
 
 
 def body(prompt: str, *, developer: str = "You are Codex.", extra: list | None = None) -> dict:
-    return {"model": "gpt-5.5", "stream": True, "tools": TOOLS, "input": [
-        {"type": "message", "role": "developer", "content": [{"type": "input_text", "text": developer}]},
-        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "<environment_context>x</environment_context>"}]},
-        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": prompt}]},
-        *(extra or [])]}
+    return {
+        "model": "gpt-5.5",
+        "stream": True,
+        "tools": TOOLS,
+        "input": [
+            {"type": "message", "role": "developer", "content": [{"type": "input_text", "text": developer}]},
+            {
+                "type": "message",
+                "role": "user",
+                "content": [{"type": "input_text", "text": "<environment_context>x</environment_context>"}],
+            },
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": prompt}]},
+            *(extra or []),
+        ],
+    }
 
 
 def events(text: str) -> list[dict]:
@@ -57,8 +68,13 @@ def test_interactive_write_asks_for_escalation_and_follow_up_is_not_a_new_delive
         # the title request: same prompt, no turn trigger -> auxiliary, zero usage
         status, aux = post(svc.url + "/v1/responses", body("Generate a concise, single-line task title"), TITLE)
         assert status == 200 and events(aux)[-1]["response"]["usage"]["output_tokens"] == 0
-        follow = body("make hello", extra=[{"type": "function_call", "call_id": "c", "name": "exec_command", "arguments": "{}"},
-                                           {"type": "function_call_output", "call_id": "c", "output": "ok"}])
+        follow = body(
+            "make hello",
+            extra=[
+                {"type": "function_call", "call_id": "c", "name": "exec_command", "arguments": "{}"},
+                {"type": "function_call_output", "call_id": "c", "output": "ok"},
+            ],
+        )
         status, text = post(svc.url + "/v1/responses", follow, TURN)
         assert events(text)[-1]["response"]["output"][0]["content"][0]["text"] == "Done: wrote hello.txt."
         assert [r.turn for r in svc.requests] == [0, None, 1]
@@ -76,13 +92,21 @@ def test_error_turn_uses_openai_error_shape_and_cached_tokens_are_included_in_in
     with ModelServiceThread(error_reply(401, "Incorrect API key provided")) as svc:
         status, text = post(svc.url + "/v1/responses", body("go"), TURN)
         assert status == 401 and json.loads(text)["error"] == {
-            "message": "Incorrect API key provided", "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}
+            "message": "Incorrect API key provided",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "invalid_api_key",
+        }
     usage = TurnUsage(input_tokens=10, output_tokens=3, cache_read_input_tokens=7)
     with ModelServiceThread(Scenario(turns=[Turn(kind="text", text="hi", usage=usage)])) as svc:
         _, text = post(svc.url + "/v1/responses", body("go"), TURN)
         assert events(text)[-1]["response"]["usage"] | {} == {
-            "input_tokens": 17, "input_tokens_details": {"cached_tokens": 7}, "output_tokens": 3,
-            "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 20}
+            "input_tokens": 17,
+            "input_tokens_details": {"cached_tokens": 7},
+            "output_tokens": 3,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": 20,
+        }
 
 
 def test_not_json_is_a_400() -> None:

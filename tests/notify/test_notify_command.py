@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 def _wait_for(predicate, limit: float = 60.0):
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        if (value := predicate()):
+        if value := predicate():
             return value
         time.sleep(0.05)
     raise AssertionError("condition not met in time")
@@ -40,8 +40,7 @@ def test_command_gets_a_json_line_for_a_waiting_worker_within_a_second(cockpit, 
     event = json.loads(lines[0])
     assert set(event) >= {"kind", "dispatch", "title", "text", "time"}
     assert (event["kind"], event["dispatch"]) == ("waiting", dispatch_id)
-    waiting = next(r for r in cockpit.receipts(dispatch_id)
-                   if r.kind == "status_changed" and r.data["to"] == "waiting")
+    waiting = next(r for r in cockpit.receipts(dispatch_id) if r.kind == "status_changed" and r.data["to"] == "waiting")
     # The supervisor stamps the event as it hands it over: well within a second of the receipt.
     assert (_ts(event["time"]) - _ts(waiting.ts)).total_seconds() < 1.0
     sent = _wait_for(lambda: [r for r in cockpit.receipts(dispatch_id) if r.kind == "notification_sent"])
@@ -74,8 +73,9 @@ def test_which_receipts_notify() -> None:
     assert event_for({"kind": "exited", "data": {"code": 0}}) is None
     assert event_for({"kind": "exited", "data": {"code": 2}})[0] == "failed"
     assert event_for({"kind": "timed_out", "data": {}})[0] == "timeout"
-    assert event_for({"kind": "permission_requested", "data": {"tool": "Bash", "command": "ls",
-                                                               "request": "p1"}})[0] == "permission"
+    assert (
+        event_for({"kind": "permission_requested", "data": {"tool": "Bash", "command": "ls", "request": "p1"}})[0] == "permission"
+    )
     assert event_for({"kind": "notification_sent", "data": {}}) is None
 
 
@@ -97,11 +97,10 @@ def test_osc_sequences_cannot_be_broken_out_of() -> None:
 
 
 def test_an_attached_tui_client_gets_a_terminal_notification(cockpit) -> None:
+    import os
     import threading
 
     from cockpit.service.client import SupervisorClient
-
-    import os
 
     config = Path(os.environ["XDG_CONFIG_HOME"]) / "cockpit" / "config.yaml"
     config.parent.mkdir(parents=True, exist_ok=True)

@@ -32,16 +32,32 @@ rules:
 
 
 def _payload(worktree: str, command: str) -> dict:
-    return {"session_id": "0b6f6f7e-1111-4a4a-9c9c-000000000001", "transcript_path": "/tmp/t.jsonl",
-            "cwd": worktree, "permission_mode": "acceptEdits", "hook_event_name": "PreToolUse",
-            "tool_name": "Bash", "tool_input": {"command": command, "description": "make a file"}}
+    return {
+        "session_id": "0b6f6f7e-1111-4a4a-9c9c-000000000001",
+        "transcript_path": "/tmp/t.jsonl",
+        "cwd": worktree,
+        "permission_mode": "acceptEdits",
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": command, "description": "make a file"},
+    }
 
 
 def _hook(cockpit, dispatch_id: str, payload: dict) -> subprocess.Popen:
-    env = {**os.environ, "COCKPIT_SOCKET": str(cockpit.ws.state.socket_path), "COCKPIT_DISPATCH_ID": dispatch_id,
-           "COCKPIT_WORKER_ID": dispatch_id}
-    proc = subprocess.Popen([sys.executable, "-m", "cockpit.service.permission_hook"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    env = {
+        **os.environ,
+        "COCKPIT_SOCKET": str(cockpit.ws.state.socket_path),
+        "COCKPIT_DISPATCH_ID": dispatch_id,
+        "COCKPIT_WORKER_ID": dispatch_id,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cockpit.service.permission_hook"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
     proc.stdin.write(json.dumps(payload))
     proc.stdin.close()
     return proc
@@ -57,7 +73,7 @@ def _decision(proc: subprocess.Popen) -> dict:
 def _wait_for(predicate, limit: float = 60.0):
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        if (value := predicate()):
+        if value := predicate():
             return value
         time.sleep(0.05)
     raise AssertionError("condition not met in time")
@@ -84,11 +100,12 @@ def test_rules_allow_and_deny_at_once_with_the_rule_id(cockpit, worker) -> None:
     assert (allowed["hookEventName"], allowed["permissionDecision"]) == ("PreToolUse", "allow")
     assert denied["permissionDecision"] == "deny"
     asked = [r for r in cockpit.receipts(dispatch_id) if r.kind == "permission_requested"]
-    assert [(r.data["tool"], r.data["command"]) for r in asked] == [
-        ("Bash", "touch allowed-1"), ("Bash", "touch forbidden-1")]
+    assert [(r.data["tool"], r.data["command"]) for r in asked] == [("Bash", "touch allowed-1"), ("Bash", "touch forbidden-1")]
     decided = _decided(cockpit, dispatch_id)
     assert [(r.data["decision"], r.data["by"], r.data["rule"]) for r in decided] == [
-        ("allow", "policy", "allow-touch"), ("deny", "policy", "deny-touch")]
+        ("allow", "policy", "allow-touch"),
+        ("deny", "policy", "deny-touch"),
+    ]
     assert [r.data["request"] for r in decided] == [r.data["request"] for r in asked]
 
 
@@ -152,8 +169,13 @@ def test_unanswered_request_times_out_to_deny(cockpit) -> None:
 
 def test_without_a_supervisor_the_hook_leaves_the_decision_to_the_cli(tmp_path: Path) -> None:
     env = {**os.environ, "COCKPIT_SOCKET": str(tmp_path / "none.sock"), "COCKPIT_DISPATCH_ID": "x"}
-    result = subprocess.run([sys.executable, "-m", "cockpit.service.permission_hook"], env=env, text=True,
-                            input=json.dumps(_payload(str(tmp_path), "touch allowed-1")), capture_output=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "cockpit.service.permission_hook"],
+        env=env,
+        text=True,
+        input=json.dumps(_payload(str(tmp_path), "touch allowed-1")),
+        capture_output=True,
+    )
     assert result.returncode == 0 and result.stdout == ""  # no answer: claude asks on its own screen
 
 

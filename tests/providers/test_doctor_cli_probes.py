@@ -43,11 +43,11 @@ esac
 
 
 def doctor(repo: Path, bin_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": os.pathsep.join([str(bin_dir), "/usr/bin", "/bin"]),
-           "HOME": str(bin_dir.parent / "home")}
+    env = {**os.environ, "PATH": os.pathsep.join([str(bin_dir), "/usr/bin", "/bin"]), "HOME": str(bin_dir.parent / "home")}
     env.pop("GEMINI_API_KEY", None)
-    return subprocess.run([sys.executable, "-m", "cockpit", "doctor", *args], cwd=repo, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "cockpit", "doctor", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def rows(result: subprocess.CompletedProcess) -> dict[str, str]:
@@ -98,14 +98,14 @@ def test_providers_warns_about_an_unverified_version(repo: Path, tmp_path: Path)
     catalog.parent.mkdir()
 
     def providers(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "cockpit", "providers", *args], cwd=repo, env=env,
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "cockpit", "providers", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=120
+        )
 
     catalog.write_text("providers:\n  codex:\n    verified_versions: ['0.168.0', '0.168.2']\n")
     result = providers()
     assert result.returncode == 0
-    assert ("warning: codex 0.169.0 is not a version its catalog entry was verified with (0.168.0, 0.168.2)"
-            in result.stderr)
+    assert "warning: codex 0.169.0 is not a version its catalog entry was verified with (0.168.0, 0.168.2)" in result.stderr
     row = {s["name"]: s for s in json.loads(providers("--json").stdout)}["codex"]
     assert row["verified"] is False and row["verified_versions"] == ["0.168.0", "0.168.2"]
     gemini = [line for line in result.stdout.splitlines() if line.startswith("gemini ")][0]

@@ -59,7 +59,9 @@ def test_default_claude_entry_matches_the_reference_flags() -> None:
 def test_user_then_repo_files_merge_field_by_field(tmp_path: Path) -> None:
     user_dir = tmp_path / "config" / "cockpit"
     repo = tmp_path / "repo"
-    write(user_catalog_path(user_dir), """
+    write(
+        user_catalog_path(user_dir),
+        """
         providers:
           claude:
             extra_args: [--model, sonnet]
@@ -69,17 +71,23 @@ def test_user_then_repo_files_merge_field_by_field(tmp_path: Path) -> None:
           mine:
             binary: mytool
             headless: {args: ["{prompt}"], prompt_via: arg}
-    """)
-    write(repo / ".cockpit" / "providers.yaml", """
+    """,
+    )
+    write(
+        repo / ".cockpit" / "providers.yaml",
+        """
         providers:
           claude:
             extra_args: [--model, opus]
             description: repo claude
           mine:
             description: from the repo
-    """)
+    """,
+    )
     assert catalog_files(repo, user_dir) == [
-        default_catalog_path(), user_catalog_path(user_dir), repo / ".cockpit" / "providers.yaml"
+        default_catalog_path(),
+        user_catalog_path(user_dir),
+        repo / ".cockpit" / "providers.yaml",
     ]
     catalog = load_catalog(repo, user_config_dir=user_dir)
     claude = catalog.get("claude")
@@ -113,13 +121,16 @@ def test_empty_override_file_changes_nothing() -> None:
 def test_error_paths_under_home_are_shown_with_a_tilde(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     user_dir = tmp_path / ".config" / "cockpit"
-    write(user_catalog_path(user_dir), """
+    write(
+        user_catalog_path(user_dir),
+        """
         # my overrides
         providers:
           claude:
             headless:
               args: "-p"
-    """)
+    """,
+    )
     with pytest.raises(UsageError) as caught:
         load_catalog(None, user_config_dir=user_dir)
     assert str(caught.value) == (
@@ -137,23 +148,53 @@ BASE = ("base.yaml", "providers:\n  claude:\n    binary: claude\n    headless: {
         ("providers:\n  claude:\n    binary: [a, b\n    env: {}\n", "user.yaml:4: malformed YAML: "),
         ("providers:\n  claude:\n\tbinary: x\n", "user.yaml:3: malformed YAML: "),
         # wrong types
-        ("providers:\n  claude:\n    headless:\n      args: yes\n", "user.yaml:4: providers.claude.headless.args: Input should be a valid list"),
-        ("providers:\n  claude:\n    headless:\n      args:\n        - -p\n        - 3\n", "user.yaml:6: providers.claude.headless.args.1: Input should be a valid string"),
-        ("providers:\n  claude:\n    env:\n      FOO: 1\n", "user.yaml:4: providers.claude.env.FOO: Input should be a valid string"),
+        (
+            "providers:\n  claude:\n    headless:\n      args: yes\n",
+            "user.yaml:4: providers.claude.headless.args: Input should be a valid list",
+        ),
+        (
+            "providers:\n  claude:\n    headless:\n      args:\n        - -p\n        - 3\n",
+            "user.yaml:6: providers.claude.headless.args.1: Input should be a valid string",
+        ),
+        (
+            "providers:\n  claude:\n    env:\n      FOO: 1\n",
+            "user.yaml:4: providers.claude.env.FOO: Input should be a valid string",
+        ),
         ("providers: [claude]\n", "user.yaml:1: providers: Input should be a valid dictionary"),
         # unknown fields
         ("providers:\n  claude:\n\n    headles: {}\n", "user.yaml:4: providers.claude.headles: unknown field"),
         ("version: 2\nproviders: {}\n", "user.yaml:1: version: unknown field"),
         # bad regex
-        ("providers:\n  claude:\n    patterns:\n      waiting:\n        - ok\n        - '(unclosed'\n", "user.yaml:6: providers.claude.patterns.waiting.1: not a valid regular expression"),
+        (
+            "providers:\n  claude:\n    patterns:\n      waiting:\n        - ok\n        - '(unclosed'\n",
+            "user.yaml:6: providers.claude.patterns.waiting.1: not a valid regular expression",
+        ),
         # semantic checks
-        ("providers:\n  claude:\n    default_mode: interactive\n", "user.yaml:2: providers.claude: default_mode is \"interactive\" but no interactive section is given"),
-        ("providers:\n  claude:\n    headless: {args: [x], prompt_via: arg}\n", "user.yaml:3: providers.claude.headless: prompt_via \"arg\" needs exactly one \"{prompt}\" argument, found 0"),
-        ("providers:\n  claude:\n    headless: {args: ['--m={prompt}'], prompt_via: arg}\n", "user.yaml:3: providers.claude.headless: \"{prompt}\" must be an argument of its own"),
-        ("providers:\n  claude:\n    env: {'A-B': x}\n", "user.yaml:3: providers.claude.env: 'A-B' is not a valid environment variable name"),
-        ("providers:\n  Bad:\n    binary: x\n    headless: {args: [], prompt_via: stdin}\n", "user.yaml:2: providers.Bad.name: String should match pattern"),
+        (
+            "providers:\n  claude:\n    default_mode: interactive\n",
+            'user.yaml:2: providers.claude: default_mode is "interactive" but no interactive section is given',
+        ),
+        (
+            "providers:\n  claude:\n    headless: {args: [x], prompt_via: arg}\n",
+            'user.yaml:3: providers.claude.headless: prompt_via "arg" needs exactly one "{prompt}" argument, found 0',
+        ),
+        (
+            "providers:\n  claude:\n    headless: {args: ['--m={prompt}'], prompt_via: arg}\n",
+            'user.yaml:3: providers.claude.headless: "{prompt}" must be an argument of its own',
+        ),
+        (
+            "providers:\n  claude:\n    env: {'A-B': x}\n",
+            "user.yaml:3: providers.claude.env: 'A-B' is not a valid environment variable name",
+        ),
+        (
+            "providers:\n  Bad:\n    binary: x\n    headless: {args: [], prompt_via: stdin}\n",
+            "user.yaml:2: providers.Bad.name: String should match pattern",
+        ),
         ("providers:\n  new:\n    description: no binary\n", "user.yaml:2: providers.new.binary: required field is missing"),
-        ("providers:\n  claude:\n    prices: {input_per_mtok_usd: -1, output_per_mtok_usd: 1}\n", "user.yaml:3: providers.claude.prices.input_per_mtok_usd: Input should be greater than or equal to 0"),
+        (
+            "providers:\n  claude:\n    prices: {input_per_mtok_usd: -1, output_per_mtok_usd: 1}\n",
+            "user.yaml:3: providers.claude.prices.input_per_mtok_usd: Input should be greater than or equal to 0",
+        ),
         # YAML structure checks done while reading
         ("providers:\n  claude:\n    binary: a\n    binary: b\n", "user.yaml:4: providers.claude.binary: duplicate key"),
         ("- just\n- a list\n", "user.yaml:1: the catalog must be a mapping"),

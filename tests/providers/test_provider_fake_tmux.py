@@ -26,9 +26,7 @@ class Pane:
         self.socket = socket
 
     def tmux(self, *args: str) -> str:
-        done = subprocess.run(
-            ["tmux", "-L", self.socket, "-f", "/dev/null", *args], capture_output=True, text=True, check=True
-        )
+        done = subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args], capture_output=True, text=True, check=True)
         return done.stdout
 
     def screen(self) -> str:

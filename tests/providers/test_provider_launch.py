@@ -9,10 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-
-import cockpit
 from provider_helpers import make_stub, private_path
 
+import cockpit
 from cockpit import __version__
 from cockpit.domain.provider import HeadlessSpec, Provider
 from cockpit.errors import UsageError
@@ -27,7 +26,7 @@ from cockpit.runtime.providers import (
 
 CATALOG = load_catalog(None)
 AGENTS = ["claude", "codex", "gemini", "opencode", "aider", "ollama"]
-HOSTILE = "--help\n'; rm -rf ~ #\"$(id)\" `x` \\ {prompt} ${HOME} é ❯ \t\r end -"
+HOSTILE = '--help\n\'; rm -rf ~ #"$(id)" `x` \\ {prompt} ${HOME} é ❯ \t\r end -'
 
 # The argv after the binary, per provider and mode, exactly as the catalog promises.
 EXPECTED_ARGS = {
@@ -40,12 +39,27 @@ EXPECTED_ARGS = {
     ("opencode", "headless"): ["run", "--format", "json"],
     ("opencode", "interactive"): [],
     ("aider", "headless"): [
-        "--message-file", "/dev/stdin", "--yes-always", "--no-pretty", "--no-stream", "--no-gitignore",
-        "--no-auto-commits", "--no-suggest-shell-commands", "--no-detect-urls", "--no-check-update",
-        "--no-show-release-notes", "--no-analytics",
+        "--message-file",
+        "/dev/stdin",
+        "--yes-always",
+        "--no-pretty",
+        "--no-stream",
+        "--no-gitignore",
+        "--no-auto-commits",
+        "--no-suggest-shell-commands",
+        "--no-detect-urls",
+        "--no-check-update",
+        "--no-show-release-notes",
+        "--no-analytics",
     ],
-    ("aider", "interactive"): ["--no-stream", "--no-gitignore", "--no-auto-commits", "--no-check-update",
-                               "--no-show-release-notes", "--no-analytics"],
+    ("aider", "interactive"): [
+        "--no-stream",
+        "--no-gitignore",
+        "--no-auto-commits",
+        "--no-check-update",
+        "--no-show-release-notes",
+        "--no-analytics",
+    ],
     ("ollama", "headless"): ["run", "llama3.2"],
     ("ollama", "interactive"): ["run", "llama3.2"],
     ("fake", "headless"): ["-p", "-", "--output-format", "stream-json", "--verbose"],
@@ -90,9 +104,13 @@ def test_argv_for_each_provider_and_mode(name: str, mode: str, bin_dir: Path, tm
     assert spec.mode == mode
     assert spec.prompt_arg_index is None
     assert spec.stdin_path == (prompt_file if mode == "headless" else None)
-    expected_env = {"claude": {"DISABLE_AUTOUPDATER": "1"},
-                    "opencode": {"OPENCODE_DISABLE_AUTOUPDATE": "1", "OPENCODE_CONFIG_CONTENT":
-                                 '{"plugin": ["file://{env:COCKPIT_DATA_DIR}/opencode-signals.js"]}'}}.get(name, {})
+    expected_env = {
+        "claude": {"DISABLE_AUTOUPDATER": "1"},
+        "opencode": {
+            "OPENCODE_DISABLE_AUTOUPDATE": "1",
+            "OPENCODE_CONFIG_CONTENT": '{"plugin": ["file://{env:COCKPIT_DATA_DIR}/opencode-signals.js"]}',
+        },
+    }.get(name, {})
     if name == "gemini":  # its hooks live in a shipped settings file that an env var names
         from cockpit.runtime.provider_launch import trusted_data_file
 
@@ -118,7 +136,9 @@ def test_shell_runs_the_prompt_as_the_command(tmp_path: Path) -> None:
 
 def test_arg_prompt_reaches_the_program_unchanged(tmp_path: Path) -> None:
     echo = [
-        "-c", "import os, sys; sys.stdout.buffer.write(os.fsencode(sys.argv[1]))", "{prompt}",
+        "-c",
+        "import os, sys; sys.stdout.buffer.write(os.fsencode(sys.argv[1]))",
+        "{prompt}",
     ]
     provider = Provider(name="echo", binary=sys.executable, headless=HeadlessSpec(args=echo, prompt_via="arg"))
     spec = build_launch(provider, "headless", HOSTILE, tmp_path / "unused")
@@ -130,8 +150,7 @@ def test_arg_prompt_reaches_the_program_unchanged(tmp_path: Path) -> None:
 def test_extra_args_come_after_the_mode_args(bin_dir: Path, tmp_path: Path) -> None:
     claude = CATALOG.get("claude").model_copy(update={"extra_args": ["--model", "sonnet"]})
     spec = build_launch(claude, "interactive", "x", tmp_path / "p")
-    assert spec.argv == [str(bin_dir / "claude"), "--permission-mode", "acceptEdits", *claude.signals.args,
-                         "--model", "sonnet"]
+    assert spec.argv == [str(bin_dir / "claude"), "--permission-mode", "acceptEdits", *claude.signals.args, "--model", "sonnet"]
 
 
 def test_missing_binary_says_how_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -180,8 +199,15 @@ def test_fake_agent_runs_headless_from_the_built_command(tmp_path: Path, monkeyp
     assert spec.stdin_path is not None
     with spec.stdin_path.open("rb") as stdin:
         done = subprocess.run(
-            spec.argv, stdin=stdin, capture_output=True, text=True, cwd=tmp_path,
-            env={**os.environ, **spec.env}, timeout=30, check=False, start_new_session=True,
+            spec.argv,
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={**os.environ, **spec.env},
+            timeout=30,
+            check=False,
+            start_new_session=True,
         )
     assert done.returncode == 0, done.stderr
     assert "hello" in done.stdout and '"type":"result"' in done.stdout
@@ -195,9 +221,13 @@ def test_binary_given_as_a_path(tmp_path: Path) -> None:
 
 
 def test_probe_version_reads_the_first_line_without_escapes(bin_dir: Path) -> None:
-    make_stub(bin_dir, "codex", r"""
+    make_stub(
+        bin_dir,
+        "codex",
+        r"""
         printf '\n\033[1mcodex-cli 0.169.0\033[0m\r\nmore\n'
-    """)
+    """,
+    )
     assert probe_version(CATALOG.get("codex")) == "codex-cli 0.169.0"
     make_stub(bin_dir, "gemini", "echo '0.61.0' >&2\n")
     assert probe_version(CATALOG.get("gemini")) == "0.61.0"  # some CLIs print it on stderr
@@ -207,19 +237,27 @@ def test_probe_version_reads_the_first_line_without_escapes(bin_dir: Path) -> No
 
 
 def test_probe_version_gets_no_stdin_and_the_provider_env(bin_dir: Path) -> None:
-    make_stub(bin_dir, "claude", r"""
+    make_stub(
+        bin_dir,
+        "claude",
+        r"""
         if read line; then echo "read: $line"; else echo "eof $DISABLE_AUTOUPDATER"; fi
-    """)
+    """,
+    )
     assert probe_version(CATALOG.get("claude")) == "eof 1"
 
 
 def test_probe_version_times_out_and_kills_what_it_started(bin_dir: Path, tmp_path: Path) -> None:
     pid_file = tmp_path / "child.pid"
-    make_stub(bin_dir, "opencode", f"""
+    make_stub(
+        bin_dir,
+        "opencode",
+        f"""
         sleep 60 &
         echo $! > {pid_file}
         wait
-    """)
+    """,
+    )
     started = time.monotonic()
     assert probe_version(CATALOG.get("opencode"), timeout=0.5) is None
     assert time.monotonic() - started < 5

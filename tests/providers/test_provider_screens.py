@@ -76,11 +76,14 @@ CAPTURED = [
 ]
 
 
-@pytest.mark.parametrize(("path", "expected"), [
-    ("aider/after-first-enter.txt", "Login to OpenRouter or create a free account? (Y)es/(N)o [Yes]:"),
-    ("aider/first-screen.txt", None),
-    ("aider/aider-0.86.2-permission.txt", None),
-])
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("aider/after-first-enter.txt", "Login to OpenRouter or create a free account? (Y)es/(N)o [Yes]:"),
+        ("aider/first-screen.txt", None),
+        ("aider/aider-0.86.2-permission.txt", None),
+    ],
+)
 def test_aider_refuses_the_openrouter_browser_login_and_nothing_else(path: str, expected: str | None) -> None:
     assert CATALOG.get("aider").patterns.refused_line(screen(path)) == expected
 
@@ -107,9 +110,7 @@ def test_claude_main_box_is_ready_once_logged_in(path: str) -> None:
     assert patterns.classify(logged_in) == "ready"
 
 
-@pytest.mark.parametrize(
-    "path", ["claude/first-screen-onboarded.txt", "claude/v2.1.330/first-screen-onboarded.txt"]
-)
+@pytest.mark.parametrize("path", ["claude/first-screen-onboarded.txt", "claude/v2.1.330/first-screen-onboarded.txt"])
 def test_claude_trust_prompt_is_not_the_ready_input_box(path: str) -> None:
     # The trust menu also starts a line with "❯"; it must not look like the empty input box.
     assert not CATALOG.get("claude").patterns.matches("ready", screen(path))

@@ -34,12 +34,14 @@ def test_codex_reconnect_errors_give_the_last_line() -> None:
 
 
 def test_error_lines_skip_prose_json_and_bare_exit_results_and_mask_secrets() -> None:
-    text = "\n".join([
-        "Error: 401 Unauthorized (key sk-proj-abcdefghijklmnopqrstuvwxyz0123)",
-        '{"type":"assistant","message":{"content":"error handling is fine"}}',
-        '{"type":"result","is_error":true,"result":"exit 3"}',
-        "│                                │",
-    ])
+    text = "\n".join(
+        [
+            "Error: 401 Unauthorized (key sk-proj-abcdefghijklmnopqrstuvwxyz0123)",
+            '{"type":"assistant","message":{"content":"error handling is fine"}}',
+            '{"type":"result","is_error":true,"result":"exit 3"}',
+            "│                                │",
+        ]
+    )
     assert last_error_line(text) == "Error: 401 Unauthorized (key ***)"
     assert last_error_line("all good\nDone.\n") is None
     assert last_error_line("x" * 50 + " error " + "y" * 500).endswith("…")
@@ -48,8 +50,12 @@ def test_error_lines_skip_prose_json_and_bare_exit_results_and_mask_secrets() ->
 def test_gemini_trust_box_excerpt_is_the_question_and_its_choices() -> None:
     waiting = CATALOG.get("gemini").patterns.compiled("waiting")
     text = waiting_excerpt(screen("gemini/first-screen.txt"), waiting)
-    assert text.splitlines() == ["Do you trust the files in this folder?", "● 1. Trust folder (project)",
-                                 "2. Trust parent folder (workspace)", "3. Don't trust"]
+    assert text.splitlines() == [
+        "Do you trust the files in this folder?",
+        "● 1. Trust folder (project)",
+        "2. Trust parent folder (workspace)",
+        "3. Don't trust",
+    ]
     auth = waiting_excerpt(screen("gemini/after-first-enter.txt"), waiting)
     assert auth.splitlines()[0] == "How would you like to authenticate for this project?"
     assert "● 1. Sign in with Google" in auth.splitlines()
@@ -60,8 +66,7 @@ def test_an_excerpt_is_never_just_a_border() -> None:
     text = waiting_excerpt(boxed)
     assert text == "Allow this edit?"
     assert not BOX & set(text)
-    claude = waiting_excerpt(screen("claude/first-screen-onboarded.txt"),
-                             CATALOG.get("claude").patterns.compiled("waiting"))
+    claude = waiting_excerpt(screen("claude/first-screen-onboarded.txt"), CATALOG.get("claude").patterns.compiled("waiting"))
     assert claude and not BOX & set(claude) and claude.strip() not in ("│", "")
 
 

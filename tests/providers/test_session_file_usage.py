@@ -12,8 +12,14 @@ USER = {"id": "u1", "type": "user", "content": [{"text": "Please create hello.tx
 
 
 def answer(entry_id: str, tokens: dict) -> dict:
-    return {"id": entry_id, "type": "gemini", "content": "I will create hello.txt.", "thoughts": [], "tokens": tokens,
-            "model": "gemini-3.8-flash"}
+    return {
+        "id": entry_id,
+        "type": "gemini",
+        "content": "I will create hello.txt.",
+        "thoughts": [],
+        "tokens": tokens,
+        "model": "gemini-3.8-flash",
+    }
 
 
 def test_each_answer_counts_once_and_totals_only_grow(tmp_path: Path) -> None:
@@ -47,8 +53,16 @@ def test_codex_session_totals_are_running_totals(tmp_path: Path) -> None:
     path = day / "rollout-2026-11-28T05-07-16-01a2208c-ec45.jsonl"
 
     def count(i: int, o: int) -> str:
-        return json.dumps({"type": "event_msg", "payload": {"type": "token_count", "info": {
-            "total_token_usage": {"input_tokens": i, "cached_input_tokens": 0, "output_tokens": o}}}})
+        return json.dumps(
+            {
+                "type": "event_msg",
+                "payload": {
+                    "type": "token_count",
+                    "info": {"total_token_usage": {"input_tokens": i, "cached_input_tokens": 0, "output_tokens": o}},
+                },
+            }
+        )
+
     path.write_text(json.dumps({"type": "session_meta", "payload": {"id": "01a2208c-ec45"}}) + "\n" + count(1234, 56) + "\n")
     assert codex_session_file(tmp_path, "01a2208c-ec45") == path and codex_session_file(tmp_path, "nope") is None
     usage = TranscriptUsage(path, "codex")

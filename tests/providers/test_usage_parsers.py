@@ -41,7 +41,10 @@ def test_claude_only_the_result_event_counts() -> None:
 
 def claude_result(**fields: object) -> str:
     event = {
-        "type": "result", "subtype": "success", "is_error": False, "total_cost_usd": 0.0123455,
+        "type": "result",
+        "subtype": "success",
+        "is_error": False,
+        "total_cost_usd": 0.0123455,
         "usage": {"input_tokens": 10, "cache_creation_input_tokens": 5, "cache_read_input_tokens": 100, "output_tokens": 42},
     }
     event.update(fields)
@@ -113,7 +116,10 @@ def test_gemini_json_sums_models_and_counts_thoughts_as_output() -> None:
         "response": "done",
         "stats": {
             "models": {
-                "gemini-2.5-pro": {"api": {"totalRequests": 2}, "tokens": {"prompt": 24939, "candidates": 20, "total": 25113, "cached": 21263, "thoughts": 154, "tool": 0}},
+                "gemini-2.5-pro": {
+                    "api": {"totalRequests": 2},
+                    "tokens": {"prompt": 24939, "candidates": 20, "total": 25113, "cached": 21263, "thoughts": 154, "tool": 0},
+                },
                 "gemini-2.5-flash": {"tokens": {"input": 100, "output": 3}},
             },
             "tools": {"totalCalls": 1},
@@ -137,12 +143,16 @@ def test_gemini_stream_json_result_event() -> None:
 
 def test_gemini_061_result_with_flat_per_model_stats() -> None:
     # gemini 0.61 against the scripted model service (the router model's usage is zero)
-    line = ('{"type":"result","status":"success","stats":{"total_tokens":333,"input_tokens":276,"output_tokens":57,'
-            '"cached":0,"input":276,"duration_ms":989,"tool_calls":1,"models":{"gemini-3.5-flash-lite":{"total_tokens":0,'
-            '"input_tokens":0,"output_tokens":0,"cached":0,"input":0},"gemini-3.8-flash":{"total_tokens":333,'
-            '"input_tokens":276,"output_tokens":57,"cached":0,"input":276}}}}')
+    line = (
+        '{"type":"result","status":"success","stats":{"total_tokens":333,"input_tokens":276,"output_tokens":57,'
+        '"cached":0,"input":276,"duration_ms":989,"tool_calls":1,"models":{"gemini-3.5-flash-lite":{"total_tokens":0,'
+        '"input_tokens":0,"output_tokens":0,"cached":0,"input":0},"gemini-3.8-flash":{"total_tokens":333,'
+        '"input_tokens":276,"output_tokens":57,"cached":0,"input":276}}}}'
+    )
     assert feed_all("gemini", [line]) == [Usage(276, 57, None, False, True)]
-    per_model_only = {"stats": {"models": {"a": {"input_tokens": 5, "output_tokens": 2}, "b": {"input_tokens": 1, "output_tokens": 1}}}}
+    per_model_only = {
+        "stats": {"models": {"a": {"input_tokens": 5, "output_tokens": 2}, "b": {"input_tokens": 1, "output_tokens": 1}}}
+    }
     assert feed_all("gemini", [json.dumps(per_model_only)]) == [Usage(6, 3, None, False, True)]
 
 

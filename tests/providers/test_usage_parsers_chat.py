@@ -25,8 +25,7 @@ def last(name: str, feed: list[str]) -> Usage | None:
 def test_opencode_run_json_sums_both_steps_of_the_scripted_edit() -> None:
     # edit_with_permission: a write tool call (123 in, 45 out), then text (153 in, 12 out).
     usage = last("opencode", lines("opencode/opencode-1.18.33-run-json-edit.txt"))
-    assert usage == Usage(input_tokens=123 + 153, output_tokens=45 + 12, cost_micro_usd=None,
-                          is_error=False, final=True)
+    assert usage == Usage(input_tokens=123 + 153, output_tokens=45 + 12, cost_micro_usd=None, is_error=False, final=True)
 
 
 def test_opencode_api_error_event_is_a_final_error() -> None:
@@ -36,8 +35,17 @@ def test_opencode_api_error_event_is_a_final_error() -> None:
 
 def test_opencode_counts_cache_and_reasoning_and_sums_cost() -> None:
     def step(reason: str, cost: float) -> str:
-        return json.dumps({"type": "step_finish", "part": {"reason": reason, "cost": cost, "tokens": {
-            "input": 10, "output": 5, "reasoning": 2, "cache": {"read": 100, "write": 7}}}})
+        return json.dumps(
+            {
+                "type": "step_finish",
+                "part": {
+                    "reason": reason,
+                    "cost": cost,
+                    "tokens": {"input": 10, "output": 5, "reasoning": 2, "cache": {"read": 100, "write": 7}},
+                },
+            }
+        )
+
     parser = parser_for("opencode")
     first = parser.feed(step("tool-calls", 0.0012))
     assert first is not None and not first.final and first.cost_micro_usd == 1200
@@ -67,8 +75,10 @@ def test_aider_sums_messages_and_reads_rounded_thousands_and_cache_figures() -> 
 def test_the_last_error_line_of_each_cli_after_a_401() -> None:
     from cockpit.domain.screen_text import last_error_line
 
-    assert last_error_line((OUTPUTS / "aider/aider-0.86.2-message-401.txt").read_text()) == \
-        "litellm.BadRequestError: OpenAIException - invalid x-api-key"  # aider exits 0 all the same
+    assert (
+        last_error_line((OUTPUTS / "aider/aider-0.86.2-message-401.txt").read_text())
+        == "litellm.BadRequestError: OpenAIException - invalid x-api-key"
+    )  # aider exits 0 all the same
     assert last_error_line((OUTPUTS / "opencode/opencode-1.18.33-run-json-401.txt").read_text()) == "invalid x-api-key"
 
 
@@ -77,13 +87,19 @@ def test_a_clean_exit_reports_an_error_only_among_its_last_lines(tmp_path) -> No
 
     log = tmp_path / "w.log"
     # aider after a 401, as the tmux log has it: a spinner erased with backspaces, the error, a hint
-    log.write_bytes(b"Aider v0.86.2\r\n\r\n\xe2\x96\x91\xe2\x96\x88\x08\x08  \x08\x08litellm.AuthenticationError: "
-                    b"AuthenticationError: OpenAIException - Incorrect API key provided\r\n"
-                    b"The API provider is not able to authenticate you. Check your API key.\r\n\r\n")
-    assert last_error_of(log, final_only=True) == \
-        "litellm.AuthenticationError: AuthenticationError: OpenAIException - Incorrect API key provided"
-    log.write_text("warning: could not read a file\nI will create hello.txt.\nhello.txt\nApplied edit to hello.txt\n"
-                   "Tokens: 321 sent, 54 received.\n")
+    log.write_bytes(
+        b"Aider v0.86.2\r\n\r\n\xe2\x96\x91\xe2\x96\x88\x08\x08  \x08\x08litellm.AuthenticationError: "
+        b"AuthenticationError: OpenAIException - Incorrect API key provided\r\n"
+        b"The API provider is not able to authenticate you. Check your API key.\r\n\r\n"
+    )
+    assert (
+        last_error_of(log, final_only=True)
+        == "litellm.AuthenticationError: AuthenticationError: OpenAIException - Incorrect API key provided"
+    )
+    log.write_text(
+        "warning: could not read a file\nI will create hello.txt.\nhello.txt\nApplied edit to hello.txt\n"
+        "Tokens: 321 sent, 54 received.\n"
+    )
     assert last_error_of(log, final_only=True) is None  # an early warning is not why a clean run ended
     assert last_error_of(log) == "warning: could not read a file"
 

@@ -106,30 +106,48 @@ CATALOG = [
     Case("catalog-not-a-mapping", ("providers",), catalog("- fake\n"), says="providers.yaml"),
     Case("catalog-unknown-field", ("providers",), catalog("providers:\n  fake:\n    binnary: x\n"), says="binnary"),
     Case("catalog-wrong-type", ("providers",), catalog("providers:\n  fake:\n    binary: [a, b]\n"), says="binary"),
-    Case("catalog-bad-regex", ("providers",), catalog("providers:\n  fake:\n    patterns:\n      waiting: ['([']\n"),
-         says="waiting"),
-    Case("catalog-bad-default-mode", ("providers",), catalog("providers:\n  fake:\n    default_mode: telepathic\n"),
-         says="default_mode"),
+    Case(
+        "catalog-bad-regex",
+        ("providers",),
+        catalog("providers:\n  fake:\n    patterns:\n      waiting: ['([']\n"),
+        says="waiting",
+    ),
+    Case(
+        "catalog-bad-default-mode",
+        ("providers",),
+        catalog("providers:\n  fake:\n    default_mode: telepathic\n"),
+        says="default_mode",
+    ),
     Case("catalog-malformed-when-dispatching", ("dispatch", "x"), catalog("providers: {fake: [\n"), says="yaml"),
-    Case("catalog-binary-not-installed", ("dispatch", "x", "--provider", "ghost"),
-         catalog("providers:\n  ghost:\n    binary: cockpit-no-such-agent\n"
-                 "    headless: {args: [], prompt_via: stdin}\n"),
-         says="cockpit-no-such-agent"),
+    Case(
+        "catalog-binary-not-installed",
+        ("dispatch", "x", "--provider", "ghost"),
+        catalog("providers:\n  ghost:\n    binary: cockpit-no-such-agent\n    headless: {args: [], prompt_via: stdin}\n"),
+        says="cockpit-no-such-agent",
+    ),
     Case("user-catalog-malformed", ("providers",), {"user:cockpit/providers.yaml": b"providers: [\n"}, says="yaml"),
 ]
 
 GATES = [
     Case("gates-malformed-yaml", ("gates", "{D1}"), gates("gates: [\n"), says="yaml"),
-    Case("gates-unknown-field", ("gates", "{D1}"), gates("gates:\n  tests:\n    kind: command\n    run: 'true'\n"
-                                                          "    tiemout: 5\n"), says="tiemout"),
-    Case("gates-timeout-wrong-type", ("gates", "{D1}"), gates("gates:\n  tests:\n    kind: command\n    run: 'true'\n"
-                                                               "    timeout: soon\n"), says="timeout"),
+    Case(
+        "gates-unknown-field",
+        ("gates", "{D1}"),
+        gates("gates:\n  tests:\n    kind: command\n    run: 'true'\n    tiemout: 5\n"),
+        says="tiemout",
+    ),
+    Case(
+        "gates-timeout-wrong-type",
+        ("gates", "{D1}"),
+        gates("gates:\n  tests:\n    kind: command\n    run: 'true'\n    timeout: soon\n"),
+        says="timeout",
+    ),
     Case("gates-kind-unknown", ("gates", "{D1}"), gates("gates:\n  tests:\n    kind: magic\n"), says="kind"),
     Case("gates-command-without-run", ("gates", "{D1}"), gates("gates:\n  tests:\n    kind: command\n"), says="run"),
-    Case("gates-reserved-name", ("gates", "{D1}"), gates("gates:\n  scope:\n    kind: command\n    run: 'true'\n"),
-         says="reserved"),
-    Case("gates-review-without-provider", ("gates", "{D1}"), gates("gates:\n  rev:\n    kind: review\n"),
-         says="provider"),
+    Case(
+        "gates-reserved-name", ("gates", "{D1}"), gates("gates:\n  scope:\n    kind: command\n    run: 'true'\n"), says="reserved"
+    ),
+    Case("gates-review-without-provider", ("gates", "{D1}"), gates("gates:\n  rev:\n    kind: review\n"), says="provider"),
     Case("gates-malformed-when-dispatching", ("dispatch", "x"), gates("gates: [\n"), says="yaml"),
 ]
 

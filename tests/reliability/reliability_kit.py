@@ -58,9 +58,11 @@ def git_state(repo: Path) -> dict[str, str]:
     def run(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
 
-    return {"refs": run("for-each-ref", "--format=%(refname) %(objectname)"),
-            "worktrees": run("worktree", "list", "--porcelain"),
-            "status": run("status", "--porcelain=v2", "--untracked-files=all", "--ignored")}
+    return {
+        "refs": run("for-each-ref", "--format=%(refname) %(objectname)"),
+        "worktrees": run("worktree", "list", "--porcelain"),
+        "status": run("status", "--porcelain=v2", "--untracked-files=all", "--ignored"),
+    }
 
 
 def file_list(root: Path) -> list[str]:
@@ -77,8 +79,12 @@ def ledger_bytes(state_root: Path) -> tuple[str, str]:
 
 
 def everything(repo: Path, state_root: Path) -> dict[str, Any]:
-    return {"ledger": ledger_bytes(state_root), "store": store_rows(state_root / "state.db"),
-            "git": git_state(repo), "state_files": file_list(state_root)}
+    return {
+        "ledger": ledger_bytes(state_root),
+        "store": store_rows(state_root / "state.db"),
+        "git": git_state(repo),
+        "state_files": file_list(state_root),
+    }
 
 
 def differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

@@ -15,12 +15,15 @@ from pathlib import Path
 import pytest
 from reliability_kit import file_list, ledger_bytes, one_clear_line
 
+
 @pytest.mark.slow
 @pytest.mark.parametrize("setting", ["config-max-workers-0", "env-max-workers-text"])
 def test_bad_supervisor_settings_fail_at_once_with_exit_2(repo: Path, setting: str) -> None:
     env = dict(os.environ)
-    assert subprocess.run([sys.executable, "-m", "cockpit", "init"], check=False, cwd=repo, env=env,
-                          capture_output=True).returncode == 0
+    assert (
+        subprocess.run([sys.executable, "-m", "cockpit", "init"], check=False, cwd=repo, env=env, capture_output=True).returncode
+        == 0
+    )
     if setting == "env-max-workers-text":
         env["COCKPIT_MAX_WORKERS"] = "lots"
     else:
@@ -28,8 +31,15 @@ def test_bad_supervisor_settings_fail_at_once_with_exit_2(repo: Path, setting: s
         (repo / ".cockpit" / "config.yaml").write_text("supervisor:\n  max_workers: 0\n")
     state = next(Path(env["COCKPIT_HOME"]).iterdir())
     before = (ledger_bytes(state), file_list(state))
-    result = subprocess.run([sys.executable, "-m", "cockpit", "dispatch", "@fake say hi"], check=False, cwd=repo,
-                            env=env, capture_output=True, text=True, timeout=4)  # a clear answer comes at once
+    result = subprocess.run(
+        [sys.executable, "-m", "cockpit", "dispatch", "@fake say hi"],
+        check=False,
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=4,
+    )  # a clear answer comes at once
     assert result.returncode == 2, result.stderr
     one_clear_line(result.stderr)
     assert "max_workers" in result.stderr.lower() or "config" in result.stderr.lower(), result.stderr

@@ -27,8 +27,12 @@ from reliability_kit import (
     one_clear_line,
 )
 
-IDENTITY = {"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com",
-            "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com"}
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "T",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "T",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+}
 
 
 @dataclass
@@ -40,16 +44,29 @@ class World:
     ids: dict[str, str]
 
     def cli(self, *args: str, repo: Path | None = None, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([sys.executable, "-m", "cockpit", *args], check=False, cwd=repo or self.repo,
-                                env=self.env, input=stdin, capture_output=True, timeout=120)
-        return subprocess.CompletedProcess(result.args, result.returncode, result.stdout.decode(errors="replace"),
-                                           result.stderr.decode(errors="replace"))
+        result = subprocess.run(
+            [sys.executable, "-m", "cockpit", *args],
+            check=False,
+            cwd=repo or self.repo,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            timeout=120,
+        )
+        return subprocess.CompletedProcess(
+            result.args, result.returncode, result.stdout.decode(errors="replace"), result.stderr.decode(errors="replace")
+        )
 
     def state(self, repo: Path) -> Path:
         from cockpit.runtime.statedir import StateDir
 
-        common = subprocess.run(["git", "rev-parse", "--path-format=absolute", "--git-common-dir"], cwd=repo,
-                                capture_output=True, text=True, check=True).stdout.strip()
+        common = subprocess.run(
+            ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         return StateDir.for_repo(repo, Path(common), env=self.env).root
 
     def snapshot(self) -> dict[str, Any]:
@@ -60,8 +77,7 @@ class World:
 
 def make_repo(path: Path) -> Path:
     path.mkdir(parents=True)
-    for args in (("init", "-q", "-b", "main"), ("commit", "-q", "--allow-empty", "-m", "initial"),
-                 ("branch", "feature")):
+    for args in (("init", "-q", "-b", "main"), ("commit", "-q", "--allow-empty", "-m", "initial"), ("branch", "feature")):
         subprocess.run(["git", *args], cwd=path, check=True, capture_output=True, env={**os.environ, **IDENTITY})
     return path
 
@@ -89,10 +105,8 @@ def stop(world: World, repo: Path) -> None:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     base = tmp_path_factory.mktemp("bad-input")
-    env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE", "COCKPIT_WORKER_ID",
-                                                            "COCKPIT_DISPATCH_ID")}
-    env.update(IDENTITY, COCKPIT_HOME=str(base / "home"), XDG_CONFIG_HOME=str(base / "config"),
-               XDG_STATE_HOME=str(base / "xdg"))
+    env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE", "COCKPIT_WORKER_ID", "COCKPIT_DISPATCH_ID")}
+    env.update(IDENTITY, COCKPIT_HOME=str(base / "home"), XDG_CONFIG_HOME=str(base / "config"), XDG_STATE_HOME=str(base / "xdg"))
     w = World(base, env, make_repo(base / "repo"), make_repo(base / "other"), {})
     (base / "scratch").mkdir()
     try:
@@ -101,8 +115,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         w.ids["E1"] = out.stdout.strip()
         settle(w, w.other, w.ids["E1"], "final")
         stop(w, w.other)
-        for key, args in (("D1", ("@fake say done", "--risk", "low")),
-                          ("D2", ("@fake say ready", "--interactive", "--risk", "low"))):
+        for key, args in (
+            ("D1", ("@fake say done", "--risk", "low")),
+            ("D2", ("@fake say ready", "--interactive", "--risk", "low")),
+        ):
             out = w.cli("dispatch", *args)
             assert out.returncode == 0, out.stderr
             w.ids[key] = out.stdout.strip()
@@ -126,8 +142,7 @@ def place(world: World, files: dict[str, bytes]) -> list[Path]:
 
 
 def params() -> list[Any]:
-    return [pytest.param(c, id=c.id, marks=[pytest.mark.xfail(strict=True, reason=c.bug)] if c.bug else [])
-            for c in ALL]
+    return [pytest.param(c, id=c.id, marks=[pytest.mark.xfail(strict=True, reason=c.bug)] if c.bug else []) for c in ALL]
 
 
 def test_the_corpus_is_big_enough() -> None:

@@ -158,8 +158,10 @@ def test_supervisor_workers_and_appenders_killed_at_random_moments(cockpit, monk
         context = f"seed {SEED} round {round_}"
         appender = spawn_appender(state, acks, f"outside-{round_}")
         wait_for_acks(acks, len(acknowledged(acks)), [appender])
-        ids = [cockpit.call("dispatch", prompt=rng.choice(PROMPTS), task={"risk": "low"},
-                            actor="crash-test")["id"] for _ in range(rng.randint(2, 5))]
+        ids = [
+            cockpit.call("dispatch", prompt=rng.choice(PROMPTS), task={"risk": "low"}, actor="crash-test")["id"]
+            for _ in range(rng.randint(2, 5))
+        ]
         time.sleep(rng.uniform(0.0, 1.2))
         pid = int(cockpit.call("ping")["pid"])
         cockpit.client.close()

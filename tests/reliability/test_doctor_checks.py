@@ -13,8 +13,9 @@ import pytest
 
 
 def cockpit(repo: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cockpit", *args], cwd=repo, capture_output=True, text=True,
-                          timeout=120, env=dict(os.environ))
+    return subprocess.run(
+        [sys.executable, "-m", "cockpit", *args], cwd=repo, capture_output=True, text=True, timeout=120, env=dict(os.environ)
+    )
 
 
 def doctor(repo: Path) -> tuple[int, dict[str, dict]]:
@@ -22,11 +23,15 @@ def doctor(repo: Path) -> tuple[int, dict[str, dict]]:
     return result.returncode, {c["name"]: c for c in json.loads(result.stdout)}
 
 
-@pytest.mark.parametrize(("file", "text", "check"), [
-    (".cockpit/gates.yaml", "gates:\n  tests:\n    kind: command\n    run: 'true'\n    timout: 5\n", "gates"),
-    (".cockpit/config.yaml", "supervisor:\n  max_workers: 0\n", "config"),
-    (".cockpit/providers.yaml", "providers:\n  fake:\n    headles: {}\n", "providers"),
-], ids=["gates-typo", "config-range", "providers-typo"])
+@pytest.mark.parametrize(
+    ("file", "text", "check"),
+    [
+        (".cockpit/gates.yaml", "gates:\n  tests:\n    kind: command\n    run: 'true'\n    timout: 5\n", "gates"),
+        (".cockpit/config.yaml", "supervisor:\n  max_workers: 0\n", "config"),
+        (".cockpit/providers.yaml", "providers:\n  fake:\n    headles: {}\n", "providers"),
+    ],
+    ids=["gates-typo", "config-range", "providers-typo"],
+)
 def test_doctor_fails_a_file_exactly_as_dispatch_refuses_it(repo: Path, file: str, text: str, check: str) -> None:
     (repo / file).parent.mkdir(exist_ok=True)
     (repo / file).write_text(text)

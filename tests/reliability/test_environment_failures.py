@@ -26,8 +26,15 @@ from cockpit.ledger import Ledger, iter_receipts, verify
 
 
 def cli(repo: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cockpit", *args], check=False, cwd=repo, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "cockpit", *args],
+        check=False,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
 
 
 # -- tmux ----------------------------------------------------------------------------------------
@@ -66,8 +73,7 @@ def test_tmux_server_killed_mid_run_marks_every_live_worker_lost_and_keeps_its_w
 
 @pytest.mark.slow
 @pytest.mark.parametrize("ending", ["tmux server killed", "timeout"])
-def test_a_slot_freed_by_a_lost_or_timed_out_worker_starts_the_next_queued_dispatch(cockpit, monkeypatch,
-                                                                                       ending) -> None:
+def test_a_slot_freed_by_a_lost_or_timed_out_worker_starts_the_next_queued_dispatch(cockpit, monkeypatch, ending) -> None:
     monkeypatch.setenv("COCKPIT_MAX_WORKERS", "1")
     args = ("--timeout", "1") if ending == "timeout" else ()
     first = cockpit.dispatch("@fake hang", *args)
@@ -91,8 +97,10 @@ def small_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
     path = tmp_path / "disk"
     path.mkdir()
     if not mount("-t", "tmpfs", "-o", "size=2m", "tmpfs", str(path)):
-        pytest.skip("cannot mount a tmpfs here (needs root and mount(8)); "
-                    "test_a_file_size_limit_fails_the_append_cleanly covers the same code path")
+        pytest.skip(
+            "cannot mount a tmpfs here (needs root and mount(8)); "
+            "test_a_file_size_limit_fails_the_append_cleanly covers the same code path"
+        )
     yield path
     umount(path)
 
@@ -171,8 +179,9 @@ except LedgerError as exc:
 
 def test_a_file_size_limit_fails_the_append_cleanly(tmp_path: Path) -> None:
     """The same failure as a full disk without mounting anything: writes past RLIMIT_FSIZE fail."""
-    out = subprocess.run([sys.executable, "-c", FSIZE_APPENDER, str(tmp_path)], capture_output=True, text=True,
-                         timeout=60, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", FSIZE_APPENDER, str(tmp_path)], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
     result = json.loads(out)
     assert "File too large" in result["error"] and "nothing was recorded" in result["error"]
     report = verify(tmp_path)
@@ -190,10 +199,10 @@ def read_only(tmp_path: Path):  # type: ignore[no-untyped-def]
     mounted: list[Path] = []
 
     def make(path: Path) -> None:
-        if not (mount("--bind", str(path), str(path)) and (mounted.append(path) or True)
-                and mount("-o", "remount,bind,ro", str(path))):
-            pytest.skip("cannot make a read-only bind mount here (needs root and mount(8)); "
-                        "chmod does not stop root")
+        if not (
+            mount("--bind", str(path), str(path)) and (mounted.append(path) or True) and mount("-o", "remount,bind,ro", str(path))
+        ):
+            pytest.skip("cannot make a read-only bind mount here (needs root and mount(8)); chmod does not stop root")
         probe = path / ".probe"
         try:
             probe.write_text("x")
@@ -226,12 +235,16 @@ def test_a_read_only_state_dir_can_still_be_read_and_verified(read_only_state) -
     assert (ledger_bytes(state), file_list(state)) == before
 
 
-@pytest.mark.parametrize("args", [
-    ("note", "refused"),
-    ("dispatch", "@fake say hi"),
-    ("status",),
-    ("state", "rebuild"),
-], ids=["note", "dispatch", "status", "state-rebuild"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("note", "refused"),
+        ("dispatch", "@fake say hi"),
+        ("status",),
+        ("state", "rebuild"),
+    ],
+    ids=["note", "dispatch", "status", "state-rebuild"],
+)
 def test_a_write_to_a_read_only_state_dir_fails_in_one_clear_line(read_only_state, args) -> None:
     repo, state, before = read_only_state
     result = cli(repo, *args)

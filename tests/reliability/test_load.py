@@ -17,8 +17,17 @@ CAP = 8
 COUNT = 100
 SEED = int(os.environ.get("COCKPIT_LOAD_SEED", "20261121"))
 ENDS = {"exited", "killed", "lost", "timed_out"}
-TRAIL = ["dispatch_created", "worktree_created", "worker_started", "prompt_delivered", "exited",
-         "review_changed", "gate_started", "gate_result", "review_changed"]
+TRAIL = [
+    "dispatch_created",
+    "worktree_created",
+    "worker_started",
+    "prompt_delivered",
+    "exited",
+    "review_changed",
+    "gate_started",
+    "gate_result",
+    "review_changed",
+]
 
 
 def max_concurrency(receipts: list) -> int:  # type: ignore[type-arg]
@@ -54,8 +63,7 @@ def test_a_hundred_dispatches_under_a_cap_of_eight(cockpit, monkeypatch) -> None
         if i < 5:  # a few through the CLI flag, the rest through the socket (what the TUI sends)
             dispatch_id = cockpit.dispatch(prompt, "--priority", str(level), "--risk", "low")
         else:
-            dispatch_id = cockpit.call("dispatch", prompt=prompt, priority=level, task={"risk": "low"},
-                                       actor="load")["id"]
+            dispatch_id = cockpit.call("dispatch", prompt=prompt, priority=level, task={"risk": "low"}, actor="load")["id"]
         priority[dispatch_id] = level
     assert {cockpit.show(i)["state"] for i in priority} == {"queued"}
     for dispatch_id in blockers:

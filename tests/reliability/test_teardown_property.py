@@ -19,13 +19,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 EXAMPLES = int(os.environ.get("COCKPIT_PROPERTY_EXAMPLES", "8"))
-IDENTITY = {"GIT_AUTHOR_NAME": "Agent", "GIT_AUTHOR_EMAIL": "agent@example.com",
-            "GIT_COMMITTER_NAME": "Agent", "GIT_COMMITTER_EMAIL": "agent@example.com"}
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "Agent",
+    "GIT_AUTHOR_EMAIL": "agent@example.com",
+    "GIT_COMMITTER_NAME": "Agent",
+    "GIT_COMMITTER_EMAIL": "agent@example.com",
+}
 
 PATHS = ["README.md", "a.txt", "b.bin", "sub/c.txt", "sub/deep/d.py", "new.md"]
 path = st.sampled_from(PATHS)
-content = st.one_of(st.binary(max_size=64), st.text(max_size=40).map(str.encode),
-                    st.sampled_from([b"", b"line\n", b"\0\xff\0binary"]))
+content = st.one_of(
+    st.binary(max_size=64), st.text(max_size=40).map(str.encode), st.sampled_from([b"", b"line\n", b"\0\xff\0binary"])
+)
 operation = st.one_of(
     st.tuples(st.just("write"), path, content, st.booleans()),
     st.tuples(st.just("delete"), path),
@@ -81,9 +86,12 @@ def observe(worktree: Path) -> Observed:
         if ".git" in item.relative_to(worktree).parts or not item.is_file():
             continue
         files[str(item.relative_to(worktree))] = (item.stat().st_mode & 0o100, item.read_bytes())
-    return Observed(files, git(worktree, "rev-parse", "HEAD"),
-                    git(worktree, "status", "--porcelain=v2", "--untracked-files=all"),
-                    git(worktree, "diff", "--cached", "--binary"))
+    return Observed(
+        files,
+        git(worktree, "rev-parse", "HEAD"),
+        git(worktree, "status", "--porcelain=v2", "--untracked-files=all"),
+        git(worktree, "diff", "--cached", "--binary"),
+    )
 
 
 def settled(cockpit, dispatch_id: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
@@ -96,8 +104,7 @@ def settled(cockpit, dispatch_id: str) -> dict:  # type: ignore[no-untyped-def,t
 
 
 @pytest.mark.slow
-@settings(max_examples=EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(operations=st.lists(operation, min_size=1, max_size=12))
 def test_cli_teardown_then_restore_brings_every_byte_back(cockpit, operations: list[tuple[object, ...]]) -> None:
     dispatch_id = cockpit.call("dispatch", prompt="@fake say ready", task={"risk": "low"}, actor="prop")["id"]

@@ -57,11 +57,24 @@ def _created(conn: sqlite3.Connection, r: Receipt) -> None:
                risk, task)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
-            r.dispatch, r.seq, r.ts, r.ts, str(d.get("title", "")), str(d.get("prompt_sha256", "")),
-            int(d.get("prompt_bytes", 0)), str(d.get("provider", "")), str(d.get("mode", "")),
-            int(d.get("priority", 0)), d.get("timeout_s"), str(d.get("base_ref", "HEAD")),
-            d.get("base_commit"), str(d.get("branch", "")), str(d.get("worktree", "")), d.get("target"),
-            str(d.get("risk", "medium")), json.dumps(d.get("task", {}), sort_keys=True),
+            r.dispatch,
+            r.seq,
+            r.ts,
+            r.ts,
+            str(d.get("title", "")),
+            str(d.get("prompt_sha256", "")),
+            int(d.get("prompt_bytes", 0)),
+            str(d.get("provider", "")),
+            str(d.get("mode", "")),
+            int(d.get("priority", 0)),
+            d.get("timeout_s"),
+            str(d.get("base_ref", "HEAD")),
+            d.get("base_commit"),
+            str(d.get("branch", "")),
+            str(d.get("worktree", "")),
+            d.get("target"),
+            str(d.get("risk", "medium")),
+            json.dumps(d.get("task", {}), sort_keys=True),
         ),
     )
 
@@ -89,8 +102,7 @@ def _prompt_delivered(conn: sqlite3.Connection, r: Receipt) -> None:
 
 @handles("start_failed")
 def _start_failed(conn: sqlite3.Connection, r: Receipt) -> None:
-    _update(conn, r.dispatch, r.ts, state="exited", exit_code=-1, ended_ts=r.ts,
-            error=str(r.data.get("error", "")))
+    _update(conn, r.dispatch, r.ts, state="exited", exit_code=-1, ended_ts=r.ts, error=str(r.data.get("error", "")))
 
 
 @handles("status_changed")
@@ -110,8 +122,16 @@ def _quiet_ended(conn: sqlite3.Connection, r: Receipt) -> None:
 
 @handles("exited")
 def _exited(conn: sqlite3.Connection, r: Receipt) -> None:
-    _update(conn, r.dispatch, r.ts, state="exited", exit_code=r.data.get("code"), ended_ts=r.ts,
-            error=r.data.get("error"), quiet_since_ts=None)
+    _update(
+        conn,
+        r.dispatch,
+        r.ts,
+        state="exited",
+        exit_code=r.data.get("code"),
+        ended_ts=r.ts,
+        error=r.data.get("error"),
+        quiet_since_ts=None,
+    )
 
 
 @handles("timed_out", "killed", "lost")
@@ -121,8 +141,7 @@ def _ended(conn: sqlite3.Connection, r: Receipt) -> None:
 
 @handles("torn_down")
 def _torn_down(conn: sqlite3.Connection, r: Receipt) -> None:
-    _update(conn, r.dispatch, r.ts, teardown=str(r.data.get("classification")),
-            archive_ref=r.data.get("archive_ref"))
+    _update(conn, r.dispatch, r.ts, teardown=str(r.data.get("classification")), archive_ref=r.data.get("archive_ref"))
 
 
 @handles("restored")
@@ -137,8 +156,10 @@ def _review(conn: sqlite3.Connection, r: Receipt) -> None:
 
 @handles("note")
 def _note(conn: sqlite3.Connection, r: Receipt) -> None:
-    conn.execute("INSERT OR REPLACE INTO notes (seq, ts, actor, text) VALUES (?, ?, ?, ?)",
-                 (r.seq, r.ts, r.actor, str(r.data.get("text", ""))))
+    conn.execute(
+        "INSERT OR REPLACE INTO notes (seq, ts, actor, text) VALUES (?, ?, ?, ?)",
+        (r.seq, r.ts, r.actor, str(r.data.get("text", ""))),
+    )
 
 
 @handles("gate_started")
@@ -148,8 +169,17 @@ def _gate_started(conn: sqlite3.Connection, r: Receipt) -> None:
         """INSERT OR REPLACE INTO gate_results (dispatch, gate, seq, ts, kind, status, base_commit, head_commit,
                diff_sha256, tree)
            VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)""",
-        (r.dispatch, str(r.data["gate"]), r.seq, r.ts, str(r.data.get("kind", "")), r.data.get("base_commit"),
-         r.data.get("head_commit"), r.data.get("diff_sha256"), r.data.get("tree")),
+        (
+            r.dispatch,
+            str(r.data["gate"]),
+            r.seq,
+            r.ts,
+            str(r.data.get("kind", "")),
+            r.data.get("base_commit"),
+            r.data.get("head_commit"),
+            r.data.get("diff_sha256"),
+            r.data.get("tree"),
+        ),
     )
     _update(conn, r.dispatch, r.ts)
 
@@ -163,11 +193,25 @@ def _gate_result(conn: sqlite3.Connection, r: Receipt) -> None:
                tokens_out, cost_micro_usd, duration_ms)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
-            r.dispatch, str(d["gate"]), r.seq, r.ts, str(d.get("kind", "")), str(d["status"]),
-            d.get("base_commit"), d.get("head_commit"), d.get("diff_sha256"), d.get("tree"), d.get("report"),
-            d.get("report_sha256"), d.get("command"), d.get("exit_code"),
-            str(d.get("summary", "")), json.dumps(d.get("findings", []), sort_keys=True),
-            int(d.get("tokens_in", 0)), int(d.get("tokens_out", 0)), int(d.get("cost_micro_usd", 0)),
+            r.dispatch,
+            str(d["gate"]),
+            r.seq,
+            r.ts,
+            str(d.get("kind", "")),
+            str(d["status"]),
+            d.get("base_commit"),
+            d.get("head_commit"),
+            d.get("diff_sha256"),
+            d.get("tree"),
+            d.get("report"),
+            d.get("report_sha256"),
+            d.get("command"),
+            d.get("exit_code"),
+            str(d.get("summary", "")),
+            json.dumps(d.get("findings", []), sort_keys=True),
+            int(d.get("tokens_in", 0)),
+            int(d.get("tokens_out", 0)),
+            int(d.get("cost_micro_usd", 0)),
             int(d.get("duration_ms", 0)),
         ),
     )
@@ -177,15 +221,24 @@ def _gate_result(conn: sqlite3.Connection, r: Receipt) -> None:
 @handles("worker_resumed")
 def _resumed(conn: sqlite3.Connection, r: Receipt) -> None:
     """A dispatch sent back to its agent runs again in the same worktree."""
-    _update(conn, r.dispatch, r.ts, state="starting", exit_code=None, ended_ts=None, started_ts=r.ts,
-            prompt_delivered_ts=None, error=None, quiet_since_ts=None)
+    _update(
+        conn,
+        r.dispatch,
+        r.ts,
+        state="starting",
+        exit_code=None,
+        ended_ts=None,
+        started_ts=r.ts,
+        prompt_delivered_ts=None,
+        error=None,
+        quiet_since_ts=None,
+    )
 
 
 @handles("approved", "rejected", "promoted", "promotion_failed")
 def _decision(conn: sqlite3.Connection, r: Receipt) -> None:
     conn.execute(
-        "INSERT OR REPLACE INTO approvals (seq, dispatch, ts, decision, actor, diff_sha256, detail)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO approvals (seq, dispatch, ts, decision, actor, diff_sha256, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (r.seq, r.dispatch, r.ts, r.kind, r.actor, r.data.get("diff_sha256"), json.dumps(r.data, sort_keys=True)),
     )
     review = {"rejected": "rejected", "promoted": "promoted"}.get(r.kind)

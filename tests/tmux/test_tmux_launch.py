@@ -124,9 +124,7 @@ def test_the_agent_gets_the_spec_env_cwd_term_and_default_signals(tmux_server: T
     wait_until(lambda: worker.log() == expected, what=f"{expected!r} in the log")
 
 
-def test_a_cockpit_package_in_the_worktree_does_not_replace_the_launcher(
-    tmux_server: TmuxServer, tmp_path: Path
-) -> None:
+def test_a_cockpit_package_in_the_worktree_does_not_replace_the_launcher(tmux_server: TmuxServer, tmp_path: Path) -> None:
     workdir = tmp_path / "repo"
     (workdir / "cockpit" / "runtime").mkdir(parents=True)
     (workdir / "cockpit" / "__init__.py").write_text("raise SystemExit(99)\n")

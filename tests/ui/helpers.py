@@ -15,14 +15,21 @@ from textual.pilot import Pilot
 def screen_text(app: App) -> str:
     """The whole screen (with any modal over it) as plain text, as the operator would read it."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
-                      color_system="truecolor", record=True, legacy_windows=False, safe_box=False)
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text()
 
 
-async def wait_for(pilot: Pilot, predicate: Callable[[], bool], *, timeout: float = 20.0,
-                   what: str = "the condition") -> None:
+async def wait_for(pilot: Pilot, predicate: Callable[[], bool], *, timeout: float = 20.0, what: str = "the condition") -> None:
     """Let the app run until `predicate()` holds; fail with the screen's text if it never does."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -40,7 +47,10 @@ async def wait_for_text(pilot: Pilot, text: str, *, timeout: float = 20.0) -> No
 async def select_worker(pilot: Pilot, dispatch_id: str) -> None:
     """Move the workers table's cursor to `dispatch_id` once its row is there, as the arrow keys would."""
     app = pilot.app
-    await wait_for(pilot, lambda: app.main is not None and dispatch_id in app.main.query_one("#workers")._order,
-                   what=f"the row of {dispatch_id}")
+    await wait_for(
+        pilot,
+        lambda: app.main is not None and dispatch_id in app.main.query_one("#workers")._order,
+        what=f"the row of {dispatch_id}",
+    )
     app.main.query_one("#workers").select(dispatch_id)
     await wait_for(pilot, lambda: app.main.selected == dispatch_id, what=f"{dispatch_id} to be selected")

@@ -34,8 +34,7 @@ class Terminal:
 
     def _run(self, *args: str, check: bool = True) -> str:
         env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE")}
-        done = subprocess.run([self.tmux, "-f", "/dev/null", "-L", self.socket, *args], capture_output=True,
-                              text=True, env=env)
+        done = subprocess.run([self.tmux, "-f", "/dev/null", "-L", self.socket, *args], capture_output=True, text=True, env=env)
         if check and done.returncode != 0:
             raise RuntimeError(f"tmux {' '.join(args)} failed: {done.stderr.strip()}")
         return done.stdout
@@ -43,8 +42,22 @@ class Terminal:
     def start(self, argv: list[str], cwd: Path, env: dict[str, str]) -> None:
         """Run `argv` as the pane's own process (so its pid is the pane's pid)."""
         exports = [f"{k}={v}" for k, v in env.items()]
-        self._run("new-session", "-d", "-s", "e2e", "-x", str(self.width), "-y", str(self.height),
-                  "-c", str(cwd), "env", "-i", *exports, *argv)
+        self._run(
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            str(self.width),
+            "-y",
+            str(self.height),
+            "-c",
+            str(cwd),
+            "env",
+            "-i",
+            *exports,
+            *argv,
+        )
         self._run("set-option", "-t", "e2e", "remain-on-exit", "on")
 
     def keys(self, *keys: str) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.static_source import StaticSource
+
 from .helpers import screen_text, select_worker, wait_for, wait_for_text
 from .sample_data import sample_source
 
@@ -73,8 +74,7 @@ async def test_without_the_review_request_approve_degrades_to_a_notification() -
     async with app.run_test(size=(120, 36)) as pilot:
         await started(source, pilot, READY)
         await pilot.press("a")
-        await wait_for(pilot, lambda: any("does not offer 'review'" in n.message
-                                          for n in app._notifications))
+        await wait_for(pilot, lambda: any("does not offer 'review'" in n.message for n in app._notifications))
         assert "review" in app.unsupported
         await wait_for_text(pilot, "212 passed")  # the gates panel falls back to the stored rows
         assert app.is_running
@@ -89,8 +89,30 @@ async def test_the_dispatch_form_sends_what_was_chosen() -> None:
         await wait_for_text(pilot, "New dispatch")
         await pilot.press("ctrl+s")  # an empty prompt is refused
         assert requests(source, "dispatch") == []
-        await pilot.press("h", "i", "tab", "tab", "m", "a", "i", "n", "tab", "tab", "t", "e", "s", "t", "s",
-                          "comma", "space", "l", "i", "n", "t", "ctrl+s")
+        await pilot.press(
+            "h",
+            "i",
+            "tab",
+            "tab",
+            "m",
+            "a",
+            "i",
+            "n",
+            "tab",
+            "tab",
+            "t",
+            "e",
+            "s",
+            "t",
+            "s",
+            "comma",
+            "space",
+            "l",
+            "i",
+            "n",
+            "t",
+            "ctrl+s",
+        )
         await wait_for(pilot, lambda: len(requests(source, "dispatch")) == 1)
         sent = requests(source, "dispatch")[0]
         assert sent["prompt"] == "hi" and sent["provider"] == "fake" and sent["base"] == "main"

@@ -6,6 +6,7 @@ import pytest
 
 from cockpit.service.ui_support import save_ui_settings
 from cockpit.ui.app import CockpitApp
+
 from .helpers import screen_text, wait_for, wait_for_text
 from .sample_data import sample_source
 
@@ -32,6 +33,9 @@ async def test_an_unknown_remembered_theme_is_named_and_the_default_used() -> No
     save_ui_settings({"theme": "no-such-theme"})
     app = CockpitApp(sample_source())
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: any("there is no theme 'no-such-theme'" in str(n.message)
-                                          for n in app._notifications), what="the message")
+        await wait_for(
+            pilot,
+            lambda: any("there is no theme 'no-such-theme'" in str(n.message) for n in app._notifications),
+            what="the message",
+        )
         assert app.theme == "cockpit"

@@ -10,6 +10,7 @@ from rich.text import Text
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.palette import color
 from cockpit.ui.widgets.gates_panel import gates_text
+
 from .helpers import screen_text, select_worker, wait_for, wait_for_text
 from .sample_data import sample_source, view
 
@@ -19,27 +20,39 @@ READY = "1qf9a2b3e6"
 
 def board_source():  # type: ignore[no-untyped-def]
     source = sample_source()
-    source.views = [*source.views,
-                    view("1qf9a2b3j1", "Rename the settings module", "exited", review="promoted", seq=40),
-                    view("1qf9a2b3k2", "Look around and change nothing", "exited", review="no_changes", seq=41),
-                    {**view("1qf9a2b3m3", "Tidy the logging calls", "exited", review="awaiting_approval", seq=42),
-                     "stale": True}]
+    source.views = [
+        *source.views,
+        view("1qf9a2b3j1", "Rename the settings module", "exited", review="promoted", seq=40),
+        view("1qf9a2b3k2", "Look around and change nothing", "exited", review="no_changes", seq=41),
+        {**view("1qf9a2b3m3", "Tidy the logging calls", "exited", review="awaiting_approval", seq=42), "stale": True},
+    ]
     return source
 
 
 async def type_filter(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
     await pilot.press("slash")
     for ch in text:
-        await pilot.press(ch if ch.isalnum() else {" ": "space", "[": "left_square_bracket", "(": "left_parenthesis",
-                                                   "*": "asterisk", "-": "minus", "?": "question_mark",
-                                                   "\\": "backslash", "+": "plus"}[ch])
+        await pilot.press(
+            ch
+            if ch.isalnum()
+            else {
+                " ": "space",
+                "[": "left_square_bracket",
+                "(": "left_parenthesis",
+                "*": "asterisk",
+                "-": "minus",
+                "?": "question_mark",
+                "\\": "backslash",
+                "+": "plus",
+            }[ch]
+        )
     await pilot.press("enter")
 
 
-@pytest.mark.parametrize(("words", "expected"), [("merged", "Rename the settings"),
-                                                 ("no changes", "Look around"),
-                                                 ("stale", "Tidy the logging"),
-                                                 ("approve?", "Write docs")])
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [("merged", "Rename the settings"), ("no changes", "Look around"), ("stale", "Tidy the logging"), ("approve?", "Write docs")],
+)
 async def test_the_filter_knows_the_review_words_the_board_shows(words: str, expected: str) -> None:
     app = CockpitApp(board_source(), theme="cockpit", remember_theme=False)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -87,18 +100,26 @@ async def test_g_shows_the_gates_running_in_the_gates_panel() -> None:
 
 def colour_of(text: Text, word: str) -> str:
     start = text.plain.index(f"    {word}") + 4  # the finding's severity, not a summary
-    return next(str(span.style.color.get_truecolor().hex) for span in text.spans  # type: ignore[union-attr]
-                if span.start <= start < span.end and span.style.color is not None)
+    return next(
+        str(span.style.color.get_truecolor().hex)
+        for span in text.spans  # type: ignore[union-attr]
+        if span.start <= start < span.end and span.style.color is not None
+    )
 
 
 async def test_blocking_findings_are_errors_and_advisory_ones_warnings() -> None:
     app = CockpitApp(sample_source(), theme="cockpit", remember_theme=False)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
-        findings = [{"severity": "blocking", "file": "a.py", "line": 1, "message": "breaks"},
-                    {"severity": "advisory", "file": "b.py", "line": 2, "message": "could be nicer"}]
-        review = {"gates": [{"name": "review", "status": "failed", "summary": "1 blocking", "findings": findings}],
-                  "can_approve": False, "blockers": []}
+        findings = [
+            {"severity": "blocking", "file": "a.py", "line": 1, "message": "breaks"},
+            {"severity": "advisory", "file": "b.py", "line": 2, "message": "could be nicer"},
+        ]
+        review = {
+            "gates": [{"name": "review", "status": "failed", "summary": "1 blocking", "findings": findings}],
+            "can_approve": False,
+            "blockers": [],
+        }
         text = gates_text(app, {"id": "x"}, review)
         assert colour_of(text, "blocking") == color(app, "error").lower()
         assert colour_of(text, "advisory") == color(app, "warning").lower()

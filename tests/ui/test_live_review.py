@@ -12,6 +12,7 @@ from cockpit.service.client import SupervisorClient
 from cockpit.service.workspace import Workspace
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.source import LiveSource, unknown_op
+
 from .helpers import screen_text, wait_for, wait_for_text
 
 pytestmark = [pytest.mark.tmux, pytest.mark.anyio]
@@ -38,9 +39,14 @@ async def test_approve_is_refused_then_allowed_once_the_gates_pass(workspace: Wo
             pytest.skip("this supervisor does not answer `review` yet (the gate requests have not landed)")
     app = CockpitApp(LiveSource(workspace), remember_theme=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        dispatch_id = await start(app, pilot, "Add hello\n@fake write hello.txt hi\n@fake commit add hello\n"
-                                  "@fake ask Ship it?", risk="low", allowed_paths=["hello.txt"],
-                                  acceptance=["test -f hello.txt"])
+        dispatch_id = await start(
+            app,
+            pilot,
+            "Add hello\n@fake write hello.txt hi\n@fake commit add hello\n@fake ask Ship it?",
+            risk="low",
+            allowed_paths=["hello.txt"],
+            acceptance=["test -f hello.txt"],
+        )
         await wait_for(pilot, lambda: view_of(app, dispatch_id).get("state") == "waiting")
         await pilot.press("a")
         await wait_for_text(pilot, f"Cannot approve {dispatch_id} yet")
@@ -49,15 +55,15 @@ async def test_approve_is_refused_then_allowed_once_the_gates_pass(workspace: Wo
         assert f"Cannot approve {dispatch_id} yet" in screen_text(app)
         await pilot.press("escape")
         await pilot.press("y")  # answer the worker: it finishes, and the gates run on its diff
-        await wait_for(pilot, lambda: view_of(app, dispatch_id).get("review") == "awaiting_approval", timeout=40,
-                       what="the gates to pass")
+        await wait_for(
+            pilot, lambda: view_of(app, dispatch_id).get("review") == "awaiting_approval", timeout=40, what="the gates to pass"
+        )
         await pilot.press("a")
         await wait_for_text(pilot, f"Approve {dispatch_id}")
         text = screen_text(app)
         assert "passed" in text and "hello.txt" in text and "What will happen" in text
         await pilot.press("y")
-        await wait_for(pilot, lambda: view_of(app, dispatch_id).get("review") == "promoted", timeout=30,
-                       what="the promotion")
+        await wait_for(pilot, lambda: view_of(app, dispatch_id).get("review") == "promoted", timeout=30, what="the promotion")
     shown = subprocess.run(["git", "show", "main:hello.txt"], cwd=repo, capture_output=True, text=True)
     assert shown.stdout == "hi"
 
@@ -65,8 +71,9 @@ async def test_approve_is_refused_then_allowed_once_the_gates_pass(workspace: Wo
 async def test_teardown_confirmation_shows_classification_and_archive(workspace: Workspace) -> None:
     app = CockpitApp(LiveSource(workspace), remember_theme=False)
     async with app.run_test(size=(100, 32)) as pilot:
-        dispatch_id = await start(app, pilot, "Work\n@fake write notes.txt draft\n@fake commit wip\n"
-                                  "@fake write scratch.txt unsaved")
+        dispatch_id = await start(
+            app, pilot, "Work\n@fake write notes.txt draft\n@fake commit wip\n@fake write scratch.txt unsaved"
+        )
         await wait_for(pilot, lambda: view_of(app, dispatch_id).get("state") == "exited", timeout=30)
         await pilot.press("t")
         await wait_for_text(pilot, f"Tear down {dispatch_id}")

@@ -8,6 +8,7 @@ from cockpit.service.client import SupervisorClient
 from cockpit.service.workspace import Workspace
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.source import LiveSource
+
 from .helpers import screen_text, wait_for, wait_for_text
 
 pytestmark = [pytest.mark.tmux, pytest.mark.anyio]
@@ -44,8 +45,11 @@ async def test_dispatch_from_the_form_then_answer_a_waiting_worker(workspace: Wo
         assert "yes" in screen_text(app)
         await pilot.press("y")
         # y says what it sent (checked at once: a notification leaves the screen after a while)
-        await wait_for(pilot, lambda: any("answered yes" in str(n.message) and "(keys: y)" in str(n.message)
-                                          for n in app._notifications), what="the answer's notification")
+        await wait_for(
+            pilot,
+            lambda: any("answered yes" in str(n.message) and "(keys: y)" in str(n.message) for n in app._notifications),
+            what="the answer's notification",
+        )
         await wait_for(pilot, lambda: state_of(app, dispatch_id) == "exited", what="the worker to finish")
         receipts = [r for r in app.receipts.items if r.dispatch == dispatch_id]
         # y sent the catalog's keys for the prompt on screen ("[y/n]": one y) and said so
@@ -76,6 +80,9 @@ async def test_service_errors_are_notifications_not_crashes(workspace: Workspace
         await wait_for(pilot, lambda: app.connected)
         result = await app.request("send", id="nosuchid99", key="y", actor="test")
         assert result is None
-        await wait_for(pilot, lambda: any("no dispatch 'nosuchid99'" in n.message and n.severity == "error"
-                                          for n in app._notifications), what="an error notification")
+        await wait_for(
+            pilot,
+            lambda: any("no dispatch 'nosuchid99'" in n.message and n.severity == "error" for n in app._notifications),
+            what="an error notification",
+        )
         assert app.is_running

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cockpit.ui.format import state_of
 
-NOW = datetime(2026, 11, 28, 5, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 5, 0, 0, tzinfo=UTC)
 
 
 def test_a_quiet_working_worker_reads_no_output_for_how_long() -> None:

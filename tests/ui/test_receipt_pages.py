@@ -17,8 +17,9 @@ def write_ledger(directory: Path, count: int, *, batch: int = 500) -> None:
         done = 0
         while done < count:
             n = min(batch, count - done)
-            ledger.append_many([Entry("note", "tester", None, {"text": f"note {done + i}", "pad": "x" * (i % 97)})
-                                for i in range(n)])
+            ledger.append_many(
+                [Entry("note", "tester", None, {"text": f"note {done + i}", "pad": "x" * (i % 97)}) for i in range(n)]
+            )
             done += n
     finally:
         ledger.close()
@@ -78,7 +79,12 @@ def test_opening_reads_a_few_bytes_not_the_ledger(tmp_path: Path, monkeypatch) -
 
 
 def test_seq_is_read_from_the_line_tail() -> None:
-    line = (b'{"actor":"a","data":{"x":",\\"seq\\":5"},"dispatch":null,"kind":"note","prev":"' + b"0" * 64
-            + b'","seq":42,"ts":"2026-01-01T00:00:00.000000Z","hash":"' + b"f" * 64 + b'"}')
+    line = (
+        b'{"actor":"a","data":{"x":",\\"seq\\":5"},"dispatch":null,"kind":"note","prev":"'
+        + b"0" * 64
+        + b'","seq":42,"ts":"2026-01-01T00:00:00.000000Z","hash":"'
+        + b"f" * 64
+        + b'"}'
+    )
     assert seq_of_line(line) == 42
     assert seq_of_line(b"garbage") is None

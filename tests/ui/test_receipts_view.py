@@ -9,6 +9,7 @@ import pytest
 from cockpit.domain.receipt import GENESIS
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.receipt_lines import gist
+
 from .helpers import screen_text, select_worker, wait_for, wait_for_text
 from .sample_data import sample_source, seal
 
@@ -16,19 +17,28 @@ pytestmark = pytest.mark.anyio
 
 
 def receipt(kind: str, data: dict, actor: str = "supervisor"):  # type: ignore[no-untyped-def]
-    return seal(seq=1, ts="2026-03-14T15:00:00.000000Z", kind=kind, actor=actor, dispatch="1qf9a2b3e6", data=data,
-                prev=GENESIS)[0]
+    return seal(seq=1, ts="2026-03-14T15:00:00.000000Z", kind=kind, actor=actor, dispatch="1qf9a2b3e6", data=data, prev=GENESIS)[
+        0
+    ]
 
 
 def test_each_kind_leads_with_what_matters() -> None:
-    assert gist(receipt("gate_result", {"base_commit": "abc", "gate": "tests", "status": "failed",
-                                        "summary": "2 failed"})).startswith("tests: failed — 2 failed")
+    assert gist(
+        receipt("gate_result", {"base_commit": "abc", "gate": "tests", "status": "failed", "summary": "2 failed"})
+    ).startswith("tests: failed — 2 failed")
     assert gist(receipt("status_changed", {"from": "working", "to": "waiting"})) == "working → waiting"
-    approved = gist(receipt("approved", {"identity": {"user": "ana", "host": "box", "ssh_client": "10.0.0.9 5 22"},
-                                         "diff_sha256": "f" * 64}, actor="ana"))
+    approved = gist(
+        receipt(
+            "approved",
+            {"identity": {"user": "ana", "host": "box", "ssh_client": "10.0.0.9 5 22"}, "diff_sha256": "f" * 64},
+            actor="ana",
+        )
+    )
     assert approved.startswith("approved by ana@box over ssh from 10.0.0.9") and "diff_sha256=" in approved
-    assert gist(receipt("review_changed", {"to": "changes_requested", "blockers": ["tests failed", "x"]})) == \
-        "review → changes_requested: tests failed (+1 more)"
+    assert (
+        gist(receipt("review_changed", {"to": "changes_requested", "blockers": ["tests failed", "x"]}))
+        == "review → changes_requested: tests failed (+1 more)"
+    )
 
 
 async def test_the_ledger_has_a_cursor_a_record_pane_and_scrolls_sideways() -> None:

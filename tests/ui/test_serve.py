@@ -44,9 +44,14 @@ class Served:
 
 def start_serve(repo: Path, *extra: str) -> Served:
     port = free_port()
-    process = subprocess.Popen(cockpit_argv() + ["serve", "--port", str(port), *extra], cwd=repo,
-                               env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        cockpit_argv() + ["serve", "--port", str(port), *extra],
+        cwd=repo,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     assert process.stdout is not None
     first = b""
     deadline = time.monotonic() + 30
@@ -57,8 +62,7 @@ def start_serve(repo: Path, *extra: str) -> Served:
         first += line
     found = re.search(rb"(http://\S+/\?token=(\S+))", first)
     assert found, first.decode("utf-8", "replace")
-    served = Served(process, port, found.group(1).decode(), found.group(2).decode(),
-                    first.decode("utf-8", "replace"))
+    served = Served(process, port, found.group(1).decode(), found.group(2).decode(), first.decode("utf-8", "replace"))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with socket.socket() as probe:
@@ -75,15 +79,17 @@ def served(repo: Path) -> Iterator[Served]:
     s.output()
 
 
-async def fetch(url: str, *, cookies: dict[str, str] | None = None,
-                follow: bool = False) -> tuple[int, str, aiohttp.ClientResponse]:
+async def fetch(
+    url: str, *, cookies: dict[str, str] | None = None, follow: bool = False
+) -> tuple[int, str, aiohttp.ClientResponse]:
     async with aiohttp.ClientSession(cookies=cookies) as session:
         async with session.get(url, allow_redirects=follow) as response:
             return response.status, await response.text(), response
 
 
-async def websocket_status(url: str, *, headers: dict[str, str] | None = None,
-                           cookies: dict[str, str] | None = None) -> tuple[int, str]:
+async def websocket_status(
+    url: str, *, headers: dict[str, str] | None = None, cookies: dict[str, str] | None = None
+) -> tuple[int, str]:
     """(HTTP status of the upgrade, first bytes the app sent or '')."""
     async with aiohttp.ClientSession(cookies=cookies) as session:
         try:
@@ -93,7 +99,7 @@ async def websocket_status(url: str, *, headers: dict[str, str] | None = None,
                 try:
                     msg = await ws.receive(timeout=30)
                     got = str(msg.data)[:200]
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 return 101, got
         except aiohttp.WSServerHandshakeError as exc:
@@ -129,8 +135,9 @@ def test_the_token_buys_an_httponly_strict_cookie_that_works_on_a_second_visit(s
             async with session.get(served.base + "/") as second:
                 page = await second.text()
                 second_status = second.status
-            async with session.ws_connect(f"ws://127.0.0.1:{served.port}/ws?width=80&height=24",
-                                          headers={"Origin": served.base}) as ws:
+            async with session.ws_connect(
+                f"ws://127.0.0.1:{served.port}/ws?width=80&height=24", headers={"Origin": served.base}
+            ) as ws:
                 await ws.send_json(["resize", {"width": 80, "height": 24}])
                 msg = await ws.receive(timeout=60)
                 ws_status = 101 if msg.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT) else 0
@@ -202,8 +209,7 @@ def test_bad_addresses_fail_in_one_line(repo: Path) -> None:
         busy.listen(1)
         cases.append((["--port", str(busy.getsockname()[1])], "is in use"))
         for extra, words in cases:
-            done = subprocess.run(cockpit_argv() + ["serve", *extra], cwd=repo, capture_output=True, text=True,
-                                  timeout=60)
+            done = subprocess.run(cockpit_argv() + ["serve", *extra], cwd=repo, capture_output=True, text=True, timeout=60)
             assert done.returncode == 2, (extra, done.stderr)
             assert words in done.stderr and len(done.stderr.strip().splitlines()) == 1, (extra, done.stderr)
             assert "Traceback" not in done.stderr
@@ -229,8 +235,7 @@ def _children_environ(pid: int) -> list[dict[str, str]]:
     return found
 
 
-def test_a_real_browser_with_the_link_gets_the_live_app_and_without_it_the_private_page(
-        served: Served, tmp_path: Path) -> None:
+def test_a_real_browser_with_the_link_gets_the_live_app_and_without_it_the_private_page(served: Served, tmp_path: Path) -> None:
     from .browser import Browser
 
     async def scenario() -> tuple[str, bool, str]:
@@ -246,8 +251,8 @@ def test_a_real_browser_with_the_link_gets_the_live_app_and_without_it_the_priva
             connected = False
             for _ in range(600):  # the app is a fresh `cockpit ui` process: give it time under load
                 state = await browser.evaluate(
-                    "document.body.classList.contains('-first-byte') && "
-                    "!!document.querySelector('.textual-terminal.-connected')")
+                    "document.body.classList.contains('-first-byte') && !!document.querySelector('.textual-terminal.-connected')"
+                )
                 if state:
                     connected = True
                     break
@@ -261,6 +266,5 @@ def test_a_real_browser_with_the_link_gets_the_live_app_and_without_it_the_priva
     assert connected, "the live app never drew in the browser"
     assert "token" not in address  # the secret left the address bar after the exchange
     # The TUI the browser drives knows which browser it is: approvals will record it.
-    clients = [env["COCKPIT_WEB_CLIENT"] for env in _children_environ(served.process.pid)
-               if "COCKPIT_WEB_CLIENT" in env]
+    clients = [env["COCKPIT_WEB_CLIENT"] for env in _children_environ(served.process.pid) if "COCKPIT_WEB_CLIENT" in env]
     assert clients and "HeadlessChrome" in json.loads(clients[0])["user_agent"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from cockpit.ui.app import CockpitApp
+
 from .helpers import screen_text, select_worker, wait_for, wait_for_text
 from .sample_data import sample_source
 
@@ -17,10 +18,13 @@ READY = "1qf9a2b3e6"
 def long_review_source():  # type: ignore[no-untyped-def]
     source = sample_source()
     review = source.reviews[READY]
-    findings = [{"severity": "advisory", "file": f"src/mod{n}.py", "line": n, "message": f"note number {n}"}
-                for n in range(1, 16)]
-    review["gates"] = [*review["gates"], {"name": "lint", "kind": "command", "required": False,
-                                           "status": "passed", "summary": "15 notes", "findings": findings}]
+    findings = [
+        {"severity": "advisory", "file": f"src/mod{n}.py", "line": n, "message": f"note number {n}"} for n in range(1, 16)
+    ]
+    review["gates"] = [
+        *review["gates"],
+        {"name": "lint", "kind": "command", "required": False, "status": "passed", "summary": "15 notes", "findings": findings},
+    ]
     return source
 
 

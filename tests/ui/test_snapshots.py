@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.widgets.footer import CockpitFooter
+
 from .helpers import screen_text, select_worker, wait_for
 from .sample_data import sample_source
 
@@ -36,8 +37,11 @@ def settled(app: CockpitApp) -> bool:
     return stream.scroll_y >= stream.max_scroll_y and current
 
 
-def then(*keys: str, select: str | None = None, until: Callable[[CockpitApp], bool] = settled,
-         ) -> Callable[[Pilot], Awaitable[None]]:
+def then(
+    *keys: str,
+    select: str | None = None,
+    until: Callable[[CockpitApp], bool] = settled,
+) -> Callable[[Pilot], Awaitable[None]]:
     """Before the screenshot: select a worker (and wait for what that fetches), press keys, and
     wait until `until` holds, so the picture never depends on timing."""
 
@@ -47,8 +51,16 @@ def then(*keys: str, select: str | None = None, until: Callable[[CockpitApp], bo
         if select is not None:
             await select_worker(pilot, select)
             main = app.main
-            await wait_for(pilot, lambda: main.review is not None and len(main.query_one("#pane").strips) > 0
-                           and "…" not in str(main.query_one("#pane").strips[0].text), what="the selection's data", timeout=90)
+            await wait_for(
+                pilot,
+                lambda: (
+                    main.review is not None
+                    and len(main.query_one("#pane").strips) > 0
+                    and "…" not in str(main.query_one("#pane").strips[0].text)
+                ),
+                what="the selection's data",
+                timeout=90,
+            )
         for key in keys:
             await pilot.press(key)
         if select is not None:
@@ -62,8 +74,7 @@ def then(*keys: str, select: str | None = None, until: Callable[[CockpitApp], bo
 def on_screen(name: str) -> Callable[[CockpitApp], bool]:
     def shown(app: CockpitApp) -> bool:
         footers = app.screen.query(CockpitFooter)  # a dialog has none: the main screen's shows through
-        return type(app.screen).__name__ == name and app.screen.is_mounted and all(
-            f.shown == f.wanted() for f in footers)
+        return type(app.screen).__name__ == name and app.screen.is_mounted and all(f.shown == f.wanted() for f in footers)
 
     return shown
 
@@ -89,34 +100,39 @@ def test_a_waiting_worker_selected(snap_compare: Any) -> None:
 
 
 def test_the_approve_confirmation(snap_compare: Any) -> None:
-    assert snap_compare(make_app(), terminal_size=(120, 36),
-                        run_before=then("a", select=READY, until=on_screen("ApproveScreen")))
+    assert snap_compare(make_app(), terminal_size=(120, 36), run_before=then("a", select=READY, until=on_screen("ApproveScreen")))
 
 
 def test_the_approve_confirmation_at_80x24(snap_compare: Any) -> None:
-    assert snap_compare(make_app(), terminal_size=(80, 24),
-                        run_before=then("a", select=READY, until=on_screen("ApproveScreen")))
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=then("a", select=READY, until=on_screen("ApproveScreen")))
 
 
 def test_an_approve_refusal_shows_the_reason(snap_compare: Any) -> None:
-    assert snap_compare(make_app(), terminal_size=(100, 30),
-                        run_before=then("a", select=WAITING, until=on_screen("ApproveScreen")))
+    assert snap_compare(
+        make_app(), terminal_size=(100, 30), run_before=then("a", select=WAITING, until=on_screen("ApproveScreen"))
+    )
 
 
 def test_the_teardown_confirmation(snap_compare: Any) -> None:
-    assert snap_compare(make_app(), terminal_size=(120, 36),
-                        run_before=then("t", select=FAILING, until=on_screen("TeardownScreen")))
+    assert snap_compare(
+        make_app(), terminal_size=(120, 36), run_before=then("t", select=FAILING, until=on_screen("TeardownScreen"))
+    )
 
 
 def test_the_diff_view(snap_compare: Any) -> None:
-    assert snap_compare(make_app(), terminal_size=(120, 36),
-                        run_before=then("d", select=WAITING, until=lambda app: "tests/test_dates.py" in
-                                        screen_text(app) and on_screen("DiffScreen")(app)))
+    assert snap_compare(
+        make_app(),
+        terminal_size=(120, 36),
+        run_before=then(
+            "d", select=WAITING, until=lambda app: "tests/test_dates.py" in screen_text(app) and on_screen("DiffScreen")(app)
+        ),
+    )
 
 
 def test_the_receipts_view(snap_compare: Any) -> None:
-    assert snap_compare(make_app(), terminal_size=(120, 36),
-                        run_before=then("r", until=lambda app: "record #40" in screen_text(app)))
+    assert snap_compare(
+        make_app(), terminal_size=(120, 36), run_before=then("r", until=lambda app: "record #40" in screen_text(app))
+    )
 
 
 def test_the_dispatch_form(snap_compare: Any) -> None:
@@ -125,5 +141,4 @@ def test_the_dispatch_form(snap_compare: Any) -> None:
 
 @pytest.mark.parametrize("size", [(80, 24), (300, 80)])
 def test_help_fits(snap_compare: Any, size: tuple[int, int]) -> None:
-    assert snap_compare(make_app(), terminal_size=size, run_before=then("question_mark",
-                                                                        until=on_screen("HelpScreen")))
+    assert snap_compare(make_app(), terminal_size=size, run_before=then("question_mark", until=on_screen("HelpScreen")))

@@ -17,6 +17,7 @@ import pytest
 
 from cockpit.service.client import SupervisorClient
 from cockpit.service.workspace import Workspace
+
 from .terminal import Terminal, cockpit_argv, cpu_seconds, terminal_env
 
 pytestmark = [pytest.mark.tmux, pytest.mark.terminal]
@@ -33,8 +34,7 @@ def dispatch(ws: Workspace, prompt: str) -> str:
     return SupervisorClient(ws).call("dispatch", prompt=prompt, actor="test")["id"]
 
 
-def test_attach_suspends_the_tui_and_detaching_brings_it_back(workspace: Workspace, repo: Path,
-                                                             terminal: Terminal) -> None:
+def test_attach_suspends_the_tui_and_detaching_brings_it_back(workspace: Workspace, repo: Path, terminal: Terminal) -> None:
     worker = dispatch(workspace, "@fake ask Continue?")
     terminal.start(cockpit_argv(), repo, terminal_env())
     terminal.wait_for("? WAITING")
@@ -64,8 +64,11 @@ def test_resizing_keeps_it_usable(workspace: Workspace, repo: Path, terminal: Te
     terminal.wait_for("? WAITING")
     for width, height in ((80, 24), (300, 80), (100, 30)):
         terminal._run("resize-window", "-t", "e2e", "-x", str(width), "-y", str(height))
-        terminal.wait_until(lambda: all(t in terminal.screen() for t in ("? WAITING", "receipts", "Ready? [y/n]")),
-                            f"a full redraw at {width}x{height}", timeout=10)
+        terminal.wait_until(
+            lambda: all(t in terminal.screen() for t in ("? WAITING", "receipts", "Ready? [y/n]")),
+            f"a full redraw at {width}x{height}",
+            timeout=10,
+        )
     terminal.keys("q")
     terminal.wait_until(terminal.pane_dead, "the TUI to quit")
 
@@ -92,12 +95,27 @@ def sshd(tmp_path: Path) -> Iterator[dict[str, str]]:
     (home / "authorized_keys").write_text((home / "client_key.pub").read_text())
     port = free_port()
     config = home / "sshd_config"
-    config.write_text("\n".join([
-        f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {home / 'host_key'}", f"PidFile {home / 'sshd.pid'}",
-        f"AuthorizedKeysFile {home / 'authorized_keys'}", "PermitRootLogin yes", "UsePAM no", "StrictModes no",
-        "PasswordAuthentication no", "KbdInteractiveAuthentication no", "PubkeyAuthentication yes",
-        "PrintMotd no", "PrintLastLog no", "X11Forwarding no", "",
-    ]))
+    config.write_text(
+        "\n".join(
+            [
+                f"Port {port}",
+                "ListenAddress 127.0.0.1",
+                f"HostKey {home / 'host_key'}",
+                f"PidFile {home / 'sshd.pid'}",
+                f"AuthorizedKeysFile {home / 'authorized_keys'}",
+                "PermitRootLogin yes",
+                "UsePAM no",
+                "StrictModes no",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "PubkeyAuthentication yes",
+                "PrintMotd no",
+                "PrintLastLog no",
+                "X11Forwarding no",
+                "",
+            ]
+        )
+    )
     if os.geteuid() == 0:
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     log = open(home / "sshd.log", "wb")
@@ -118,15 +136,38 @@ def sshd(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 
 @pytest.mark.slow
-def test_dispatch_and_approve_over_ssh(workspace: Workspace, repo: Path, terminal: Terminal,
-                                       sshd: dict[str, str]) -> None:
+def test_dispatch_and_approve_over_ssh(workspace: Workspace, repo: Path, terminal: Terminal, sshd: dict[str, str]) -> None:
     import getpass
 
-    remote = " ".join(["env", *(shlex.quote(f"{k}={v}") for k, v in terminal_env().items()),
-                       "sh", "-c", shlex.quote(f"cd {shlex.quote(str(repo))} && exec {shlex.join(cockpit_argv())}")])
-    ssh = ["ssh", "-tt", "-p", sshd["port"], "-i", sshd["key"], "-o", "StrictHostKeyChecking=no",
-           "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "IdentitiesOnly=yes",
-           "-o", "BatchMode=yes", f"{getpass.getuser()}@127.0.0.1", remote]
+    remote = " ".join(
+        [
+            "env",
+            *(shlex.quote(f"{k}={v}") for k, v in terminal_env().items()),
+            "sh",
+            "-c",
+            shlex.quote(f"cd {shlex.quote(str(repo))} && exec {shlex.join(cockpit_argv())}"),
+        ]
+    )
+    ssh = [
+        "ssh",
+        "-tt",
+        "-p",
+        sshd["port"],
+        "-i",
+        sshd["key"],
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "LogLevel=ERROR",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "BatchMode=yes",
+        f"{getpass.getuser()}@127.0.0.1",
+        remote,
+    ]
     terminal.start(ssh, repo, terminal_env())
     try:
         terminal.wait_for("● connected", timeout=60)
@@ -154,8 +195,9 @@ def test_dispatch_and_approve_over_ssh(workspace: Workspace, repo: Path, termina
     terminal.wait_until(on_main, "the approval to merge hello.txt into main")
     terminal.wait_for("✓1/1 merged")  # the row says so too
     # The approval names who gave it, over SSH.
-    receipts = subprocess.run(cockpit_argv() + ["receipts", "tail", "-n", "50", "--json"], cwd=repo,
-                              capture_output=True, text=True, env={**os.environ}).stdout
+    receipts = subprocess.run(
+        cockpit_argv() + ["receipts", "tail", "-n", "50", "--json"], cwd=repo, capture_output=True, text=True, env={**os.environ}
+    ).stdout
     assert '"kind":"approved"' in receipts and "ssh_client" in receipts
     terminal.keys("q")
     terminal.wait_until(terminal.pane_dead, "the ssh session to end")

@@ -10,6 +10,7 @@ import pytest
 
 from cockpit.service.client import SupervisorClient
 from cockpit.service.workspace import Workspace
+
 from .terminal import Terminal, cockpit_argv, terminal_env
 
 pytestmark = [pytest.mark.tmux, pytest.mark.terminal]
@@ -17,8 +18,7 @@ pytestmark = [pytest.mark.tmux, pytest.mark.terminal]
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 45), (220, 60)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_the_layout_works_at_common_sizes(workspace: Workspace, repo: Path, size: tuple[int, int]) -> None:
-    SupervisorClient(workspace).call("dispatch", prompt="Ship it\n@fake write hello.txt hi\n@fake commit add hello",
-                                     actor="test")
+    SupervisorClient(workspace).call("dispatch", prompt="Ship it\n@fake write hello.txt hi\n@fake commit add hello", actor="test")
     terminal = Terminal(*size)
     try:
         terminal.start(cockpit_argv(), repo, terminal_env())

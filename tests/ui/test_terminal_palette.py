@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.service.workspace import Workspace
+
 from .terminal import Terminal, cockpit_argv, terminal_env
 
 pytestmark = [pytest.mark.tmux, pytest.mark.terminal]
@@ -28,8 +29,7 @@ def settings() -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def test_the_palette_opens_runs_a_command_and_switches_the_theme(workspace: Workspace, repo: Path,
-                                                                  terminal: Terminal) -> None:
+def test_the_palette_opens_runs_a_command_and_switches_the_theme(workspace: Workspace, repo: Path, terminal: Terminal) -> None:
     terminal.start(cockpit_argv(), repo, {**terminal_env(), "COLORTERM": "truecolor"})
     terminal.wait_for("● connected")
     assert "48;2;246;241;231" not in terminal.screen_ansi()  # not paper yet

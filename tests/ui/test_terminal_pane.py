@@ -13,6 +13,7 @@ import pytest
 
 from cockpit.service.client import SupervisorClient
 from cockpit.service.workspace import Workspace
+
 from .terminal import Terminal, cockpit_argv, terminal_env
 
 pytestmark = [pytest.mark.tmux, pytest.mark.terminal]
@@ -49,8 +50,7 @@ def catch_up_time(terminal: Terminal, log: Path, *, limit: float = 30.0) -> floa
     raise AssertionError(f"the pane never showed line {target}; the terminal shows:\n{terminal.screen()}")
 
 
-def test_the_pane_follows_a_fast_worker_and_end_catches_up(workspace: Workspace, repo: Path,
-                                                          terminal: Terminal) -> None:
+def test_the_pane_follows_a_fast_worker_and_end_catches_up(workspace: Workspace, repo: Path, terminal: Terminal) -> None:
     worker = SupervisorClient(workspace).call("dispatch", prompt=f"@fake lines {TOTAL} {RATE}", actor="test")["id"]
     log = workspace.state.log(worker)
     terminal.start(cockpit_argv(), repo, terminal_env())

@@ -11,6 +11,7 @@ import pytest
 
 from cockpit.service.client import SupervisorClient
 from cockpit.service.workspace import Workspace
+
 from .terminal import Terminal, cockpit_argv, terminal_env
 
 pytestmark = [pytest.mark.tmux, pytest.mark.terminal]
@@ -24,16 +25,16 @@ def terminal() -> Iterator[Terminal]:
     term.kill()
 
 
-def test_the_waiting_toast_goes_when_the_worker_is_answered(workspace: Workspace, repo: Path,
-                                                           terminal: Terminal) -> None:
+def test_the_waiting_toast_goes_when_the_worker_is_answered(workspace: Workspace, repo: Path, terminal: Terminal) -> None:
     terminal.start(cockpit_argv(), repo, terminal_env())
     terminal.wait_for("● connected")
     SupervisorClient(workspace).call("dispatch", prompt="@fake ask Continue?\n@fake say all done", actor="test")
     terminal.wait_for("is waiting for input")
     terminal.keys("y")  # the selected (only) worker: answer yes
     answered = time.monotonic()
-    terminal.wait_until(lambda: "is waiting for input" not in terminal.screen(), "the waiting toast to go",
-                        timeout=TOAST_TIMEOUT_S * 3)
+    terminal.wait_until(
+        lambda: "is waiting for input" not in terminal.screen(), "the waiting toast to go", timeout=TOAST_TIMEOUT_S * 3
+    )
     gone_after = time.monotonic() - answered
     assert gone_after < TOAST_TIMEOUT_S / 2, f"the toast outlived the wait by {gone_after:.1f} s"
     assert "Worker waiting" not in terminal.screen()

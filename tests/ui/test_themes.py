@@ -13,6 +13,7 @@ from cockpit.errors import UsageError
 from cockpit.service.ui_support import load_ui_settings, save_ui_settings, settings_path
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.themes import DEFAULT_THEME, check_theme_name, load_themes, theme_from_spec
+
 from .sample_data import sample_source
 
 pytestmark = pytest.mark.anyio

@@ -16,6 +16,7 @@ from cockpit.ui.app import CockpitApp
 from cockpit.ui.board import Board
 from cockpit.ui.commands import CockpitCommands
 from cockpit.ui.keys import MAIN_KEYS, markdown_table
+
 from .helpers import screen_text, select_worker, wait_for
 from .sample_data import sample_source, view
 
@@ -45,8 +46,19 @@ def test_the_ui_reads_no_files_and_runs_nothing(path: Path) -> None:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-            assert name not in {"open", "read_text", "read_bytes", "write_text", "write_bytes", "system",
-                                "popen", "Popen", "pread", "listdir", "iterdir"}, f"{path.name} calls {name}"
+            assert name not in {
+                "open",
+                "read_text",
+                "read_bytes",
+                "write_text",
+                "write_bytes",
+                "system",
+                "popen",
+                "Popen",
+                "pread",
+                "listdir",
+                "iterdir",
+            }, f"{path.name} calls {name}"
         if isinstance(node, ast.Import | ast.ImportFrom):
             names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
             assert not {"os", "subprocess", "shutil", "pty"} & {n.split(".")[0] for n in names}, path.name
@@ -59,8 +71,7 @@ def test_board_alerts_on_waiting_gates_and_promotion() -> None:
     assert [a.title for a in board.apply({**first, "state": "waiting"})] == ["Worker waiting"]
     assert board.apply({**first, "state": "waiting"}) == []  # no repeat while it keeps waiting
     board.apply({**first, "state": "exited", "review": "gating"})
-    assert [a.title for a in board.apply({**first, "state": "exited", "review": "awaiting_approval"})] == [
-        "Promotion ready"]
+    assert [a.title for a in board.apply({**first, "state": "exited", "review": "awaiting_approval"})] == ["Promotion ready"]
     board.apply({**first, "review": "gating"})
     assert [a.severity for a in board.apply({**first, "review": "changes_requested"})] == ["warning"]
     assert board.apply({**first, "teardown": "clean"}) == [] and board.views == {}
@@ -146,6 +157,5 @@ def test_ci_runs_the_real_terminal_suite() -> None:
     assert command is not None and "pytest" in command.group(1)
     pytest_args = command.group(1).split("pytest", 1)[1]
     assert " -m " not in pytest_args and "-k" not in pytest_args and "--ignore" not in pytest_args, pytest_args
-    marked = [p.name for p in (ROOT / "tests" / "ui").glob("test_terminal_*.py")
-              if "pytest.mark.terminal" in p.read_text()]
+    marked = [p.name for p in (ROOT / "tests" / "ui").glob("test_terminal_*.py") if "pytest.mark.terminal" in p.read_text()]
     assert len(marked) >= 5, marked

@@ -10,7 +10,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from workerkit import git
 
 
@@ -88,7 +87,9 @@ def snapshot_worktree(path: Path) -> dict[str, tuple[bytes, int]]:
         if ".git" in item.relative_to(path).parts or item.is_dir():
             continue
         out[str(item.relative_to(path))] = (
-            os.readlink(item).encode() if item.is_symlink() else item.read_bytes(), item.lstat().st_mode)
+            os.readlink(item).encode() if item.is_symlink() else item.read_bytes(),
+            item.lstat().st_mode,
+        )
     return out
 
 
@@ -99,7 +100,7 @@ def test_teardown_classifies_archives_and_restore_brings_every_byte_back(cockpit
         "merged": "@fake write merged.txt m\n@fake commit merged work",
         "committed": "@fake write kept.txt committed work\n@fake commit keep me",
         "dirty": "@fake write kept.txt committed\n@fake commit one\n@fake write kept.txt now changed\n"
-                 "@fake write new/untracked.bin \\x00binary?\n@fake delete README.md",
+        "@fake write new/untracked.bin \\x00binary?\n@fake delete README.md",
     }
     dispatch_id = cockpit.dispatch(prompts[kind])
     cockpit.wait(dispatch_id)
@@ -160,8 +161,9 @@ def test_the_default_tmux_server_is_never_touched(cockpit, monkeypatch) -> None:
     name = f"cockpit-sentinel-{uuid.uuid4().hex[:8]}"
     subprocess.run(["tmux", "-f", "/dev/null", "new-session", "-d", "-s", name, "sleep 300"], check=True)
     try:
-        pid = subprocess.run(["tmux", "display-message", "-p", "-t", name, "#{pane_pid}"],
-                             capture_output=True, text=True, check=True).stdout.strip()
+        pid = subprocess.run(
+            ["tmux", "display-message", "-p", "-t", name, "#{pane_pid}"], capture_output=True, text=True, check=True
+        ).stdout.strip()
         ids = [cockpit.dispatch("@fake say hi"), cockpit.dispatch("@fake ask ok?", "--interactive")]
         cockpit.wait(ids[0])
         cockpit.wait(ids[1], until="waiting")
@@ -169,11 +171,16 @@ def test_the_default_tmux_server_is_never_touched(cockpit, monkeypatch) -> None:
         cockpit.run("teardown", ids[0], check=True)
         assert cockpit.tmux().socket_name != "default"
         cockpit.stop()
-        after = subprocess.run(["tmux", "list-sessions", "-F", "#{session_name}"],
-                               capture_output=True, text=True, check=True).stdout.split()
+        after = subprocess.run(
+            ["tmux", "list-sessions", "-F", "#{session_name}"], capture_output=True, text=True, check=True
+        ).stdout.split()
         assert after == [name]
-        assert subprocess.run(["tmux", "display-message", "-p", "-t", name, "#{pane_pid}"],
-                              capture_output=True, text=True, check=True).stdout.strip() == pid
+        assert (
+            subprocess.run(
+                ["tmux", "display-message", "-p", "-t", name, "#{pane_pid}"], capture_output=True, text=True, check=True
+            ).stdout.strip()
+            == pid
+        )
         sockets = sorted(p.name for p in (Path(tmpdir) / f"tmux-{os.getuid()}").iterdir())
         assert "default" in sockets and all(s == "default" or s.startswith("cockpit-") for s in sockets)
     finally:

@@ -26,8 +26,14 @@ pytestmark = pytest.mark.tmux
 
 
 def cockpit(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cockpit", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "cockpit", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 @pytest.fixture
@@ -43,8 +49,7 @@ def _state_of(repo: Path) -> StateDir:
     return ws.state
 
 
-def test_the_demo_lives_where_it_says_and_cockpit_inside_it_shows_the_same_workers(tmp_path: Path,
-                                                                                   demo_dir: Path) -> None:
+def test_the_demo_lives_where_it_says_and_cockpit_inside_it_shows_the_same_workers(tmp_path: Path, demo_dir: Path) -> None:
     run = cockpit("demo", "--no-tui", "--dir", str(demo_dir), cwd=tmp_path)
     assert run.returncode == 0, run.stderr + run.stdout
     assert f"demo repository: {demo_dir}" in run.stdout
@@ -109,8 +114,7 @@ def test_clean_stops_the_workers_and_supervisor_and_removes_the_demo(tmp_path: P
     assert cockpit("demo", "--clean", "--dir", str(demo_dir), cwd=tmp_path).stdout.startswith("no cockpit demo")
 
 
-def test_quitting_the_tui_demo_says_how_to_stop_it_and_cockpit_reopens_the_same_workers(
-        tmp_path: Path, demo_dir: Path) -> None:
+def test_quitting_the_tui_demo_says_how_to_stop_it_and_cockpit_reopens_the_same_workers(tmp_path: Path, demo_dir: Path) -> None:
     from tests.ui.terminal import Terminal, cockpit_argv, terminal_env
 
     term = Terminal(120, 36)

@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from workerkit import git
 
 HOSTILE = (
@@ -39,8 +38,13 @@ def test_dispatch_runs_to_exit_with_a_receipt_for_every_step(cockpit) -> None:
     kinds = cockpit.receipt_kinds(dispatch_id)
     for expected in ("dispatch_created", "worktree_created", "worker_started", "prompt_delivered", "usage", "exited"):
         assert expected in kinds
-    assert kinds.index("dispatch_created") < kinds.index("worktree_created") < kinds.index("worker_started") \
-        < kinds.index("prompt_delivered") < kinds.index("exited")
+    assert (
+        kinds.index("dispatch_created")
+        < kinds.index("worktree_created")
+        < kinds.index("worker_started")
+        < kinds.index("prompt_delivered")
+        < kinds.index("exited")
+    )
     created = cockpit.receipts(dispatch_id)[0]
     assert created.data["prompt_sha256"] == hashlib.sha256(prompt.encode()).hexdigest()
     worktree = Path(view["worktree"])
@@ -165,21 +169,25 @@ def test_logs_prints_the_whole_output(cockpit) -> None:
 
 def test_dispatch_environment_marks_the_worker(cockpit) -> None:
     dispatch_id = cockpit.dispatch("@fake say x", "--provider", "shell") if False else None
-    shell_id = cockpit.run("dispatch", 'printf "%s" "$COCKPIT_WORKER_ID" > who.txt', "--provider", "shell",
-                           check=True).stdout.strip()
+    shell_id = cockpit.run(
+        "dispatch", 'printf "%s" "$COCKPIT_WORKER_ID" > who.txt', "--provider", "shell", check=True
+    ).stdout.strip()
     cockpit.wait(shell_id)
     assert (Path(cockpit.show(shell_id)["worktree"]) / "who.txt").read_text() == shell_id
     assert dispatch_id is None
 
 
-@pytest.mark.parametrize("args, message", [
-    (["dispatch", "x", "--provider", "nope"], "unknown provider"),
-    (["dispatch", "x", "--base", "no-such-ref"], "unknown ref"),
-    (["dispatch", ""], "empty"),
-    (["dispatch", "x", "--timeout", "-1"], "above 0"),
-    (["send", "zzzzzzzzzz", "--key", "y"], "no dispatch"),
-    (["kill", "zzzz"], "no dispatch"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["dispatch", "x", "--provider", "nope"], "unknown provider"),
+        (["dispatch", "x", "--base", "no-such-ref"], "unknown ref"),
+        (["dispatch", ""], "empty"),
+        (["dispatch", "x", "--timeout", "-1"], "above 0"),
+        (["send", "zzzzzzzzzz", "--key", "y"], "no dispatch"),
+        (["kill", "zzzz"], "no dispatch"),
+    ],
+)
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(cockpit, args, message) -> None:
     cockpit.run("note", "baseline", check=True)
     before = (cockpit.ws.state.ledger_dir / "ledger.ndjson").read_bytes()

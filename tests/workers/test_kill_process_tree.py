@@ -51,14 +51,16 @@ def stubborn_provider(repo: Path, tmp_path: Path) -> Path:
     pids = tmp_path / "pids"
     pids.mkdir()
     (repo / ".cockpit").mkdir(exist_ok=True)
-    (repo / ".cockpit" / "providers.yaml").write_text(textwrap.dedent(f"""\
+    (repo / ".cockpit" / "providers.yaml").write_text(
+        textwrap.dedent(f"""\
         providers:
           stubborn:
             binary: {wrapper}
             version_args: []
             headless: {{args: [], prompt_via: stdin}}
             env: {{PIDS_DIR: "{pids}"}}
-    """))
+    """)
+    )
     return pids
 
 

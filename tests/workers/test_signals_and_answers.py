@@ -46,7 +46,7 @@ def statuses(cockpit, dispatch_id: str) -> list[tuple[str, str | None]]:
 def wait_for(check, timeout: float = 20):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if (value := check()):
+        if value := check():
             return value
         time.sleep(0.05)
     raise AssertionError("condition not met in time")
@@ -83,8 +83,9 @@ def test_hook_signals_drive_the_state_and_name_their_source(cockpit) -> None:
     hook(cockpit, dispatch_id, "Busy")
     wait_for(lambda: ("working", "hook") in statuses(cockpit, dispatch_id))
     hook(cockpit, dispatch_id, "Asked", tool_name="Bash", tool_input={"command": "make test"})
-    waiting = wait_for(lambda: [r for r in cockpit.receipts(dispatch_id)
-                                if r.kind == "status_changed" and r.data["to"] == "waiting"])
+    waiting = wait_for(
+        lambda: [r for r in cockpit.receipts(dispatch_id) if r.kind == "status_changed" and r.data["to"] == "waiting"]
+    )
     assert waiting[0].data["source"] == "hook" and waiting[0].data["event"] == "Asked"
     assert waiting[0].data["question"] == "permission to use Bash: make test"
     hook(cockpit, dispatch_id, "Done")
@@ -104,12 +105,25 @@ def test_transcript_usage_accumulates_once_per_message(cockpit, tmp_path: Path) 
     transcript = tmp_path / "session.jsonl"
 
     def entry(message_id: str, tokens_in: int, tokens_out: int) -> str:
-        return json.dumps({"type": "assistant", "message": {"id": message_id, "usage": {
-            "input_tokens": tokens_in, "cache_read_input_tokens": 10, "output_tokens": tokens_out}}}) + "\n"
+        return (
+            json.dumps(
+                {
+                    "type": "assistant",
+                    "message": {
+                        "id": message_id,
+                        "usage": {"input_tokens": tokens_in, "cache_read_input_tokens": 10, "output_tokens": tokens_out},
+                    },
+                }
+            )
+            + "\n"
+        )
 
     def usage() -> list[tuple[int, int]]:
-        return [(r.data["input_tokens"], r.data["output_tokens"]) for r in cockpit.receipts(dispatch_id)
-                if r.kind == "usage" and r.data.get("source") == "transcript"]
+        return [
+            (r.data["input_tokens"], r.data["output_tokens"])
+            for r in cockpit.receipts(dispatch_id)
+            if r.kind == "usage" and r.data.get("source") == "transcript"
+        ]
 
     # claude writes one entry per content block of a message, each with the message's usage
     transcript.write_text(entry("m1", 100, 20) + entry("m1", 100, 20) + json.dumps({"type": "user"}) + "\n")
@@ -128,11 +142,11 @@ def test_the_shipped_hook_script_appends_one_line(tmp_path: Path) -> None:
     payload = '{\n  "prompt": "multi\\nline",\n  "n": 1\n}'
     env = {**os.environ, "COCKPIT_SIGNALS": str(target)}
     for _ in range(2):
-        subprocess.run(["sh", str(signal_hook_path()), "UserPromptSubmit"], input=payload, text=True, env=env,
-                       check=True)
+        subprocess.run(["sh", str(signal_hook_path()), "UserPromptSubmit"], input=payload, text=True, env=env, check=True)
     lines = target.read_text().splitlines()
     assert [json.loads(line) for line in lines] == [
-        {"source": "hook", "event": "UserPromptSubmit", "payload": {"prompt": "multi\nline", "n": 1}}] * 2
+        {"source": "hook", "event": "UserPromptSubmit", "payload": {"prompt": "multi\nline", "n": 1}}
+    ] * 2
     # outside cockpit (no $COCKPIT_SIGNALS) it does nothing and never fails the CLI's hook
     env.pop("COCKPIT_SIGNALS")
     assert subprocess.run(["sh", str(signal_hook_path()), "Stop"], input="{}", text=True, env=env).returncode == 0

@@ -21,8 +21,9 @@ from cockpit.store import Store
 def append_notes(directory: Path, count: int) -> None:
     with Ledger(directory) as ledger:
         for start in range(0, count, 1000):
-            ledger.append_many([Entry("note", "bench", None, {"text": f"note {i}"})
-                                for i in range(start, min(count, start + 1000))])
+            ledger.append_many(
+                [Entry("note", "bench", None, {"text": f"note {i}"}) for i in range(start, min(count, start + 1000))]
+            )
 
 
 def folded_lines(log: Path) -> list[str]:

@@ -34,8 +34,9 @@ def test_a_silent_worker_shows_no_output_for_n_s_and_recovers(cockpit) -> None:
     wait_for(lambda: "quiet" in cockpit.receipt_kinds(dispatch_id), "a quiet receipt")
     quiet = [r for r in cockpit.receipts(dispatch_id) if r.kind == "quiet"][0]
     assert quiet.data["after_s"] == 1
-    row = wait_for(lambda: (r := status_json(cockpit)[dispatch_id])["quiet_s"] and r["quiet_s"] >= 1 and r,
-                   "status --json to show quiet_s")
+    row = wait_for(
+        lambda: (r := status_json(cockpit)[dispatch_id])["quiet_s"] and r["quiet_s"] >= 1 and r, "status --json to show quiet_s"
+    )
     assert row["state"] == "working"
     assert row["state_detail"] == f"no output for {row['quiet_s']} s"
     line = [ln for ln in cockpit.run("status", check=True).stdout.splitlines() if ln.startswith(dispatch_id)][0]
@@ -60,10 +61,12 @@ def test_quiet_threshold_zero_turns_it_off(cockpit) -> None:
 
 def test_the_clis_last_error_line_lands_in_error(cockpit) -> None:
     secret = "sk-ant-" + "a1B2c3D4e5F6g7H8i9J0k1L2"
-    prompt = ("@fake say Starting up\n"
-              f"@fake say Error: 401 Unauthorized: invalid x-api-key {secret}\n"
-              "@fake say Shutting down\n"
-              "@fake exit 3")
+    prompt = (
+        "@fake say Starting up\n"
+        f"@fake say Error: 401 Unauthorized: invalid x-api-key {secret}\n"
+        "@fake say Shutting down\n"
+        "@fake exit 3"
+    )
     dispatch_id = cockpit.dispatch(prompt)
     cockpit.wait(dispatch_id)
     view = status_json(cockpit)[dispatch_id]
@@ -97,8 +100,7 @@ def test_headless_runs_get_the_default_timeout(cockpit) -> None:
 
 def test_catalog_timeout_wins_over_the_default_and_timeout_flag_over_both(cockpit) -> None:
     configure(cockpit, "supervisor:\n  headless_timeout_s: 999\n")
-    (cockpit.repo / ".cockpit" / "providers.yaml").write_text(
-        "providers:\n  fake:\n    headless:\n      timeout_s: 77\n")
+    (cockpit.repo / ".cockpit" / "providers.yaml").write_text("providers:\n  fake:\n    headless:\n      timeout_s: 77\n")
     first = cockpit.dispatch("@fake exit 0")
     second = cockpit.dispatch("@fake exit 0", "--timeout", "5")
     assert cockpit.show(first)["timeout_s"] == 77
@@ -122,7 +124,8 @@ def test_a_boxed_waiting_screen_gives_the_question_not_a_border(cockpit, tmp_pat
         "providers:\n  boxed:\n"
         f"    binary: {agent}\n    version_args: []\n    default_mode: interactive\n"
         "    interactive: {args: []}\n"
-        "    patterns:\n      waiting: ['Do you trust the files in this folder\\?']\n")
+        "    patterns:\n      waiting: ['Do you trust the files in this folder\\?']\n"
+    )
     dispatch_id = cockpit.dispatch("hello", "--provider", "boxed")
     cockpit.wait(dispatch_id, until="waiting")
     changed = [r for r in cockpit.receipts(dispatch_id) if r.kind == "status_changed"][-1]

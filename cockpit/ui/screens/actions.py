@@ -55,8 +55,9 @@ class WorkerActions:
         result = await self.app.request("send", id=view["id"], key=key, enter=False, actor=self.app.source.actor())
         if result and result.get("answered"):
             keys = " ".join(result.get("keys") or [])
-            self.app.notify(f"answered {result['answered']} to {view['id']}'s {result.get('prompt', 'prompt')} "
-                            f"(keys: {keys})", title="Answer")
+            self.app.notify(
+                f"answered {result['answered']} to {view['id']}'s {result.get('prompt', 'prompt')} (keys: {keys})", title="Answer"
+            )
 
     @work(group="send")
     async def action_send_text(self) -> None:
@@ -95,8 +96,7 @@ class WorkerActions:
         confirmed = await self.app.push_screen_wait(ApproveScreen(view, review))
         if not confirmed:
             return
-        result = await self.app.request("approve", id=view["id"], strategy="merge",
-                                        identity=self.app.source.identity())
+        result = await self.app.request("approve", id=view["id"], strategy="merge", identity=self.app.source.identity())
         if result is not None:
             commit = str(result.get("commit") or "")[:12]
             self.app.notify(f"approved {view['id']}: {commit} on {result.get('target')}", title="Approved")
@@ -110,8 +110,10 @@ class WorkerActions:
         if not answer:
             return
         reason, send_back = answer
-        if await self.app.request("reject", id=view["id"], reason=reason, send_back=send_back,
-                                  actor=self.app.source.actor()) is not None:
+        if (
+            await self.app.request("reject", id=view["id"], reason=reason, send_back=send_back, actor=self.app.source.actor())
+            is not None
+        ):
             self.app.notify(f"rejected {view['id']}" + (" and sent it back" if send_back else ""), title="Rejected")
 
     # -- stopping ----------------------------------------------------------------------------
@@ -121,14 +123,19 @@ class WorkerActions:
         view = self._target()
         if view is None:
             return
-        ok = await self.app.push_screen_wait(ConfirmScreen(
-            f"Kill worker {view['id']}?",
-            f"{view.get('title')}\n\nIts processes stop now (all of them). Its worktree and branch are kept: "
-            "d still shows the diff, t tears it down.", "kill"))
+        ok = await self.app.push_screen_wait(
+            ConfirmScreen(
+                f"Kill worker {view['id']}?",
+                f"{view.get('title')}\n\nIts processes stop now (all of them). Its worktree and branch are kept: "
+                "d still shows the diff, t tears it down.",
+                "kill",
+            )
+        )
         if ok and (result := await self.app.request("kill", id=view["id"], actor=self.app.source.actor())):
             how = f": {result['how']}" if result.get("how") else ""
-            self.app.notify(f"killed {view['id']}{how}" if result.get("killed", True) else
-                            f"{view['id']} was not running", title="Kill")
+            self.app.notify(
+                f"killed {view['id']}{how}" if result.get("killed", True) else f"{view['id']} was not running", title="Kill"
+            )
 
     @work(group="teardown", exclusive=True)
     async def action_teardown(self) -> None:
@@ -144,8 +151,7 @@ class WorkerActions:
         result = await self.app.request("teardown", id=view["id"], actor=self.app.source.actor())
         if result is not None:
             kept = f"; work archived at {result['archive_ref']}" if result.get("archive_ref") else ""
-            self.app.notify(f"tore down {view['id']} ({result.get('classification')}){kept}", title="Teardown",
-                            markup=False)
+            self.app.notify(f"tore down {view['id']} ({result.get('classification')}){kept}", title="Teardown", markup=False)
 
     # -- views ---------------------------------------------------------------------------------
 

@@ -20,10 +20,8 @@ from cockpit.ui.widgets.gates_panel import gates_text
 CLASSIFICATIONS = {
     "clean": "nothing beyond its base: the worktree and branch are removed; there is nothing to archive.",
     "merged": "its commits are already in the target: the worktree and branch are removed; nothing is lost.",
-    "committed": "it has commits that are not in the target: they are archived first, then the worktree "
-                 "and branch are removed.",
-    "dirty": "it has uncommitted changes: they are committed into the archive first, then the worktree and "
-             "branch are removed.",
+    "committed": "it has commits that are not in the target: they are archived first, then the worktree and branch are removed.",
+    "dirty": "it has uncommitted changes: they are committed into the archive first, then the worktree and branch are removed.",
 }
 
 
@@ -34,9 +32,13 @@ class Dialog(ModalScreen[Any]):
     """A centred box: a title, a scrolling body and a row of buttons."""
 
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "cancel"),
-                Binding("up", "scroll_body(-1)", show=False), Binding("down", "scroll_body(1)", show=False),
-                Binding("pageup", "scroll_body(-10)", show=False), Binding("pagedown", "scroll_body(10)", show=False)]
+    BINDINGS = [
+        Binding("escape", "cancel", "cancel"),
+        Binding("up", "scroll_body(-1)", show=False),
+        Binding("down", "scroll_body(1)", show=False),
+        Binding("pageup", "scroll_body(-10)", show=False),
+        Binding("pagedown", "scroll_body(10)", show=False),
+    ]
     AUTO_FOCUS = "Input, #cancel"  # type first where there is something to type; never confirm by accident
     title_text = ""
 
@@ -109,8 +111,7 @@ class ApproveScreen(Dialog):
         self.view = view
         self.review = review
         self.allowed = bool(review.get("can_approve"))
-        self.title_text = f"Approve {view['id']}: {view.get('title')}" if self.allowed else \
-            f"Cannot approve {view['id']} yet"
+        self.title_text = f"Approve {view['id']}: {view.get('title')}" if self.allowed else f"Cannot approve {view['id']} yet"
 
     def body(self) -> ComposeResult:
         app = self.app
@@ -124,8 +125,7 @@ class ApproveScreen(Dialog):
         text.append_text(gates_text(app, self.view, {**self.review, "blockers": [], "can_approve": False}))
         diff = self.review.get("diff") or {}
         files = diff.get("files") or []
-        text.append(f"\nDiff: {len(files)} file(s), +{diff.get('added', 0)} -{diff.get('removed', 0)}\n",
-                    style=Style(bold=True))
+        text.append(f"\nDiff: {len(files)} file(s), +{diff.get('added', 0)} -{diff.get('removed', 0)}\n", style=Style(bold=True))
         for entry in files[:8]:
             text.append(f"  {entry.get('status', 'M'):<2} {entry.get('path')}  ", style=Style())
             text.append(f"+{entry.get('added', 0)}", style=Style(color=color(app, "success")))
@@ -167,8 +167,7 @@ class TeardownScreen(Dialog):
         kind = str(p.get("classification") or "?")
         text = Text(end="")
         text.append("Classification: ", style=Style(bold=True))
-        colour = {"clean": "success", "merged": "success", "committed": "warning", "dirty": "warning"}.get(kind,
-                                                                                                       "error")
+        colour = {"clean": "success", "merged": "success", "committed": "warning", "dirty": "warning"}.get(kind, "error")
         text.append(f"{kind}\n", style=Style(bold=True, color=color(app, colour)))
         text.append(CLASSIFICATIONS.get(kind, "") + "\n\n")
         text.append(f"  commits ahead of the target: {p.get('commits_ahead', 0)}\n")
@@ -181,13 +180,13 @@ class TeardownScreen(Dialog):
             text.append("\nNothing needs archiving.\n")
         ignored = p.get("ignored") or []
         if ignored:
-            text.append(f"\n{len(ignored)} ignored file(s) are NOT archived:\n",
-                        style=Style(bold=True, color=color(app, "warning")))
+            text.append(
+                f"\n{len(ignored)} ignored file(s) are NOT archived:\n", style=Style(bold=True, color=color(app, "warning"))
+            )
             for name in ignored[:10]:
                 text.append(f"  {name}\n")
         if p.get("live"):
-            text.append("\nThe worker is still running: it is killed first.\n",
-                        style=Style(bold=True, color=color(app, "error")))
+            text.append("\nThe worker is still running: it is killed first.\n", style=Style(bold=True, color=color(app, "error")))
         yield Static(text, classes="dialog-text")
 
     def buttons(self) -> ComposeResult:

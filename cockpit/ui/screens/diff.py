@@ -21,8 +21,7 @@ from cockpit.ui.widgets.strip_view import StripView, text_to_strip
 
 class DiffScreen(Screen[None]):
     CSS_PATH = "diff.tcss"
-    BINDINGS = [Binding("escape,q,d", "app.pop_screen", "back"),
-                Binding("tab", "switch", "files/diff", show=True)]
+    BINDINGS = [Binding("escape,q,d", "app.pop_screen", "back"), Binding("tab", "switch", "files/diff", show=True)]
 
     def __init__(self, view: dict[str, Any]) -> None:
         super().__init__()
@@ -30,8 +29,7 @@ class DiffScreen(Screen[None]):
         self.section_starts: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f" diff of {self.view['id']}: {self.view.get('title')} (loading…)", no_wrap=True),
-                     id="diff-title")
+        yield Static(Text(f" diff of {self.view['id']}: {self.view.get('title')} (loading…)", no_wrap=True), id="diff-title")
         with Horizontal():
             yield OptionList(id="diff-files")
             yield StripView(id="diff-body")
@@ -44,10 +42,15 @@ class DiffScreen(Screen[None]):
 
     def colours(self) -> DiffColours:
         app = self.app
-        return DiffColours(added_bg=tint(app, "success", 0.18), removed_bg=tint(app, "error", 0.18),
-                           added_fg=color(app, "success"), removed_fg=color(app, "error"),
-                           hunk=color(app, "secondary"), muted=color(app, "foreground-muted"),
-                           syntax=app.syntax_style())
+        return DiffColours(
+            added_bg=tint(app, "success", 0.18),
+            removed_bg=tint(app, "error", 0.18),
+            added_fg=color(app, "success"),
+            removed_fg=color(app, "error"),
+            hunk=color(app, "secondary"),
+            muted=color(app, "foreground-muted"),
+            syntax=app.syntax_style(),
+        )
 
     @work(exclusive=True)
     async def load(self) -> None:

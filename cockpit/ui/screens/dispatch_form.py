@@ -32,8 +32,12 @@ def form_fields(prompt: str, provider: Any, base: str, risk: Any, gates: str) ->
     names = [g.strip() for g in gates.replace(",", " ").split() if g.strip()]
     if names:
         task["gates"] = names
-    return {"prompt": prompt, "provider": provider if isinstance(provider, str) else None,
-            "base": base.strip() or None, "task": task}
+    return {
+        "prompt": prompt,
+        "provider": provider if isinstance(provider, str) else None,
+        "base": base.strip() or None,
+        "task": task,
+    }
 
 
 class DispatchForm(ModalScreen[dict[str, Any] | None]):
@@ -100,6 +104,12 @@ class DispatchForm(ModalScreen[dict[str, Any] | None]):
             self.show_error("The prompt is empty: write what the worker should do (its first line is the title).")
             self.query_one("#prompt", TextArea).focus()
             return
-        self.dismiss(form_fields(prompt, self.query_one("#provider", Select).value,
-                                 self.query_one("#base", Input).value, self.query_one("#risk", Select).value,
-                                 self.query_one("#gates", Input).value))
+        self.dismiss(
+            form_fields(
+                prompt,
+                self.query_one("#provider", Select).value,
+                self.query_one("#base", Input).value,
+                self.query_one("#risk", Select).value,
+                self.query_one("#gates", Input).value,
+            )
+        )

@@ -50,8 +50,7 @@ class MainScreen(WorkerActions, Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
-        yield Input(placeholder="filter: words in id, title, agent or state (enter keeps it, esc clears)",
-                    id="filter")
+        yield Input(placeholder="filter: words in id, title, agent or state (enter keeps it, esc clears)", id="filter")
         yield Static(id="no-match")
         yield WorkersTable(id="workers")
         with Horizontal(id="middle"):
@@ -99,9 +98,15 @@ class MainScreen(WorkerActions, Screen):
     def show_no_match(self, empty: bool) -> None:
         line = self.query_one("#no-match", Static)
         if empty:
-            line.update(Text(f"no worker matches {self.filter_text!r}: the filter looks for words in the id, "
-                             "title, agent, state or review (merged, approve?, stale, no changes...); esc clears",
-                             style=color(self.app, "warning"), no_wrap=False, end=""))
+            line.update(
+                Text(
+                    f"no worker matches {self.filter_text!r}: the filter looks for words in the id, "
+                    "title, agent, state or review (merged, approve?, stale, no changes...); esc clears",
+                    style=color(self.app, "warning"),
+                    no_wrap=False,
+                    end="",
+                )
+            )
         line.display = empty
 
     def _tick_elapsed(self) -> None:
@@ -133,8 +138,13 @@ class MainScreen(WorkerActions, Screen):
     def view_changed(self, view: dict[str, Any]) -> None:
         if view["id"] != self.selected:
             return
-        key = (view.get("state"), view.get("review"), json.dumps(view.get("gates"), sort_keys=True, default=str),
-               view.get("diff_added"), view.get("diff_removed"))
+        key = (
+            view.get("state"),
+            view.get("review"),
+            json.dumps(view.get("gates"), sort_keys=True, default=str),
+            view.get("diff_added"),
+            view.get("diff_removed"),
+        )
         if self._seen.get(view["id"]) != key:
             self._seen[view["id"]] = key
             self.refresh_bindings()
@@ -296,8 +306,12 @@ class MainScreen(WorkerActions, Screen):
             with self.app.suspend():
                 code = source.attach(view["id"])
         except SuspendNotSupported:
-            self.app.notify(f"this terminal cannot hand over the screen: run `cockpit attach {view['id']}` "
-                            "in a shell", title="attach", severity="warning", markup=False)
+            self.app.notify(
+                f"this terminal cannot hand over the screen: run `cockpit attach {view['id']}` in a shell",
+                title="attach",
+                severity="warning",
+                markup=False,
+            )
             return
         except CockpitError as exc:
             self.app.notify(exc.message, title="attach", severity="error", markup=False)

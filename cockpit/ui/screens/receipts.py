@@ -21,8 +21,7 @@ from cockpit.ui.widgets.ledger_list import LedgerList
 
 class ReceiptsScreen(Screen[None]):
     CSS_PATH = "receipts.tcss"
-    BINDINGS = [Binding("escape,q,r", "app.pop_screen", "back"),
-                Binding("d", "toggle_detail", "detail")]
+    BINDINGS = [Binding("escape,q,r", "app.pop_screen", "back"), Binding("d", "toggle_detail", "detail")]
 
     def __init__(self, *, dispatch: str | None = None, seq: int | None = None) -> None:
         super().__init__()
@@ -64,8 +63,9 @@ class ReceiptsScreen(Screen[None]):
         if event.receipt is None:
             record.update("")
             return
-        record.update(Syntax(pretty(event.receipt), "json", theme=self.app.syntax_style(), word_wrap=True,
-                             background_color="default"))
+        record.update(
+            Syntax(pretty(event.receipt), "json", theme=self.app.syntax_style(), word_wrap=True, background_color="default")
+        )
         self.query_one("#receipt-detail").border_title = f"record #{event.receipt.seq} ({event.receipt.kind})"
 
     def action_toggle_detail(self) -> None:

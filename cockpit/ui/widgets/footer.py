@@ -26,6 +26,7 @@ PALETTE = ("ctrl+p", "^p", "palette")
 def fit(items: list[tuple[str, str, str, int]], width: int) -> list[tuple[str, str, str, int]]:
     """The items (key, shown key, label, rank) that fit in `width`, best-ranked first, in order."""
     keep = list(items)
+
     def length(chosen: list[tuple[str, str, str, int]]) -> int:
         return sum(len(shown) + 1 + len(label) for _k, shown, label, _r in chosen) + len(GAP) * len(chosen) + 1
 

@@ -21,8 +21,9 @@ def finding_colour(severity: str) -> str:
     return "error" if severity == "blocking" else "warning"
 
 
-def gates_text(app: App, view: dict[str, Any] | None, review: dict[str, Any] | None,
-               running: list[str] | tuple[str, ...] = ()) -> Text:
+def gates_text(
+    app: App, view: dict[str, Any] | None, review: dict[str, Any] | None, running: list[str] | tuple[str, ...] = ()
+) -> Text:
     """What the panel shows; `review` (the supervisor's review op) wins over the stored rows;
     `running` names the gates started from here that have not finished yet."""
     text = Text(no_wrap=False, end="")
@@ -34,7 +35,8 @@ def gates_text(app: App, view: dict[str, Any] | None, review: dict[str, Any] | N
         gates = fmt.gate_rows(view)
     if running:
         gates = [{"name": name, "status": "running", "summary": "running now"} for name in running] + [
-            g for g in gates if str(g.get("name") or g.get("gate")) not in running]
+            g for g in gates if str(g.get("name") or g.get("gate")) not in running
+        ]
     if not gates:
         text.append("no gates have run", style=Style(color=color(app, "foreground-muted"), italic=True))
         text.append("  (g runs them)\n", style=Style(color=color(app, "foreground-muted")))
@@ -62,8 +64,7 @@ def gates_text(app: App, view: dict[str, Any] | None, review: dict[str, Any] | N
             text.append(f" {where} " if where else " ", style=Style(color=color(app, "secondary")))
             text.append(f"{finding.get('message') or ''}\n")
         if len(findings) > MAX_FINDINGS:
-            text.append(f"    … {len(findings) - MAX_FINDINGS} more\n",
-                        style=Style(color=color(app, "foreground-muted")))
+            text.append(f"    … {len(findings) - MAX_FINDINGS} more\n", style=Style(color=color(app, "foreground-muted")))
     if review is not None and not running:
         if review.get("can_approve"):
             text.append("ready to approve", style=Style(color=color(app, "success"), bold=True))
@@ -86,6 +87,5 @@ class GatesPanel(VerticalScroll):
     def compose(self):  # type: ignore[override]
         yield Static(id="gates-body")
 
-    def show(self, view: dict[str, Any] | None, review: dict[str, Any] | None,
-             running: list[str] | tuple[str, ...] = ()) -> None:
+    def show(self, view: dict[str, Any] | None, review: dict[str, Any] | None, running: list[str] | tuple[str, ...] = ()) -> None:
         self.query_one("#gates-body", Static).update(gates_text(self.app, view, review, running))

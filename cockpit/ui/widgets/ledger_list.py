@@ -21,10 +21,14 @@ class LedgerList(ReceiptList):
     LedgerList { overflow-x: auto; scrollbar-size-horizontal: 1; }
     """
     BINDINGS = [
-        Binding("up", "move(-1)", show=False), Binding("down", "move(1)", show=False),
-        Binding("pageup", "page(-1)", show=False), Binding("pagedown", "page(1)", show=False),
-        Binding("home", "first", "oldest"), Binding("end", "last", "latest"),
-        Binding("left", "sideways(-8)", show=False), Binding("right", "sideways(8)", show=False),
+        Binding("up", "move(-1)", show=False),
+        Binding("down", "move(1)", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
+        Binding("home", "first", "oldest"),
+        Binding("end", "last", "latest"),
+        Binding("left", "sideways(-8)", show=False),
+        Binding("right", "sideways(8)", show=False),
         Binding("left_square_bracket", "jump(-1)", "prev of dispatch", key_display="["),
         Binding("right_square_bracket", "jump(1)", "next of dispatch", key_display="]"),
     ]

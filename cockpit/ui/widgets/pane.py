@@ -40,7 +40,7 @@ def scrolled_by(old: list[str], new: list[str]) -> int:
         if line != first:
             continue
         span = min(stable - k, len(new)) if k < stable else 1
-        if old[k:k + span] == new[:span]:
+        if old[k : k + span] == new[:span]:
             return k
     return len(old)
 
@@ -64,6 +64,7 @@ def _trim_bottom(lines: list[str]) -> None:
 
 
 _ESCAPES = re.compile(r"\x1b\[[0-9;:?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")  # CSI and two-byte escapes
+
 
 class PaneView(StripView):
     DEFAULT_CSS = """

@@ -13,15 +13,25 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from cockpit.domain.receipt import Receipt
-from cockpit.ui.receipt_lines import gist
 from cockpit.ui.palette import color
+from cockpit.ui.receipt_lines import gist
 from cockpit.ui.widgets.strip_view import text_to_strip
 
 KIND_COLOURS = {
-    "dispatch_created": "primary", "worker_started": "success", "state_changed": "secondary",
-    "exited": "foreground-muted", "killed": "error", "lost": "error", "timed_out": "error",
-    "torn_down": "warning", "restored": "warning", "input_sent": "accent", "note": "accent",
-    "approved": "success", "promoted": "success", "rejected": "error",
+    "dispatch_created": "primary",
+    "worker_started": "success",
+    "state_changed": "secondary",
+    "exited": "foreground-muted",
+    "killed": "error",
+    "lost": "error",
+    "timed_out": "error",
+    "torn_down": "warning",
+    "restored": "warning",
+    "input_sent": "accent",
+    "note": "accent",
+    "approved": "success",
+    "promoted": "success",
+    "rejected": "error",
 }
 STRIP_CACHE = 512
 

@@ -12,12 +12,27 @@ from textual.widgets import DataTable
 from cockpit.ui import format as fmt
 from cockpit.ui.palette import styled
 
-WIDE = (("state", "STATE", 11), ("id", "ID", 10), ("title", "TITLE", 0), ("provider", "AGENT", 8),
-        ("elapsed", "TIME", 6), ("tokens", "TOKENS", 6), ("cost", "COST", 6), ("gates", "GATES", 13),
-        ("diff", "DIFF", 9))
+WIDE = (
+    ("state", "STATE", 11),
+    ("id", "ID", 10),
+    ("title", "TITLE", 0),
+    ("provider", "AGENT", 8),
+    ("elapsed", "TIME", 6),
+    ("tokens", "TOKENS", 6),
+    ("cost", "COST", 6),
+    ("gates", "GATES", 13),
+    ("diff", "DIFF", 9),
+)
 # Below WIDE_MIN columns the id moves to the pane's title and tokens and cost share a column.
-COMPACT = (("state", "STATE", 10), ("title", "TITLE", 0), ("provider", "AGENT", 7), ("elapsed", "TIME", 6),
-           ("usage", "USAGE", 11), ("gates", "GATES", 8), ("diff", "DIFF", 8))
+COMPACT = (
+    ("state", "STATE", 10),
+    ("title", "TITLE", 0),
+    ("provider", "AGENT", 7),
+    ("elapsed", "TIME", 6),
+    ("usage", "USAGE", 11),
+    ("gates", "GATES", 8),
+    ("diff", "DIFF", 8),
+)
 WIDE_MIN = 110
 
 
@@ -61,8 +76,11 @@ class WorkersTable(DataTable):
     def row_cells(self, views: list[dict[str, Any]], now: datetime) -> dict[str, dict[str, Text]]:
         """Every row's cells, titles cut to the width the other columns leave."""
         rows = {view["id"]: self.cells(view, now) for view in views}
-        others = sum(max([len(label) + 1] + [r[key].cell_len for r in rows.values()])
-                     for key, label, _width in self.columns_spec if key != "title")
+        others = sum(
+            max([len(label) + 1] + [r[key].cell_len for r in rows.values()])
+            for key, label, _width in self.columns_spec
+            if key != "title"
+        )
         width = max(12, (self.size.width or 80) - others - 2)
         for cells in rows.values():
             title = cells["title"]
