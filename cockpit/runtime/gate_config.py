@@ -10,15 +10,18 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from cockpit.domain.gates import BUILT_IN_GATES, GatesConfig
+from cockpit.domain.gate_kinds import KINDS, group_kinds
+from cockpit.domain.gates import GatesConfig
 from cockpit.domain.task import GATE_NAME_RE, TaskPacket
 from cockpit.errors import UsageError
 from cockpit.runtime.yaml_lines import FieldPath, display_path, located_error, parse_with_lines
 
 DOCS = "docs/gates.md"
 SHAPE = "the gate file must be a mapping (gates:, protected_paths:, required:)"
-# Names a required list may use besides configured gates: every command gate, every review gate.
-GROUP_NAMES = ("commands", "review")
+# Names a required list may use besides configured gates: every gate of a kind (`commands`, `review`).
+GROUP_NAMES = tuple(group_kinds())
+# Never a gate's name: the reserved group names (`commands`) and the acceptance gates' `accept-N`.
+RESERVED = tuple(name for name, rules in group_kinds().items() if rules.group_reserved)
 
 
 def gates_path(repo_root: Path) -> Path:
@@ -50,10 +53,12 @@ def load_gates(repo_root: Path) -> GatesConfig:
     for name, spec in config.gates.items():
         if not GATE_NAME_RE.match(name):
             raise fail(("gates", name), "gate names are lower case letters, digits, - and _ (at most 41)")
-        if name in BUILT_IN_GATES and spec.kind != name:
+        built_in = KINDS.get(name)
+        if built_in is not None and built_in.built_in_timeout is not None and spec.kind != name:
             raise fail(("gates", name), f"the name {name!r} is reserved for the built-in {name} gate")
-        if name == "commands" or name.startswith("accept-"):
-            raise fail(("gates", name), "the names `commands` and `accept-N` are reserved (acceptance commands)")
+        if name in RESERVED or name.startswith("accept-"):
+            reserved = ", ".join(f"`{n}`" for n in RESERVED)
+            raise fail(("gates", name), f"the names {reserved} and `accept-N` are reserved (acceptance commands)")
         try:
             spec.check_complete()
         except ValueError as exc:
