@@ -18,10 +18,16 @@ from cockpit.runtime.yaml_lines import FieldPath, display_path, located_error, p
 
 DOCS = "docs/gates.md"
 SHAPE = "the gate file must be a mapping (gates:, protected_paths:, required:)"
-# Names a required list may use besides configured gates: every gate of a kind (`commands`, `review`).
-GROUP_NAMES = tuple(group_kinds())
-# Never a gate's name: the reserved group names (`commands`) and the acceptance gates' `accept-N`.
-RESERVED = tuple(name for name, rules in group_kinds().items() if rules.group_reserved)
+
+
+def group_names() -> list[str]:
+    """Names a required list may use besides configured gates: every gate of a kind (`commands`, `review`)."""
+    return list(group_kinds())
+
+
+def reserved_names() -> list[str]:
+    """Never a gate's name (besides the acceptance gates' `accept-N`): the reserved group names (`commands`)."""
+    return [name for name, rules in group_kinds().items() if rules.group_reserved]
 
 
 def gates_path(repo_root: Path) -> Path:
@@ -56,14 +62,14 @@ def load_gates(repo_root: Path) -> GatesConfig:
         built_in = KINDS.get(name)
         if built_in is not None and built_in.built_in_timeout is not None and spec.kind != name:
             raise fail(("gates", name), f"the name {name!r} is reserved for the built-in {name} gate")
-        if name in RESERVED or name.startswith("accept-"):
-            reserved = ", ".join(f"`{n}`" for n in RESERVED)
+        if name in reserved_names() or name.startswith("accept-"):
+            reserved = ", ".join(f"`{n}`" for n in reserved_names())
             raise fail(("gates", name), f"the names {reserved} and `accept-N` are reserved (acceptance commands)")
         try:
             spec.check_complete()
         except ValueError as exc:
             raise fail(("gates", name), str(exc)) from None
-    known = set(config.named()) | set(GROUP_NAMES)
+    known = set(config.named()) | set(group_names())
     for risk, names in config.required.items():
         for index, name in enumerate(names):
             if name not in known:
@@ -76,7 +82,7 @@ def load_gates(repo_root: Path) -> GatesConfig:
 def check_task_gates(repo_root: Path, task: TaskPacket) -> None:
     """Fail before anything is created when the gate file is broken or the task names an unknown gate."""
     config = load_gates(repo_root)
-    known = set(config.named()) | set(GROUP_NAMES)
+    known = set(config.named()) | set(group_names())
     for index, name in enumerate(task.gates):
         if name not in known:
             raise UsageError(
