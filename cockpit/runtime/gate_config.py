@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from cockpit.domain.gate_kinds import KINDS, group_kinds
 from cockpit.domain.gates import GatesConfig
 from cockpit.domain.task import GATE_NAME_RE, TaskPacket
 from cockpit.errors import UsageError
-from cockpit.runtime.yaml_lines import FieldPath, display_path, located_error, parse_with_lines
+from cockpit.runtime.yaml_lines import load_model_file
 
 DOCS = "docs/gates.md"
 SHAPE = "the gate file must be a mapping (gates:, protected_paths:, required:)"
@@ -38,24 +36,8 @@ def load_gates(repo_root: Path) -> GatesConfig:
     path = gates_path(repo_root)
     if not path.exists():
         return GatesConfig()
-    label = display_path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UsageError(f"{label}: not UTF-8 text") from None
-    except OSError as exc:
-        raise UsageError(f"{label}: cannot read it ({exc.strerror})") from None
-    parsed = parse_with_lines(label, text, SHAPE)
-    try:
-        config = GatesConfig.model_validate(parsed.data)
-    except ValidationError as exc:
-        origin = {field: (label, line) for field, line in parsed.lines.items()}
-        raise located_error(exc, origin, [(label, text)], DOCS) from None
-
-    def fail(where: FieldPath, message: str) -> UsageError:
-        line = next((parsed.lines[where[:n]] for n in range(len(where), -1, -1) if where[:n] in parsed.lines), 1)
-        return UsageError(f"{label}:{line}: {'.'.join(str(p) for p in where)}: {message}")
-
+    loaded = load_model_file(path, GatesConfig, shape=SHAPE, docs=DOCS)
+    config, fail = loaded.value, loaded.error
     for name, spec in config.gates.items():
         if not GATE_NAME_RE.match(name):
             raise fail(("gates", name), "gate names are lower case letters, digits, - and _ (at most 41)")

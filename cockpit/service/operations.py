@@ -67,6 +67,7 @@ class WorkerOps:
             timeout_s=args.get("timeout_s"),
             priority=int(args.get("priority") or 0),
             prompt_file=ddir / "prompt.txt",
+            default_provider=ctx.config.default_provider,
             default_headless_timeout_s=ctx.config.supervisor.headless_timeout_s,
         )
         raw = prepared.prompt.encode("utf-8")
