@@ -8,7 +8,7 @@ from cockpit.domain.policy import Policy
 from cockpit.runtime.yaml_lines import load_model_file
 
 SHAPE = "the policy file must be a mapping with a `rules:` list"
-DOCS = "see docs/permissions.md"
+DOCS = "docs/permissions.md"
 
 
 def policy_path(repo_root: Path) -> Path:
