@@ -25,8 +25,6 @@ from cockpit.runtime.policy_file import load_policy
 from cockpit.runtime.providers import build_launch
 from cockpit.service.skills import compose_for_dispatch
 
-DEFAULT_PROVIDER = "fake"
-
 
 @dataclass(frozen=True)
 class Prepared:
@@ -92,6 +90,7 @@ def prepare(
     timeout_s: float | None,
     priority: int,
     prompt_file: Path,
+    default_provider: str,
     default_headless_timeout_s: int = 0,
 ) -> Prepared:
     text = prompt if prompt is not None else task.prompt
@@ -105,12 +104,13 @@ def prepare(
     if task.skill is not None:  # read from the main checkout, like the gate and policy files below
         composed = compose_for_dispatch(git.toplevel, task.skill, text)
         text, skill = composed.prompt, composed.skill
-    name = provider or task.provider or DEFAULT_PROVIDER
+    name = provider or task.provider or default_provider
     try:
         chosen = catalog.get(name)
     except KeyError:
         known = ", ".join(sorted(catalog.providers))
-        raise UsageError(f"unknown provider {name!r}", hint=f"known providers: {known}") from None
+        where = "" if provider or task.provider else " (default_provider in .cockpit/config.yaml)"
+        raise UsageError(f"unknown provider {name!r}{where}", hint=f"known providers: {known}") from None
     run_mode = mode or chosen.default_mode
     build_launch(chosen, run_mode, text, prompt_file)  # raises when the binary or mode is missing
     base_ref = base or "HEAD"

@@ -55,6 +55,8 @@ class DispatchForm(ModalScreen[dict[str, Any] | None]):
         super().__init__()
         self.options = provider_options(providers)
         self.skills = skill_options(skills or [])
+        # The supervisor marks the provider a dispatch gets by default (`default_provider` in .cockpit/config.yaml).
+        self.default_provider = next((str(p["name"]) for p in providers if p.get("default")), None)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
@@ -70,7 +72,7 @@ class DispatchForm(ModalScreen[dict[str, Any] | None]):
                     yield Select(self.skills, prompt=prompt, id="skill", disabled=not self.skills)
                 with Vertical(classes="cell"):
                     yield Label("Provider")
-                    default = "fake" if any(v == "fake" for _, v in self.options) else Select.NULL
+                    default = self.default_provider if any(v == self.default_provider for _, v in self.options) else Select.NULL
                     yield Select(self.options, prompt="default", id="provider", value=default)
                 with Vertical(classes="cell"):
                     yield Label("Base (ref or commit)")
