@@ -20,6 +20,8 @@ from typing import Any
 from cockpit.domain.dispatch import Dispatch, ReviewState
 from cockpit.domain.gates import GateStatus
 from cockpit.errors import CockpitError
+from cockpit.protocol import requests as req
+from cockpit.protocol.views import DispatchView
 from cockpit.service.channel import Peer
 from cockpit.service.context import log
 
@@ -96,7 +98,7 @@ class Freshness:
         )
         return True
 
-    async def op_status(self, args: dict[str, Any], peer: Peer) -> Any:
+    async def op_status(self, args: req.Status, peer: Peer) -> list[DispatchView]:
         """`status`, after making sure no review it lists is stale."""
         await self.check_all()
         return await self.gates.sup.ops.status(args, peer)

@@ -21,6 +21,7 @@ from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
+from cockpit.protocol.events import Event, Notified, ReceiptAppended
 from cockpit.service.context import log
 from cockpit.service.user_config import NotifyConfig, load_user_config
 
@@ -94,9 +95,9 @@ class NotifyService:
     async def on_start(self) -> None:
         self.ctx.bus.listeners.append(self._on_event)
 
-    def _on_event(self, event: dict[str, Any]) -> None:
-        if event.get("type") == "receipt":  # after the publishing loop: consider() appends receipts itself
-            asyncio.get_running_loop().call_soon(self._consider_safely, event["receipt"])
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, ReceiptAppended):  # after the publishing loop: consider() appends receipts itself
+            asyncio.get_running_loop().call_soon(self._consider_safely, event.receipt.model_dump())
 
     def _consider_safely(self, receipt: dict[str, Any]) -> None:
         try:
@@ -124,9 +125,7 @@ class NotifyService:
         }
         channels = []
         if self.config.terminal and self.ctx.terminal_clients:  # attached TUIs
-            self.ctx.bus.publish(
-                {"type": "notify", "title": payload["title"], "text": payload["text"], "kind": kind, "dispatch": dispatch}
-            )
+            self.ctx.bus.publish(Notified(title=payload["title"], text=payload["text"], kind=kind, dispatch=dispatch))
             channels.append("terminal")
         if self.config.command:
             self._spawn(self._run_command(self.config.command, payload))

@@ -19,6 +19,10 @@ from typing import Any
 
 from cockpit.domain.policy import decide
 from cockpit.errors import CheckFailed, UsageError
+from cockpit.protocol import requests as req
+from cockpit.protocol.errors import ErrorCode
+from cockpit.protocol.events import Event, PermissionsPending, ReceiptAppended
+from cockpit.protocol.replies import PendingPermission, PermissionDecision
 from cockpit.runtime.gate_config import load_gates
 from cockpit.runtime.policy_file import load_policy, policy_path
 from cockpit.service.channel import Peer
@@ -35,17 +39,17 @@ class Pending:
     command: str | None
     path: str | None
     asked_at: float
-    future: asyncio.Future[dict[str, Any]] = field(repr=False)
+    future: asyncio.Future[PermissionDecision] = field(repr=False)
 
-    def view(self, now: float) -> dict[str, Any]:
-        return {
-            "request": self.id,
-            "dispatch": self.dispatch,
-            "tool": self.tool,
-            "command": self.command,
-            "path": self.path,
-            "age_s": round(now - self.asked_at, 1),
-        }
+    def view(self, now: float) -> PendingPermission:
+        return PendingPermission(
+            request=self.id,
+            dispatch=self.dispatch,
+            tool=self.tool,
+            command=self.command,
+            path=self.path,
+            age_s=round(now - self.asked_at, 1),
+        )
 
 
 def request_fields(payload: dict[str, Any], worktree: str | None) -> tuple[str, str | None, str | None]:
@@ -86,15 +90,15 @@ class PermissionService:
     def _new_id(self) -> str:
         return f"p{int(time.time()) % 100000:05d}{next(self._counter):03d}"
 
-    async def request(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+    async def request(self, args: req.PermissionRequest, peer: Peer) -> PermissionDecision:
         ctx = self.ctx
-        dispatch_id = self.sup.ops.resolve(args.get("dispatch"))
+        dispatch_id = self.sup.ops.resolve(args.dispatch)
         d = ctx.dispatch(dispatch_id)
-        payload = args.get("payload") if isinstance(args.get("payload"), dict) else {}
+        payload = args.payload
         tool, command, path = request_fields(payload, d.worktree)
         root = ctx.ws.repo.toplevel
         if not policy_path(root).exists():  # no policy: the CLI asks on its own screen, as before
-            return {"request": None, "decision": None, "reason": "no .cockpit/policy.yaml"}
+            return PermissionDecision(request=None, decision=None, reason="no .cockpit/policy.yaml")
         try:
             policy = await asyncio.to_thread(load_policy, root)
             protected = list((await asyncio.to_thread(load_gates, root)).protected_paths)
@@ -117,7 +121,7 @@ class PermissionService:
             command=command,
             path=path,
             words=words,
-            source=str(args.get("source") or "hook"),
+            source=args.source or "hook",
             policy=ruling.reason if ruling else f"policy unreadable: {broken}",
         )
         if ruling is not None and ruling.decision in ("allow", "deny"):
@@ -125,19 +129,19 @@ class PermissionService:
                 "permission_decided", dispatch_id, request=request_id, decision=ruling.decision, by="policy", rule=ruling.rule
             )
             self.decided[request_id] = ruling.decision
-            return {"request": request_id, "decision": ruling.decision, "reason": ruling.reason}
+            return PermissionDecision(request=request_id, decision=ruling.decision, reason=ruling.reason)
         standing = self.always.get(dispatch_id, {}).get(tool)
         if standing is not None and not (ruling is not None and ruling.decision == "ask" and ruling.rule):
             ctx.record(
                 "permission_decided", dispatch_id, request=request_id, decision=standing, by="operator_always_for_dispatch"
             )
             self.decided[request_id] = standing
-            return {"request": request_id, "decision": standing, "reason": "decided for this dispatch"}
+            return PermissionDecision(request=request_id, decision=standing, reason="decided for this dispatch")
         loop = asyncio.get_running_loop()
         item = Pending(request_id, dispatch_id, tool, command, path, time.monotonic(), loop.create_future())
         self.pending[request_id] = item
-        ctx.bus.publish({"type": "permissions", "pending": len(self.pending)})
-        timeout = float(args.get("timeout_s") or ctx.config.permission_timeout_s)
+        ctx.bus.publish(PermissionsPending(pending=len(self.pending)))
+        timeout = float(args.timeout_s or ctx.config.permission_timeout_s)
         try:
             return await asyncio.wait_for(asyncio.shield(item.future), timeout)
         except TimeoutError:
@@ -151,21 +155,22 @@ class PermissionService:
                     after_ms=int(timeout * 1000),
                 )
                 self.decided[request_id] = "deny"
-            return {"request": request_id, "decision": "deny", "reason": f"no decision within {timeout:g} s"}
+            return PermissionDecision(request=request_id, decision="deny", reason=f"no decision within {timeout:g} s")
         finally:
             self.pending.pop(request_id, None)
 
     async def on_start(self) -> None:
         self.ctx.bus.listeners.append(self._on_event)
 
-    def _on_event(self, event: dict[str, Any]) -> None:
-        receipt = event.get("receipt") if event.get("type") == "receipt" else None
+    def _on_event(self, event: Event) -> None:
+        receipt = event.receipt if isinstance(event, ReceiptAppended) else None
         if (
-            receipt
-            and receipt.get("kind") in WORKER_ENDED
-            and any(p.dispatch == receipt.get("dispatch") for p in self.pending.values())
+            receipt is not None
+            and receipt.dispatch is not None
+            and receipt.kind in WORKER_ENDED
+            and any(p.dispatch == receipt.dispatch for p in self.pending.values())
         ):
-            asyncio.get_running_loop().call_soon(self._close_for, receipt["dispatch"])
+            asyncio.get_running_loop().call_soon(self._close_for, receipt.dispatch)
 
     def _close_for(self, dispatch_id: str) -> None:
         """A worker that ended cannot use an answer: its pending requests are closed as denied."""
@@ -174,26 +179,28 @@ class PermissionService:
             self.ctx.record("permission_decided", dispatch_id, request=item.id, decision="deny", by="worker_ended")
             self.decided[item.id] = "deny"
             if not item.future.done():
-                item.future.set_result({"request": item.id, "decision": "deny", "reason": "the worker ended"})
+                item.future.set_result(PermissionDecision(request=item.id, decision="deny", reason="the worker ended"))
 
-    async def list_pending(self, args: dict[str, Any], peer: Peer) -> list[dict[str, Any]]:
+    async def list_pending(self, args: req.Permissions, peer: Peer) -> list[PendingPermission]:
         now = time.monotonic()
         return [p.view(now) for p in sorted(self.pending.values(), key=lambda p: p.asked_at)]
 
-    async def operator_decide(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+    async def operator_decide(self, args: req.PermissionDecide, peer: Peer) -> PermissionDecision:
         from cockpit.service.promotion_ops import PromotionOps
 
-        request_id = str(args.get("request") or "")
-        decision = str(args.get("decision") or "")
+        request_id = args.request
+        decision = args.decision
         if decision not in ("allow", "deny"):
             raise UsageError(f"unknown decision {decision!r}", hint="allow or deny")
-        identity = dict(args.get("identity") or {})
+        identity = args.identity.model_dump(exclude_unset=True)  # receipted as the client sent it
         item = self.pending.get(request_id)
         if item is None:
             earlier = self.decided.get(request_id) or await asyncio.to_thread(self._decided_in_ledger, request_id)
             if earlier:
-                raise CheckFailed(f"permission request {request_id} was already decided ({earlier})")
-            raise UsageError(f"no pending permission request {request_id!r}", hint="`cockpit permissions` lists them")
+                raise CheckFailed(f"permission request {request_id} was already decided ({earlier})", code=ErrorCode.CONFLICT)
+            raise UsageError(
+                f"no pending permission request {request_id!r}", hint="`cockpit permissions` lists them", code=ErrorCode.NOT_FOUND
+            )
         worker = await PromotionOps._worker_of_peer(self, peer, identity)  # same test as approvals
         if worker is not None:
             raise CheckFailed(
@@ -201,8 +208,8 @@ class PermissionService:
                 "a worker never grants its own requests",
                 hint="decide from your own terminal",
             )
-        actor = f"{identity.get('user', 'unknown')}@{identity.get('host', 'unknown')}"
-        always = bool(args.get("always_for_dispatch"))
+        actor = f"{args.identity.user}@{args.identity.host}"
+        always = args.always_for_dispatch
         self.pending.pop(request_id, None)
         self.ctx.record(
             "permission_decided",
@@ -215,12 +222,12 @@ class PermissionService:
             always_for_dispatch=always,
         )
         self.decided[request_id] = decision
-        result = {"request": request_id, "decision": decision, "reason": f"{decision} by {actor}"}
+        result = PermissionDecision(request=request_id, decision=decision, reason=f"{decision} by {actor}")
         if not item.future.done():
             item.future.set_result(result)
         if always:  # the same tool for this dispatch, now pending: the same answer
             for other in [p for p in self.pending.values() if p.dispatch == item.dispatch and p.tool == item.tool]:
-                await self.operator_decide({**args, "request": other.id, "always_for_dispatch": False}, peer)
+                await self.operator_decide(args.model_copy(update={"request": other.id, "always_for_dispatch": False}), peer)
             self.always.setdefault(item.dispatch, {})[item.tool] = decision
         return result
 
