@@ -10,7 +10,7 @@ from cockpit.protocol import requests as req
 from cockpit.protocol.replies import DiffFile, DiffReply, ProviderInfo, ScreenReply
 from cockpit.runtime.diffs import worktree_diff
 from cockpit.runtime.providers import list_providers
-from cockpit.service.channel import Peer
+from cockpit.service.channel import OpHandler, Peer
 from cockpit.service.context import Context
 from cockpit.service.operations import WorkerOps
 
@@ -22,7 +22,7 @@ class InspectOps:
         self.ctx = ctx
         self.ops = ops
         self._providers: list[ProviderInfo] | None = None
-        self.table = {"screen": self.screen, "diff": self.diff, "providers": self.providers}
+        self.table: dict[str, OpHandler] = {"screen": self.screen, "diff": self.diff, "providers": self.providers}
 
     async def screen(self, args: req.Screen, peer: Peer) -> ScreenReply:
         """The worker's terminal as tmux renders it (with colours), plus `history` lines above."""

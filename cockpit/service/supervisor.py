@@ -21,7 +21,7 @@ from cockpit.protocol.errors import ErrorCode
 from cockpit.protocol.events import Dropped, Hello
 from cockpit.protocol.replies import PingReply, ShutdownReply, check_reply
 from cockpit.runtime.providers import load_catalog
-from cockpit.service.channel import ChannelServer, Peer
+from cockpit.service.channel import ChannelServer, OpHandler, Peer
 from cockpit.service.config import load_config
 from cockpit.service.context import Context, log
 from cockpit.service.inspect_ops import InspectOps
@@ -84,7 +84,7 @@ class Supervisor:
         self.ops = WorkerOps(ctx, self.workers, self.monitor)
         self.monitor.on_exit = self._after_exit
         ctx.on_slot_freed = self.ops.schedule
-        self.table = {
+        self.table: dict[str, OpHandler] = {
             "ping": self._ping,
             "shutdown": self._shutdown,
             "dispatch": self.ops.dispatch,

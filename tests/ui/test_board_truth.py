@@ -8,8 +8,8 @@ import pytest
 from rich.text import Text
 
 from cockpit.ui.app import CockpitApp
-from cockpit.ui.service_messages import GatesDone
 from cockpit.ui.palette import color
+from cockpit.ui.service_messages import GatesDone
 from cockpit.ui.widgets.gates_panel import gates_text
 
 from .helpers import screen_text, select_worker, wait_for, wait_for_text
