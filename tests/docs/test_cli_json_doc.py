@@ -70,6 +70,7 @@ def as_json(cockpit: Any, *args: str) -> Any:
 
 
 @pytest.mark.tmux
+@pytest.mark.integration
 def test_what_the_commands_print_is_what_the_doc_says(cockpit: Any) -> None:
     view = as_json(cockpit, "dispatch", "@fake write a.txt one\n@fake commit one", "--risk", "low", "--accept", "test -f a.txt")
     check(view, "DispatchView")
