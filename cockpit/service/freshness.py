@@ -22,7 +22,7 @@ from cockpit.domain.gates import GateStatus
 from cockpit.errors import CockpitError
 from cockpit.protocol import requests as req
 from cockpit.protocol.views import DispatchView
-from cockpit.service.channel import Peer
+from cockpit.service.channel import OpHandler, Peer
 from cockpit.service.context import log
 
 EVIDENCE_CHECK_S = 5.0
@@ -34,7 +34,7 @@ class Freshness:
     def __init__(self, gates: Any) -> None:
         self.gates = gates
         self.ctx = gates.ctx
-        self.ops = {"status": self.op_status}
+        self.ops: dict[str, OpHandler] = {"status": self.op_status}
         self._task: asyncio.Task[None] | None = None
         self._checked: dict[str, float] = {}  # dispatch id -> when it was last checked (monotonic)
 

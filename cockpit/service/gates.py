@@ -35,7 +35,7 @@ from cockpit.runtime.gate_runners import (
     snapshot_commit,
 )
 from cockpit.runtime.promotion import checkout_blocker
-from cockpit.service.channel import Peer
+from cockpit.service.channel import OpHandler, Peer
 from cockpit.service.context import log
 from cockpit.service.evidence import nothing_to_promote, stored_results, write_report
 from cockpit.service.freshness import Freshness
@@ -68,7 +68,7 @@ class GateService:
     """A supervisor extension: adds the gate, review and promotion requests."""
 
     def __init__(self) -> None:
-        self.ops: dict[str, Any] = {}
+        self.ops: dict[str, OpHandler] = {}
         self._running: dict[str, asyncio.Task[Any]] = {}
 
     def bind(self, supervisor: Any) -> None:

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cockpit.protocol.events import Event, Notified, ReceiptAppended
+from cockpit.service.channel import OpHandler
 from cockpit.service.context import log
 from cockpit.service.user_config import NotifyConfig, load_user_config
 
@@ -77,7 +78,7 @@ class NotifyService:
     """A supervisor extension: no requests of its own, a task that follows the receipts."""
 
     def __init__(self) -> None:
-        self.ops: dict[str, Any] = {}
+        self.ops: dict[str, OpHandler] = {}
         self.config = NotifyConfig()
         self._children: set[asyncio.Task[None]] = set()
 

@@ -25,7 +25,7 @@ from cockpit.protocol.events import Event, PermissionsPending, ReceiptAppended
 from cockpit.protocol.replies import PendingPermission, PermissionDecision
 from cockpit.runtime.gate_config import load_gates
 from cockpit.runtime.policy_file import load_policy, policy_path
-from cockpit.service.channel import Peer
+from cockpit.service.channel import OpHandler, Peer
 
 MAX_WORDS = 2000
 WORKER_ENDED = ("exited", "killed", "timed_out", "lost")  # the CLI's own words about the request, kept in the receipt
@@ -77,7 +77,7 @@ class PermissionService:
         self.decided: dict[str, str] = {}  # request id -> decision, for this supervisor's life
         self.always: dict[str, dict[str, str]] = {}  # dispatch -> tool -> decision (--always-for-dispatch)
         self._counter = itertools.count(1)
-        self.ops = {
+        self.ops: dict[str, OpHandler] = {
             "permission_request": self.request,
             "permissions": self.list_pending,
             "permission_decide": self.operator_decide,

@@ -20,7 +20,7 @@ from cockpit.runtime.diffs import tree_diff
 from cockpit.runtime.gate_runners import Outcome, run_command, run_review
 from cockpit.runtime.private_files import private_dir, write_private
 from cockpit.runtime.promotion import STRATEGIES, promote
-from cockpit.service.channel import Peer
+from cockpit.service.channel import OpHandler, Peer
 from cockpit.service.evidence import nothing_to_promote, write_report
 
 
@@ -66,7 +66,7 @@ class PromotionOps:
     def __init__(self, gates: Any) -> None:
         self.gates = gates
         self.ctx = gates.ctx
-        self.ops = {"approve": self.approve, "reject": self.reject, "replay": self.replay}
+        self.ops: dict[str, OpHandler] = {"approve": self.approve, "reject": self.reject, "replay": self.replay}
 
     async def _worker_of_peer(self, peer: Peer, identity: dict[str, Any]) -> str | None:
         """Which worker (if any) the requester runs inside: its own word, the worker marker in the
