@@ -1,4 +1,5 @@
-"""The lines on the channel: requests, replies and event lines, and how values are put on it.
+"""The lines on the channel as models, for the supervisor (the light encoding the CLI's
+client uses without pydantic is wire.py).
 
 Request:  {"id": n, "op": "status", "args": {...}}
 Reply:    {"id": n, "ok": true, "result": ...}
@@ -8,13 +9,15 @@ Event:    {"event": {"type": ..., ...}}   (after a `subscribe` request)
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from cockpit.protocol.errors import ErrorBody
 from cockpit.protocol.events import Event
+from cockpit.protocol.wire import encode, request_line, to_wire
+
+__all__ = ["RequestLine", "ReplyLine", "encode", "error_line", "event_line", "reply_line", "request_line", "to_wire"]
 
 
 class RequestLine(BaseModel):
@@ -32,26 +35,6 @@ class ReplyLine(BaseModel):
     ok: bool
     result: Any = None  # the op's reply model, as JSON (replies.REPLIES)
     error: ErrorBody | None = None
-
-
-def to_wire(value: Any) -> Any:
-    """A reply's value as JSON data: models without the fields their maker left unset."""
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", exclude_unset=True)
-    if isinstance(value, list | tuple):
-        return [to_wire(item) for item in value]
-    if isinstance(value, dict):  # arguments may hold models (an Identity)
-        return {key: to_wire(item) for key, item in value.items()}
-    return value
-
-
-def encode(obj: Any) -> bytes:
-    """One line of the channel."""
-    return json.dumps(to_wire(obj), separators=(",", ":"), default=str).encode("utf-8") + b"\n"
-
-
-def request_line(request_id: int | str | None, op: str, args: dict[str, Any]) -> bytes:
-    return encode({"id": request_id, "op": op, "args": args})
 
 
 def reply_line(request_id: int | str | None, result: Any) -> bytes:

@@ -20,8 +20,7 @@ from cockpit.errors import CockpitError
 from cockpit.protocol.envelope import RequestLine, encode, error_line, reply_line
 from cockpit.protocol.errors import ErrorBody, ErrorCode, error_body
 from cockpit.protocol.errors import raise_error as raise_error_body
-
-LINE_LIMIT = 16 * 1024 * 1024  # a 1 MiB prompt, JSON-escaped, fits with room to spare
+from cockpit.protocol.wire import LINE_LIMIT
 
 
 @dataclass(frozen=True)

@@ -15,16 +15,15 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cockpit.errors import ServiceError
-from cockpit.protocol.envelope import ReplyLine, parse_reply, request_line
-from cockpit.protocol.errors import ErrorBody, raise_error
-from cockpit.protocol.events import Event, parse_event
-from cockpit.protocol.requests import REQUESTS, parse_args
+from cockpit.protocol.wire import LINE_LIMIT, reply_id, request_line, result_of
 from cockpit.runtime.private_files import open_private
-from cockpit.service.channel import LINE_LIMIT
 from cockpit.service.workspace import Workspace
+
+if TYPE_CHECKING:
+    from cockpit.protocol.events import Event
 
 START_TIMEOUT = 20.0
 DEFAULT_IDLE_EXIT = 600  # an auto-started supervisor leaves after 10 idle minutes
@@ -187,15 +186,19 @@ def _connect(ws: Workspace) -> socket.socket:
 
 def check_args(op: str, args: dict[str, Any]) -> None:
     """Refuse arguments the op's model refuses, before anything is sent (the supervisor checks
-    them again with the same model). An op the protocol does not describe yet goes as it is."""
+    them again with the same model). An op the protocol does not describe yet goes as it is.
+    Only the TUI's client does this: the CLI's leaves it to the supervisor, so that a command
+    does not load pydantic and the models just to start."""
+    from cockpit.protocol.requests import REQUESTS, parse_args
+
     if op in REQUESTS:
         parse_args(op, args)
 
 
-def result_of(reply: ReplyLine) -> Any:
-    if not reply.ok:
-        raise_error(reply.error or ErrorBody())
-    return reply.result
+def parse_event(raw: Any) -> Event:
+    from cockpit.protocol.events import parse_event as parse
+
+    return parse(raw)
 
 
 class SupervisorClient:
@@ -221,8 +224,8 @@ class SupervisorClient:
         self._file = self._sock.makefile("rb")
 
     def call(self, op: str, **args: Any) -> Any:
-        """The op's result as JSON data (the shape of its reply model, cockpit/protocol/replies.py)."""
-        check_args(op, args)
+        """The op's result as JSON data (the shape of its reply model, cockpit/protocol/replies.py).
+        The supervisor checks the arguments with the op's model (cockpit/protocol/requests.py)."""
         self._next_id += 1
         request = request_line(self._next_id, op, args)
         for attempt in (1, 2):
@@ -243,14 +246,14 @@ class SupervisorClient:
             if not line:
                 self.close()
                 raise ServiceError("the supervisor closed the connection", hint=f"see {self.ws.state.supervisor_log}")
-            reply = parse_reply(line)
-            if reply.id in (self._next_id, None):
+            reply = json.loads(line)
+            if reply_id(reply) in (self._next_id, None):
                 break
         return result_of(reply)
 
     def events(self, **args: Any) -> Iterator[Event]:
-        """Subscribe on a connection of its own; yields events until the supervisor goes away."""
-        check_args("subscribe", args)
+        """Subscribe on a connection of its own; yields events (cockpit/protocol/events.py) until
+        the supervisor goes away."""
         sub = SupervisorClient(self.ws, autostart=self.autostart)
         sub._ensure()
         sub._sock.sendall(request_line(0, "subscribe", args))
@@ -319,8 +322,8 @@ class AsyncSupervisorClient:
                     if not line:
                         await self.close()
                         raise ServiceError("the supervisor closed the connection")
-                    reply = parse_reply(line)
-                    if reply.id in (request_id, None):
+                    reply = json.loads(line)
+                    if reply_id(reply) in (request_id, None):
                         break
             except OSError as exc:
                 await self.close()

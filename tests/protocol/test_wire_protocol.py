@@ -141,3 +141,29 @@ def test_a_real_supervisor_answers_in_the_protocol(cockpit: Any) -> None:
     missing = ask(path, b'{"id": 3, "op": "show", "args": {"id": "zzzz"}}\n')
     assert missing.error.code == ErrorCode.NOT_FOUND and missing.error.exit_code == 2
     assert cockpit.call("status") == []
+
+
+def test_the_cli_and_its_client_start_without_loading_pydantic() -> None:
+    """Every command starts the CLI: the blocking client speaks the wire (protocol/wire.py,
+    protocol/codes.py) without the models, which the supervisor checks everything against."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, cockpit.cli, cockpit.cli.workers, cockpit.cli.review_cmds\n"
+        "from cockpit.service.client import SupervisorClient\n"
+        "assert 'pydantic' not in sys.modules, sorted(m for m in sys.modules if m.startswith('cockpit'))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_light_client_raises_the_code_it_was_sent() -> None:
+    from cockpit.protocol.wire import result_of
+
+    with pytest.raises(UsageError) as caught:
+        result_of({"id": 1, "ok": False, "error": {"code": "unknown_op", "message": "no", "hint": None, "exit_code": 2}})
+    assert is_unknown_op(caught.value)
+    with pytest.raises(CheckFailed) as old:
+        result_of({"id": 1, "ok": False, "error": {"message": "refused", "exit_code": 1}})  # a pre-protocol supervisor
+    assert old.value.code == ErrorCode.SERVICE and old.value.message == "refused"
+    assert result_of({"id": 1, "ok": True, "result": [1]}) == [1]
