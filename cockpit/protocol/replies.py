@@ -187,6 +187,7 @@ class PermissionDecision(Reply):
     request: str | None
     decision: str | None
     reason: str
+    by: str | None = None  # who decided: `policy <rule>`, the operator, `supervisor`
 
 
 class PendingPermission(Reply):
@@ -196,6 +197,7 @@ class PendingPermission(Reply):
     command: str | None = None
     path: str | None = None
     age_s: float
+    source: str = "hook"  # "screen": the CLI's own dialog waits (gemini)
 
 
 REPLIES: dict[str, type[BaseModel]] = {
