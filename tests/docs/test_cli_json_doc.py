@@ -87,12 +87,17 @@ def test_what_the_commands_print_is_what_the_doc_says(cockpit: Any) -> None:
     assert review["gates"], review
     for gate in review["gates"]:
         check(gate, "ReviewGate")
-    check(as_json(cockpit, "gates", dispatch_id), "GatesReply")
+    check(as_json(cockpit, "gates", dispatch_id), "ReviewReply")  # it waits for the run, then reviews
+    check(as_json(cockpit, "gates", dispatch_id, "--no-wait"), "GatesReply")
     cockpit.wait(dispatch_id, until="awaiting_approval")
     replay = as_json(cockpit, "replay", dispatch_id)
     check(replay, "ReplayReply")
     check(as_json(cockpit, "approve", dispatch_id), "ApproveReply")
     check(as_json(cockpit, "kill", dispatch_id), "KillReply")  # it had exited: killed is false
-    check(as_json(cockpit, "teardown", dispatch_id), "TeardownReply")
-    check(as_json(cockpit, "restore", dispatch_id), "RestoreReply")
+    check(as_json(cockpit, "teardown", dispatch_id), "TeardownReply")  # merged: nothing to archive
+
+    other = cockpit.dispatch("@fake write b.txt two\n@fake commit two", "--risk", "low")
+    cockpit.wait(other)
+    check(as_json(cockpit, "teardown", other), "TeardownReply")  # committed work: archived
+    check(as_json(cockpit, "restore", other), "RestoreReply")
     assert as_json(cockpit, "permissions") == []
