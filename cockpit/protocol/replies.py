@@ -121,6 +121,7 @@ class ProviderInfo(Reply):
     modes: list[str]
     version: str | None = None
     default_mode: str | None = None
+    default: bool = False  # the provider a dispatch gets when it names none
 
 
 class GatesReply(Reply):
