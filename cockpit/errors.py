@@ -10,9 +10,10 @@ class CockpitError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, code: str | None = None) -> None:
         self.message = message
         self.hint = hint
+        self.code = code  # a machine code for clients (cockpit.protocol.errors.ErrorCode); None: by class
         super().__init__(f"{message}; {hint}" if hint else message)
 
 

@@ -2,6 +2,8 @@
 
 domain < ledger, store < runtime < service < ui < cli. A module may import cockpit
 modules of its own layer or below, never above; ledger never imports store.
+protocol (the supervisor's wire: requests, replies, errors, events) sits beside ledger/store:
+it imports only the domain, so the service, the UI and the CLI all read the same definitions.
 modelservice (the scripted model service) sits beside ledger/store: it imports only the
 domain, and only service, ui and cli import it.
 Only cockpit/ui imports Textual; the UI never drives processes or git itself;
@@ -16,7 +18,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "cockpit"
-RANK = {"domain": 0, "ledger": 1, "store": 1, "runtime": 2, "service": 3, "ui": 4, "cli": 5, "modelservice": 1}
+RANK = {"domain": 0, "ledger": 1, "store": 1, "runtime": 2, "service": 3, "ui": 4, "cli": 5, "modelservice": 1, "protocol": 1}
 BASE = {"errors", "__init__", "__main__", "__version__", "data"}  # importable from anywhere
 STANDALONE = {"fake_agent"}  # a separate program: may import only the base modules
 DOMAIN_FORBIDDEN = {
@@ -84,7 +86,7 @@ def test_module_respects_the_layers(path: Path) -> None:
         if part in BASE:
             continue
         assert target in RANK, f"unknown part of the package: {name}"
-        if part in ("ledger", "modelservice"):
+        if part in ("ledger", "modelservice", "protocol"):
             assert target == "domain", f"{part} imports only the domain, not {name}"
         if target == "modelservice":
             assert part in ("service", "ui", "cli"), f"{part} may not import {name}"
@@ -93,4 +95,4 @@ def test_module_respects_the_layers(path: Path) -> None:
 
 def test_the_scan_sees_the_whole_package() -> None:
     parts = {part_of(p) for p in modules()}
-    assert {"domain", "ledger", "store", "runtime", "service", "cli", "modelservice"} <= parts
+    assert {"domain", "ledger", "store", "runtime", "service", "cli", "modelservice", "protocol"} <= parts

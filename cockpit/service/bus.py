@@ -2,37 +2,40 @@
 
 A subscriber that falls behind by more than its queue is told so and dropped,
 rather than slowing the supervisor down; it reconnects and re-reads state.
+Events are the models of cockpit/protocol/events.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Callable
+
+from cockpit.protocol.events import Event
 
 QUEUE_SIZE = 10_000
 
 
 class Bus:
     def __init__(self) -> None:
-        self._queues: set[asyncio.Queue[dict[str, Any] | None]] = set()
+        self._queues: set[asyncio.Queue[Event | None]] = set()
         self.changed = asyncio.Condition()
         # The supervisor's own followers (notifications): called for every event, never dropped,
         # and not counted as subscribers (which keep an idle supervisor alive).
-        self.listeners: list[Any] = []
+        self.listeners: list[Callable[[Event], None]] = []
 
-    def subscribe(self) -> asyncio.Queue[dict[str, Any] | None]:
-        queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(QUEUE_SIZE)
+    def subscribe(self) -> asyncio.Queue[Event | None]:
+        queue: asyncio.Queue[Event | None] = asyncio.Queue(QUEUE_SIZE)
         self._queues.add(queue)
         return queue
 
-    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any] | None]) -> None:
+    def unsubscribe(self, queue: asyncio.Queue[Event | None]) -> None:
         self._queues.discard(queue)
 
     @property
     def subscribers(self) -> int:
         return len(self._queues)
 
-    def publish(self, event: dict[str, Any]) -> None:
+    def publish(self, event: Event) -> None:
         for listener in self.listeners:
             listener(event)
         for queue in list(self._queues):

@@ -1,15 +1,13 @@
 """The supervisor's local channel: JSON lines over a unix socket in the 0700 state directory.
 
-Request:   {"id": n, "op": "status", "args": {...}}
-Response:  {"id": n, "ok": true, "result": ...}
-       or  {"id": n, "ok": false, "error": {"message": ..., "hint": ..., "exit_code": 1|2}}
-Op "subscribe" turns the connection into a stream of {"event": {...}} lines.
+The lines, their requests, replies, errors and events are defined in cockpit/protocol
+(envelope.py has the shapes). Op "subscribe" turns the connection into a stream of events.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import logging
 import os
 import socket
 import struct
@@ -18,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cockpit.errors import CheckFailed, CockpitError, ServiceError, UsageError
-
-LINE_LIMIT = 16 * 1024 * 1024  # a 1 MiB prompt, JSON-escaped, fits with room to spare
+from cockpit.errors import CockpitError
+from cockpit.protocol.envelope import RequestLine, encode, error_line, reply_line
+from cockpit.protocol.errors import ErrorBody, ErrorCode, error_body
+from cockpit.protocol.errors import raise_error as raise_error_body
+from cockpit.protocol.wire import LINE_LIMIT
 
 
 @dataclass(frozen=True)
@@ -29,21 +29,21 @@ class Peer:
     uid: int | None
 
 
+# The request's arguments arrive as sent (a JSON object); the supervisor checks them against
+# the op's model (cockpit.protocol.requests.parse_args).
 Handler = Callable[[str, dict[str, Any], Peer], Awaitable[Any]]
+# One op's handler: its arguments model (cockpit/protocol/requests.py), or the arguments as sent
+# for an op the protocol does not describe yet, and the requester.
+OpHandler = Callable[[Any, Peer], Awaitable[Any]]
 Subscriber = Callable[[asyncio.StreamWriter, dict[str, Any]], Awaitable[None]]
 
 
-def encode(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), default=str).encode("utf-8") + b"\n"
+__all__ = ["LINE_LIMIT", "ChannelServer", "OpHandler", "Peer", "encode", "raise_error"]
 
 
-def error_payload(exc: CockpitError) -> dict[str, Any]:
-    return {"message": exc.message, "hint": exc.hint, "exit_code": exc.exit_code}
-
-
-def raise_error(payload: dict[str, Any]) -> None:
-    cls = {2: UsageError, 1: CheckFailed}.get(int(payload.get("exit_code", 1)), ServiceError)
-    raise cls(str(payload.get("message", "the supervisor refused")), hint=payload.get("hint"))
+def raise_error(payload: object) -> None:
+    """Raise the error of a failed reply (its `error` object, as received)."""
+    raise_error_body(ErrorBody.model_validate(payload if isinstance(payload, dict) else {}))
 
 
 def peer_of(writer: asyncio.StreamWriter) -> Peer:
@@ -88,36 +88,30 @@ class ChannelServer:
         try:
             while line := await reader.readline():
                 try:
-                    request = json.loads(line)
-                    rid, op, args = request.get("id"), str(request["op"]), dict(request.get("args") or {})
-                except (ValueError, KeyError, TypeError, AttributeError):
-                    writer.write(
-                        encode({"id": None, "ok": False, "error": {"message": "malformed request", "hint": None, "exit_code": 2}})
-                    )
+                    request = RequestLine.model_validate_json(line)
+                except ValueError:  # pydantic's ValidationError is one
+                    malformed = ErrorBody(code=ErrorCode.MALFORMED, message="malformed request", exit_code=2)
+                    writer.write(error_line(None, malformed))
                     await writer.drain()
                     continue
+                rid, op, args = request.id, request.op, dict(request.args or {})
                 if op == "subscribe":
                     await self.subscriber(writer, args)
                     return
                 try:
-                    result = await self.handler(op, args, peer)
-                    reply = {"id": rid, "ok": True, "result": result}
+                    reply = reply_line(rid, await self.handler(op, args, peer))
                 except CockpitError as exc:
-                    reply = {"id": rid, "ok": False, "error": error_payload(exc)}
-                except Exception as exc:  # a bug: report it, keep the supervisor alive
-                    reply = {
-                        "id": rid,
-                        "ok": False,
-                        "error": {
-                            "message": f"internal error in the supervisor: {type(exc).__name__}: {exc}",
-                            "hint": "see supervisor.log in the state directory",
-                            "exit_code": 1,
-                        },
-                    }
-                    import logging
-
+                    reply = error_line(rid, error_body(exc))
+                except Exception as exc:  # noqa: BLE001 a bug: report it, log it, keep the supervisor alive
                     logging.getLogger("cockpit.supervisor").exception("request %s failed", op)
-                writer.write(encode(reply))
+                    internal = ErrorBody(
+                        code=ErrorCode.INTERNAL,
+                        message=f"internal error in the supervisor: {type(exc).__name__}: {exc}",
+                        hint="see supervisor.log in the state directory",
+                        exit_code=1,
+                    )
+                    reply = error_line(rid, internal)
+                writer.write(reply)
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass

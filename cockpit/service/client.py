@@ -15,12 +15,15 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cockpit.errors import ServiceError
+from cockpit.protocol.wire import LINE_LIMIT, reply_id, request_line, result_of
 from cockpit.runtime.private_files import open_private
-from cockpit.service.channel import LINE_LIMIT, encode, raise_error
 from cockpit.service.workspace import Workspace
+
+if TYPE_CHECKING:
+    from cockpit.protocol.events import Event
 
 START_TIMEOUT = 20.0
 DEFAULT_IDLE_EXIT = 600  # an auto-started supervisor leaves after 10 idle minutes
@@ -181,6 +184,23 @@ def _connect(ws: Workspace) -> socket.socket:
     return sock
 
 
+def check_args(op: str, args: dict[str, Any]) -> None:
+    """Refuse arguments the op's model refuses, before anything is sent (the supervisor checks
+    them again with the same model). An op the protocol does not describe yet goes as it is.
+    Only the TUI's client does this: the CLI's leaves it to the supervisor, so that a command
+    does not load pydantic and the models just to start."""
+    from cockpit.protocol.requests import REQUESTS, parse_args
+
+    if op in REQUESTS:
+        parse_args(op, args)
+
+
+def parse_event(raw: Any) -> Event:
+    from cockpit.protocol.events import parse_event as parse
+
+    return parse(raw)
+
+
 class SupervisorClient:
     """Blocking client: one connection, requests answered in order."""
 
@@ -204,8 +224,10 @@ class SupervisorClient:
         self._file = self._sock.makefile("rb")
 
     def call(self, op: str, **args: Any) -> Any:
+        """The op's result as JSON data (the shape of its reply model, cockpit/protocol/replies.py).
+        The supervisor checks the arguments with the op's model (cockpit/protocol/requests.py)."""
         self._next_id += 1
-        request = encode({"id": self._next_id, "op": op, "args": args})
+        request = request_line(self._next_id, op, args)
         for attempt in (1, 2):
             self._ensure()
             try:
@@ -225,20 +247,19 @@ class SupervisorClient:
                 self.close()
                 raise ServiceError("the supervisor closed the connection", hint=f"see {self.ws.state.supervisor_log}")
             reply = json.loads(line)
-            if reply.get("id") in (self._next_id, None):
+            if reply_id(reply) in (self._next_id, None):
                 break
-        if not reply.get("ok"):
-            raise_error(reply.get("error") or {})
-        return reply.get("result")
+        return result_of(reply)
 
-    def events(self, **args: Any) -> Iterator[dict[str, Any]]:
-        """Subscribe on a connection of its own; yields events until the supervisor goes away."""
+    def events(self, **args: Any) -> Iterator[Event]:
+        """Subscribe on a connection of its own; yields events (cockpit/protocol/events.py) until
+        the supervisor goes away."""
         sub = SupervisorClient(self.ws, autostart=self.autostart)
         sub._ensure()
-        sub._sock.sendall(encode({"id": 0, "op": "subscribe", "args": args}))
+        sub._sock.sendall(request_line(0, "subscribe", args))
         try:
             while line := sub._file.readline(LINE_LIMIT):
-                yield json.loads(line)["event"]
+                yield parse_event(json.loads(line)["event"])
         finally:
             sub.close()
 
@@ -287,13 +308,14 @@ class AsyncSupervisorClient:
             return await asyncio.open_unix_connection(path, limit=LINE_LIMIT)
 
     async def call(self, op: str, **args: Any) -> Any:
+        check_args(op, args)
         async with self._lock:
             if self._writer is None:
                 self._reader, self._writer = await self._open()
             self._next_id += 1
             request_id = self._next_id
             try:
-                self._writer.write(encode({"id": request_id, "op": op, "args": args}))
+                self._writer.write(request_line(request_id, op, args))
                 await self._writer.drain()
                 while True:  # a reply to a request that was cancelled earlier is skipped by id
                     line = await self._reader.readline()
@@ -301,22 +323,21 @@ class AsyncSupervisorClient:
                         await self.close()
                         raise ServiceError("the supervisor closed the connection")
                     reply = json.loads(line)
-                    if reply.get("id") in (request_id, None):
+                    if reply_id(reply) in (request_id, None):
                         break
             except OSError as exc:
                 await self.close()
                 raise ServiceError(f"lost the connection to the supervisor: {exc}") from None
-        if not reply.get("ok"):
-            raise_error(reply.get("error") or {})
-        return reply.get("result")
+        return result_of(reply)
 
-    async def events(self, **args: Any) -> AsyncIterator[dict[str, Any]]:
+    async def events(self, **args: Any) -> AsyncIterator[Event]:
+        check_args("subscribe", args)
         reader, writer = await self._open()
-        writer.write(encode({"id": 0, "op": "subscribe", "args": args}))
+        writer.write(request_line(0, "subscribe", args))
         await writer.drain()
         try:
             while line := await reader.readline():
-                yield json.loads(line)["event"]
+                yield parse_event(json.loads(line)["event"])
         finally:
             writer.close()
 

@@ -13,6 +13,8 @@ from cockpit.domain.dispatch import Dispatch
 from cockpit.domain.provider import Catalog, Provider
 from cockpit.domain.receipt import Receipt
 from cockpit.ledger.reader import committed_size, iter_receipts
+from cockpit.protocol.events import DispatchChanged, ReceiptAppended
+from cockpit.protocol.views import DispatchView
 from cockpit.runtime.tmux import TmuxServer
 from cockpit.runtime.tmux_names import socket_name_for
 from cockpit.runtime.usage import Usage, UsageParser, parser_for
@@ -114,22 +116,22 @@ class Context:
         touched: set[str] = set()
         for offset, receipt in iter_receipts(self.ws.state.ledger_dir, self._published_offset):
             self._published_offset = offset
-            self.bus.publish({"type": "receipt", "receipt": receipt.model_dump()})
+            self.bus.publish(ReceiptAppended(receipt=receipt))
             if receipt.dispatch:
                 touched.add(receipt.dispatch)
         for dispatch_id in sorted(touched):
             d = self.ws.store.dispatch(dispatch_id)
             if d is not None:
-                self.bus.publish({"type": "dispatch", "dispatch": self.view(d)})
+                self.bus.publish(DispatchChanged(dispatch=self.view(d)))
         if touched:
             asyncio.get_running_loop().create_task(self.bus.notify())
 
-    def view(self, d: Dispatch) -> dict[str, Any]:
+    def view(self, d: Dispatch) -> DispatchView:
         view = dispatch_view(d, log=str(self.ws.state.log(d.id)), gates=self.ws.store.gate_results(d.id))
         # The ledger position the view is true at: a client holding a newer view of the same
         # dispatch (from the event stream) must not let a late reply take it back in time.
         view["as_of_seq"] = self.ws.store.last_seq
-        return view
+        return DispatchView.model_validate(view)
 
     def dispatch(self, dispatch_id: str) -> Dispatch:
         d = self.ws.store.dispatch(dispatch_id)

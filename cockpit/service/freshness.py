@@ -20,7 +20,9 @@ from typing import Any
 from cockpit.domain.dispatch import Dispatch, ReviewState
 from cockpit.domain.gates import GateStatus
 from cockpit.errors import CockpitError
-from cockpit.service.channel import Peer
+from cockpit.protocol import requests as req
+from cockpit.protocol.views import DispatchView
+from cockpit.service.channel import OpHandler, Peer
 from cockpit.service.context import log
 
 EVIDENCE_CHECK_S = 5.0
@@ -32,7 +34,7 @@ class Freshness:
     def __init__(self, gates: Any) -> None:
         self.gates = gates
         self.ctx = gates.ctx
-        self.ops = {"status": self.op_status}
+        self.ops: dict[str, OpHandler] = {"status": self.op_status}
         self._task: asyncio.Task[None] | None = None
         self._checked: dict[str, float] = {}  # dispatch id -> when it was last checked (monotonic)
 
@@ -96,7 +98,7 @@ class Freshness:
         )
         return True
 
-    async def op_status(self, args: dict[str, Any], peer: Peer) -> Any:
+    async def op_status(self, args: req.Status, peer: Peer) -> list[DispatchView]:
         """`status`, after making sure no review it lists is stale."""
         await self.check_all()
         return await self.gates.sup.ops.status(args, peer)

@@ -19,11 +19,15 @@ from cockpit.domain.gate_kinds import kind_rules
 from cockpit.domain.gates import GateSpec, GateState, evaluate, required_gates
 from cockpit.domain.task import TaskPacket
 from cockpit.errors import CockpitError, UsageError
+from cockpit.protocol import requests as req
+from cockpit.protocol.errors import ErrorCode
+from cockpit.protocol.events import GatesFinished
+from cockpit.protocol.replies import GatesReply, ReviewReply
 from cockpit.runtime.diffs import WorktreeDiff, worktree_diff
 from cockpit.runtime.gate_config import load_gates
 from cockpit.runtime.gate_runners import IDENTITY_ENV, Outcome, snapshot_commit
 from cockpit.runtime.promotion import checkout_blocker
-from cockpit.service.channel import Peer
+from cockpit.service.channel import OpHandler, Peer
 from cockpit.service.context import log
 from cockpit.service.evidence import nothing_to_promote, stored_results, write_report
 from cockpit.service.freshness import Freshness
@@ -53,7 +57,7 @@ class GateService:
     """A supervisor extension: adds the gate, review and promotion requests."""
 
     def __init__(self) -> None:
-        self.ops: dict[str, Any] = {}
+        self.ops: dict[str, OpHandler] = {}
         self._running: dict[str, asyncio.Task[Any]] = {}
 
     def bind(self, supervisor: Any) -> None:
@@ -145,14 +149,7 @@ class GateService:
                 diff_sha256=diff.sha256,
                 blockers=[nothing_to_promote(d, diff)],
             )
-            ctx.bus.publish(
-                {
-                    "type": "gates_finished",
-                    "id": d.id,
-                    "review": str(ReviewState.NO_CHANGES),
-                    "blockers": [nothing_to_promote(d, diff)],
-                }
-            )
+            ctx.bus.publish(GatesFinished(id=d.id, review=str(ReviewState.NO_CHANGES), blockers=[nothing_to_promote(d, diff)]))
             return
         await asyncio.to_thread(self._keep_evidence, d.id, diff)
         ctx.record(
@@ -258,32 +255,32 @@ class GateService:
             :50
         ]
         self.ctx.record("review_changed", dispatch_id, to=str(to), blockers=blockers, findings=findings)
-        self.ctx.bus.publish({"type": "gates_finished", "id": dispatch_id, "review": str(to), "blockers": blockers})
+        self.ctx.bus.publish(GatesFinished(id=dispatch_id, review=str(to), blockers=blockers))
 
     # -- requests ----------------------------------------------------------------------------------
 
-    async def op_gates(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
-        dispatch_id = self.sup.ops.resolve(args.get("id"))
+    async def op_gates(self, args: req.Gates, peer: Peer) -> GatesReply:
+        dispatch_id = self.sup.ops.resolve(args.id)
         d = self.ctx.dispatch(dispatch_id)
         if d.state in (WorkerState.QUEUED, WorkerState.STARTING, WorkerState.WORKING, WorkerState.WAITING):
-            raise UsageError(f"worker {dispatch_id} is {d.state}; run gates once it is idle or has exited")
+            raise UsageError(
+                f"worker {dispatch_id} is {d.state}; run gates once it is idle or has exited", code=ErrorCode.CONFLICT
+            )
         if d.teardown is not None:
-            raise UsageError(f"dispatch {dispatch_id} was torn down; restore it first")
+            raise UsageError(f"dispatch {dispatch_id} was torn down; restore it first", code=ErrorCode.CONFLICT)
         if d.review == ReviewState.PROMOTED:
-            raise UsageError(f"dispatch {dispatch_id} was already promoted; there is nothing left to gate")
+            raise UsageError(
+                f"dispatch {dispatch_id} was already promoted; there is nothing left to gate", code=ErrorCode.CONFLICT
+            )
         required, missing, _ = self.plan(d)
         started = self.launch(dispatch_id, "requested")
-        if args.get("wait"):
+        if args.wait:
             task = self._running.get(dispatch_id)
             if task is not None:
                 await asyncio.shield(task)
-        return {
-            "id": dispatch_id,
-            "started": started,
-            "already_running": not started,
-            "gates": [s.name for s in required],
-            "missing": missing,
-        }
+        return GatesReply(
+            id=dispatch_id, started=started, already_running=not started, gates=[s.name for s in required], missing=missing
+        )
 
     async def outside_blockers(self, d: Dispatch, diff: WorktreeDiff) -> tuple[str | None, list[str]]:
         """(the target, what blocks approval besides the gates: the worker, the diff, the target, its checkout)."""
@@ -299,25 +296,27 @@ class GateService:
             blockers.append(dirty)
         return target, blockers
 
-    async def op_review(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
-        d = self.ctx.dispatch(self.sup.ops.resolve(args.get("id")))
+    async def op_review(self, args: req.Review, peer: Peer) -> ReviewReply:
+        d = self.ctx.dispatch(self.sup.ops.resolve(args.id))
         if d.teardown is not None:
-            raise UsageError(f"dispatch {d.id} was torn down; nothing to review")
-        strategy = str(args.get("strategy") or "merge")
+            raise UsageError(f"dispatch {d.id} was torn down; nothing to review", code=ErrorCode.CONFLICT)
+        strategy = args.strategy or "merge"
         if d.state in (WorkerState.QUEUED, WorkerState.STARTING) or not Path(d.worktree).is_dir():
-            return {
-                "id": d.id,
-                "title": d.title,
-                "state": str(d.state),
-                "review": str(d.review),
-                "target": d.target,
-                "strategy": strategy,
-                "can_approve": False,
-                "gates": [],
-                "diff": {"files": [], "added": 0, "removed": 0, "sha256": None, "head": None, "base": None},
-                "blockers": [f"the worker has not started yet (it is {d.state})"],
-                "will": "nothing yet",
-            }
+            return ReviewReply.model_validate(
+                {
+                    "id": d.id,
+                    "title": d.title,
+                    "state": str(d.state),
+                    "review": str(d.review),
+                    "target": d.target,
+                    "strategy": strategy,
+                    "can_approve": False,
+                    "gates": [],
+                    "diff": {"files": [], "added": 0, "removed": 0, "sha256": None, "head": None, "base": None},
+                    "blockers": [f"the worker has not started yet (it is {d.state})"],
+                    "will": "nothing yet",
+                }
+            )
         await self.freshness.check(d)
         d = self.ctx.dispatch(d.id)
         states, blockers, diff = await self.judge(d)
@@ -339,23 +338,25 @@ class GateService:
             f"{target} moves only if it merges cleanly (else nothing changes), and the worktree then "
             "counts as merged (its teardown keeps no archive)"
         )
-        return {
-            "id": d.id,
-            "title": d.title,
-            "state": str(d.state),
-            "review": str(d.review),
-            "target": target,
-            "diff": {
-                "files": [f.__dict__ for f in diff.files],
-                "added": diff.added,
-                "removed": diff.removed,
-                "sha256": diff.sha256,
-                "head": diff.head,
-                "base": diff.base,
-            },
-            "gates": [s.model_dump(mode="json") | {"required": True} for s in states],
-            "can_approve": not blockers,
-            "blockers": blockers,
-            "will": will,
-            "strategy": strategy,
-        }
+        return ReviewReply.model_validate(
+            {
+                "id": d.id,
+                "title": d.title,
+                "state": str(d.state),
+                "review": str(d.review),
+                "target": target,
+                "diff": {
+                    "files": [f.__dict__ for f in diff.files],
+                    "added": diff.added,
+                    "removed": diff.removed,
+                    "sha256": diff.sha256,
+                    "head": diff.head,
+                    "base": diff.base,
+                },
+                "gates": [s.model_dump(mode="json") | {"required": True} for s in states],
+                "can_approve": not blockers,
+                "blockers": blockers,
+                "will": will,
+                "strategy": strategy,
+            }
+        )

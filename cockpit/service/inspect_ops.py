@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 from cockpit.errors import CockpitError, UsageError
+from cockpit.protocol import requests as req
+from cockpit.protocol.replies import DiffFile, DiffReply, ProviderInfo, ScreenReply, SkillInfo
 from cockpit.runtime.diffs import worktree_diff
 from cockpit.runtime.providers import list_providers
-from cockpit.service.channel import Peer
+from cockpit.service.channel import OpHandler, Peer
 from cockpit.service.context import Context
 from cockpit.service.operations import WorkerOps
 from cockpit.service.skills import list_skills
@@ -21,55 +22,60 @@ class InspectOps:
     def __init__(self, ctx: Context, ops: WorkerOps) -> None:
         self.ctx = ctx
         self.ops = ops
-        self._providers: list[dict[str, Any]] | None = None
-        self.table = {"screen": self.screen, "diff": self.diff, "providers": self.providers, "skills": self.skills}
+        self._providers: list[ProviderInfo] | None = None
+        self.table: dict[str, OpHandler] = {
+            "screen": self.screen,
+            "diff": self.diff,
+            "providers": self.providers,
+            "skills": self.skills,
+        }
 
-    async def screen(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+    async def screen(self, args: req.Screen, peer: Peer) -> ScreenReply:
         """The worker's terminal as tmux renders it (with colours), plus `history` lines above."""
-        dispatch_id = self.ops.resolve(args.get("id"))
-        history = max(0, min(int(args.get("history") or 0), MAX_SCREEN_LINES))
+        dispatch_id = self.ops.resolve(args.id)
+        history = max(0, min(args.history, MAX_SCREEN_LINES))
         tmux = self.ctx.tmux
         try:
             text = await asyncio.to_thread(tmux.capture, dispatch_id, ansi=True, start=-history if history else None)
         except CockpitError:
-            return {"id": dispatch_id, "available": False, "text": ""}
-        return {"id": dispatch_id, "available": True, "text": text}
+            return ScreenReply(id=dispatch_id, available=False, text="")
+        return ScreenReply(id=dispatch_id, available=True, text=text)
 
-    async def diff(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
-        d = self.ctx.dispatch(self.ops.resolve(args.get("id")))
+    async def diff(self, args: req.Diff, peer: Peer) -> DiffReply:
+        d = self.ctx.dispatch(self.ops.resolve(args.id))
         if not Path(d.worktree).is_dir():
             raise UsageError(f"dispatch {d.id} has no worktree (it was torn down or never started)")
         result = await asyncio.to_thread(
-            worktree_diff, self.ctx.ws.git, Path(d.worktree), d.base_commit or d.base_ref, patch=bool(args.get("patch", True))
+            worktree_diff, self.ctx.ws.git, Path(d.worktree), d.base_commit or d.base_ref, patch=args.patch
         )
-        return {
-            "id": d.id,
-            "base": result.base,
-            "head": result.head,
-            "sha256": result.sha256,
-            "files": [f.__dict__ for f in result.files],
-            "added": result.added,
-            "removed": result.removed,
-            "patch": result.patch,
-            "truncated": result.truncated,
-        }
+        return DiffReply(
+            id=d.id,
+            base=result.base,
+            head=result.head,
+            sha256=result.sha256,
+            files=[DiffFile(**f.__dict__) for f in result.files],
+            added=result.added,
+            removed=result.removed,
+            patch=result.patch,
+            truncated=result.truncated,
+        )
 
-    async def skills(self, args: dict[str, Any], peer: Peer) -> list[dict[str, Any]]:
+    async def skills(self, args: req.Skills, peer: Peer) -> list[SkillInfo]:
         """The skills of the main checkout, for the dispatch form's picker (read afresh each time)."""
-        return await asyncio.to_thread(list_skills, self.ctx.ws.repo.toplevel)
+        return [SkillInfo(**row) for row in await asyncio.to_thread(list_skills, self.ctx.ws.repo.toplevel)]
 
-    async def providers(self, args: dict[str, Any], peer: Peer) -> list[dict[str, Any]]:
-        if self._providers is None or args.get("refresh"):
+    async def providers(self, args: req.Providers, peer: Peer) -> list[ProviderInfo]:
+        if self._providers is None or args.refresh:
             statuses = await asyncio.to_thread(list_providers, self.ctx.catalog)
             self._providers = [
-                {
-                    "name": s.name,
-                    "found": s.found,
-                    "modes": s.modes,
-                    "version": s.version,
-                    "default_mode": self.ctx.catalog.get(s.name).default_mode,
-                    "default": s.name == self.ctx.config.default_provider,
-                }
+                ProviderInfo(
+                    name=s.name,
+                    found=s.found,
+                    modes=s.modes,
+                    version=s.version,
+                    default_mode=self.ctx.catalog.get(s.name).default_mode,
+                    default=s.name == self.ctx.config.default_provider,
+                )
                 for s in statuses
             ]
         return self._providers

@@ -26,6 +26,7 @@ from watchfiles import awatch
 from cockpit.domain.dispatch import LIVE_STATES, WorkerState, is_live
 from cockpit.domain.screen_text import waiting_excerpt
 from cockpit.errors import CockpitError
+from cockpit.protocol.events import OutputArrived
 from cockpit.runtime.log_errors import last_error_of
 from cockpit.runtime.private_files import private_dir
 from cockpit.runtime.usage import Usage, apply_prices
@@ -102,7 +103,7 @@ class Monitor:
         data = self.read_new(worker)
         if data:
             self.quiet.note_activity(worker)
-            self.ctx.bus.publish({"type": "output", "id": worker.id, "size": worker.offset})
+            self.ctx.bus.publish(OutputArrived(id=worker.id, size=worker.offset))
             self.request_check(worker)
             self.sweep_soon()
 

@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cockpit.errors import UsageError
+from cockpit.protocol.events import Event, Notified, ReceiptAppended
+from cockpit.service.channel import OpHandler
 from cockpit.service.context import log
 from cockpit.service.settings import NotifyConfig, load_user_config
 
@@ -77,7 +79,7 @@ class NotifyService:
     """A supervisor extension: no requests of its own, a task that follows the receipts."""
 
     def __init__(self) -> None:
-        self.ops: dict[str, Any] = {}
+        self.ops: dict[str, OpHandler] = {}
         self.config = NotifyConfig()
         self._children: set[asyncio.Task[None]] = set()
 
@@ -95,9 +97,9 @@ class NotifyService:
     async def on_start(self) -> None:
         self.ctx.bus.listeners.append(self._on_event)
 
-    def _on_event(self, event: dict[str, Any]) -> None:
-        if event.get("type") == "receipt":  # after the publishing loop: consider() appends receipts itself
-            asyncio.get_running_loop().call_soon(self._consider_safely, event["receipt"])
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, ReceiptAppended):  # after the publishing loop: consider() appends receipts itself
+            asyncio.get_running_loop().call_soon(self._consider_safely, event.receipt.model_dump())
 
     def _consider_safely(self, receipt: dict[str, Any]) -> None:
         try:
@@ -125,9 +127,7 @@ class NotifyService:
         }
         channels = []
         if self.config.terminal and self.ctx.terminal_clients:  # attached TUIs
-            self.ctx.bus.publish(
-                {"type": "notify", "title": payload["title"], "text": payload["text"], "kind": kind, "dispatch": dispatch}
-            )
+            self.ctx.bus.publish(Notified(title=payload["title"], text=payload["text"], kind=kind, dispatch=dispatch))
             channels.append("terminal")
         if self.config.command:
             self._spawn(self._run_command(self.config.command, payload))

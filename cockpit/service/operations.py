@@ -11,6 +11,10 @@ from typing import Any
 from cockpit.domain.dispatch import FINAL_STATES, LIVE_STATES, ReviewState, WorkerState, is_live, title_of
 from cockpit.domain.queue import Queued, pick_startable
 from cockpit.errors import UsageError
+from cockpit.protocol import requests as req
+from cockpit.protocol.errors import ErrorCode
+from cockpit.protocol.replies import KillReply, RestoreReply, SendReply, TeardownPreview, TeardownReply, WaitReply
+from cockpit.protocol.views import DispatchView
 from cockpit.runtime import teardown as git_teardown
 from cockpit.runtime.private_files import private_dir, write_private
 from cockpit.service.channel import Peer
@@ -46,13 +50,13 @@ class WorkerOps:
                 return rows[0]
             if len(rows) > 1:
                 raise UsageError(f"{text!r} matches more than one dispatch; give more of the id")
-        raise UsageError(f"no dispatch {text!r} in this repository", hint="`cockpit status` lists them")
+        raise UsageError(f"no dispatch {text!r} in this repository", hint="`cockpit status` lists them", code=ErrorCode.NOT_FOUND)
 
     # -- dispatch -------------------------------------------------------------------------
 
-    async def dispatch(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+    async def dispatch(self, args: req.Dispatch, peer: Peer) -> DispatchView:
         ctx = self.ctx
-        task = build_task(dict(args.get("task") or {}), str(args.get("task_source") or "task"))
+        task = build_task(dict(args.task), args.task_source or "task")
         dispatch_id = new_dispatch_id(lambda i: ctx.ws.store.dispatch(i) is not None, self._last_millis)
         ddir = ctx.ws.state.dispatch_dir(dispatch_id)
         prepared = await asyncio.to_thread(
@@ -60,12 +64,12 @@ class WorkerOps:
             ctx.ws.git,
             ctx.fresh_catalog(),
             task=task,
-            prompt=args.get("prompt"),
-            provider=args.get("provider"),
-            mode=args.get("mode"),
-            base=args.get("base"),
-            timeout_s=args.get("timeout_s"),
-            priority=int(args.get("priority") or 0),
+            prompt=args.prompt,
+            provider=args.provider,
+            mode=args.mode,
+            base=args.base,
+            timeout_s=args.timeout_s,
+            priority=args.priority,
             prompt_file=ddir / "prompt.txt",
             default_provider=ctx.config.default_provider,
             default_headless_timeout_s=ctx.config.supervisor.headless_timeout_s,
@@ -81,7 +85,7 @@ class WorkerOps:
         ctx.record(
             "dispatch_created",
             dispatch_id,
-            actor=str(args.get("actor") or "operator"),
+            actor=args.actor or "operator",
             title=title_of(prepared.assignment if prepared.skill else prepared.prompt),
             prompt_sha256=hashlib.sha256(raw).hexdigest(),
             prompt_bytes=len(raw),
@@ -132,22 +136,22 @@ class WorkerOps:
 
     # -- queries --------------------------------------------------------------------------
 
-    async def status(self, args: dict[str, Any], peer: Peer) -> list[dict[str, Any]]:
+    async def status(self, args: req.Status, peer: Peer) -> list[DispatchView]:
         self.ctx.ws.store.catch_up()
         rows = self.ctx.ws.store.dispatches()
-        if not args.get("all"):
+        if not args.all:
             rows = [d for d in rows if d.teardown is None]
         return [self.ctx.view(d) for d in rows]
 
-    async def show(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
-        return self.ctx.view(self.ctx.dispatch(self.resolve(args.get("id"))))
+    async def show(self, args: req.Show, peer: Peer) -> DispatchView:
+        return self.ctx.view(self.ctx.dispatch(self.resolve(args.id)))
 
-    async def wait(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
-        dispatch_id = self.resolve(args.get("id"))
-        until = str(args.get("until") or "final")
+    async def wait(self, args: req.Wait, peer: Peer) -> WaitReply:
+        dispatch_id = self.resolve(args.id)
+        until = args.until or "final"
         if until not in WAIT_STATES:
             raise UsageError(f"cannot wait for {until!r}", hint=f"states: {', '.join(sorted(WAIT_STATES))}")
-        timeout = args.get("timeout")
+        timeout = args.timeout
         bus = self.ctx.bus
 
         def reached() -> tuple[bool, bool, str]:
@@ -166,38 +170,35 @@ class WorkerOps:
                     await bus.changed.wait()
 
         try:
-            done, state = await asyncio.wait_for(until_reached(), timeout=float(timeout) if timeout else None)
+            done, state = await asyncio.wait_for(until_reached(), timeout=timeout or None)
         except TimeoutError:
             done, state = False, str(self.ctx.dispatch(dispatch_id).state)
-        return {"id": dispatch_id, "reached": done, "state": state, "until": until}
+        return WaitReply(id=dispatch_id, reached=done, state=state, until=until)
 
     # -- actions --------------------------------------------------------------------------
 
-    async def send(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
-        return await self.workers.send(
-            self.resolve(args.get("id")),
-            text=args.get("text"),
-            key=args.get("key"),
-            enter=bool(args.get("enter", True)),
-            actor=str(args.get("actor") or "operator"),
+    async def send(self, args: req.Send, peer: Peer) -> SendReply:
+        result = await self.workers.send(
+            self.resolve(args.id), text=args.text, key=args.key, enter=args.enter, actor=args.actor or "operator"
         )
+        return SendReply.model_validate(result)
 
-    async def kill(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
-        result = await self.workers.kill(self.resolve(args.get("id")), actor=str(args.get("actor") or "operator"))
+    async def kill(self, args: req.Kill, peer: Peer) -> KillReply:
+        result = await self.workers.kill(self.resolve(args.id), actor=args.actor or "operator")
         self.schedule()
-        return result
+        return KillReply.model_validate(result)
 
-    async def teardown(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+    async def teardown(self, args: req.Teardown, peer: Peer) -> TeardownReply:
         ctx = self.ctx
-        dispatch_id = self.resolve(args.get("id"))
-        actor = str(args.get("actor") or "operator")
+        dispatch_id = self.resolve(args.id)
+        actor = args.actor or "operator"
         d = ctx.dispatch(dispatch_id)
         if is_live(d.state) or d.state == WorkerState.QUEUED:
             await self.workers.kill(dispatch_id, actor=actor)
         async with ctx.lock(dispatch_id):
             d = ctx.dispatch(dispatch_id)
             if d.teardown is not None:
-                return {"id": dispatch_id, "already": True, "classification": d.teardown, "archive_ref": d.archive_ref}
+                return TeardownReply(id=dispatch_id, already=True, classification=d.teardown, archive_ref=d.archive_ref)
             await asyncio.to_thread(ctx.tmux.kill_session, dispatch_id)  # a dead pane kept for inspection
             result = await asyncio.to_thread(
                 git_teardown.teardown, ctx.ws.git, dispatch_id, Path(d.worktree), d.branch, d.base_commit or d.base_ref, d.target
@@ -217,17 +218,17 @@ class WorkerOps:
                 ignored_not_archived=c.ignored[:50],
             )
         self.schedule()
-        return {
-            "id": dispatch_id,
-            "classification": c.kind,
-            "archive_ref": result.archive_ref,
-            "archive_commit": result.archive_commit,
-            "ignored_not_archived": c.ignored,
-        }
+        return TeardownReply(
+            id=dispatch_id,
+            classification=c.kind,
+            archive_ref=result.archive_ref,
+            archive_commit=result.archive_commit,
+            ignored_not_archived=c.ignored,
+        )
 
-    async def restore(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+    async def restore(self, args: req.Restore, peer: Peer) -> RestoreReply:
         ctx = self.ctx
-        dispatch_id = self.resolve(args.get("id"))
+        dispatch_id = self.resolve(args.id)
         async with ctx.lock(dispatch_id):
             d = ctx.dispatch(dispatch_id)
             if d.teardown is None:
@@ -236,33 +237,33 @@ class WorkerOps:
             ctx.record(
                 "restored",
                 dispatch_id,
-                actor=str(args.get("actor") or "operator"),
+                actor=args.actor or "operator",
                 worktree=str(result.worktree),
                 head=result.head,
                 had_uncommitted=result.had_uncommitted,
             )
-        return {"id": dispatch_id, "worktree": str(result.worktree), "branch": result.branch, "head": result.head}
+        return RestoreReply(id=dispatch_id, worktree=str(result.worktree), branch=result.branch, head=result.head)
 
-    async def preview_teardown(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+    async def preview_teardown(self, args: req.PreviewTeardown, peer: Peer) -> TeardownPreview:
         """What teardown would do, without doing it (the TUI's confirmation)."""
         ctx = self.ctx
-        d = ctx.dispatch(self.resolve(args.get("id")))
+        d = ctx.dispatch(self.resolve(args.id))
         if d.teardown is not None:
-            return {"id": d.id, "already": True, "classification": d.teardown}
+            return TeardownPreview(id=d.id, already=True, classification=d.teardown)
         c = await asyncio.to_thread(
             git_teardown.classify, ctx.ws.git, Path(d.worktree), d.branch, d.base_commit or d.base_ref, d.target
         )
-        return {
-            "id": d.id,
-            "classification": c.kind,
-            "commits_ahead": c.commits_ahead,
-            "changed": c.changed,
-            "untracked": c.untracked,
-            "ignored": c.ignored[:50],
-            "will_archive": c.kind in ("committed", "dirty"),
-            "archive_ref": git_teardown.archive_ref_name(d.id),
-            "live": d.live,
-        }
+        return TeardownPreview(
+            id=d.id,
+            classification=c.kind,
+            commits_ahead=c.commits_ahead,
+            changed=c.changed,
+            untracked=c.untracked,
+            ignored=c.ignored[:50],
+            will_archive=c.kind in ("committed", "dirty"),
+            archive_ref=git_teardown.archive_ref_name(d.id),
+            live=d.live,
+        )
 
 
 def final_state_names() -> set[str]:

@@ -20,9 +20,13 @@ from typing import Any
 from cockpit.domain.dispatch import WorkerState
 from cockpit.domain.policy import decide
 from cockpit.errors import CheckFailed, CockpitError, UsageError
+from cockpit.protocol import requests as req
+from cockpit.protocol.errors import ErrorCode
+from cockpit.protocol.events import Event, PermissionsPending, ReceiptAppended
+from cockpit.protocol.replies import PendingPermission, PermissionDecision
 from cockpit.runtime.gate_config import load_gates
 from cockpit.runtime.policy_file import load_policy, policy_path
-from cockpit.service.channel import Peer
+from cockpit.service.channel import OpHandler, Peer
 from cockpit.service.context import log
 
 MAX_WORDS = 2000
@@ -37,19 +41,19 @@ class Pending:
     command: str | None
     path: str | None
     asked_at: float
-    future: asyncio.Future[dict[str, Any]] = field(repr=False)
+    future: asyncio.Future[PermissionDecision] = field(repr=False)
     source: str = "hook"  # "screen": the CLI's own dialog waits, answered with the catalog's keys
 
-    def view(self, now: float) -> dict[str, Any]:
-        return {
-            "request": self.id,
-            "dispatch": self.dispatch,
-            "tool": self.tool,
-            "command": self.command,
-            "path": self.path,
-            "age_s": round(now - self.asked_at, 1),
-            "source": self.source,
-        }
+    def view(self, now: float) -> PendingPermission:
+        return PendingPermission(
+            request=self.id,
+            dispatch=self.dispatch,
+            tool=self.tool,
+            command=self.command,
+            path=self.path,
+            age_s=round(now - self.asked_at, 1),
+            source=self.source,
+        )
 
 
 # gemini's ToolPermission notification says what it asks in `details` (type exec|edit|mcp);
@@ -89,7 +93,7 @@ class PermissionService:
         self.always: dict[str, dict[str, str]] = {}  # dispatch -> tool -> decision (--always-for-dispatch)
         self._counter = itertools.count(1)
         self._screen_tasks: set[asyncio.Task[None]] = set()
-        self.ops = {
+        self.ops: dict[str, OpHandler] = {
             "permission_request": self.request,
             "permissions": self.list_pending,
             "permission_decide": self.operator_decide,
@@ -102,21 +106,20 @@ class PermissionService:
     def _new_id(self) -> str:
         return f"p{int(time.time()) % 100000:05d}{next(self._counter):03d}"
 
-    async def request(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+    async def request(self, args: req.PermissionRequest, peer: Peer) -> PermissionDecision:
         """From a CLI's hook (permission_hook.py): the decision is the reply, given to the hook."""
-        dispatch_id = self.sup.ops.resolve(args.get("dispatch"))
-        payload = args.get("payload") if isinstance(args.get("payload"), dict) else {}
-        timeout = float(args.get("timeout_s") or self.ctx.config.permission_timeout_s)
-        return await self.ask(dispatch_id, payload, source=str(args.get("source") or "hook"), timeout=timeout)
+        dispatch_id = self.sup.ops.resolve(args.dispatch)
+        timeout = float(args.timeout_s or self.ctx.config.permission_timeout_s)
+        return await self.ask(dispatch_id, args.payload, source=args.source or "hook", timeout=timeout)
 
-    async def ask(self, dispatch_id: str, payload: dict[str, Any], *, source: str, timeout: float) -> dict[str, Any]:
+    async def ask(self, dispatch_id: str, payload: dict[str, Any], *, source: str, timeout: float) -> PermissionDecision:
         """Receipt a request, judge it by the policy, else wait for the operator (or the timeout)."""
         ctx = self.ctx
         d = ctx.dispatch(dispatch_id)
         tool, command, path = request_fields(payload, d.worktree)
         root = ctx.ws.repo.toplevel
         if not policy_path(root).exists():  # no policy: the CLI asks on its own screen, as before
-            return {"request": None, "decision": None, "reason": "no .cockpit/policy.yaml"}
+            return PermissionDecision(request=None, decision=None, reason="no .cockpit/policy.yaml")
         try:
             policy = await asyncio.to_thread(load_policy, root)
             protected = list((await asyncio.to_thread(load_gates, root)).protected_paths)
@@ -147,18 +150,20 @@ class PermissionService:
                 "permission_decided", dispatch_id, request=request_id, decision=ruling.decision, by="policy", rule=ruling.rule
             )
             self.decided[request_id] = ruling.decision
-            return {"request": request_id, "decision": ruling.decision, "reason": ruling.reason, "by": f"policy {ruling.rule}"}
+            return PermissionDecision(
+                request=request_id, decision=ruling.decision, reason=ruling.reason, by=f"policy {ruling.rule}"
+            )
         standing = self.always.get(dispatch_id, {}).get(tool)
         if standing is not None and not (ruling is not None and ruling.decision == "ask" and ruling.rule):
             ctx.record(
                 "permission_decided", dispatch_id, request=request_id, decision=standing, by="operator_always_for_dispatch"
             )
             self.decided[request_id] = standing
-            return {"request": request_id, "decision": standing, "reason": "decided for this dispatch", "by": "supervisor"}
+            return PermissionDecision(request=request_id, decision=standing, reason="decided for this dispatch", by="supervisor")
         loop = asyncio.get_running_loop()
         item = Pending(request_id, dispatch_id, tool, command, path, time.monotonic(), loop.create_future(), source)
         self.pending[request_id] = item
-        ctx.bus.publish({"type": "permissions", "pending": len(self.pending)})
+        ctx.bus.publish(PermissionsPending(pending=len(self.pending)))
         try:
             return await asyncio.wait_for(asyncio.shield(item.future), timeout)
         except TimeoutError:
@@ -172,7 +177,9 @@ class PermissionService:
                     after_ms=int(timeout * 1000),
                 )
                 self.decided[request_id] = "deny"
-            return {"request": request_id, "decision": "deny", "reason": f"no decision within {timeout:g} s", "by": "supervisor"}
+            return PermissionDecision(
+                request=request_id, decision="deny", reason=f"no decision within {timeout:g} s", by="supervisor"
+            )
         finally:
             self.pending.pop(request_id, None)
 
@@ -193,28 +200,28 @@ class PermissionService:
         operator answers the screen as before (y / shift+y, `cockpit send --key`)."""
         try:
             result = await self.ask(dispatch_id, payload, source="screen", timeout=self.ctx.config.permission_timeout_s)
-            decision = result.get("decision")
+            decision = result.decision
             if decision not in ("allow", "deny"):
                 return
             d = self.ctx.ws.store.dispatch(dispatch_id)
             if d is None or d.state != WorkerState.WAITING:  # answered on the worker's own screen meanwhile
                 return
             key = "y" if decision == "allow" else "n"
-            await self.sup.workers.send(dispatch_id, text=None, key=key, enter=False, actor=str(result.get("by")))
+            await self.sup.workers.send(dispatch_id, text=None, key=key, enter=False, actor=str(result.by))
         except CockpitError as exc:  # the worker ended or its screen changed: nothing left to answer
             log.warning("could not answer the permission dialog of %s: %s", dispatch_id, exc.message)
 
-    def _on_event(self, event: dict[str, Any]) -> None:
-        receipt = event.get("receipt") if event.get("type") == "receipt" else None
-        if not receipt or not any(p.dispatch == receipt.get("dispatch") for p in self.pending.values()):
+    def _on_event(self, event: Event) -> None:
+        receipt = event.receipt if isinstance(event, ReceiptAppended) else None
+        if receipt is None or receipt.dispatch is None or not any(p.dispatch == receipt.dispatch for p in self.pending.values()):
             return
-        kind, dispatch_id, data = receipt.get("kind"), receipt["dispatch"], receipt.get("data") or {}
+        kind, dispatch_id, data = receipt.kind, receipt.dispatch, receipt.data
         loop = asyncio.get_running_loop()
         if kind in WORKER_ENDED:
             loop.call_soon(self._close_for, dispatch_id)
         elif kind == "answered":  # the operator answered the dialog itself (y / shift+y, send --key)
             decision = "allow" if data.get("answer") == "yes" else "deny"
-            loop.call_soon(self._answered_on_screen, dispatch_id, decision, "operator_on_screen", receipt.get("actor"))
+            loop.call_soon(self._answered_on_screen, dispatch_id, decision, "operator_on_screen", receipt.actor)
         elif kind == "status_changed" and data.get("from") == "waiting":  # keys typed in the attached session
             loop.call_soon(self._answered_on_screen, dispatch_id, "unknown", "worker_screen", None)
 
@@ -226,7 +233,9 @@ class PermissionService:
             self.ctx.record("permission_decided", dispatch_id, request=item.id, decision=decision, by=by, **extra)
             self.decided[item.id] = decision
             if not item.future.done():
-                item.future.set_result({"request": item.id, "decision": None, "reason": f"answered on the screen ({by})"})
+                item.future.set_result(
+                    PermissionDecision(request=item.id, decision=None, reason=f"answered on the screen ({by})")
+                )
 
     def _close_for(self, dispatch_id: str) -> None:
         """A worker that ended cannot use an answer: its pending requests are closed as denied."""
@@ -235,26 +244,28 @@ class PermissionService:
             self.ctx.record("permission_decided", dispatch_id, request=item.id, decision="deny", by="worker_ended")
             self.decided[item.id] = "deny"
             if not item.future.done():
-                item.future.set_result({"request": item.id, "decision": "deny", "reason": "the worker ended"})
+                item.future.set_result(PermissionDecision(request=item.id, decision="deny", reason="the worker ended"))
 
-    async def list_pending(self, args: dict[str, Any], peer: Peer) -> list[dict[str, Any]]:
+    async def list_pending(self, args: req.Permissions, peer: Peer) -> list[PendingPermission]:
         now = time.monotonic()
         return [p.view(now) for p in sorted(self.pending.values(), key=lambda p: p.asked_at)]
 
-    async def operator_decide(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+    async def operator_decide(self, args: req.PermissionDecide, peer: Peer) -> PermissionDecision:
         from cockpit.service.promotion_ops import PromotionOps
 
-        request_id = str(args.get("request") or "")
-        decision = str(args.get("decision") or "")
+        request_id = args.request
+        decision = args.decision
         if decision not in ("allow", "deny"):
             raise UsageError(f"unknown decision {decision!r}", hint="allow or deny")
-        identity = dict(args.get("identity") or {})
+        identity = args.identity.model_dump(exclude_unset=True)  # receipted as the client sent it
         item = self.pending.get(request_id)
         if item is None:
             earlier = self.decided.get(request_id) or await asyncio.to_thread(self._decided_in_ledger, request_id)
             if earlier:
-                raise CheckFailed(f"permission request {request_id} was already decided ({earlier})")
-            raise UsageError(f"no pending permission request {request_id!r}", hint="`cockpit permissions` lists them")
+                raise CheckFailed(f"permission request {request_id} was already decided ({earlier})", code=ErrorCode.CONFLICT)
+            raise UsageError(
+                f"no pending permission request {request_id!r}", hint="`cockpit permissions` lists them", code=ErrorCode.NOT_FOUND
+            )
         worker = await PromotionOps._worker_of_peer(self, peer, identity)  # same test as approvals
         if worker is not None:
             raise CheckFailed(
@@ -262,8 +273,8 @@ class PermissionService:
                 "a worker never grants its own requests",
                 hint="decide from your own terminal",
             )
-        actor = f"{identity.get('user', 'unknown')}@{identity.get('host', 'unknown')}"
-        always = bool(args.get("always_for_dispatch"))
+        actor = f"{args.identity.user}@{args.identity.host}"
+        always = args.always_for_dispatch
         self.pending.pop(request_id, None)
         self.ctx.record(
             "permission_decided",
@@ -276,12 +287,12 @@ class PermissionService:
             always_for_dispatch=always,
         )
         self.decided[request_id] = decision
-        result = {"request": request_id, "decision": decision, "reason": f"{decision} by {actor}", "by": actor}
+        result = PermissionDecision(request=request_id, decision=decision, reason=f"{decision} by {actor}", by=actor)
         if not item.future.done():
             item.future.set_result(result)
         if always:  # the same tool for this dispatch, now pending: the same answer
             for other in [p for p in self.pending.values() if p.dispatch == item.dispatch and p.tool == item.tool]:
-                await self.operator_decide({**args, "request": other.id, "always_for_dispatch": False}, peer)
+                await self.operator_decide(args.model_copy(update={"request": other.id, "always_for_dispatch": False}), peer)
             self.always.setdefault(item.dispatch, {})[item.tool] = decision
         return result
 

@@ -13,11 +13,14 @@ from cockpit.domain.dispatch import ReviewState, WorkerState, is_live
 from cockpit.domain.gate_kinds import KINDS, kind_rules
 from cockpit.domain.gates import GateSpec
 from cockpit.errors import CheckFailed, UsageError
+from cockpit.protocol import requests as req
+from cockpit.protocol.errors import ErrorCode
+from cockpit.protocol.replies import ApproveReply, RejectReply, ReplayReply
 from cockpit.runtime.diffs import tree_diff
 from cockpit.runtime.gate_runners import Outcome
 from cockpit.runtime.private_files import private_dir, write_private
 from cockpit.runtime.promotion import STRATEGIES, promote
-from cockpit.service.channel import Peer
+from cockpit.service.channel import OpHandler, Peer
 from cockpit.service.evidence import nothing_to_promote, write_report
 from cockpit.service.gate_kinds import GateJob, runner_for
 
@@ -70,7 +73,7 @@ class PromotionOps:
     def __init__(self, gates: Any) -> None:
         self.gates = gates
         self.ctx = gates.ctx
-        self.ops = {"approve": self.approve, "reject": self.reject, "replay": self.replay}
+        self.ops: dict[str, OpHandler] = {"approve": self.approve, "reject": self.reject, "replay": self.replay}
 
     async def _worker_of_peer(self, peer: Peer, identity: dict[str, Any]) -> str | None:
         """Which worker (if any) the requester runs inside: its own word, the worker marker in the
@@ -90,12 +93,12 @@ class PromotionOps:
                 return panes[pid]
         return None
 
-    async def approve(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+    async def approve(self, args: req.Approve, peer: Peer) -> ApproveReply:
         ctx = self.ctx
-        dispatch_id = self.gates.sup.ops.resolve(args.get("id"))
-        identity = dict(args.get("identity") or {})
-        actor = f"{identity.get('user', 'unknown')}@{identity.get('host', 'unknown')}"
-        strategy = str(args.get("strategy") or "merge")
+        dispatch_id = self.gates.sup.ops.resolve(args.id)
+        identity = args.identity.model_dump(exclude_unset=True)  # receipted as the client sent it
+        actor = f"{args.identity.user}@{args.identity.host}"
+        strategy = args.strategy or "merge"
         if strategy not in STRATEGIES:
             raise UsageError(f"unknown strategy {strategy!r}", hint="use merge, squash or rebase")
         if (worker := await self._worker_of_peer(peer, identity)) is not None:
@@ -113,7 +116,7 @@ class PromotionOps:
         async with ctx.lock(dispatch_id):
             d = ctx.dispatch(dispatch_id)
             if d.review == ReviewState.PROMOTED:
-                raise CheckFailed(f"{dispatch_id} was already promoted")
+                raise CheckFailed(f"{dispatch_id} was already promoted", code=ErrorCode.CONFLICT)
             await self.gates.freshness.check_locked(d)
             states, blockers, diff = await self.gates.judge(d)
             target, outside = await self.gates.outside_blockers(d, diff)
@@ -192,14 +195,14 @@ class PromotionOps:
                 committed_uncommitted=result.committed_uncommitted,
                 worktree_synced=result.worktree_synced,
             )
-        return {
-            "id": dispatch_id,
-            "commit": result.commit,
-            "target": target,
-            "strategy": strategy,
-            "diff_sha256": diff.sha256,
-            "worktree_synced": result.worktree_synced,
-        }
+        return ApproveReply(
+            id=dispatch_id,
+            commit=result.commit,
+            target=target,
+            strategy=strategy,
+            diff_sha256=diff.sha256,
+            worktree_synced=result.worktree_synced,
+        )
 
     async def _conflicts_failed(self, d: Any, diff: Any, reason: str) -> None:
         """The promotion itself found a conflict with the target: that is the conflicts gate's
@@ -229,18 +232,18 @@ class PromotionOps:
             duration_ms=0,
         )
 
-    async def reject(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+    async def reject(self, args: req.Reject, peer: Peer) -> RejectReply:
         ctx = self.ctx
-        dispatch_id = self.gates.sup.ops.resolve(args.get("id"))
-        reason = str(args.get("reason") or "").strip()
+        dispatch_id = self.gates.sup.ops.resolve(args.id)
+        reason = (args.reason or "").strip()
         if not reason or "\x00" in reason:
             raise UsageError("a rejection needs a reason", hint="--reason 'what must change'")
-        send_back = bool(args.get("send_back"))
-        actor = str(args.get("actor") or "operator")
+        send_back = args.send_back
+        actor = args.actor or "operator"
         async with ctx.lock(dispatch_id):
             d = ctx.dispatch(dispatch_id)
             if d.review == ReviewState.PROMOTED:
-                raise UsageError(f"{dispatch_id} was already promoted; it cannot be rejected")
+                raise UsageError(f"{dispatch_id} was already promoted; it cannot be rejected", code=ErrorCode.CONFLICT)
             if send_back and d.teardown is not None:
                 raise UsageError(f"{dispatch_id} was torn down; restore it before sending it back")
             if send_back and d.mode != "interactive" and (is_live(d.state) or d.state == WorkerState.QUEUED):
@@ -248,14 +251,14 @@ class PromotionOps:
             ctx.record("rejected", dispatch_id, actor=actor, reason=reason, send_back=send_back)
         if send_back:
             await self.gates.sup.workers.send_back(dispatch_id, reason, actor=actor)
-        return {"id": dispatch_id, "rejected": True, "sent_back": send_back}
+        return RejectReply(id=dispatch_id, rejected=True, sent_back=send_back)
 
-    async def replay(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+    async def replay(self, args: req.Replay, peer: Peer) -> ReplayReply:
         """Re-run the recorded command gates on the recorded head and tree, in a fresh worktree."""
         ctx = self.ctx
-        d = ctx.dispatch(self.gates.sup.ops.resolve(args.get("id")))
+        d = ctx.dispatch(self.gates.sup.ops.resolve(args.id))
         rows = [r for r in ctx.ws.store.gate_results(d.id) if r.get("tree") and r.get("status") != "running"]
-        with_review = bool(args.get("review"))
+        with_review = args.review
         chosen = [r for r in rows if _replays(r["kind"], with_review)]
         if not chosen:
             raise UsageError(f"{d.id} has no recorded command gate results to replay", hint=f"run `cockpit gates {d.id}` first")
@@ -307,13 +310,15 @@ class PromotionOps:
             report=str(report),
             gates=[{k: c[k] for k in ("gate", "kind", "before", "after", "same")} for c in comparisons],
         )
-        return {
-            "id": d.id,
-            "same": same,
-            "report": str(report),
-            "not_replayed": skipped,
-            "gates": [{k: v for k, v in c.items() if k != "output"} for c in comparisons],
-        }
+        return ReplayReply.model_validate(
+            {
+                "id": d.id,
+                "same": same,
+                "report": str(report),
+                "not_replayed": skipped,
+                "gates": [{k: v for k, v in c.items() if k != "output"} for c in comparisons],
+            }
+        )
 
     async def _spec_of(self, d: Any, row: dict[str, Any]) -> GateSpec:
         """The gate as configured now (its kind's runner adjusts it to what was recorded), else as recorded."""

@@ -1,9 +1,10 @@
 """The cockpit TUI: a client of the supervisor. Quitting it stops nothing; two of them at
 once show the same live state, because both only read the supervisor's events.
 
-Everything arrives as events (no polling): `dispatch` views update the board, `receipt`
-events feed the stream, `output` events make the selected worker's pane fetch its screen
-(at most ~10 times a second). Bursts are coalesced into one repaint per ~50 ms.
+Everything arrives as events (no polling), each posted as a Textual message
+(service_messages.py): `DispatchUpdated` views update the board, `ReceiptArrived` feeds
+the stream, `WorkerOutput` makes the selected worker's pane fetch its screen (at most ~10
+times a second). Bursts are coalesced into one repaint per ~50 ms.
 """
 
 from __future__ import annotations
@@ -16,14 +17,22 @@ from typing import Any
 from textual.app import App
 from textual.notifications import Notification, Notify
 
-from cockpit.domain.receipt import Receipt
 from cockpit.errors import CockpitError
+from cockpit.protocol.errors import is_unknown_op
 from cockpit.service.notify import osc_notification
 from cockpit.service.ui_support import load_ui_settings, save_ui_settings
 from cockpit.ui.board import Alert, Board, still_true
 from cockpit.ui.commands import CockpitCommands
 from cockpit.ui.screens.main import MainScreen
-from cockpit.ui.source import Source, unknown_op
+from cockpit.ui.service_messages import (
+    DispatchUpdated,
+    GatesDone,
+    ReceiptArrived,
+    TerminalNotification,
+    WorkerOutput,
+    message_for,
+)
+from cockpit.ui.source import Source
 from cockpit.ui.themes import DEFAULT_THEME, ThemeSet, load_themes
 from cockpit.ui.widgets.receipt_list import ReceiptBuffer
 
@@ -114,7 +123,7 @@ class CockpitApp(App[int]):
         try:
             return await self.source.call(op, **args)
         except CockpitError as exc:
-            if unknown_op(exc):
+            if is_unknown_op(exc):
                 self.unsupported.add(op)
             message = exc.message + (f"\n{exc.hint}" if exc.hint else "")
             self.notify(message, title=f"{op} failed", severity="error", markup=False, timeout=8)
@@ -143,7 +152,8 @@ class CockpitApp(App[int]):
                 self._schedule_flush()
                 delay = 0.5
                 async for event in events:
-                    self.on_service_event(event)
+                    if (message := message_for(event)) is not None:
+                        self.post_message(message)
             except asyncio.CancelledError:
                 raise
             except CockpitError as exc:
@@ -162,30 +172,34 @@ class CockpitApp(App[int]):
         if self.main is not None:
             self.main.show_connection(connected)
 
-    def on_service_event(self, event: dict[str, Any]) -> None:
-        kind = event.get("type")
-        if kind == "dispatch":
-            view = event["dispatch"]
-            self._alert(self.board.apply(view))  # also drops toasts this change made untrue
-            self._board_dirty = True
+    # -- the supervisor's events, as messages (service_messages.py) ----------------------------
+
+    def on_dispatch_updated(self, message: DispatchUpdated) -> None:
+        self._alert(self.board.apply(message.view))  # also drops toasts this change made untrue
+        self._board_dirty = True
+        self._schedule_flush()
+        if self.main is not None:
+            self.main.view_changed(message.view)
+
+    def on_receipt_arrived(self, message: ReceiptArrived) -> None:
+        if len(self.receipts.items) == self.receipts.items.maxlen:
+            self._receipts_shifted = True
+        if self.receipts.add(message.receipt):
+            self._receipts_dirty = True
             self._schedule_flush()
-            if self.main is not None:
-                self.main.view_changed(view)
-        elif kind == "receipt":
-            if len(self.receipts.items) == self.receipts.items.maxlen:
-                self._receipts_shifted = True
-            if self.receipts.add(Receipt(**event["receipt"])):
-                self._receipts_dirty = True
-                self._schedule_flush()
-        elif kind == "output":
-            if self.main is not None:
-                self.main.output_arrived(str(event.get("id")))
-        elif kind == "gates_finished":
-            if self.main is not None:
-                self.main.gates_finished(str(event.get("id")))
-        elif kind == "notify" and self._driver is not None and not self.is_headless:
+
+    def on_worker_output(self, message: WorkerOutput) -> None:
+        if self.main is not None:
+            self.main.output_arrived(message.dispatch_id)
+
+    def on_gates_done(self, message: GatesDone) -> None:
+        if self.main is not None:
+            self.main.gates_finished(message.dispatch_id)
+
+    def on_terminal_notification(self, message: TerminalNotification) -> None:
+        if self._driver is not None and not self.is_headless:
             # The supervisor's notification, to this terminal (OSC 9 / OSC 777; works over SSH).
-            self._driver.write(osc_notification(str(event.get("title", "")), str(event.get("text", ""))))
+            self._driver.write(osc_notification(message.title, message.text))
 
     def _alert(self, alerts: Iterable[Alert]) -> None:
         for alert in alerts:

@@ -3,7 +3,8 @@
 The app only ever talks to a `Source`: requests (`call`), a stream of events, the
 receipt pages, the clock and attaching. `LiveSource` is the real one, over the
 supervisor's channel; `StaticSource` (static_source.py) serves fixed views so that
-screenshots are the same on every run.
+screenshots are the same on every run. Both speak cockpit/protocol: the same argument
+models, reply models, error codes and event models as the supervisor.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from cockpit.domain.receipt import Receipt
-from cockpit.errors import CockpitError, UsageError
+from cockpit.errors import CockpitError
+from cockpit.protocol.errors import is_unknown_op
+from cockpit.protocol.events import Event
+from cockpit.protocol.requests import Identity
 from cockpit.service.client import AsyncSupervisorClient
 from cockpit.service.identity import operator_actor, operator_identity
 from cockpit.service.receipt_pages import ReceiptPages
@@ -44,7 +48,7 @@ class Source(Protocol):
 
     async def call(self, op: str, **args: Any) -> Any: ...
 
-    def events(self) -> AsyncIterator[dict[str, Any]]: ...
+    def events(self) -> AsyncIterator[Event]: ...
 
     def pages(self) -> Pages: ...
 
@@ -54,14 +58,15 @@ class Source(Protocol):
 
     def actor(self) -> str: ...
 
-    def identity(self) -> dict[str, Any]: ...
+    def identity(self) -> Identity: ...
 
     async def close(self) -> None: ...
 
 
 def unknown_op(exc: CockpitError) -> bool:
-    """True when the supervisor says it has no such request (an older or partial supervisor)."""
-    return isinstance(exc, UsageError) and "does not know the request" in exc.message
+    """True when the supervisor says it has no such request (an older or partial supervisor):
+    its error code says so (cockpit.protocol.errors.ErrorCode.UNKNOWN_OP), not its words."""
+    return is_unknown_op(exc)
 
 
 class LiveSource:
@@ -83,7 +88,7 @@ class LiveSource:
         task.add_done_callback(_retrieve)  # an abandoned request's error is not an unhandled one
         return await asyncio.shield(task)
 
-    async def events(self) -> AsyncIterator[dict[str, Any]]:
+    async def events(self) -> AsyncIterator[Event]:
         async for event in self.client.events(terminal_notifications=True):  # OSC 9/777 wanted
             yield event
 
@@ -101,8 +106,8 @@ class LiveSource:
     def actor(self) -> str:
         return operator_actor()
 
-    def identity(self) -> dict[str, Any]:
-        return operator_identity()
+    def identity(self) -> Identity:
+        return Identity.model_validate(operator_identity())
 
     async def close(self) -> None:
         await self.client.close()

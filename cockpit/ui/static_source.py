@@ -2,7 +2,10 @@
 
 It answers the read requests from the data it was given, records the action requests
 it receives (so a test can see what the UI asked for) and has no events and no clock
-but the one it was given.
+but the one it was given. It speaks the supervisor's protocol (cockpit/protocol): each
+request's arguments are checked by the op's model, each answer by the op's reply model
+and returned as the JSON the channel would carry, and a request it does not serve fails
+with the `unknown_op` code, as an older supervisor's would.
 """
 
 from __future__ import annotations
@@ -14,6 +17,11 @@ from typing import Any
 
 from cockpit.domain.receipt import Receipt
 from cockpit.errors import UsageError
+from cockpit.protocol.envelope import to_wire
+from cockpit.protocol.errors import ErrorCode
+from cockpit.protocol.events import Event, Hello
+from cockpit.protocol.replies import check_reply
+from cockpit.protocol.requests import Identity, parse_args
 from cockpit.ui.source import forever
 
 
@@ -62,10 +70,14 @@ class StaticSource:
         for view in self.views:
             if view["id"] == ref:
                 return view
-        raise UsageError(f"no dispatch {ref!r} in this repository")
+        raise UsageError(f"no dispatch {ref!r} in this repository", code=ErrorCode.NOT_FOUND)
 
     async def call(self, op: str, **args: Any) -> Any:
-        self.calls.append((op, args))
+        self.calls.append((op, to_wire(args)))  # as the channel would carry them
+        parse_args(op, args)  # the supervisor's own check of the arguments
+        return to_wire(check_reply(op, self._answer(op, args)))
+
+    def _answer(self, op: str, args: dict[str, Any]) -> Any:
         ref = args.get("id")
         if op == "ping":
             return {"pid": 0, "version": "static", "live": 0}
@@ -112,12 +124,48 @@ class StaticSource:
         if op == "gates":
             gates = self._view(ref).get("gates") or []
             return {"id": ref, "gates": [g.get("gate") or g.get("name") for g in gates] or ["tests"], "started": True}
-        if op in ("send", "kill", "teardown", "approve", "reject", "dispatch"):
-            return {"id": ref, "ok": True}
-        raise UsageError(f"the supervisor does not know the request {op!r}")
+        if op == "send":
+            return {"id": ref, "sent": True}
+        if op == "kill":
+            return {"id": ref, "killed": True}
+        if op == "teardown":
+            return {"id": ref, "classification": "clean"}
+        if op == "approve":
+            return {"id": ref, "commit": "0" * 40, "target": "main", "strategy": args.get("strategy") or "merge"}
+        if op == "reject":
+            return {"id": ref, "rejected": True, "sent_back": bool(args.get("send_back"))}
+        if op == "dispatch":
+            return self._queued(args)
+        raise UsageError(f"the supervisor does not know the request {op!r}", code=ErrorCode.UNKNOWN_OP)
 
-    async def events(self) -> AsyncIterator[dict[str, Any]]:
-        yield {"type": "hello", "pid": 0, "version": "static"}
+    def _queued(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A new dispatch's view, as the supervisor answers `dispatch` (queued, nothing run)."""
+        dispatch_id = f"5tat1c{len(self.calls):04d}"[:10]
+        ts = self.clock.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        prompt = str(args.get("prompt") or "")
+        return {
+            "id": dispatch_id,
+            "created_seq": len(self.receipts) + 1,
+            "created_ts": ts,
+            "updated_ts": ts,
+            "title": prompt.splitlines()[0] if prompt.strip() else "(empty prompt)",
+            "prompt_sha256": "0" * 64,
+            "prompt_bytes": len(prompt.encode()),
+            "provider": args.get("provider") or "fake",
+            "mode": args.get("mode") or "interactive",
+            "base_ref": args.get("base") or "main",
+            "branch": f"cockpit/{dispatch_id}",
+            "worktree": f"/state/worktrees/{dispatch_id}",
+            "task": dict(args.get("task") or {}),
+            "state": "queued",
+            "review": "none",
+            "cost_usd": "0.000000",
+            "tokens": 0,
+            "live": False,
+        }
+
+    async def events(self) -> AsyncIterator[Event]:
+        yield Hello(pid=0, version="static")
         await forever()
 
     def pages(self) -> StaticPages:
@@ -133,8 +181,8 @@ class StaticSource:
     def actor(self) -> str:
         return "operator@static"
 
-    def identity(self) -> dict[str, Any]:
-        return {"user": "operator", "host": "static"}
+    def identity(self) -> Identity:
+        return Identity(user="operator", host="static")
 
     async def close(self) -> None:
         return None

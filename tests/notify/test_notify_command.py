@@ -100,21 +100,22 @@ def test_an_attached_tui_client_gets_a_terminal_notification(cockpit) -> None:
     import os
     import threading
 
+    from cockpit.protocol.events import Hello, Notified
     from cockpit.service.client import SupervisorClient
 
     config = Path(os.environ["XDG_CONFIG_HOME"]) / "cockpit" / "config.yaml"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text("notify: {desktop: false}\n")
     cockpit.call("ping")  # the supervisor is up before the subscriber connects
-    got: list[dict] = []
+    got: list[Notified] = []
     subscribed = threading.Event()
     client = SupervisorClient(cockpit.ws)
 
     def follow() -> None:
         for event in client.events(terminal_notifications=True):
-            if event.get("type") == "hello":  # sent once the subscription is counted
+            if isinstance(event, Hello):  # sent once the subscription is counted
                 subscribed.set()
-            if event.get("type") == "notify":
+            if isinstance(event, Notified):
                 got.append(event)
                 return
 
@@ -124,8 +125,8 @@ def test_an_attached_tui_client_gets_a_terminal_notification(cockpit) -> None:
     dispatch_id = cockpit.dispatch("@fake ask Proceed?")
     cockpit.wait(dispatch_id, until="waiting")
     thread.join(60)
-    assert got and got[0]["kind"] == "waiting" and got[0]["dispatch"] == dispatch_id
-    assert osc_notification(got[0]["title"], got[0]["text"]).startswith("\x1b]9;cockpit: worker waiting")
+    assert got and got[0].kind == "waiting" and got[0].dispatch == dispatch_id
+    assert osc_notification(got[0].title, got[0].text).startswith("\x1b]9;cockpit: worker waiting")
     sent = _wait_for(lambda: [r for r in cockpit.receipts(dispatch_id) if r.kind == "notification_sent"])
     assert sent[0].data["channels"] == ["terminal"]
     cockpit.run("kill", dispatch_id, check=True)

@@ -9,6 +9,7 @@ from rich.text import Text
 
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.palette import color
+from cockpit.ui.service_messages import GatesDone
 from cockpit.ui.widgets.gates_panel import gates_text
 
 from .helpers import screen_text, select_worker, wait_for, wait_for_text
@@ -94,7 +95,7 @@ async def test_g_shows_the_gates_running_in_the_gates_panel() -> None:
         await wait_for_text(pilot, "running now")
         panel = str(app.main.query_one("#gates-body").render())
         assert "running" in panel and "tests" in panel and "212 passed" not in panel
-        app.on_service_event({"type": "gates_finished", "id": READY})
+        app.post_message(GatesDone(READY, "awaiting_approval"))
         await wait_for(pilot, lambda: "running now" not in screen_text(app), what="the run to finish")
 
 

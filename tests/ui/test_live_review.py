@@ -113,9 +113,10 @@ async def test_attach_checks_the_session_and_hands_over_the_terminal(workspace: 
         await wait_for(pilot, lambda: any("no tmux session" in n.message for n in app._notifications))
 
 
-def test_unknown_requests_are_recognised() -> None:
+def test_unknown_requests_are_recognised_by_their_code_not_their_words() -> None:
     from cockpit.errors import UsageError
+    from cockpit.protocol.errors import ErrorCode
 
-    assert unknown_op(UsageError("the supervisor does not know the request 'review'"))
-    assert not unknown_op(UsageError("no dispatch 'x'"))
-    assert not unknown_op(CockpitError("the supervisor does not know the request 'x'"))
+    assert unknown_op(UsageError("no such request", code=ErrorCode.UNKNOWN_OP))
+    assert not unknown_op(UsageError("no dispatch 'x'", code=ErrorCode.NOT_FOUND))
+    assert not unknown_op(UsageError("the supervisor does not know the request 'x'"))  # words alone: no

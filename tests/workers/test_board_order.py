@@ -4,21 +4,22 @@ travel on two connections). Real supervisor, tmux and fake agent; the TUI's own 
 
 from __future__ import annotations
 
+from cockpit.protocol.events import DispatchChanged, Hello
 from cockpit.ui.board import Board
 
 
 def test_a_late_dispatch_reply_does_not_show_a_streaming_worker_as_queued(cockpit) -> None:
     stream = cockpit.client.events()
     events = iter(stream)
-    assert next(events)["type"] == "hello"  # subscribed: every later event arrives
+    assert isinstance(next(events), Hello)  # subscribed: every later event arrives
     reply = cockpit.call("dispatch", prompt="@fake lines 400 40", actor="test")  # streams for ~10 s
     assert reply["state"] == "queued"
     board = Board()
     board.load([])
     for event in events:  # what the TUI's event stream delivers
-        if event.get("type") == "dispatch" and event["dispatch"]["id"] == reply["id"]:
-            board.apply(event["dispatch"])
-            if event["dispatch"]["state"] == "working":
+        if isinstance(event, DispatchChanged) and event.dispatch.id == reply["id"]:
+            board.apply(event.dispatch.model_dump(mode="json", exclude_unset=True))  # as the TUI keeps it
+            if event.dispatch.state == "working":
                 break
     assert board.get(reply["id"])["state"] == "working"
     board.apply(reply)  # the request's reply, arriving late (what the dispatch form applies)
