@@ -77,6 +77,9 @@ class Context:
         self.terminal_clients = 0  # attached TUIs that write notifications to their terminal
         self.locks: dict[str, asyncio.Lock] = {}
         self.on_slot_freed: Callable[[], None] | None = None  # Flow.slot_freed (set by the supervisor)
+        # A CLI announced a permission question on its own screen (the catalog's `signals.asks`):
+        # (dispatch id, the signal's payload). The permission service decides and answers it.
+        self.permission_askers: list[Callable[[str, dict[str, Any]], None]] = []
         self._published_offset = committed_size(ws.state.ledger_dir)
 
     def fresh_catalog(self) -> Catalog:
