@@ -24,8 +24,6 @@ from cockpit.runtime.policy_file import load_policy
 from cockpit.runtime.providers import build_launch
 from cockpit.runtime.statedir import StateDir
 
-DEFAULT_PROVIDER = "fake"
-
 
 def default_target(git: GitRepo) -> str | None:
     """The branch checked out in the main checkout (short name), None when detached: where
@@ -99,6 +97,7 @@ def prepare(
     timeout_s: float | None,
     priority: int,
     prompt_file: Path,
+    default_provider: str,
     default_headless_timeout_s: int = 0,
 ) -> Prepared:
     text = prompt if prompt is not None else task.prompt
@@ -108,12 +107,13 @@ def prepare(
         check_prompt(text)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    name = provider or task.provider or DEFAULT_PROVIDER
+    name = provider or task.provider or default_provider
     try:
         chosen = catalog.get(name)
     except KeyError:
         known = ", ".join(sorted(catalog.providers))
-        raise UsageError(f"unknown provider {name!r}", hint=f"known providers: {known}") from None
+        where = "" if provider or task.provider else " (default_provider in .cockpit/config.yaml)"
+        raise UsageError(f"unknown provider {name!r}{where}", hint=f"known providers: {known}") from None
     run_mode = mode or chosen.default_mode
     build_launch(chosen, run_mode, text, prompt_file)  # raises when the binary or mode is missing
     base_ref = base or "HEAD"
