@@ -54,6 +54,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--risk", choices=["low", "medium", "high", "critical"], help="picks the required gates")
     p.add_argument("--gate", action="append", metavar="NAME", help="a configured gate to require (repeatable)")
     p.add_argument("--target", metavar="BRANCH", help="the branch to promote into (default: the checked-out one)")
+    p.add_argument(
+        "--skill", metavar="NAME", help="a skill of .cockpit/skills: its role and method frame the prompt (docs/skills.md)"
+    )
     add_json_flag(p, "the dispatch")
     p.set_defaults(handler=cmd_dispatch)
 
@@ -159,6 +162,8 @@ def task_fields(args: argparse.Namespace) -> dict[str, Any]:
         fields["risk"] = args.risk
     if args.target:
         fields["target"] = args.target
+    if args.skill:
+        fields["skill"] = args.skill
     return fields
 
 
