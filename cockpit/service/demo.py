@@ -12,6 +12,7 @@ in its git directory marks it as a demo: only such a folder is ever replaced or 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import shutil
 import subprocess
@@ -186,8 +187,7 @@ def _supervisor_stopped(ws: Workspace) -> bool:
 
 def clean_demo(path: Path) -> dict[str, Any]:
     """Stop the demo's supervisor and workers, then remove its state and its repository."""
-    from cockpit.runtime.tmux import TmuxServer
-    from cockpit.runtime.tmux_names import socket_name_for
+    from cockpit.runtime.local_executor import LocalExecutor
 
     if not check_demo_path(path):
         return {"removed": False, "repo": str(path)}
@@ -195,8 +195,8 @@ def clean_demo(path: Path) -> dict[str, Any]:
     if supervisor_answers(ws):
         try:
             SupervisorClient(ws, autostart=False).call("shutdown")
-        except Exception:  # it may be leaving already; the lock below tells
-            pass
+        except Exception as exc:  # noqa: BLE001 it may be leaving already; the lock below tells
+            logging.getLogger("cockpit.demo").info("the demo's supervisor did not take the shutdown request: %s", exc)
     deadline = time.monotonic() + STOP_TIMEOUT_S
     while not _supervisor_stopped(ws):
         if time.monotonic() > deadline:
@@ -206,7 +206,7 @@ def clean_demo(path: Path) -> dict[str, Any]:
             )
         time.sleep(0.05)
     # The demo's workers run on its own private tmux server: stopping that server stops them all.
-    TmuxServer(socket_name_for(ws.state.root)).kill_server()
+    LocalExecutor(ws.state).stop_all()
     state = ws.state.root
     ws.close()
     shutil.rmtree(state, ignore_errors=True)

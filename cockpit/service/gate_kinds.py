@@ -22,6 +22,7 @@ from cockpit.domain.secrets import mask_text
 from cockpit.domain.task import TaskPacket
 from cockpit.runtime.diffs import WorktreeDiff
 from cockpit.runtime.gate_runners import OtherWorker, Outcome, conflicts_outcome, run_command, run_review, scope_outcome
+from cockpit.service.dispatching import default_target
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,6 @@ def runs(kind: str, replay_spec: Callable[[GateSpec, dict[str, Any]], GateSpec] 
 
 def runner_for(kind: str) -> KindRunner:
     return RUNNERS[kind]
-
-
-def default_target(git: Any) -> str | None:
-    """The branch checked out in the main checkout (short name), None when detached."""
-    ref = git.main_checkout_branch()
-    return ref.removeprefix("refs/heads/") if ref else None
 
 
 def task_text(ctx: Any, d: Dispatch) -> str:

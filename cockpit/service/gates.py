@@ -29,16 +29,14 @@ from cockpit.runtime.gate_runners import IDENTITY_ENV, Outcome, snapshot_commit
 from cockpit.runtime.promotion import checkout_blocker
 from cockpit.service.channel import OpHandler, Peer
 from cockpit.service.context import log
+from cockpit.service.dispatching import default_target, task_path
 from cockpit.service.evidence import nothing_to_promote, stored_results, write_report
+from cockpit.service.extensions import Extension
 from cockpit.service.freshness import Freshness
-from cockpit.service.gate_kinds import GateJob, default_target, runner_for
+from cockpit.service.gate_kinds import GateJob, runner_for
 from cockpit.service.promotion_ops import PromotionOps
 
 __all__ = ["GateService", "default_target", "task_of", "task_path"]
-
-
-def task_path(state: Any, dispatch_id: str) -> Path:
-    return state.dispatch_dir(dispatch_id) / "task.json"
 
 
 def task_of(d: Dispatch, state: Any = None) -> TaskPacket:
@@ -53,7 +51,7 @@ def task_of(d: Dispatch, state: Any = None) -> TaskPacket:
     return TaskPacket(**json.loads(d.task or "{}"))
 
 
-class GateService:
+class GateService(Extension):
     """A supervisor extension: adds the gate, review and promotion requests."""
 
     def __init__(self) -> None:
@@ -67,7 +65,6 @@ class GateService:
         self.promotion = PromotionOps(self)
         self.freshness = Freshness(self)
         self.ops = {"gates": self.op_gates, "review": self.op_review, **self.promotion.ops, **self.freshness.ops}
-        supervisor.monitor.on_idle = self.after_idle
 
     # -- triggers -------------------------------------------------------------------------
 

@@ -31,12 +31,12 @@ class InspectOps:
         }
 
     async def screen(self, args: req.Screen, peer: Peer) -> ScreenReply:
-        """The worker's terminal as tmux renders it (with colours), plus `history` lines above."""
+        """The worker's terminal as its executor renders it (with colours), plus `history` lines above."""
         dispatch_id = self.ops.resolve(args.id)
         history = max(0, min(args.history, MAX_SCREEN_LINES))
-        tmux = self.ctx.tmux
+        executor = self.ctx.executor_for(dispatch_id)
         try:
-            text = await asyncio.to_thread(tmux.capture, dispatch_id, ansi=True, start=-history if history else None)
+            text = await asyncio.to_thread(executor.capture, dispatch_id, ansi=True, history=history)
         except CockpitError:
             return ScreenReply(id=dispatch_id, available=False, text="")
         return ScreenReply(id=dispatch_id, available=True, text=text)

@@ -25,6 +25,7 @@ from cockpit.errors import UsageError
 from cockpit.protocol.events import Event, Notified, ReceiptAppended
 from cockpit.service.channel import OpHandler
 from cockpit.service.context import log
+from cockpit.service.extensions import Extension
 from cockpit.service.settings import NotifyConfig, load_user_config
 
 TITLES = {
@@ -75,7 +76,7 @@ class RateLimit:
         return True
 
 
-class NotifyService:
+class NotifyService(Extension):
     """A supervisor extension: no requests of its own, a task that follows the receipts."""
 
     def __init__(self) -> None:

@@ -28,6 +28,7 @@ from cockpit.runtime.gate_config import load_gates
 from cockpit.runtime.policy_file import load_policy, policy_path
 from cockpit.service.channel import OpHandler, Peer
 from cockpit.service.context import log
+from cockpit.service.extensions import Extension
 
 MAX_WORDS = 2000
 WORKER_ENDED = ("exited", "killed", "timed_out", "lost")  # the CLI's own words about the request, kept in the receipt
@@ -84,7 +85,7 @@ def request_fields(payload: dict[str, Any], worktree: str | None) -> tuple[str, 
     return tool, command if isinstance(command, str) else None, path
 
 
-class PermissionService:
+class PermissionService(Extension):
     """A supervisor extension: requests, the pending inbox, and decisions."""
 
     def __init__(self) -> None:
@@ -207,7 +208,7 @@ class PermissionService:
             if d is None or d.state != WorkerState.WAITING:  # answered on the worker's own screen meanwhile
                 return
             key = "y" if decision == "allow" else "n"
-            await self.sup.workers.send(dispatch_id, text=None, key=key, enter=False, actor=str(result.by))
+            await self.sup.workers.input.send(dispatch_id, text=None, key=key, enter=False, actor=str(result.by))
         except CockpitError as exc:  # the worker ended or its screen changed: nothing left to answer
             log.warning("could not answer the permission dialog of %s: %s", dispatch_id, exc.message)
 
