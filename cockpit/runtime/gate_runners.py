@@ -14,6 +14,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from pydantic import ValidationError
 
@@ -49,6 +50,12 @@ class Outcome:
     duration_ms: int = 0
 
 
+class _Tokens(TypedDict):
+    tokens_in: int
+    tokens_out: int
+    cost_micro_usd: int
+
+
 async def _run(
     argv: list[str], *, cwd: Path, timeout: int, stdin_path: Path | None = None, env: dict[str, str] | None = None
 ) -> tuple[int | None, bytes, bytes, bool]:
@@ -65,7 +72,7 @@ async def _run(
             env=env,
         )
     finally:
-        if stdin_path:
+        if not isinstance(stdin, int):  # the opened file, not DEVNULL
             stdin.close()
     try:
         out, err = await asyncio.wait_for(proc.communicate(), timeout=timeout)
@@ -314,7 +321,7 @@ async def run_review(
     for line in text.splitlines():
         usage = parser.feed(line) or usage
     usage = apply_prices(usage, provider.prices) if usage else None
-    tokens = {
+    tokens: _Tokens = {
         "tokens_in": usage.input_tokens if usage else 0,
         "tokens_out": usage.output_tokens if usage else 0,
         "cost_micro_usd": (usage.cost_micro_usd or 0) if usage else 0,

@@ -191,9 +191,9 @@ class SupervisorClient:
         self._file: Any = None
         self._next_id = 0
 
-    def _ensure(self) -> None:
+    def _ensure(self) -> socket.socket:
         if self._sock is not None:
-            return
+            return self._sock
         try:
             self._sock = _connect(self.ws)
         except OSError:
@@ -202,14 +202,15 @@ class SupervisorClient:
             start_supervisor(self.ws)
             self._sock = _connect(self.ws)
         self._file = self._sock.makefile("rb")
+        return self._sock
 
     def call(self, op: str, **args: Any) -> Any:
         self._next_id += 1
         request = encode({"id": self._next_id, "op": op, "args": args})
         for attempt in (1, 2):
-            self._ensure()
+            sock = self._ensure()
             try:
-                self._sock.sendall(request)
+                sock.sendall(request)
                 break
             except OSError as exc:  # a connection to a supervisor that has since gone: reconnect once
                 self.close()
@@ -234,8 +235,7 @@ class SupervisorClient:
     def events(self, **args: Any) -> Iterator[dict[str, Any]]:
         """Subscribe on a connection of its own; yields events until the supervisor goes away."""
         sub = SupervisorClient(self.ws, autostart=self.autostart)
-        sub._ensure()
-        sub._sock.sendall(encode({"id": 0, "op": "subscribe", "args": args}))
+        sub._ensure().sendall(encode({"id": 0, "op": "subscribe", "args": args}))
         try:
             while line := sub._file.readline(LINE_LIMIT):
                 yield json.loads(line)["event"]
@@ -288,7 +288,7 @@ class AsyncSupervisorClient:
 
     async def call(self, op: str, **args: Any) -> Any:
         async with self._lock:
-            if self._writer is None:
+            if self._writer is None or self._reader is None:
                 self._reader, self._writer = await self._open()
             self._next_id += 1
             request_id = self._next_id

@@ -46,7 +46,7 @@ required:
   medium: [scope, commands, conflicts, review]
 """
 
-WORKERS = [
+WORKERS: list[tuple[str, list[str]]] = [
     (
         "Add a greeting file\n@fake say reading the task\n@fake lines 5 20\n@fake write greeting.txt Hello from cockpit!\\n"
         "\n@fake commit Add greeting.txt\n@fake usage 5200 830 0.0312\n@fake say done",

@@ -114,11 +114,12 @@ class NotifyService:
             return
         d = self.ctx.ws.store.dispatch(dispatch) if dispatch else None
         title = f"cockpit: {TITLES[kind]}" + (f" ({dispatch})" if dispatch else "")
+        body = f"{d.title}: {text}" if d is not None and d.title else text
         payload = {
             "kind": kind,
             "dispatch": dispatch,
             "title": title,
-            "text": f"{d.title}: {text}" if d is not None and d.title else text,
+            "text": body,
             "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "receipt_seq": receipt.get("seq"),
         }
@@ -132,7 +133,7 @@ class NotifyService:
             self._spawn(self._run_command(self.config.command, payload))
             channels.append("command")
         if self.notify_send:
-            self._spawn(self._run_command_argv([self.notify_send, "--app-name=cockpit", payload["title"], payload["text"]]))
+            self._spawn(self._run_command_argv([self.notify_send, "--app-name=cockpit", title, body]))
             channels.append("desktop")
         if not channels:  # nowhere to send it (no command, no notify-send, no TUI): nothing was sent
             return

@@ -51,7 +51,7 @@ class Pending:
 def request_fields(payload: dict[str, Any], worktree: str | None) -> tuple[str, str | None, str | None]:
     """(tool, command, path relative to the worktree) from the CLI's hook payload."""
     tool = str(payload.get("tool_name") or "?")
-    tool_input = payload.get("tool_input") if isinstance(payload.get("tool_input"), dict) else {}
+    tool_input = found if isinstance(found := payload.get("tool_input"), dict) else {}
     command = tool_input.get("command")
     raw_path = tool_input.get("file_path") or tool_input.get("notebook_path") or tool_input.get("path")
     path = None
@@ -90,11 +90,12 @@ class PermissionService:
         ctx = self.ctx
         dispatch_id = self.sup.ops.resolve(args.get("dispatch"))
         d = ctx.dispatch(dispatch_id)
-        payload = args.get("payload") if isinstance(args.get("payload"), dict) else {}
+        payload = found if isinstance(found := args.get("payload"), dict) else {}
         tool, command, path = request_fields(payload, d.worktree)
         root = ctx.ws.repo.toplevel
         if not policy_path(root).exists():  # no policy: the CLI asks on its own screen, as before
             return {"request": None, "decision": None, "reason": "no .cockpit/policy.yaml"}
+        broken: str | None
         try:
             policy = await asyncio.to_thread(load_policy, root)
             protected = list((await asyncio.to_thread(load_gates, root)).protected_paths)
@@ -181,7 +182,7 @@ class PermissionService:
         return [p.view(now) for p in sorted(self.pending.values(), key=lambda p: p.asked_at)]
 
     async def operator_decide(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
-        from cockpit.service.promotion_ops import PromotionOps
+        from cockpit.service.promotion_ops import worker_of_peer
 
         request_id = str(args.get("request") or "")
         decision = str(args.get("decision") or "")
@@ -194,7 +195,7 @@ class PermissionService:
             if earlier:
                 raise CheckFailed(f"permission request {request_id} was already decided ({earlier})")
             raise UsageError(f"no pending permission request {request_id!r}", hint="`cockpit permissions` lists them")
-        worker = await PromotionOps._worker_of_peer(self, peer, identity)  # same test as approvals
+        worker = await worker_of_peer(self.ctx, peer, identity)  # same test as approvals
         if worker is not None:
             raise CheckFailed(
                 f"refusing to decide a permission from inside worker {worker}'s environment: "

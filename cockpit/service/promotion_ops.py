@@ -6,7 +6,7 @@ import asyncio
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from cockpit.domain.anchors import trailer
 from cockpit.domain.dispatch import ReviewState, WorkerState, is_live
@@ -16,7 +16,7 @@ from cockpit.errors import CheckFailed, UsageError
 from cockpit.runtime.diffs import tree_diff
 from cockpit.runtime.gate_runners import Outcome, run_command, run_review
 from cockpit.runtime.private_files import private_dir, write_private
-from cockpit.runtime.promotion import STRATEGIES, promote
+from cockpit.runtime.promotion import STRATEGIES, Strategy, promote
 from cockpit.service.channel import Peer
 from cockpit.service.evidence import nothing_to_promote, write_report
 
@@ -59,29 +59,30 @@ def _drop_worktree(git: Any, path: Path) -> None:
         git.try_git("worktree", "remove", "--force", str(path))
 
 
+async def worker_of_peer(ctx: Any, peer: Peer, identity: dict[str, Any]) -> str | None:
+    """Which worker (if any) the requester runs inside: its own word, the worker marker in the
+    environment of it or of any parent, or a worker's pane among its parents (a process that
+    dropped the marker still descends from the pane)."""
+    if identity.get("worker"):
+        return str(identity["worker"])
+    if peer.pid is None:
+        return None
+    chain = [peer.pid, *_ancestors(peer.pid)]
+    for pid in chain:
+        if found := _environ_has_worker(pid):
+            return found
+    panes = {p.pid: p.session for p in await asyncio.to_thread(ctx.tmux.list_panes) if p.pid}
+    for pid in chain:
+        if pid in panes:
+            return panes[pid]
+    return None
+
+
 class PromotionOps:
     def __init__(self, gates: Any) -> None:
         self.gates = gates
         self.ctx = gates.ctx
         self.ops = {"approve": self.approve, "reject": self.reject, "replay": self.replay}
-
-    async def _worker_of_peer(self, peer: Peer, identity: dict[str, Any]) -> str | None:
-        """Which worker (if any) the requester runs inside: its own word, the worker marker in the
-        environment of it or of any parent, or a worker's pane among its parents (a process that
-        dropped the marker still descends from the pane)."""
-        if identity.get("worker"):
-            return str(identity["worker"])
-        if peer.pid is None:
-            return None
-        chain = [peer.pid, *_ancestors(peer.pid)]
-        for pid in chain:
-            if found := _environ_has_worker(pid):
-                return found
-        panes = {p.pid: p.session for p in await asyncio.to_thread(self.ctx.tmux.list_panes) if p.pid}
-        for pid in chain:
-            if pid in panes:
-                return panes[pid]
-        return None
 
     async def approve(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
         ctx = self.ctx
@@ -91,7 +92,7 @@ class PromotionOps:
         strategy = str(args.get("strategy") or "merge")
         if strategy not in STRATEGIES:
             raise UsageError(f"unknown strategy {strategy!r}", hint="use merge, squash or rebase")
-        if (worker := await self._worker_of_peer(peer, identity)) is not None:
+        if (worker := await worker_of_peer(ctx, peer, identity)) is not None:
             ctx.record(
                 "approval_refused",
                 dispatch_id,
@@ -152,8 +153,8 @@ class PromotionOps:
                     branch=d.branch,
                     diff=diff,
                     target=target,
-                    strategy=strategy,
-                    message=message,  # type: ignore[arg-type]
+                    strategy=cast(Strategy, strategy),  # checked against STRATEGIES above
+                    message=message,
                     trailer=anchor,
                 )
             except (CheckFailed, UsageError) as exc:
