@@ -12,6 +12,7 @@ in its git directory marks it as a demo: only such a folder is ever replaced or 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import shutil
 import subprocess
@@ -21,11 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cockpit.errors import UsageError
+from cockpit.errors import CockpitError, UsageError
 from cockpit.service.client import SupervisorClient, supervisor_answers
 from cockpit.service.identity import operator_actor
 from cockpit.service.workspace import Workspace
 
+log = logging.getLogger("cockpit.demo")
 MARKER = "cockpit-demo"  # a file in the demo repository's .git directory
 STOP_TIMEOUT_S = 20.0
 GATES_YAML = """\
@@ -195,8 +197,8 @@ def clean_demo(path: Path) -> dict[str, Any]:
     if supervisor_answers(ws):
         try:
             SupervisorClient(ws, autostart=False).call("shutdown")
-        except Exception:  # it may be leaving already; the lock below tells
-            pass
+        except (CockpitError, OSError) as exc:  # it may be leaving already; the lock below tells
+            log.info("demo supervisor did not take shutdown: %s", exc)
     deadline = time.monotonic() + STOP_TIMEOUT_S
     while not _supervisor_stopped(ws):
         if time.monotonic() > deadline:

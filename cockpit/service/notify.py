@@ -21,6 +21,7 @@ from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
+from cockpit.errors import CockpitError
 from cockpit.service.context import log
 from cockpit.service.user_config import NotifyConfig, load_user_config
 
@@ -85,7 +86,7 @@ class NotifyService:
         self.ctx = sup.ctx
         try:
             self.config = load_user_config().notify
-        except Exception as exc:  # a broken user file must not stop the supervisor: say so, notify nothing
+        except CockpitError as exc:  # a broken user file must not stop the supervisor: say so, notify nothing
             log.warning("notifications are off: %s", exc)
             self.config = NotifyConfig(desktop=False, terminal=False)
         self.limit = RateLimit(self.config.min_interval_s, self.config.max_per_minute)

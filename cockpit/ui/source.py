@@ -9,7 +9,7 @@ screenshots are the same on every run.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -44,7 +44,7 @@ class Source(Protocol):
 
     async def call(self, op: str, **args: Any) -> Any: ...
 
-    def events(self) -> AsyncIterator[dict[str, Any]]: ...
+    def events(self) -> AsyncGenerator[dict[str, Any], None]: ...
 
     def pages(self) -> Pages: ...
 
@@ -83,7 +83,7 @@ class LiveSource:
         task.add_done_callback(_retrieve)  # an abandoned request's error is not an unhandled one
         return await asyncio.shield(task)
 
-    async def events(self) -> AsyncIterator[dict[str, Any]]:
+    async def events(self) -> AsyncGenerator[dict[str, Any], None]:
         async for event in self.client.events(terminal_notifications=True):  # OSC 9/777 wanted
             yield event
 

@@ -7,7 +7,7 @@ but the one it was given.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -65,7 +65,7 @@ class StaticSource:
 
     async def call(self, op: str, **args: Any) -> Any:
         self.calls.append((op, args))
-        ref = args.get("id")
+        ref = str(args.get("id") or "")
         if op == "ping":
             return {"pid": 0, "version": "static", "live": 0}
         if op == "status":
@@ -113,7 +113,7 @@ class StaticSource:
             return {"id": ref, "ok": True}
         raise UsageError(f"the supervisor does not know the request {op!r}")
 
-    async def events(self) -> AsyncIterator[dict[str, Any]]:
+    async def events(self) -> AsyncGenerator[dict[str, Any], None]:
         yield {"type": "hello", "pid": 0, "version": "static"}
         await forever()
 
