@@ -19,7 +19,8 @@ def cockpit_argv() -> list[str]:
 
 
 def terminal_env() -> dict[str, str]:
-    keep = ("COCKPIT_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "HOME", "PATH", "USER", "LANG", "LC_ALL")
+    # TMUX_TMPDIR too: `cockpit attach` inside the pane must find the servers where the supervisor made them
+    keep = ("COCKPIT_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "HOME", "PATH", "USER", "LANG", "LC_ALL", "TMUX_TMPDIR")
     env = {k: os.environ[k] for k in keep if k in os.environ}
     env["TERM"] = "xterm-256color"
     env.setdefault("LANG", "C.UTF-8")
