@@ -93,14 +93,11 @@ def test_a_slot_freed_by_a_lost_or_timed_out_worker_starts_the_next_queued_dispa
 
 @pytest.fixture
 def small_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """A 2 MB tmpfs, filled on demand by `fill()`; skipped where mounting is impossible."""
+    """A 2 MB tmpfs, filled on demand by `fill()` (needs root and mount(8), as CI has)."""
     path = tmp_path / "disk"
     path.mkdir()
     if not mount("-t", "tmpfs", "-o", "size=2m", "tmpfs", str(path)):
-        pytest.skip(
-            "cannot mount a tmpfs here (needs root and mount(8)); "
-            "test_a_file_size_limit_fails_the_append_cleanly covers the same code path"
-        )
+        pytest.fail("cannot mount a tmpfs here: these tests need root and mount(8), as CI has (.ci/run runs as root)")
     yield path
     umount(path)
 
@@ -202,14 +199,14 @@ def read_only(tmp_path: Path):  # type: ignore[no-untyped-def]
         if not (
             mount("--bind", str(path), str(path)) and (mounted.append(path) or True) and mount("-o", "remount,bind,ro", str(path))
         ):
-            pytest.skip("cannot make a read-only bind mount here (needs root and mount(8)); chmod does not stop root")
+            pytest.fail("cannot make a read-only bind mount here: these tests need root and mount(8), as CI has")
         probe = path / ".probe"
         try:
             probe.write_text("x")
         except OSError:
             return
         probe.unlink()
-        pytest.skip("the read-only bind mount is writable here")
+        pytest.fail(f"the read-only bind mount of {path} is writable: the test cannot make a read-only state directory")
 
     yield make
     for path in mounted:

@@ -102,9 +102,3 @@ class Terminal:
         self._run("kill-server", check=False)
         tmpdir = os.environ.get("TMUX_TMPDIR") or "/tmp"
         (Path(tmpdir) / f"tmux-{os.getuid()}" / self.socket).unlink(missing_ok=True)  # tmux may leave it behind
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
