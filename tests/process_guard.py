@@ -125,12 +125,14 @@ class SpawnWatch:
         if call.when != "teardown" or self.item is not item or not self.seen:
             return
         started = "\n  ".join(dict.fromkeys(self.seen))
-        report.outcome = "failed"
-        report.longrepr = (
+        why = (
             f"{item.nodeid} is in the fast loop (not marked `integration`) but started:\n  {started}\n"
             "mark it `integration` (pytest.mark.integration, or use a fixture in tests/process_guard.py's "
             "PROCESS_FIXTURES), or make it start nothing"
         )
+        earlier = f"{report.longrepr}\n\n" if report.failed and report.longrepr else ""  # keep a teardown's own error
+        report.outcome = "failed"
+        report.longrepr = earlier + why
 
 
 # -- leftovers ---------------------------------------------------------------------------------

@@ -75,7 +75,8 @@ def test_tmux_server_killed_mid_run_marks_every_live_worker_lost_and_keeps_its_w
 @pytest.mark.parametrize("ending", ["tmux server killed", "timeout"])
 def test_a_slot_freed_by_a_lost_or_timed_out_worker_starts_the_next_queued_dispatch(cockpit, monkeypatch, ending) -> None:
     monkeypatch.setenv("COCKPIT_MAX_WORKERS", "1")
-    args = ("--timeout", "1") if ending == "timeout" else ()
+    # The limit outlasts the next `cockpit dispatch`, however loaded the machine (it takes seconds then).
+    args = ("--timeout", "15") if ending == "timeout" else ()
     first = cockpit.dispatch("@fake hang", *args)
     cockpit.wait(first, until="working")
     queued = cockpit.dispatch("@fake say next")
@@ -83,9 +84,13 @@ def test_a_slot_freed_by_a_lost_or_timed_out_worker_starts_the_next_queued_dispa
     if ending != "timeout":
         cockpit.tmux().kill_server()
     cockpit.wait(first, timeout=60)
-    assert cockpit.show(first)["state"] == ("timed_out" if ending == "timeout" else "lost")
-    cockpit.wait(queued, timeout=6)  # a start takes well under a second
+    ended = "timed_out" if ending == "timeout" else "lost"
+    assert cockpit.show(first)["state"] == ended
+    cockpit.wait(queued, timeout=60)
     assert cockpit.show(queued)["exit_code"] == 0
+    # The ledger's order: created while the slot was taken, started only once it was freed.
+    seq = {(r.dispatch, r.kind): r.seq for r in cockpit.receipts()}
+    assert seq[(queued, "dispatch_created")] < seq[(first, ended)] < seq[(queued, "worker_started")]
 
 
 # -- a full disk --------------------------------------------------------------------------------
