@@ -150,7 +150,8 @@ def _ours(pid: int, root: str) -> str | None:
         cwd = os.readlink(proc / "cwd")
     except OSError:  # gone, or not ours to read
         return None
-    if root in environ or root in cmdline or cwd.startswith(root):
+    inside = root.rstrip("/") + "/"  # pytest-12/ is not pytest-123/
+    if inside in environ or inside in cmdline or (cwd + "/").startswith(inside):
         return cmdline or f"pid {pid}"
     return None
 
