@@ -164,9 +164,9 @@ def test_dispatch_and_approve_over_ssh(workspace: Workspace, repo: Path, termina
     ]
     terminal.start(ssh, repo, terminal_env())
     try:
-        terminal.wait_for("● connected", timeout=60)
-    except AssertionError:
-        raise AssertionError(Path(sshd["log"]).read_text()) from None
+        terminal.wait_for("● connected", timeout=180)  # generous: the login shell's start-up (e.g. pyenv) runs first
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n--- sshd log ---\n{Path(sshd['log']).read_text()}") from None
     terminal.keys("n")
     terminal.wait_for("New dispatch")
     terminal.type("Ship hello")
