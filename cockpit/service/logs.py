@@ -28,8 +28,8 @@ def resolve_dispatch(ws: Workspace, ref: str) -> Dispatch:
     if d is not None:
         return d
     if len(text) >= 4 and text.isalnum():
-        rows = ws.store.conn.execute("SELECT id FROM dispatches WHERE id LIKE ? LIMIT 2", (text + "%",)).fetchall()
-        if len(rows) == 1 and (d := ws.store.dispatch(rows[0][0])) is not None:
+        rows = ws.store.ids_starting_with(text)
+        if len(rows) == 1 and (d := ws.store.dispatch(rows[0])) is not None:
             return d
         if len(rows) > 1:
             raise UsageError(f"{text!r} matches more than one dispatch; give more of the id")
