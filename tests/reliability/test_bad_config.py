@@ -45,7 +45,7 @@ def test_bad_supervisor_settings_fail_at_once_with_exit_2(repo: Path, setting: s
     assert result.returncode == 2, result.stderr
     one_clear_line(result.stderr)
     names = {
-        "env-max-workers-text": "COCKPIT_MAX_WORKERS must be a whole number, got 'lots'",
+        "env-max-workers-text": "$COCKPIT_MAX_WORKERS: supervisor.max_workers: must be a whole number, got 'lots'",
         "config-max-workers-0": ".cockpit/config.yaml:2: supervisor.max_workers:",
     }
     assert names[setting] in result.stderr, result.stderr
