@@ -51,8 +51,12 @@ MB = 1024 * 1024
 
 def run(profile: Profile, *, workdir: Path | None = None, keep: bool = False) -> list[Figure]:
     log = Log("tui")
+    from benchmarks import bench_tui_idle, bench_tui_pane
+
     figures = first_paint(profile, workdir, keep, log)
     figures.append(memory(profile, workdir, keep, log))
+    figures += bench_tui_idle.run(profile, workdir=workdir, keep=keep)
+    figures += bench_tui_pane.run(profile, workdir=workdir, keep=keep)
     return figures
 
 

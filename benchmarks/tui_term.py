@@ -136,7 +136,8 @@ class Terminal:
 
     def close(self) -> None:
         self.tmux("kill-server", check=False)
-        Path(f"/tmp/tmux-{os.getuid()}/{self.socket}").unlink(missing_ok=True)
+        tmpdir = os.environ.get("TMUX_TMPDIR") or "/tmp"  # where tmux itself puts -L sockets
+        Path(tmpdir, f"tmux-{os.getuid()}", self.socket).unlink(missing_ok=True)
 
     def __enter__(self) -> Self:
         return self

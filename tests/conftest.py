@@ -5,9 +5,32 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
+import process_guard
 import pytest
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects on the marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    process_guard.mark_integration(items)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(process_guard.SpawnWatch(), "cockpit-spawn-watch")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_process_left_behind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Fails the run when a supervisor, tmux server or agent these tests started outlives them."""
+    yield
+    root = str(tmp_path_factory.getbasetemp())
+    left = process_guard.leftovers(root)
+    if left:
+        process_guard.reap(left)
+        listing = "\n  ".join(f"{pid}: {line[:300]}" for pid, line in sorted(left.items()))
+        pytest.fail(f"the tests left {len(left)} process(es) running (now killed):\n  {listing}", pytrace=False)
 
 
 @pytest.fixture(autouse=True)

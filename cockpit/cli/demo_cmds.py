@@ -6,8 +6,14 @@ import argparse
 import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cockpit.cli.review_cmds import print_review
+
+if TYPE_CHECKING:
+    from cockpit.service.client import SupervisorClient
+    from cockpit.service.demo import DemoRun
+    from cockpit.service.workspace import Workspace
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -84,7 +90,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _print_run(run, ws, client)
 
 
-def _print_run(run, ws, client) -> int:  # type: ignore[no-untyped-def]
+def _print_run(run: DemoRun, ws: Workspace, client: SupervisorClient) -> int:
     from cockpit.cli.workers import print_status
     from cockpit.ledger import tail
     from cockpit.service.demo import wait_for_demo

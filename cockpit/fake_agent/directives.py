@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePosixPath
-from typing import Union
 
 # Only these three count as line breaks: str.splitlines() would also split on
 # U+2028, form feed and friends, which belong inside a hostile TEXT untouched.
@@ -106,7 +105,7 @@ class Review:
     answer: str  # approve | reject
 
 
-Directive = Union[Say, Lines, Write, Delete, Commit, Ask, Sleep, Hang, ReportUsage, Exit, Review]
+Directive = Say | Lines | Write | Delete | Commit | Ask | Sleep | Hang | ReportUsage | Exit | Review
 
 VERBS = ("say", "lines", "write", "append", "delete", "commit", "ask", "sleep", "hang", "usage", "exit", "review")
 

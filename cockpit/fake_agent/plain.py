@@ -95,7 +95,7 @@ def review_verdict(prompt: str, answer: str) -> str:
         message = f"the fake reviewer read this change (+{added} -{removed})" + (
             "; it rejects it as asked" if answer == "reject" else "; no real review was done"
         )
-        finding = {"severity": severity, "file": path, "message": message}
+        finding: dict[str, object] = {"severity": severity, "file": path, "message": message}
         if line is not None:
             finding["line"] = line
         findings.append(finding)

@@ -14,7 +14,7 @@ import termios
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 HANDLED_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 BRACKETED_PASTE_ON = b"\x1b[?2004h"
@@ -57,7 +57,7 @@ def die_by_signal(signum: int) -> NoReturn:
     os._exit(128 + signum)  # only reached if the signal is blocked
 
 
-def _set_attributes(fd: int, attributes: list) -> None:  # type: ignore[type-arg]
+def _set_attributes(fd: int, attributes: list[Any]) -> None:
     try:
         termios.tcsetattr(fd, termios.TCSANOW, attributes)
     except (termios.error, OSError):

@@ -61,8 +61,8 @@ def inspect_line(line: bytes) -> LineFacts:
     """Facts of a line (no trailing newline) whose layout and hash check out, or raise BadLine."""
     match = LAYOUT.fullmatch(line)
     if match is None:
-        seq = re.search(rb',"seq":([0-9]{1,15}),"ts":"', line)
-        raise BadLine("unparsable", _why_not(line), int(seq.group(1)) if seq else None)
+        found = re.search(rb',"seq":([0-9]{1,15}),"ts":"', line)
+        raise BadLine("unparsable", _why_not(line), int(found.group(1)) if found else None)
     kind, prev, seq_text, _ts, digest = match.groups()
     seq = int(seq_text)
     actual = hashlib.sha256(prev + line[:-SUFFIX_LEN] + b"}").hexdigest()

@@ -10,6 +10,7 @@ cockpit's token figures with the scenario's.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -142,7 +143,7 @@ def hang() -> Scenario:
     return Scenario(name="hang", turns=[Turn(kind="hang", repeat=0)])
 
 
-BUILTIN = {
+BUILTIN: dict[str, Callable[[], Scenario]] = {
     "edit_with_permission": edit_with_permission,
     "shell_with_permission": shell_with_permission,
     "text_reply": text_reply,

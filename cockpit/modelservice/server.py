@@ -102,8 +102,8 @@ class ModelService:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # noqa: SLF001 - the bound port
-        bound = sockets[0].getsockname()[1] if sockets else port
+        addresses = self._runner.addresses  # the bound port when port 0 was asked for
+        bound = addresses[0][1] if addresses else port
         self.url = f"http://{host}:{bound}"
         return self.url
 

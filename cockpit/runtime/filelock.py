@@ -75,7 +75,7 @@ class FileLock:
     def acquire(self) -> None:
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
         state = _path_lock(self._key)
-        got = state.rlock.acquire() if deadline is None else state.rlock.acquire(timeout=self.timeout)
+        got = state.rlock.acquire() if self.timeout is None else state.rlock.acquire(timeout=self.timeout)
         if not got:
             raise self._timeout_error()
         if state.depth > 0:

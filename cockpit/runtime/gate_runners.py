@@ -8,24 +8,29 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from pydantic import ValidationError
 
 from cockpit.domain.gates import Finding, GateSpec, Verdict, scope_findings
 from cockpit.domain.provider import Provider
 from cockpit.domain.screen_text import last_error_line
+from cockpit.errors import CockpitError
 from cockpit.runtime.diffs import WorktreeDiff
 from cockpit.runtime.git_repo import GitRepo
 from cockpit.runtime.private_files import write_private
 from cockpit.runtime.providers import build_launch
 from cockpit.runtime.review_tree import create_review_tree, remove_review_tree
 from cockpit.runtime.usage import apply_prices, parser_for
+
+log = logging.getLogger("cockpit.supervisor")  # gates run inside the supervisor
 
 MAX_OUTPUT = 4 * 1024 * 1024  # kept for the report; the head and the tail survive a flood
 IDENTITY_ENV = {
@@ -49,6 +54,12 @@ class Outcome:
     duration_ms: int = 0
 
 
+class _Tokens(TypedDict):
+    tokens_in: int
+    tokens_out: int
+    cost_micro_usd: int
+
+
 async def _run(
     argv: list[str], *, cwd: Path, timeout: int, stdin_path: Path | None = None, env: dict[str, str] | None = None
 ) -> tuple[int | None, bytes, bytes, bool]:
@@ -65,7 +76,7 @@ async def _run(
             env=env,
         )
     finally:
-        if stdin_path:
+        if not isinstance(stdin, int):  # the opened file, not DEVNULL
             stdin.close()
     try:
         out, err = await asyncio.wait_for(proc.communicate(), timeout=timeout)
@@ -149,7 +160,8 @@ def _other_state(repo: GitRepo, other: OtherWorker) -> tuple[str, str] | None:
     if other.worktree and Path(other.worktree).is_dir():
         try:  # committed, staged, unstaged and untracked, without touching its index
             snap = repo.snapshot(Path(other.worktree))
-        except Exception:  # a worktree being torn down right now: its branch is what is left
+        except Exception:  # noqa: BLE001 a worktree torn down right now fails in git or GitPython: its branch is what is left
+            log.info("snapshot of %s's worktree failed; judging its branch", other.id, exc_info=True)
             snap = None
         if snap is not None and snap.worktree_tree != repo.run_git("rev-parse", f"{snap.head}^{{tree}}"):
             commit = repo.run_git(
@@ -288,7 +300,7 @@ async def run_review(
         write_private(prompt_file, prompt.encode("utf-8"))
         try:
             launch = build_launch(provider, "headless", prompt, prompt_file)
-        except Exception as exc:  # missing binary, no headless mode
+        except (CockpitError, OSError) as exc:  # missing binary, no headless mode
             return Outcome("error", f"reviewer {provider.name} cannot run: {exc}")
         argv = list(launch.argv)
         if launch.prompt_arg_index is not None:
@@ -298,7 +310,7 @@ async def run_review(
         # to run outside a repository); the dispatch's own worktree is never handed to it.
         try:
             tree = await asyncio.to_thread(create_review_tree, repo, diff, Path(scratch))
-        except Exception as exc:
+        except (CockpitError, OSError) as exc:
             return Outcome("error", f"could not make a review worktree of the diff: {exc}")
         try:
             code, out, err, timed_out = await _run(argv, cwd=tree, timeout=spec.timeout, stdin_path=launch.stdin_path, env=env)
@@ -314,7 +326,7 @@ async def run_review(
     for line in text.splitlines():
         usage = parser.feed(line) or usage
     usage = apply_prices(usage, provider.prices) if usage else None
-    tokens = {
+    tokens: _Tokens = {
         "tokens_in": usage.input_tokens if usage else 0,
         "tokens_out": usage.output_tokens if usage else 0,
         "cost_micro_usd": (usage.cost_micro_usd or 0) if usage else 0,

@@ -205,6 +205,18 @@ class GitRepo:
             raise CheckFailed(f"git {args[0]} failed: {_last_line(err)}")
         return out
 
+    @overload
+    def try_git(
+        self, *args: str, cwd: Path | None = ..., env: Mapping[str, str] | None = ..., raw: Literal[False] = ...
+    ) -> tuple[int, str, str]: ...
+    @overload
+    def try_git(
+        self, *args: str, cwd: Path | None = ..., env: Mapping[str, str] | None = ..., raw: Literal[True]
+    ) -> tuple[int, bytes, str]: ...
+    @overload
+    def try_git(
+        self, *args: str, cwd: Path | None = ..., env: Mapping[str, str] | None = ..., raw: bool = ...
+    ) -> tuple[int, str | bytes, str]: ...
     def try_git(
         self, *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None, raw: bool = False
     ) -> tuple[int, str | bytes, str]:
@@ -216,6 +228,8 @@ class GitRepo:
             stdout_as_string=not raw,
             strip_newline_in_stdout=not raw,
         )
+        if out is None:  # only without stdout capture, which is never asked for here
+            out = b"" if raw else ""
         return code, out, err if isinstance(err, str) else err.decode(errors="replace")
 
     # -- refs ----------------------------------------------------------------------------------
@@ -435,9 +449,9 @@ class GitRepo:
             added += int(plus) if plus != b"-" else 0
             removed += int(minus) if minus != b"-" else 0
             paths.append(name.decode(errors="surrogateescape"))
-        for name in self.untracked_paths(worktree):
-            paths.append(name)
-            added += _count_lines(worktree / name)
+        for untracked in self.untracked_paths(worktree):
+            paths.append(untracked)
+            added += _count_lines(worktree / untracked)
         return DiffStat(files=len(paths), added=added, removed=removed, paths=sorted(paths))
 
     def untracked_paths(self, worktree: Path, *, ignored: bool = False) -> list[str]:

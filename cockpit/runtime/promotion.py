@@ -119,6 +119,8 @@ def promote(
                 hint="reject with --send-back so the agent rebases, or resolve by hand",
                 needs_changes=True,
             )
+        if check.tree is None:  # git prints the tree of every clean merge
+            raise CheckFailed(f"git merge-tree named no tree for merging {dispatch_id} into {target}")
         if strategy == "merge":
             new = repo.run_git("commit-tree", check.tree, "-p", previous, "-p", source, "-m", message, env=IDENTITY_ENV)
         elif strategy == "squash":

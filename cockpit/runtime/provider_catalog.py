@@ -130,6 +130,7 @@ def _merge(base: dict[str, Any], parsed: Parsed, path: FieldPath, origin: dict[F
 
 
 def _at(data: dict[str, Any], path: FieldPath) -> dict[str, Any]:
+    node: Any = data  # a path's int keys index lists
     for key in path:
-        data = data[key]
-    return data
+        node = node[key]
+    return node

@@ -93,8 +93,8 @@ class TranscriptUsage:
         payload = entry.get("payload")
         if entry.get("type") != "event_msg" or not isinstance(payload, dict) or payload.get("type") != "token_count":
             return False
-        info = payload.get("info") if isinstance(payload.get("info"), dict) else {}
-        total = info.get("total_token_usage") if isinstance(info.get("total_token_usage"), dict) else {}
+        info = found if isinstance(found := payload.get("info"), dict) else {}
+        total = found if isinstance(found := info.get("total_token_usage"), dict) else {}
         grown = (
             max(self.input_tokens, _count(total.get("input_tokens"))),
             max(self.output_tokens, _count(total.get("output_tokens"))),

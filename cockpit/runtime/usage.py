@@ -167,7 +167,7 @@ class ClaudeParser(_Parser):
         if event.get("type") != "result" or event == self._last_result:
             return
         self._last_result = event
-        usage = event.get("usage") if isinstance(event.get("usage"), dict) else {}
+        usage = found if isinstance(found := event.get("usage"), dict) else {}
         self._usage.input_tokens += sum(
             _count(usage.get(k)) for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
         )
@@ -190,7 +190,7 @@ class CodexParser(_Parser):
     def _take(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
         if kind == "turn.completed":
-            usage = event.get("usage") if isinstance(event.get("usage"), dict) else {}
+            usage = found if isinstance(found := event.get("usage"), dict) else {}
             self._usage.input_tokens += _count(usage.get("input_tokens"))
             self._usage.output_tokens += _count(usage.get("output_tokens"))
             if self._usage.is_error is None:
@@ -238,7 +238,7 @@ def _gemini_tokens(stats: dict[str, Any]) -> tuple[int, int]:
     for model in (models or {}).values() if isinstance(models, dict) else ():
         if not isinstance(model, dict):
             continue
-        tokens = model.get("tokens") if isinstance(model.get("tokens"), dict) else model
+        tokens = found if isinstance(found := model.get("tokens"), dict) else model
         total_in += _count(tokens.get("prompt", tokens.get("input_tokens", tokens.get("input"))))
         total_out += _count(tokens.get("candidates", tokens.get("output_tokens", tokens.get("output")))) + _count(
             tokens.get("thoughts")
@@ -262,10 +262,10 @@ class OpencodeParser(_Parser):
 
     def _take(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
-        part = event.get("part") if isinstance(event.get("part"), dict) else {}
+        part = found if isinstance(found := event.get("part"), dict) else {}
         if kind == "step_finish":
-            tokens = part.get("tokens") if isinstance(part.get("tokens"), dict) else {}
-            cache = tokens.get("cache") if isinstance(tokens.get("cache"), dict) else {}
+            tokens = found if isinstance(found := part.get("tokens"), dict) else {}
+            cache = found if isinstance(found := tokens.get("cache"), dict) else {}
             self._usage.input_tokens += _count(tokens.get("input")) + _count(cache.get("read")) + _count(cache.get("write"))
             self._usage.output_tokens += _count(tokens.get("output")) + _count(tokens.get("reasoning"))
             cost = usd_to_micro(part.get("cost"))

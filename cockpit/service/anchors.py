@@ -86,6 +86,8 @@ def configured_checkpoint(ws: Any, config: Any) -> Path | None:
 async def sign_periodically(ws: Any, config: Any) -> None:
     """Every `every_s`, sign a checkpoint of the head if it moved (the newest covers every record before it)."""
     settings, path = config.checkpoints, configured_checkpoint(ws, config)
+    if path is None:  # started only when `checkpoints:` is configured
+        return
     signed = None
     while True:
         await asyncio.sleep(settings.every_s)

@@ -211,9 +211,9 @@ class SupervisorClient:
         self._file: Any = None
         self._next_id = 0
 
-    def _ensure(self) -> None:
+    def _ensure(self) -> socket.socket:
         if self._sock is not None:
-            return
+            return self._sock
         try:
             self._sock = _connect(self.ws)
         except OSError:
@@ -222,6 +222,7 @@ class SupervisorClient:
             start_supervisor(self.ws)
             self._sock = _connect(self.ws)
         self._file = self._sock.makefile("rb")
+        return self._sock
 
     def call(self, op: str, **args: Any) -> Any:
         """The op's result as JSON data (the shape of its reply model, cockpit/protocol/replies.py).
@@ -229,9 +230,9 @@ class SupervisorClient:
         self._next_id += 1
         request = request_line(self._next_id, op, args)
         for attempt in (1, 2):
-            self._ensure()
+            sock = self._ensure()
             try:
-                self._sock.sendall(request)
+                sock.sendall(request)
                 break
             except OSError as exc:  # a connection to a supervisor that has since gone: reconnect once
                 self.close()
@@ -255,8 +256,7 @@ class SupervisorClient:
         """Subscribe on a connection of its own; yields events (cockpit/protocol/events.py) until
         the supervisor goes away."""
         sub = SupervisorClient(self.ws, autostart=self.autostart)
-        sub._ensure()
-        sub._sock.sendall(request_line(0, "subscribe", args))
+        sub._ensure().sendall(request_line(0, "subscribe", args))
         try:
             while line := sub._file.readline(LINE_LIMIT):
                 yield parse_event(json.loads(line)["event"])
@@ -310,7 +310,7 @@ class AsyncSupervisorClient:
     async def call(self, op: str, **args: Any) -> Any:
         check_args(op, args)
         async with self._lock:
-            if self._writer is None:
+            if self._writer is None or self._reader is None:
                 self._reader, self._writer = await self._open()
             self._next_id += 1
             request_id = self._next_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from cockpit.domain.receipt import Receipt
@@ -199,7 +200,7 @@ def _judge_usage(run: Run, result: Result, did: str) -> None:
         f"${(want.cost_micro_usd or 0) / 1e6:.6f}"
     )
     totals = [(r.data.get("input_tokens", 0), r.data.get("output_tokens", 0)) for r in _kind(run.receipts(did), "usage")]
-    if any(b < a for a, b in zip(totals, totals[1:])):
+    if any(b < a for a, b in pairwise(totals)):
         ok, why = False, f"usage went backwards: {totals}"
     result.rows.append(Row("usage", ok, why))
 

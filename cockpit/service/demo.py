@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cockpit.errors import UsageError
+from cockpit.errors import CockpitError, UsageError
 from cockpit.service.client import SupervisorClient, supervisor_answers
 from cockpit.service.identity import operator_actor
 from cockpit.service.workspace import Workspace
 
+log = logging.getLogger("cockpit.demo")
 MARKER = "cockpit-demo"  # a file in the demo repository's .git directory
 STOP_TIMEOUT_S = 20.0
 GATES_YAML = """\
@@ -47,7 +48,7 @@ required:
   medium: [scope, commands, conflicts, review]
 """
 
-WORKERS = [
+WORKERS: list[tuple[str, list[str]]] = [
     (
         "Add a greeting file\n@fake say reading the task\n@fake lines 5 20\n@fake write greeting.txt Hello from cockpit!\\n"
         "\n@fake commit Add greeting.txt\n@fake usage 5200 830 0.0312\n@fake say done",
@@ -195,8 +196,8 @@ def clean_demo(path: Path) -> dict[str, Any]:
     if supervisor_answers(ws):
         try:
             SupervisorClient(ws, autostart=False).call("shutdown")
-        except Exception as exc:  # noqa: BLE001 it may be leaving already; the lock below tells
-            logging.getLogger("cockpit.demo").info("the demo's supervisor did not take the shutdown request: %s", exc)
+        except (CockpitError, OSError) as exc:  # it may be leaving already; the lock below tells
+            log.info("demo supervisor did not take shutdown: %s", exc)
     deadline = time.monotonic() + STOP_TIMEOUT_S
     while not _supervisor_stopped(ws):
         if time.monotonic() > deadline:

@@ -119,7 +119,9 @@ def _catalog_checks(repo_root: Path, timeout: float = PROBE_TIMEOUT_S) -> list[C
     agents = [catalog.get(n) for n in catalog.names() if n not in NOT_AGENTS]
     prefixes = {p.name: resolve_binary(p) for p in agents}
     with ThreadPoolExecutor(max_workers=max(1, min(8, len(agents)))) as pool:
-        logins = {p.name: pool.submit(probe_login, p, prefixes[p.name], timeout) for p in agents if prefixes[p.name] is not None}
+        logins = {
+            p.name: pool.submit(probe_login, p, prefix, timeout) for p in agents if (prefix := prefixes[p.name]) is not None
+        }
         statuses = list_providers(catalog, timeout=timeout)
         login_of = {name: future.result() for name, future in logins.items()}
     checks: list[Check] = []

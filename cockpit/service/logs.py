@@ -28,8 +28,8 @@ def resolve_dispatch(ws: Workspace, ref: str) -> Dispatch:
         return d
     if len(text) >= 4 and text.isalnum():
         rows = ws.store.ids_starting_with(text)
-        if len(rows) == 1:
-            return ws.store.dispatch(rows[0])
+        if len(rows) == 1 and (d := ws.store.dispatch(rows[0])) is not None:
+            return d
         if len(rows) > 1:
             raise UsageError(f"{text!r} matches more than one dispatch; give more of the id")
     raise UsageError(f"no dispatch {ref!r} in this repository", hint="`cockpit status` lists them")

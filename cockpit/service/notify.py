@@ -118,11 +118,12 @@ class NotifyService(Extension):
             return
         d = self.ctx.ws.store.dispatch(dispatch) if dispatch else None
         title = f"cockpit: {TITLES[kind]}" + (f" ({dispatch})" if dispatch else "")
+        body = f"{d.title}: {text}" if d is not None and d.title else text
         payload = {
             "kind": kind,
             "dispatch": dispatch,
             "title": title,
-            "text": f"{d.title}: {text}" if d is not None and d.title else text,
+            "text": body,
             "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "receipt_seq": receipt.get("seq"),
         }
@@ -134,7 +135,7 @@ class NotifyService(Extension):
             self._spawn(self._run_command(self.config.command, payload))
             channels.append("command")
         if self.notify_send:
-            self._spawn(self._run_command_argv([self.notify_send, "--app-name=cockpit", payload["title"], payload["text"]]))
+            self._spawn(self._run_command_argv([self.notify_send, "--app-name=cockpit", title, body]))
             channels.append("desktop")
         if not channels:  # nowhere to send it (no command, no notify-send, no TUI): nothing was sent
             return

@@ -64,14 +64,14 @@ GEMINI_TOOLS = {"exec": "Shell", "edit": "Edit"}
 
 def request_fields(payload: dict[str, Any], worktree: str | None) -> tuple[str, str | None, str | None]:
     """(tool, command, path relative to the worktree) from the CLI's hook or notification payload."""
-    details = payload.get("details") if isinstance(payload.get("details"), dict) else None
+    details = found if isinstance(found := payload.get("details"), dict) else None
     if details is not None and "tool_name" not in payload:
         kind = str(details.get("type") or "")
         tool = GEMINI_TOOLS.get(kind) or str(details.get("toolName") or details.get("title") or "?")
         tool_input = {"command": details.get("command"), "file_path": details.get("filePath")}
     else:
         tool = str(payload.get("tool_name") or "?")
-        tool_input = payload.get("tool_input") if isinstance(payload.get("tool_input"), dict) else {}
+        tool_input = found if isinstance(found := payload.get("tool_input"), dict) else {}
     command = tool_input.get("command")
     raw_path = tool_input.get("file_path") or tool_input.get("notebook_path") or tool_input.get("path")
     path = None
@@ -121,6 +121,7 @@ class PermissionService(Extension):
         root = ctx.ws.repo.toplevel
         if not policy_path(root).exists():  # no policy: the CLI asks on its own screen, as before
             return PermissionDecision(request=None, decision=None, reason="no .cockpit/policy.yaml")
+        broken: str | None
         try:
             policy = await asyncio.to_thread(load_policy, root)
             protected = list((await asyncio.to_thread(load_gates, root)).protected_paths)
@@ -252,7 +253,7 @@ class PermissionService(Extension):
         return [p.view(now) for p in sorted(self.pending.values(), key=lambda p: p.asked_at)]
 
     async def operator_decide(self, args: req.PermissionDecide, peer: Peer) -> PermissionDecision:
-        from cockpit.service.promotion_ops import PromotionOps
+        from cockpit.service.promotion_ops import worker_of_peer
 
         request_id = args.request
         decision = args.decision
@@ -267,7 +268,7 @@ class PermissionService(Extension):
             raise UsageError(
                 f"no pending permission request {request_id!r}", hint="`cockpit permissions` lists them", code=ErrorCode.NOT_FOUND
             )
-        worker = await PromotionOps._worker_of_peer(self, peer, identity)  # same test as approvals
+        worker = await worker_of_peer(self.ctx, peer, identity)  # same test as approvals
         if worker is not None:
             raise CheckFailed(
                 f"refusing to decide a permission from inside worker {worker}'s environment: "

@@ -6,7 +6,7 @@ import asyncio
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from cockpit.domain.anchors import trailer
 from cockpit.domain.dispatch import ReviewState, WorkerState, is_live
@@ -19,8 +19,9 @@ from cockpit.protocol.replies import ApproveReply, RejectReply, ReplayReply
 from cockpit.runtime.diffs import tree_diff
 from cockpit.runtime.gate_runners import Outcome
 from cockpit.runtime.private_files import private_dir, write_private
-from cockpit.runtime.promotion import STRATEGIES, promote
+from cockpit.runtime.promotion import STRATEGIES, Strategy, promote
 from cockpit.service.channel import OpHandler, Peer
+from cockpit.service.context import Context
 from cockpit.service.evidence import nothing_to_promote, write_report
 from cockpit.service.gate_kinds import GateJob, runner_for
 
@@ -43,24 +44,25 @@ def _drop_worktree(git: Any, path: Path) -> None:
         git.try_git("worktree", "remove", "--force", str(path))
 
 
+async def worker_of_peer(ctx: Context, peer: Peer, identity: dict[str, Any]) -> str | None:
+    """Which worker (if any) the requester runs inside: its own word, the worker marker in the
+    environment of it or of any parent, or a worker's pane among its parents (a process that
+    dropped the marker still descends from the pane); each executor knows its own processes."""
+    if identity.get("worker"):
+        return str(identity["worker"])
+    if peer.pid is None:
+        return None
+    for executor in ctx.executors.values():
+        if found := await asyncio.to_thread(executor.owner_of_process, peer.pid):
+            return found
+    return None
+
+
 class PromotionOps:
     def __init__(self, gates: Any) -> None:
         self.gates = gates
         self.ctx = gates.ctx
         self.ops: dict[str, OpHandler] = {"approve": self.approve, "reject": self.reject, "replay": self.replay}
-
-    async def _worker_of_peer(self, peer: Peer, identity: dict[str, Any]) -> str | None:
-        """Which worker (if any) the requester runs inside: its own word, the worker marker in the
-        environment of it or of any parent, or a worker's pane among its parents (a process that
-        dropped the marker still descends from the pane)."""
-        if identity.get("worker"):
-            return str(identity["worker"])
-        if peer.pid is None:
-            return None
-        for executor in self.ctx.executors.values():
-            if found := await asyncio.to_thread(executor.owner_of_process, peer.pid):
-                return found
-        return None
 
     async def approve(self, args: req.Approve, peer: Peer) -> ApproveReply:
         ctx = self.ctx
@@ -70,7 +72,7 @@ class PromotionOps:
         strategy = args.strategy or "merge"
         if strategy not in STRATEGIES:
             raise UsageError(f"unknown strategy {strategy!r}", hint="use merge, squash or rebase")
-        if (worker := await self._worker_of_peer(peer, identity)) is not None:
+        if (worker := await worker_of_peer(ctx, peer, identity)) is not None:
             ctx.record(
                 "approval_refused",
                 dispatch_id,
@@ -131,8 +133,8 @@ class PromotionOps:
                     branch=d.branch,
                     diff=diff,
                     target=target,
-                    strategy=strategy,
-                    message=message,  # type: ignore[arg-type]
+                    strategy=cast(Strategy, strategy),  # checked against STRATEGIES above
+                    message=message,
                     trailer=anchor,
                 )
             except (CheckFailed, UsageError) as exc:

@@ -75,7 +75,7 @@ class Signals:
             return
         event = record["event"]
         source = "event" if record.get("source") == "event" else "hook"
-        payload = record.get("payload") if isinstance(record.get("payload"), dict) else record
+        payload = found if isinstance(found := record.get("payload"), dict) else record
         worker.signals_seen = True
         transcript = payload.get("transcript_path")
         if spec.usage == "codex_session" and worker.mode == "interactive":
@@ -165,10 +165,11 @@ class Signals:
         """Interactive usage from a `usage` event carrying the session's totals (opencode)."""
         from cockpit.runtime.usage import usd_to_micro
 
-        counts = [payload.get("input_tokens"), payload.get("output_tokens")]
-        if not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts):
+        tokens_in, tokens_out = payload.get("input_tokens"), payload.get("output_tokens")
+        if not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in (tokens_in, tokens_out)):
             return
-        latest = Usage(counts[0], counts[1], usd_to_micro(payload.get("cost_usd")) or None)
+        assert isinstance(tokens_in, int) and isinstance(tokens_out, int)  # checked above; for the type checker
+        latest = Usage(tokens_in, tokens_out, usd_to_micro(payload.get("cost_usd")) or None)
         latest = apply_prices(latest, worker.provider.prices)
         previous = worker.usage
         if previous is not None and (latest.input_tokens, latest.output_tokens) <= (
@@ -229,7 +230,7 @@ def payload_question(payload: dict[str, Any]) -> str:
     tool = payload.get("tool_name")
     if not isinstance(tool, str):
         return str(payload.get("message") or "")
-    args = payload.get("tool_input") if isinstance(payload.get("tool_input"), dict) else {}
+    args = found if isinstance(found := payload.get("tool_input"), dict) else {}
     what = args.get("command") or args.get("file_path") or args.get("path") or ""
     return f"permission to use {tool}" + (f": {what}" if what else "")
 

@@ -173,13 +173,14 @@ class Workers:
             self.screen_changed(worker)
 
     def arm_timeout(self, worker: LiveWorker, d: Dispatch) -> None:
-        if not d.timeout_s:
+        timeout_s = d.timeout_s
+        if not timeout_s:
             return
         from cockpit.service.views import elapsed_seconds
 
-        remaining = max(0.0, d.timeout_s - (elapsed_seconds(d) or 0.0))
+        remaining = max(0.0, timeout_s - (elapsed_seconds(d) or 0.0))
         worker.timers.append(
-            asyncio.get_running_loop().call_later(remaining, lambda: asyncio.ensure_future(self.time_out(d.id, d.timeout_s)))
+            asyncio.get_running_loop().call_later(remaining, lambda: asyncio.ensure_future(self.time_out(d.id, timeout_s)))
         )
 
     async def _not_ready(self, dispatch_id: str, waited: int) -> None:

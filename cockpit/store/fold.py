@@ -61,7 +61,7 @@ def _slow(line: bytes) -> tuple[str, str | None, int, bytes, str, str, dict, byt
         ) from None
 
 
-_scan = json.JSONDecoder().scan_once  # json.loads without its per-call checks
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # json.loads without its per-call checks; scan_once is set in __init__, absent from the stubs
 
 
 def _actor_and_data(line: bytes, end: int) -> tuple[str, dict[str, Any]]:
@@ -76,7 +76,7 @@ def _actor_and_data(line: bytes, end: int) -> tuple[str, dict[str, Any]]:
     try:
         data, stop = _scan(text, 0)
     except (StopIteration, ValueError):
-        stop, data = -1, None
+        stop, data = -1, {}  # stop -1: fails the check below
     if stop != len(text) or type(data) is not dict:
         raise ChainBroken(
             f"a ledger line cannot be read (data): {line[:120]!r}",

@@ -137,7 +137,7 @@ class CockpitApp(App[int]):
     async def _stream(self) -> None:
         delay = 0.5
         while True:
-            events = self.source.events().__aiter__()
+            events = self.source.events()  # an async generator: its own iterator, closed below
             try:
                 await events.__anext__()  # "hello": subscribed, so nothing from here on is missed
                 self._set_connected(True)

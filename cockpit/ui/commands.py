@@ -38,7 +38,7 @@ class CockpitCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, key, run in self._entries():
-            yield DiscoveryHit(Content(title), run, text=title, help=Content(key.help))
+            yield DiscoveryHit(Content(title), run, text=title, help=Content(key.help))  # type: ignore[arg-type]  # Content is taken as is (a str would be parsed as markup); the stub says str
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -51,4 +51,4 @@ class CockpitCommands(Provider):
             for offset in offsets:
                 if not title[offset].isspace():
                     display = display.stylize(style, offset, offset + 1)
-            yield Hit(score, display, run, text=title, help=Content(key.help))
+            yield Hit(score, display, run, text=title, help=Content(key.help))  # type: ignore[arg-type]  # Content is taken as is (a str would be parsed as markup); the stub says str

@@ -3,11 +3,14 @@ lines on a tinted background, headers quiet. Pure Rich, no Textual."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from rich.style import Style
 from rich.syntax import Syntax
 from rich.text import Text
+
+log = logging.getLogger("cockpit.ui")
 
 
 @dataclass
@@ -43,7 +46,8 @@ def split_patch(patch: str) -> list[FilePatch]:
 def _lexer_for(path: str, sample: str) -> str:
     try:
         return Syntax.guess_lexer(path, sample)
-    except Exception:  # pygments may not know the name: plain text is fine
+    except Exception:  # noqa: BLE001 pygments' content heuristics run on any file; plain text is fine
+        log.debug("no lexer for %s", path, exc_info=True)
         return "text"
 
 

@@ -17,7 +17,7 @@ Gist = Callable[[dict[str, Any]], tuple[str, tuple[str, ...]]]
 
 
 def _who(data: dict[str, Any]) -> str:
-    identity = data.get("identity") if isinstance(data.get("identity"), dict) else {}
+    identity = found if isinstance(found := data.get("identity"), dict) else {}
     who = str(data.get("actor") or identity.get("user") or "?")
     if identity.get("host") and "@" not in who:
         who += f"@{identity['host']}"

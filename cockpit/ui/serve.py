@@ -42,7 +42,7 @@ class GuardedServer(Server):
         super().__init__(command, host=host, port=port, title="cockpit", public_url=public_url(host, port))
         self.guard = Guard(token, self.public_url)
 
-    @property  # type: ignore[override]
+    @property
     def command(self) -> str:
         client = web_client_env(current_client.get())
         if client is None:

@@ -10,7 +10,7 @@ models, reply models, error codes and event models as the supervisor.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -48,7 +48,7 @@ class Source(Protocol):
 
     async def call(self, op: str, **args: Any) -> Any: ...
 
-    def events(self) -> AsyncIterator[Event]: ...
+    def events(self) -> AsyncGenerator[Event, None]: ...
 
     def pages(self) -> Pages: ...
 
@@ -88,7 +88,7 @@ class LiveSource:
         task.add_done_callback(_retrieve)  # an abandoned request's error is not an unhandled one
         return await asyncio.shield(task)
 
-    async def events(self) -> AsyncIterator[Event]:
+    async def events(self) -> AsyncGenerator[Event, None]:
         async for event in self.client.events(terminal_notifications=True):  # OSC 9/777 wanted
             yield event
 

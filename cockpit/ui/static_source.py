@@ -10,7 +10,7 @@ with the `unknown_op` code, as an older supervisor's would.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -78,7 +78,7 @@ class StaticSource:
         return to_wire(check_reply(op, self._answer(op, args)))
 
     def _answer(self, op: str, args: dict[str, Any]) -> Any:
-        ref = args.get("id")
+        ref = str(args.get("id") or "")
         if op == "ping":
             return {"pid": 0, "version": "static", "live": 0}
         if op == "status":
@@ -164,7 +164,7 @@ class StaticSource:
             "live": False,
         }
 
-    async def events(self) -> AsyncIterator[Event]:
+    async def events(self) -> AsyncGenerator[Event, None]:
         yield Hello(pid=0, version="static")
         await forever()
 

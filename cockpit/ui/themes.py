@@ -50,7 +50,7 @@ def theme_from_spec(spec: dict[str, Any]) -> tuple[Theme, str]:
     name = str(spec.get("name") or "").strip()
     if not name:
         raise UsageError(f"theme {origin}: no name")
-    if "primary" not in spec:
+    if spec.get("primary") is None:
         raise UsageError(f"theme {origin}: `primary` is required")
     colors: dict[str, str] = {}
     for key in COLOR_KEYS:
@@ -66,7 +66,20 @@ def theme_from_spec(spec: dict[str, Any]) -> tuple[Theme, str]:
     if not isinstance(variables, dict):
         raise UsageError(f"theme {origin}: `variables` must be a mapping")
     theme = Theme(
-        name=name, dark=bool(spec.get("dark", True)), variables={str(k): str(v) for k, v in variables.items()}, **colors
+        name=name,
+        dark=bool(spec.get("dark", True)),
+        variables={str(k): str(v) for k, v in variables.items()},
+        primary=colors["primary"],
+        secondary=colors.get("secondary"),
+        warning=colors.get("warning"),
+        error=colors.get("error"),
+        success=colors.get("success"),
+        accent=colors.get("accent"),
+        foreground=colors.get("foreground"),
+        background=colors.get("background"),
+        surface=colors.get("surface"),
+        panel=colors.get("panel"),
+        boost=colors.get("boost"),
     )
     default_syntax = "monokai" if theme.dark else "friendly"
     return theme, str(spec.get("syntax") or default_syntax)

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.integration  # each test runs the cockpit CLI
+
 
 def verify(*args: str, path: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PATH": path}

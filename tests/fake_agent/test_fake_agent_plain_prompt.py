@@ -7,6 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 from fake_agent_helpers import AGENT, last_result
 
 from cockpit.fake_agent.directives import Review, parse_prompt
@@ -43,6 +44,7 @@ def test_a_plain_prompt_outside_git_writes_the_file_and_says_it_is_uncommitted(r
     assert file_name_for("  \n!!!\n") == "fake-agent-note.txt"
 
 
+@pytest.mark.integration  # runs the fake agent program
 def test_help_prints_the_prompt_language() -> None:
     shown = subprocess.run([*AGENT, "--help"], capture_output=True, text=True, check=True).stdout
     for verb in (

@@ -11,12 +11,15 @@ import os
 import tempfile
 from pathlib import Path
 
+import pytest
 from gitkit import git, init_repo, worktree_state
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cockpit.runtime.git_repo import GitRepo
 from cockpit.runtime.teardown import restore, teardown
+
+pytestmark = pytest.mark.integration  # real git repositories
 
 PATHS = ["a.txt", "b.bin", "sub/c.txt", "sub/deep/d.txt", "README.md", "src/app.py", "run.sh", "link", "x.log"]
 path = st.sampled_from(PATHS)

@@ -11,6 +11,8 @@ from gitkit import commit_all, git, init_repo
 from cockpit.errors import CheckFailed, UsageError
 from cockpit.runtime.git_repo import GitRepo, discover_repo
 
+pytestmark = pytest.mark.integration  # real git repositories
+
 
 def test_discover_repo_from_subdir_and_linked_worktree(main_repo: Path, tmp_path: Path) -> None:
     head = git(main_repo, "rev-parse", "HEAD").strip()

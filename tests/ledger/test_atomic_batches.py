@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from cockpit.ledger import Ledger, iter_receipts, verify
 
 BATCHER = """
@@ -45,6 +47,7 @@ def assert_batches_whole(directory: Path) -> dict[str, int]:
     return {b: len(v) for b, v in seen.items()}
 
 
+@pytest.mark.integration  # starts appender processes and kills them at random
 def test_a_writer_killed_inside_a_large_batch_leaves_nothing_of_it_adopted(tmp_path: Path) -> None:
     Ledger(tmp_path).append("note", actor="setup")
     start = (tmp_path / "ledger.ndjson").stat().st_size
@@ -89,6 +92,7 @@ def test_a_batch_written_whole_before_the_head_update_is_adopted(tmp_path: Path)
     assert verify(tmp_path).ok and verify(tmp_path).head_lag == 0
 
 
+@pytest.mark.integration  # starts appender processes and kills them at random
 def test_batch_writers_killed_at_random_moments_never_leave_a_partial_batch(tmp_path: Path) -> None:
     rng = random.Random(77)
     for round_ in range(8):

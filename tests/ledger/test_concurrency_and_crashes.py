@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from cockpit.ledger import Ledger, iter_receipts, verify
 
 APPENDER = """
@@ -27,6 +29,7 @@ def spawn(directory: Path, name: str, count: int) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", APPENDER, str(directory), name, str(count)])
 
 
+@pytest.mark.integration  # starts eight appender processes
 def test_eight_processes_appending_500_each_make_one_linear_chain(tmp_path: Path) -> None:
     procs = [spawn(tmp_path, f"w{k}", 500) for k in range(8)]
     for proc in procs:
@@ -38,6 +41,7 @@ def test_eight_processes_appending_500_each_make_one_linear_chain(tmp_path: Path
     assert seen == {(f"w{k}", i) for k in range(8) for i in range(500)}
 
 
+@pytest.mark.integration  # starts appender processes and kills them at random
 def test_appenders_killed_at_random_moments_never_fork_or_restart(tmp_path: Path) -> None:
     rng = random.Random(1234)
     for _ in range(12):

@@ -11,11 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-
-mcp = pytest.importorskip("mcp", reason="the test extra installs mcp; without it this suite cannot run")
-
-from mcp import ClientSession, StdioServerParameters  # noqa: E402
-from mcp.client.stdio import stdio_client  # noqa: E402
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
 
 pytestmark = pytest.mark.integration
 

@@ -62,6 +62,6 @@ def test_a_bad_policy_is_one_line_exit_2_at_dispatch_and_in_doctor(cockpit, text
     result = cockpit.run("dispatch", "@fake say hi")
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and expected in result.stderr
-    assert not cockpit.ws.state.ledger_dir.joinpath("ledger.ndjson").exists() or "dispatch_created" not in cockpit.receipt_kinds()
+    assert "dispatch_created" not in cockpit.receipt_kinds()
     doctor = cockpit.run("doctor")
     assert doctor.returncode == 2 and expected in doctor.stdout

@@ -15,15 +15,18 @@ def test_providers_shows_each_description_including_a_repositorys_own(repo: Path
         "providers:\n  mine:\n    description: our team's wrapper around the fake agent\n"
         "    binary: cockpit-fake-agent\n    headless: {args: [-p, '-'], prompt_via: stdin}\n"
     )
-    run = lambda *a: subprocess.run(
-        [sys.executable, "-m", "cockpit", "providers", *a],
-        cwd=repo,  # noqa: E731
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=dict(os.environ),
-        check=True,
-    )
+
+    def run(*a: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "cockpit", "providers", *a],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=dict(os.environ),
+            check=True,
+        )
+
     lines = run().stdout.splitlines()
     mine = next(i for i, line in enumerate(lines) if line.startswith("mine "))
     assert lines[mine + 1].strip() == "our team's wrapper around the fake agent"

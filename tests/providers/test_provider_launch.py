@@ -190,6 +190,7 @@ def test_fake_agent_falls_back_to_this_python(tmp_path: Path, monkeypatch: pytes
     assert resolve_binary(fake) == [str(script)]
 
 
+@pytest.mark.integration  # runs the fake agent program
 def test_fake_agent_runs_headless_from_the_built_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     private_path(monkeypatch, tmp_path / "bin")
     prompt = "@fake say hello\n@fake usage 10 5 0.25\n"
@@ -278,6 +279,7 @@ def _alive(pid: int) -> bool:
     return not (status.exists() and status.read_text().split(") ", 1)[1].startswith("Z"))
 
 
+@pytest.mark.integration  # runs the fake agent program for its version
 def test_list_providers_reports_found_binaries_and_versions(bin_dir: Path) -> None:
     (bin_dir / "gemini").unlink()
     statuses = {s.name: s for s in list_providers(CATALOG, timeout=5)}

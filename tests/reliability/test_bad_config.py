@@ -44,5 +44,9 @@ def test_bad_supervisor_settings_fail_at_once_with_exit_2(repo: Path, setting: s
     )
     assert result.returncode == 2, result.stderr
     one_clear_line(result.stderr)
-    assert "max_workers" in result.stderr.lower() or "config" in result.stderr.lower(), result.stderr
+    names = {
+        "env-max-workers-text": "$COCKPIT_MAX_WORKERS: supervisor.max_workers: must be a whole number, got 'lots'",
+        "config-max-workers-0": ".cockpit/config.yaml:2: supervisor.max_workers:",
+    }
+    assert names[setting] in result.stderr, result.stderr
     assert (ledger_bytes(state), file_list(state)) == before

@@ -87,6 +87,7 @@ def wait_for_acks(acks: Path, more_than: int, procs: list[subprocess.Popen[bytes
         time.sleep(0.01)
 
 
+@pytest.mark.integration  # starts appender processes and kills them at random
 def test_appenders_killed_at_random_never_lose_or_fork_an_acknowledged_receipt(tmp_path: Path) -> None:
     rng = random.Random(SEED)
     acks = tmp_path / "acks"

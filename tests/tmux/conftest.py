@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -12,9 +11,6 @@ from pathlib import Path
 import pytest
 
 from cockpit.runtime.tmux import TmuxServer
-
-if shutil.which("tmux") is None:  # pragma: no cover - tmux is a hard requirement of cockpit
-    pytest.skip("tmux is not installed", allow_module_level=True)
 
 
 def _socket_path(socket_name: str) -> Path:

@@ -15,7 +15,7 @@ from cockpit.runtime.tmux import PaneInfo, TmuxServer, gate_name, write_launch_s
 T = TypeVar("T")
 
 
-def wait_until(predicate: Callable[[], T], *, timeout: float = 5.0, step: float = 0.02, what: str = "") -> T:
+def wait_until(predicate: Callable[[], T], *, timeout: float = 60.0, step: float = 0.02, what: str = "") -> T:
     """Poll `predicate` until it returns something truthy; fail the test after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -76,7 +76,7 @@ def pane_of(server: TmuxServer, name: str) -> PaneInfo | None:
     return next((pane for pane in server.list_panes() if pane.session == name), None)
 
 
-def wait_exited(server: TmuxServer, name: str, *, timeout: float = 5.0) -> PaneInfo:
+def wait_exited(server: TmuxServer, name: str, *, timeout: float = 60.0) -> PaneInfo:
     """Wait until the worker's pane is dead with its exit status or signal known."""
 
     def finished() -> PaneInfo | None:
@@ -88,7 +88,7 @@ def wait_exited(server: TmuxServer, name: str, *, timeout: float = 5.0) -> PaneI
     return wait_until(finished, timeout=timeout, what=f"worker {name} to exit")
 
 
-def wait_log(worker: Worker, expected: bytes, *, timeout: float = 5.0) -> bytes:
+def wait_log(worker: Worker, expected: bytes, *, timeout: float = 60.0) -> bytes:
     """Wait until the log holds `expected` (the pipe's `cat` may lag the pane by a few ms)."""
     wait_until(lambda: expected in worker.log(), timeout=timeout, what=f"{expected[:40]!r} in {worker.log_path}")
     return worker.log()

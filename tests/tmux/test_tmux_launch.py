@@ -26,9 +26,9 @@ def test_first_byte_is_in_the_log(tmux_server: TmuxServer, tmp_path: Path) -> No
 
 def test_an_immediate_burst_is_logged_in_full(tmux_server: TmuxServer, tmp_path: Path) -> None:
     worker = start_worker(tmux_server, tmp_path, "burst", ["seq", "1", "30000"])
-    wait_exited(tmux_server, "burst")
+    wait_exited(tmux_server, "burst", timeout=120)
     expected = "".join(f"{i}\r\n" for i in range(1, 30001)).encode()
-    wait_until(lambda: worker.log() == expected, what="all 30000 lines in the log")
+    wait_until(lambda: worker.log() == expected, timeout=120, what="all 30000 lines in the log")  # generous: a loaded machine
 
 
 def test_exit_status_is_kept_after_the_process_ends(tmux_server: TmuxServer, tmp_path: Path) -> None:

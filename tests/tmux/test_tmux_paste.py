@@ -56,7 +56,7 @@ def test_a_100kb_hostile_prompt_arrives_byte_exact(tmux_server: TmuxServer, tmp_
     text = hostile_text(100_000)
     out = start_receiver(tmux_server, tmp_path, "paste")
     tmux_server.paste_text("paste", text)
-    wait_until(out.exists, timeout=10, what="the receiver to save the paste")
+    wait_until(out.exists, timeout=60, what="the receiver to save the paste")
     assert out.read_bytes() == text.encode("utf-8", "surrogateescape")
     assert wait_exited(tmux_server, "paste").dead_status == 0
     assert tmux_raw(tmux_server, "list-buffers").stdout == ""  # the named buffer was deleted
@@ -69,7 +69,7 @@ def test_concurrent_pastes_each_reach_only_their_own_worker(tmux_server: TmuxSer
     with ThreadPoolExecutor(max_workers=len(names)) as pool:
         list(pool.map(lambda name: tmux_server.paste_text(name, texts[name]), names))
     for name in names:
-        wait_until(outs[name].exists, timeout=10, what=f"{name} to save its paste")
+        wait_until(outs[name].exists, timeout=60, what=f"{name} to save its paste")
         assert outs[name].read_bytes() == texts[name].encode("utf-8", "surrogateescape"), name
     assert tmux_raw(tmux_server, "list-buffers").stdout == ""
 

@@ -166,7 +166,7 @@ def test_every_quick_exit_gets_its_status_without_help(tmux_server: TmuxServer, 
         lines = tmux_raw(tmux_server, "list-panes", "-a", "-F", "#{pane_dead}:#{pane_dead_status}").stdout.split()
         return lines if lines.count("1:5") == len(names) else None
 
-    wait_until(statuses, timeout=15, what="all 40 statuses")
+    wait_until(statuses, timeout=60, what="all 40 statuses")
 
 
 def test_socket_names_from_state_directories(tmp_path: Path) -> None:

@@ -19,7 +19,8 @@ def cockpit_argv() -> list[str]:
 
 
 def terminal_env() -> dict[str, str]:
-    keep = ("COCKPIT_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "HOME", "PATH", "USER", "LANG", "LC_ALL")
+    # TMUX_TMPDIR too: `cockpit attach` inside the pane must find the servers where the supervisor made them
+    keep = ("COCKPIT_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "HOME", "PATH", "USER", "LANG", "LC_ALL", "TMUX_TMPDIR")
     env = {k: os.environ[k] for k in keep if k in os.environ}
     env["TERM"] = "xterm-256color"
     env.setdefault("LANG", "C.UTF-8")
@@ -101,9 +102,3 @@ class Terminal:
         self._run("kill-server", check=False)
         tmpdir = os.environ.get("TMUX_TMPDIR") or "/tmp"
         (Path(tmpdir) / f"tmux-{os.getuid()}" / self.socket).unlink(missing_ok=True)  # tmux may leave it behind
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

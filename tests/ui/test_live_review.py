@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.errors import CockpitError
 from cockpit.service.client import SupervisorClient
 from cockpit.service.workspace import Workspace
 from cockpit.ui.app import CockpitApp
@@ -32,11 +31,6 @@ async def start(app: CockpitApp, pilot, prompt: str, **task) -> str:
 
 
 async def test_approve_is_refused_then_allowed_once_the_gates_pass(workspace: Workspace, repo: Path) -> None:
-    try:
-        SupervisorClient(workspace).call("review", id="0000000000")
-    except CockpitError as exc:
-        if unknown_op(exc):
-            pytest.skip("this supervisor does not answer `review` yet (the gate requests have not landed)")
     app = CockpitApp(LiveSource(workspace), remember_theme=False)
     async with app.run_test(size=(120, 40)) as pilot:
         dispatch_id = await start(

@@ -18,7 +18,7 @@ import pytest
 from cockpit.service.client import SupervisorClient
 from cockpit.service.workspace import Workspace
 
-from .terminal import Terminal, cockpit_argv, cpu_seconds, terminal_env
+from .terminal import Terminal, cockpit_argv, terminal_env
 
 pytestmark = [pytest.mark.tmux, pytest.mark.terminal]
 
@@ -45,13 +45,7 @@ def test_attach_suspends_the_tui_and_detaching_brings_it_back(workspace: Workspa
     terminal.keys("C-b", "d")
     terminal.wait_for("? WAITING")  # the TUI is back, still live
     terminal.wait_for("● connected")
-    # Idle means idle: nothing changes, so the TUI uses next to no CPU.
-    pid = terminal.pane_pid()
-    time.sleep(1.0)
-    before = cpu_seconds(pid)
-    time.sleep(3.0)
-    used = cpu_seconds(pid) - before
-    assert used < 0.3, f"the idle TUI used {used:.2f} s of CPU in 3 s"
+    # Its idle CPU after the resume is a benchmark (benchmarks/bench_tui_idle.py), not a test.
     terminal.keys("q")
     terminal.wait_until(terminal.pane_dead, "the TUI to quit")
     # Quitting stopped nothing: the worker still waits.
@@ -87,7 +81,7 @@ def sshd(tmp_path: Path) -> Iterator[dict[str, str]]:
     """A throwaway sshd on a free localhost port that accepts one throwaway key."""
     binary = shutil.which("sshd") or "/usr/sbin/sshd"
     if not Path(binary).exists() or shutil.which("ssh") is None or shutil.which("ssh-keygen") is None:
-        pytest.skip("openssh-server and openssh-client are needed (CI installs them)")
+        pytest.fail("openssh-server and openssh-client are needed (.ci/run installs them)")
     home = tmp_path / "ssh"
     home.mkdir(mode=0o700)
     for name in ("host_key", "client_key"):
@@ -170,7 +164,7 @@ def test_dispatch_and_approve_over_ssh(workspace: Workspace, repo: Path, termina
     ]
     terminal.start(ssh, repo, terminal_env())
     try:
-        terminal.wait_for("● connected", timeout=60)
+        terminal.wait_for("● connected", timeout=180)  # generous: the login shell's start-up (e.g. pyenv) runs first
     except AssertionError:
         raise AssertionError(Path(sshd["log"]).read_text() + "\nthe terminal shows:\n" + terminal.screen()) from None
     terminal.keys("n")

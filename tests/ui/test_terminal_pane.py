@@ -20,7 +20,6 @@ pytestmark = [pytest.mark.tmux, pytest.mark.terminal]
 
 TOTAL = 3000
 RATE = 100  # lines a second: 30 s of output, far more than the test watches
-CATCH_UP_S = 0.25  # the pane shows what the log has within this
 
 
 @pytest.fixture
@@ -56,10 +55,9 @@ def test_the_pane_follows_a_fast_worker_and_end_catches_up(workspace: Workspace,
     terminal.start(cockpit_argv(), repo, terminal_env())
     terminal.wait_until(lambda: last_line(terminal.screen()) > 50, "the pane to show the worker's output")
 
-    # Following: the screen keeps up with the log, sample after sample.
-    lags = sorted(catch_up_time(terminal, log) for _ in range(5))
-    print("following, catch-up s:", lags)
-    assert lags[2] <= CATCH_UP_S, f"the pane lagged the log by {lags} s"
+    # Following: the screen keeps showing what the log has (how fast is benchmarks/bench_tui_pane.py's).
+    for _ in range(5):
+        catch_up_time(terminal, log)
 
     # The operator scrolls up: the pane holds still and counts what arrives meanwhile.
     terminal.keys("Tab")  # focus moves from the workers to the pane
@@ -74,9 +72,8 @@ def test_the_pane_follows_a_fast_worker_and_end_catches_up(workspace: Workspace,
     # End: back to the tail, and following again.
     terminal.keys("End")
     terminal.wait_until(lambda: "new lines" not in terminal.screen(), "the 'new lines' note to go")
-    lags = sorted(catch_up_time(terminal, log) for _ in range(5))
-    print("after End, catch-up s:", lags)
-    assert lags[2] <= CATCH_UP_S, f"after End the pane lagged the log by {lags} s"
+    for _ in range(5):  # following again
+        catch_up_time(terminal, log)
 
 
 def test_an_exited_worker_opens_at_its_last_line(workspace: Workspace, repo: Path, terminal: Terminal) -> None:

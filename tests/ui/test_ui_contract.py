@@ -157,5 +157,9 @@ def test_ci_runs_the_real_terminal_suite() -> None:
     assert command is not None and "pytest" in command.group(1)
     pytest_args = command.group(1).split("pytest", 1)[1]
     assert " -m " not in pytest_args and "-k" not in pytest_args and "--ignore" not in pytest_args, pytest_args
+    # Lint and types run first, so a finding fails CI before the tests start.
+    before = command.group(1).split("-m pytest", 1)[0]
+    for step in ("ruff check cockpit tests benchmarks", "ruff format --check cockpit tests benchmarks", "bin/mypy"):
+        assert step in before, f"the test command does not run `{step}` before pytest"
     marked = [p.name for p in (ROOT / "tests" / "ui").glob("test_terminal_*.py") if "pytest.mark.terminal" in p.read_text()]
     assert len(marked) >= 5, marked

@@ -3,7 +3,7 @@ turns any refusal into a notification; confirmations come first where work is at
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 
@@ -21,7 +21,11 @@ class WorkerActions:
     """Mixed into MainScreen (which provides `app`, `selected_view` and friends)."""
 
     app: Any
-    selected_view: dict[str, Any] | None
+
+    if TYPE_CHECKING:
+
+        @property
+        def selected_view(self) -> dict[str, Any] | None: ...
 
     def _target(self) -> dict[str, Any] | None:
         view = self.selected_view

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -18,10 +19,16 @@ from cockpit.ui.palette import color, tint
 from cockpit.ui.widgets.footer import CockpitFooter
 from cockpit.ui.widgets.strip_view import StripView, text_to_strip
 
+if TYPE_CHECKING:
+    from cockpit.ui.app import CockpitApp
+
 
 class DiffScreen(Screen[None]):
     CSS_PATH = "diff.tcss"
     BINDINGS = [Binding("escape,q,d", "app.pop_screen", "back"), Binding("tab", "switch", "files/diff", show=True)]
+
+    if TYPE_CHECKING:
+        app: CockpitApp  # the screen runs only inside CockpitApp
 
     def __init__(self, view: dict[str, Any]) -> None:
         super().__init__()
@@ -85,7 +92,7 @@ class DiffScreen(Screen[None]):
             options.add_option(Option(label, id=str(entry.get("path"))))
         colours = self.colours()
         console = self.app.console
-        strips = []
+        strips: list[Strip] = []
         for section in split_patch(diff.get("patch") or ""):
             self.section_starts[section.path] = len(strips)
             strips.extend(text_to_strip(line, console) for line in render_file(section, colours))

@@ -6,7 +6,7 @@ the same way; the list follows the ledger (each permission receipt refreshes it)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -18,6 +18,9 @@ from textual.widgets import DataTable, Static
 from cockpit.errors import CockpitError
 from cockpit.ui.widgets.footer import CockpitFooter
 from cockpit.ui.widgets.pane import HISTORY_LINES, PaneView
+
+if TYPE_CHECKING:
+    from cockpit.ui.app import CockpitApp
 
 AGE_TICK_S = 1.0  # ages count up while the operator reads
 
@@ -36,6 +39,9 @@ class InboxScreen(Screen[None]):
         Binding("A", "decide('allow', True)", "allow for dispatch", key_display="shift+a"),
     ]
     AUTO_FOCUS = "#requests"
+
+    if TYPE_CHECKING:
+        app: CockpitApp  # the screen runs only inside CockpitApp
 
     def __init__(self) -> None:
         super().__init__()

@@ -5,6 +5,8 @@ one) and reads only the pages it shows."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.syntax import Syntax
 from rich.text import Text
 from textual import on
@@ -18,10 +20,16 @@ from cockpit.ui.receipt_lines import pretty
 from cockpit.ui.widgets.footer import CockpitFooter
 from cockpit.ui.widgets.ledger_list import LedgerList
 
+if TYPE_CHECKING:
+    from cockpit.ui.app import CockpitApp
+
 
 class ReceiptsScreen(Screen[None]):
     CSS_PATH = "receipts.tcss"
     BINDINGS = [Binding("escape,q,r", "app.pop_screen", "back"), Binding("d", "toggle_detail", "detail")]
+
+    if TYPE_CHECKING:
+        app: CockpitApp  # the screen runs only inside CockpitApp
 
     def __init__(self, *, dispatch: str | None = None, seq: int | None = None) -> None:
         super().__init__()

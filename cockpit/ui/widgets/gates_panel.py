@@ -6,7 +6,7 @@ from typing import Any
 
 from rich.style import Style
 from rich.text import Text
-from textual.app import App
+from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -84,7 +84,7 @@ class GatesPanel(VerticalScroll):
     GatesPanel > Static { width: 1fr; }
     """
 
-    def compose(self):  # type: ignore[override]
+    def compose(self) -> ComposeResult:
         yield Static(id="gates-body")
 
     def show(self, view: dict[str, Any] | None, review: dict[str, Any] | None, running: list[str] | tuple[str, ...] = ()) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -47,7 +48,7 @@ class LedgerList(ReceiptList):
     def current(self) -> Receipt | None:
         return self.rows.get(self.cursor)
 
-    def line_for(self, receipt: Receipt, width: int) -> Text:
+    def line_for(self, receipt: Receipt, width: int, *, cut: bool = False) -> Text:  # never cut: the ledger scrolls sideways
         text = super().line_for(receipt, width, cut=False)
         self._widest = max(self._widest, text.cell_len)
         return text
@@ -132,5 +133,5 @@ class LedgerList(ReceiptList):
         where = "earlier" if step < 0 else "later"
         self.app.notify(f"no {where} receipt of {here.dispatch}", severity="information", markup=False)
 
-    def on_click(self, event) -> None:  # type: ignore[no-untyped-def]
+    def on_click(self, event: events.Click) -> None:
         self.move_to(int(self.scroll_y) + event.y)
