@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from cockpit.domain.budget import dollars_to_micro, positive_tokens
 
 MAX_PROMPT_BYTES = 1024 * 1024
 GATE_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,40}$")
@@ -46,6 +49,21 @@ class TaskPacket(BaseModel):
     gates: list[str] = Field(default_factory=list)
     max_run_seconds: int | None = Field(default=None, gt=0, le=7 * 24 * 3600)
     target: str | None = None
+    # Budgets, summed over every round of the dispatch (docs/gates.md): `max_cost_usd` is
+    # given in dollars and kept as micro-dollars; at a limit the worker is paused or stopped.
+    max_tokens: int | None = None
+    max_cost_micro_usd: int | None = None
+    on_budget: Literal["pause", "stop"] = "pause"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dollars(cls, data: Any) -> Any:
+        return dollars_to_micro(data)
+
+    @field_validator("max_tokens", "max_cost_micro_usd", mode="before")
+    @classmethod
+    def _budget(cls, v: Any, info: Any) -> int | None:
+        return None if v is None else positive_tokens(v, info.field_name)
 
     @field_validator("prompt")
     @classmethod

@@ -68,7 +68,10 @@ def build_task(fields: dict[str, Any], source: str) -> TaskPacket:
         where = ".".join(str(p) for p in error["loc"]) or "packet"
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            message = "unknown key (allowed: prompt, provider, allowed_paths, acceptance, risk, gates, max_run_seconds, target)"
+            message = (
+                "unknown key (allowed: prompt, provider, allowed_paths, acceptance, risk, gates, max_run_seconds, "
+                "target, max_tokens, max_cost_usd, on_budget)"
+            )
         raise UsageError(f"{source}: {where}: {message}") from None
     except TypeError as exc:
         raise UsageError(f"{source}: {exc}") from None

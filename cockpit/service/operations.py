@@ -13,11 +13,13 @@ from cockpit.domain.queue import Queued, pick_startable
 from cockpit.errors import UsageError
 from cockpit.runtime import teardown as git_teardown
 from cockpit.runtime.private_files import private_dir, write_private
+from cockpit.service.budgets import check_daily_budget
 from cockpit.service.channel import Peer
 from cockpit.service.context import Context, log
 from cockpit.service.dispatching import build_task, prepare
 from cockpit.service.gates import default_target, task_path
 from cockpit.service.monitor import Monitor
+from cockpit.service.pause import holds_slot
 from cockpit.service.workers import Workers, new_dispatch_id, prompt_path
 
 WAIT_STATES = {str(s) for s in WorkerState} | {str(s) for s in ReviewState} | {"final", "torn_down"}
@@ -69,6 +71,7 @@ class WorkerOps:
             prompt_file=ddir / "prompt.txt",
             default_headless_timeout_s=ctx.config.supervisor.headless_timeout_s,
         )
+        check_daily_budget(ctx, prepared.provider.name)  # spent today: refused before anything is written
         raw = prepared.prompt.encode("utf-8")
         # The target is fixed now: switching branches in the main checkout later must not redirect promotion.
         target = prepared.target or await asyncio.to_thread(default_target, ctx.ws.git)
@@ -110,7 +113,7 @@ class WorkerOps:
         ]
         if not queued:
             return
-        running = [w.provider.name for w in ctx.live.values()]
+        running = [w.provider.name for w in ctx.live.values() if holds_slot(ctx, w.id)]
         running += [p for i, p in self._starting.items() if i not in ctx.live]
         for item in pick_startable(queued, running, settings.max_workers, settings.per_provider):
             self._starting[item.id] = item.provider

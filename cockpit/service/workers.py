@@ -201,7 +201,7 @@ class Workers:
                 self.on_screen_change(worker)
 
     def arm_timeout(self, worker: LiveWorker, d: Dispatch) -> None:
-        if not d.timeout_s:
+        if not d.timeout_s or d.state == WorkerState.PAUSED:  # a paused worker's clock stands still
             return
         from cockpit.service.views import elapsed_seconds
 
@@ -363,6 +363,8 @@ class Workers:
             worker = ctx.live.get(dispatch_id)
             if not is_live(d.state) or worker is None:
                 raise UsageError(f"worker {dispatch_id} is not running (it is {d.state})")
+            if d.state == WorkerState.PAUSED:
+                raise CheckFailed(f"worker {dispatch_id} is paused; nothing was sent", hint=f"cockpit resume {dispatch_id}")
             if text is not None:
                 await asyncio.to_thread(ctx.tmux.paste_text, dispatch_id, text)
                 if enter:
