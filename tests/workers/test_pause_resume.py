@@ -3,42 +3,12 @@ goes on from there. Real supervisor, real tmux (private socket), the fake agent.
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
+
+from workerkit import agent_processes, cpu_ticks, wait_for
 
 from cockpit.runtime.proctree import read_stat
 from cockpit.service.identity import operator_actor
-
-
-def wait_for(condition, what: str, limit: float = 30.0):
-    deadline = time.monotonic() + limit
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out after {limit} s waiting for {what}"
-        time.sleep(0.05)
-
-
-def agent_processes(cockpit, dispatch_id: str) -> list[int]:
-    """The agent and its descendants: every process under the launcher (the pane's process)."""
-    launcher = json.loads((cockpit.ws.state.dispatch_dir(dispatch_id) / "proc.json").read_text())["pid"]
-    found, stack = [], [launcher]
-    while stack:
-        pid = stack.pop()
-        try:
-            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        except OSError:
-            continue
-        found += [int(c) for c in children]
-        stack += [int(c) for c in children]
-    return found
-
-
-def cpu_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
 
 
 def test_a_paused_worker_stops_where_it_is_and_resumed_goes_on(cockpit) -> None:
