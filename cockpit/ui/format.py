@@ -17,6 +17,7 @@ STATES: dict[str, tuple[str, str, str]] = {
     "working": ("▶", "working", "success"),
     "waiting": ("?", "WAITING", "warning"),
     "idle": ("◦", "idle", "primary"),
+    "paused": ("‖", "paused", "warning"),
     "exited": ("■", "exited", "foreground-muted"),
     "timed_out": ("⧗", "timed out", "error"),
     "killed": ("✕", "killed", "error"),
@@ -40,7 +41,7 @@ GATE_MARKS: dict[str, tuple[str, str]] = {
     "not_run": ("·", "foreground-muted"),
     "stale": ("~", "warning"),
 }
-LIVE = frozenset({"starting", "working", "waiting", "idle"})
+LIVE = frozenset({"starting", "working", "waiting", "idle", "paused"})
 
 # When a key applies to the selected worker (keys.py names these in `needs`): the footer and
 # the palette offer only those, so a merged worker is never offered approve, gates or reject.
@@ -74,7 +75,10 @@ def elapsed_s(view: dict[str, Any], now: datetime) -> float | None:
     if start is None:
         return None
     end = parse_ts(view.get("ended_ts")) or now
-    return max(0.0, (end - start).total_seconds())
+    paused_at = parse_ts(view.get("paused_ts"))
+    if paused_at is not None:  # a paused worker's clock stands still (as its timeout's does)
+        end = min(end, paused_at)
+    return max(0.0, (end - start).total_seconds() - (view.get("paused_ms") or 0) / 1000)
 
 
 def fmt_elapsed(seconds: float | None) -> str:

@@ -111,6 +111,9 @@ class StaticSource:
             return {"id": ref, "gates": [g.get("gate") or g.get("name") for g in gates] or ["tests"], "started": True}
         if op in ("send", "kill", "teardown", "approve", "reject", "dispatch"):
             return {"id": ref, "ok": True}
+        if op in ("pause", "resume"):
+            self._view(ref)
+            return {"done": [{"id": ref, "how": "1 process(es) " + ("stopped" if op == "pause" else "continued")}], "failed": []}
         raise UsageError(f"the supervisor does not know the request {op!r}")
 
     async def events(self) -> AsyncIterator[dict[str, Any]]:
