@@ -320,24 +320,24 @@ def _wait_for(child: int) -> int:
         except ChildProcessError:
             return 0
     if os.WIFSIGNALED(status):
-        signum = os.WTERMSIG(status)
+        died_of = os.WTERMSIG(status)
         try:
             import resource
 
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # the agent dumped core already, if at all
         except (ImportError, OSError, ValueError):
             pass
-        if signum not in (signal.SIGKILL, signal.SIGSTOP):  # those two cannot be (and need not be) reset
+        if died_of not in (signal.SIGKILL, signal.SIGSTOP):  # those two cannot be (and need not be) reset
             try:
-                signal.signal(signum, signal.SIG_DFL)
+                signal.signal(died_of, signal.SIG_DFL)
             except (OSError, ValueError):
                 pass
         try:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, [signum])
-            os.kill(os.getpid(), signum)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [died_of])
+            os.kill(os.getpid(), died_of)
         except (OSError, ValueError):
             pass
-        return 128 + signum  # not reached for a signal that ends a process
+        return 128 + died_of  # not reached for a signal that ends a process
     return os.waitstatus_to_exitcode(status)
 
 
