@@ -3,7 +3,10 @@ goes on from there. Real supervisor, real tmux (private socket), the fake agent.
 
 from __future__ import annotations
 
+import os
+import signal
 import time
+from pathlib import Path
 
 from workerkit import agent_processes, cpu_ticks, wait_for
 
@@ -119,3 +122,25 @@ def test_pause_frees_slot_lets_the_queue_go_on(cockpit) -> None:
     assert cockpit.show(second)["exit_code"] == 0
     assert cockpit.show(first)["state"] == "paused"
     cockpit.run("kill", first, check=True)
+
+
+def test_a_paused_worker_stays_paused_across_a_supervisor_crash(cockpit) -> None:
+    dispatch_id = cockpit.dispatch("@fake say up\n@fake hang", "--timeout", "5")
+    wait_for(lambda: b"up" in cockpit.ws.state.log(dispatch_id).read_bytes(), "output")
+    cockpit.run("pause", dispatch_id, check=True)
+    refused = cockpit.run("send", dispatch_id, "hello")
+    assert refused.returncode == 1 and "is paused" in refused.stderr and refused.stderr.count("\n") == 1
+    pid = int(cockpit.call("ping")["pid"])
+    cockpit.client.close()
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: not Path(f"/proc/{pid}").exists() or read_stat(pid).state == "Z", "the supervisor to die")
+    assert cockpit.run("status", check=True).returncode == 0  # a new supervisor adopts it
+    started = [r for r in cockpit.receipts() if r.kind == "supervisor_started"][-1]
+    assert started.data["adopted"] == 1
+    time.sleep(6)  # past its timeout: a paused worker's clock stands still under the new supervisor too
+    assert cockpit.show(dispatch_id)["state"] == "paused"
+    assert all(read_stat(p).state == "T" for p in agent_processes(cockpit, dispatch_id))
+    cockpit.run("resume", dispatch_id, check=True)
+    assert cockpit.show(dispatch_id)["state"] == "working"
+    cockpit.wait(dispatch_id, timeout=30)  # then its timeout, counted without the pause, ends it
+    assert "timed_out" in cockpit.receipt_kinds(dispatch_id)
