@@ -98,4 +98,8 @@ class TaskPacket(BaseModel):
 
     def public(self) -> dict:
         """The packet as recorded in receipts (the prompt itself is kept out: it has its own hash)."""
-        return self.model_dump(mode="json", exclude={"prompt"})
+        packet = self.model_dump(mode="json", exclude={"prompt"})
+        if self.max_tokens is None and self.max_cost_micro_usd is None:  # no budget: no budget keys
+            for key in ("max_tokens", "max_cost_micro_usd", "on_budget"):
+                packet.pop(key)
+        return packet
