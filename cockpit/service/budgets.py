@@ -24,13 +24,7 @@ from cockpit.service.context import Context, log
 
 def spent_today(ctx: Context, provider: str, now: datetime | None = None) -> tuple[int, int]:
     """(tokens, micro-dollars) used by the provider's dispatches created today, UTC."""
-    day = (now or datetime.now(UTC)).strftime("%Y-%m-%d")
-    row = ctx.ws.store.conn.execute(
-        "SELECT COALESCE(SUM(tokens_in + tokens_out), 0), COALESCE(SUM(cost_micro_usd), 0)"
-        " FROM dispatches WHERE provider = ? AND created_ts >= ?",
-        (provider, day),
-    ).fetchone()
-    return int(row[0]), int(row[1])
+    return ctx.ws.store.usage_since(provider, (now or datetime.now(UTC)).strftime("%Y-%m-%d"))
 
 
 def check_daily_budget(ctx: Context, provider: str) -> None:
