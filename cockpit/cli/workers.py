@@ -56,6 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--gate", action="append", metavar="NAME", help="a configured gate to require (repeatable)")
     p.add_argument("--target", metavar="BRANCH", help="the branch to promote into (default: the checked-out one)")
     add_budget_flags(p)
+    p.add_argument(
+        "--skill", metavar="NAME", help="a skill of .cockpit/skills: its role and method frame the prompt (docs/skills.md)"
+    )
     add_json_flag(p, "the dispatch")
     p.set_defaults(handler=cmd_dispatch)
 
@@ -165,6 +168,8 @@ def task_fields(args: argparse.Namespace) -> dict[str, Any]:
     if "max_cost_micro_usd" in budget:
         fields.pop("max_cost_usd", None)  # the flag wins over the task file
     fields.update(budget)
+    if args.skill:
+        fields["skill"] = args.skill
     return fields
 
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cockpit.domain.budget import dollars_to_micro, positive_tokens
+from cockpit.domain.skills import check_skill_name
 
 MAX_PROMPT_BYTES = 1024 * 1024
 GATE_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,40}$")
@@ -49,6 +50,7 @@ class TaskPacket(BaseModel):
     gates: list[str] = Field(default_factory=list)
     max_run_seconds: int | None = Field(default=None, gt=0, le=7 * 24 * 3600)
     target: str | None = None
+    skill: str | None = None  # a folder of .cockpit/skills (cockpit/domain/skills.py)
     # Budgets, summed over every round of the dispatch (docs/gates.md): `max_cost_usd` is
     # given in dollars and kept as micro-dollars; at a limit the worker is paused or stopped.
     max_tokens: int | None = None
@@ -69,6 +71,11 @@ class TaskPacket(BaseModel):
     @classmethod
     def _prompt(cls, v: str | None) -> str | None:
         return None if v is None else check_prompt(v)
+
+    @field_validator("skill")
+    @classmethod
+    def _skill(cls, v: str | None) -> str | None:
+        return None if v is None else check_skill_name(v)
 
     @field_validator("allowed_paths")
     @classmethod
@@ -99,6 +106,8 @@ class TaskPacket(BaseModel):
     def public(self) -> dict:
         """The packet as recorded in receipts (the prompt itself is kept out: it has its own hash)."""
         packet = self.model_dump(mode="json", exclude={"prompt"})
+        if packet.get("skill") is None:
+            del packet["skill"]  # a packet without a skill is recorded as it always was
         if self.max_tokens is None and self.max_cost_micro_usd is None:  # no budget: no budget keys
             for key in ("max_tokens", "max_cost_micro_usd", "on_budget"):
                 packet.pop(key)

@@ -16,12 +16,14 @@ import yaml
 from pydantic import ValidationError
 
 from cockpit.domain.provider import Catalog, Provider
+from cockpit.domain.skills import Skill
 from cockpit.domain.task import TaskPacket, check_prompt
 from cockpit.errors import UsageError
 from cockpit.runtime.gate_config import check_task_gates
 from cockpit.runtime.git_repo import GitRepo
 from cockpit.runtime.policy_file import load_policy
 from cockpit.runtime.providers import build_launch
+from cockpit.service.skills import compose_for_dispatch
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class Prepared:
     task: TaskPacket
     target: str | None
     timeout_source: str | None = None  # "--timeout", "task", "catalog", "default" (None: no timeout)
+    skill: Skill | None = None  # then `prompt` is composed from it and `assignment`
+    assignment: str = ""  # the prompt as the operator wrote it
 
 
 def load_task_file(path: Path) -> dict[str, Any]:
@@ -68,7 +72,7 @@ def build_task(fields: dict[str, Any], source: str) -> TaskPacket:
         if error["type"] == "extra_forbidden":
             message = (
                 "unknown key (allowed: prompt, provider, allowed_paths, acceptance, risk, gates, max_run_seconds, "
-                "target, max_tokens, max_cost_usd, on_budget)"
+                "target, skill, max_tokens, max_cost_usd, on_budget)"
             )
         raise UsageError(f"{source}: {where}: {message}") from None
     except TypeError as exc:
@@ -97,6 +101,10 @@ def prepare(
         check_prompt(text)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    assignment, skill = text, None
+    if task.skill is not None:  # read from the main checkout, like the gate and policy files below
+        composed = compose_for_dispatch(git.toplevel, task.skill, text)
+        text, skill = composed.prompt, composed.skill
     name = provider or task.provider or default_provider
     try:
         chosen = catalog.get(name)
@@ -116,7 +124,7 @@ def prepare(
     timeout, source = _timeout(chosen, run_mode, task, timeout_s, default_headless_timeout_s)
     if priority < -1000 or priority > 1000:
         raise UsageError("priority must be between -1000 and 1000")
-    return Prepared(text, chosen, run_mode, base_ref, base_commit, timeout, priority, task, target, source)
+    return Prepared(text, chosen, run_mode, base_ref, base_commit, timeout, priority, task, target, source, skill, assignment)
 
 
 def _timeout(

@@ -85,7 +85,7 @@ class WorkerOps:
             "dispatch_created",
             dispatch_id,
             actor=str(args.get("actor") or "operator"),
-            title=title_of(prepared.prompt),
+            title=title_of(prepared.assignment if prepared.skill else prepared.prompt),
             prompt_sha256=hashlib.sha256(raw).hexdigest(),
             prompt_bytes=len(raw),
             provider=prepared.provider.name,
@@ -100,6 +100,7 @@ class WorkerOps:
             target=target,
             risk=str(prepared.task.risk),
             task=prepared.task.public(),
+            skill=prepared.skill.receipt() if prepared.skill else None,  # name, version, each file's sha256
         )
         self.schedule()
         return ctx.view(ctx.dispatch(dispatch_id))
