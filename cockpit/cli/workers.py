@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.cli.common import add_json_flag, positive_float, print_json
+from cockpit.cli.control_cmds import add_budget_flags, budget_fields
 from cockpit.errors import CheckFailed, UsageError
 from cockpit.service.client import SupervisorClient
 from cockpit.service.identity import operator_actor
@@ -54,6 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--risk", choices=["low", "medium", "high", "critical"], help="picks the required gates")
     p.add_argument("--gate", action="append", metavar="NAME", help="a configured gate to require (repeatable)")
     p.add_argument("--target", metavar="BRANCH", help="the branch to promote into (default: the checked-out one)")
+    add_budget_flags(p)
     p.add_argument(
         "--skill", metavar="NAME", help="a skill of .cockpit/skills: its role and method frame the prompt (docs/skills.md)"
     )
@@ -162,6 +164,10 @@ def task_fields(args: argparse.Namespace) -> dict[str, Any]:
         fields["risk"] = args.risk
     if args.target:
         fields["target"] = args.target
+    budget = budget_fields(args)
+    if "max_cost_micro_usd" in budget:
+        fields.pop("max_cost_usd", None)  # the flag wins over the task file
+    fields.update(budget)
     if args.skill:
         fields["skill"] = args.skill
     return fields

@@ -22,6 +22,7 @@ class WorkerState(StrEnum):
     WORKING = "working"
     WAITING = "waiting"
     IDLE = "idle"
+    PAUSED = "paused"  # the operator (or a budget) stopped its process tree; `resume` continues it
     EXITED = "exited"
     TIMED_OUT = "timed_out"
     KILLED = "killed"
@@ -39,7 +40,10 @@ class ReviewState(StrEnum):
     REJECTED = "rejected"
 
 
-LIVE_STATES = frozenset({WorkerState.STARTING, WorkerState.WORKING, WorkerState.WAITING, WorkerState.IDLE})
+# A paused worker is live: its processes exist (stopped), it keeps its worktree and session, and
+# its exit, loss or kill is watched and recorded like any other worker's.
+RUNNING_STATES = frozenset({WorkerState.STARTING, WorkerState.WORKING, WorkerState.WAITING, WorkerState.IDLE})
+LIVE_STATES = RUNNING_STATES | {WorkerState.PAUSED}
 FINAL_STATES = frozenset({WorkerState.EXITED, WorkerState.TIMED_OUT, WorkerState.KILLED, WorkerState.LOST})
 
 _TRANSITIONS: dict[WorkerState, frozenset[WorkerState]] = {
@@ -48,6 +52,9 @@ _TRANSITIONS: dict[WorkerState, frozenset[WorkerState]] = {
     WorkerState.WORKING: frozenset(LIVE_STATES | FINAL_STATES) - {WorkerState.STARTING, WorkerState.WORKING},
     WorkerState.WAITING: frozenset(LIVE_STATES | FINAL_STATES) - {WorkerState.STARTING, WorkerState.WAITING},
     WorkerState.IDLE: frozenset(LIVE_STATES | FINAL_STATES) - {WorkerState.STARTING, WorkerState.IDLE},
+    # Only a `resumed` receipt leaves `paused` for a running state (see resume_state): what a
+    # screen or a hook seems to show meanwhile is no change of state. It can still end.
+    WorkerState.PAUSED: FINAL_STATES,
     WorkerState.EXITED: frozenset(),
     WorkerState.TIMED_OUT: frozenset(),
     WorkerState.KILLED: frozenset(),
@@ -57,6 +64,20 @@ _TRANSITIONS: dict[WorkerState, frozenset[WorkerState]] = {
 
 def can_transition(current: WorkerState, new: WorkerState) -> bool:
     return new in _TRANSITIONS[current]
+
+
+def can_pause(state: str) -> bool:
+    """Only a running worker can be paused: not a queued one (it has no processes) nor an ended one."""
+    return state in RUNNING_STATES
+
+
+def resume_state(paused_from: str | None) -> WorkerState:
+    """The state a resumed worker returns to: the one it was paused in (working when unknown)."""
+    try:
+        state = WorkerState(paused_from or WorkerState.WORKING)
+    except ValueError:
+        return WorkerState.WORKING
+    return state if state in RUNNING_STATES else WorkerState.WORKING
 
 
 def is_live(state: str) -> bool:
@@ -129,6 +150,10 @@ class Dispatch(BaseModel):
     diff_removed: int = 0
     diff_files: int = 0
     quiet_since_ts: str | None = None  # a working worker's last output, once it has been silent too long
+    paused_from: str | None = None  # while paused: the state it was paused in
+    paused_ts: str | None = None  # when it was last paused (its run's clock stops there)
+    paused_ms: int = 0  # how long its current run was paused before, in total
+    budget_exceeded: str | None = None  # the budget it ran over ("tokens" or "cost"), once it did
 
     @property
     def live(self) -> bool:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from cockpit.domain.budget import dollars_to_micro, positive_tokens
 from cockpit.domain.skills import check_skill_name
 
 MAX_PROMPT_BYTES = 1024 * 1024
@@ -49,6 +51,21 @@ class TaskPacket(BaseModel):
     max_run_seconds: int | None = Field(default=None, gt=0, le=7 * 24 * 3600)
     target: str | None = None
     skill: str | None = None  # a folder of .cockpit/skills (cockpit/domain/skills.py)
+    # Budgets, summed over every round of the dispatch (docs/gates.md): `max_cost_usd` is
+    # given in dollars and kept as micro-dollars; at a limit the worker is paused or stopped.
+    max_tokens: int | None = None
+    max_cost_micro_usd: int | None = None
+    on_budget: Literal["pause", "stop"] = "pause"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dollars(cls, data: Any) -> Any:
+        return dollars_to_micro(data)
+
+    @field_validator("max_tokens", "max_cost_micro_usd", mode="before")
+    @classmethod
+    def _budget(cls, v: Any, info: Any) -> int | None:
+        return None if v is None else positive_tokens(v, info.field_name)
 
     @field_validator("prompt")
     @classmethod
@@ -88,7 +105,10 @@ class TaskPacket(BaseModel):
 
     def public(self) -> dict:
         """The packet as recorded in receipts (the prompt itself is kept out: it has its own hash)."""
-        data = self.model_dump(mode="json", exclude={"prompt"})
-        if data.get("skill") is None:
-            del data["skill"]  # a packet without a skill is recorded as it always was
-        return data
+        packet = self.model_dump(mode="json", exclude={"prompt"})
+        if packet.get("skill") is None:
+            del packet["skill"]  # a packet without a skill is recorded as it always was
+        if self.max_tokens is None and self.max_cost_micro_usd is None:  # no budget: no budget keys
+            for key in ("max_tokens", "max_cost_micro_usd", "on_budget"):
+                packet.pop(key)
+        return packet

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
 from cockpit.errors import CockpitError
-from cockpit.runtime.proctree import ProcInfo, TreeKill
+from cockpit.runtime.proctree import ProcInfo, TreeKill, TreeSignal
 from cockpit.runtime.teardown import Classification, RestoreResult, TeardownResult
 
 __all__ = [
@@ -235,6 +235,13 @@ class Executor(Protocol):
         and resume it) without waiting for any effect. The session stays. What a terminal
         server does about it is the implementation's to say (LocalExecutor.signal: tmux
         resumes a stopped pane process at once)."""
+        ...
+
+    def pause_tree(self, dispatch_id: str, action: Literal["stop", "continue"]) -> TreeSignal:
+        """Pause ("stop") or resume ("continue") the worker: every process of its tree that can
+        hold still (not the terminal's own process, not the exit watcher), again for any forked
+        meanwhile, then check each obeyed. Raises CockpitError with the reason when this worker
+        cannot be paused (e.g. its agent is the terminal's own process). May block briefly."""
         ...
 
     def owner_of_process(self, pid: int) -> str | None:

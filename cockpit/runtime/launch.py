@@ -2,9 +2,15 @@
 
 tmux starts `python -P -m cockpit.runtime.launch SPEC_JSON`. The launcher waits on
 its tmux gate (signalled only after pipe-pane is attached, so the log gets every
-byte the agent prints), then execs the agent: the pane pid becomes the agent's pid
-and its exit status is the pane's dead status. No shell ever sees the prompt or the
+byte the agent prints), then forks and execs the agent as its only child, waits for
+it and ends the way it ended (same exit code, or killed by the same signal): the
+agent's exit status is the pane's dead status. No shell ever sees the prompt or the
 argv: they travel in a JSON file and then straight through execve.
+
+Why a parent stays (a few MB, asleep in waitpid): tmux sends SIGCONT to a pane's
+process group as soon as the pane's own process stops, so an agent that WAS the pane
+process could never be paused (`cockpit pause`). Stopping the launcher's child is
+invisible to tmux, and the launcher waits without WUNTRACED, so it stays asleep too.
 
 Imports stay minimal (this runs once per dispatch, before the agent starts), and
 the spec reader and writer live together so the format cannot drift.
@@ -23,8 +29,9 @@ import time
 # Exit code when the agent could not be started (the shell's "command not found").
 CANNOT_START = 127
 
-# Written next to the launch spec just before the exec: the agent's pid, session, process
-# group and the exit watcher's pid, so a kill can end the whole tree (runtime/proctree.py).
+# Written next to the launch spec just before the agent starts: the pane process's pid (the
+# launcher, the agent's parent), session, process group and the exit watcher's pid, so a kill
+# can end the whole tree and a pause can stop all of it but the launcher (runtime/proctree.py).
 PROC_INFO_NAME = "proc.json"
 
 SPEC_KEYS = ("socket", "gate", "argv", "env", "cwd", "stdin_path", "prompt_path", "prompt_arg_index")
@@ -141,7 +148,7 @@ def _start_exit_watch(socket: str) -> int | None:
     if not pane or not hasattr(os, "pidfd_open"):
         return None  # not Linux >= 5.3: no watch (such tmux builds rarely use utempter)
     try:
-        pidfd = os.pidfd_open(os.getpid())  # this pid becomes the agent's on exec
+        pidfd = os.pidfd_open(os.getpid())  # the pane's process: it ends right after the agent
     except OSError:
         return None
     read_end, write_end = os.pipe()
@@ -174,7 +181,7 @@ def _start_exit_watch(socket: str) -> int | None:
 
 
 def _write_proc_info(spec_path: str, watcher_pid: int | None) -> None:
-    """Who the agent will be (this pid, after exec), its session and group, its watcher."""
+    """The pane's process (this launcher, the agent's parent), its session and group, its watcher."""
     try:
         with open(f"/proc/{os.getpid()}/stat", "rb") as handle:
             start = int(handle.read().rpartition(b")")[2].split()[19])
@@ -189,7 +196,7 @@ def _write_proc_info(spec_path: str, watcher_pid: int | None) -> None:
 
 
 def launch(spec: dict, spec_path: str | None = None) -> int:
-    """Wait for the gate, then exec the agent. Returns only when the exec failed."""
+    """Wait for the gate, then run the agent; returns its exit code (or dies of its signal)."""
     if not _wait_for_gate(spec["socket"], spec["gate"]):
         return _fail(f"tmux gate {spec['gate']} failed; not starting {spec['argv'][0]}")
 
@@ -235,6 +242,40 @@ def launch(spec: dict, spec_path: str | None = None) -> int:
         except OSError:
             pass  # a kill still finds the tree through tmux's pane pid
 
+    try:
+        child = os.fork()
+    except OSError as error:
+        return _fail(f"cannot start {program}: cannot fork: {error.strerror or error}")
+    if child == 0:
+        _own_foreground_group()
+        os._exit(_exec_agent(argv, env, program))
+    try:
+        os.setpgid(child, child)  # the child does it too: whichever runs first, no race
+    except OSError:
+        pass
+    return _wait_for(child)
+
+
+def _own_foreground_group() -> None:
+    """In the child: a process group of its own that holds the terminal, as a shell runs a
+    foreground job. The terminal's signals (Ctrl-C, hangup) go to the agent's group, tmux
+    names the pane after the agent (#{pane_current_command}), and the group can be paused."""
+    try:
+        os.setpgid(0, 0)
+        tty = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        return  # no controlling terminal (not under tmux): the group alone will do
+    try:
+        signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # a background group may not take the terminal otherwise
+        os.tcsetpgrp(tty, os.getpgrp())
+    except OSError:
+        pass
+    finally:
+        os.close(tty)
+
+
+def _exec_agent(argv: list[bytes], env: dict[bytes, bytes], program: str) -> int:
+    """In the child: exec the agent; returns (an exit code) only when that failed."""
     # Ignored signals survive exec: Python ignores SIGPIPE and SIGXFSZ, tmux leaves
     # SIGTTIN and SIGTTOU ignored. Give the agent the defaults a shell would.
     for signum in signal.valid_signals():
@@ -243,13 +284,61 @@ def launch(spec: dict, spec_path: str | None = None) -> int:
                 signal.signal(signum, signal.SIG_DFL)
         except (OSError, ValueError):
             pass
-
     try:
         os.execvpe(argv[0], argv, env)
     except (OSError, ValueError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         return _fail(f"cannot start {program}: {reason}")
     return CANNOT_START  # not reached: execvpe returns only by raising
+
+
+def _wait_for(child: int) -> int:
+    """Wait for the agent and end as it ended. A closed pane hangs up its terminal, which
+    signals only the session's leader (this launcher): pass the hangup on to the agent's
+    group, as the kernel does when a controlling process exits. A SIGTERM sent to the
+    pane's process is passed on to the agent. Ctrl-C and Ctrl-\\ reach the agent's group
+    directly (it holds the terminal); the launcher ignores them."""
+
+    def forward(signum: int, _frame: object) -> None:
+        try:
+            if signum == signal.SIGHUP:
+                os.killpg(child, signal.SIGHUP)
+                os.killpg(child, signal.SIGCONT)  # a paused agent must hear it too
+            else:
+                os.kill(child, signum)
+        except OSError:
+            pass
+
+    for signum in (signal.SIGINT, signal.SIGQUIT):
+        signal.signal(signum, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, forward)
+    signal.signal(signal.SIGTERM, forward)
+    while True:
+        try:
+            _, status = os.waitpid(child, 0)  # no WUNTRACED: a paused agent leaves us asleep
+            break
+        except ChildProcessError:
+            return 0
+    if os.WIFSIGNALED(status):
+        died_of = os.WTERMSIG(status)
+        try:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # the agent dumped core already, if at all
+        except (ImportError, OSError, ValueError):
+            pass
+        if died_of not in (signal.SIGKILL, signal.SIGSTOP):  # those two cannot be (and need not be) reset
+            try:
+                signal.signal(died_of, signal.SIG_DFL)
+            except (OSError, ValueError):
+                pass
+        try:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [died_of])
+            os.kill(os.getpid(), died_of)
+        except (OSError, ValueError):
+            pass
+        return 128 + died_of  # not reached for a signal that ends a process
+    return os.waitstatus_to_exitcode(status)
 
 
 def main(args: list[str] | None = None) -> int:

@@ -18,10 +18,11 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from watchfiles import awatch
 
+from cockpit.errors import CockpitError
 from cockpit.runtime import proctree
 from cockpit.runtime import teardown as git_teardown
 from cockpit.runtime.executor import (
@@ -177,6 +178,16 @@ class LocalExecutor:
         watcher = proctree.read_proc_info(self.state.dispatch_dir(dispatch_id)).get("watcher_pid")
         found = [p for p in self._processes(dispatch_id) if p.pid != watcher]
         return SignalSent(signal=sig, found=found, signalled=proctree.signal_tree(found, sig))
+
+    def pause_tree(self, dispatch_id: str, action: Literal["stop", "continue"]) -> proctree.TreeSignal:
+        # All but the launcher (the pane's process: tmux would continue its group at once) and
+        # the exit watcher; the launcher keeps the agent as its child for exactly this.
+        pane_pid = self.tmux.pane_pid(dispatch_id)
+        dispatch_dir = self.state.dispatch_dir(dispatch_id)
+        _found, why = proctree.pausable_processes(dispatch_dir, pane_pid)
+        if why is not None:
+            raise CockpitError(f"cannot {'pause' if action == 'stop' else 'resume'} {dispatch_id}: {why}")
+        return proctree.stop_or_continue_tree(lambda: proctree.pausable_processes(dispatch_dir, pane_pid)[0], action)
 
     def owner_of_process(self, pid: int) -> str | None:
         # The worker marker in the environment of it or of any parent, or a worker's pane

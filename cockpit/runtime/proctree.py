@@ -19,6 +19,7 @@ import json
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,6 +147,9 @@ def kill_tree(procs: list[ProcInfo], grace_s: float, *, poll_s: float = 0.02) ->
             result.ended_by[p.pid] = "already gone"
     for p in running:
         _signal(p, signal.SIGTERM)
+    for p in running:  # a stopped (paused) process acts on its SIGTERM only once continued
+        if p.state == "T" or (now := read_stat(p.pid)) is not None and now.state == "T":
+            _signal(p, signal.SIGCONT)
     deadline = time.monotonic() + grace_s
     while running:
         for p in running:
@@ -243,3 +247,79 @@ def signal_tree(procs: list[ProcInfo], signum: int) -> list[int]:
                 continue
             reached.append(p.pid)
     return reached
+# -- pausing -----------------------------------------------------------------------------
+# A pause stops every process of the worker but two: the pane's own process (the launcher,
+# the agent's parent: tmux would SIGCONT its group the moment it stopped) and the exit
+# watcher. Stopped processes run nothing, so they print nothing and burn no CPU; SIGCONT
+# lets them go on exactly where they were.
+
+STOPPED = ("T", "t")
+GONE = ("Z", "X")
+SETTLE_S = 2.0  # SIGSTOP and SIGCONT take effect at once; this only bounds a loaded machine
+
+
+@dataclass
+class TreeSignal:
+    """What a pause or resume did: the processes it reached, and any that did not obey."""
+
+    action: str  # "stop" | "continue"
+    done: list[ProcInfo] = field(default_factory=list)
+    failed: list[ProcInfo] = field(default_factory=list)
+
+    def processes(self) -> list[dict[str, object]]:
+        return [{"pid": p.pid, "comm": p.comm} for p in self.done]
+
+    def sentence(self) -> str:
+        verb = "stopped" if self.action == "stop" else "continued"
+        text = f"{len(self.done)} process(es) {verb}" + (f": {_names(self.done)}" if self.done else "")
+        if self.failed:
+            text += f"; NOT {verb}: {_names(self.failed)}"
+        return text
+
+
+def pausable_processes(dispatch_dir: Path, pane_pid: int | None) -> tuple[list[ProcInfo], str | None]:
+    """The processes a pause stops, or ([], why not) when the pane's process is not cockpit's
+    launcher (a worker started by an older cockpit: its agent is tmux's child, never stoppable)."""
+    if pane_pid is None:
+        return [], "its tmux pane is gone"
+    if not _is_launcher(pane_pid, dispatch_dir):
+        return [], "its agent runs as the tmux pane's own process (started by an older cockpit), which tmux continues at once"
+    info = read_proc_info(dispatch_dir)
+    keep = {pane_pid, info.get("watcher_pid")}
+    return [p for p in worker_processes(dispatch_dir, pane_pid) if p.pid not in keep and p.state not in GONE], None
+
+
+def _settled(p: ProcInfo, want_stopped: bool) -> bool:
+    now = read_stat(p.pid)
+    if now is None or now.start != p.start or now.state in GONE:
+        return True  # gone: nothing left to stop or continue
+    return (now.state in STOPPED) == want_stopped
+
+
+def stop_or_continue_tree(
+    find: Callable[[], list[ProcInfo]], action: str, *, settle_s: float = SETTLE_S, poll_s: float = 0.01
+) -> TreeSignal:
+    """SIGSTOP (action "stop") or SIGCONT ("continue") every process `find()` returns, again for
+    any it finds next time (a child forked meanwhile), and check /proc that each obeyed."""
+    want_stopped = action == "stop"
+    signum = signal.SIGSTOP if want_stopped else signal.SIGCONT
+    result = TreeSignal(action)
+    seen: set[tuple[int, int]] = set()
+    for _ in range(5):  # a process forked between the snapshot and the signal is found next pass
+        fresh = [p for p in find() if (p.pid, p.start) not in seen]
+        if not fresh:
+            break
+        for p in fresh:
+            seen.add((p.pid, p.start))
+            _signal(p, signum)
+            result.done.append(p)
+    deadline = time.monotonic() + settle_s
+    pending = list(result.done)
+    while pending:
+        pending = [p for p in pending if not _settled(p, want_stopped)]
+        if not pending or time.monotonic() >= deadline:
+            break
+        time.sleep(poll_s)
+    result.failed = pending
+    result.done = [p for p in result.done if p not in pending]
+    return result

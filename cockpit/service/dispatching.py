@@ -84,7 +84,8 @@ def build_task(fields: dict[str, Any], source: str) -> TaskPacket:
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = (
-                "unknown key (allowed: prompt, provider, allowed_paths, acceptance, risk, gates, max_run_seconds, target, skill)"
+                "unknown key (allowed: prompt, provider, allowed_paths, acceptance, risk, gates, max_run_seconds, "
+                "target, skill, max_tokens, max_cost_usd, on_budget)"
             )
         raise UsageError(f"{source}: {where}: {message}") from None
     except TypeError as exc:

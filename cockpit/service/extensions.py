@@ -35,8 +35,9 @@ class Extension:
 
 
 def default_extensions() -> list[Extension]:
+    from cockpit.service.control import WorkerControl
     from cockpit.service.gates import GateService
     from cockpit.service.notify import NotifyService
     from cockpit.service.permissions import PermissionService
 
-    return [GateService(), NotifyService(), PermissionService()]
+    return [GateService(), NotifyService(), PermissionService(), WorkerControl()]

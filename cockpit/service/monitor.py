@@ -186,6 +186,8 @@ class Monitor:
             d = self.ctx.ws.store.dispatch(worker.id)
             if d is None or not is_live(d.state) or worker.id not in self.ctx.live:
                 return
+            if d.state == WorkerState.PAUSED:  # stopped: what its screen shows changes nothing now
+                return
             if worker.prompt_pending:
                 if kind == "waiting" and await self.workers.input.trust_own_worktree(worker, screen):
                     return

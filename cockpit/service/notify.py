@@ -1,7 +1,7 @@
 """Notifications that reach the operator without the TUI open.
 
 The supervisor watches its own receipts (the bus) and, on a worker waiting, a permission
-request, a promotion ready, a failure or a timeout, tells the operator three ways:
+request, a promotion ready, a failure, a timeout or a budget exceeded, tells the operator three ways:
 - the user's command (`notify: {command: "..."}` in ~/.config/cockpit/config.yaml), run
   with `sh -c`, one JSON object on stdin: kind, dispatch, title, text, time;
 - `notify-send`, where it is installed;
@@ -34,6 +34,7 @@ TITLES = {
     "promotion_ready": "ready to approve",
     "failed": "worker failed",
     "timeout": "worker timed out",
+    "budget": "budget exceeded",
 }
 
 
@@ -50,6 +51,9 @@ def event_for(receipt: dict[str, Any]) -> tuple[str, str] | None:
         return "failed", "the worker was lost (its tmux server is gone)"
     if kind == "timed_out":
         return "timeout", "the worker ran past its timeout and was stopped"
+    if kind == "budget_exceeded":
+        action = {"pause": "paused", "stop": "stopped"}.get(str(data.get("action")), "not running")
+        return "budget", f"{data.get('text') or 'its budget is spent'}: the worker was {action}"
     if kind == "permission_requested":
         what = data.get("command") or data.get("path") or ""
         return "permission", f"{data.get('tool', '?')} {what}".strip() + f" (request {data.get('request')})"

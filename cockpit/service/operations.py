@@ -16,6 +16,7 @@ from cockpit.protocol.replies import KillReply, RestoreReply, SendReply, Teardow
 from cockpit.protocol.views import DispatchView
 from cockpit.runtime import teardown as git_teardown
 from cockpit.runtime.private_files import private_dir, write_private
+from cockpit.service.budgets import check_daily_budget
 from cockpit.service.channel import Peer
 from cockpit.service.context import Context, log
 from cockpit.service.dispatching import build_task, default_target, prepare, task_path
@@ -74,6 +75,7 @@ class WorkerOps:
             default_provider=ctx.config.default_provider,
             default_headless_timeout_s=ctx.config.supervisor.headless_timeout_s,
         )
+        check_daily_budget(ctx, prepared.provider.name)  # spent today: refused before anything is written
         raw = prepared.prompt.encode("utf-8")
         # The target is fixed now: switching branches in the main checkout later must not redirect promotion.
         target = prepared.target or await asyncio.to_thread(default_target, ctx.ws.git)

@@ -7,6 +7,7 @@ import asyncio
 from cockpit.domain.dispatch import is_live
 from cockpit.domain.queue import Queued, pick_startable
 from cockpit.service.context import Context
+from cockpit.service.pause import holds_slot
 from cockpit.service.workers import Workers
 
 
@@ -26,7 +27,7 @@ class Scheduler:
         ]
         if not queued:
             return
-        running = [w.provider.name for w in ctx.live.values()]
+        running = [w.provider.name for w in ctx.live.values() if holds_slot(ctx, w.id)]
         running += [p for i, p in self._starting.items() if i not in ctx.live]
         for item in pick_startable(queued, running, settings.max_workers, settings.per_provider):
             self._starting[item.id] = item.provider

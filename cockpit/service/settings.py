@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cockpit.domain.budget import DailyBudget
 from cockpit.errors import UsageError
 from cockpit.runtime.yaml_lines import load_model_file
 
@@ -46,6 +47,9 @@ class SupervisorConfig(BaseModel):
     # Headless runs with no --timeout / max_run_seconds stop after this long (0: no default timeout);
     # a provider's `headless.timeout_s` in the catalog takes precedence.
     headless_timeout_s: int = Field(default=1800, ge=0, le=7 * 24 * 3600)
+    # Whether a paused worker's slot counts as free for the queue (`cockpit pause`). Off by
+    # default: a resume then never runs more workers than max_workers at once.
+    pause_frees_slot: bool = False
 
 
 class CheckpointConfig(BaseModel):
@@ -64,12 +68,22 @@ class McpConfig(BaseModel):
     allow_dispatch: bool = False  # `cockpit mcp` offers its writing tool (queue a task) only when true
 
 
+class BudgetsConfig(BaseModel):
+    """Per-provider daily budgets: a provider whose dispatches created today (UTC) spent this
+    much gets no new dispatch until tomorrow (`cockpit dispatch` refuses with exit 1)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    daily: dict[str, DailyBudget] = Field(default_factory=dict)
+
+
 class RepoConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     supervisor: SupervisorConfig = Field(default_factory=SupervisorConfig)
     checkpoints: CheckpointConfig | None = None
     mcp: McpConfig = Field(default_factory=McpConfig)
+    budgets: BudgetsConfig = Field(default_factory=BudgetsConfig)
     # Seconds a permission request waits for a decision before it is denied.
     permission_timeout_s: float = Field(default=300.0, gt=0, le=86_400)
     # The agent a dispatch gets when neither `--provider` nor the task packet names one.

@@ -18,11 +18,15 @@ def parse_ts(ts: str | None) -> datetime | None:
 
 
 def elapsed_seconds(d: Dispatch, now: datetime | None = None) -> float | None:
+    """How long its current run has run: paused time does not count (nor does the timeout's clock)."""
     start = parse_ts(d.started_ts)
     if start is None:
         return None
     end = parse_ts(d.ended_ts) or now or datetime.now(UTC)
-    return max(0.0, (end - start).total_seconds())
+    paused_at = parse_ts(d.paused_ts)
+    if paused_at is not None:  # paused now, or ended while paused: the clock stopped there
+        end = min(end, paused_at)
+    return max(0.0, (end - start).total_seconds() - d.paused_ms / 1000)
 
 
 def usd(micro: int) -> str:

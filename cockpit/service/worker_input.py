@@ -170,6 +170,8 @@ class WorkerInput:
             worker = ctx.live.get(dispatch_id)
             if not is_live(d.state) or worker is None:
                 raise UsageError(f"worker {dispatch_id} is not running (it is {d.state})")
+            if d.state == WorkerState.PAUSED:
+                raise CheckFailed(f"worker {dispatch_id} is paused; nothing was sent", hint=f"cockpit resume {dispatch_id}")
             if text is not None:
                 await self._paste(dispatch_id, text)
                 if enter:

@@ -174,7 +174,7 @@ class Workers:
 
     def arm_timeout(self, worker: LiveWorker, d: Dispatch) -> None:
         timeout_s = d.timeout_s
-        if not timeout_s:
+        if not timeout_s or d.state == WorkerState.PAUSED:  # a paused worker's clock stands still
             return
         from cockpit.service.views import elapsed_seconds
 

@@ -148,6 +148,16 @@ class Store:
         ).fetchall()
         return [row[0] for row in rows]
 
+    def usage_since(self, provider: str, created_from: str) -> tuple[int, int]:
+        """(tokens, micro-dollars) used by the provider's dispatches created at or after `created_from`
+        (a timestamp or its date prefix): what a daily budget counts."""
+        row = self.conn.execute(
+            "SELECT COALESCE(SUM(tokens_in + tokens_out), 0), COALESCE(SUM(cost_micro_usd), 0)"
+            " FROM dispatches WHERE provider = ? AND created_ts >= ?",
+            (provider, created_from),
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
     def gate_results(self, dispatch_id: str) -> list[dict[str, Any]]:
         rows = self.conn.execute("SELECT * FROM gate_results WHERE dispatch = ? ORDER BY gate", (dispatch_id,)).fetchall()
         return [dict(row) for row in rows]

@@ -354,6 +354,9 @@ def _resumed(p: Projection, r: Rec) -> None:
         prompt_delivered_ts=None,
         error=None,
         quiet_since_ts=None,
+        paused_from=None,
+        paused_ts=None,
+        paused_ms=0,
     )
 
 
@@ -365,3 +368,27 @@ def _decision(p: Projection, r: Rec) -> None:
         p.update(r.dispatch, r.ts, review=review)
     else:
         p.update(r.dispatch, r.ts)
+
+
+@handles("paused", update_only=True)
+def _paused(p: Projection, r: Rec) -> None:
+    p.update(r.dispatch, r.ts, state="paused", paused_from=r.data.get("from"), paused_ts=r.ts, quiet_since_ts=None)
+
+
+@handles("resumed", update_only=True)
+def _unpaused(p: Projection, r: Rec) -> None:
+    row = p.row(r.dispatch)
+    if row is not None:
+        p.update(
+            r.dispatch,
+            r.ts,
+            state=str(r.data.get("to") or "working"),
+            paused_from=None,
+            paused_ts=None,
+            paused_ms=int(row["paused_ms"] or 0) + int(r.data.get("paused_ms") or 0),
+        )
+
+
+@handles("budget_exceeded", update_only=True)
+def _budget_exceeded(p: Projection, r: Rec) -> None:
+    p.update(r.dispatch, r.ts, budget_exceeded=r.data.get("limit"))

@@ -18,6 +18,7 @@ STATES: dict[str, tuple[str, str, str]] = {
     "working": ("▶", "working", "success"),
     "waiting": ("?", "WAITING", "warning"),
     "idle": ("◦", "idle", "primary"),
+    "paused": ("‖", "paused", "warning"),
     "exited": ("■", "exited", "foreground-muted"),
     "timed_out": ("⧗", "timed out", "error"),
     "killed": ("✕", "killed", "error"),
@@ -75,7 +76,10 @@ def elapsed_s(view: dict[str, Any], now: datetime) -> float | None:
     if start is None:
         return None
     end = parse_ts(view.get("ended_ts")) or now
-    return max(0.0, (end - start).total_seconds())
+    paused_at = parse_ts(view.get("paused_ts"))
+    if paused_at is not None:  # a paused worker's clock stands still (as its timeout's does)
+        end = min(end, paused_at)
+    return max(0.0, (end - start).total_seconds() - (view.get("paused_ms") or 0) / 1000)
 
 
 def fmt_elapsed(seconds: float | None) -> str:

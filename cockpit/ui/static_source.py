@@ -136,6 +136,9 @@ class StaticSource:
             return {"id": ref, "rejected": True, "sent_back": bool(args.get("send_back"))}
         if op == "dispatch":
             return self._queued(args)
+        if op in ("pause", "resume"):
+            self._view(ref)
+            return {"done": [{"id": ref, "how": "1 process(es) " + ("stopped" if op == "pause" else "continued")}], "failed": []}
         raise UsageError(f"the supervisor does not know the request {op!r}", code=ErrorCode.UNKNOWN_OP)
 
     def _queued(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -80,6 +80,18 @@ CLI = [
     Case("approve-unknown-strategy", ("approve", "{D1}", "--strategy", "yolo"), says="yolo"),
     Case("reject-blank-reason", ("reject", "{D1}", "--reason", "  "), says="reason"),
     Case("idle-exit-not-a-number", ("supervise", "--idle-exit", "soon"), says="soon"),
+    Case("max-tokens-zero", ("dispatch", "x", "--max-tokens", "0"), says="--max-tokens"),
+    Case("max-tokens-not-a-number", ("dispatch", "x", "--max-tokens", "lots"), says="lots"),
+    Case("max-tokens-fraction", ("dispatch", "x", "--max-tokens", "1.5"), says="whole number"),
+    Case("max-cost-negative", ("dispatch", "x", "--max-cost", "-1"), says="--max-cost"),
+    Case("max-cost-not-a-number", ("dispatch", "x", "--max-cost", "cheap"), says="cheap"),
+    Case("max-cost-nan", ("dispatch", "x", "--max-cost", "nan"), says="positive number"),
+    Case("max-cost-below-a-micro-dollar", ("dispatch", "x", "--max-cost", "0.0000001"), says="micro-dollar"),
+    Case("on-budget-unknown", ("dispatch", "x", "--on-budget", "explode"), says="explode"),
+    Case("pause-id-and-all", ("pause", "{D2}", "--all"), says="--all"),
+    Case("pause-nothing-named", ("pause",), says="--provider"),
+    Case("resume-unknown-provider", ("resume", "--provider", "nosuch"), says="unknown provider"),
+    Case("pause-id-of-another-repository", ("pause", "{E1}"), says="no dispatch"),
 ]
 
 TASKS = [
@@ -99,6 +111,10 @@ TASKS = [
     Case("task-enormous-prompt", TASK, task("prompt: " + "x" * (MIB + 10) + "\n"), says="limit"),
     Case("task-gate-name-invalid", TASK, task("prompt: hi\ngates: [UPPER]\n"), says="gate name"),
     Case("task-target-missing", TASK, task("prompt: hi\ntarget: nowhere\n"), says="nowhere"),
+    Case("task-max-tokens-negative", TASK, task("prompt: hi\nmax_tokens: -5\n"), says="max_tokens"),
+    Case("task-max-cost-not-a-number", TASK, task("prompt: hi\nmax_cost_usd: free\n"), says="max_cost_usd"),
+    Case("task-max-cost-zero", TASK, task("prompt: hi\nmax_cost_usd: 0\n"), says="positive number"),
+    Case("task-on-budget-unknown", TASK, task("prompt: hi\non_budget: explode\n"), says="on_budget"),
 ]
 
 CATALOG = [

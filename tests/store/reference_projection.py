@@ -232,6 +232,9 @@ def _resumed(conn: sqlite3.Connection, r: Receipt) -> None:
         prompt_delivered_ts=None,
         error=None,
         quiet_since_ts=None,
+        paused_from=None,
+        paused_ts=None,
+        paused_ms=0,
     )
 
 
@@ -246,3 +249,22 @@ def _decision(conn: sqlite3.Connection, r: Receipt) -> None:
         _update(conn, r.dispatch, r.ts, review=review)
     else:
         _update(conn, r.dispatch, r.ts)
+
+
+@handles("paused")
+def _paused(conn: sqlite3.Connection, r: Receipt) -> None:
+    _update(conn, r.dispatch, r.ts, state="paused", paused_from=r.data.get("from"), paused_ts=r.ts, quiet_since_ts=None)
+
+
+@handles("resumed")
+def _unpaused(conn: sqlite3.Connection, r: Receipt) -> None:
+    conn.execute(
+        "UPDATE dispatches SET state = ?, paused_from = NULL, paused_ts = NULL, paused_ms = paused_ms + ?,"
+        " updated_ts = ? WHERE id = ?",
+        (str(r.data.get("to") or "working"), int(r.data.get("paused_ms") or 0), r.ts, r.dispatch),
+    )
+
+
+@handles("budget_exceeded")
+def _budget_exceeded(conn: sqlite3.Connection, r: Receipt) -> None:
+    _update(conn, r.dispatch, r.ts, budget_exceeded=r.data.get("limit"))

@@ -41,6 +41,9 @@ KINDS = [
     "start_failed",
     "worker_resumed",
     "promotion_failed",
+    "paused",
+    "resumed",
+    "budget_exceeded",
 ]
 
 
@@ -102,6 +105,9 @@ def random_entry(rng: random.Random, ids: list[str]) -> Entry:
         "approved": {"diff_sha256": "d" * 64},
         "rejected": {"reason": "no"},
         "promoted": {"commit": "e" * 40},
+        "paused": {"from": rng.choice(["working", "idle"])},
+        "resumed": {"to": rng.choice(["working", "idle"]), "paused_ms": rng.randint(0, 99999)},
+        "budget_exceeded": {"limit": rng.choice(["tokens", "cost"])},
     }.get(kind, {"anything": rng.randint(0, 5)})
     actor = rng.choice(["supervisor", "alice@host", 'bob "the builder" \\ ü', 'x","data":{}'])
     return Entry(kind, actor, None if kind == "note" else target, data)

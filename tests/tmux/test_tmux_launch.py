@@ -44,13 +44,18 @@ def test_a_worker_killed_by_a_signal_reports_the_signal(tmux_server: TmuxServer,
     assert (pane.dead, pane.dead_status, pane.dead_signal) == (True, None, 9)
 
 
-def test_the_pane_pid_is_the_agent_itself(tmux_server: TmuxServer, tmp_path: Path) -> None:
-    worker = start_worker(tmux_server, tmp_path, "pid", [SH, "-c", "echo PID=$$; exec sleep 30"])
+def test_the_agent_is_the_pane_process_only_child(tmux_server: TmuxServer, tmp_path: Path) -> None:
+    """The launcher stays as the pane's process (so tmux never sees the agent stop, see
+    cockpit pause) and the agent is its one child: the pane ends as the agent ends."""
+    worker = start_worker(tmux_server, tmp_path, "pid", [SH, "-c", "echo PID=$$ PPID=$PPID; exec sleep 30"])
     log = wait_log(worker, b"\r\n")
-    agent_pid = int(log.split(b"PID=")[1].split(b"\r")[0])
-    assert tmux_server.pane_pid("pid") == agent_pid
+    agent_pid = int(log.split(b"PID=")[1].split(b" ")[0])
+    parent = int(log.split(b"PPID=")[1].split(b"\r")[0])
+    assert tmux_server.pane_pid("pid") == parent != agent_pid
+    assert Path(f"/proc/{agent_pid}/comm").read_text().strip() == "sleep"
+    assert Path(f"/proc/{parent}/task/{parent}/children").read_text().split() == [str(agent_pid)]
     pane = pane_of(tmux_server, "pid")
-    assert pane is not None and pane.pid == agent_pid and not pane.dead
+    assert pane is not None and pane.pid == parent and not pane.dead
     assert tmux_server.pane_pid("no-such-worker") is None
 
 

@@ -8,7 +8,7 @@ from cockpit.ui.app import CockpitApp
 from cockpit.ui.static_source import StaticSource
 
 from .helpers import screen_text, select_worker, wait_for, wait_for_text
-from .sample_data import sample_source
+from .sample_data import sample_source, sample_views, view
 
 pytestmark = pytest.mark.anyio
 WAITING, READY = "1qf9a2b3d5", "1qf9a2b3e6"
@@ -130,3 +130,23 @@ async def test_the_dispatch_form_starts_on_the_provider_the_supervisor_calls_def
         await pilot.press("h", "i", "ctrl+s")
         await wait_for(pilot, lambda: len(requests(source, "dispatch")) == 1)
         assert requests(source, "dispatch")[0]["provider"] == "claude"
+
+
+async def test_p_pauses_a_running_worker_and_resumes_a_paused_one() -> None:
+    paused = view("1qf9a2b3p1", "A worker the operator paused", "paused", provider="fake", seq=40)
+    paused["paused_ts"], paused["paused_from"] = paused["started_ts"], "working"
+    source = sample_source([*sample_views(), paused])
+    app = CockpitApp(source, theme="cockpit", remember_theme=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(source, pilot, WAITING)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: requests(source, "pause") == [{"id": WAITING, "actor": "operator@static"}])
+        await select_worker(pilot, "1qf9a2b3p1")
+        assert "‖ paused" in screen_text(app)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: requests(source, "resume") == [{"id": "1qf9a2b3p1", "actor": "operator@static"}])
+        assert len(requests(source, "pause")) == 1
+        await select_worker(pilot, "1qf9a2b3h9")  # a killed worker: p does not apply, nothing is asked
+        await pilot.press("p")
+        await pilot.pause(0.2)
+        assert len(requests(source, "pause")) == 1 and len(requests(source, "resume")) == 1

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 
@@ -16,3 +18,33 @@ def git(cwd: Path, *args: str) -> str:
         "GIT_COMMITTER_EMAIL": "test@example.com",
     }
     return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
+
+
+def wait_for(condition, what: str, limit: float = 30.0):
+    deadline = time.monotonic() + limit
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out after {limit} s waiting for {what}"
+        time.sleep(0.05)
+
+
+def agent_processes(cockpit, dispatch_id: str) -> list[int]:
+    """The agent and its descendants: every process under the launcher (the pane's process)."""
+    launcher = json.loads((cockpit.ws.state.dispatch_dir(dispatch_id) / "proc.json").read_text())["pid"]
+    found, stack = [], [launcher]
+    while stack:
+        pid = stack.pop()
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            continue
+        found += [int(c) for c in children]
+        stack += [int(c) for c in children]
+    return found
+
+
+def cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime

@@ -142,6 +142,21 @@ class WorkerActions:
                 f"killed {view['id']}{how}" if result.get("killed", True) else f"{view['id']} was not running", title="Kill"
             )
 
+    @work(group="pause", exclusive=True)
+    async def action_pause_resume(self) -> None:
+        """p: pause a running worker, resume a paused one (no confirmation: both are undone by p)."""
+        view = self._target()
+        if view is None:
+            return
+        op = "resume" if view.get("state") == "paused" else "pause"
+        result = await self.app.request(op, id=view["id"], actor=self.app.source.actor())
+        for item in (result or {}).get("done", []):
+            if op == "pause":
+                text = f"{item['id']} was already paused" if item.get("already") else f"paused {item['id']}: {item.get('how')}"
+            else:
+                text = f"resumed {item['id']}: {item.get('how')}"
+            self.app.notify(text, title=op.capitalize(), markup=False)
+
     @work(group="teardown", exclusive=True)
     async def action_teardown(self) -> None:
         view = self._target()
