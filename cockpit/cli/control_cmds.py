@@ -7,7 +7,6 @@ import sys
 from typing import Any
 
 from cockpit.cli.common import add_json_flag, print_json
-from cockpit.domain.budget import positive_tokens, usd_to_micro
 from cockpit.errors import UsageError
 from cockpit.service.client import SupervisorClient
 from cockpit.service.identity import operator_actor
@@ -46,6 +45,8 @@ def budget_fields(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _tokens(text: str) -> int:
+    from cockpit.domain.budget import positive_tokens  # pydantic: loaded only when the flag is used
+
     try:
         return positive_tokens(text, "--max-tokens")
     except ValueError as exc:
@@ -53,6 +54,8 @@ def _tokens(text: str) -> int:
 
 
 def _usd(text: str) -> int:
+    from cockpit.domain.budget import usd_to_micro
+
     try:
         return usd_to_micro(text, "--max-cost")
     except ValueError as exc:

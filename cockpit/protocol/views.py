@@ -79,6 +79,10 @@ class DispatchView(BaseModel):
     diff_removed: int = 0
     diff_files: int = 0
     quiet_since_ts: str | None = None
+    paused_from: str | None = None
+    paused_ts: str | None = None
+    paused_ms: int = 0
+    budget_exceeded: str | None = None
     # derived
     elapsed_s: float | None = None
     cost_usd: str

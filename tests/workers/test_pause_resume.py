@@ -75,7 +75,9 @@ def test_pausing_a_worker_that_is_not_running_is_a_state_conflict(cockpit) -> No
 def test_pause_and_resume_a_group_by_provider_and_all(cockpit) -> None:
     ids = [cockpit.dispatch(f"@fake say up {i}\n@fake hang") for i in range(2)]
     for dispatch_id in ids:
-        wait_for(lambda d=dispatch_id: b"up" in cockpit.ws.state.log(d).read_bytes(), "output")
+        wait_for(
+            lambda d=dispatch_id: cockpit.ws.state.log(d).exists() and b"up" in cockpit.ws.state.log(d).read_bytes(), "output"
+        )
     out = cockpit.run("pause", "--provider", "fake", check=True).stdout
     assert sorted(line.split()[1] for line in out.splitlines()) == sorted(ids)
     assert {cockpit.show(i)["state"] for i in ids} == {"paused"}
