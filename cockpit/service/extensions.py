@@ -6,8 +6,9 @@ from typing import Any
 
 
 def default_extensions() -> list[Any]:
+    from cockpit.service.comments import ReviewLoopService
     from cockpit.service.gates import GateService
     from cockpit.service.notify import NotifyService
     from cockpit.service.permissions import PermissionService
 
-    return [GateService(), NotifyService(), PermissionService()]
+    return [GateService(), NotifyService(), PermissionService(), ReviewLoopService()]

@@ -70,6 +70,7 @@ class Workers:
         self.ctx = ctx
         self.on_screen_change: Any = None  # set by the monitor: schedules a screen check
         self.signals: Any = None  # set by the monitor: confirms deliveries
+        self.rounds: Any = None  # set by the review-loop extension: new rounds (cockpit/service/rounds.py)
 
     # -- states -------------------------------------------------------------------------
 
@@ -224,6 +225,9 @@ class Workers:
         """Give the rejection's reason to the agent as its next prompt; gates run again when it is done."""
         ctx = self.ctx
         text = f"Your change was rejected by the reviewer. Reason:\n{reason}\nPlease address it."
+        if self.rounds is not None:  # resumes the CLI's own session where it can
+            await self.rounds.give(dispatch_id, text, actor=actor, kind="sent_back")
+            return
         async with ctx.lock(dispatch_id):
             d = ctx.dispatch(dispatch_id)
             worker = ctx.live.get(dispatch_id)
