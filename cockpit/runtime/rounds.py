@@ -106,4 +106,3 @@ def resumed_provider(provider: Provider, mode: str, session_id: str | None) -> P
         return provider.model_copy(update={"headless": headless})
     current = provider.interactive or InteractiveSpec()
     return provider.model_copy(update={"interactive": current.model_copy(update={"args": args})})
-

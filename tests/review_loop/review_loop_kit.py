@@ -50,9 +50,7 @@ def wait_for_kind_after(cockpit, dispatch_id: str, after: str, kind: str, timeou
     while True:
         receipts = cockpit.receipts(dispatch_id)
         starts = [i for i, r in enumerate(receipts) if r.kind == after]
-        if starts and any(
-            r.kind == kind and all(r.data.get(k) == v for k, v in data.items()) for r in receipts[starts[-1] :]
-        ):
+        if starts and any(r.kind == kind and all(r.data.get(k) == v for k, v in data.items()) for r in receipts[starts[-1] :]):
             return receipts
         assert time.monotonic() < deadline, f"no {kind} {data} after {after}: {[r.kind for r in receipts]}"
         time.sleep(0.1)
