@@ -82,3 +82,29 @@ def test_continue_refusals_write_nothing(cockpit) -> None:
     assert cockpit.receipt_kinds(dispatch_id) == before
     cockpit.run("kill", dispatch_id, check=True)
     assert not os.path.exists(cockpit.ws.state.dispatch_dir(dispatch_id) / "round-2.txt")
+
+
+def test_continue_types_into_a_live_interactive_session_and_resumes_it_after_it_exited(cockpit) -> None:
+    dispatch_id = cockpit.dispatch("@fake write a.txt one\\n", "--interactive")
+    cockpit.wait(dispatch_id, until="idle")
+    typed = cockpit.run("continue", dispatch_id, "@fake write b.txt two\\n", "--json")
+    assert typed.returncode == 0, typed.stderr
+    assert json.loads(typed.stdout)["how"] == "typed into the running agent"
+    worktree = Path(cockpit.show(dispatch_id)["worktree"])
+    wait_for_kind_after(cockpit, dispatch_id, "continued", "gate_result")  # idle again: the gates ran
+    assert (worktree / "b.txt").read_text() == "two\n"
+
+    cockpit.run("send", dispatch_id, "--key", "C-d", check=True)  # the fake agent's Ctrl-D: exit 0
+    cockpit.wait(dispatch_id, until="exited")
+    session_id = next(r for r in cockpit.receipts(dispatch_id) if r.kind == "session_captured").data["session_id"]
+    resumed = cockpit.run("continue", dispatch_id, "@fake write c.txt three\\n", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    out = json.loads(resumed.stdout)
+    assert (out["how"], out["round"], out["resumed_session"]) == ("a new run of the agent in the same worktree", 2, session_id)
+    launch = json.loads((cockpit.ws.state.dispatch_dir(dispatch_id) / "launch.json").read_text())
+    assert launch["argv"][-2:] == ["--resume", session_id]
+    wait_for_kind_after(cockpit, dispatch_id, "continued", "prompt_delivered")
+    cockpit.wait(dispatch_id, until="idle")
+    assert (worktree / "c.txt").read_text() == "three\n"
+    assert len(prompts_of(session_id)) == 3  # one session over both runs of the CLI
+    cockpit.run("kill", dispatch_id, check=True)
