@@ -105,3 +105,44 @@ def _after(receipts: list, after: str, kind: str, **data: object) -> bool:
     return bool(starts) and any(
         r.kind == kind and all(r.data.get(k) == v for k, v in data.items()) for r in receipts[starts[-1] :]
     )
+
+
+def test_interactive_claude_takes_comments_in_its_session_and_resumes_it_after_a_kill(cli_binaries) -> None:
+    scenario = Scenario(
+        name="claude-interactive-rounds",
+        turns=[
+            Turn(kind="write_file", path="hello.txt", content="hello\n", text="Writing hello.txt."),
+            Turn(kind="text", text="Round one is done."),
+            Turn(kind="write_file", path="hello.txt", content=SECOND_EDIT, text="Addressing the comment."),
+            Turn(kind="text", text="Round two is done."),
+            Turn(kind="text", text="Round three: nothing to change."),
+        ],
+    )
+    case = Case("happy", scenario, FIRST, "hello.txt", "hello\n")
+    with Run("claude", "interactive", case, cli_binaries.path("claude"), step_timeout=60) as run:
+        out = run.cockpit("dispatch", FIRST, "--provider", "claude", "--interactive", "--risk", "low")
+        assert out.returncode == 0, out.stderr
+        did = out.stdout.strip()
+        idle = lambda rs: [r for r in rs if r.kind == "status_changed" and r.data.get("to") == "idle"]  # noqa: E731
+        assert run.wait_for(idle, did, 90), [r.kind for r in run.receipts(did)]
+        assert run.cockpit("comment", did, "hello.txt:1", "Say hello from round two instead.").returncode == 0
+        sent = run.cockpit("comments", "send", did, "--json")
+        assert sent.returncode == 0, sent.stderr
+        assert json.loads(sent.stdout)["how"] == "typed into the running agent"
+        assert run.wait_for(lambda rs: _after(rs, "comments_sent", "status_changed", to="idle"), did, 90)
+
+        assert run.cockpit("kill", did).returncode == 0
+        more = run.cockpit("continue", did, "Anything else to change?", "--json")
+        assert more.returncode == 0, more.stderr
+        captured = [r for r in run.receipts(did) if r.kind == "session_captured"]
+        assert captured and captured[-1].data["source"] == "hook"  # interactive: from its hook payloads
+        assert json.loads(more.stdout)["resumed_session"] == captured[-1].data["session_id"]
+        assert run.wait_for(lambda rs: _after(rs, "continued", "status_changed", to="idle"), did, 90)
+
+        main = run.service.service.main_requests()
+        assert [r.turn for r in main] == [0, 1, 2, 3, 4], [(r.turn, r.user_text[:40]) for r in main]
+        assert "The reviewer left 1 comment" in main[2].user_text and FIRST in _texts(main[2].body)
+        assert main[4].user_text.strip() == "Anything else to change?"
+        history = _texts(main[4].body)
+        assert FIRST in history and "Round two is done." in history  # the killed session, resumed
+        run.cockpit("kill", did)
