@@ -91,7 +91,8 @@ class ReviewLoopService:
             spans = ", ".join(_span(h) for h in hunks[path])
             where = f"{path}:{start}" + (f"-{end}" if end != start else "")
             raise UsageError(f"{where} is outside the diff of {d.id}", hint=f"the diff shows {path} at lines {spans}")
-        number = sum(1 for r in self.rounds.receipts.of(d.id) if r.kind == "review_comment") + 1
+        earlier = await asyncio.to_thread(self.rounds.receipts.of, d.id)
+        number = sum(1 for r in earlier if r.kind == "review_comment") + 1
         comment = {
             "comment": f"c{number}",
             "file": path,

@@ -3,6 +3,7 @@ ledger (the source of truth) incrementally: each call reads only what was append
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 
 from cockpit.domain.receipt import Receipt
@@ -17,13 +18,15 @@ class RoundReceipts:
         self.ctx = ctx
         self._offset = 0
         self._by_dispatch: dict[str, list[Receipt]] = defaultdict(list)
+        self._lock = threading.Lock()  # called from the loop and from worker threads
 
     def of(self, dispatch_id: str) -> list[Receipt]:
-        for offset, receipt in iter_receipts(self.ctx.ws.state.ledger_dir, self._offset):
-            self._offset = offset
-            if receipt.kind in KINDS and receipt.dispatch:
-                self._by_dispatch[receipt.dispatch].append(receipt)
-        return list(self._by_dispatch.get(dispatch_id, []))
+        with self._lock:
+            for offset, receipt in iter_receipts(self.ctx.ws.state.ledger_dir, self._offset):
+                self._offset = offset
+                if receipt.kind in KINDS and receipt.dispatch:
+                    self._by_dispatch[receipt.dispatch].append(receipt)
+            return list(self._by_dispatch.get(dispatch_id, []))
 
     def session_id(self, dispatch_id: str) -> str | None:
         """The newest session id receipted for the dispatch."""

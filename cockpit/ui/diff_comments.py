@@ -82,7 +82,7 @@ def place_comments(refs: list[RowRef], comments: list[dict[str, Any]]) -> dict[i
     line as the diff shows it now, else (its lines are gone) under its file's first row."""
     where: dict[int, list[dict[str, Any]]] = {}
     rows = {(r.path, r.line): i for i, r in enumerate(refs) if r.line is not None}
-    first = {}
+    first: dict[str, int] = {}
     for i, r in enumerate(refs):
         first.setdefault(r.path, i)
     for c in comments:

@@ -85,7 +85,7 @@ class StaticSource:
             return self.diffs[ref]
         if op == "comments":
             self._view(ref)
-            return {"id": ref, "comments": self.comments.get(ref, [])}
+            return {"id": ref, "comments": self.comments.get(str(ref), [])}
         if op == "review" and self.reviews:
             self._view(ref)
             return self.reviews.get(ref) or {

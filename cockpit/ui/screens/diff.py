@@ -75,7 +75,8 @@ class DiffScreen(Screen[None]):
         await self.load_comments()
 
     async def load_comments(self) -> None:
-        listed = await self.app.request("comments", id=self.view["id"])
+        app: Any = self.app  # the CockpitApp: request() asks the supervisor
+        listed = await app.request("comments", id=self.view["id"])
         if listed is not None:
             self.comments = listed["comments"]
             self.draw_rows()
@@ -153,11 +154,12 @@ class DiffScreen(Screen[None]):
             self.app.notify(found, title="Comment", severity="warning")
             return
         anchor = anchor_text(*found)
+        app: Any = self.app
 
         async def save(text: str | None) -> None:
             if not text:
                 return
-            made = await self.app.request("comment", id=self.view["id"], anchor=anchor, text=text, actor=self.app.source.actor())
+            made = await app.request("comment", id=self.view["id"], anchor=anchor, text=text, actor=app.source.actor())
             if made is not None:
                 body.mark = None
                 self.app.notify(f"{made['comment']} on {anchor}", title="Commented")
@@ -167,7 +169,8 @@ class DiffScreen(Screen[None]):
 
     @work(exclusive=True, group="send-comments")
     async def action_send_comments(self) -> None:
-        sent = await self.app.request("comments_send", id=self.view["id"], actor=self.app.source.actor())
+        app: Any = self.app
+        sent = await app.request("comments_send", id=self.view["id"], actor=app.source.actor())
         if sent is not None:
             self.app.notify(
                 f"{', '.join(sent['comments'])} sent to {sent['id']}: {sent['how']}", title="Comments sent", markup=False
