@@ -79,6 +79,12 @@ CLI = [
     Case("note-too-long", ("note", "x" * 70_000), says="bytes"),
     Case("approve-unknown-strategy", ("approve", "{D1}", "--strategy", "yolo"), says="yolo"),
     Case("reject-blank-reason", ("reject", "{D1}", "--reason", "  "), says="reason"),
+    Case("comment-file-not-in-the-diff", ("comment", "{D1}", "nosuch.txt:1", "why?"), says="not in the diff"),
+    Case("comment-malformed-anchor", ("comment", "{D1}", "a.txt", "why?"), says="FILE:LINE"),
+    Case("comment-backwards-range", ("comment", "{D1}", "a.txt:5-2", "why?"), says="backwards"),
+    Case("comment-blank-text", ("comment", "{D1}", "a.txt:1", "  "), says="empty"),
+    Case("comments-send-extra-words", ("comments", "send", "{D1}", "more"), says="expected"),
+    Case("continue-blank-prompt", ("continue", "{D1}", " \n "), says="empty"),
     Case("idle-exit-not-a-number", ("supervise", "--idle-exit", "soon"), says="soon"),
 ]
 
