@@ -63,12 +63,41 @@ def _objects(path: Path) -> list[dict[str, Any]]:
 def last_session(log_path: Path, signals_path: Path, keys: list[str]) -> SessionSeen | None:
     """The newest session id in the worker's output, else in its hook payloads."""
     for path, source in ((log_path, "output"), (signals_path, "hook")):
-        for obj in reversed(_objects(path)):
-            payload = obj.get("payload") if source == "hook" and isinstance(obj.get("payload"), dict) else obj
-            found = _find_key(payload, keys)
-            if found is not None:
-                return SessionSeen(found, source)
+        found = _newest_key(_tail_lines(path), keys, hook=source == "hook")
+        if found is not None:
+            return SessionSeen(found, source)
     return None
+
+
+def _newest_key(lines: list[str], keys: list[str], *, hook: bool) -> str | None:
+    """Newest first, and only lines that name a key are parsed (a long log is mostly other
+    output); a key seen only inside a pretty-printed document (gemini's -o json) falls back
+    to reading every document."""
+    needles = [f'"{key}"' for key in keys]
+    named = False
+    for line in reversed(lines):
+        if not any(needle in line for needle in needles):
+            continue
+        named = True
+        found = _key_of(JsonLines().feed(line), keys, hook=hook)
+        if found is not None:
+            return found
+    if not named:
+        return None
+    reader = JsonLines()
+    objects = [obj for obj in (reader.feed(line) for line in lines) if obj is not None]
+    for obj in reversed(objects):
+        found = _key_of(obj, keys, hook=hook)
+        if found is not None:
+            return found
+    return None
+
+
+def _key_of(obj: dict[str, Any] | None, keys: list[str], *, hook: bool) -> str | None:
+    if obj is None:
+        return None
+    payload = obj.get("payload") if hook and isinstance(obj.get("payload"), dict) else obj
+    return _find_key(payload, keys)
 
 
 def last_answer(log_path: Path) -> str | None:

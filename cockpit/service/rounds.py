@@ -33,14 +33,15 @@ class Rounds:
 
     # -- sessions -------------------------------------------------------------------------
 
-    def capture_session(self, d: Dispatch) -> str | None:
+    async def capture_session(self, d: Dispatch) -> str | None:
         """Receipt the CLI's session id when its output or hooks show one not receipted yet."""
         provider = self.ctx.catalog.providers.get(d.provider)
-        known = self.receipts.session_id(d.id)
+        known = await asyncio.to_thread(self.receipts.session_id, d.id)  # reads the ledger
         if provider is None or provider.resume is None:
             return known
         state = self.ctx.ws.state
-        seen = last_session(state.log(d.id), state.signal_file(d.id), provider.resume.session_keys)
+        keys = provider.resume.session_keys
+        seen = await asyncio.to_thread(last_session, state.log(d.id), state.signal_file(d.id), keys)
         if seen is None or seen.session_id == known:
             return known
         self.ctx.record("session_captured", d.id, session_id=seen.session_id, source=seen.source, round=self.round_of(d.id))
@@ -49,8 +50,7 @@ class Rounds:
     async def after_exit(self, dispatch_id: str, code: int | None) -> None:
         d = self.ctx.ws.store.dispatch(dispatch_id)
         if d is not None:
-            await asyncio.to_thread(self.receipts.of, dispatch_id)  # the ledger read off the loop
-            self.capture_session(d)
+            await self.capture_session(d)
 
     # -- rounds ---------------------------------------------------------------------------
 
@@ -94,12 +94,11 @@ class Rounds:
 
     async def _new_run(self, d: Dispatch, text: str, *, actor: str, kind: str, data: dict[str, Any]) -> dict[str, Any]:
         ctx = self.ctx
-        await asyncio.to_thread(self.receipts.of, d.id)
-        session_id = self.capture_session(d)
+        session_id = await self.capture_session(d)
         provider = ctx.catalog.get(d.provider)
         number = self.round_of(d.id) + 1
         resumes = can_resume(provider, d.mode, session_id)
-        prompt = text if resumes else self._with_summary(d, text, number)
+        prompt = text if resumes else await asyncio.to_thread(self._with_summary, d, text, number)
         prompt_file = ctx.ws.state.dispatch_dir(d.id) / f"round-{number}.txt"
         write_private(prompt_file, prompt.encode("utf-8"))
         await asyncio.to_thread(ctx.tmux.kill_session, d.id)  # the finished run's dead pane
