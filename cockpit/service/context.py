@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,9 @@ class Context:
         self.terminal_clients = 0  # attached TUIs that write notifications to their terminal
         self.locks: dict[str, asyncio.Lock] = {}
         self.on_slot_freed: Any = None  # the scheduler: a worker stopped, a queued one may start
+        # A CLI announced a permission question on its own screen (the catalog's `signals.asks`):
+        # (dispatch id, the signal's payload). The permission service decides and answers it.
+        self.permission_askers: list[Callable[[str, dict[str, Any]], None]] = []
         self._published_offset = committed_size(ws.state.ledger_dir)
 
     def fresh_catalog(self) -> Catalog:
