@@ -84,13 +84,23 @@ class Rounds:
             digest = {"sha256": hashlib.sha256(text.encode()).hexdigest(), "bytes": len(text.encode())}
             worker = ctx.live.get(dispatch_id)
             if is_live(d.state) and worker is not None:
-                await asyncio.to_thread(ctx.tmux.paste_text, dispatch_id, text)
-                await asyncio.to_thread(ctx.tmux.send_keys, dispatch_id, "Enter")
+                await self._type_in(worker, text)
                 worker.gates_on_idle = True
                 ctx.record(kind, dispatch_id, actor=actor, how=TYPED, **data, **digest)
                 self.workers.set_state(dispatch_id, WorkerState.WORKING, source="screen")
                 return {"id": dispatch_id, "how": TYPED, "round": self.round_of(dispatch_id), "resumed_session": None}
             return await self._new_run(d, text, actor=actor, kind=kind, data={**data, **digest})
+
+    async def _type_in(self, worker: Any, text: str) -> None:
+        """Paste, let the TUI take the paste in, then its submit keys: an Enter that arrives
+        while a TUI still takes in a paste can be read as part of it (as prompt delivery does)."""
+        ctx, spec = self.ctx, worker.provider.interactive
+        before = await asyncio.to_thread(ctx.tmux.capture, worker.id)
+        await asyncio.to_thread(ctx.tmux.paste_text, worker.id, text)
+        await self.workers._settled_after_paste(worker.id, before)
+        if spec is not None and spec.submit_delay_s:
+            await asyncio.sleep(spec.submit_delay_s)
+        await asyncio.to_thread(ctx.tmux.send_keys, worker.id, *(spec.submit_keys if spec is not None else ["Enter"]))
 
     async def _new_run(self, d: Dispatch, text: str, *, actor: str, kind: str, data: dict[str, Any]) -> dict[str, Any]:
         ctx = self.ctx
