@@ -30,7 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("dispatch", help="give a task to an agent in a new worktree and tmux session")
     p.add_argument("prompt", nargs="?", help="the prompt ('-' reads it from stdin)")
-    p.add_argument("--provider", help="the agent to use (see `cockpit providers`; default: fake)")
+    p.add_argument(
+        "--provider",
+        help="the agent to use (see `cockpit providers`; default: default_provider in .cockpit/config.yaml, else fake)",
+    )
     p.add_argument("--base", metavar="REF", help="branch, tag or commit to start from (default: HEAD)")
     p.add_argument("--timeout", type=positive_float, metavar="S", help="stop the worker after S seconds")
     mode = p.add_mutually_exclusive_group()
@@ -170,6 +173,7 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
         # (A running supervisor validates everything itself before it writes anything.)
         from cockpit.runtime.providers import load_catalog
         from cockpit.service.dispatching import build_task, prepare
+        from cockpit.service.settings import load_config
 
         task = build_task(fields, str(args.task) if args.task else "task")
         prepare(
@@ -183,6 +187,7 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
             timeout_s=args.timeout,
             priority=args.priority,
             prompt_file=Path("/dev/null"),
+            default_provider=load_config(ws.repo.toplevel).default_provider,
         )
     ws.state.ensure()
     view = SupervisorClient(ws).call(

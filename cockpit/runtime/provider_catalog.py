@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from cockpit.domain.provider import Catalog
 from cockpit.errors import UsageError
-from cockpit.runtime.yaml_lines import FieldPath, Parsed, display_path, located_error, parse_with_lines
+from cockpit.runtime.yaml_lines import FieldPath, Parsed, display_path, located_error, parse_with_lines, read_config_text
 
 CATALOG_NAME = "providers.yaml"
 
@@ -69,7 +69,7 @@ def load_catalog(repo_root: Path | None, *, user_config_dir: Path | None = None)
     files = [(display_path(default_catalog_path()) or "cockpit/data/providers.yaml", default_catalog_text())]
     for path in (user_catalog_path(user_config_dir), repo_catalog_path(repo_root) if repo_root else None):
         if path is not None and path.is_file():
-            files.append((display_path(path), _read(path)))
+            files.append((display_path(path), read_config_text(path)))
     return catalog_from_texts(files)
 
 
@@ -111,15 +111,6 @@ def _empty_means_no_change(data: dict[str, Any]) -> None:
         for key, entry in providers.items():
             if entry is None:
                 providers[key] = {}
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UsageError(f"{display_path(path)}: not UTF-8 text; save the catalog as UTF-8") from None
-    except OSError as exc:
-        raise UsageError(f"{display_path(path)}: cannot read the catalog ({exc.strerror})") from None
 
 
 def _merge(base: dict[str, Any], parsed: Parsed, path: FieldPath, origin: dict[FieldPath, tuple[str, int]]) -> None:

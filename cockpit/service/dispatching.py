@@ -23,8 +23,6 @@ from cockpit.runtime.git_repo import GitRepo
 from cockpit.runtime.policy_file import load_policy
 from cockpit.runtime.providers import build_launch
 
-DEFAULT_PROVIDER = "fake"
-
 
 @dataclass(frozen=True)
 class Prepared:
@@ -86,6 +84,7 @@ def prepare(
     timeout_s: float | None,
     priority: int,
     prompt_file: Path,
+    default_provider: str,
     default_headless_timeout_s: int = 0,
 ) -> Prepared:
     text = prompt if prompt is not None else task.prompt
@@ -95,12 +94,13 @@ def prepare(
         check_prompt(text)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    name = provider or task.provider or DEFAULT_PROVIDER
+    name = provider or task.provider or default_provider
     try:
         chosen = catalog.get(name)
     except KeyError:
         known = ", ".join(sorted(catalog.providers))
-        raise UsageError(f"unknown provider {name!r}", hint=f"known providers: {known}") from None
+        where = "" if provider or task.provider else " (default_provider in .cockpit/config.yaml)"
+        raise UsageError(f"unknown provider {name!r}{where}", hint=f"known providers: {known}") from None
     run_mode = mode or chosen.default_mode
     build_launch(chosen, run_mode, text, prompt_file)  # raises when the binary or mode is missing
     base_ref = base or "HEAD"

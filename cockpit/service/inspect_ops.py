@@ -63,6 +63,7 @@ class InspectOps:
                     "modes": s.modes,
                     "version": s.version,
                     "default_mode": self.ctx.catalog.get(s.name).default_mode,
+                    "default": s.name == self.ctx.config.default_provider,
                 }
                 for s in statuses
             ]

@@ -41,9 +41,9 @@ class WorkerOps:
         if self.ctx.ws.store.dispatch(text) is not None:
             return text
         if len(text) >= 4 and text.isalnum():
-            rows = self.ctx.ws.store.conn.execute("SELECT id FROM dispatches WHERE id LIKE ? LIMIT 2", (text + "%",)).fetchall()
+            rows = self.ctx.ws.store.ids_starting_with(text)
             if len(rows) == 1:
-                return rows[0][0]
+                return rows[0]
             if len(rows) > 1:
                 raise UsageError(f"{text!r} matches more than one dispatch; give more of the id")
         raise UsageError(f"no dispatch {text!r} in this repository", hint="`cockpit status` lists them")
@@ -67,6 +67,7 @@ class WorkerOps:
             timeout_s=args.get("timeout_s"),
             priority=int(args.get("priority") or 0),
             prompt_file=ddir / "prompt.txt",
+            default_provider=ctx.config.default_provider,
             default_headless_timeout_s=ctx.config.supervisor.headless_timeout_s,
         )
         raw = prepared.prompt.encode("utf-8")

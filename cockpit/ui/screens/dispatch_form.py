@@ -47,6 +47,8 @@ class DispatchForm(ModalScreen[dict[str, Any] | None]):
     def __init__(self, providers: list[dict[str, Any]]) -> None:
         super().__init__()
         self.options = provider_options(providers)
+        # The supervisor marks the provider a dispatch gets by default (`default_provider` in .cockpit/config.yaml).
+        self.default_provider = next((str(p["name"]) for p in providers if p.get("default")), None)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
@@ -57,7 +59,7 @@ class DispatchForm(ModalScreen[dict[str, Any] | None]):
             with Horizontal(classes="row"):
                 with Vertical(classes="cell"):
                     yield Label("Provider")
-                    default = "fake" if any(v == "fake" for _, v in self.options) else Select.NULL
+                    default = self.default_provider if any(v == self.default_provider for _, v in self.options) else Select.NULL
                     yield Select(self.options, prompt="default", id="provider", value=default)
                 with Vertical(classes="cell"):
                     yield Label("Base (branch, tag or commit)")
