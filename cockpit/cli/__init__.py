@@ -10,11 +10,22 @@ import sys
 from collections.abc import Sequence
 
 from cockpit import __version__
-from cockpit.cli import basic, control_cmds, demo_cmds, mcp_cmd, permission_cmds, review_cmds, skill_cmds, ui_cmds, workers
+from cockpit.cli import (
+    basic,
+    control_cmds,
+    demo_cmds,
+    mcp_cmd,
+    permission_cmds,
+    review_cmds,
+    review_loop_cmds,
+    skill_cmds,
+    ui_cmds,
+    workers,
+)
 from cockpit.cli.common import Parser
 from cockpit.errors import CockpitError
 
-MODULES = [basic, workers, control_cmds, review_cmds, demo_cmds, ui_cmds, mcp_cmd, permission_cmds, skill_cmds]
+MODULES = [basic, workers, control_cmds, review_cmds, review_loop_cmds, demo_cmds, ui_cmds, mcp_cmd, permission_cmds, skill_cmds]
 
 
 def build_parser() -> Parser:

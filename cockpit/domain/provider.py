@@ -232,6 +232,40 @@ class SignalSpec(_Strict):
         return None
 
 
+SESSION_PLACEHOLDER = "{session_id}"
+
+
+class ResumeSpec(_Strict):
+    """How the CLI goes on with its own earlier session (`cockpit continue`, comments sent back).
+
+    session_keys: JSON keys that carry the session id in the CLI's output lines or in its
+                  hook payloads (claude: session_id, codex: thread_id, opencode: sessionID);
+                  the last one seen is the session to resume.
+    headless / interactive: the args that replace that mode's args for a resumed round; an
+                  element "{session_id}" (an element of its own) becomes the captured id. A
+                  mode without them (or a dispatch with no captured id) starts a fresh session
+                  that is told what the previous round did.
+    """
+
+    session_keys: list[str] = Field(default_factory=lambda: ["session_id"], min_length=1)
+    headless: list[str] | None = None
+    interactive: list[str] | None = None
+
+    @field_validator("headless", "interactive")
+    @classmethod
+    def _placeholder_whole(cls, v: list[str] | None) -> list[str] | None:
+        for arg in v or []:
+            if SESSION_PLACEHOLDER in arg and arg != SESSION_PLACEHOLDER:
+                raise ValueError(f'"{{session_id}}" must be an argument of its own, not part of {arg!r}')
+        return v
+
+    def args_for(self, mode: str) -> list[str] | None:
+        return self.headless if mode == "headless" else self.interactive if mode == "interactive" else None
+
+    def needs_session_id(self, mode: str) -> bool:
+        return SESSION_PLACEHOLDER in (self.args_for(mode) or [])
+
+
 def _tmux_key(key: str) -> str:
     if not key or "\x00" in key or "\n" in key:
         raise ValueError(f"{key!r} is not a tmux key name")
@@ -271,6 +305,7 @@ class Provider(_Strict):
     prices: PriceTable | None = None
     signals: SignalSpec | None = None
     answers: dict[str, AnswerKeys] = Field(default_factory=dict)  # prompt type -> keys
+    resume: ResumeSpec | None = None  # how a new round goes on with the CLI's own session
     # The CLI versions this entry's args, patterns and signals were checked against (e.g.
     # by the conformance suite); `cockpit providers` warns when the installed one is not listed.
     verified_versions: list[str] = Field(default_factory=list)

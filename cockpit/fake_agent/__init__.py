@@ -10,6 +10,9 @@ Starting it:
                                     Ctrl-D on an empty line exits 0. After each prompt it prints
                                     "> " again and waits.
     --output-format, --verbose      accepted for claude-likeness, no effect; --version, --help.
+    -r, --resume SESSION_ID         go on with an earlier session (both modes); its prompts are
+                                    kept in $COCKPIT_FAKE_SESSIONS (default
+                                    $XDG_STATE_HOME/cockpit-fake-agent/sessions); unknown: exit 1
 
 A plain prompt (no "@fake" line) does something small and visible, a line of output per
 step: it writes a file named after the prompt's first words (at most 4, lower case, joined
@@ -45,7 +48,7 @@ The prompt language: when any line's text (leading whitespace allowed) starts wi
 After the prompt it prints one compact JSON line shaped like claude's stream-json result:
 type "result", subtype ("success" / "error_during_execution"), is_error, duration_ms,
 num_turns, result (the last `say` text, "done", "exit N", "declined: Q" or the error),
-session_id (one per process), total_cost_usd, usage {input_tokens, output_tokens},
+session_id (one per process, or the resumed one), total_cost_usd, usage {input_tokens, output_tokens},
 exit_code, and prompt_sha256: sha256 hex of the exact prompt bytes received.
 
 Exit codes: 0 done; CODE from `@fake exit`; 1 a directive failed (result line printed);

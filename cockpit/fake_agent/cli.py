@@ -6,11 +6,11 @@ import argparse
 import signal
 import sys
 import time
-import uuid
 
 from cockpit import __version__
 from cockpit.fake_agent.interactive import run_interactive
 from cockpit.fake_agent.runner import EXIT_BAD_PROMPT, process_prompt, warn
+from cockpit.fake_agent.sessions import UnknownSession, open_session
 from cockpit.fake_agent.terminal import (
     Terminated,
     die_by_signal,
@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="accepted for claude compatibility; the result is always one JSON line",
     )
     parser.add_argument("--verbose", action="store_true", help="accepted for claude compatibility; no effect")
+    parser.add_argument(
+        "-r",
+        "--resume",
+        metavar="SESSION_ID",
+        help="go on with an earlier session (its id is in the result line); exit 1 if there is none",
+    )
     parser.add_argument("--version", action="version", version=f"cockpit-fake-agent {__version__}")
     return parser
 
@@ -80,7 +86,11 @@ def _read_prompt(argument: str) -> bytes:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     install_signal_handlers()
-    session_id = str(uuid.uuid4())
+    try:
+        session_id = open_session(args.resume)
+    except UnknownSession as exc:
+        warn(str(exc))
+        return 1
     try:
         if args.prompt is not None:
             return process_prompt(_read_prompt(args.prompt), HeadlessConsole(), session_id).exit_code

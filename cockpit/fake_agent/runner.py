@@ -31,6 +31,7 @@ from cockpit.fake_agent.directives import (
 )
 from cockpit.fake_agent.plain import changed_files, plan_plain, review_verdict
 from cockpit.fake_agent.result import Outcome, UsageTotals, prompt_sha256, result_line
+from cockpit.fake_agent.sessions import record_prompt
 from cockpit.fake_agent.terminal import NoTerminal
 
 EXIT_FAILED = 1
@@ -74,6 +75,10 @@ def process_prompt(prompt: bytes, console: Console, session_id: str) -> Outcome:
     except DirectiveError as error:
         warn(f"line {error.line}: {error.message}; nothing was run")
         return Outcome(EXIT_BAD_PROMPT, str(error), UsageTotals(), ends_session=True, reported=False)
+    try:  # the session remembers its prompts, so a later `--resume ID` goes on with it
+        record_prompt(session_id, prompt_sha256(prompt))
+    except OSError as exc:
+        warn(f"cannot record the prompt in session {session_id}: {exc}")
     outcome = Runner(console, Path.cwd(), text).run(directives)
     duration_ms = int((time.monotonic() - started) * 1000)
     line = result_line(outcome, duration_ms=duration_ms, session_id=session_id, prompt_digest=prompt_sha256(prompt))

@@ -247,6 +247,8 @@ def signal_tree(procs: list[ProcInfo], signum: int) -> list[int]:
                 continue
             reached.append(p.pid)
     return reached
+
+
 # -- pausing -----------------------------------------------------------------------------
 # A pause stops every process of the worker but two: the pane's own process (the launcher,
 # the agent's parent: tmux would SIGCONT its group the moment it stopped) and the exit

@@ -35,9 +35,10 @@ class Extension:
 
 
 def default_extensions() -> list[Extension]:
+    from cockpit.service.comments import ReviewLoopService
     from cockpit.service.control import WorkerControl
     from cockpit.service.gates import GateService
     from cockpit.service.notify import NotifyService
     from cockpit.service.permissions import PermissionService
 
-    return [GateService(), NotifyService(), PermissionService(), WorkerControl()]
+    return [GateService(), NotifyService(), PermissionService(), WorkerControl(), ReviewLoopService()]

@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cockpit.domain.dispatch import Dispatch, WorkerState, can_transition, is_live
 from cockpit.domain.provider import Provider
@@ -24,6 +24,9 @@ from cockpit.runtime.providers import build_launch
 from cockpit.service.context import Context, LiveWorker, log
 from cockpit.service.worker_env import worker_env
 from cockpit.service.worker_input import WorkerInput, prompt_path, read_prompt
+
+if TYPE_CHECKING:
+    from cockpit.service.rounds import Rounds
 
 __all__ = ["WorkerWatch", "Workers", "new_dispatch_id", "prompt_path", "read_prompt"]
 
@@ -43,6 +46,7 @@ class Workers:
         self.ctx = ctx
         self.watch: WorkerWatch | None = None  # the Monitor, connected by the supervisor
         self.input = WorkerInput(ctx, self)
+        self.rounds: Rounds | None = None  # set by the review-loop extension: new rounds (cockpit/service/rounds.py)
 
     async def send(self, dispatch_id: str, *, text: str | None, key: str | None, enter: bool, actor: str) -> dict[str, Any]:
         """Type text or press a key in a running worker (`cockpit send`): see WorkerInput.send."""
@@ -197,6 +201,9 @@ class Workers:
         """Give the rejection's reason to the agent as its next prompt; gates run again when it is done."""
         ctx = self.ctx
         text = f"Your change was rejected by the reviewer. Reason:\n{reason}\nPlease address it."
+        if self.rounds is not None:  # resumes the CLI's own session where it can
+            await self.rounds.give(dispatch_id, text, actor=actor, kind="sent_back")
+            return
         async with ctx.lock(dispatch_id):
             d = ctx.dispatch(dispatch_id)
             worker = ctx.live.get(dispatch_id)

@@ -13,7 +13,7 @@ from typing import Any
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from cockpit.ui.keys import MAIN_KEYS, Key
+from cockpit.ui.keys import DIFF_KEYS, MAIN_KEYS, Key
 
 
 def command_title(key: Key) -> str:
@@ -24,6 +24,15 @@ def command_title(key: Key) -> str:
 class CockpitCommands(Provider):
     def _entries(self) -> Iterator[tuple[str, Key, Any]]:
         main = getattr(self.app, "main", None)
+        if getattr(self.screen, "is_diff_view", False):  # the diff view: comment, send comments
+            for key in DIFF_KEYS:
+                if key.action in ("comment", "send_comments"):
+
+                    async def on_diff(action: str = key.action) -> None:
+                        await self.screen.run_action(action)
+
+                    yield command_title(key), key, on_diff
+            return
         if main is None or self.screen is not main:
             return
         for key in MAIN_KEYS:

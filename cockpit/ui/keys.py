@@ -89,3 +89,25 @@ def markdown_table() -> str:
     for k in MAIN_KEYS:
         rows.append(f"| `{k.display}` | {k.help} |")
     return "\n".join(rows) + "\n"
+
+
+# The diff view's keys (cockpit/ui/screens/diff.py): in its help, its palette and docs/tui.md.
+DIFF_KEYS: tuple[Key, ...] = (
+    Key("down,j", "↓ ↑ / j k", "move(1)", "line", "Move the line cursor in the diff (shift+↓ ↑ or J K selects a range)"),
+    Key("c", "c", "comment", "comment", "Comment on the selected line or range (kept on the dispatch)", rank=2),
+    Key("S", "shift+s", "send_comments", "send comments", "Send the open comments back to the agent as one message", rank=3),
+    Key("tab", "tab", "switch", "files/diff", "Switch between the file list and the diff", rank=5),
+)
+
+
+def diff_bindings() -> list[Binding]:
+    return [
+        Binding(k.key, k.action, k.label, key_display=k.display) for k in DIFF_KEYS if k.action in ("comment", "send_comments")
+    ]
+
+
+def diff_markdown_table() -> str:
+    rows = ["| Key (diff view) | What it does |", "| --- | --- |"]
+    for k in DIFF_KEYS:
+        rows.append(f"| `{k.display}` | {k.help} |")
+    return "\n".join(rows) + "\n"

@@ -56,6 +56,7 @@ class StaticSource:
     receipts: list[Receipt] = field(default_factory=list)
     screens: dict[str, str] = field(default_factory=dict)
     diffs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    comments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # review comments by dispatch
     reviews: dict[str, dict[str, Any]] = field(default_factory=dict)
     teardowns: dict[str, dict[str, Any]] = field(default_factory=dict)
     providers: list[dict[str, Any]] = field(default_factory=list)
@@ -97,6 +98,9 @@ class StaticSource:
             if ref not in self.diffs:
                 raise UsageError(f"dispatch {ref} has no worktree (it was torn down or never started)")
             return self.diffs[ref]
+        if op == "comments":
+            self._view(ref)
+            return {"id": ref, "comments": self.comments.get(str(ref), [])}
         if op == "review" and self.reviews:
             self._view(ref)
             return self.reviews.get(ref) or {

@@ -1,4 +1,5 @@
-"""The diff of a worker: its files on the left, the highlighted unified diff on the right."""
+"""The diff of a worker: its files on the left, the highlighted unified diff on the right,
+with a line cursor: `c` comments on the selected lines, `S` sends the comments to the agent."""
 
 from __future__ import annotations
 
@@ -14,10 +15,14 @@ from textual.strip import Strip
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from cockpit.ui.diff_comments import RowRef, anchor_of, anchor_text, comment_rows, place_comments, row_refs
 from cockpit.ui.diff_render import DiffColours, render_file, split_patch
+from cockpit.ui.keys import diff_bindings
 from cockpit.ui.palette import color, tint
+from cockpit.ui.screens.comment_dialog import CommentScreen
+from cockpit.ui.widgets.diff_body import DiffBody
 from cockpit.ui.widgets.footer import CockpitFooter
-from cockpit.ui.widgets.strip_view import StripView, text_to_strip
+from cockpit.ui.widgets.strip_view import text_to_strip
 
 if TYPE_CHECKING:
     from cockpit.ui.app import CockpitApp
@@ -25,7 +30,12 @@ if TYPE_CHECKING:
 
 class DiffScreen(Screen[None]):
     CSS_PATH = "diff.tcss"
-    BINDINGS = [Binding("escape,q,d", "app.pop_screen", "back"), Binding("tab", "switch", "files/diff", show=True)]
+    is_diff_view = True  # the palette offers the diff view's keys here
+    BINDINGS = [
+        Binding("escape,q,d", "app.pop_screen", "back"),
+        Binding("tab", "switch", "files/diff", show=True),
+        *diff_bindings(),
+    ]
 
     if TYPE_CHECKING:
         app: CockpitApp  # the screen runs only inside CockpitApp
@@ -34,12 +44,14 @@ class DiffScreen(Screen[None]):
         super().__init__()
         self.view = view
         self.section_starts: dict[str, int] = {}
+        self.rows: list[tuple[Text, RowRef]] = []  # the diff's rows, without comments
+        self.comments: list[dict[str, Any]] = []
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f" diff of {self.view['id']}: {self.view.get('title')} (loading…)", no_wrap=True), id="diff-title")
         with Horizontal():
             yield OptionList(id="diff-files")
-            yield StripView(id="diff-body")
+            yield DiffBody(id="diff-body")
         yield CockpitFooter()
 
     def on_mount(self) -> None:
@@ -67,6 +79,14 @@ class DiffScreen(Screen[None]):
             title.update(Text(f" diff of {self.view['id']}: not available", no_wrap=True))
             return
         self.show(diff)
+        await self.load_comments()
+
+    async def load_comments(self) -> None:
+        app: Any = self.app  # the CockpitApp: request() asks the supervisor
+        listed = await app.request("comments", id=self.view["id"])
+        if listed is not None:
+            self.comments = listed["comments"]
+            self.draw_rows()
 
     def show(self, diff: dict[str, Any]) -> None:
         files = diff.get("files") or []
@@ -91,14 +111,10 @@ class DiffScreen(Screen[None]):
                 label.append(f" -{entry.get('removed', 0)}", style=color(self.app, "error"))
             options.add_option(Option(label, id=str(entry.get("path"))))
         colours = self.colours()
-        console = self.app.console
-        strips: list[Strip] = []
+        self.rows = []
         for section in split_patch(diff.get("patch") or ""):
-            self.section_starts[section.path] = len(strips)
-            strips.extend(text_to_strip(line, console) for line in render_file(section, colours))
-        if not strips:
-            strips = [text_to_strip(Text("no changes", style="italic"), console)]
-        self.query_one("#diff-body", StripView).set_strips(strips)
+            self.rows.extend(zip(render_file(section, colours), row_refs(section), strict=True))
+        self.draw_rows()
         if files:
             options.highlighted = 0
             options.focus()
@@ -108,8 +124,63 @@ class DiffScreen(Screen[None]):
     def _jump(self, event: OptionList.OptionHighlighted | OptionList.OptionSelected) -> None:
         start = self.section_starts.get(str(event.option.id))
         if start is not None:
-            self.query_one("#diff-body", StripView).scroll_to(y=start, animate=False)
+            body = self.query_one("#diff-body", DiffBody)
+            body.scroll_to(y=start, animate=False)
+            body.cursor, body.mark = start, None
 
     def action_switch(self) -> None:
         files, body = self.query_one("#diff-files"), self.query_one("#diff-body")
         (body if files.has_focus else files).focus()
+
+    # -- review comments --------------------------------------------------------------------
+
+    def draw_rows(self) -> None:
+        """The diff's rows with each comment's rows under the line it belongs to."""
+        console = self.app.console
+        accent, muted = color(self.app, "accent"), color(self.app, "foreground-muted")
+        placed = place_comments([ref for _, ref in self.rows], self.comments)
+        strips: list[Strip] = []
+        refs: list[Any] = []
+        self.section_starts = {}
+        for i, (text, ref) in enumerate(self.rows):
+            self.section_starts.setdefault(ref.path, len(strips))
+            strips.append(text_to_strip(text, console))
+            refs.append(ref)
+            for comment in placed.get(i, []):
+                for row in comment_rows(comment, accent=accent, muted=muted):
+                    strips.append(text_to_strip(row, console))
+                    refs.append(RowRef(ref.path, None, comment["comment"]))
+        if not strips:
+            strips, refs = [text_to_strip(Text("no changes", style="italic"), console)], [RowRef("")]
+        self.query_one("#diff-body", DiffBody).set_rows(strips, refs)
+
+    def action_comment(self) -> None:
+        body = self.query_one("#diff-body", DiffBody)
+        lo, hi = body.selection()
+        found = anchor_of(body.refs, lo, hi)
+        if isinstance(found, str):
+            self.app.notify(found, title="Comment", severity="warning")
+            return
+        anchor = anchor_text(*found)
+        app: Any = self.app
+
+        async def save(text: str | None) -> None:
+            if not text:
+                return
+            made = await app.request("comment", id=self.view["id"], anchor=anchor, text=text, actor=app.source.actor())
+            if made is not None:
+                body.mark = None
+                self.app.notify(f"{made['comment']} on {anchor}", title="Commented")
+                await self.load_comments()
+
+        self.app.push_screen(CommentScreen(self.view["id"], anchor), save)
+
+    @work(exclusive=True, group="send-comments")
+    async def action_send_comments(self) -> None:
+        app: Any = self.app
+        sent = await app.request("comments_send", id=self.view["id"], actor=app.source.actor())
+        if sent is not None:
+            self.app.notify(
+                f"{', '.join(sent['comments'])} sent to {sent['id']}: {sent['how']}", title="Comments sent", markup=False
+            )
+            await self.load_comments()

@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from cockpit.ui.keys import MAIN_KEYS
+from cockpit.ui.keys import DIFF_KEYS, MAIN_KEYS
 
 
 class HelpScreen(ModalScreen[None]):
@@ -23,6 +23,10 @@ class HelpScreen(ModalScreen[None]):
         for key in MAIN_KEYS:
             table.add_row(key.display, key.help)
         table.add_row("ctrl+p", "Command palette: every action above, and the theme")
+        table.add_row("", "")
+        table.add_row("in the diff (d)", "")
+        for key in DIFF_KEYS:
+            table.add_row(key.display, key.help)
         with VerticalScroll(id="help"):
             yield Static("Keys (esc closes)", id="help-title")
             yield Static(table)
