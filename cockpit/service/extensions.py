@@ -41,4 +41,6 @@ def default_extensions() -> list[Extension]:
     from cockpit.service.notify import NotifyService
     from cockpit.service.permissions import PermissionService
 
-    return [GateService(), NotifyService(), PermissionService(), WorkerControl(), ReviewLoopService()]
+    # Order matters after an exit: the review loop receipts the CLI's session id first (quick),
+    # then the gates run (slow).
+    return [ReviewLoopService(), GateService(), NotifyService(), PermissionService(), WorkerControl()]

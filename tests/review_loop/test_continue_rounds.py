@@ -96,7 +96,8 @@ def test_continue_types_into_a_live_interactive_session_and_resumes_it_after_it_
 
     cockpit.run("send", dispatch_id, "--key", "C-d", check=True)  # the fake agent's Ctrl-D: exit 0
     cockpit.wait(dispatch_id, until="exited")
-    session_id = next(r for r in cockpit.receipts(dispatch_id) if r.kind == "session_captured").data["session_id"]
+    captured = wait_for_kind_after(cockpit, dispatch_id, "exited", "session_captured")  # right after the exit
+    session_id = next(r for r in captured if r.kind == "session_captured").data["session_id"]
     resumed = cockpit.run("continue", dispatch_id, "@fake write c.txt three\\n", "--json")
     assert resumed.returncode == 0, resumed.stderr
     out = json.loads(resumed.stdout)
