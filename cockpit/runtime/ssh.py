@@ -46,6 +46,7 @@ class RemoteResult:
     stdout: str
     stderr: str
     seconds: float
+    raw_stdout: bytes = b""
 
 
 def control_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -151,6 +152,7 @@ class SshLink:
             done.stdout.decode(errors="replace"),
             done.stderr.decode(errors="replace"),
             time.monotonic() - started,
+            done.stdout,
         )
         if check_link and result.code == SSH_FAILED:
             raise SshError(ssh_complaint(result.stderr) or f"ssh to {self.destination} failed (exit 255)")
@@ -158,6 +160,7 @@ class SshLink:
 
     def popen(self, script: str, **kwargs: object) -> subprocess.Popen[bytes]:
         """A long-running remote command (a log stream) over the shared connection."""
+        self.connect()
         return subprocess.Popen(self.argv(remote_shell(script, self.remote_env)), **kwargs)  # type: ignore[call-overload]
 
     def check_master(self) -> bool:
