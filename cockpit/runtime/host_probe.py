@@ -6,28 +6,23 @@ round-trip latency, then one script that reports everything else, one fact a lin
     tmux <version line>        git <version line>
     root <writable 0|1> <free KiB on the nearest existing directory of root>
     provider <name> <path or -> <version line or empty>
-    workers <number of sessions on cockpit's tmux server there>
+    workers <live worker panes on the cockpit tmux servers under root>
 
 The script only reads: a probe writes nothing on the host.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from typing import Any
 
 from cockpit.domain.hosts import Host, HostProbe, ProviderOnHost, host_problems
 from cockpit.domain.provider import Provider, strip_ansi
+from cockpit.runtime.remote_layout import tmux_socket_prefix
 from cockpit.runtime.ssh import SshError, SshLink, quote_all
 
 VERSION_TIMEOUT_S = 10
 _VERSION_MAX_CHARS = 120
-
-
-def remote_tmux_socket(root: str) -> str:
-    """The name (`tmux -L`) of cockpit's private tmux server on a host, one per root."""
-    return "cockpit-" + hashlib.sha256(root.encode()).hexdigest()[:12]
 
 
 def probe_script(host: Host, providers: Sequence[Provider]) -> str:
@@ -49,9 +44,12 @@ def probe_script(host: Host, providers: Sequence[Provider]) -> str:
             f'if p=$(command -v {binary} 2>/dev/null); then echo "provider {provider.name} $p {version}"; '
             f'else echo "provider {provider.name} -"; fi'
         )
-    socket = remote_tmux_socket(host.root)
+    # Live panes on every cockpit tmux server under this root (one server per repository).
+    servers = '"${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)"/' + tmux_socket_prefix(host.root) + "-*"
     lines.append(
-        f'if command -v tmux >/dev/null 2>&1; then echo "workers $(tmux -L {socket} list-sessions -F x 2>/dev/null | wc -l)"; fi'
+        f"n=0; if command -v tmux >/dev/null 2>&1; then for s in {servers}; do [ -S \"$s\" ] || continue; "
+        "n=$((n + $(tmux -u -S \"$s\" list-panes -a -F '#{pane_dead}' 2>/dev/null | grep -c '^0'))); done; fi; "
+        'echo "workers $n"'
     )
     return "\n".join(lines)
 
