@@ -94,3 +94,33 @@ def test_module_respects_the_layers(path: Path) -> None:
 def test_the_scan_sees_the_whole_package() -> None:
     parts = {part_of(p) for p in modules()}
     assert {"domain", "ledger", "store", "runtime", "service", "cli", "modelservice"} <= parts
+
+
+# Where a worker runs is the Executor's business (cockpit/runtime/executor.py): the service
+# layer drives workers through it and knows neither tmux nor /proc.
+TMUX_ADAPTER = ("cockpit.runtime.tmux", "libtmux")
+WORKER_CORE = ("context", "workers", "worker_input", "monitor", "signals", "recovery", "scheduler", "flow", "operations")
+EXTENSIONS = ("cockpit.service.gates", "cockpit.service.notify", "cockpit.service.permissions", "cockpit.service.promotion_ops")
+
+
+def service_modules() -> list[Path]:
+    return [p for p in modules() if part_of(p) == "service"]
+
+
+@pytest.mark.parametrize("path", service_modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_the_service_layer_knows_no_tmux_and_no_proc(path: Path) -> None:
+    for name in imports(path):
+        assert not name.startswith(TMUX_ADAPTER), f"{name} is the local executor's business (runtime/local_executor.py)"
+    assert "/proc/" not in path.read_text(encoding="utf-8"), "process trees are the executor's business (runtime/proctree.py)"
+
+
+@pytest.mark.parametrize("name", WORKER_CORE)
+def test_the_worker_core_imports_no_extension(name: str) -> None:
+    path = PACKAGE / "service" / f"{name}.py"
+    for found in imports(path):
+        assert not found.startswith(EXTENSIONS), f"service/{name}.py imports {found}: extensions plug in through service/flow.py"
+
+
+def test_the_scan_sees_the_service_layer() -> None:
+    names = {p.stem for p in service_modules()}
+    assert {"supervisor", "monitor", "workers", "context"} <= names

@@ -11,13 +11,17 @@ methods. Nothing above this module knows tmux, /proc or the launcher.
 Rules every implementation keeps (the supervisor relies on them):
 - Sessions outlive the supervisor: a supervisor killed with SIGKILL loses no worker, and
   the next one finds every session through `sessions()` (alive, or exited with its status).
-- Nothing is lost: every byte a worker prints ends up, in order, in its output stream
-  (`read_output` from any offset, for as long as the dispatch's state exists), and every
-  line its hooks write in its signals stream (`read_signals`), including what was
-  printed while no supervisor ran. An exited session keeps its exit status until
-  `close_session`.
+- Nothing is lost: every byte a worker prints ends up, in order, in its output stream,
+  and every line its hooks write in its signals stream, including what was printed while
+  no supervisor ran. Both streams are files on THIS machine, `StateDir.log(id)` and
+  `StateDir.signal_file(id)` (clients such as `cockpit logs` read them directly): the
+  local executor's tmux pipe and the CLI's hooks write them; a remote executor appends
+  the bytes it receives. `read_output` / `read_signals` read them from an offset.
+  An exited session keeps its exit status until `close_session`.
 - Blocking methods are plain functions the service calls through `asyncio.to_thread`;
-  only the methods marked async run on the event loop. None may block the loop.
+  the async ones (`changes`, `wait_for_exit`) run on the event loop and must not block
+  it. `read_output`, `read_signals` and `output_size` read the local stream files and
+  are called on the loop directly: they must stay that cheap.
 - Failures are CockpitError subclasses with one clear sentence (SessionError for a
   session that is missing or a terminal server that does not answer).
 - Identity: one session per dispatch, named by the dispatch id.
@@ -237,15 +241,15 @@ class Executor(Protocol):
         ...
 
     def attach_argv(self, dispatch_id: str) -> tuple[list[str], dict[str, str]]:
-        """The command (and environment overrides) that attaches this terminal to the worker's
-        session until the operator detaches. UsageError when it has no session."""
+        """The command (and the environment it runs with) that attaches this terminal to the
+        worker's session until the operator detaches. Callers check `has_session` first."""
         ...
 
     def stop_all(self) -> None:
         """End every session of this executor (a demo or test tearing down its private server)."""
         ...
 
-    # -- events (async: they run on the supervisor's loop) --------------------------------
+    # -- streams and events (`changes` and `wait_for_exit` run on the supervisor's loop) ----
 
     def read_output(self, dispatch_id: str, offset: int, limit: int) -> bytes:
         """Up to `limit` bytes of the worker's output from `offset` (b"" at the end so far)."""

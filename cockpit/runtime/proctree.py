@@ -201,3 +201,45 @@ def _is_launcher(pid: int, dispatch_dir: Path) -> bool:
     except OSError:
         return False
     return b"cockpit.runtime.launch" in cmdline and os.fsencode(str(dispatch_dir)) in cmdline
+
+
+def ancestors(pid: int) -> list[int]:
+    """The parent pids of `pid`, nearest first, up to (not including) init."""
+    chain = []
+    for _ in range(64):
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            pid = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            break
+        if pid <= 1:
+            break
+        chain.append(pid)
+    return chain
+
+
+def environ_value(pid: int, name: str) -> str | None:
+    """The value of `name` in process `pid`'s environment (as it started), if set and readable."""
+    prefix = name.encode() + b"="
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as handle:
+            for item in handle.read().split(b"\0"):
+                if item.startswith(prefix):
+                    return item.split(b"=", 1)[1].decode(errors="replace") or None
+    except OSError:
+        return None
+    return None
+
+
+def signal_tree(procs: list[ProcInfo], signum: int) -> list[int]:
+    """Send `signum` to each process still running as itself; the pids it reached."""
+    reached = []
+    for p in procs:
+        if alive(p):  # checked just before: a pid that was reused is left alone
+            try:
+                os.kill(p.pid, signum)
+            except (ProcessLookupError, PermissionError):
+                continue
+            reached.append(p.pid)
+    return reached

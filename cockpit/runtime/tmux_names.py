@@ -14,7 +14,8 @@ import os
 import re
 from pathlib import Path
 
-from cockpit.errors import CockpitError, UsageError
+from cockpit.errors import UsageError
+from cockpit.runtime.executor import SessionError
 
 _SESSION_NAME = re.compile(r"[A-Za-z0-9_-]+")
 _SOCKET_NAME = re.compile(r"[A-Za-z0-9_.-]+")
@@ -23,7 +24,7 @@ EXIT_CHANNEL = "cockpit-exit"
 """The wait-for channel the pane-died hook signals."""
 
 
-class TmuxError(CockpitError):
+class TmuxError(SessionError):
     """A tmux command failed; the message carries tmux's own words."""
 
 

@@ -28,9 +28,8 @@ from cockpit.ledger.reader import iter_receipts
 from cockpit.modelservice.profile_base import Case
 from cockpit.modelservice.profiles import PROFILES
 from cockpit.modelservice.server import ModelServiceThread
+from cockpit.runtime.local_executor import LocalExecutor
 from cockpit.runtime.statedir import StateDir
-from cockpit.runtime.tmux import TmuxServer
-from cockpit.runtime.tmux_names import socket_name_for
 from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.conformance_checks import judge
 
@@ -105,8 +104,9 @@ class Run:
     def __exit__(self, *exc: object) -> None:
         self.cockpit("supervise", "--stop", timeout=30)
         if self.state is not None:
-            TmuxServer(socket_name_for(self.state.root)).kill_server()
-            Path(f"/tmp/tmux-{os.getuid()}", socket_name_for(self.state.root)).unlink(missing_ok=True)
+            executor = LocalExecutor(self.state)
+            executor.stop_all()
+            Path(f"/tmp/tmux-{os.getuid()}", executor.location["socket"]).unlink(missing_ok=True)
         self.service.stop()
         for _ in range(25):  # a CLI that is still exiting may write into its HOME for a moment
             shutil.rmtree(self.root, ignore_errors=True)
@@ -145,7 +145,7 @@ class Run:
     def screen(self, dispatch_id: str) -> str:
         assert self.state is not None
         try:
-            return TmuxServer(socket_name_for(self.state.root)).capture(dispatch_id)
+            return LocalExecutor(self.state).capture(dispatch_id)
         except Exception:  # the session may have ended; an empty screen says so
             return ""
 

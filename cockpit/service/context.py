@@ -1,9 +1,10 @@
-"""What the supervisor's parts share: the workspace, tmux, the catalog, live workers, events."""
+"""What the supervisor's parts share: the workspace, the executors, the catalog, live workers, events."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,8 @@ from cockpit.domain.dispatch import Dispatch
 from cockpit.domain.provider import Catalog, Provider
 from cockpit.domain.receipt import Receipt
 from cockpit.ledger.reader import committed_size, iter_receipts
-from cockpit.runtime.tmux import TmuxServer
-from cockpit.runtime.tmux_names import socket_name_for
+from cockpit.runtime.executor import Executor
+from cockpit.runtime.local_executor import LocalExecutor
 from cockpit.runtime.usage import Usage, UsageParser, parser_for
 from cockpit.service.bus import Bus
 from cockpit.service.config import RepoConfig
@@ -68,13 +69,14 @@ class Context:
         self.catalog = catalog
         self._catalog_stamp: list[tuple[str, int, int]] | None = None
         self.config = config
-        self.tmux = TmuxServer(socket_name_for(ws.state.root))
+        # Where workers run, by name (cockpit/runtime/executor.py); `executor_for` picks one.
+        self.executors: dict[str, Executor] = {"local": LocalExecutor(ws.state, lambda: ws.git)}
         self.bus = Bus()
         self.live: dict[str, LiveWorker] = {}
         self.live_changed = asyncio.Event()
         self.terminal_clients = 0  # attached TUIs that write notifications to their terminal
         self.locks: dict[str, asyncio.Lock] = {}
-        self.on_slot_freed: Any = None  # the scheduler: a worker stopped, a queued one may start
+        self.on_slot_freed: Callable[[], None] | None = None  # Flow.slot_freed (set by the supervisor)
         self._published_offset = committed_size(ws.state.ledger_dir)
 
     def fresh_catalog(self) -> Catalog:
@@ -94,6 +96,17 @@ class Context:
             self.catalog = load_catalog(self.ws.repo.toplevel)
             self._catalog_stamp = stamp
         return self.catalog
+
+    @property
+    def local(self) -> Executor:
+        """The executor for this machine (workers run nowhere else yet)."""
+        return self.executors["local"]
+
+    def executor_for(self, dispatch: Dispatch | str) -> Executor:
+        """The executor that runs (or will run) this dispatch: the ONE place that decides
+        where a worker runs. Today every worker runs locally; a dispatch aimed at another
+        host picks that host's executor here."""
+        return self.executors["local"]
 
     def lock(self, dispatch_id: str) -> asyncio.Lock:
         return self.locks.setdefault(dispatch_id, asyncio.Lock())
@@ -158,5 +171,5 @@ class Context:
         worker = self.live.pop(dispatch_id, None)
         if worker is not None:
             worker.cancel_timers()
-            if self.on_slot_freed is not None:  # after the caller's receipt: the slot really is free
-                asyncio.get_running_loop().call_soon(self.on_slot_freed)
+            if self.on_slot_freed is not None:  # Flow.slot_freed: schedules after the caller's receipt
+                self.on_slot_freed()

@@ -186,8 +186,7 @@ def _supervisor_stopped(ws: Workspace) -> bool:
 
 def clean_demo(path: Path) -> dict[str, Any]:
     """Stop the demo's supervisor and workers, then remove its state and its repository."""
-    from cockpit.runtime.tmux import TmuxServer
-    from cockpit.runtime.tmux_names import socket_name_for
+    from cockpit.runtime.local_executor import LocalExecutor
 
     if not check_demo_path(path):
         return {"removed": False, "repo": str(path)}
@@ -206,7 +205,7 @@ def clean_demo(path: Path) -> dict[str, Any]:
             )
         time.sleep(0.05)
     # The demo's workers run on its own private tmux server: stopping that server stops them all.
-    TmuxServer(socket_name_for(ws.state.root)).kill_server()
+    LocalExecutor(ws.state).stop_all()
     state = ws.state.root
     ws.close()
     shutil.rmtree(state, ignore_errors=True)

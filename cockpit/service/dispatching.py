@@ -22,8 +22,21 @@ from cockpit.runtime.gate_config import check_task_gates
 from cockpit.runtime.git_repo import GitRepo
 from cockpit.runtime.policy_file import load_policy
 from cockpit.runtime.providers import build_launch
+from cockpit.runtime.statedir import StateDir
 
 DEFAULT_PROVIDER = "fake"
+
+
+def default_target(git: GitRepo) -> str | None:
+    """The branch checked out in the main checkout (short name), None when detached: where
+    a dispatch's work is promoted unless it names a target (fixed when it is dispatched)."""
+    ref = git.main_checkout_branch()
+    return ref.removeprefix("refs/heads/") if ref else None
+
+
+def task_path(state: StateDir, dispatch_id: str) -> Path:
+    """The dispatch's private task copy (0600): secrets unmasked, what its gates run."""
+    return state.dispatch_dir(dispatch_id) / "task.json"
 
 
 @dataclass(frozen=True)

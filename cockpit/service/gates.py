@@ -33,19 +33,11 @@ from cockpit.runtime.gate_runners import (
 from cockpit.runtime.promotion import checkout_blocker
 from cockpit.service.channel import Peer
 from cockpit.service.context import log
+from cockpit.service.dispatching import default_target, task_path
 from cockpit.service.evidence import nothing_to_promote, stored_results, write_report
+from cockpit.service.extensions import Extension
 from cockpit.service.freshness import Freshness
 from cockpit.service.promotion_ops import PromotionOps
-
-
-def default_target(git: Any) -> str | None:
-    """The branch checked out in the main checkout (short name), None when detached."""
-    ref = git.main_checkout_branch()
-    return ref.removeprefix("refs/heads/") if ref else None
-
-
-def task_path(state: Any, dispatch_id: str) -> Path:
-    return state.dispatch_dir(dispatch_id) / "task.json"
 
 
 def task_of(d: Dispatch, state: Any = None) -> TaskPacket:
@@ -60,7 +52,7 @@ def task_of(d: Dispatch, state: Any = None) -> TaskPacket:
     return TaskPacket(**json.loads(d.task or "{}"))
 
 
-class GateService:
+class GateService(Extension):
     """A supervisor extension: adds the gate, review and promotion requests."""
 
     def __init__(self) -> None:
@@ -74,7 +66,6 @@ class GateService:
         self.promotion = PromotionOps(self)
         self.freshness = Freshness(self)
         self.ops = {"gates": self.op_gates, "review": self.op_review, **self.promotion.ops, **self.freshness.ops}
-        supervisor.monitor.on_idle = self.after_idle
 
     # -- triggers -------------------------------------------------------------------------
 

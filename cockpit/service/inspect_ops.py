@@ -24,12 +24,12 @@ class InspectOps:
         self.table = {"screen": self.screen, "diff": self.diff, "providers": self.providers}
 
     async def screen(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
-        """The worker's terminal as tmux renders it (with colours), plus `history` lines above."""
+        """The worker's terminal as its executor renders it (with colours), plus `history` lines above."""
         dispatch_id = self.ops.resolve(args.get("id"))
         history = max(0, min(int(args.get("history") or 0), MAX_SCREEN_LINES))
-        tmux = self.ctx.tmux
+        executor = self.ctx.executor_for(dispatch_id)
         try:
-            text = await asyncio.to_thread(tmux.capture, dispatch_id, ansi=True, start=-history if history else None)
+            text = await asyncio.to_thread(executor.capture, dispatch_id, ansi=True, history=history)
         except CockpitError:
             return {"id": dispatch_id, "available": False, "text": ""}
         return {"id": dispatch_id, "available": True, "text": text}

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from cockpit.domain.dispatch import Dispatch
 from cockpit.errors import UsageError
-from cockpit.runtime.tmux import TmuxServer
-from cockpit.runtime.tmux_names import socket_name_for
+from cockpit.runtime.local_executor import LocalExecutor
 from cockpit.service.workspace import Workspace
 
 CHUNK = 1 << 20
@@ -83,17 +82,15 @@ def follow_log(ws: Workspace, dispatch_id: str, *, follow: bool) -> Iterator[byt
             return
 
 
-def tmux_for(ws: Workspace) -> TmuxServer:
-    return TmuxServer(socket_name_for(ws.state.root))
-
-
 def attach_command(ws: Workspace, dispatch_id: str) -> tuple[list[str], dict[str, str]]:
-    tmux = tmux_for(ws)
-    if not tmux.has_session(dispatch_id):
+    # Workers run locally only, so far; a client attaching to another host's worker would
+    # ask the supervisor which executor runs it.
+    executor = LocalExecutor(ws.state)
+    if not executor.has_session(dispatch_id):
         d = ws.store.dispatch(dispatch_id)
         state = d.state if d else "unknown"
         raise UsageError(
             f"worker {dispatch_id} has no tmux session to attach to (it is {state})",
             hint=f"`cockpit logs {dispatch_id}` shows its output",
         )
-    return tmux.attach_argv(dispatch_id), tmux.attach_env()
+    return executor.attach_argv(dispatch_id)

@@ -1,24 +1,26 @@
 """Watching workers without polling them.
 
 Four event sources, no per-worker loop:
-  * the log directory (inotify through watchfiles): a worker printed something, so
-    read what is new, feed the usage parser, and look at its screen once;
-  * `tmux wait-for` on the channel the pane-died hook signals: a worker exited, so
-    one tmux-wide `list-panes -a` says which, with its exit status. tmux forgets a
-    signal when two arrive while nobody waits, so output is a second trigger: a
-    sweep follows shortly after workers print (an agent prints when it ends);
+  * each executor's output changes (the local one: inotify on the log directory): a
+    worker printed something, so read what is new, feed the usage parser, and look at
+    its screen once;
+  * each executor's exit wait (the local one: `tmux wait-for` on the channel the
+    pane-died hook signals): a worker may have exited, so one `sessions()` query says
+    which, with its exit status. An exit signal can be missed while nobody waits, so
+    output is a second trigger: a sweep follows shortly after workers print (an agent
+    prints when it ends);
   * the ledger's head file: another process appended receipts, so publish them;
-  * the signals directory: a CLI's hook reported an event (cockpit/service/signals.py);
-    hooks drive the state first, screens are the fallback.
-A slow safety sweep (one `list-panes -a` every SAFETY_SWEEP_S) catches anything the
-events missed, such as a tmux server killed while no worker exited.
+  * each executor's signals changes: a CLI's hook reported an event
+    (cockpit/service/signals.py); hooks drive the state first, screens are the fallback.
+A slow safety sweep (one `sessions()` query every SAFETY_SWEEP_S) catches anything the
+events missed, such as a terminal server killed while no worker exited.
+What follows an exit or an idle turn (gates, scheduling) is in service/flow.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-from pathlib import Path
+from collections.abc import Coroutine
 from typing import Any
 
 from watchfiles import awatch
@@ -26,10 +28,11 @@ from watchfiles import awatch
 from cockpit.domain.dispatch import LIVE_STATES, WorkerState, is_live
 from cockpit.domain.screen_text import waiting_excerpt
 from cockpit.errors import CockpitError
+from cockpit.runtime.executor import Executor
 from cockpit.runtime.log_errors import last_error_of
-from cockpit.runtime.private_files import private_dir
 from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.context import Context, LiveWorker, log
+from cockpit.service.flow import Flow
 from cockpit.service.quiet import QuietWatch
 from cockpit.service.signals import Signals, screen_may_change
 from cockpit.service.workers import Workers
@@ -37,66 +40,59 @@ from cockpit.service.workers import Workers
 SAFETY_SWEEP_S = 15.0
 OUTPUT_SWEEP_DELAY_S = 0.4  # one sweep at most this long after any output
 WATCH_STEP_MS = 40
+WATCH_DEBOUNCE_MS = 400
 MAX_READ = 4 * 1024 * 1024
 CHECK_GAP_S = 0.05  # at most ~20 screen checks a second per busy worker
 READY_STABLE_S = 0.4  # the ready screen must stay this long before the prompt is typed in
 
 
 class Monitor:
-    def __init__(self, ctx: Context, workers: Workers) -> None:
+    def __init__(self, ctx: Context, workers: Workers, flow: Flow) -> None:
         self.ctx = ctx
         self.workers = workers
-        self.on_exit: Any = None  # async callback(dispatch_id, code): gates run after a clean exit
-        self.on_idle: Any = None  # async callback(dispatch_id): a sent-back worker is idle again
+        self.flow = flow
         self.stop_event = asyncio.Event()
         self._sweep_timer: asyncio.TimerHandle | None = None
         self.quiet = QuietWatch(ctx)  # "no output for N s"; signals count as activity too
         self.signals = Signals(ctx, workers, self)
-        workers.on_screen_change = self.request_check
-        workers.signals = self.signals
+
+    def confirm_delivery(self, worker: LiveWorker, *, confirmed_by: str, **extra: Any) -> None:
+        self.signals.confirm_delivery(worker, confirmed_by=confirmed_by, **extra)
+
+    def tasks(self) -> list[Coroutine[Any, Any, None]]:
+        """What runs while the supervisor runs: the watchers of every executor and the ledger."""
+        loops: list[Coroutine[Any, Any, None]] = [self.watch_ledger(), self.safety_sweep(), self.quiet.run(self.stop_event)]
+        for executor in self.ctx.executors.values():
+            loops += [self.watch_streams(executor), self.wait_for_exits(executor)]
+        return loops
 
     # -- output -----------------------------------------------------------------------
 
-    async def watch_files(self) -> None:
+    async def watch_ledger(self) -> None:
+        """Publish receipts other processes append (the ledger's head file changes)."""
         state = self.ctx.ws.state
-        private_dir(state.logs)
-        private_dir(state.signals)
-
-        logs_dir = str(state.logs)
-        signals_dir = str(state.signals)
         head = str(state.root / "ledger.head")
-
-        def wanted(_change: Any, path: str) -> bool:
-            where = os.path.dirname(path)
-            return (
-                path == head
-                or (path.endswith(".log") and where == logs_dir)
-                or (path.endswith(".ndjson") and where == signals_dir)
-            )
-
-        async for changes in awatch(
+        async for _changes in awatch(
             state.root,
-            state.logs,
-            state.signals,
-            watch_filter=wanted,
+            watch_filter=lambda _change, path: path == head,
             recursive=False,
             step=WATCH_STEP_MS,
-            debounce=400,
+            debounce=WATCH_DEBOUNCE_MS,
             stop_event=self.stop_event,
         ):
-            ledger_changed = False
-            for _change, path in sorted(changes, key=lambda c: not c[1].endswith(".ndjson")):
-                name = os.path.basename(path)
-                if path == head:
-                    ledger_changed = True
-                elif name.endswith(".ndjson"):
-                    if (worker := self.ctx.live.get(name[:-7])) is not None:
-                        self.quiet.note_activity(worker)  # a hook is activity too
-                        await self.signals.on_signals(worker)
-                elif (worker := self.ctx.live.get(name[:-4])) is not None:
+            self.ctx.publish_new_receipts()
+
+    async def watch_streams(self, executor: Executor) -> None:
+        """New output and signals of the executor's workers (signals first in each batch)."""
+        async for batch in executor.changes(self.stop_event):
+            for change in batch:
+                if (worker := self.ctx.live.get(change.dispatch_id)) is None:
+                    continue
+                if change.stream == "signals":
+                    self.quiet.note_activity(worker)  # a hook is activity too
+                    await self.signals.on_signals(worker)
+                else:
                     self.on_output(worker)
-            if ledger_changed:
-                self.ctx.publish_new_receipts()
 
     def on_output(self, worker: LiveWorker) -> None:
         data = self.read_new(worker)
@@ -116,12 +112,7 @@ class Monitor:
         asyncio.get_running_loop().create_task(self.sweep())
 
     def read_new(self, worker: LiveWorker) -> bytes:
-        try:
-            with open(worker.log_path, "rb") as handle:
-                handle.seek(worker.offset)
-                data = handle.read(MAX_READ)
-        except FileNotFoundError:
-            return b""
+        data = self.ctx.executor_for(worker.id).read_output(worker.id, worker.offset, MAX_READ)
         if not data:
             return b""
         worker.offset += len(data)
@@ -180,7 +171,7 @@ class Monitor:
 
     async def check_screen(self, worker: LiveWorker) -> None:
         try:
-            screen = await asyncio.to_thread(self.ctx.tmux.capture, worker.id)
+            screen = await asyncio.to_thread(self.ctx.executor_for(worker.id).capture, worker.id)
         except CockpitError:
             return  # the session is gone: the exit waiter or the sweep deals with it
         refused = worker.provider.patterns.refused_line(screen)
@@ -195,7 +186,7 @@ class Monitor:
             if d is None or not is_live(d.state) or worker.id not in self.ctx.live:
                 return
             if worker.prompt_pending:
-                if kind == "waiting" and await self.workers.trust_own_worktree(worker, screen):
+                if kind == "waiting" and await self.workers.input.trust_own_worktree(worker, screen):
                     return
                 if kind == "waiting":
                     worker.ready_since = None
@@ -206,7 +197,7 @@ class Monitor:
                     worker.ready_since = None
                 return
             if worker.typed_at is not None:  # typed, not yet confirmed by a hook or the echo
-                if not self.workers.prompt_echoed(worker, screen, kind):
+                if not self.workers.input.prompt_echoed(worker, screen, kind):
                     if kind == "waiting":
                         self.workers.set_state(worker.id, WorkerState.WAITING, source="screen", screen=excerpt(screen, worker))
                     return
@@ -275,35 +266,25 @@ class Monitor:
             worker.timers.append(loop.call_later(READY_STABLE_S + 0.02, self.request_check, worker))
             return
         if now - worker.ready_since >= READY_STABLE_S:
-            await self.workers.deliver_prompt(worker)
+            await self.workers.input.deliver_prompt(worker)
 
     async def after_idle(self, worker: LiveWorker) -> None:
-        if worker.gates_on_idle and self.on_idle is not None:
+        if worker.gates_on_idle:
             worker.gates_on_idle = False
-            await self.on_idle(worker.id)
+            await self.flow.idle_again(worker.id)
 
     # -- exits --------------------------------------------------------------------------
 
-    async def wait_for_exits(self) -> None:
+    async def wait_for_exits(self, executor: Executor) -> None:
         ctx = self.ctx
         while not self.stop_event.is_set():
             if not ctx.live:
                 ctx.live_changed.clear()
                 await ctx.live_changed.wait()
                 continue
-            proc = await asyncio.create_subprocess_exec(
-                *ctx.tmux.exit_waiter_argv(),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
-            try:
-                code = await proc.wait()
-            finally:
-                if proc.returncode is None:
-                    proc.kill()
-            await self.sweep()
-            if code != 0:
+            outcome = await executor.wait_for_exit()
+            await self.sweep(executor)
+            if outcome == "unreachable":
                 await asyncio.sleep(0.5)  # no server (yet): do not spin
 
     async def safety_sweep(self) -> None:
@@ -312,22 +293,28 @@ class Monitor:
             if self.ctx.live:
                 await self.sweep()
 
-    async def sweep(self) -> None:
-        """One tmux-wide query; settle every live dispatch whose pane died or vanished."""
+    async def sweep(self, executor: Executor | None = None) -> None:
+        """One query per executor; settle every live dispatch whose session ended or vanished."""
+        for each in [executor] if executor is not None else list(self.ctx.executors.values()):
+            await self._sweep_one(each)
+
+    async def _sweep_one(self, executor: Executor) -> None:
         ctx = self.ctx
-        # Which dispatches are live is read BEFORE asking tmux: one that starts meanwhile
-        # must not be judged on a pane list taken before its session existed.
-        candidates = ctx.ws.store.dispatches(states=tuple(str(s) for s in LIVE_STATES))
+        # Which dispatches are live is read BEFORE asking the executor: one that starts
+        # meanwhile must not be judged on a session list taken before its session existed.
+        candidates = [
+            d for d in ctx.ws.store.dispatches(states=tuple(str(s) for s in LIVE_STATES)) if ctx.executor_for(d) is executor
+        ]
         if not candidates:
             return
-        panes = {p.session: p for p in await asyncio.to_thread(ctx.tmux.list_panes)}
-        server_alive = bool(panes) or await asyncio.to_thread(ctx.tmux.is_alive)
+        sessions = await asyncio.to_thread(executor.sessions)
         for d in candidates:
-            pane = panes.get(d.id)
-            if pane is None:
-                await self.mark_lost(d.id, "the tmux server is gone" if not server_alive else "its tmux session disappeared")
-            elif pane.dead:
-                await self.finish(d.id, pane.dead_status, signal=pane.dead_signal)
+            session = sessions.get(d.id)
+            if session is None:
+                reason = "the tmux server is gone" if not sessions.reachable else "its tmux session disappeared"
+                await self.mark_lost(d.id, reason)
+            elif session.exited:
+                await self.finish(d.id, session.exit_code, signal=session.exit_signal)
 
     async def mark_lost(self, dispatch_id: str, reason: str) -> None:
         async with self.ctx.lock(dispatch_id):
@@ -335,7 +322,7 @@ class Monitor:
             if d is None or not is_live(d.state):
                 return
             # The pane list was taken before the lock: a sent-back worker may have started since.
-            if await asyncio.to_thread(self.ctx.tmux.has_session, dispatch_id):
+            if await asyncio.to_thread(self.ctx.executor_for(d).has_session, dispatch_id):
                 return
             self.ctx.forget(dispatch_id)
             self.ctx.record("lost", dispatch_id, reason=reason, worktree_kept=d.worktree)
@@ -362,14 +349,14 @@ class Monitor:
             if error := last_error_of(worker.log_path, final_only=data["code"] == 0):
                 data["error"] = error
             ctx.record("exited", dispatch_id, **data)
-        if self.on_exit is not None:
-            await self.on_exit(dispatch_id, code)
+        await self.flow.exited(dispatch_id, code)
 
     async def _drain(self, worker: LiveWorker) -> None:
         """Read the log until it stops growing: tmux hands the last bytes to the pipe late."""
         quiet = 0
+        executor = self.ctx.executor_for(worker.id)
         for _ in range(40):
-            size = _size(worker.log_path)
+            size = executor.output_size(worker.id)
             if size > worker.offset:
                 self.read_new(worker)
                 quiet = 0
@@ -380,13 +367,6 @@ class Monitor:
             await asyncio.sleep(0.025)
         if worker.partial:
             self.feed_usage(worker, b"\n")
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
 
 
 def excerpt(screen: str, worker: LiveWorker | None = None) -> str:

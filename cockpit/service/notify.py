@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cockpit.service.context import log
+from cockpit.service.extensions import Extension
 from cockpit.service.user_config import NotifyConfig, load_user_config
 
 TITLES = {
@@ -72,7 +73,7 @@ class RateLimit:
         return True
 
 
-class NotifyService:
+class NotifyService(Extension):
     """A supervisor extension: no requests of its own, a task that follows the receipts."""
 
     def __init__(self) -> None:

@@ -9,26 +9,26 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.domain.dispatch import FINAL_STATES, LIVE_STATES, ReviewState, WorkerState, is_live, title_of
-from cockpit.domain.queue import Queued, pick_startable
 from cockpit.errors import UsageError
 from cockpit.runtime import teardown as git_teardown
 from cockpit.runtime.private_files import private_dir, write_private
 from cockpit.service.channel import Peer
 from cockpit.service.context import Context, log
-from cockpit.service.dispatching import build_task, prepare
-from cockpit.service.gates import default_target, task_path
+from cockpit.service.dispatching import build_task, default_target, prepare, task_path
 from cockpit.service.monitor import Monitor
+from cockpit.service.scheduler import Scheduler
 from cockpit.service.workers import Workers, new_dispatch_id, prompt_path
 
 WAIT_STATES = {str(s) for s in WorkerState} | {str(s) for s in ReviewState} | {"final", "torn_down"}
 
 
 class WorkerOps:
-    def __init__(self, ctx: Context, workers: Workers, monitor: Monitor) -> None:
+    def __init__(self, ctx: Context, workers: Workers, monitor: Monitor, scheduler: Scheduler) -> None:
         self.ctx = ctx
         self.workers = workers
         self.monitor = monitor
-        self._starting: dict[str, str] = {}  # id -> provider, while a start is under way
+        self.scheduler = scheduler
+        self.schedule = scheduler.schedule
         self._last_millis = [0]
 
     # -- ids ----------------------------------------------------------------------------
@@ -100,34 +100,6 @@ class WorkerOps:
         self.schedule()
         return ctx.view(ctx.dispatch(dispatch_id))
 
-    def schedule(self) -> None:
-        ctx = self.ctx
-        settings = ctx.config.supervisor
-        queued = [
-            Queued(d.id, d.provider, d.priority, d.created_seq)
-            for d in ctx.ws.store.dispatches(states=("queued",))
-            if d.id not in self._starting
-        ]
-        if not queued:
-            return
-        running = [w.provider.name for w in ctx.live.values()]
-        running += [p for i, p in self._starting.items() if i not in ctx.live]
-        for item in pick_startable(queued, running, settings.max_workers, settings.per_provider):
-            self._starting[item.id] = item.provider
-            asyncio.get_running_loop().create_task(self._start(item.id))
-
-    async def _start(self, dispatch_id: str) -> None:
-        try:
-            await self.workers.start(dispatch_id)
-        finally:
-            self._starting.pop(dispatch_id, None)
-            d = self.ctx.ws.store.dispatch(dispatch_id)
-            if d is not None and not is_live(d.state):
-                self.schedule()  # it failed to start: its slot is free again
-
-    def live_count(self) -> int:
-        return len(self.ctx.live) + len(set(self._starting) - set(self.ctx.live))
-
     # -- queries --------------------------------------------------------------------------
 
     async def status(self, args: dict[str, Any], peer: Peer) -> list[dict[str, Any]]:
@@ -172,7 +144,7 @@ class WorkerOps:
     # -- actions --------------------------------------------------------------------------
 
     async def send(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
-        return await self.workers.send(
+        return await self.workers.input.send(
             self.resolve(args.get("id")),
             text=args.get("text"),
             key=args.get("key"),
@@ -196,9 +168,10 @@ class WorkerOps:
             d = ctx.dispatch(dispatch_id)
             if d.teardown is not None:
                 return {"id": dispatch_id, "already": True, "classification": d.teardown, "archive_ref": d.archive_ref}
-            await asyncio.to_thread(ctx.tmux.kill_session, dispatch_id)  # a dead pane kept for inspection
+            executor = ctx.executor_for(d)
+            await asyncio.to_thread(executor.close_session, dispatch_id)  # a dead pane kept for inspection
             result = await asyncio.to_thread(
-                git_teardown.teardown, ctx.ws.git, dispatch_id, Path(d.worktree), d.branch, d.base_commit or d.base_ref, d.target
+                executor.teardown_workspace, dispatch_id, Path(d.worktree), d.branch, d.base_commit or d.base_ref, d.target
             )
             c = result.classification
             ctx.record(
@@ -230,7 +203,7 @@ class WorkerOps:
             d = ctx.dispatch(dispatch_id)
             if d.teardown is None:
                 raise UsageError(f"dispatch {dispatch_id} was not torn down; its worktree is {d.worktree}")
-            result = await asyncio.to_thread(git_teardown.restore, ctx.ws.git, dispatch_id, Path(d.worktree))
+            result = await asyncio.to_thread(ctx.executor_for(d).restore_workspace, dispatch_id, Path(d.worktree))
             ctx.record(
                 "restored",
                 dispatch_id,
@@ -248,7 +221,7 @@ class WorkerOps:
         if d.teardown is not None:
             return {"id": d.id, "already": True, "classification": d.teardown}
         c = await asyncio.to_thread(
-            git_teardown.classify, ctx.ws.git, Path(d.worktree), d.branch, d.base_commit or d.base_ref, d.target
+            ctx.executor_for(d).classify_workspace, Path(d.worktree), d.branch, d.base_commit or d.base_ref, d.target
         )
         return {
             "id": d.id,

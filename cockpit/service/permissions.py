@@ -22,6 +22,7 @@ from cockpit.errors import CheckFailed, UsageError
 from cockpit.runtime.gate_config import load_gates
 from cockpit.runtime.policy_file import load_policy, policy_path
 from cockpit.service.channel import Peer
+from cockpit.service.extensions import Extension
 
 MAX_WORDS = 2000
 WORKER_ENDED = ("exited", "killed", "timed_out", "lost")  # the CLI's own words about the request, kept in the receipt
@@ -65,7 +66,7 @@ def request_fields(payload: dict[str, Any], worktree: str | None) -> tuple[str, 
     return tool, command if isinstance(command, str) else None, path
 
 
-class PermissionService:
+class PermissionService(Extension):
     """A supervisor extension: requests, the pending inbox, and decisions."""
 
     def __init__(self) -> None:

@@ -21,32 +21,6 @@ from cockpit.service.channel import Peer
 from cockpit.service.evidence import nothing_to_promote, write_report
 
 
-def _ancestors(pid: int) -> list[int]:
-    chain = []
-    for _ in range(64):
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as handle:
-                fields = handle.read().rsplit(b")", 1)[1].split()
-            pid = int(fields[1])
-        except (OSError, IndexError, ValueError):
-            break
-        if pid <= 1:
-            break
-        chain.append(pid)
-    return chain
-
-
-def _environ_has_worker(pid: int) -> str | None:
-    try:
-        with open(f"/proc/{pid}/environ", "rb") as handle:
-            for item in handle.read().split(b"\0"):
-                if item.startswith(b"COCKPIT_WORKER_ID="):
-                    return item.split(b"=", 1)[1].decode(errors="replace") or None
-    except OSError:
-        return None
-    return None
-
-
 def _scratch_worktree(git: Any, path: Path, head: str, tree: str) -> None:
     """A detached worktree at `head` whose files are exactly `tree` (the judged state, uncommitted work included)."""
     with git.lock:  # worktree operations are serialised with every other cockpit git operation
@@ -73,14 +47,9 @@ class PromotionOps:
             return str(identity["worker"])
         if peer.pid is None:
             return None
-        chain = [peer.pid, *_ancestors(peer.pid)]
-        for pid in chain:
-            if found := _environ_has_worker(pid):
+        for executor in self.ctx.executors.values():
+            if found := await asyncio.to_thread(executor.owner_of_process, peer.pid):
                 return found
-        panes = {p.pid: p.session for p in await asyncio.to_thread(self.ctx.tmux.list_panes) if p.pid}
-        for pid in chain:
-            if pid in panes:
-                return panes[pid]
         return None
 
     async def approve(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """What a starting supervisor does first: pick up where the last one stopped.
 
-Workers run in tmux, not in the supervisor, so a supervisor killed with SIGKILL
-loses nothing: running workers are re-adopted (their logs kept growing through
-tmux's pipe), exits that happened meanwhile are read from the dead panes, and
-workers whose tmux server is gone are marked lost. Worktrees are never touched.
+Workers run in their executor's sessions (the local one: tmux), not in the supervisor,
+so a supervisor killed with SIGKILL loses nothing: running workers are re-adopted (their
+logs kept growing meanwhile), exits that happened meanwhile are read from the exited
+sessions, and workers whose terminal server is gone are marked lost. Worktrees are never
+touched.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from cockpit.domain.dispatch import LIVE_STATES
+from cockpit.domain.dispatch import LIVE_STATES, Dispatch
+from cockpit.runtime.executor import SessionStatus
 from cockpit.service.context import Context
 from cockpit.service.monitor import Monitor
 from cockpit.service.workers import Workers
@@ -19,27 +21,31 @@ from cockpit.service.workers import Workers
 
 async def recover(ctx: Context, workers: Workers, monitor: Monitor) -> dict[str, Any]:
     ctx.ws.store.catch_up()
-    panes = {p.session: p for p in await asyncio.to_thread(ctx.tmux.list_panes)}
-    server_alive = bool(panes) or await asyncio.to_thread(ctx.tmux.is_alive)
+    found = {name: await asyncio.to_thread(executor.sessions) for name, executor in ctx.executors.items()}
+
+    def session_of(d: Dispatch) -> tuple[SessionStatus | None, bool]:
+        sessions = found[ctx.executor_for(d).name]
+        return sessions.get(d.id), sessions.reachable
+
     counts = {"adopted": 0, "exited_while_down": 0, "lost": 0, "adopted_unrecorded": 0}
     live = ctx.ws.store.dispatches(states=tuple(str(s) for s in LIVE_STATES))
     for d in ctx.ws.store.dispatches(states=("queued",)):
-        if (pane := panes.get(d.id)) is not None:  # killed between starting its session and recording it
-            await workers.adopt_started(d, pane.dead)
-            if pane.dead:
-                await monitor.finish(d.id, pane.dead_status, signal=pane.dead_signal, while_down=True)
+        if (session := session_of(d)[0]) is not None:  # killed between starting its session and recording it
+            await workers.adopt_started(d, session.exited)
+            if session.exited:
+                await monitor.finish(d.id, session.exit_code, signal=session.exit_signal, while_down=True)
             counts["adopted_unrecorded"] += 1
     for d in live:
-        pane = panes.get(d.id)
-        if pane is None:
+        session, server_alive = session_of(d)
+        if session is None:
             reason = "its tmux session disappeared" if server_alive else "the tmux server is gone"
             ctx.record("lost", d.id, reason=reason + " while the supervisor was down", worktree_kept=d.worktree)
             counts["lost"] += 1
             continue
         worker = ctx.adopt(d, prompt_pending=d.mode == "interactive" and d.prompt_delivered_ts is None)
         monitor.read_new(worker)  # the whole log: usage printed while we were down counts
-        if pane.dead:
-            await monitor.finish(d.id, pane.dead_status, signal=pane.dead_signal, while_down=True)
+        if session.exited:
+            await monitor.finish(d.id, session.exit_code, signal=session.exit_signal, while_down=True)
             counts["exited_while_down"] += 1
         else:
             workers.arm_timeout(worker, d)

@@ -16,12 +16,16 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cockpit.domain.dispatch import WorkerState, is_live
 from cockpit.runtime.transcripts import TranscriptUsage, codex_session_file
 from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.context import Context, LiveWorker, log
+
+if TYPE_CHECKING:
+    from cockpit.service.monitor import Monitor
+    from cockpit.service.workers import Workers
 
 MAX_READ = 4 * 1024 * 1024
 _STATES = {"working": WorkerState.WORKING, "waiting": WorkerState.WAITING, "idle": WorkerState.IDLE}
@@ -31,7 +35,7 @@ TRANSCRIPT_REREAD_S = (0.3, 1.0, 3.0)  # after a hook, when the transcript may s
 
 
 class Signals:
-    def __init__(self, ctx: Context, workers: Any, monitor: Any) -> None:
+    def __init__(self, ctx: Context, workers: Workers, monitor: Monitor) -> None:
         self.ctx = ctx
         self.workers = workers
         self.monitor = monitor
@@ -39,13 +43,7 @@ class Signals:
     # -- reading --------------------------------------------------------------------------
 
     def read_new(self, worker: LiveWorker) -> list[dict[str, Any]]:
-        path = self.ctx.ws.state.signal_file(worker.id)
-        try:
-            with open(path, "rb") as handle:
-                handle.seek(worker.signal_offset)
-                data = handle.read(MAX_READ)
-        except FileNotFoundError:
-            return []
+        data = self.ctx.executor_for(worker.id).read_signals(worker.id, worker.signal_offset, MAX_READ)
         worker.signal_offset += len(data)
         lines = (worker.signal_partial + data).split(b"\n") if data else []
         if not lines:

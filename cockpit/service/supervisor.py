@@ -19,10 +19,13 @@ from cockpit.runtime.providers import load_catalog
 from cockpit.service.channel import ChannelServer, Peer, encode
 from cockpit.service.config import load_config
 from cockpit.service.context import Context, log
+from cockpit.service.extensions import Extension, Handler
+from cockpit.service.flow import Flow
 from cockpit.service.inspect_ops import InspectOps
 from cockpit.service.monitor import Monitor
 from cockpit.service.operations import WorkerOps
 from cockpit.service.recovery import recover
+from cockpit.service.scheduler import Scheduler
 from cockpit.service.workers import Workers
 from cockpit.service.workspace import Workspace
 
@@ -50,7 +53,7 @@ class Supervisor:
         self.stop_event = asyncio.Event()
         self._lock_fd: int | None = None
         self._idle_timer: asyncio.TimerHandle | None = None
-        self.extensions: list[Any] = []  # objects with bind(), an `ops` dict, optional async on_start()
+        self.extensions: list[Extension] = []  # the gates, notifications, permissions (service/extensions.py)
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -72,13 +75,16 @@ class Supervisor:
         await asyncio.to_thread(self.catch_up)
         catalog = load_catalog(self.ws.repo.toplevel)
         config = load_config(self.ws.repo.toplevel)
+        # The parts, wired here and nowhere else; what follows an exit is in service/flow.py.
         self.ctx = ctx = Context(self.ws, catalog, config)
         self.workers = Workers(ctx)
-        self.monitor = Monitor(ctx, self.workers)
-        self.ops = WorkerOps(ctx, self.workers, self.monitor)
-        self.monitor.on_exit = self._after_exit
-        ctx.on_slot_freed = self.ops.schedule
-        self.table = {
+        self.scheduler = Scheduler(ctx, self.workers)
+        self.flow = Flow(self.scheduler.schedule, self.extensions)
+        ctx.on_slot_freed = self.flow.slot_freed
+        self.monitor = Monitor(ctx, self.workers, self.flow)
+        self.workers.watch = self.monitor
+        self.ops = WorkerOps(ctx, self.workers, self.monitor, self.scheduler)
+        self.table: dict[str, Handler] = {
             "ping": self._ping,
             "shutdown": self._shutdown,
             "dispatch": self.ops.dispatch,
@@ -102,23 +108,12 @@ class Supervisor:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.add_signal_handler(sig, self.stop_event.set)
-        tasks = [
-            loop.create_task(coro)
-            for coro in (
-                self.monitor.watch_files(),
-                self.monitor.wait_for_exits(),
-                self.monitor.safety_sweep(),
-                self.monitor.quiet.run(self.monitor.stop_event),
-            )
-        ]
+        tasks = [loop.create_task(coro) for coro in self.monitor.tasks()]
         if config.checkpoints is not None:  # signed anchors outside the state directory, when configured
             from cockpit.service.anchors import sign_periodically
 
             tasks.append(loop.create_task(sign_periodically(self.ws, config)))
-        for extension in self.extensions:
-            if hasattr(extension, "on_start"):
-                await extension.on_start()
-        self.ops.schedule()
+        await self.flow.started()
         self._arm_idle()
         log.info("supervisor %s ready on %s (%s)", os.getpid(), self.ws.state.socket_path, counts)
         try:
@@ -166,19 +161,12 @@ class Supervisor:
             self._idle_timer = asyncio.get_running_loop().call_later(self.idle_exit, self._idle_check)
 
     def _idle_check(self) -> None:
-        busy = self.ops.live_count() or self.ctx.bus.subscribers or self.ws.store.dispatches(states=("queued",))
+        busy = self.scheduler.live_count() or self.ctx.bus.subscribers or self.ws.store.dispatches(states=("queued",))
         if busy:
             self._arm_idle()
         else:
             log.info("idle for %s s with nothing to watch: leaving", self.idle_exit)
             self.stop_event.set()
-
-    async def _after_exit(self, dispatch_id: str, code: int | None) -> None:
-        self.ops.schedule()
-        for extension in self.extensions:
-            hook = getattr(extension, "after_exit", None)
-            if hook is not None:
-                await hook(dispatch_id, code)
 
     # -- channel ------------------------------------------------------------------------
 
@@ -216,7 +204,7 @@ class Supervisor:
             "version": __version__,
             "live": len(self.ctx.live),
             "socket": str(self.ws.state.socket_path),
-            "tmux_socket": self.ctx.tmux.socket_name,
+            "tmux_socket": self.ctx.local.location.get("socket"),
         }
 
     async def _shutdown(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
@@ -224,7 +212,7 @@ class Supervisor:
         return {"stopping": True, "live_workers_keep_running": len(self.ctx.live)}
 
 
-def run_supervisor(ws: Workspace, *, idle_exit: float | None, extensions: list[Any] | None = None) -> int:
+def run_supervisor(ws: Workspace, *, idle_exit: float | None, extensions: list[Extension] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("watchfiles").setLevel(logging.WARNING)  # it logs every batch of changes at INFO
     supervisor = Supervisor(ws, idle_exit=idle_exit)
