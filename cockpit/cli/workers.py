@@ -51,6 +51,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--risk", choices=["low", "medium", "high", "critical"], help="picks the required gates")
     p.add_argument("--gate", action="append", metavar="NAME", help="a configured gate to require (repeatable)")
     p.add_argument("--target", metavar="BRANCH", help="the branch to promote into (default: the checked-out one)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--host", metavar="NAME", help="run it on this SSH host from hosts.yaml (see docs/hosts.md)")
+    where.add_argument("--label", metavar="L", help="run it on the first SSH host with label L that fits")
     add_json_flag(p, "the dispatch")
     p.set_defaults(handler=cmd_dispatch)
 
@@ -172,9 +175,10 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
         from cockpit.service.dispatching import build_task, prepare
 
         task = build_task(fields, str(args.task) if args.task else "task")
+        catalog = load_catalog(ws.repo.toplevel)
         prepare(
             ws.git,
-            load_catalog(ws.repo.toplevel),
+            catalog,
             task=task,
             prompt=prompt,
             provider=args.provider,
@@ -183,7 +187,13 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
             timeout_s=args.timeout,
             priority=args.priority,
             prompt_file=Path("/dev/null"),
+            on_host=args.host is not None or args.label is not None,
         )
+        if args.host is not None or args.label is not None:
+            from cockpit.service import placement
+
+            # Unknown host, bad hosts.yaml, no host that fits (probed, read only): exit 2.
+            placement.plan(ws.repo.toplevel, catalog, args.provider or task.provider or "fake", args.host, args.label)
     ws.state.ensure()
     view = SupervisorClient(ws).call(
         "dispatch",
@@ -196,6 +206,8 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
         task=fields,
         task_source=str(args.task) if args.task else "task",
         actor=operator_actor(),
+        **({"host": args.host} if args.host else {}),
+        **({"label": args.label} if args.label else {}),
     )
     if args.json:
         print_json(view)

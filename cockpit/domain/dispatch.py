@@ -22,6 +22,7 @@ class WorkerState(StrEnum):
     WORKING = "working"
     WAITING = "waiting"
     IDLE = "idle"
+    UNREACHABLE = "unreachable"  # on an SSH host that does not answer: it may well be working there
     EXITED = "exited"
     TIMED_OUT = "timed_out"
     KILLED = "killed"
@@ -39,7 +40,9 @@ class ReviewState(StrEnum):
     REJECTED = "rejected"
 
 
-LIVE_STATES = frozenset({WorkerState.STARTING, WorkerState.WORKING, WorkerState.WAITING, WorkerState.IDLE})
+LIVE_STATES = frozenset(
+    {WorkerState.STARTING, WorkerState.WORKING, WorkerState.WAITING, WorkerState.IDLE, WorkerState.UNREACHABLE}
+)
 FINAL_STATES = frozenset({WorkerState.EXITED, WorkerState.TIMED_OUT, WorkerState.KILLED, WorkerState.LOST})
 
 _TRANSITIONS: dict[WorkerState, frozenset[WorkerState]] = {
@@ -48,6 +51,7 @@ _TRANSITIONS: dict[WorkerState, frozenset[WorkerState]] = {
     WorkerState.WORKING: frozenset(LIVE_STATES | FINAL_STATES) - {WorkerState.STARTING, WorkerState.WORKING},
     WorkerState.WAITING: frozenset(LIVE_STATES | FINAL_STATES) - {WorkerState.STARTING, WorkerState.WAITING},
     WorkerState.IDLE: frozenset(LIVE_STATES | FINAL_STATES) - {WorkerState.STARTING, WorkerState.IDLE},
+    WorkerState.UNREACHABLE: frozenset(LIVE_STATES | FINAL_STATES) - {WorkerState.STARTING, WorkerState.UNREACHABLE},
     WorkerState.EXITED: frozenset(),
     WorkerState.TIMED_OUT: frozenset(),
     WorkerState.KILLED: frozenset(),
@@ -129,6 +133,7 @@ class Dispatch(BaseModel):
     diff_removed: int = 0
     diff_files: int = 0
     quiet_since_ts: str | None = None  # a working worker's last output, once it has been silent too long
+    executor: str = "local"  # where it runs: "local", or "ssh:<host>" (docs/hosts.md)
 
     @property
     def live(self) -> bool:

@@ -71,6 +71,10 @@ class RemoteExecutor:
         self.streams = StreamMirror(self.link)
         self._known: set[str] = set()  # dispatches of this executor seen in start() or sessions()
         self._drained: set[str] = set()  # exited, and every byte of output is here
+        # What the last sessions() found: False with ssh's words while the host does not answer
+        # (its workers may be running there: "unreachable", not "lost").
+        self.link_up = True
+        self.link_error: str | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -199,8 +203,10 @@ class RemoteExecutor:
         )
         try:
             result = self.link.run(script, timeout=20)
-        except SshError:
+        except SshError as exc:
+            self.link_up, self.link_error = False, str(exc)
             return Sessions(reachable=False)
+        self.link_up, self.link_error = True, None
         panes_text, _, sizes_text = result.stdout.partition("--sizes\n")
         panes, server_pid, unreaped = self.tmux.parse_panes(panes_text.splitlines())
         if unreaped and server_pid:
@@ -290,6 +296,11 @@ class RemoteExecutor:
     def stop_all(self) -> None:
         self.streams.stop_all()
         self.tmux.kill_server()
+
+    def detach(self) -> None:
+        """End this machine's output streams (a supervisor stopping); the workers go on, and the
+        next supervisor's streams start where the local logs end."""
+        self.streams.stop_all()
 
     # -- streams --------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cockpit.errors import CockpitError
 from cockpit.runtime.private_files import private_dir
 from cockpit.runtime.statedir import state_base
 
@@ -36,7 +37,7 @@ _SOCKET_PATH_LIMIT = 104
 _SOCKET_NAME_CHARS = 58
 
 
-class SshError(Exception):
+class SshError(CockpitError):
     """The connection failed: `str()` is ssh's own last line of complaint."""
 
 

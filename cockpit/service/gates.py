@@ -19,6 +19,7 @@ from cockpit.domain.gates import GateSpec, GateState, evaluate, required_gates
 from cockpit.domain.task import TaskPacket
 from cockpit.errors import CockpitError, UsageError
 from cockpit.runtime.diffs import WorktreeDiff, worktree_diff
+from cockpit.runtime.remote_executor import RemoteExecutor
 from cockpit.runtime.gate_config import load_gates
 from cockpit.runtime.gate_runners import (
     IDENTITY_ENV,
@@ -126,11 +127,19 @@ class GateService(Extension):
             raise UsageError(f"dispatch {d.id} has no worktree (torn down or never started)")
         return await asyncio.to_thread(worktree_diff, self.ctx.ws.git, Path(d.worktree), d.base_commit or d.base_ref, patch=patch)
 
+    async def sync_remote(self, d: Dispatch) -> None:
+        """A worker on an SSH host: fetch what the host holds into the local mirror worktree,
+        so gates judge (and approval promotes) exactly that. Not while gates run in it."""
+        executor = self.ctx.executor_for(d)
+        if isinstance(executor, RemoteExecutor) and Path(d.worktree).is_dir():
+            await asyncio.to_thread(executor.sync_workspace, d.id, Path(d.worktree))
+
     async def run_gates(self, dispatch_id: str, trigger: str) -> None:
         ctx = self.ctx
         d = ctx.dispatch(dispatch_id)
         if d.review == ReviewState.PROMOTED or d.teardown is not None:
             return  # nothing left to judge
+        await self.sync_remote(d)
         required, _, config = self.plan(d)
         diff = await self.current_diff(d, patch=any(s.kind == "review" for s in required))
         if not diff.files:  # nothing to judge and nothing to promote: no gate runs

@@ -14,6 +14,7 @@ from cockpit.runtime import teardown as git_teardown
 from cockpit.runtime.private_files import private_dir, write_private
 from cockpit.service.channel import Peer
 from cockpit.service.context import Context, log
+from cockpit.service import placement
 from cockpit.service.dispatching import build_task, default_target, prepare, task_path
 from cockpit.service.monitor import Monitor
 from cockpit.service.scheduler import Scheduler
@@ -55,6 +56,8 @@ class WorkerOps:
         task = build_task(dict(args.get("task") or {}), str(args.get("task_source") or "task"))
         dispatch_id = new_dispatch_id(lambda i: ctx.ws.store.dispatch(i) is not None, self._last_millis)
         ddir = ctx.ws.state.dispatch_dir(dispatch_id)
+        host, label = args.get("host"), args.get("label")
+        await asyncio.to_thread(placement.validate, ctx.ws.repo.toplevel, host, label)
         prepared = await asyncio.to_thread(
             prepare,
             ctx.ws.git,
@@ -68,7 +71,13 @@ class WorkerOps:
             priority=int(args.get("priority") or 0),
             prompt_file=ddir / "prompt.txt",
             default_headless_timeout_s=ctx.config.supervisor.headless_timeout_s,
+            on_host=host is not None or label is not None,
         )
+        placed = None
+        if host is not None or label is not None:  # probes the hosts; writes nothing
+            placed = await asyncio.to_thread(
+                placement.plan, ctx.ws.repo.toplevel, ctx.catalog, prepared.provider.name, host, label
+            )
         raw = prepared.prompt.encode("utf-8")
         # The target is fixed now: switching branches in the main checkout later must not redirect promotion.
         target = prepared.target or await asyncio.to_thread(default_target, ctx.ws.git)
@@ -96,7 +105,11 @@ class WorkerOps:
             target=target,
             risk=str(prepared.task.risk),
             task=prepared.task.public(),
+            **({"executor": placed.chosen.executor} if placed is not None and placed.chosen is not None else {}),
         )
+        if placed is not None:
+            asked = {"host": host} if host is not None else {"label": str(label)}
+            ctx.record("placement", dispatch_id, **placed.receipt_data(prepared.provider.name, asked))
         self.schedule()
         return ctx.view(ctx.dispatch(dispatch_id))
 

@@ -1,7 +1,7 @@
 """Tables of the projection. Changing them bumps SCHEMA_VERSION: the store is then rebuilt
 from the ledger on open, so there are never migrations to write."""
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 PROJECTION_TABLES = ("dispatches", "notes", "gate_results", "approvals")
 
@@ -41,7 +41,8 @@ CREATE TABLE dispatches (
     diff_added INTEGER NOT NULL DEFAULT 0,
     diff_removed INTEGER NOT NULL DEFAULT 0,
     diff_files INTEGER NOT NULL DEFAULT 0,
-    quiet_since_ts TEXT
+    quiet_since_ts TEXT,
+    executor TEXT NOT NULL DEFAULT 'local'
 );
 CREATE INDEX dispatches_state ON dispatches (state, priority, created_seq);
 CREATE TABLE notes (seq INTEGER PRIMARY KEY, ts TEXT NOT NULL, actor TEXT NOT NULL, text TEXT NOT NULL);

@@ -1,0 +1,96 @@
+"""`cockpit dispatch --host/--label`: a worker on an SSH host (a network namespace running
+sshd), judged and promoted here; placement receipts; bad input refused before anything."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from conftest import hosts_yaml
+from netns_lab import NetnsLab
+
+
+def git(cwd: Path | str, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def write_user_hosts(text: str) -> None:
+    path = Path(os.environ["XDG_CONFIG_HOME"]) / "cockpit" / "hosts.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def commit_gates(repo: Path) -> None:
+    (repo / ".cockpit").mkdir(exist_ok=True)
+    (repo / ".cockpit" / "gates.yaml").write_text(
+        "gates:\n  unit:\n    kind: command\n    run: grep -q hi notes/a.txt\n    timeout: 30\n"
+    )
+    git(repo, "add", ".cockpit/gates.yaml")
+    git(repo, "-c", "user.name=T", "-c", "user.email=t@e", "commit", "-q", "-m", "gates")
+
+
+def test_dispatch_to_a_host_gates_and_approve_promote_here(cockpit, lab_env: NetnsLab) -> None:
+    write_user_hosts(hosts_yaml(lab_env))
+    commit_gates(cockpit.repo)
+    before = git(cockpit.repo, "rev-parse", "main").strip()
+    dispatch_id = cockpit.dispatch(
+        "@fake write notes/a.txt hi\n@fake commit add a\n@fake write draft.txt uncommitted", "--host", "h2", "--gate", "unit"
+    )
+    cockpit.wait(dispatch_id, until="awaiting_approval", timeout=120)
+    receipts = {r.kind: r for r in cockpit.receipts(dispatch_id)}
+    assert receipts["placement"].data == {
+        "provider": "fake",
+        "asked": {"host": "h2"},
+        "chosen": "ssh:h2",
+        "rejected": [],
+    }
+    assert receipts["worker_started"].data["host"] == "h2"
+    view = cockpit.show(dispatch_id)
+    assert view["executor"] == "ssh:h2"
+    # The work happened on the host, in cockpit's clone under its root.
+    root = lab_env.hosts["h2"].root
+    remote_worktrees = list((root / "worktrees").glob(f"*/{dispatch_id}"))
+    assert len(remote_worktrees) == 1 and (remote_worktrees[0] / "notes" / "a.txt").read_text() == "hi"
+    remote_head = git(remote_worktrees[0], "rev-parse", "HEAD").strip()
+    # Gates judged the fetched-back work: the same commit, bound to the same diff hash.
+    gating = next(r.data for r in cockpit.receipts(dispatch_id) if r.kind == "review_changed" and r.data["to"] == "gating")
+    unit = receipts["gate_result"].data
+    assert (unit["gate"], unit["status"], unit["head_commit"]) == ("unit", "passed", remote_head)
+    assert unit["diff_sha256"] == gating["diff_sha256"] and gating["head"] == remote_head
+    # The judged tree (the evidence ref) is the host's worktree as it is, untracked file included.
+    index = remote_worktrees[0].parent / "probe.index"
+    env = {**os.environ, "GIT_INDEX_FILE": str(index)}
+    subprocess.run(["git", "add", "-A"], cwd=remote_worktrees[0], env=env, check=True)
+    host_tree = subprocess.run(["git", "write-tree"], cwd=remote_worktrees[0], env=env, check=True, capture_output=True, text=True).stdout.strip()
+    index.unlink()
+    assert git(cockpit.repo, "rev-parse", f"refs/cockpit/evidence/{dispatch_id}^{{tree}}").strip() == host_tree
+    approved = cockpit.run("approve", dispatch_id)
+    assert approved.returncode == 0, approved.stderr + approved.stdout
+    assert cockpit.show(dispatch_id)["review"] == "promoted"
+    new = git(cockpit.repo, "rev-parse", "main").strip()
+    # Promotion commits the uncommitted draft on top of the host's head: exactly the judged tree.
+    assert git(cockpit.repo, "rev-parse", f"{new}^1", f"{new}^2^", f"{new}^2^{{tree}}").split() == [before, remote_head, host_tree]
+    assert (cockpit.repo / "notes" / "a.txt").read_text() == "hi"
+    assert (cockpit.repo / "draft.txt").read_text() == "uncommitted"
+    kinds = cockpit.receipt_kinds(dispatch_id)
+    assert kinds.index("placement") < kinds.index("worker_started") < kinds.index("exited") < kinds.index("promoted")
+
+
+def test_bad_input_one_line_exit_2_nothing_written(cockpit, lab_env: NetnsLab) -> None:
+    write_user_hosts(hosts_yaml(lab_env, fake_on=("h1", "h2")))
+    ledger_before = cockpit.receipt_kinds()
+    refs_before = git(cockpit.repo, "for-each-ref")
+    cases = [
+        (("--host", "nope"), "cockpit: unknown host 'nope' (hosts: h1, h2, h3); see docs/hosts.md"),
+        (("--label", "nolabel"), "cockpit: no host has the label 'nolabel'; `cockpit hosts` lists the hosts; labels are in hosts.yaml"),
+        (("--host", "h1", "--label", "lab"), "cockpit dispatch: argument --label: not allowed with argument --host; see `cockpit dispatch --help`"),
+        (("--host", "h3"), "cockpit: no executor can run this dispatch (--host h3): ssh:h3: provider fake missing; `cockpit hosts` shows each host's state"),
+    ]
+    for args, message in cases:
+        done = cockpit.run("dispatch", "@fake say hi", *args)
+        assert (done.returncode, done.stdout, done.stderr.splitlines()) == (2, "", [message]), args
+    assert cockpit.receipt_kinds() == ledger_before
+    assert git(cockpit.repo, "for-each-ref") == refs_before
+    for host in lab_env.hosts.values():
+        assert list(host.root.iterdir()) == []  # nothing on any host either
