@@ -81,6 +81,7 @@ def test_bad_input_one_line_exit_2_nothing_written(cockpit, lab_env: NetnsLab) -
     write_user_hosts(hosts_yaml(lab_env, fake_on=("h1", "h2")))
     ledger_before = cockpit.receipt_kinds()
     refs_before = git(cockpit.repo, "for-each-ref")
+    on_hosts_before = sorted(str(p) for host in lab_env.hosts.values() for p in host.root.rglob("*"))
     cases = [
         (("--host", "nope"), "cockpit: unknown host 'nope' (hosts: h1, h2, h3); see docs/hosts.md"),
         (("--label", "nolabel"), "cockpit: no host has the label 'nolabel'; `cockpit hosts` lists the hosts; labels are in hosts.yaml"),
@@ -92,5 +93,4 @@ def test_bad_input_one_line_exit_2_nothing_written(cockpit, lab_env: NetnsLab) -
         assert (done.returncode, done.stdout, done.stderr.splitlines()) == (2, "", [message]), args
     assert cockpit.receipt_kinds() == ledger_before
     assert git(cockpit.repo, "for-each-ref") == refs_before
-    for host in lab_env.hosts.values():
-        assert list(host.root.iterdir()) == []  # nothing on any host either
+    assert sorted(str(p) for host in lab_env.hosts.values() for p in host.root.rglob("*")) == on_hosts_before
