@@ -108,7 +108,11 @@ class NetnsLab:
             f"AuthorizedKeysFile {self.directory / 'authorized_keys'}\nPidFile {home / 'sshd.pid'}\n"
             "PermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
             "UsePAM no\nStrictModes no\nMaxSessions 100\nMaxStartups 100\nLogLevel ERROR\n"
+            # A host of its own has its own home: this machine's ~/.bashrc (which bash reads
+            # for ssh commands) is not the host's, and may block (a stale pyenv rehash lock).
+            f"SetEnv HOME={home / 'home'}\n"
         )
+        (home / "home").mkdir()
         host.sshd = subprocess.Popen(
             [*ns, SSHD, "-D", "-e", "-f", str(home / "sshd_config")],
             stdin=subprocess.DEVNULL,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 from conftest import hosts_yaml
@@ -94,3 +95,58 @@ def test_bad_input_one_line_exit_2_nothing_written(cockpit, lab_env: NetnsLab) -
     assert cockpit.receipt_kinds() == ledger_before
     assert git(cockpit.repo, "for-each-ref") == refs_before
     assert sorted(str(p) for host in lab_env.hosts.values() for p in host.root.rglob("*")) == on_hosts_before
+
+
+def test_placement_by_label_names_every_rejected_executor_and_why(cockpit, lab_env: NetnsLab) -> None:
+    write_user_hosts(hosts_yaml(lab_env, capacity=1).replace("labels: [lab, h3-only]", "labels: [lab]"))
+    busy = cockpit.dispatch("@fake hang", "--host", "h1")  # h1 (capacity 1) is now full
+    cockpit.wait(busy, until="working", timeout=60)
+    lab_env.link_down("h2")
+    try:
+        placed = cockpit.dispatch("@fake say placed", "--label", "lab")
+    finally:
+        lab_env.link_up("h2")
+    receipt = next(r for r in cockpit.receipts(placed) if r.kind == "placement")
+    address = lab_env.hosts["h2"].address
+    assert receipt.data == {
+        "provider": "fake",
+        "asked": {"label": "lab"},
+        "chosen": "ssh:h3",
+        "rejected": [
+            {"executor": "local", "reason": "label mismatch (no lab)"},
+            {"executor": "ssh:h1", "reason": "full (1/1 workers)"},
+            {"executor": "ssh:h2", "reason": f"unreachable: Connection to {address} port 22 timed out"},
+        ],
+    }
+    cockpit.wait(placed, until="exited", timeout=60)
+    assert "placed" in (Path(cockpit.show(placed)["log"]).read_text())
+    cockpit.run("kill", busy, check=True)
+
+
+def test_link_cut_marks_unreachable_then_working_again_with_no_output_lost(cockpit, lab_env: NetnsLab) -> None:
+    write_user_hosts(hosts_yaml(lab_env))
+    dispatch_id = cockpit.dispatch("@fake lines 1000 5", "--host", "h3")
+    cockpit.wait(dispatch_id, until="working", timeout=60)
+    log = Path(cockpit.show(dispatch_id)["log"])
+    deadline = time.monotonic() + 60
+    while b"line 2 of 1000" not in (log.read_bytes() if log.exists() else b""):
+        assert time.monotonic() < deadline, "no output from the host"
+        time.sleep(0.1)
+    lab_env.link_down("h3")
+    try:
+        cockpit.wait(dispatch_id, until="unreachable", timeout=90)
+        size_while_down = log.stat().st_size
+    finally:
+        lab_env.link_up("h3")
+    cockpit.wait(dispatch_id, until="working", timeout=90)
+    changes = [(r.data["to"], r.data.get("source")) for r in cockpit.receipts(dispatch_id) if r.kind == "status_changed"]
+    assert changes[-2:] == [("unreachable", "link"), ("working", "link")]
+    assert "lost" not in cockpit.receipt_kinds(dispatch_id)
+    # What it printed while the link was down is fetched from the host's log: no gap, no repeat.
+    deadline = time.monotonic() + 60
+    while log.stat().st_size <= size_while_down + 200:
+        assert time.monotonic() < deadline, "no output after the link came back"
+        time.sleep(0.1)
+    cockpit.run("kill", dispatch_id, check=True)
+    lines = [ln for ln in log.read_text().splitlines() if " of 1000" in ln]
+    assert len(lines) > 20 and lines == [f"line {n} of 1000" for n in range(1, len(lines) + 1)]
