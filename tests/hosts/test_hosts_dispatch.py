@@ -150,3 +150,28 @@ def test_link_cut_marks_unreachable_then_working_again_with_no_output_lost(cockp
     cockpit.run("kill", dispatch_id, check=True)
     lines = [ln for ln in log.read_text().splitlines() if " of 1000" in ln]
     assert len(lines) > 20 and lines == [f"line {n} of 1000" for n in range(1, len(lines) + 1)]
+
+
+def test_supervisor_killed_while_a_remote_worker_runs_is_readopted(cockpit, lab_env: NetnsLab) -> None:
+    import signal
+
+    write_user_hosts(hosts_yaml(lab_env))
+    dispatch_id = cockpit.dispatch("@fake lines 50 5", "--host", "h1")
+    cockpit.wait(dispatch_id, until="working", timeout=60)
+    log = Path(cockpit.show(dispatch_id)["log"])
+    deadline = time.monotonic() + 60
+    while b"line 3 of 50" not in (log.read_bytes() if log.exists() else b""):
+        assert time.monotonic() < deadline, "no output from the host"
+        time.sleep(0.1)
+    pid = int(cockpit.ws.state.supervisor_lock.read_text().strip())
+    cockpit.client.close()
+    cockpit._client = None
+    os.kill(pid, signal.SIGKILL)
+    time.sleep(2)  # the worker goes on printing on the host with no supervisor at all
+    cockpit.wait(dispatch_id, until="exited", timeout=90)  # a new supervisor starts and adopts it
+    started = [r for r in cockpit.receipts() if r.kind == "supervisor_started"]
+    assert started[-1].data["adopted"] == 1
+    assert "lost" not in cockpit.receipt_kinds(dispatch_id)
+    assert cockpit.show(dispatch_id)["exit_code"] == 0
+    lines = [ln for ln in log.read_text().splitlines() if " of 50" in ln]
+    assert lines == [f"line {n} of 50" for n in range(1, 51)]
