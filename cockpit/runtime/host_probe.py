@@ -25,7 +25,7 @@ VERSION_TIMEOUT_S = 10
 _VERSION_MAX_CHARS = 120
 
 
-def probe_script(host: Host, providers: Sequence[Provider]) -> str:
+def probe_script(host: Host, providers: Sequence[Provider], *, versions: bool = True) -> str:
     lines = [
         'v() { "$@" 2>&1 </dev/null | head -n 1; }',
         'if command -v tmux >/dev/null 2>&1; then echo "tmux $(v tmux -V)"; fi',
@@ -39,7 +39,7 @@ def probe_script(host: Host, providers: Sequence[Provider]) -> str:
     lines.append(f"if command -v timeout >/dev/null 2>&1; then T='timeout {VERSION_TIMEOUT_S}'; else T=; fi")
     for provider in providers:
         binary = quote_all([provider.binary])
-        version = f"$(v $T {binary} {quote_all(provider.version_args)})" if provider.version_args else ""
+        version = f"$(v $T {binary} {quote_all(provider.version_args)})" if provider.version_args and versions else ""
         lines.append(
             f'if p=$(command -v {binary} 2>/dev/null); then echo "provider {provider.name} $p {version}"; '
             f'else echo "provider {provider.name} -"; fi'
@@ -54,15 +54,18 @@ def probe_script(host: Host, providers: Sequence[Provider]) -> str:
     return "\n".join(lines)
 
 
-def probe_host(host: Host, providers: Sequence[Provider], *, link: SshLink | None = None) -> HostProbe:
+def probe_host(
+    host: Host, providers: Sequence[Provider], *, link: SshLink | None = None, versions: bool = True
+) -> HostProbe:
     """Connect (or reuse the connection) and report what the host has. Never raises for
-    a host that cannot be reached: the probe says so, with ssh's own words."""
+    a host that cannot be reached: the probe says so, with ssh's own words. Without
+    `versions` the CLIs are only looked up on PATH, not run (placement needs no more)."""
     link = link or SshLink(host.ssh, env=host.env)
     base = {"name": host.name, "ssh": host.ssh, "capacity": host.capacity, "labels": list(host.labels)}
     try:
         link.connect()
         latency = link.run("true", timeout=30).seconds * 1000
-        result = link.run(probe_script(host, providers), timeout=30 + VERSION_TIMEOUT_S * len(providers))
+        result = link.run(probe_script(host, providers, versions=versions), timeout=30 + VERSION_TIMEOUT_S * len(providers))
     except SshError as exc:
         return HostProbe(**base, reachable=False, error=str(exc), problems=[f"unreachable: {exc}"])
     if result.code != 0:

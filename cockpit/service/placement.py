@@ -47,7 +47,7 @@ def plan(repo_root: Path, catalog: Catalog, provider: str, host: str | None, lab
     hosts = check_request(load_hosts(repo_root), host, label)
     providers = [catalog.get(provider)]
     with ThreadPoolExecutor(max_workers=min(8, len(hosts))) as pool:
-        probes = list(pool.map(lambda h: probe_host(h, providers), hosts))
+        probes = list(pool.map(lambda h: probe_host(h, providers, versions=False), hosts))
     candidates = [Candidate.for_host(p, provider) for p in probes]
     if label is not None:  # this machine has no labels: named, so the receipt says why not
         candidates.insert(0, Candidate.local(has_provider=True, running=0, capacity=1))
