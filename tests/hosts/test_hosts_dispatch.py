@@ -120,7 +120,16 @@ def test_placement_by_label_names_every_rejected_executor_and_why(cockpit, lab_e
     }
     cockpit.wait(placed, until="exited", timeout=60)
     assert "placed" in (Path(cockpit.show(placed)["log"]).read_text())
-    cockpit.run("kill", busy, check=True)
+    # Attaching to the busy worker is `ssh -t` into its tmux on h1 (checked here without a
+    # terminal: the same command line, asking has-session instead of attaching).
+    from cockpit.service.logs import attach_command
+
+    argv, _env = attach_command(cockpit.ws, busy)
+    assert argv[0] == "ssh" and "-t" in argv and "h1" in argv and "attach-session" in argv[-1]
+    probe = subprocess.run([*argv[:-1], argv[-1].replace("attach-session", "has-session")], capture_output=True, timeout=30)
+    assert probe.returncode == 0, probe.stderr
+    killed = cockpit.run("kill", busy, check=True)
+    assert cockpit.show(busy)["state"] == "killed", killed.stdout
 
 
 def test_link_cut_marks_unreachable_then_working_again_with_no_output_lost(cockpit, lab_env: NetnsLab) -> None:
