@@ -86,9 +86,7 @@ def rejection(candidate: Candidate, provider: str, label: str | None) -> str | N
     return None
 
 
-def place(
-    candidates: Sequence[Candidate], *, provider: str, host: str | None = None, label: str | None = None
-) -> Placement:
+def place(candidates: Sequence[Candidate], *, provider: str, host: str | None = None, label: str | None = None) -> Placement:
     """The first candidate that fits, in the rules' order; the others before it, rejected.
 
     `candidates` lists this machine first, then the hosts in hosts.yaml order. With `host`,

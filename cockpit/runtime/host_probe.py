@@ -47,16 +47,14 @@ def probe_script(host: Host, providers: Sequence[Provider], *, versions: bool = 
     # Live panes on every cockpit tmux server under this root (one server per repository).
     servers = '"${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)"/' + tmux_socket_prefix(host.root) + "-*"
     lines.append(
-        f"n=0; if command -v tmux >/dev/null 2>&1; then for s in {servers}; do [ -S \"$s\" ] || continue; "
+        f'n=0; if command -v tmux >/dev/null 2>&1; then for s in {servers}; do [ -S "$s" ] || continue; '
         "n=$((n + $(tmux -u -S \"$s\" list-panes -a -F '#{pane_dead}' 2>/dev/null | grep -c '^0'))); done; fi; "
         'echo "workers $n"'
     )
     return "\n".join(lines)
 
 
-def probe_host(
-    host: Host, providers: Sequence[Provider], *, link: SshLink | None = None, versions: bool = True
-) -> HostProbe:
+def probe_host(host: Host, providers: Sequence[Provider], *, link: SshLink | None = None, versions: bool = True) -> HostProbe:
     """Connect (or reuse the connection) and report what the host has. Never raises for
     a host that cannot be reached: the probe says so, with ssh's own words. Without
     `versions` the CLIs are only looked up on PATH, not run (placement needs no more)."""

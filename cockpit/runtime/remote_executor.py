@@ -197,8 +197,7 @@ class RemoteExecutor:
         its output is here."""
         prefix = quote_all([os.path.join(self.layout.root, "run", self.layout.repo_key)])
         script = (
-            self.tmux.list_panes_script()
-            + f"\necho --sizes\nfor d in {prefix}/*/; do [ -f \"$d/output.log\" ] && "
+            self.tmux.list_panes_script() + f'\necho --sizes\nfor d in {prefix}/*/; do [ -f "$d/output.log" ] && '
             'echo "$(basename "$d") $(wc -c < "$d/output.log")"; done; true'
         )
         try:

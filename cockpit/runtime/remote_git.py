@@ -106,11 +106,11 @@ class RemoteGit:
         ref = quote_all([SNAPSHOT_PREFIX + dispatch_id])
         self.remote(
             f"cd {worktree}\n"
-            'tmp=$(mktemp); trap \'rm -f "$tmp"\' EXIT\n'
+            "tmp=$(mktemp); trap 'rm -f \"$tmp\"' EXIT\n"
             'cp "$(git rev-parse --git-path index)" "$tmp" 2>/dev/null || rm -f "$tmp"\n'
-            'GIT_INDEX_FILE=$tmp git add -A\n'
-            'tree=$(GIT_INDEX_FILE=$tmp git write-tree)\n'
-            f"commit=$(git {' '.join(_IDENTITY)} commit-tree \"$tree\" -p HEAD -m {quote_all(['cockpit snapshot of ' + dispatch_id])})\n"
+            "GIT_INDEX_FILE=$tmp git add -A\n"
+            "tree=$(GIT_INDEX_FILE=$tmp git write-tree)\n"
+            f'commit=$(git {" ".join(_IDENTITY)} commit-tree "$tree" -p HEAD -m {quote_all(["cockpit snapshot of " + dispatch_id])})\n'
             f'git update-ref {ref} "$commit"\n'
         )
 

@@ -100,11 +100,7 @@ def remote_env(local_env: Mapping[str, str], local_os_env: Mapping[str, str], ho
     simply inherited from this process's own environment), except ones naming local things;
     then the host's `env` from hosts.yaml, which wins.
     """
-    chosen = {
-        key: value
-        for key, value in local_env.items()
-        if key not in LOCAL_ONLY and local_os_env.get(key) != value
-    }
+    chosen = {key: value for key, value in local_env.items() if key not in LOCAL_ONLY and local_os_env.get(key) != value}
     chosen.update(host_env)
     return chosen
 

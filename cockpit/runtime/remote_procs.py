@@ -51,10 +51,10 @@ def remote_kill_tree(link: SshLink, pane_pid: int | None, grace_s: float) -> Tre
         return TreeKill(grace_s=grace_s)
     tenths = max(1, int(grace_s * 10))
     script = _TREE + (
-        f"found=$(tree {int(pane_pid)}); echo \"$found\"; echo --term\n"
-        'pids=$(echo "$found" | awk \'{print $1}\')\n'
+        f'found=$(tree {int(pane_pid)}); echo "$found"; echo --term\n'
+        "pids=$(echo \"$found\" | awk '{print $1}')\n"
         "for p in $pids; do kill -TERM $p 2>/dev/null && echo $p; done; echo --kill\n"
-        f"i=0; while [ $i -lt {tenths} ]; do left=; for p in $pids; do kill -0 $p 2>/dev/null && left=\"$left $p\"; done\n"
+        f'i=0; while [ $i -lt {tenths} ]; do left=; for p in $pids; do kill -0 $p 2>/dev/null && left="$left $p"; done\n'
         '  [ -z "$left" ] && break; sleep 0.1; i=$((i+1)); done\n'
         "for p in $pids; do kill -0 $p 2>/dev/null && kill -KILL $p 2>/dev/null && echo $p; done; echo --left\n"
         "sleep 0.2; for p in $pids; do ps -o pid= -o ppid= -o pgid= -o sid= -o stat= -o comm= -p $p 2>/dev/null | awk '$5 !~ /^Z/'; done\n"

@@ -115,7 +115,9 @@ class StreamMirror:
         Never while a stream appends to the same file."""
         private_dir(local.parent)
         start = local_size(local) + 1
-        result = self.link.run(f"[ -f {quote_all([remote])} ] && tail -c +{start} {quote_all([remote])} || true", timeout=PULL_TIMEOUT_S)
+        result = self.link.run(
+            f"[ -f {quote_all([remote])} ] && tail -c +{start} {quote_all([remote])} || true", timeout=PULL_TIMEOUT_S
+        )
         data = result.raw_stdout
         if data:
             with open(local, "ab") as sink:

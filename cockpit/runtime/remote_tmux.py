@@ -130,7 +130,9 @@ class RemoteTmux:
                 hint="deliver it as a prompt file instead",
             )
         buffer = buffer_name(name, secrets.token_hex(6))
-        argv = chain(["load-buffer", "-b", buffer, "-"], ["paste-buffer", "-p", "-r", "-d", "-b", buffer, "-t", pane_target(name)])
+        argv = chain(
+            ["load-buffer", "-b", buffer, "-"], ["paste-buffer", "-p", "-r", "-d", "-b", buffer, "-t", pane_target(name)]
+        )
         result = self.run(argv, stdin=text.encode("utf-8", "surrogateescape"))
         if result.code != 0:
             self.run(["delete-buffer", "-b", buffer])  # never leave the text behind on the host

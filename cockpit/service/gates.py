@@ -19,7 +19,6 @@ from cockpit.domain.gates import GateSpec, GateState, evaluate, required_gates
 from cockpit.domain.task import TaskPacket
 from cockpit.errors import CockpitError, UsageError
 from cockpit.runtime.diffs import WorktreeDiff, worktree_diff
-from cockpit.runtime.remote_executor import RemoteExecutor
 from cockpit.runtime.gate_config import load_gates
 from cockpit.runtime.gate_runners import (
     IDENTITY_ENV,
@@ -32,6 +31,7 @@ from cockpit.runtime.gate_runners import (
     snapshot_commit,
 )
 from cockpit.runtime.promotion import checkout_blocker
+from cockpit.runtime.remote_executor import RemoteExecutor
 from cockpit.service.channel import Peer
 from cockpit.service.context import log
 from cockpit.service.dispatching import default_target, task_path

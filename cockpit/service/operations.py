@@ -12,9 +12,9 @@ from cockpit.domain.dispatch import FINAL_STATES, LIVE_STATES, ReviewState, Work
 from cockpit.errors import UsageError
 from cockpit.runtime import teardown as git_teardown
 from cockpit.runtime.private_files import private_dir, write_private
+from cockpit.service import placement
 from cockpit.service.channel import Peer
 from cockpit.service.context import Context, log
-from cockpit.service import placement
 from cockpit.service.dispatching import build_task, default_target, prepare, task_path
 from cockpit.service.monitor import Monitor
 from cockpit.service.scheduler import Scheduler

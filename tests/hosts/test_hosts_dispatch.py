@@ -63,7 +63,9 @@ def test_dispatch_to_a_host_gates_and_approve_promote_here(cockpit, lab_env: Net
     index = remote_worktrees[0].parent / "probe.index"
     env = {**os.environ, "GIT_INDEX_FILE": str(index)}
     subprocess.run(["git", "add", "-A"], cwd=remote_worktrees[0], env=env, check=True)
-    host_tree = subprocess.run(["git", "write-tree"], cwd=remote_worktrees[0], env=env, check=True, capture_output=True, text=True).stdout.strip()
+    host_tree = subprocess.run(
+        ["git", "write-tree"], cwd=remote_worktrees[0], env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
     index.unlink()
     assert git(cockpit.repo, "rev-parse", f"refs/cockpit/evidence/{dispatch_id}^{{tree}}").strip() == host_tree
     approved = cockpit.run("approve", dispatch_id)
@@ -71,7 +73,11 @@ def test_dispatch_to_a_host_gates_and_approve_promote_here(cockpit, lab_env: Net
     assert cockpit.show(dispatch_id)["review"] == "promoted"
     new = git(cockpit.repo, "rev-parse", "main").strip()
     # Promotion commits the uncommitted draft on top of the host's head: exactly the judged tree.
-    assert git(cockpit.repo, "rev-parse", f"{new}^1", f"{new}^2^", f"{new}^2^{{tree}}").split() == [before, remote_head, host_tree]
+    assert git(cockpit.repo, "rev-parse", f"{new}^1", f"{new}^2^", f"{new}^2^{{tree}}").split() == [
+        before,
+        remote_head,
+        host_tree,
+    ]
     assert (cockpit.repo / "notes" / "a.txt").read_text() == "hi"
     assert (cockpit.repo / "draft.txt").read_text() == "uncommitted"
     kinds = cockpit.receipt_kinds(dispatch_id)
@@ -85,9 +91,18 @@ def test_bad_input_one_line_exit_2_nothing_written(cockpit, lab_env: NetnsLab) -
     on_hosts_before = sorted(str(p) for host in lab_env.hosts.values() for p in host.root.rglob("*"))
     cases = [
         (("--host", "nope"), "cockpit: unknown host 'nope' (hosts: h1, h2, h3); see docs/hosts.md"),
-        (("--label", "nolabel"), "cockpit: no host has the label 'nolabel'; `cockpit hosts` lists the hosts; labels are in hosts.yaml"),
-        (("--host", "h1", "--label", "lab"), "cockpit dispatch: argument --label: not allowed with argument --host; see `cockpit dispatch --help`"),
-        (("--host", "h3"), "cockpit: no executor can run this dispatch (--host h3): ssh:h3: provider fake missing; `cockpit hosts` shows each host's state"),
+        (
+            ("--label", "nolabel"),
+            "cockpit: no host has the label 'nolabel'; `cockpit hosts` lists the hosts; labels are in hosts.yaml",
+        ),
+        (
+            ("--host", "h1", "--label", "lab"),
+            "cockpit dispatch: argument --label: not allowed with argument --host; see `cockpit dispatch --help`",
+        ),
+        (
+            ("--host", "h3"),
+            "cockpit: no executor can run this dispatch (--host h3): ssh:h3: provider fake missing; `cockpit hosts` shows each host's state",
+        ),
     ]
     for args, message in cases:
         done = cockpit.run("dispatch", "@fake say hi", *args)

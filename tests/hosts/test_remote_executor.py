@@ -4,15 +4,14 @@ fake agent in a private tmux server there, output mirrored here, link loss, tear
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from conftest import VENV_BIN
 from netns_lab import NetnsLab
+
 from cockpit.domain.hosts import Host
 from cockpit.runtime.executor import Executor, LaunchRequest
 from cockpit.runtime.git_repo import GitRepo
