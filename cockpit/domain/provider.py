@@ -172,20 +172,24 @@ class PriceTable(_Strict):
 SignalState = Literal["working", "waiting", "idle", "none"]
 
 
-class SignalRule(_Strict):
-    """One structured signal from the CLI and the state it means.
+class SignalMatch(_Strict):
+    """One structured signal from the CLI.
 
     event: the signal's "event" field (e.g. claude's hook name "PermissionRequest").
     when:  payload fields that must have these values (e.g. notification_type: permission_prompt).
-    state: the worker's state once this signal arrives ("none": recorded, no state change).
     """
 
     event: str = Field(min_length=1)
-    state: SignalState
     when: dict[str, str] = Field(default_factory=dict)
 
     def matches(self, event: str, payload: dict[str, object]) -> bool:
         return event == self.event and all(str(payload.get(k)) == v for k, v in self.when.items())
+
+
+class SignalRule(SignalMatch):
+    """A signal and the state it means ("none": recorded, no state change)."""
+
+    state: SignalState
 
 
 class SignalSpec(_Strict):
@@ -205,13 +209,21 @@ class SignalSpec(_Strict):
     data_env:  env var -> a file shipped in cockpit/data, set to that file's absolute path: for
                CLIs that read hooks only from a settings file an env var names (gemini:
                GEMINI_CLI_SYSTEM_DEFAULTS_PATH -> gemini-signals.json).
+    asks:      signals that announce a permission question the CLI asks on its own screen
+               (gemini's Notification of type ToolPermission, naming the tool and command).
+               With a .cockpit/policy.yaml, cockpit's policy and inbox decide it and answer
+               the screen with the catalog's `permission` answer keys (docs/permissions.md).
     """
 
     args: list[str] = Field(default_factory=list)
     data_env: dict[str, Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]] = Field(default_factory=dict)
     rules: list[SignalRule] = Field(default_factory=list)
     delivered: list[str] = Field(default_factory=list)
+    asks: list[SignalMatch] = Field(default_factory=list)
     usage: Literal["claude_transcript", "event", "gemini_session", "codex_session", "none"] = "none"
+
+    def asks_permission(self, event: str, payload: dict[str, object]) -> bool:
+        return any(match.matches(event, payload) for match in self.asks)
 
     def state_for(self, event: str, payload: dict[str, object]) -> SignalState | None:
         for rule in self.rules:

@@ -232,7 +232,9 @@ class Executor(Protocol):
 
     def signal(self, dispatch_id: str, sig: int) -> SignalSent:
         """Send `sig` to every process of the worker's tree (e.g. SIGSTOP / SIGCONT to pause
-        and resume it) without waiting for any effect. The session stays."""
+        and resume it) without waiting for any effect. The session stays. What a terminal
+        server does about it is the implementation's to say (LocalExecutor.signal: tmux
+        resumes a stopped pane process at once)."""
         ...
 
     def owner_of_process(self, pid: int) -> str | None:

@@ -168,7 +168,14 @@ class LocalExecutor:
         return result
 
     def signal(self, dispatch_id: str, sig: int) -> SignalSent:
-        found = self._processes(dispatch_id)
+        """`sig` to the worker's tree, not to cockpit's exit watcher (it must see the exit).
+
+        Caveat (tmux 3.x, server_child_stopped): when the pane's own process stops, tmux
+        sends SIGCONT to that process's group at once, so SIGSTOP holds only processes
+        outside the pane's process group (children that called setsid). Pausing the agent
+        itself needs a process between tmux and the agent (the launcher staying its parent)."""
+        watcher = proctree.read_proc_info(self.state.dispatch_dir(dispatch_id)).get("watcher_pid")
+        found = [p for p in self._processes(dispatch_id) if p.pid != watcher]
         return SignalSent(signal=sig, found=found, signalled=proctree.signal_tree(found, sig))
 
     def owner_of_process(self, pid: int) -> str | None:

@@ -76,7 +76,8 @@ __all__ = [
 HISTORY_LIMIT = 50_000
 BRACKETED_PASTE_END = "\x1b[201~"
 _NOT_RUNNING = ("no server running", "error connecting to", "server exited unexpectedly")
-_NO_SESSION = ("can't find session", "can't find pane", "can't find window")
+# "no current target": the server is still up but has no session left (it is about to exit).
+_NO_SESSION = ("can't find session", "can't find pane", "can't find window", "no current target")
 
 
 def _nudge(server_pid: int) -> None:
@@ -265,7 +266,7 @@ class TmuxServer:
         """
         returncode, stdout, stderr = self._raw(["list-panes", "-a", "-F", LIST_PANES_FORMAT])
         if returncode != 0:
-            if any(marker in stderr for marker in _NOT_RUNNING):
+            if any(marker in stderr for marker in (*_NOT_RUNNING, "no current target")):  # see _NO_SESSION
                 return []
             raise self._error("list-panes", stderr)
         panes, server_pid, unreaped = parse_list_panes(stdout)

@@ -80,6 +80,9 @@ class Context:
         self.on_slot_freed: Callable[[], None] | None = None  # Flow.slot_freed (set by the supervisor)
         # Starts the monitor's watchers for an executor added while the supervisor runs.
         self.on_executor_added: Callable[[Executor], None] | None = None
+        # A CLI announced a permission question on its own screen (the catalog's `signals.asks`):
+        # (dispatch id, the signal's payload). The permission service decides and answers it.
+        self.permission_askers: list[Callable[[str, dict[str, Any]], None]] = []
         self._published_offset = committed_size(ws.state.ledger_dir)
 
     def fresh_catalog(self) -> Catalog:

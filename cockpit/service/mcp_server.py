@@ -3,7 +3,9 @@
 Every tool asks the supervisor through the same client the CLI uses (or reads the
 ledger, as `cockpit receipts` does). The tools only read; the one writing tool,
 `dispatch_task` (queue a task), exists only when the config enables it. No tool
-approves, decides a permission or changes policy: those stay with the operator.
+approves, decides a permission or changes policy: those stay with the operator. Inside a
+worker's environment one more tool exists, `permission_prompt` (for claude's
+`--permission-prompt-tool`): it asks the supervisor like the PreToolUse hook does.
 This module imports the `mcp` SDK at the top, so import it only when it is installed
 (`cockpit.cli.mcp_cmd` checks first).
 """
@@ -95,6 +97,23 @@ class CockpitTools:
             actor=mcp_actor(),
         )
 
+    def permission_prompt(self, worker: str, tool_name: str, tool_input: dict[str, Any]) -> dict[str, Any]:
+        """Ask cockpit's policy (and, if it says ask, the operator) on a worker's behalf, and answer
+        in claude's --permission-prompt-tool format. A request, never a decision: the supervisor
+        decides exactly as for the PreToolUse hook. Blocks until decided or timed out (to deny)."""
+        from cockpit.service.permission_hook import ask
+
+        try:
+            result = ask(str(self.ws.state.socket_path), worker, {"tool_name": tool_name, "tool_input": tool_input}, "mcp")
+        except (OSError, ValueError, RuntimeError) as exc:
+            return {"behavior": "deny", "message": f"cockpit could not ask its supervisor: {exc}"}
+        reason = f"cockpit {result.get('request') or ''}: {result.get('reason') or ''}".strip()
+        if result.get("decision") == "allow":
+            return {"behavior": "allow", "updatedInput": tool_input}
+        if result.get("decision") is None:  # no .cockpit/policy.yaml: nobody to ask in a headless run
+            reason = "cockpit: no .cockpit/policy.yaml in this repository, so no one can allow it"
+        return {"behavior": "deny", "message": reason}
+
     def close(self) -> None:
         self._client.close()
 
@@ -156,6 +175,18 @@ def build_server(ws: Workspace, *, allow_dispatch: bool) -> tuple[MCPServer, Coc
     )
     async def permissions() -> str:
         return await run(tools.permissions)
+
+    worker = inside_worker()
+    if worker:  # claude's --permission-prompt-tool, from inside a worker (never offered to an operator's client)
+
+        @server.tool(
+            description="For the worker's own CLI: asks cockpit's permission policy (or the operator) whether "
+            "the tool call may run. Answers {behavior: allow|deny}. It requests; it never decides.",
+            annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False),
+        )
+        async def permission_prompt(tool_name: str, input: dict[str, Any], tool_use_id: str | None = None) -> str:
+            answer = await asyncio.to_thread(tools.permission_prompt, worker, tool_name, input)
+            return json.dumps(answer)
 
     if allow_dispatch:
 

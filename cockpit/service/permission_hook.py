@@ -18,11 +18,11 @@ import socket
 import sys
 
 
-def ask(socket_path: str, dispatch: str, payload: dict) -> dict:
+def ask(socket_path: str, dispatch: str, payload: dict, source: str = "hook") -> dict:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.connect(socket_path)
-        request = {"id": 1, "op": "permission_request", "args": {"dispatch": dispatch, "payload": payload}}
+        request = {"id": 1, "op": "permission_request", "args": {"dispatch": dispatch, "payload": payload, "source": source}}
         sock.sendall((json.dumps(request) + "\n").encode())
         with sock.makefile("rb") as replies:
             for line in replies:

@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cockpit.domain.dispatch import WorkerState
 from cockpit.domain.policy import decide
-from cockpit.errors import CheckFailed, UsageError
+from cockpit.errors import CheckFailed, CockpitError, UsageError
 from cockpit.runtime.gate_config import load_gates
 from cockpit.runtime.policy_file import load_policy, policy_path
 from cockpit.service.channel import Peer
+from cockpit.service.context import log
 from cockpit.service.extensions import Extension
 
 MAX_WORDS = 2000
@@ -37,6 +39,7 @@ class Pending:
     path: str | None
     asked_at: float
     future: asyncio.Future[dict[str, Any]] = field(repr=False)
+    source: str = "hook"  # "screen": the CLI's own dialog waits, answered with the catalog's keys
 
     def view(self, now: float) -> dict[str, Any]:
         return {
@@ -46,13 +49,25 @@ class Pending:
             "command": self.command,
             "path": self.path,
             "age_s": round(now - self.asked_at, 1),
+            "source": self.source,
         }
 
 
+# gemini's ToolPermission notification says what it asks in `details` (type exec|edit|mcp);
+# the tool is named as its dialog names it ("Allow execution of [Shell]?").
+GEMINI_TOOLS = {"exec": "Shell", "edit": "Edit"}
+
+
 def request_fields(payload: dict[str, Any], worktree: str | None) -> tuple[str, str | None, str | None]:
-    """(tool, command, path relative to the worktree) from the CLI's hook payload."""
-    tool = str(payload.get("tool_name") or "?")
-    tool_input = payload.get("tool_input") if isinstance(payload.get("tool_input"), dict) else {}
+    """(tool, command, path relative to the worktree) from the CLI's hook or notification payload."""
+    details = payload.get("details") if isinstance(payload.get("details"), dict) else None
+    if details is not None and "tool_name" not in payload:
+        kind = str(details.get("type") or "")
+        tool = GEMINI_TOOLS.get(kind) or str(details.get("toolName") or details.get("title") or "?")
+        tool_input = {"command": details.get("command"), "file_path": details.get("filePath")}
+    else:
+        tool = str(payload.get("tool_name") or "?")
+        tool_input = payload.get("tool_input") if isinstance(payload.get("tool_input"), dict) else {}
     command = tool_input.get("command")
     raw_path = tool_input.get("file_path") or tool_input.get("notebook_path") or tool_input.get("path")
     path = None
@@ -74,6 +89,7 @@ class PermissionService(Extension):
         self.decided: dict[str, str] = {}  # request id -> decision, for this supervisor's life
         self.always: dict[str, dict[str, str]] = {}  # dispatch -> tool -> decision (--always-for-dispatch)
         self._counter = itertools.count(1)
+        self._screen_tasks: set[asyncio.Task[None]] = set()
         self.ops = {
             "permission_request": self.request,
             "permissions": self.list_pending,
@@ -88,10 +104,16 @@ class PermissionService(Extension):
         return f"p{int(time.time()) % 100000:05d}{next(self._counter):03d}"
 
     async def request(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
-        ctx = self.ctx
+        """From a CLI's hook (permission_hook.py): the decision is the reply, given to the hook."""
         dispatch_id = self.sup.ops.resolve(args.get("dispatch"))
-        d = ctx.dispatch(dispatch_id)
         payload = args.get("payload") if isinstance(args.get("payload"), dict) else {}
+        timeout = float(args.get("timeout_s") or self.ctx.config.permission_timeout_s)
+        return await self.ask(dispatch_id, payload, source=str(args.get("source") or "hook"), timeout=timeout)
+
+    async def ask(self, dispatch_id: str, payload: dict[str, Any], *, source: str, timeout: float) -> dict[str, Any]:
+        """Receipt a request, judge it by the policy, else wait for the operator (or the timeout)."""
+        ctx = self.ctx
+        d = ctx.dispatch(dispatch_id)
         tool, command, path = request_fields(payload, d.worktree)
         root = ctx.ws.repo.toplevel
         if not policy_path(root).exists():  # no policy: the CLI asks on its own screen, as before
@@ -109,7 +131,7 @@ class PermissionService(Extension):
             else None
         )
         request_id = self._new_id()
-        words = str(payload.get("tool_input"))[:MAX_WORDS]
+        words = str(payload.get("tool_input") or payload.get("details") or payload.get("message") or "")[:MAX_WORDS]
         ctx.record(
             "permission_requested",
             dispatch_id,
@@ -118,7 +140,7 @@ class PermissionService(Extension):
             command=command,
             path=path,
             words=words,
-            source=str(args.get("source") or "hook"),
+            source=source,
             policy=ruling.reason if ruling else f"policy unreadable: {broken}",
         )
         if ruling is not None and ruling.decision in ("allow", "deny"):
@@ -126,19 +148,18 @@ class PermissionService(Extension):
                 "permission_decided", dispatch_id, request=request_id, decision=ruling.decision, by="policy", rule=ruling.rule
             )
             self.decided[request_id] = ruling.decision
-            return {"request": request_id, "decision": ruling.decision, "reason": ruling.reason}
+            return {"request": request_id, "decision": ruling.decision, "reason": ruling.reason, "by": f"policy {ruling.rule}"}
         standing = self.always.get(dispatch_id, {}).get(tool)
         if standing is not None and not (ruling is not None and ruling.decision == "ask" and ruling.rule):
             ctx.record(
                 "permission_decided", dispatch_id, request=request_id, decision=standing, by="operator_always_for_dispatch"
             )
             self.decided[request_id] = standing
-            return {"request": request_id, "decision": standing, "reason": "decided for this dispatch"}
+            return {"request": request_id, "decision": standing, "reason": "decided for this dispatch", "by": "supervisor"}
         loop = asyncio.get_running_loop()
-        item = Pending(request_id, dispatch_id, tool, command, path, time.monotonic(), loop.create_future())
+        item = Pending(request_id, dispatch_id, tool, command, path, time.monotonic(), loop.create_future(), source)
         self.pending[request_id] = item
         ctx.bus.publish({"type": "permissions", "pending": len(self.pending)})
-        timeout = float(args.get("timeout_s") or ctx.config.permission_timeout_s)
         try:
             return await asyncio.wait_for(asyncio.shield(item.future), timeout)
         except TimeoutError:
@@ -152,21 +173,61 @@ class PermissionService(Extension):
                     after_ms=int(timeout * 1000),
                 )
                 self.decided[request_id] = "deny"
-            return {"request": request_id, "decision": "deny", "reason": f"no decision within {timeout:g} s"}
+            return {"request": request_id, "decision": "deny", "reason": f"no decision within {timeout:g} s", "by": "supervisor"}
         finally:
             self.pending.pop(request_id, None)
 
     async def on_start(self) -> None:
         self.ctx.bus.listeners.append(self._on_event)
+        self.ctx.permission_askers.append(self._asked_on_screen)
+
+    # -- questions a CLI asks on its own screen (gemini) -------------------------------------
+
+    def _asked_on_screen(self, dispatch_id: str, payload: dict[str, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(self._decide_on_screen(dispatch_id, payload))
+        self._screen_tasks.add(task)
+        task.add_done_callback(self._screen_tasks.discard)
+
+    async def _decide_on_screen(self, dispatch_id: str, payload: dict[str, Any]) -> None:
+        """The CLI's dialog waits on its screen: decide it like a hook's request, then answer the
+        dialog with the catalog's `permission` keys (allow: yes, deny: no). Without a policy the
+        operator answers the screen as before (y / shift+y, `cockpit send --key`)."""
+        try:
+            result = await self.ask(dispatch_id, payload, source="screen", timeout=self.ctx.config.permission_timeout_s)
+            decision = result.get("decision")
+            if decision not in ("allow", "deny"):
+                return
+            d = self.ctx.ws.store.dispatch(dispatch_id)
+            if d is None or d.state != WorkerState.WAITING:  # answered on the worker's own screen meanwhile
+                return
+            key = "y" if decision == "allow" else "n"
+            await self.sup.workers.input.send(dispatch_id, text=None, key=key, enter=False, actor=str(result.get("by")))
+        except CockpitError as exc:  # the worker ended or its screen changed: nothing left to answer
+            log.warning("could not answer the permission dialog of %s: %s", dispatch_id, exc.message)
 
     def _on_event(self, event: dict[str, Any]) -> None:
         receipt = event.get("receipt") if event.get("type") == "receipt" else None
-        if (
-            receipt
-            and receipt.get("kind") in WORKER_ENDED
-            and any(p.dispatch == receipt.get("dispatch") for p in self.pending.values())
-        ):
-            asyncio.get_running_loop().call_soon(self._close_for, receipt["dispatch"])
+        if not receipt or not any(p.dispatch == receipt.get("dispatch") for p in self.pending.values()):
+            return
+        kind, dispatch_id, data = receipt.get("kind"), receipt["dispatch"], receipt.get("data") or {}
+        loop = asyncio.get_running_loop()
+        if kind in WORKER_ENDED:
+            loop.call_soon(self._close_for, dispatch_id)
+        elif kind == "answered":  # the operator answered the dialog itself (y / shift+y, send --key)
+            decision = "allow" if data.get("answer") == "yes" else "deny"
+            loop.call_soon(self._answered_on_screen, dispatch_id, decision, "operator_on_screen", receipt.get("actor"))
+        elif kind == "status_changed" and data.get("from") == "waiting":  # keys typed in the attached session
+            loop.call_soon(self._answered_on_screen, dispatch_id, "unknown", "worker_screen", None)
+
+    def _answered_on_screen(self, dispatch_id: str, decision: str, by: str, actor: str | None) -> None:
+        """A dialog answered on the worker's screen is no longer the inbox's to decide."""
+        for item in [p for p in self.pending.values() if p.dispatch == dispatch_id and p.source == "screen"]:
+            self.pending.pop(item.id, None)
+            extra = {"actor": actor} if actor else {}
+            self.ctx.record("permission_decided", dispatch_id, request=item.id, decision=decision, by=by, **extra)
+            self.decided[item.id] = decision
+            if not item.future.done():
+                item.future.set_result({"request": item.id, "decision": None, "reason": f"answered on the screen ({by})"})
 
     def _close_for(self, dispatch_id: str) -> None:
         """A worker that ended cannot use an answer: its pending requests are closed as denied."""
@@ -216,7 +277,7 @@ class PermissionService(Extension):
             always_for_dispatch=always,
         )
         self.decided[request_id] = decision
-        result = {"request": request_id, "decision": decision, "reason": f"{decision} by {actor}"}
+        result = {"request": request_id, "decision": decision, "reason": f"{decision} by {actor}", "by": actor}
         if not item.future.done():
             item.future.set_result(result)
         if always:  # the same tool for this dispatch, now pending: the same answer

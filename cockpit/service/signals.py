@@ -106,6 +106,9 @@ class Signals:
                 worker.waiting_on_screen = False
                 if new == WorkerState.IDLE:
                     worker.turn_started = None
+            if spec.asks_permission(event, payload):
+                for asker in ctx.permission_askers:
+                    asker(worker.id, payload)
             if spec.usage == "event" and event == "usage" and worker.mode == "interactive":
                 self.event_usage(worker, payload)
             self.update_usage(worker)

@@ -185,7 +185,7 @@ class WorkerInput:
                 )
             elif key in ANSWER_KEYS:
                 result = await self._answer(worker, ANSWER_KEYS[key], actor)
-            else:
+            elif key is not None:  # always, by the check above
                 await self._keys(dispatch_id, key)
                 ctx.record("input_sent", dispatch_id, actor=actor, keypress=key)
         self.workers.screen_changed(worker)

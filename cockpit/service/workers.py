@@ -44,6 +44,10 @@ class Workers:
         self.watch: WorkerWatch | None = None  # the Monitor, connected by the supervisor
         self.input = WorkerInput(ctx, self)
 
+    async def send(self, dispatch_id: str, *, text: str | None, key: str | None, enter: bool, actor: str) -> dict[str, Any]:
+        """Type text or press a key in a running worker (`cockpit send`): see WorkerInput.send."""
+        return await self.input.send(dispatch_id, text=text, key=key, enter=enter, actor=actor)
+
     def screen_changed(self, worker: LiveWorker) -> None:
         if self.watch is not None:
             self.watch.request_check(worker)

@@ -97,11 +97,12 @@ def _value(value: Any) -> str:
 
 
 def gist(receipt: Receipt) -> str:
-    """The kind's own summary, then the rest of the data as `key=value` (one line, never cut)."""
+    """The kind's own summary, then the rest of the data as `key=value` (one line, never cut;
+    absent values (null) are left out: the record below shows them)."""
     data = receipt.data
     make = GISTS.get(receipt.kind)
     head, used = make({"actor": receipt.actor, **data}) if make else ("", ())
-    rest = " ".join(f"{k}={_value(v)}" for k, v in data.items() if k not in used)
+    rest = " ".join(f"{k}={_value(v)}" for k, v in data.items() if k not in used and v is not None)
     return " ".join(part for part in (head, rest) if part).replace("\n", "\\n")
 
 

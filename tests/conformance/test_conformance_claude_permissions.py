@@ -9,6 +9,8 @@ import json
 import time
 from pathlib import Path
 
+import pytest
+
 from cockpit.modelservice.profile_base import Case
 from cockpit.modelservice.scenario import Scenario, Turn, TurnUsage
 from cockpit.service.conformance import Run
@@ -48,7 +50,29 @@ def _wait(test, limit: float = 120.0):
     raise AssertionError("condition not met in time")
 
 
-def test_claude_asks_cockpit_policy_and_the_operator(cli_binaries) -> None:
+def _allow_in_the_tuis_inbox(run: Run, request: str) -> None:
+    """The operator's way: the real `cockpit` TUI in a real terminal, `i`, then `y`."""
+    from ui.terminal import Terminal, cockpit_argv
+
+    terminal = Terminal(120, 36)
+    try:
+        terminal.start(cockpit_argv(), run.repo, {**run.env, "TERM": "xterm-256color"})
+        terminal.wait_for("connected", timeout=60)
+        terminal.keys("i")
+        screen = terminal.wait_for("1 pending", timeout=60)
+        assert request in screen and "touch other-1" in screen, screen
+        terminal.keys("y")
+        terminal.wait_for("no pending requests", timeout=60)
+        terminal.keys("Escape")  # back to the board, then quit
+        terminal.wait_until(lambda: "no pending requests" not in terminal.screen(), "the inbox to close")
+        terminal.keys("q")
+        terminal.wait_until(terminal.pane_dead, "the TUI to quit")
+    finally:
+        terminal.kill()
+
+
+@pytest.mark.parametrize("way", ["cli", "tui"])
+def test_claude_asks_cockpit_policy_and_the_operator(cli_binaries, way: str) -> None:
     case = Case(kind="permissions", scenario=_scenario(), prompt="Make three files.")
     with Run("claude", "headless", case, cli_binaries.path("claude")) as run:
         (run.repo / ".cockpit" / "policy.yaml").write_text(POLICY)
@@ -67,8 +91,11 @@ def test_claude_asks_cockpit_policy_and_the_operator(cli_binaries) -> None:
         assert (worktree / "allowed-1").exists()  # the rule let it run, no operator
         assert not (worktree / "forbidden-1").exists()  # the rule stopped it
         assert not (worktree / "other-1").exists()  # still waiting
-        allowed = run.cockpit("permissions", "allow", rows[0]["request"])
-        assert allowed.returncode == 0, allowed.stderr
+        if way == "cli":
+            allowed = run.cockpit("permissions", "allow", rows[0]["request"])
+            assert allowed.returncode == 0, allowed.stderr
+        else:
+            _allow_in_the_tuis_inbox(run, rows[0]["request"])
         ended = run.wait_for(lambda rs: [r for r in rs if r.kind in ("exited", "timed_out")], did, 120)
         assert ended and ended[0].kind == "exited", [r.kind for r in run.receipts(did)]
         assert (worktree / "other-1").exists()  # ran once the operator allowed it

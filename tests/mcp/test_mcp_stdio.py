@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -82,7 +83,7 @@ def test_dispatch_task_only_when_enabled_and_marked_from_a_worker(cockpit, tmp_p
         return names, view
 
     names, view = asyncio.run(_session(cockpit, body, {"COCKPIT_WORKER_ID": "w-123"}))
-    assert names == READ_TOOLS | {"dispatch_task"}
+    assert names == READ_TOOLS | {"dispatch_task", "permission_prompt"}  # the latter: inside a worker only
     created = [r for r in cockpit.receipts(view["id"]) if r.kind == "dispatch_created"]
     assert len(created) == 1
     assert created[0].actor.startswith("mcp ") and created[0].actor.endswith("from worker w-123")
@@ -148,3 +149,59 @@ def test_permissions_tool_lists_a_pending_request_and_cannot_decide_it(cockpit) 
     assert json.loads(hook.stdout.read())["hookSpecificOutput"]["permissionDecision"] == "deny"
     assert hook.wait(timeout=60) == 0
     cockpit.run("kill", dispatch_id)
+
+
+PROMPT_POLICY = """\
+rules:
+  - id: allow-touch
+    tool: Bash
+    command: "touch allowed-*"
+    decision: allow
+"""
+
+
+def test_permission_prompt_asks_the_policy_then_the_operator_from_inside_a_worker(cockpit) -> None:
+    """claude's --permission-prompt-tool, called as claude calls it (from the worker's environment)."""
+    (cockpit.repo / ".cockpit").mkdir(exist_ok=True)
+    (cockpit.repo / ".cockpit" / "policy.yaml").write_text(PROMPT_POLICY)
+    dispatch_id = cockpit.dispatch("@fake ask Proceed?")
+    cockpit.wait(dispatch_id, until="waiting")
+    allowed_input = {"command": "touch allowed-1"}
+    asked_input = {"command": "touch other-1"}
+
+    async def body(session: ClientSession):
+        ruled = json.loads(
+            (await session.call_tool("permission_prompt", {"tool_name": "Bash", "input": allowed_input})).content[0].text
+        )
+
+        def operator_allows() -> str:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                rows = json.loads(cockpit.run("permissions", "--json", check=True).stdout)
+                if rows:
+                    assert [(r["tool"], r["command"], r["source"]) for r in rows] == [("Bash", "touch other-1", "mcp")]
+                    cockpit.run("permissions", "allow", rows[0]["request"], check=True)
+                    return rows[0]["request"]
+                time.sleep(0.1)
+            raise AssertionError("the request never reached the inbox")
+
+        call = asyncio.ensure_future(session.call_tool("permission_prompt", {"tool_name": "Bash", "input": asked_input}))
+        request = await asyncio.to_thread(operator_allows)
+        asked = json.loads((await call).content[0].text)
+        return ruled, asked, request
+
+    try:
+        ruled, asked, request = asyncio.run(_session(cockpit, body, {"COCKPIT_WORKER_ID": dispatch_id}))
+    finally:
+        cockpit.run("kill", dispatch_id)
+    assert ruled == {"behavior": "allow", "updatedInput": allowed_input}
+    assert asked == {"behavior": "allow", "updatedInput": asked_input}
+    decided = [(r.data["request"], r.data["by"]) for r in cockpit.receipts(dispatch_id) if r.kind == "permission_decided"]
+    assert decided[0][1] == "policy" and decided[1] == (request, "operator")
+
+
+def test_permission_prompt_is_not_offered_outside_a_worker(cockpit) -> None:
+    async def body(session: ClientSession):
+        return {tool.name for tool in (await session.list_tools()).tools}
+
+    assert "permission_prompt" not in asyncio.run(_session(cockpit, body))

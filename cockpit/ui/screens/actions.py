@@ -167,6 +167,11 @@ class WorkerActions:
 
         self.app.push_screen(ReceiptsScreen())
 
+    def action_inbox(self) -> None:
+        from cockpit.ui.screens.inbox import InboxScreen
+
+        self.app.push_screen(InboxScreen())
+
     def action_worker_receipts(self) -> None:
         from cockpit.ui.screens.receipts import ReceiptsScreen
 
