@@ -17,6 +17,7 @@ STATES: dict[str, tuple[str, str, str]] = {
     "working": ("▶", "working", "success"),
     "waiting": ("?", "WAITING", "warning"),
     "idle": ("◦", "idle", "primary"),
+    "unreachable": ("⌁", "UNREACHABLE", "warning"),  # on an SSH host that does not answer (docs/hosts.md)
     "exited": ("■", "exited", "foreground-muted"),
     "timed_out": ("⧗", "timed out", "error"),
     "killed": ("✕", "killed", "error"),
