@@ -10,11 +10,11 @@ import sys
 from collections.abc import Sequence
 
 from cockpit import __version__
-from cockpit.cli import basic, demo_cmds, hosts_cmds, mcp_cmd, permission_cmds, review_cmds, ui_cmds, workers
+from cockpit.cli import basic, demo_cmds, hosts_cmds, mcp_cmd, permission_cmds, review_cmds, skill_cmds, ui_cmds, workers
 from cockpit.cli.common import Parser
 from cockpit.errors import CockpitError
 
-MODULES = [basic, workers, review_cmds, demo_cmds, ui_cmds, mcp_cmd, permission_cmds, hosts_cmds]
+MODULES = [basic, workers, review_cmds, demo_cmds, ui_cmds, mcp_cmd, permission_cmds, skill_cmds, hosts_cmds]
 
 
 def build_parser() -> Parser:

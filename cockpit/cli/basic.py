@@ -176,7 +176,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from cockpit.ledger import verify
     from cockpit.service.anchors import checkpoint_anchor, configured_checkpoint, trailer_anchors
-    from cockpit.service.config import load_config
+    from cockpit.service.settings import load_config
 
     ws = Workspace.open(create=False)
     signers = args.allowed_signers or _git_allowed_signers(ws)

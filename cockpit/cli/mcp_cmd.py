@@ -23,13 +23,12 @@ def mcp_installed() -> bool:
 def cmd_mcp(args: argparse.Namespace) -> int:
     if not mcp_installed():
         raise UsageError("`cockpit mcp` needs the MCP SDK: pip install 'cockpit[mcp]'")
-    from cockpit.service.config import load_config
     from cockpit.service.mcp_server import build_server
-    from cockpit.service.user_config import load_user_config
+    from cockpit.service.settings import load_settings
     from cockpit.service.workspace import Workspace
 
     ws = Workspace.open(create=False)
-    allow = load_config(ws.repo.toplevel).mcp.allow_dispatch or load_user_config().mcp.allow_dispatch
+    allow = load_settings(ws.repo.toplevel).mcp_allow_dispatch
     server, tools = build_server(ws, allow_dispatch=allow)
     try:
         server.run("stdio")

@@ -30,7 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("dispatch", help="give a task to an agent in a new worktree and tmux session")
     p.add_argument("prompt", nargs="?", help="the prompt ('-' reads it from stdin)")
-    p.add_argument("--provider", help="the agent to use (see `cockpit providers`; default: fake)")
+    p.add_argument(
+        "--provider",
+        help="the agent to use (see `cockpit providers`; default: default_provider in .cockpit/config.yaml, else fake)",
+    )
     p.add_argument("--base", metavar="REF", help="branch, tag or commit to start from (default: HEAD)")
     p.add_argument("--timeout", type=positive_float, metavar="S", help="stop the worker after S seconds")
     mode = p.add_mutually_exclusive_group()
@@ -51,6 +54,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--risk", choices=["low", "medium", "high", "critical"], help="picks the required gates")
     p.add_argument("--gate", action="append", metavar="NAME", help="a configured gate to require (repeatable)")
     p.add_argument("--target", metavar="BRANCH", help="the branch to promote into (default: the checked-out one)")
+    p.add_argument(
+        "--skill", metavar="NAME", help="a skill of .cockpit/skills: its role and method frame the prompt (docs/skills.md)"
+    )
     where = p.add_mutually_exclusive_group()
     where.add_argument("--host", metavar="NAME", help="run it on this SSH host from hosts.yaml (see docs/hosts.md)")
     where.add_argument("--label", metavar="L", help="run it on the first SSH host with label L that fits")
@@ -159,6 +165,8 @@ def task_fields(args: argparse.Namespace) -> dict[str, Any]:
         fields["risk"] = args.risk
     if args.target:
         fields["target"] = args.target
+    if args.skill:
+        fields["skill"] = args.skill
     return fields
 
 
@@ -173,10 +181,11 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
         # (A running supervisor validates everything itself before it writes anything.)
         from cockpit.runtime.providers import load_catalog
         from cockpit.service.dispatching import build_task, prepare
+        from cockpit.service.settings import load_config
 
         task = build_task(fields, str(args.task) if args.task else "task")
         catalog = load_catalog(ws.repo.toplevel)
-        prepare(
+        prepared = prepare(
             ws.git,
             catalog,
             task=task,
@@ -187,13 +196,14 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
             timeout_s=args.timeout,
             priority=args.priority,
             prompt_file=Path("/dev/null"),
+            default_provider=load_config(ws.repo.toplevel).default_provider,
             on_host=args.host is not None or args.label is not None,
         )
         if args.host is not None or args.label is not None:
             from cockpit.service import placement
 
             # Unknown host, bad hosts.yaml, no host that fits (probed, read only): exit 2.
-            placement.plan(ws.repo.toplevel, catalog, args.provider or task.provider or "fake", args.host, args.label)
+            placement.plan(ws.repo.toplevel, catalog, prepared.provider.name, args.host, args.label)
     ws.state.ensure()
     view = SupervisorClient(ws).call(
         "dispatch",

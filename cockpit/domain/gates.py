@@ -13,10 +13,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from cockpit.domain.gate_kinds import KINDS, built_in_kinds, group_kinds, kind_names_message, kind_rules
 from cockpit.domain.task import GATE_NAME_RE, Risk, TaskPacket
 
-GateKind = Literal["command", "review", "scope", "conflicts"]
-BUILT_IN_GATES = ("scope", "conflicts")  # always exist; configuring them only changes their timeout
+# Gates that always exist (configuring one only changes its timeout): see domain/gate_kinds.py.
+BUILT_IN_GATES = tuple(rules.name for rules in built_in_kinds())
 DEFAULT_PROTECTED = [
     ".github/**",
     ".gitlab-ci.yml",
@@ -73,7 +74,7 @@ class GateSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = ""
-    kind: GateKind
+    kind: str  # a registered kind (cockpit/domain/gate_kinds.py)
     run: str | None = None  # command gates: a shell command, run in the worker's worktree
     provider: str | None = None  # review gates: the catalog agent that reviews, headless
     instructions: str = ""  # review gates: extra text for the reviewer
@@ -86,11 +87,18 @@ class GateSpec(BaseModel):
             raise ValueError("gate names are lower case letters, digits, - and _")
         return v
 
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v: str) -> str:
+        if v not in KINDS:
+            raise ValueError(f"Input should be {kind_names_message()}")
+        return v
+
     def check_complete(self) -> None:
-        if self.kind == "command" and not (self.run or "").strip():
-            raise ValueError("a command gate needs `run`")
-        if self.kind == "review" and not self.provider:
-            raise ValueError("a review gate needs `provider` (an agent from the catalog)")
+        """Raise ValueError naming the first field the gate's kind requires and it lacks."""
+        for name, message in kind_rules(self.kind).requires.items():
+            if not str(getattr(self, name) or "").strip():
+                raise ValueError(message)
 
 
 class GatesConfig(BaseModel):
@@ -103,8 +111,8 @@ class GatesConfig(BaseModel):
     def named(self) -> dict[str, GateSpec]:
         """Configured gates plus the built-in scope and conflicts gates."""
         out = {
-            "scope": GateSpec(name="scope", kind="scope", timeout=60),
-            "conflicts": GateSpec(name="conflicts", kind="conflicts", timeout=120),
+            rules.name: GateSpec(name=rules.name, kind=rules.name, timeout=rules.built_in_timeout or 600)
+            for rules in built_in_kinds()
         }
         for name, spec in self.gates.items():
             out[name] = spec.model_copy(update={"name": name})
@@ -120,21 +128,18 @@ def required_gates(task: TaskPacket, config: GatesConfig) -> tuple[list[GateSpec
     named = config.named()
     wanted = list(config.required.get(task.risk, DEFAULT_REQUIRED[str(task.risk)]))
     wanted += [g for g in task.gates if g not in wanted]
+    groups = group_kinds()
     out: dict[str, GateSpec] = {}
     missing: list[str] = []
     for name in wanted:
-        if name == "commands":
-            for spec in named.values():
-                if spec.kind == "command":
-                    out[spec.name] = spec
-        elif name in named:
+        group = groups.get(name)
+        if name in named and (group is None or not group.group_reserved):
             out[name] = named[name]
-        elif name == "review":
-            reviewers = [s for s in named.values() if s.kind == "review"]
-            if reviewers:
-                out.update((s.name, s) for s in reviewers)
-            else:
-                missing.append("review")
+        elif group is not None:  # every gate of the kind
+            members = [s for s in named.values() if s.kind == group.name]
+            out.update((s.name, s) for s in members)
+            if not members and group.group_needs_one:
+                missing.append(name)
         else:
             missing.append(name)
     for spec in acceptance_gates(task):  # asked for by the task itself: always required

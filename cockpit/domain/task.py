@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from cockpit.domain.skills import check_skill_name
+
 MAX_PROMPT_BYTES = 1024 * 1024
 GATE_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,40}$")
 
@@ -46,11 +48,17 @@ class TaskPacket(BaseModel):
     gates: list[str] = Field(default_factory=list)
     max_run_seconds: int | None = Field(default=None, gt=0, le=7 * 24 * 3600)
     target: str | None = None
+    skill: str | None = None  # a folder of .cockpit/skills (cockpit/domain/skills.py)
 
     @field_validator("prompt")
     @classmethod
     def _prompt(cls, v: str | None) -> str | None:
         return None if v is None else check_prompt(v)
+
+    @field_validator("skill")
+    @classmethod
+    def _skill(cls, v: str | None) -> str | None:
+        return None if v is None else check_skill_name(v)
 
     @field_validator("allowed_paths")
     @classmethod
@@ -80,4 +88,7 @@ class TaskPacket(BaseModel):
 
     def public(self) -> dict:
         """The packet as recorded in receipts (the prompt itself is kept out: it has its own hash)."""
-        return self.model_dump(mode="json", exclude={"prompt"})
+        data = self.model_dump(mode="json", exclude={"prompt"})
+        if data.get("skill") is None:
+            del data["skill"]  # a packet without a skill is recorded as it always was
+        return data

@@ -8,17 +8,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from cockpit.domain.gates import BUILT_IN_GATES, GatesConfig
+from cockpit.domain.gate_kinds import KINDS, group_kinds
+from cockpit.domain.gates import GatesConfig
 from cockpit.domain.task import GATE_NAME_RE, TaskPacket
 from cockpit.errors import UsageError
-from cockpit.runtime.yaml_lines import FieldPath, display_path, located_error, parse_with_lines
+from cockpit.runtime.yaml_lines import load_model_file
 
 DOCS = "docs/gates.md"
 SHAPE = "the gate file must be a mapping (gates:, protected_paths:, required:)"
-# Names a required list may use besides configured gates: every command gate, every review gate.
-GROUP_NAMES = ("commands", "review")
+
+
+def group_names() -> list[str]:
+    """Names a required list may use besides configured gates: every gate of a kind (`commands`, `review`)."""
+    return list(group_kinds())
+
+
+def reserved_names() -> list[str]:
+    """Never a gate's name (besides the acceptance gates' `accept-N`): the reserved group names (`commands`)."""
+    return [name for name, rules in group_kinds().items() if rules.group_reserved]
 
 
 def gates_path(repo_root: Path) -> Path:
@@ -29,36 +36,22 @@ def load_gates(repo_root: Path) -> GatesConfig:
     path = gates_path(repo_root)
     if not path.exists():
         return GatesConfig()
-    label = display_path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UsageError(f"{label}: not UTF-8 text") from None
-    except OSError as exc:
-        raise UsageError(f"{label}: cannot read it ({exc.strerror})") from None
-    parsed = parse_with_lines(label, text, SHAPE)
-    try:
-        config = GatesConfig.model_validate(parsed.data)
-    except ValidationError as exc:
-        origin = {field: (label, line) for field, line in parsed.lines.items()}
-        raise located_error(exc, origin, [(label, text)], DOCS) from None
-
-    def fail(where: FieldPath, message: str) -> UsageError:
-        line = next((parsed.lines[where[:n]] for n in range(len(where), -1, -1) if where[:n] in parsed.lines), 1)
-        return UsageError(f"{label}:{line}: {'.'.join(str(p) for p in where)}: {message}")
-
+    loaded = load_model_file(path, GatesConfig, shape=SHAPE, docs=DOCS)
+    config, fail = loaded.value, loaded.error
     for name, spec in config.gates.items():
         if not GATE_NAME_RE.match(name):
             raise fail(("gates", name), "gate names are lower case letters, digits, - and _ (at most 41)")
-        if name in BUILT_IN_GATES and spec.kind != name:
+        built_in = KINDS.get(name)
+        if built_in is not None and built_in.built_in_timeout is not None and spec.kind != name:
             raise fail(("gates", name), f"the name {name!r} is reserved for the built-in {name} gate")
-        if name == "commands" or name.startswith("accept-"):
-            raise fail(("gates", name), "the names `commands` and `accept-N` are reserved (acceptance commands)")
+        if name in reserved_names() or name.startswith("accept-"):
+            reserved = ", ".join(f"`{n}`" for n in reserved_names())
+            raise fail(("gates", name), f"the names {reserved} and `accept-N` are reserved (acceptance commands)")
         try:
             spec.check_complete()
         except ValueError as exc:
             raise fail(("gates", name), str(exc)) from None
-    known = set(config.named()) | set(GROUP_NAMES)
+    known = set(config.named()) | set(group_names())
     for risk, names in config.required.items():
         for index, name in enumerate(names):
             if name not in known:
@@ -71,7 +64,7 @@ def load_gates(repo_root: Path) -> GatesConfig:
 def check_task_gates(repo_root: Path, task: TaskPacket) -> None:
     """Fail before anything is created when the gate file is broken or the task names an unknown gate."""
     config = load_gates(repo_root)
-    known = set(config.named()) | set(GROUP_NAMES)
+    known = set(config.named()) | set(group_names())
     for index, name in enumerate(task.gates):
         if name not in known:
             raise UsageError(

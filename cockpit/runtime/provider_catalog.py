@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from cockpit.domain.provider import Catalog
 from cockpit.errors import UsageError
-from cockpit.runtime.yaml_lines import FieldPath, display_path, located_error, merge_located, parse_with_lines
+from cockpit.runtime.yaml_lines import FieldPath, display_path, located_error, merge_located, parse_with_lines, read_config_text
 
 CATALOG_NAME = "providers.yaml"
 
@@ -68,7 +68,7 @@ def load_catalog(repo_root: Path | None, *, user_config_dir: Path | None = None)
     files = [(display_path(default_catalog_path()) or "cockpit/data/providers.yaml", default_catalog_text())]
     for path in (user_catalog_path(user_config_dir), repo_catalog_path(repo_root) if repo_root else None):
         if path is not None and path.is_file():
-            files.append((display_path(path), _read(path)))
+            files.append((display_path(path), read_config_text(path)))
     return catalog_from_texts(files)
 
 
@@ -110,12 +110,3 @@ def _empty_means_no_change(data: dict[str, Any]) -> None:
         for key, entry in providers.items():
             if entry is None:
                 providers[key] = {}
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UsageError(f"{display_path(path)}: not UTF-8 text; save the catalog as UTF-8") from None
-    except OSError as exc:
-        raise UsageError(f"{display_path(path)}: cannot read the catalog ({exc.strerror})") from None

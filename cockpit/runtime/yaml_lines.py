@@ -1,8 +1,13 @@
 """YAML files whose every value knows its line: errors name file, line and field.
 
-Used by the provider catalog and the gate configuration. Values are read with
-yaml's node API (compose), so no value goes unplaced; a pydantic validation error
-is reported as ONE line, `file:line: field.path: problem`.
+Every settings file cockpit reads comes through here: `load_model_file` for one file
+(the gate file, the policy, `.cockpit/config.yaml`, the user's config, the UI
+preferences), and its parts (`read_config_text`, `parse_with_lines`, `located_error`)
+for the provider catalog, which merges several files first. Values are read with
+yaml's node API (compose), so no value goes unplaced. Every problem is ONE line in one
+format, `file:line: field.path: problem`; a problem with no field says what instead
+(`file:line: malformed YAML: ...`), and one with the whole file names only the file
+(`file: not UTF-8 text`).
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -18,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from cockpit.errors import UsageError
 
 FieldPath = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,24 @@ def display_path(path: Path | None) -> str:
         return str(path)
 
 
+def config_error(label: str, line: int | None, field: FieldPath | str | None, message: str) -> UsageError:
+    """The one error format of settings files: `file:line: field: message` (parts left out when unknown)."""
+    where = field if isinstance(field, str) else dotted(field or ())
+    head = label if line is None else f"{label}:{line}"
+    return UsageError(f"{head}: {where}: {message}" if where else f"{head}: {message}")
+
+
+def read_config_text(path: Path) -> str:
+    """A settings file's text, or UsageError naming the file (not UTF-8, unreadable)."""
+    label = display_path(path)
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise config_error(label, None, None, "not UTF-8 text") from None
+    except OSError as exc:
+        raise config_error(label, None, None, f"cannot read it ({exc.strerror})") from None
+
+
 def parse_with_lines(label: str, text: str, shape: str) -> Parsed:
     loader = yaml.SafeLoader(text)
     try:
@@ -46,15 +70,15 @@ def parse_with_lines(label: str, text: str, shape: str) -> Parsed:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark else 1
             problem = exc.problem or exc.context or "cannot parse"
-            raise UsageError(f"{label}:{line}: malformed YAML: {problem}") from None
+            raise config_error(label, line, "malformed YAML", str(problem)) from None
         except yaml.YAMLError as exc:
-            raise UsageError(f"{label}:1: malformed YAML: {exc}") from None
+            raise config_error(label, 1, "malformed YAML", str(exc)) from None
         lines: dict[FieldPath, int] = {(): 1}
         data = {} if node is None else to_python(loader, node, (), lines, label)
     finally:
         loader.dispose()
     if not isinstance(data, dict):
-        raise UsageError(f"{label}:1: {shape}")
+        raise config_error(label, 1, None, shape)
     return Parsed(label, data, lines)
 
 
@@ -66,9 +90,9 @@ def to_python(loader: yaml.SafeLoader, node: yaml.Node, path: FieldPath, lines: 
             line = key_node.start_mark.line + 1
             key = loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str):
-                raise UsageError(f"{label}:{line}: {dotted(path) or 'top level'}: keys must be plain strings")
+                raise config_error(label, line, dotted(path) or "top level", "keys must be plain strings")
             if key in out:
-                raise UsageError(f"{label}:{line}: {dotted((*path, key))}: duplicate key")
+                raise config_error(label, line, (*path, key), "duplicate key")
             lines[(*path, key)] = line
             out[key] = to_python(loader, value_node, (*path, key), lines, label)
         return out
@@ -103,27 +127,39 @@ def located_error(
         message = "required field is missing"
     more = len(located) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return UsageError(f"{label}:{line}: {dotted(loc) or 'file'}: {message}{suffix}")
+    return config_error(label, line, dotted(loc) or "file", message + suffix)
 
 
 def dotted(path: FieldPath) -> str:
     return ".".join(str(p) for p in path)
 
 
-def load_model_file(path: Path, model: type[BaseModel], *, shape: str, docs: str) -> BaseModel:
-    """Read one YAML file into `model`, or raise UsageError naming file, line and field."""
+@dataclass(frozen=True)
+class Loaded(Generic[M]):
+    """A validated file, with the lines of its fields for the checks that follow validation."""
+
+    value: M
+    parsed: Parsed
+
+    def error(self, where: FieldPath, message: str) -> UsageError:
+        """`file:line: field: message`, at the line of `where` (or of its nearest parent that has one)."""
+        lines = self.parsed.lines
+        line = next((lines[where[:n]] for n in range(len(where), -1, -1) if where[:n] in lines), 1)
+        return config_error(self.parsed.label, line, where, message)
+
+
+def load_model_file(path: Path, model: type[M], *, shape: str, docs: str) -> Loaded[M]:
+    """THE way cockpit reads one settings file: YAML into `model`, or UsageError `file:line: field: message`.
+
+    `shape` is the message for a file that is not a mapping; `docs` names where the fields are listed.
+    """
     label = display_path(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UsageError(f"{label}: not UTF-8 text") from None
-    except OSError as exc:
-        raise UsageError(f"{label}: cannot read it ({exc.strerror})") from None
+    text = read_config_text(path)
     parsed = parse_with_lines(label, text, shape)
     try:
-        return model.model_validate(parsed.data)
+        return Loaded(model.model_validate(parsed.data), parsed)
     except ValidationError as exc:
-        origin = {path: (label, line) for path, line in parsed.lines.items()}
+        origin = {field: (label, line) for field, line in parsed.lines.items()}
         raise located_error(exc, origin, [(label, text)], docs) from None
 
 

@@ -40,7 +40,7 @@ def start_supervisor(ws: Workspace, idle_exit: int = DEFAULT_IDLE_EXIT) -> None:
     (exit 2) at once instead of a supervisor that dies in the background.
     """
     from cockpit.runtime.providers import load_catalog
-    from cockpit.service.config import load_config
+    from cockpit.service.settings import load_config
 
     load_config(ws.repo.toplevel)
     load_catalog(ws.repo.toplevel)

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from cockpit.domain.receipt import Receipt
+from cockpit.errors import CockpitError
 from cockpit.ledger.reader import iter_receipts
 from cockpit.modelservice.profile_base import Case
 from cockpit.modelservice.profiles import PROFILES
@@ -146,7 +147,7 @@ class Run:
         assert self.state is not None
         try:
             return LocalExecutor(self.state).capture(dispatch_id)
-        except Exception:  # the session may have ended; an empty screen says so
+        except CockpitError:  # the session may have ended; an empty screen says so
             return ""
 
     def expected_usage(self) -> Usage:

@@ -12,6 +12,7 @@ in its git directory marks it as a demo: only such a folder is ever replaced or 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import shutil
 import subprocess
@@ -194,8 +195,8 @@ def clean_demo(path: Path) -> dict[str, Any]:
     if supervisor_answers(ws):
         try:
             SupervisorClient(ws, autostart=False).call("shutdown")
-        except Exception:  # it may be leaving already; the lock below tells
-            pass
+        except Exception as exc:  # noqa: BLE001 it may be leaving already; the lock below tells
+            logging.getLogger("cockpit.demo").info("the demo's supervisor did not take the shutdown request: %s", exc)
     deadline = time.monotonic() + STOP_TIMEOUT_S
     while not _supervisor_stopped(ws):
         if time.monotonic() > deadline:

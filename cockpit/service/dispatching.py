@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from cockpit.domain.provider import Catalog, Provider
+from cockpit.domain.skills import Skill
 from cockpit.domain.task import TaskPacket, check_prompt
 from cockpit.errors import UsageError
 from cockpit.runtime.gate_config import check_task_gates
@@ -23,8 +24,7 @@ from cockpit.runtime.git_repo import GitRepo
 from cockpit.runtime.policy_file import load_policy
 from cockpit.runtime.providers import build_launch
 from cockpit.runtime.statedir import StateDir
-
-DEFAULT_PROVIDER = "fake"
+from cockpit.service.skills import compose_for_dispatch
 
 
 def default_target(git: GitRepo) -> str | None:
@@ -51,6 +51,8 @@ class Prepared:
     task: TaskPacket
     target: str | None
     timeout_source: str | None = None  # "--timeout", "task", "catalog", "default" (None: no timeout)
+    skill: Skill | None = None  # then `prompt` is composed from it and `assignment`
+    assignment: str = ""  # the prompt as the operator wrote it
 
 
 def load_task_file(path: Path) -> dict[str, Any]:
@@ -81,7 +83,9 @@ def build_task(fields: dict[str, Any], source: str) -> TaskPacket:
         where = ".".join(str(p) for p in error["loc"]) or "packet"
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            message = "unknown key (allowed: prompt, provider, allowed_paths, acceptance, risk, gates, max_run_seconds, target)"
+            message = (
+                "unknown key (allowed: prompt, provider, allowed_paths, acceptance, risk, gates, max_run_seconds, target, skill)"
+            )
         raise UsageError(f"{source}: {where}: {message}") from None
     except TypeError as exc:
         raise UsageError(f"{source}: {exc}") from None
@@ -99,6 +103,7 @@ def prepare(
     timeout_s: float | None,
     priority: int,
     prompt_file: Path,
+    default_provider: str,
     default_headless_timeout_s: int = 0,
     on_host: bool = False,
 ) -> Prepared:
@@ -109,12 +114,17 @@ def prepare(
         check_prompt(text)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    name = provider or task.provider or DEFAULT_PROVIDER
+    assignment, skill = text, None
+    if task.skill is not None:  # read from the main checkout, like the gate and policy files below
+        composed = compose_for_dispatch(git.toplevel, task.skill, text)
+        text, skill = composed.prompt, composed.skill
+    name = provider or task.provider or default_provider
     try:
         chosen = catalog.get(name)
     except KeyError:
         known = ", ".join(sorted(catalog.providers))
-        raise UsageError(f"unknown provider {name!r}", hint=f"known providers: {known}") from None
+        where = "" if provider or task.provider else " (default_provider in .cockpit/config.yaml)"
+        raise UsageError(f"unknown provider {name!r}{where}", hint=f"known providers: {known}") from None
     run_mode = mode or chosen.default_mode
     # Raises when the mode is missing, or the binary (here; a host's is checked by placement).
     build_launch(chosen, run_mode, text, prompt_file, on_host=on_host)
@@ -128,7 +138,7 @@ def prepare(
     timeout, source = _timeout(chosen, run_mode, task, timeout_s, default_headless_timeout_s)
     if priority < -1000 or priority > 1000:
         raise UsageError("priority must be between -1000 and 1000")
-    return Prepared(text, chosen, run_mode, base_ref, base_commit, timeout, priority, task, target, source)
+    return Prepared(text, chosen, run_mode, base_ref, base_commit, timeout, priority, task, target, source, skill, assignment)
 
 
 def _timeout(

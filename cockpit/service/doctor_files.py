@@ -37,7 +37,7 @@ def _gates_check(repo_root: Path) -> Check:
 
 
 def _config_check(repo_root: Path) -> Check:
-    from cockpit.service.config import config_path, load_config
+    from cockpit.service.settings import config_path, load_config
 
     path = config_path(repo_root)
     try:

@@ -14,22 +14,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from cockpit.domain.dispatch import Dispatch, ReviewState, WorkerState, is_live
+from cockpit.domain.dispatch import Dispatch, ReviewState, WorkerState
+from cockpit.domain.gate_kinds import kind_rules
 from cockpit.domain.gates import GateSpec, GateState, evaluate, required_gates
 from cockpit.domain.task import TaskPacket
 from cockpit.errors import CockpitError, UsageError
 from cockpit.runtime.diffs import WorktreeDiff, worktree_diff
 from cockpit.runtime.gate_config import load_gates
-from cockpit.runtime.gate_runners import (
-    IDENTITY_ENV,
-    OtherWorker,
-    Outcome,
-    conflicts_outcome,
-    run_command,
-    run_review,
-    scope_outcome,
-    snapshot_commit,
-)
+from cockpit.runtime.gate_runners import IDENTITY_ENV, Outcome, snapshot_commit
 from cockpit.runtime.promotion import checkout_blocker
 from cockpit.runtime.remote_executor import RemoteExecutor
 from cockpit.service.channel import Peer
@@ -38,7 +30,10 @@ from cockpit.service.dispatching import default_target, task_path
 from cockpit.service.evidence import nothing_to_promote, stored_results, write_report
 from cockpit.service.extensions import Extension
 from cockpit.service.freshness import Freshness
+from cockpit.service.gate_kinds import GateJob, runner_for
 from cockpit.service.promotion_ops import PromotionOps
+
+__all__ = ["GateService", "default_target", "task_of", "task_path"]
 
 
 def task_of(d: Dispatch, state: Any = None) -> TaskPacket:
@@ -98,7 +93,7 @@ class GateService(Extension):
     async def _run_safely(self, dispatch_id: str, trigger: str) -> None:
         try:
             await self.run_gates(dispatch_id, trigger)
-        except Exception as exc:  # never leave a dispatch in `gating`
+        except Exception as exc:  # noqa: BLE001 never leave a dispatch in `gating` (logged below)
             reason = str(exc) if isinstance(exc, CockpitError) else f"{type(exc).__name__}: {exc}"
             log.log(
                 logging.WARNING if isinstance(exc, CockpitError) else logging.ERROR,
@@ -116,6 +111,9 @@ class GateService(Extension):
             )
 
     # -- running ------------------------------------------------------------------------------
+
+    def task(self, d: Dispatch) -> TaskPacket:
+        return task_of(d, self.ctx.ws.state)
 
     def plan(self, d: Dispatch) -> tuple[list[GateSpec], list[str], Any]:
         config = load_gates(self.ctx.ws.repo.toplevel)
@@ -141,7 +139,7 @@ class GateService(Extension):
             return  # nothing left to judge
         await self.sync_remote(d)
         required, _, config = self.plan(d)
-        diff = await self.current_diff(d, patch=any(s.kind == "review" for s in required))
+        diff = await self.current_diff(d, patch=any(kind_rules(s.kind).needs_patch for s in required))
         if not diff.files:  # nothing to judge and nothing to promote: no gate runs
             ctx.record("diff_stat", d.id, added=0, removed=0, files=0)
             ctx.record(
@@ -199,10 +197,10 @@ class GateService(Extension):
                 outcome = await self.execute(d, spec, diff, config)
             except CockpitError as exc:
                 outcome = Outcome("error", str(exc))
-            except Exception as exc:  # a crashed runner is a failed gate, never a passed one
+            except Exception as exc:  # noqa: BLE001 a crashed runner is a failed gate, never a passed one (logged)
                 log.exception("gate %s of %s crashed", spec.name, d.id)
                 outcome = Outcome("error", f"the gate crashed: {type(exc).__name__}: {exc}")
-            if spec.kind == "command":
+            if kind_rules(spec.kind).runs_in_worktree:  # it may have changed what it judged
                 after = await self.current_diff(d)
                 if after.sha256 != diff.sha256 or after.head != diff.head:
                     outcome.summary += "; the command changed the worktree, so this result is already stale"
@@ -230,30 +228,8 @@ class GateService(Extension):
             )
 
     async def execute(self, d: Dispatch, spec: GateSpec, diff: WorktreeDiff, config: Any) -> Outcome:
-        ctx = self.ctx
-        if spec.kind == "command":
-            return await run_command(spec, Path(d.worktree), d.id)
-        if spec.kind == "scope":
-            return scope_outcome(diff, task_of(d, self.ctx.ws.state).allowed_paths, config.protected_paths)
-        if spec.kind == "conflicts":
-            target = d.target or await asyncio.to_thread(default_target, ctx.ws.git)
-            if target is None:
-                return Outcome("error", "no target branch: the main checkout is detached and the task names none")
-            others = [
-                OtherWorker(o.id, o.branch, o.base_commit or o.base_ref, o.worktree)
-                for o in ctx.ws.store.dispatches()
-                if o.id != d.id
-                and o.teardown is None
-                and o.review != "promoted"
-                and (is_live(o.state) or o.state == WorkerState.EXITED)
-            ]
-            return await asyncio.to_thread(conflicts_outcome, ctx.ws.git, diff, target, others, d.id)
-        provider = ctx.catalog.providers.get(spec.provider or "")
-        if provider is None:
-            return Outcome("error", f"review gate {spec.name}: unknown provider {spec.provider!r}")
-        prompt = ctx.ws.state.dispatch_dir(d.id) / "prompt.txt"
-        title = prompt.read_text(encoding="utf-8") if prompt.exists() else d.title
-        return await run_review(spec, provider, diff, title, d.id, ctx.ws.git)
+        job = GateJob(self.ctx, d, spec, diff, Path(d.worktree), config, self.task(d))
+        return await runner_for(spec.kind).run(job)
 
     # -- judging ---------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Read-only requests the TUI needs: a worker's screen, its diff, the providers found."""
+"""Read-only requests the TUI needs: a worker's screen, its diff, the providers found, the skills."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from cockpit.runtime.providers import list_providers
 from cockpit.service.channel import Peer
 from cockpit.service.context import Context
 from cockpit.service.operations import WorkerOps
+from cockpit.service.skills import list_skills
 
 MAX_SCREEN_LINES = 5000
 
@@ -21,7 +22,7 @@ class InspectOps:
         self.ctx = ctx
         self.ops = ops
         self._providers: list[dict[str, Any]] | None = None
-        self.table = {"screen": self.screen, "diff": self.diff, "providers": self.providers}
+        self.table = {"screen": self.screen, "diff": self.diff, "providers": self.providers, "skills": self.skills}
 
     async def screen(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
         """The worker's terminal as its executor renders it (with colours), plus `history` lines above."""
@@ -53,6 +54,10 @@ class InspectOps:
             "truncated": result.truncated,
         }
 
+    async def skills(self, args: dict[str, Any], peer: Peer) -> list[dict[str, Any]]:
+        """The skills of the main checkout, for the dispatch form's picker (read afresh each time)."""
+        return await asyncio.to_thread(list_skills, self.ctx.ws.repo.toplevel)
+
     async def providers(self, args: dict[str, Any], peer: Peer) -> list[dict[str, Any]]:
         if self._providers is None or args.get("refresh"):
             statuses = await asyncio.to_thread(list_providers, self.ctx.catalog)
@@ -63,6 +68,7 @@ class InspectOps:
                     "modes": s.modes,
                     "version": s.version,
                     "default_mode": self.ctx.catalog.get(s.name).default_mode,
+                    "default": s.name == self.ctx.config.default_provider,
                 }
                 for s in statuses
             ]

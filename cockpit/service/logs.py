@@ -28,9 +28,9 @@ def resolve_dispatch(ws: Workspace, ref: str) -> Dispatch:
     if d is not None:
         return d
     if len(text) >= 4 and text.isalnum():
-        rows = ws.store.conn.execute("SELECT id FROM dispatches WHERE id LIKE ? LIMIT 2", (text + "%",)).fetchall()
+        rows = ws.store.ids_starting_with(text)
         if len(rows) == 1:
-            return ws.store.dispatch(rows[0][0])
+            return ws.store.dispatch(rows[0])
         if len(rows) > 1:
             raise UsageError(f"{text!r} matches more than one dispatch; give more of the id")
     raise UsageError(f"no dispatch {ref!r} in this repository", hint="`cockpit status` lists them")

@@ -168,7 +168,7 @@ class Monitor:
                 if not worker.check_again:
                     break
                 await asyncio.sleep(CHECK_GAP_S)
-        except Exception:
+        except Exception:  # noqa: BLE001 one bad screen must not end the checks; logged with its traceback
             log.exception("screen check of %s failed", worker.id)
         finally:
             worker.check_running = False

@@ -21,9 +21,10 @@ from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
+from cockpit.errors import UsageError
 from cockpit.service.context import log
 from cockpit.service.extensions import Extension
-from cockpit.service.user_config import NotifyConfig, load_user_config
+from cockpit.service.settings import NotifyConfig, load_user_config
 
 TITLES = {
     "waiting": "worker waiting",
@@ -86,7 +87,7 @@ class NotifyService(Extension):
         self.ctx = sup.ctx
         try:
             self.config = load_user_config().notify
-        except Exception as exc:  # a broken user file must not stop the supervisor: say so, notify nothing
+        except UsageError as exc:  # a broken user file must not stop the supervisor: say so, notify nothing
             log.warning("notifications are off: %s", exc)
             self.config = NotifyConfig(desktop=False, terminal=False)
         self.limit = RateLimit(self.config.min_interval_s, self.config.max_per_minute)
@@ -102,7 +103,7 @@ class NotifyService(Extension):
     def _consider_safely(self, receipt: dict[str, Any]) -> None:
         try:
             self.consider(receipt)
-        except Exception:  # never let one odd receipt end notifications
+        except Exception:  # noqa: BLE001 never let one odd receipt end notifications (logged with its traceback)
             log.exception("notification failed")
 
     def consider(self, receipt: dict[str, Any]) -> None:

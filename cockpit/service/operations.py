@@ -42,9 +42,9 @@ class WorkerOps:
         if self.ctx.ws.store.dispatch(text) is not None:
             return text
         if len(text) >= 4 and text.isalnum():
-            rows = self.ctx.ws.store.conn.execute("SELECT id FROM dispatches WHERE id LIKE ? LIMIT 2", (text + "%",)).fetchall()
+            rows = self.ctx.ws.store.ids_starting_with(text)
             if len(rows) == 1:
-                return rows[0][0]
+                return rows[0]
             if len(rows) > 1:
                 raise UsageError(f"{text!r} matches more than one dispatch; give more of the id")
         raise UsageError(f"no dispatch {text!r} in this repository", hint="`cockpit status` lists them")
@@ -70,6 +70,7 @@ class WorkerOps:
             timeout_s=args.get("timeout_s"),
             priority=int(args.get("priority") or 0),
             prompt_file=ddir / "prompt.txt",
+            default_provider=ctx.config.default_provider,
             default_headless_timeout_s=ctx.config.supervisor.headless_timeout_s,
             on_host=host is not None or label is not None,
         )
@@ -90,7 +91,7 @@ class WorkerOps:
             "dispatch_created",
             dispatch_id,
             actor=str(args.get("actor") or "operator"),
-            title=title_of(prepared.prompt),
+            title=title_of(prepared.assignment if prepared.skill else prepared.prompt),
             prompt_sha256=hashlib.sha256(raw).hexdigest(),
             prompt_bytes=len(raw),
             provider=prepared.provider.name,
@@ -105,6 +106,7 @@ class WorkerOps:
             target=target,
             risk=str(prepared.task.risk),
             task=prepared.task.public(),
+            skill=prepared.skill.receipt() if prepared.skill else None,  # name, version, each file's sha256
             **({"executor": placed.chosen.executor} if placed is not None and placed.chosen is not None else {}),
         )
         if placed is not None:

@@ -10,15 +10,22 @@ from typing import Any
 
 from cockpit.domain.anchors import trailer
 from cockpit.domain.dispatch import ReviewState, WorkerState, is_live
+from cockpit.domain.gate_kinds import KINDS, kind_rules
 from cockpit.domain.gates import GateSpec
-from cockpit.domain.secrets import mask_text
 from cockpit.errors import CheckFailed, UsageError
 from cockpit.runtime.diffs import tree_diff
-from cockpit.runtime.gate_runners import Outcome, run_command, run_review
+from cockpit.runtime.gate_runners import Outcome
 from cockpit.runtime.private_files import private_dir, write_private
 from cockpit.runtime.promotion import STRATEGIES, promote
 from cockpit.service.channel import Peer
 from cockpit.service.evidence import nothing_to_promote, write_report
+from cockpit.service.gate_kinds import GateJob, runner_for
+
+
+def _replays(kind: str, with_review: bool) -> bool:
+    """Whether `cockpit replay` re-runs a recorded result of this kind (per its rules)."""
+    rules = KINDS.get(kind)
+    return rules is not None and (rules.replay == "always" or (with_review and rules.replay == "on_request"))
 
 
 def _scratch_worktree(git: Any, path: Path, head: str, tree: str) -> None:
@@ -220,27 +227,27 @@ class PromotionOps:
         d = ctx.dispatch(self.gates.sup.ops.resolve(args.get("id")))
         rows = [r for r in ctx.ws.store.gate_results(d.id) if r.get("tree") and r.get("status") != "running"]
         with_review = bool(args.get("review"))
-        chosen = [r for r in rows if r["kind"] == "command" or (with_review and r["kind"] == "review")]
+        chosen = [r for r in rows if _replays(r["kind"], with_review)]
         if not chosen:
             raise UsageError(f"{d.id} has no recorded command gate results to replay", hint=f"run `cockpit gates {d.id}` first")
         git = ctx.ws.git
+        _, _, config = self.gates.plan(d)
+        task = self.gates.task(d)
         scratch = Path(tempfile.mkdtemp(prefix="cockpit-replay-"))
         comparisons = []
         try:
             for row in chosen:
                 path = scratch / row["gate"]
                 await asyncio.to_thread(_scratch_worktree, git, path, row["head_commit"], row["tree"])
-                spec = await self._spec_of(d, row)
-                if row["kind"] == "command":
-                    outcome = await run_command(spec, path, d.id)
-                else:
-                    diff = await asyncio.to_thread(tree_diff, git, row["base_commit"], row["tree"], head=row["head_commit"])
-                    provider = ctx.catalog.providers.get(spec.provider or "")
-                    if provider is None:
-                        outcome = Outcome("error", f"unknown reviewer provider {spec.provider!r}")
-                    else:
-                        outcome = await run_review(spec, provider, diff, self._task_text(d), d.id, git)
-                same = row["status"] == outcome.status and (row["kind"] != "command" or row.get("exit_code") == outcome.exit_code)
+                rules, runner = kind_rules(row["kind"]), runner_for(row["kind"])
+                spec = runner.replay_spec(await self._spec_of(d, row), row)
+                diff = await asyncio.to_thread(
+                    tree_diff, git, row["base_commit"], row["tree"], head=row["head_commit"], patch=rules.needs_patch
+                )
+                outcome = await runner.run(GateJob(ctx, d, spec, diff, path, config, task))
+                same = row["status"] == outcome.status and (
+                    not rules.replay_compares_exit or row.get("exit_code") == outcome.exit_code
+                )
                 comparisons.append(
                     {
                         "gate": row["gate"],
@@ -279,19 +286,11 @@ class PromotionOps:
             "gates": [{k: v for k, v in c.items() if k != "output"} for c in comparisons],
         }
 
-    def _task_text(self, d: Any) -> str:
-        prompt = self.ctx.ws.state.dispatch_dir(d.id) / "prompt.txt"
-        return prompt.read_text(encoding="utf-8") if prompt.exists() else d.title
-
     async def _spec_of(self, d: Any, row: dict[str, Any]) -> GateSpec:
+        """The gate as configured now (its kind's runner adjusts it to what was recorded), else as recorded."""
         required, _, config = self.gates.plan(d)
         for spec in required + list(config.named().values()):
             if spec.name == row["gate"]:
-                if spec.kind == "command":  # what ran is what replays, even if the file changed since
-                    recorded = row.get("command") or spec.run
-                    if spec.run and recorded == mask_text(spec.run):  # the record is masked: run the original
-                        recorded = spec.run
-                    return spec.model_copy(update={"run": recorded})
                 return spec
         return GateSpec(name=row["gate"], kind=row["kind"], run=row.get("command"))
 

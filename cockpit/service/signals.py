@@ -64,7 +64,7 @@ class Signals:
         for record in self.read_new(worker):
             try:
                 await self.handle(worker, record)
-            except Exception:
+            except Exception:  # noqa: BLE001 one odd signal must not drop the rest; logged with its traceback
                 log.exception("signal of %s failed: %.200r", worker.id, record)
 
     # -- acting ---------------------------------------------------------------------------

@@ -4,7 +4,6 @@ process and reads no file; it calls these."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from collections.abc import Mapping
@@ -19,6 +18,13 @@ from cockpit.errors import UsageError
 # Imported now, not when first attaching: libtmux reads sys.stdout.encoding at import time,
 # which fails once Textual has replaced sys.stdout.
 from cockpit.service.logs import attach_command
+from cockpit.service.settings import (
+    UiPreferences,
+    load_ui_preferences,
+    save_ui_preferences,
+    ui_preferences_path,
+    user_config_dir,
+)
 from cockpit.service.workspace import Workspace
 
 THEME_SUFFIXES = (".yaml", ".yml")
@@ -46,35 +52,21 @@ def can_attach(ws: Workspace, dispatch_id: str) -> None:
 
 
 def config_dir(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base).expanduser() / "cockpit"
+    return user_config_dir(env)
 
 
 def settings_path(env: Mapping[str, str] | None = None) -> Path:
-    return config_dir(env) / "ui.json"
+    return ui_preferences_path(env)
 
 
-def load_ui_settings(env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The remembered UI settings; an unreadable file counts as none (it is only a preference)."""
-    try:
-        data = json.loads(settings_path(env).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+def load_ui_settings(env: Mapping[str, str] | None = None) -> tuple[UiPreferences, str | None]:
+    """The remembered UI preferences and the problem with their file, if any (never fatal)."""
+    return load_ui_preferences(env)
 
 
-def save_ui_settings(changes: Mapping[str, Any], env: Mapping[str, str] | None = None) -> None:
-    """Merge `changes` into the settings file, atomically. Failing to save is not fatal."""
-    path = settings_path(env)
-    data = {**load_ui_settings(env), **changes}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass
+def save_ui_settings(env: Mapping[str, str] | None = None, **changes: Any) -> None:
+    """Remember `changes` (e.g. theme=...); failing to save is not fatal."""
+    save_ui_preferences(env, **changes)
 
 
 # -- themes -----------------------------------------------------------------------------

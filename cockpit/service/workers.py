@@ -80,7 +80,7 @@ class Workers:
                 ctx.forget(dispatch_id)
                 log.warning("dispatch %s failed to start: %s", dispatch_id, exc)
                 ctx.record("start_failed", dispatch_id, error=str(exc))
-            except Exception as exc:  # never leave a dispatch stuck in `queued`
+            except Exception as exc:  # noqa: BLE001 never leave a dispatch stuck in `queued`; logged below
                 ctx.forget(dispatch_id)
                 log.exception("dispatch %s failed to start", dispatch_id)
                 ctx.record("start_failed", dispatch_id, error=f"{type(exc).__name__}: {exc}")

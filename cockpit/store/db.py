@@ -140,6 +140,14 @@ class Store:
         rows = self.conn.execute(sql + " ORDER BY created_seq", args).fetchall()
         return [Dispatch(**dict(row)) for row in rows]
 
+    def ids_starting_with(self, prefix: str, limit: int = 2) -> list[str]:
+        """Dispatch ids that begin with `prefix` (at most `limit`): resolving a short id."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self.conn.execute(
+            "SELECT id FROM dispatches WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?", (escaped + "%", limit)
+        ).fetchall()
+        return [row[0] for row in rows]
+
     def gate_results(self, dispatch_id: str) -> list[dict[str, Any]]:
         rows = self.conn.execute("SELECT * FROM gate_results WHERE dispatch = ? ORDER BY gate", (dispatch_id,)).fetchall()
         return [dict(row) for row in rows]

@@ -69,7 +69,10 @@ class CockpitApp(App[int]):
     def on_mount(self) -> None:
         for theme in self.themes.themes.values():
             self.register_theme(theme)
-        wanted = self.requested_theme or load_ui_settings().get("theme") or DEFAULT_THEME
+        remembered, problem = load_ui_settings()
+        if problem:
+            self.startup_notes.append(problem)
+        wanted = self.requested_theme or remembered.theme or DEFAULT_THEME
         self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
         if wanted != self.theme:
             self.startup_notes.append(
@@ -80,7 +83,7 @@ class CockpitApp(App[int]):
         if self.main is not None:
             self.show_startup_notes()
         if self.requested_theme and self.remember_theme:
-            save_ui_settings({"theme": self.theme})
+            save_ui_settings(theme=self.theme)
         self.theme_changed_signal.subscribe(self, self._on_theme_changed)
         self.run_worker(self._stream(), exclusive=True, group="stream", name="supervisor events")
 
@@ -94,7 +97,7 @@ class CockpitApp(App[int]):
 
     def _on_theme_changed(self, theme: Any) -> None:
         if self.remember_theme:
-            save_ui_settings({"theme": theme.name})
+            save_ui_settings(theme=theme.name)
         if self.main is not None:
             self.main.restyle()
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cockpit.ui.format import LIVE
+
 
 @dataclass(frozen=True)
 class Alert:
@@ -135,4 +137,4 @@ class Board:
 
     @property
     def any_live(self) -> bool:
-        return any(v.get("live") or v.get("state") in ("starting", "working", "waiting", "idle") for v in self.views.values())
+        return any(v.get("live") or v.get("state") in LIVE for v in self.views.values())

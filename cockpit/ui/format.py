@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from cockpit.domain.dispatch import LIVE_STATES
 from cockpit.service.views import quiet_seconds
 
 # Each state has a glyph and a word, so it reads without colour; the colour is a theme
@@ -41,7 +42,7 @@ GATE_MARKS: dict[str, tuple[str, str]] = {
     "not_run": ("·", "foreground-muted"),
     "stale": ("~", "warning"),
 }
-LIVE = frozenset({"starting", "working", "waiting", "idle"})
+LIVE = frozenset(str(state) for state in LIVE_STATES)  # the domain's, as the views spell them
 
 # When a key applies to the selected worker (keys.py names these in `needs`): the footer and
 # the palette offer only those, so a merged worker is never offered approve, gates or reject.

@@ -51,6 +51,7 @@ class StaticSource:
     reviews: dict[str, dict[str, Any]] = field(default_factory=dict)
     teardowns: dict[str, dict[str, Any]] = field(default_factory=dict)
     providers: list[dict[str, Any]] = field(default_factory=list)
+    skills: list[dict[str, Any]] = field(default_factory=list)
     label: str = "~/src/project"
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
@@ -74,6 +75,8 @@ class StaticSource:
             return self._view(ref)
         if op == "providers":
             return self.providers
+        if op == "skills":
+            return self.skills
         if op == "screen":
             self._view(ref)
             return {"id": ref, "available": ref in self.screens, "text": self.screens.get(ref, "")}

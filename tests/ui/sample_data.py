@@ -309,7 +309,7 @@ def sample_source(views: list[dict[str, Any]] | None = None) -> StaticSource:
         },
         providers=[
             {"name": "claude", "found": True, "modes": ["headless", "interactive"], "version": "2.1.3"},
-            {"name": "fake", "found": True, "modes": ["headless", "interactive"], "version": "0.1.0"},
+            {"name": "fake", "found": True, "modes": ["headless", "interactive"], "version": "0.1.0", "default": True},
             {"name": "codex", "found": False, "modes": [], "version": None},
         ],
     )

@@ -117,3 +117,16 @@ async def test_the_dispatch_form_sends_what_was_chosen() -> None:
         sent = requests(source, "dispatch")[0]
         assert sent["prompt"] == "hi" and sent["provider"] == "fake" and sent["base"] == "main"
         assert sent["task"] == {"gates": ["tests", "lint"]}
+
+
+async def test_the_dispatch_form_starts_on_the_provider_the_supervisor_calls_default() -> None:
+    source = sample_source()
+    source.providers = [{**p, "default": p["name"] == "claude"} for p in source.providers]
+    app = CockpitApp(source, theme="cockpit", remember_theme=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await wait_for_text(pilot, "New dispatch")
+        await pilot.press("h", "i", "ctrl+s")
+        await wait_for(pilot, lambda: len(requests(source, "dispatch")) == 1)
+        assert requests(source, "dispatch")[0]["provider"] == "claude"

@@ -30,7 +30,7 @@ async def test_an_empty_prompt_is_refused_inside_the_form() -> None:
 
 
 async def test_an_unknown_remembered_theme_is_named_and_the_default_used() -> None:
-    save_ui_settings({"theme": "no-such-theme"})
+    save_ui_settings(theme="no-such-theme")
     app = CockpitApp(sample_source())
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for(

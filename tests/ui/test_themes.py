@@ -3,6 +3,7 @@ broken user theme is reported instead of breaking the app."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 from textual.color import Color
 
 from cockpit.errors import UsageError
+from cockpit.runtime.yaml_lines import display_path
+from cockpit.service.settings import UiPreferences
 from cockpit.service.ui_support import load_ui_settings, save_ui_settings, settings_path
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.themes import DEFAULT_THEME, check_theme_name, load_themes, theme_from_spec
@@ -67,10 +70,20 @@ def test_settings_survive_garbage_and_merge(tmp_path: Path) -> None:
     path = settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("not json")
-    assert load_ui_settings() == {}
-    save_ui_settings({"theme": "dusk"})
-    save_ui_settings({"other": 1})
-    assert load_ui_settings() == {"theme": "dusk", "other": 1}
+    prefs, problem = load_ui_settings()
+    assert prefs == UiPreferences() and problem is not None
+    assert problem.startswith(f"{display_path(path)}:1: the UI preferences must be a mapping")  # the one format, never fatal
+    save_ui_settings(theme="dusk")
+    assert json.loads(path.read_text()) == {"theme": "dusk"}
+    path.write_text('{"theme": "dusk", "from_a_newer_cockpit": 1}')  # unknown keys are ignored, not an error
+    assert load_ui_settings() == (UiPreferences(theme="dusk"), None)
+    path.write_text('{"theme": ["dusk"]}')
+    prefs, problem = load_ui_settings()
+    assert (
+        prefs.theme is None
+        and problem is not None
+        and f"{display_path(path)}:1: theme: Input should be a valid string" in problem
+    )
     assert str(path).startswith(os.environ["XDG_CONFIG_HOME"])
 
 
@@ -81,7 +94,7 @@ async def test_the_theme_choice_is_remembered() -> None:
         assert app.theme == "paper"
         app.theme = "dusk"  # what picking it in the command palette does
         await pilot.pause()
-    assert load_ui_settings()["theme"] == "dusk"
+    assert load_ui_settings()[0].theme == "dusk"
     again = CockpitApp(sample_source())
     async with again.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

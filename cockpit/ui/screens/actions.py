@@ -34,7 +34,8 @@ class WorkerActions:
     @work(group="dispatch")
     async def action_new_dispatch(self) -> None:
         providers = await self.app.request("providers") or []
-        fields = await self.app.push_screen_wait(DispatchForm(providers))
+        skills = await self.app.request("skills") or []
+        fields = await self.app.push_screen_wait(DispatchForm(providers, skills))
         if not fields:
             return
         view = await self.app.request("dispatch", actor=self.app.source.actor(), **fields)

@@ -1,4 +1,4 @@
-"""The new-dispatch form: prompt, provider (from the detected ones), base, risk and gates."""
+"""The new-dispatch form: prompt, skill, provider (from the detected ones), base, risk and gates."""
 
 from __future__ import annotations
 
@@ -24,9 +24,16 @@ def provider_options(providers: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return options
 
 
-def form_fields(prompt: str, provider: Any, base: str, risk: Any, gates: str) -> dict[str, Any]:
+def skill_options(skills: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The skills that can be used (`cockpit skills` shows what each is for)."""
+    return [(str(s["name"]), str(s["name"])) for s in skills if not s.get("problem")]
+
+
+def form_fields(prompt: str, provider: Any, base: str, risk: Any, gates: str, skill: Any = None) -> dict[str, Any]:
     """The dispatch request's arguments from the form's values (blank means the default)."""
     task: dict[str, Any] = {}
+    if isinstance(skill, str):
+        task["skill"] = skill
     if isinstance(risk, str) and risk in RISKS:
         task["risk"] = risk
     names = [g.strip() for g in gates.replace(",", " ").split() if g.strip()]
@@ -44,9 +51,12 @@ class DispatchForm(ModalScreen[dict[str, Any] | None]):
     CSS_PATH = "dispatch_form.tcss"
     BINDINGS = [Binding("escape", "cancel", "cancel"), Binding("ctrl+s", "submit", "dispatch")]
 
-    def __init__(self, providers: list[dict[str, Any]]) -> None:
+    def __init__(self, providers: list[dict[str, Any]], skills: list[dict[str, Any]] | None = None) -> None:
         super().__init__()
         self.options = provider_options(providers)
+        self.skills = skill_options(skills or [])
+        # The supervisor marks the provider a dispatch gets by default (`default_provider` in .cockpit/config.yaml).
+        self.default_provider = next((str(p["name"]) for p in providers if p.get("default")), None)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
@@ -54,13 +64,18 @@ class DispatchForm(ModalScreen[dict[str, Any] | None]):
             yield Label("Prompt (its first line is the title; Tab moves on)")
             yield TextArea(id="prompt", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
             yield Static("", id="form-error")
+            # Focus follows this order: prompt, skill (when there are any), provider, base, risk, gates.
             with Horizontal(classes="row"):
                 with Vertical(classes="cell"):
+                    yield Label("Skill")
+                    prompt = "none" if self.skills else "no skills"
+                    yield Select(self.skills, prompt=prompt, id="skill", disabled=not self.skills)
+                with Vertical(classes="cell"):
                     yield Label("Provider")
-                    default = "fake" if any(v == "fake" for _, v in self.options) else Select.NULL
+                    default = self.default_provider if any(v == self.default_provider for _, v in self.options) else Select.NULL
                     yield Select(self.options, prompt="default", id="provider", value=default)
                 with Vertical(classes="cell"):
-                    yield Label("Base (branch, tag or commit)")
+                    yield Label("Base (ref or commit)")
                     yield Input(placeholder="HEAD", id="base")
             with Horizontal(classes="row"):
                 with Vertical(classes="cell"):
@@ -111,5 +126,6 @@ class DispatchForm(ModalScreen[dict[str, Any] | None]):
                 self.query_one("#base", Input).value,
                 self.query_one("#risk", Select).value,
                 self.query_one("#gates", Input).value,
+                self.query_one("#skill", Select).value,
             )
         )

@@ -1,4 +1,9 @@
-"""One row per worker, updated in place: only cells whose text changed are touched."""
+"""One row per worker, updated in place: only cells whose text changed are touched.
+
+Every column has a fixed width that this table computes (the widest cell or its label), and a
+change of width rebuilds the table. Textual's auto-width columns widen only on the table's idle
+pass and its cell cache ignores the width, so a screen painted in between kept a grown cell cut
+for good (a row stuck at `✓1/1 a` instead of `✓1/1 approve?`)."""
 
 from __future__ import annotations
 
@@ -50,6 +55,7 @@ class WorkersTable(DataTable):
         self._order: list[str] = []
         self._selected: str | None = None
         self.columns_spec: tuple[tuple[str, str, int], ...] = ()
+        self._widths: dict[str, int] = {}  # each column's width as built
         self.on_views: Any = None  # called with no arguments to re-sync after a layout change
 
     def _layout(self) -> bool:
@@ -60,11 +66,17 @@ class WorkersTable(DataTable):
         self.columns_spec = spec
         return True
 
-    def _reset_columns(self) -> None:
-        """Columns only ever widen as content grows; starting over lets them shrink too."""
+    def _reset_columns(self, widths: dict[str, int]) -> None:
         self.clear(columns=True)
+        self._widths = widths
         for key, label, _width in self.columns_spec:
-            self.add_column(label + " ", key=key)
+            self.add_column(label + " ", key=key, width=widths[key])
+
+    def widths_of(self, rows: dict[str, dict[str, Text]]) -> dict[str, int]:
+        """Each column's width: its widest cell, or its label and a gap."""
+        return {
+            key: max([len(label) + 1] + [cells[key].cell_len for cells in rows.values()]) for key, label, _w in self.columns_spec
+        }
 
     def on_resize(self) -> None:
         self._layout()
@@ -119,7 +131,11 @@ class WorkersTable(DataTable):
         if rebuild or ids[: len(self._order)] != self._order[: len(ids)] or not set(self._order) <= set(ids):
             self._rebuild(views, now)
             return
-        for row_id, cells in self.row_cells(views, now).items():
+        rows = self.row_cells(views, now)
+        if self.widths_of(rows) != self._widths:  # a column grows or shrinks: draw it anew
+            self._rebuild(views, now, rows)
+            return
+        for row_id, cells in rows.items():
             if row_id not in self._cells:
                 self.add_row(*cells.values(), key=row_id)
                 self._order.append(row_id)
@@ -130,18 +146,16 @@ class WorkersTable(DataTable):
                 stamp = cell.plain + str(cell.style)
                 if known.get(key) != stamp:
                     known[key] = stamp
-                    self.update_cell(row_id, key, cell, update_width=True)
-        # DataTable widens columns on its Idle event, which update_cell does not ask for
-        # (add_row does): without this a wider cell stays cut until some other message comes.
-        self.check_idle()
+                    self.update_cell(row_id, key, cell)
         self._announce()
 
-    def _rebuild(self, views: list[dict[str, Any]], now: datetime) -> None:
+    def _rebuild(self, views: list[dict[str, Any]], now: datetime, rows: dict[str, dict[str, Text]] | None = None) -> None:
         keep = self._selected
-        self._reset_columns()
+        rows = self.row_cells(views, now) if rows is None else rows
+        self._reset_columns(self.widths_of(rows))
         self._cells.clear()
         self._order = []
-        for row_id, cells in self.row_cells(views, now).items():
+        for row_id, cells in rows.items():
             self.add_row(*cells.values(), key=row_id)
             self._order.append(row_id)
             self._cells[row_id] = {k: c.plain + str(c.style) for k, c in cells.items()}
@@ -151,19 +165,21 @@ class WorkersTable(DataTable):
 
     def tick(self, views: list[dict[str, Any]], now: datetime) -> None:
         """Refresh what time changes for live workers: elapsed, and how long a silent one was quiet."""
+        changes: list[tuple[str, str, Text]] = []
         for view in views:
             if view.get("state") in fmt.LIVE and view["id"] in self._cells:
                 if view.get("quiet_since_ts") and "state" in self._cells[view["id"]]:
                     glyph, word, colour = fmt.state_of(view, now)
-                    state = styled(self.app, f"{glyph} {word} ", colour)
-                    if self._cells[view["id"]]["state"] != state.plain + str(state.style):
-                        self._cells[view["id"]]["state"] = state.plain + str(state.style)
-                        self.update_cell(view["id"], "state", state, update_width=True)
+                    changes.append((view["id"], "state", styled(self.app, f"{glyph} {word} ", colour)))
                 cell = styled(self.app, fmt.fmt_elapsed(fmt.elapsed_s(view, now)) + " ", "foreground")
-                if self._cells[view["id"]].get("elapsed") != cell.plain + str(cell.style):
-                    self._cells[view["id"]]["elapsed"] = cell.plain + str(cell.style)
-                    self.update_cell(view["id"], "elapsed", cell, update_width=True)
-                    self.check_idle()
+                changes.append((view["id"], "elapsed", cell))
+        changes = [c for c in changes if self._cells[c[0]].get(c[1]) != c[2].plain + str(c[2].style)]
+        if any(cell.cell_len > self._widths.get(key, 0) for _id, key, cell in changes):
+            self.sync(views, now)  # a wider cell than its column: the widths change, the table is redrawn
+            return
+        for row_id, key, cell in changes:
+            self._cells[row_id][key] = cell.plain + str(cell.style)
+            self.update_cell(row_id, key, cell)
 
     # -- selection --------------------------------------------------------------------
 
