@@ -172,7 +172,7 @@ def test_dispatch_and_approve_over_ssh(workspace: Workspace, repo: Path, termina
     try:
         terminal.wait_for("● connected", timeout=60)
     except AssertionError:
-        raise AssertionError(Path(sshd["log"]).read_text()) from None
+        raise AssertionError(Path(sshd["log"]).read_text() + "\nthe terminal shows:\n" + terminal.screen()) from None
     terminal.keys("n")
     terminal.wait_for("New dispatch")
     terminal.type("Ship hello")
