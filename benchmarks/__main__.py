@@ -20,7 +20,7 @@ from benchmarks.core import (
     write_json,
 )
 
-NAMES = ("idle", "status", "dispatch", "ledger", "store", "tui", "claude")
+NAMES = ("idle", "status", "dispatch", "ledger", "store", "tui", "claude", "hosts")
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     if os.cpu_count():
         notes.append(f"{os.cpu_count()} cores; other load on the machine is not controlled")
 
-    from benchmarks import bench_claude, bench_dispatch, bench_fleet, bench_ledger, bench_store, bench_tui
+    from benchmarks import bench_claude, bench_dispatch, bench_fleet, bench_hosts, bench_ledger, bench_store, bench_tui
 
     steps = []
     if wanted & {"idle", "status"}:
@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         steps.append(("tui", lambda: bench_tui.run(profile, workdir=args.workdir, keep=args.keep)))
     if "claude" in wanted:
         steps.append(("claude", lambda: bench_claude.run(profile, workdir=args.workdir, keep=args.keep)))
+    if "hosts" in wanted:
+        steps.append(("hosts", lambda: bench_hosts.run(profile, workdir=args.workdir, keep=args.keep)))
     for name, step in steps:
         try:
             figures.extend(step() or [])

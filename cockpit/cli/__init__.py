@@ -14,6 +14,7 @@ from cockpit.cli import (
     basic,
     control_cmds,
     demo_cmds,
+    hosts_cmds,
     mcp_cmd,
     permission_cmds,
     review_cmds,
@@ -25,7 +26,19 @@ from cockpit.cli import (
 from cockpit.cli.common import Parser
 from cockpit.errors import CockpitError
 
-MODULES = [basic, workers, control_cmds, review_cmds, review_loop_cmds, demo_cmds, ui_cmds, mcp_cmd, permission_cmds, skill_cmds]
+MODULES = [
+    basic,
+    workers,
+    control_cmds,
+    review_cmds,
+    review_loop_cmds,
+    demo_cmds,
+    ui_cmds,
+    mcp_cmd,
+    permission_cmds,
+    skill_cmds,
+    hosts_cmds,
+]
 
 
 def build_parser() -> Parser:

@@ -59,6 +59,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--skill", metavar="NAME", help="a skill of .cockpit/skills: its role and method frame the prompt (docs/skills.md)"
     )
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--host", metavar="NAME", help="run it on this SSH host from hosts.yaml (see docs/hosts.md)")
+    where.add_argument("--label", metavar="L", help="run it on the first SSH host with label L that fits")
     add_json_flag(p, "the dispatch")
     p.set_defaults(handler=cmd_dispatch)
 
@@ -187,9 +190,10 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
         from cockpit.service.settings import load_config
 
         task = build_task(fields, str(args.task) if args.task else "task")
-        prepare(
+        catalog = load_catalog(ws.repo.toplevel)
+        prepared = prepare(
             ws.git,
-            load_catalog(ws.repo.toplevel),
+            catalog,
             task=task,
             prompt=prompt,
             provider=args.provider,
@@ -199,7 +203,13 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
             priority=args.priority,
             prompt_file=Path("/dev/null"),
             default_provider=load_config(ws.repo.toplevel).default_provider,
+            on_host=args.host is not None or args.label is not None,
         )
+        if args.host is not None or args.label is not None:
+            from cockpit.service import placement
+
+            # Unknown host, bad hosts.yaml, no host that fits (probed, read only): exit 2.
+            placement.plan(ws.repo.toplevel, catalog, prepared.provider.name, args.host, args.label)
     ws.state.ensure()
     view = SupervisorClient(ws).call(
         "dispatch",
@@ -212,6 +222,8 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
         task=fields,
         task_source=str(args.task) if args.task else "task",
         actor=operator_actor(),
+        **({"host": args.host} if args.host else {}),
+        **({"label": args.label} if args.label else {}),
     )
     if args.json:
         print_json(view)

@@ -23,6 +23,7 @@ class WorkerState(StrEnum):
     WAITING = "waiting"
     IDLE = "idle"
     PAUSED = "paused"  # the operator (or a budget) stopped its process tree; `resume` continues it
+    UNREACHABLE = "unreachable"  # on an SSH host that does not answer: it may well be working there
     EXITED = "exited"
     TIMED_OUT = "timed_out"
     KILLED = "killed"
@@ -41,9 +42,10 @@ class ReviewState(StrEnum):
 
 
 # A paused worker is live: its processes exist (stopped), it keeps its worktree and session, and
-# its exit, loss or kill is watched and recorded like any other worker's.
+# its exit, loss or kill is watched and recorded like any other worker's. So is an unreachable
+# one (on an SSH host that does not answer): it may well be working there.
 RUNNING_STATES = frozenset({WorkerState.STARTING, WorkerState.WORKING, WorkerState.WAITING, WorkerState.IDLE})
-LIVE_STATES = RUNNING_STATES | {WorkerState.PAUSED}
+LIVE_STATES = RUNNING_STATES | {WorkerState.PAUSED, WorkerState.UNREACHABLE}
 FINAL_STATES = frozenset({WorkerState.EXITED, WorkerState.TIMED_OUT, WorkerState.KILLED, WorkerState.LOST})
 
 _TRANSITIONS: dict[WorkerState, frozenset[WorkerState]] = {
@@ -55,6 +57,8 @@ _TRANSITIONS: dict[WorkerState, frozenset[WorkerState]] = {
     # Only a `resumed` receipt leaves `paused` for a running state (see resume_state): what a
     # screen or a hook seems to show meanwhile is no change of state. It can still end.
     WorkerState.PAUSED: FINAL_STATES,
+    WorkerState.UNREACHABLE: frozenset(LIVE_STATES | FINAL_STATES)
+    - {WorkerState.STARTING, WorkerState.UNREACHABLE, WorkerState.PAUSED},
     WorkerState.EXITED: frozenset(),
     WorkerState.TIMED_OUT: frozenset(),
     WorkerState.KILLED: frozenset(),
@@ -154,6 +158,7 @@ class Dispatch(BaseModel):
     paused_ts: str | None = None  # when it was last paused (its run's clock stops there)
     paused_ms: int = 0  # how long its current run was paused before, in total
     budget_exceeded: str | None = None  # the budget it ran over ("tokens" or "cost"), once it did
+    executor: str = "local"  # where it runs: "local", or "ssh:<host>" (docs/hosts.md)
 
     @property
     def live(self) -> bool:

@@ -68,6 +68,8 @@ class Dispatch(Args):
     task: dict[str, Any] = {}
     task_source: str = "task"
     actor: str = ACTOR
+    host: str | None = None  # an SSH host of hosts.yaml (docs/hosts.md), or
+    label: str | None = None  # any host with this label
 
 
 class Status(Args):

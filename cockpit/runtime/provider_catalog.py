@@ -12,7 +12,6 @@ Line numbers come from yaml's node API (compose), so no YAML value goes unplaced
 
 from __future__ import annotations
 
-import copy
 import importlib.resources
 import os
 from pathlib import Path
@@ -22,7 +21,7 @@ from pydantic import ValidationError
 
 from cockpit.domain.provider import Catalog
 from cockpit.errors import UsageError
-from cockpit.runtime.yaml_lines import FieldPath, Parsed, display_path, located_error, parse_with_lines, read_config_text
+from cockpit.runtime.yaml_lines import FieldPath, display_path, located_error, merge_located, parse_with_lines, read_config_text
 
 CATALOG_NAME = "providers.yaml"
 
@@ -84,7 +83,7 @@ def catalog_from_texts(files: list[tuple[str, str]]) -> Catalog:
     for label, text in files:
         parsed = parse_with_lines(label, text, "the catalog must be a mapping with a `providers:` key")
         _empty_means_no_change(parsed.data)
-        _merge(merged, parsed, (), origin)
+        merge_located(merged, parsed, (), origin)
     providers = merged.get("providers")
     if isinstance(providers, dict):
         for key, entry in providers.items():
@@ -111,26 +110,3 @@ def _empty_means_no_change(data: dict[str, Any]) -> None:
         for key, entry in providers.items():
             if entry is None:
                 providers[key] = {}
-
-
-def _merge(base: dict[str, Any], parsed: Parsed, path: FieldPath, origin: dict[FieldPath, tuple[str, int]]) -> None:
-    layer = _at(parsed.data, path)
-    for key, value in layer.items():
-        here = (*path, key)
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            origin[here] = (parsed.label, parsed.lines[here])  # the latest file to touch a mapping owns it
-            _merge(base[key], parsed, here, origin)
-            continue
-        for stale in [p for p in origin if p[: len(here)] == here]:
-            del origin[stale]
-        base[key] = copy.deepcopy(value)
-        for sub, line in parsed.lines.items():
-            if sub[: len(here)] == here:
-                origin[sub] = (parsed.label, line)
-
-
-def _at(data: dict[str, Any], path: FieldPath) -> dict[str, Any]:
-    node: Any = data  # a path's int keys index lists
-    for key in path:
-        node = node[key]
-    return node

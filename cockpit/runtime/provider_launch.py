@@ -126,7 +126,7 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     proc.communicate()
 
 
-def build_launch(provider: Provider, mode: str, prompt: str, prompt_file: Path) -> LaunchSpec:
+def build_launch(provider: Provider, mode: str, prompt: str, prompt_file: Path, *, on_host: bool = False) -> LaunchSpec:
     """The command for one dispatch of `provider` in `mode`.
 
     headless + stdin: stdin is `prompt_file` (the caller has written the prompt there).
@@ -134,6 +134,8 @@ def build_launch(provider: Provider, mode: str, prompt: str, prompt_file: Path) 
     interactive: no prompt in argv (the supervisor types it in once the screen is ready).
     argv = resolved binary + the mode's args + extra_args. Raises UsageError when the
     mode is not supported, the binary is missing, or the prompt cannot be an argument.
+    `on_host`: the worker runs on an SSH host, whose PATH finds the binary (`cockpit hosts`
+    checked it is there), so argv starts with the catalog's `binary` as written.
     """
     spec = provider.spec(mode)
     if spec is None:
@@ -141,7 +143,7 @@ def build_launch(provider: Provider, mode: str, prompt: str, prompt_file: Path) 
             f"provider {provider.name} has no {mode} mode",
             hint=f"it supports {' and '.join(provider.modes)}",
         )
-    prefix = resolve_binary(provider)
+    prefix = [provider.binary] if on_host else resolve_binary(provider)
     if prefix is None:
         how = f"install it ({provider.install})" if provider.install else "install it or fix `binary` in the catalog"
         raise UsageError(

@@ -12,6 +12,7 @@ format, `file:line: field.path: problem`; a problem with no field says what inst
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -160,3 +161,28 @@ def load_model_file(path: Path, model: type[M], *, shape: str, docs: str) -> Loa
     except ValidationError as exc:
         origin = {field: (label, line) for field, line in parsed.lines.items()}
         raise located_error(exc, origin, [(label, text)], docs) from None
+
+
+def merge_located(base: dict[str, Any], parsed: Parsed, path: FieldPath, origin: dict[FieldPath, tuple[str, int]]) -> None:
+    """Deep-merge one parsed file into `base` at `path`, recording in `origin` which file and
+    line supplied each value: a later value replaces an earlier one, mappings merge, lists
+    are replaced whole."""
+    layer = _at(parsed.data, path)
+    for key, value in layer.items():
+        here = (*path, key)
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            origin[here] = (parsed.label, parsed.lines[here])  # the latest file to touch a mapping owns it
+            merge_located(base[key], parsed, here, origin)
+            continue
+        for stale in [p for p in origin if p[: len(here)] == here]:
+            del origin[stale]
+        base[key] = copy.deepcopy(value)
+        for sub, line in parsed.lines.items():
+            if sub[: len(here)] == here:
+                origin[sub] = (parsed.label, line)
+
+
+def _at(data: dict[str, Any], path: FieldPath) -> dict[str, Any]:
+    for key in path:
+        data = data[str(key)]  # a path into mappings: its keys are strings
+    return data

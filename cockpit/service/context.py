@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cockpit.domain.dispatch import Dispatch
+from cockpit.domain.dispatch import LIVE_STATES, Dispatch
 from cockpit.domain.provider import Catalog, Provider
 from cockpit.domain.receipt import Receipt
+from cockpit.errors import CockpitError
 from cockpit.ledger.reader import committed_size, iter_receipts
 from cockpit.protocol.events import DispatchChanged, ReceiptAppended
 from cockpit.protocol.views import DispatchView
@@ -79,6 +80,8 @@ class Context:
         self.terminal_clients = 0  # attached TUIs that write notifications to their terminal
         self.locks: dict[str, asyncio.Lock] = {}
         self.on_slot_freed: Callable[[], None] | None = None  # Flow.slot_freed (set by the supervisor)
+        # Starts the monitor's watchers for an executor added while the supervisor runs.
+        self.on_executor_added: Callable[[Executor], None] | None = None
         # A CLI announced a permission question on its own screen (the catalog's `signals.asks`):
         # (dispatch id, the signal's payload). The permission service decides and answers it.
         self.permission_askers: list[Callable[[str, dict[str, Any]], None]] = []
@@ -109,9 +112,38 @@ class Context:
 
     def executor_for(self, dispatch: Dispatch | str) -> Executor:
         """The executor that runs (or will run) this dispatch: the ONE place that decides
-        where a worker runs. Today every worker runs locally; a dispatch aimed at another
-        host picks that host's executor here."""
-        return self.executors["local"]
+        where a worker runs. Its `executor` field says where placement put it: "local", or
+        "ssh:<host>" for an SSH host (docs/hosts.md)."""
+        if isinstance(dispatch, str):
+            found = self.ws.store.dispatch(dispatch)
+            name = found.executor if found is not None else "local"
+        else:
+            name = dispatch.executor
+        return self.executors.get(name) or self.add_remote_executor(name)
+
+    def add_remote_executor(self, name: str) -> Executor:
+        """The executor for host `ssh:<host>`, made on first use from hosts.yaml."""
+        from cockpit.runtime.executor import SessionError
+        from cockpit.runtime.hosts_config import load_hosts
+        from cockpit.runtime.remote_executor import RemoteExecutor
+
+        host = load_hosts(self.ws.repo.toplevel).get(name.removeprefix("ssh:")) if name.startswith("ssh:") else None
+        if host is None:
+            raise SessionError(f"no executor {name!r}: the host is not in hosts.yaml any more", hint="see docs/hosts.md")
+        executor = RemoteExecutor(host, self.ws.state, self.ws.git)
+        self.executors[name] = executor
+        if self.on_executor_added is not None:
+            self.on_executor_added(executor)
+        return executor
+
+    def add_executors_of_live_dispatches(self) -> None:
+        """Before recovery: an executor for every host a queued or live dispatch runs on."""
+        for d in self.ws.store.dispatches(states=("queued", *(str(s) for s in LIVE_STATES))):
+            if d.executor not in self.executors:
+                try:
+                    self.add_remote_executor(d.executor)
+                except CockpitError as exc:
+                    log.warning("dispatch %s: %s", d.id, exc)
 
     def lock(self, dispatch_id: str) -> asyncio.Lock:
         return self.locks.setdefault(dispatch_id, asyncio.Lock())

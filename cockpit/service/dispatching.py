@@ -106,6 +106,7 @@ def prepare(
     prompt_file: Path,
     default_provider: str,
     default_headless_timeout_s: int = 0,
+    on_host: bool = False,
 ) -> Prepared:
     text = prompt if prompt is not None else task.prompt
     if text is None:
@@ -126,7 +127,8 @@ def prepare(
         where = "" if provider or task.provider else " (default_provider in .cockpit/config.yaml)"
         raise UsageError(f"unknown provider {name!r}{where}", hint=f"known providers: {known}") from None
     run_mode = mode or chosen.default_mode
-    build_launch(chosen, run_mode, text, prompt_file)  # raises when the binary or mode is missing
+    # Raises when the mode is missing, or the binary (here; a host's is checked by placement).
+    build_launch(chosen, run_mode, text, prompt_file, on_host=on_host)
     base_ref = base or "HEAD"
     base_commit = git.resolve_commit(base_ref)
     target = task.target

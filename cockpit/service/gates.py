@@ -27,6 +27,7 @@ from cockpit.runtime.diffs import WorktreeDiff, worktree_diff
 from cockpit.runtime.gate_config import load_gates
 from cockpit.runtime.gate_runners import IDENTITY_ENV, Outcome, snapshot_commit
 from cockpit.runtime.promotion import checkout_blocker
+from cockpit.runtime.remote_executor import RemoteExecutor
 from cockpit.service.channel import OpHandler, Peer
 from cockpit.service.context import log
 from cockpit.service.dispatching import default_target, task_path
@@ -128,11 +129,19 @@ class GateService(Extension):
             raise UsageError(f"dispatch {d.id} has no worktree (torn down or never started)")
         return await asyncio.to_thread(worktree_diff, self.ctx.ws.git, Path(d.worktree), d.base_commit or d.base_ref, patch=patch)
 
+    async def sync_remote(self, d: Dispatch) -> None:
+        """A worker on an SSH host: fetch what the host holds into the local mirror worktree,
+        so gates judge (and approval promotes) exactly that. Not while gates run in it."""
+        executor = self.ctx.executor_for(d)
+        if isinstance(executor, RemoteExecutor) and Path(d.worktree).is_dir():
+            await asyncio.to_thread(executor.sync_workspace, d.id, Path(d.worktree))
+
     async def run_gates(self, dispatch_id: str, trigger: str) -> None:
         ctx = self.ctx
         d = ctx.dispatch(dispatch_id)
         if d.review == ReviewState.PROMOTED or d.teardown is not None:
             return  # nothing left to judge
+        await self.sync_remote(d)
         required, _, config = self.plan(d)
         diff = await self.current_diff(d, patch=any(kind_rules(s.kind).needs_patch for s in required))
         if not diff.files:  # nothing to judge and nothing to promote: no gate runs

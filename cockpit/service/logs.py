@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cockpit.domain.dispatch import Dispatch
 from cockpit.errors import UsageError
+from cockpit.runtime.executor import Executor
 from cockpit.runtime.local_executor import LocalExecutor
 from cockpit.service.workspace import Workspace
 
@@ -83,9 +84,17 @@ def follow_log(ws: Workspace, dispatch_id: str, *, follow: bool) -> Iterator[byt
 
 
 def attach_command(ws: Workspace, dispatch_id: str) -> tuple[list[str], dict[str, str]]:
-    # Workers run locally only, so far; a client attaching to another host's worker would
-    # ask the supervisor which executor runs it.
-    executor = LocalExecutor(ws.state)
+    # The dispatch says where it runs; a worker on an SSH host is attached to with `ssh -t`.
+    d = ws.store.dispatch(dispatch_id)
+    executor: Executor = LocalExecutor(ws.state)
+    if d is not None and d.executor.startswith("ssh:"):
+        from cockpit.runtime.hosts_config import load_hosts
+        from cockpit.runtime.remote_executor import RemoteExecutor
+
+        host = load_hosts(ws.repo.toplevel).get(d.executor.removeprefix("ssh:"))
+        if host is None:
+            raise UsageError(f"worker {dispatch_id} runs on {d.executor}, which hosts.yaml no longer lists")
+        executor = RemoteExecutor(host, ws.state, ws.git)
     if not executor.has_session(dispatch_id):
         d = ws.store.dispatch(dispatch_id)
         state = d.state if d else "unknown"

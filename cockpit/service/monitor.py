@@ -31,6 +31,7 @@ from cockpit.errors import CockpitError
 from cockpit.protocol.events import OutputArrived
 from cockpit.runtime.executor import Executor
 from cockpit.runtime.log_errors import last_error_of
+from cockpit.runtime.remote_executor import RemoteExecutor
 from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.context import Context, LiveWorker, log
 from cockpit.service.flow import Flow
@@ -64,8 +65,11 @@ class Monitor:
         """What runs while the supervisor runs: the watchers of every executor and the ledger."""
         loops: list[Coroutine[Any, Any, None]] = [self.watch_ledger(), self.safety_sweep(), self.quiet.run(self.stop_event)]
         for executor in self.ctx.executors.values():
-            loops += [self.watch_streams(executor), self.wait_for_exits(executor)]
+            loops += self.executor_tasks(executor)
         return loops
+
+    def executor_tasks(self, executor: Executor) -> list[Coroutine[Any, Any, None]]:
+        return [self.watch_streams(executor), self.wait_for_exits(executor)]
 
     # -- output -----------------------------------------------------------------------
 
@@ -311,6 +315,16 @@ class Monitor:
         if not candidates:
             return
         sessions = await asyncio.to_thread(executor.sessions)
+        if isinstance(executor, RemoteExecutor):
+            if not executor.link_up:  # link loss is not death: its workers go on on the host
+                for d in candidates:
+                    self.workers.set_state(d.id, WorkerState.UNREACHABLE, source="link", reason=executor.link_error)
+                return
+            for d in candidates:
+                if d.state == WorkerState.UNREACHABLE and (s := sessions.get(d.id)) is not None and not s.exited:
+                    self.workers.set_state(d.id, WorkerState.WORKING, source="link", host=executor.host.name)
+                    if (worker := self.ctx.live.get(d.id)) is not None:
+                        self.request_check(worker)  # the screen says what it does now
         for d in candidates:
             session = sessions.get(d.id)
             if session is None:

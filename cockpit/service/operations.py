@@ -16,6 +16,7 @@ from cockpit.protocol.replies import KillReply, RestoreReply, SendReply, Teardow
 from cockpit.protocol.views import DispatchView
 from cockpit.runtime import teardown as git_teardown
 from cockpit.runtime.private_files import private_dir, write_private
+from cockpit.service import placement
 from cockpit.service.budgets import check_daily_budget
 from cockpit.service.channel import Peer
 from cockpit.service.context import Context, log
@@ -60,6 +61,8 @@ class WorkerOps:
         task = build_task(dict(args.task), args.task_source or "task")
         dispatch_id = new_dispatch_id(lambda i: ctx.ws.store.dispatch(i) is not None, self._last_millis)
         ddir = ctx.ws.state.dispatch_dir(dispatch_id)
+        host, label = args.host, args.label
+        await asyncio.to_thread(placement.validate, ctx.ws.repo.toplevel, host, label)
         prepared = await asyncio.to_thread(
             prepare,
             ctx.ws.git,
@@ -74,8 +77,14 @@ class WorkerOps:
             prompt_file=ddir / "prompt.txt",
             default_provider=ctx.config.default_provider,
             default_headless_timeout_s=ctx.config.supervisor.headless_timeout_s,
+            on_host=host is not None or label is not None,
         )
         check_daily_budget(ctx, prepared.provider.name)  # spent today: refused before anything is written
+        placed = None
+        if host is not None or label is not None:  # probes the hosts; writes nothing
+            placed = await asyncio.to_thread(
+                placement.plan, ctx.ws.repo.toplevel, ctx.catalog, prepared.provider.name, host, label
+            )
         raw = prepared.prompt.encode("utf-8")
         # The target is fixed now: switching branches in the main checkout later must not redirect promotion.
         target = prepared.target or await asyncio.to_thread(default_target, ctx.ws.git)
@@ -104,7 +113,11 @@ class WorkerOps:
             risk=str(prepared.task.risk),
             task=prepared.task.public(),
             skill=prepared.skill.receipt() if prepared.skill else None,  # name, version, each file's sha256
+            **({"executor": placed.chosen.executor} if placed is not None and placed.chosen is not None else {}),
         )
+        if placed is not None:
+            asked = {"host": host} if host is not None else {"label": str(label)}
+            ctx.record("placement", dispatch_id, **placed.receipt_data(prepared.provider.name, asked))
         self.schedule()
         return ctx.view(ctx.dispatch(dispatch_id))
 

@@ -88,6 +88,8 @@ class PromotionOps:
             d = ctx.dispatch(dispatch_id)
             if d.review == ReviewState.PROMOTED:
                 raise CheckFailed(f"{dispatch_id} was already promoted", code=ErrorCode.CONFLICT)
+            if not self.gates.is_running(dispatch_id):  # gates run in the mirror: never pull under them
+                await self.gates.sync_remote(d)  # a host's work changed since the gates: they judge again
             await self.gates.freshness.check_locked(d)
             states, blockers, diff = await self.gates.judge(d)
             target, outside = await self.gates.outside_blockers(d, diff)

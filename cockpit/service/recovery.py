@@ -14,6 +14,7 @@ from typing import Any
 
 from cockpit.domain.dispatch import LIVE_STATES, Dispatch
 from cockpit.runtime.executor import SessionStatus
+from cockpit.runtime.remote_executor import RemoteExecutor
 from cockpit.service.context import Context
 from cockpit.service.monitor import Monitor
 from cockpit.service.workers import Workers
@@ -37,6 +38,14 @@ async def recover(ctx: Context, workers: Workers, monitor: Monitor) -> dict[str,
             counts["adopted_unrecorded"] += 1
     for d in live:
         session, server_alive = session_of(d)
+        executor = ctx.executor_for(d)
+        if session is None and isinstance(executor, RemoteExecutor) and not executor.link_up:
+            # Its host does not answer: not lost, it may be working there. Adopted; the sweep
+            # marks it unreachable and re-adopts it when the host answers again.
+            worker = ctx.adopt(d, prompt_pending=d.mode == "interactive" and d.prompt_delivered_ts is None)
+            workers.arm_timeout(worker, d)
+            counts["unreachable"] = counts.get("unreachable", 0) + 1
+            continue
         if session is None:
             reason = "its tmux session disappeared" if server_alive else "the tmux server is gone"
             ctx.record("lost", d.id, reason=reason + " while the supervisor was down", worktree_kept=d.worktree)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from cockpit.domain.dispatch import is_live
+from cockpit.domain.dispatch import LIVE_STATES, is_live
 from cockpit.domain.queue import Queued, pick_startable
+from cockpit.errors import CockpitError
+from cockpit.runtime.remote_executor import RemoteExecutor
 from cockpit.service.context import Context
 from cockpit.service.pause import holds_slot
 from cockpit.service.workers import Workers
@@ -29,9 +31,38 @@ class Scheduler:
             return
         running = [w.provider.name for w in ctx.live.values() if holds_slot(ctx, w.id)]
         running += [p for i, p in self._starting.items() if i not in ctx.live]
+        room = self._host_room()
+        executor_of = {d.id: d.executor for d in ctx.ws.store.dispatches(states=("queued",))}
+        queued = [q for q in queued if room.get(executor_of.get(q.id, "local"), 1) > 0]
         for item in pick_startable(queued, running, settings.max_workers, settings.per_provider):
+            where = executor_of.get(item.id, "local")
+            if where in room:
+                if room[where] <= 0:
+                    continue  # that host is full: it waits for a slot there
+                room[where] -= 1
             self._starting[item.id] = item.provider
             asyncio.get_running_loop().create_task(self._start(item.id))
+
+    def _host_room(self) -> dict[str, int]:
+        """Free slots per SSH host of a queued dispatch: its `capacity` less this repository's
+        workers there (live or starting). The global caps apply on top."""
+        ctx = self.ctx
+        busy: dict[str, int] = {}
+        live = list(ctx.ws.store.dispatches(states=tuple(str(s) for s in LIVE_STATES)))
+        starting = [d for i in set(self._starting) - set(ctx.live) if (d := ctx.ws.store.dispatch(i)) is not None]
+        for d in [*live, *(d for d in starting if not is_live(d.state))]:
+            busy[d.executor] = busy.get(d.executor, 0) + 1
+        room: dict[str, int] = {}
+        for d in ctx.ws.store.dispatches(states=("queued",)):
+            if d.executor == "local" or d.executor in room:
+                continue
+            try:
+                executor = ctx.executor_for(d)
+            except CockpitError:
+                continue  # the host left hosts.yaml: starting the dispatch says so
+            if isinstance(executor, RemoteExecutor):
+                room[d.executor] = executor.host.capacity - busy.get(d.executor, 0)
+        return room
 
     async def _start(self, dispatch_id: str) -> None:
         try:

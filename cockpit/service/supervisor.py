@@ -20,7 +20,9 @@ from cockpit.protocol.envelope import event_line
 from cockpit.protocol.errors import ErrorCode
 from cockpit.protocol.events import Dropped, Hello
 from cockpit.protocol.replies import PingReply, ShutdownReply, check_reply
+from cockpit.runtime.executor import Executor
 from cockpit.runtime.providers import load_catalog
+from cockpit.runtime.remote_executor import RemoteExecutor
 from cockpit.service.channel import ChannelServer, OpHandler, Peer
 from cockpit.service.config import load_config
 from cockpit.service.context import Context, log
@@ -107,6 +109,7 @@ class Supervisor:
         for extension in self.extensions:
             extension.bind(self)
             self.table.update(extension.ops)
+        ctx.add_executors_of_live_dispatches()  # SSH hosts with workers: recovered like local ones
         counts = await recover(ctx, self.workers, self.monitor)
         server = ChannelServer(self.ws.state.socket_path, self._handle, self._subscribe)
         await server.start()
@@ -115,6 +118,12 @@ class Supervisor:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.add_signal_handler(sig, self.stop_event.set)
         tasks = [loop.create_task(coro) for coro in self.monitor.tasks()]
+        monitor = self.monitor
+
+        def watch_new_executor(executor: Executor) -> None:  # a first dispatch to a host
+            tasks.extend(loop.create_task(coro) for coro in monitor.executor_tasks(executor))
+
+        ctx.on_executor_added = watch_new_executor
         if config.checkpoints is not None:  # signed anchors outside the state directory, when configured
             from cockpit.service.anchors import sign_periodically
 
@@ -132,6 +141,9 @@ class Supervisor:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            for executor in ctx.executors.values():
+                if isinstance(executor, RemoteExecutor):
+                    executor.detach()  # its workers go on; the next supervisor fetches what they print
 
     def catch_up(self) -> None:
         """Fold what the store has not folded yet, before anything else, saying how far it got.

@@ -104,7 +104,7 @@ class Workers:
         ctx = self.ctx
         worktree = Path(d.worktree)
         prompt = prompt_file.read_bytes().decode("utf-8")
-        launch = build_launch(provider, d.mode, prompt, prompt_file)
+        launch = build_launch(provider, d.mode, prompt, prompt_file, on_host=d.executor != "local")
         settings = ctx.config.supervisor
         request = LaunchRequest(
             dispatch_id=d.id,

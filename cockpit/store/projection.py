@@ -200,6 +200,7 @@ def _created(p: Projection, r: Rec) -> None:
         target=d.get("target"),
         risk=str(d.get("risk", "medium")),
         task=json.dumps(d.get("task", {}), sort_keys=True),
+        executor=str(d.get("executor", "local")),  # where it runs: "local" or "ssh:<host>"
     )
     p.rows[r.dispatch] = row  # type: ignore[index]
     p.dirty.add(r.dispatch)  # type: ignore[arg-type]

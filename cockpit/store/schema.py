@@ -1,7 +1,7 @@
 """Tables of the projection. Changing them bumps SCHEMA_VERSION: the store is then rebuilt
 from the ledger on open, so there are never migrations to write."""
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 PROJECTION_TABLES = ("dispatches", "notes", "gate_results", "approvals")
 
@@ -45,7 +45,8 @@ CREATE TABLE dispatches (
     paused_from TEXT,
     paused_ts TEXT,
     paused_ms INTEGER NOT NULL DEFAULT 0,
-    budget_exceeded TEXT
+    budget_exceeded TEXT,
+    executor TEXT NOT NULL DEFAULT 'local'
 );
 CREATE INDEX dispatches_state ON dispatches (state, priority, created_seq);
 CREATE TABLE notes (seq INTEGER PRIMARY KEY, ts TEXT NOT NULL, actor TEXT NOT NULL, text TEXT NOT NULL);

@@ -19,6 +19,7 @@ STATES: dict[str, tuple[str, str, str]] = {
     "waiting": ("?", "WAITING", "warning"),
     "idle": ("◦", "idle", "primary"),
     "paused": ("‖", "paused", "warning"),
+    "unreachable": ("⌁", "UNREACHABLE", "warning"),  # on an SSH host that does not answer (docs/hosts.md)
     "exited": ("■", "exited", "foreground-muted"),
     "timed_out": ("⧗", "timed out", "error"),
     "killed": ("✕", "killed", "error"),

@@ -70,6 +70,11 @@ GISTS: dict[str, Gist] = {
     "exited": lambda d: (f"exit code {d.get('code', d.get('exit_code', '?'))}", ("code", "exit_code")),
     "killed": lambda d: (f"killed by {_who(d)}", ("actor",)),
     "lost": lambda d: (f"lost: {d.get('reason', '?')}", ("reason",)),
+    "placement": lambda d: (
+        f"placed on {d.get('chosen', '?')}"
+        + "".join(f"; not {r.get('executor', '?')}: {r.get('reason', '?')}" for r in d.get("rejected") or []),
+        ("chosen", "rejected"),
+    ),
     "timed_out": lambda d: (f"timed out after {d.get('after_s', '?')} s", ("after_s",)),
     "torn_down": lambda d: (
         f"{d.get('classification', '?')}" + (f", archived at {d['archive_ref']}" if d.get("archive_ref") else ""),

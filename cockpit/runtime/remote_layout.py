@@ -1,0 +1,132 @@
+"""Where cockpit keeps things on an SSH host, and the script a remote worker's pane runs.
+
+Under the host's `root`, per repository (its state-dir key, so two repositories never meet):
+
+    <root>/repos/<key>.git            a bare clone cockpit manages (the base is pushed into it)
+    <root>/worktrees/<key>/<id>       the worker's checkout, on branch cockpit/<id>
+    <root>/run/<key>/<id>/run.sh      what the pane runs: wait on the gate, then exec the agent
+    <root>/run/<key>/<id>/output.log  every byte the pane printed (tmux pipe-pane)
+    <root>/run/<key>/<id>/signals.ndjson   the CLI's hooks append here ($COCKPIT_SIGNALS)
+    <root>/run/<key>/<id>/stdin, prompt    copies of the local prompt files
+
+cockpit installs nothing else on the host: the pane's launcher is `sh`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+# Variables of the local worker environment that name local things: never sent to a host.
+LOCAL_ONLY = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "SHELL",
+        "PWD",
+        "OLDPWD",
+        "TMPDIR",
+        "TMUX",
+        "TMUX_PANE",
+        "TERM",
+        "PYTHONPATH",
+        "VIRTUAL_ENV",
+        "SSH_AUTH_SOCK",
+        "SSH_CONNECTION",
+        "SSH_CLIENT",
+        "SSH_TTY",
+        "MAIL",
+        "DISPLAY",
+        "XDG_RUNTIME_DIR",
+        "XDG_CONFIG_HOME",
+        "XDG_STATE_HOME",
+        "XDG_DATA_HOME",
+        "XDG_CACHE_HOME",
+        "COCKPIT_HOME",
+        "COCKPIT_SOCKET",
+        "COCKPIT_PYTHON",
+        "COCKPIT_POLICY",
+        "COCKPIT_DATA_DIR",
+        "COCKPIT_SIGNAL_HOOK",
+        "COCKPIT_SSH_CONFIG",
+    }
+)
+
+
+@dataclass(frozen=True)
+class RemoteLayout:
+    root: str
+    repo_key: str
+
+    @property
+    def repo(self) -> str:
+        return posixpath.join(self.root, "repos", f"{self.repo_key}.git")
+
+    def worktree(self, dispatch_id: str) -> str:
+        return posixpath.join(self.root, "worktrees", self.repo_key, dispatch_id)
+
+    def run_dir(self, dispatch_id: str) -> str:
+        return posixpath.join(self.root, "run", self.repo_key, dispatch_id)
+
+    def log(self, dispatch_id: str) -> str:
+        return posixpath.join(self.run_dir(dispatch_id), "output.log")
+
+    def signals(self, dispatch_id: str) -> str:
+        return posixpath.join(self.run_dir(dispatch_id), "signals.ndjson")
+
+    def script(self, dispatch_id: str) -> str:
+        return posixpath.join(self.run_dir(dispatch_id), "run.sh")
+
+    @property
+    def tmux_socket(self) -> str:
+        """One private tmux server per root and repository: `tmux -L cockpit-<root>-<repo>`."""
+        return f"{tmux_socket_prefix(self.root)}-{hashlib.sha256(self.repo_key.encode()).hexdigest()[:8]}"
+
+
+def tmux_socket_prefix(root: str) -> str:
+    """Every cockpit tmux server under one root starts with this (`cockpit hosts` counts them)."""
+    return "cockpit-" + hashlib.sha256(root.encode()).hexdigest()[:12]
+
+
+def remote_env(local_env: Mapping[str, str], local_os_env: Mapping[str, str], host_env: Mapping[str, str]) -> dict[str, str]:
+    """The variables a remote worker gets on top of the host's login environment.
+
+    From the local worker environment: every variable cockpit or the provider set (those not
+    simply inherited from this process's own environment), except ones naming local things;
+    then the host's `env` from hosts.yaml, which wins.
+    """
+    chosen = {key: value for key, value in local_env.items() if key not in LOCAL_ONLY and local_os_env.get(key) != value}
+    chosen.update(host_env)
+    return chosen
+
+
+def run_script(
+    *,
+    tmux_socket: str,
+    gate: str,
+    cwd: str,
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    stdin: str | None,
+    prompt: str | None,
+    prompt_arg_index: int | None,
+) -> str:
+    """The pane's program (POSIX sh): wait for the gate (pipe-pane is attached by then), then
+    exec the agent with `env` added, its prompt file as one argument byte for byte (trailing
+    newlines kept), stdin from `stdin`. 127 when the agent cannot start, like a shell."""
+    words = [shlex.quote(word) for word in argv]
+    lines = ["#!/bin/sh", f"tmux -L {shlex.quote(tmux_socket)} wait-for {shlex.quote(gate)}"]
+    lines.append(f"cd {shlex.quote(cwd)} || exit 127")
+    if prompt is not None and prompt_arg_index is not None:
+        lines.append(f"p=$(cat {shlex.quote(prompt)}; printf x) || exit 127")
+        lines.append("p=${p%x}")
+        words[prompt_arg_index] = '"$p"'
+    assignments = [shlex.quote(f"{key}={value}") for key, value in env.items()]
+    redirect = f" < {shlex.quote(stdin)}" if stdin is not None else ""
+    lines.append(f"exec env {' '.join(assignments)} {' '.join(words)}{redirect}".replace("env  ", "env "))
+    return "\n".join(lines) + "\n"

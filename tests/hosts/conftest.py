@@ -1,0 +1,57 @@
+"""Fixtures for SSH-host tests: a lab of network-namespace hosts (see netns_lab.py)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from netns_lab import NetnsLab  # noqa: E402
+
+VENV_BIN = str(Path(sys.executable).parent)  # where cockpit-fake-agent is installed
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NetnsLab]:
+    if os.geteuid() != 0:
+        pytest.fail("the SSH-host tests need root (network namespaces and sshd), as CI runs them")
+    # A short directory: sshd and ssh control sockets live under it.
+    lab = NetnsLab(Path(tmp_path_factory.mktemp("lab")))
+    try:
+        lab.start(["h1", "h2", "h3"])
+        yield lab
+    finally:
+        lab.close()
+
+
+@pytest.fixture
+def lab_env(lab: NetnsLab, monkeypatch: pytest.MonkeyPatch) -> Iterator[NetnsLab]:
+    """This test's cockpit talks to the lab through its ssh_config; its master connections
+    (under this test's COCKPIT_HOME) are ended afterwards."""
+    from cockpit.runtime.ssh import SshLink
+
+    monkeypatch.setenv("COCKPIT_SSH_CONFIG", str(lab.ssh_config))
+    yield lab
+    for alias in lab.hosts:
+        SshLink(alias).close()
+
+
+def hosts_yaml(lab: NetnsLab, *, fake_on: tuple[str, ...] = ("h1", "h2", "h3"), capacity: int = 2) -> str:
+    """A hosts file for the lab; the fake agent is on the PATH (through `env`) of `fake_on` only."""
+    out = ["hosts:"]
+    for alias, host in lab.hosts.items():
+        path = f"{VENV_BIN}:/usr/bin:/bin" if alias in fake_on else "/usr/bin:/bin"
+        out += [
+            f"  {alias}:",
+            f"    ssh: {alias}",
+            f"    root: {host.root}",
+            f"    capacity: {capacity}",
+            f"    labels: [lab, {alias}-only]",
+            f'    env: {{PATH: "{path}"}}',
+        ]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,88 @@
+"""`cockpit hosts` against real sshd hosts in network namespaces."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import hosts_yaml
+from netns_lab import NetnsLab
+
+
+def cockpit(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cockpit", *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=os.environ
+    )
+
+
+def write_user_hosts(text: str) -> Path:
+    path = Path(os.environ["XDG_CONFIG_HOME"]) / "cockpit" / "hosts.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_hosts_reports_tools_clis_disk_and_workers(lab_env: NetnsLab, tmp_path: Path) -> None:
+    write_user_hosts(hosts_yaml(lab_env, fake_on=("h1", "h2")))
+    done = cockpit("hosts", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    probes = {p["name"]: p for p in json.loads(done.stdout)}
+    assert list(probes) == ["h1", "h2", "h3"]
+    git_here = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
+    for name, probe in probes.items():
+        assert probe["reachable"] is True, probe
+        assert probe["usable"] is True, probe
+        assert probe["problems"] == []
+        assert probe["git"] == git_here
+        assert probe["tmux"].startswith("tmux ")
+        assert probe["free_disk_bytes"] > 0
+        assert probe["running_workers"] == 0
+        assert 0 < probe["latency_ms"] < 5000
+        assert probe["capacity"] == 2 and probe["labels"] == ["lab", f"{name}-only"]
+    fake = {name: next(c for c in p["providers"] if c["name"] == "fake") for name, p in probes.items()}
+    assert fake["h1"]["path"] == str(Path(sys.executable).parent / "cockpit-fake-agent")
+    assert fake["h1"]["version"] and "cockpit-fake-agent" in fake["h1"]["version"]
+    assert fake["h3"]["path"] is None  # not on h3's PATH as its `env` sets it
+    # The human table says the same in rows.
+    table = cockpit("hosts", cwd=tmp_path)
+    assert table.returncode == 0, table.stderr
+    rows = {line.split()[0]: line for line in table.stdout.splitlines()[1:] if line and not line.startswith(" ")}
+    assert set(rows) == {"h1", "h2", "h3"}
+    assert "usable" in rows["h1"] and "fake" in rows["h1"] and "fake" not in rows["h3"]
+
+
+def test_unreachable_host_says_the_ssh_error(lab_env: NetnsLab, tmp_path: Path) -> None:
+    write_user_hosts(hosts_yaml(lab_env))
+    lab_env.link_down("h2")
+    try:
+        done = cockpit("hosts", "--json", "h2", "h1", cwd=tmp_path)
+    finally:
+        lab_env.link_up("h2")
+    assert done.returncode == 0, done.stderr
+    probes = {p["name"]: p for p in json.loads(done.stdout)}
+    assert list(probes) == ["h2", "h1"]
+    assert probes["h1"]["usable"] is True
+    down = probes["h2"]
+    assert down["reachable"] is False and down["usable"] is False
+    assert down["error"] == f"Connection to {lab_env.hosts['h2'].address} port 22 timed out"
+    assert down["problems"] == [f"unreachable: {down['error']}"]
+
+
+def test_a_host_with_a_typo_in_its_destination_is_unreachable_not_a_crash(lab_env: NetnsLab, tmp_path: Path) -> None:
+    write_user_hosts(f"hosts:\n  nowhere:\n    ssh: root@nosuchhost.invalid\n    root: {tmp_path}/r\n")
+    done = cockpit("hosts", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    (probe,) = json.loads(done.stdout)
+    assert probe["reachable"] is False
+    assert "nosuchhost.invalid" in probe["error"]
+
+
+def test_unknown_host_is_one_line_exit_2(lab_env: NetnsLab, tmp_path: Path) -> None:
+    write_user_hosts(hosts_yaml(lab_env))
+    done = cockpit("hosts", "h9", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.strip().splitlines() == ["cockpit: unknown host 'h9' (hosts: h1, h2, h3); see docs/hosts.md"]
