@@ -42,6 +42,8 @@ PROCESS_FIXTURES = frozenset(
         "demo_dir",
         "setup",
         "cli_binaries",
+        "lab",  # tests/hosts: network namespaces, each with its own sshd
+        "lab_env",
     }
 )
 PROCESS_MARKERS = frozenset({"tmux", "terminal", "conformance"})

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from cockpit.cli.common import add_json_flag, print_json
-from cockpit.domain.hosts import HostProbe
 from cockpit.errors import UsageError
-from cockpit.service.hosts import probe_hosts
 from cockpit.service.workspace import Workspace
+
+if TYPE_CHECKING:
+    from cockpit.domain.hosts import HostProbe
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,6 +25,8 @@ def cmd_hosts(args: argparse.Namespace) -> int:
         root = Workspace.open(create=False).repo.toplevel
     except UsageError:
         root = None  # outside a repository: the user's hosts file alone
+    from cockpit.service.hosts import probe_hosts  # pydantic: loaded only by this command
+
     probes = probe_hosts(root, list(args.names))
     if args.json:
         print_json([{**p.model_dump(), "usable": p.usable} for p in probes])

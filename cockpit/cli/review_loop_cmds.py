@@ -6,7 +6,6 @@ import argparse
 from typing import Any
 
 from cockpit.cli.common import add_json_flag, print_json
-from cockpit.domain.comments import check_text, lines_label, parse_anchor
 from cockpit.errors import UsageError
 from cockpit.service.identity import operator_actor
 
@@ -63,6 +62,8 @@ def cmd_continue(args: argparse.Namespace) -> int:
 
 
 def cmd_comment(args: argparse.Namespace) -> int:
+    from cockpit.domain.comments import check_text, lines_label, parse_anchor  # pydantic: only here
+
     try:  # checked here too, so bad input never starts a supervisor
         parse_anchor(args.anchor)
         check_text(args.text)

@@ -96,6 +96,7 @@ def test_loads_user_then_repository_file(tmp_path: Path) -> None:
     assert load_hosts(None, user_config_dir=tmp_path / "none").hosts == {}
 
 
+@pytest.mark.integration  # runs the real CLI
 def test_malformed_file_cli_exit_2_nothing_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
