@@ -209,7 +209,55 @@ class PendingPermission(Reply):
     source: str = "hook"  # "screen": the CLI's own dialog waits (gemini)
 
 
+class RoundReply(Reply):
+    """`continue` and `comments_send`: how the text reached the agent, and which round it is."""
+
+    id: str
+    how: str  # typed into the running agent | a new run
+    round: int
+    resumed_session: str | None = None
+
+
+class CommentsSendReply(RoundReply):
+    comments: list[str]  # the ids of the comments sent
+
+
+class CommentReply(Reply):
+    """One review comment on a line or range of the diff (the fields `cockpit comments` lists)."""
+
+    id: str  # the dispatch
+    comment: str  # the comment's id
+    file: str
+
+
+class CommentsReply(Reply):
+    id: str
+    comments: list[dict[str, Any]]  # each as CommentReply, with its state (open, sent, resolved)
+
+
+class ControlDone(Reply):
+    id: str
+
+
+class ControlFailed(Reply):
+    id: str
+    error: str
+
+
+class ControlReply(Reply):
+    """`pause` and `resume`: each worker done (with how), and each that could not be."""
+
+    done: list[ControlDone]
+    failed: list[ControlFailed]
+
+
 REPLIES: dict[str, type[BaseModel]] = {
+    "continue": RoundReply,
+    "comments_send": CommentsSendReply,
+    "comment": CommentReply,
+    "comments": CommentsReply,
+    "pause": ControlReply,
+    "resume": ControlReply,
     "ping": PingReply,
     "shutdown": ShutdownReply,
     "dispatch": DispatchView,

@@ -129,6 +129,45 @@ class Skills(Args):
     op = "skills"
 
 
+# -- worker control and the review loop -------------------------------------------------
+
+
+class Continue(DispatchRef):
+    op = "continue"
+    prompt: str = ""
+    actor: str = ACTOR
+
+
+class Comment(DispatchRef):
+    op = "comment"
+    anchor: str = ""  # FILE:LINE[-LINE]
+    text: str = ""
+    actor: str = ACTOR
+
+
+class Comments(DispatchRef):
+    op = "comments"
+
+
+class CommentsSend(DispatchRef):
+    op = "comments_send"
+    actor: str = ACTOR
+
+
+class Pause(Args):
+    """One worker (`id`), a provider's (`provider`) or all (`all`): exactly one of them."""
+
+    op = "pause"
+    id: str | None = None
+    provider: str | None = None
+    all: bool = False
+    actor: str = ACTOR
+
+
+class Resume(Pause):
+    op = "resume"
+
+
 # -- gates and promotion ------------------------------------------------------------------
 
 
@@ -219,6 +258,12 @@ REQUESTS: dict[str, type[Args]] = {
         Diff,
         Providers,
         Skills,
+        Continue,
+        Comment,
+        Comments,
+        CommentsSend,
+        Pause,
+        Resume,
         Gates,
         Review,
         Approve,

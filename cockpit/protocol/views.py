@@ -83,6 +83,7 @@ class DispatchView(BaseModel):
     paused_ts: str | None = None
     paused_ms: int = 0
     budget_exceeded: str | None = None
+    executor: str = "local"
     # derived
     elapsed_s: float | None = None
     cost_usd: str

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from cockpit.domain.comments import HUNK_RE, Hunk, check_text, compose_message, hunk_at, hunks_of, is_resolved, parse_anchor
 from cockpit.domain.dispatch import Dispatch
 from cockpit.errors import CheckFailed, UsageError
+from cockpit.protocol import requests as req
 from cockpit.runtime.diffs import WorktreeDiff, worktree_diff
 from cockpit.service.channel import OpHandler, Peer
 from cockpit.service.extensions import Extension
@@ -43,8 +44,8 @@ class ReviewLoopService(Extension):
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _dispatch(self, args: dict[str, Any]) -> Dispatch:
-        return self.ctx.dispatch(self.sup.ops.resolve(args.get("id")))
+    def _dispatch(self, args: req.DispatchRef) -> Dispatch:
+        return self.ctx.dispatch(self.sup.ops.resolve(args.id))
 
     async def _diff(self, d: Dispatch) -> WorktreeDiff:
         if d.teardown is not None or not Path(d.worktree).is_dir():
@@ -70,19 +71,19 @@ class ReviewLoopService(Extension):
 
     # -- requests -------------------------------------------------------------------------
 
-    async def op_continue(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+    async def op_continue(self, args: req.Continue, peer: Peer) -> dict[str, Any]:
         d = self._dispatch(args)
-        prompt = str(args.get("prompt") or "")
+        prompt = args.prompt
         if not prompt.strip():
             raise UsageError("the prompt is empty", hint="cockpit continue ID 'what to do next'")
-        actor = str(args.get("actor") or "operator")
+        actor = args.actor or "operator"
         return await self.rounds.give(d.id, prompt, actor=actor, kind="continued")
 
-    async def op_comment(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+    async def op_comment(self, args: req.Comment, peer: Peer) -> dict[str, Any]:
         d = self._dispatch(args)
         try:
-            path, start, end = parse_anchor(str(args.get("anchor") or ""))
-            text = check_text(str(args.get("text") or ""))
+            path, start, end = parse_anchor(args.anchor)
+            text = check_text(args.text)
         except ValueError as exc:
             raise UsageError(str(exc), hint="cockpit comment ID FILE:LINE[-LINE] TEXT") from None
         diff = await self._diff(d)
@@ -106,11 +107,11 @@ class ReviewLoopService(Extension):
             "hunk": hunk.text,
             "diff_sha256": diff.sha256,
         }
-        actor = str(args.get("actor") or "operator")
+        actor = args.actor or "operator"
         self.ctx.record("review_comment", d.id, actor=actor, **comment)
         return {"id": d.id, **comment}
 
-    async def op_comments(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+    async def op_comments(self, args: req.Comments, peer: Peer) -> dict[str, Any]:
         d = self._dispatch(args)
         try:
             hunks = hunks_of((await self._diff(d)).patch)
@@ -119,7 +120,7 @@ class ReviewLoopService(Extension):
         comments = await asyncio.to_thread(self._comments, d, hunks)
         return {"id": d.id, "comments": comments}
 
-    async def op_comments_send(self, args: dict[str, Any], peer: Peer) -> dict[str, Any]:
+    async def op_comments_send(self, args: req.CommentsSend, peer: Peer) -> dict[str, Any]:
         d = self._dispatch(args)
         self.rounds.check_can_take(d, "send comments to")
         hunks = hunks_of((await self._diff(d)).patch)
@@ -127,7 +128,7 @@ class ReviewLoopService(Extension):
         if not pending:
             raise CheckFailed(f"no unsent comments on {d.id}", hint=f"add one: cockpit comment {d.id} FILE:LINE TEXT")
         message = compose_message(pending)
-        actor = str(args.get("actor") or "operator")
+        actor = args.actor or "operator"
         ids = [c["comment"] for c in pending]
         result = await self.rounds.give(d.id, message, actor=actor, kind="comments_sent", comments=ids)
         return {**result, "comments": ids}

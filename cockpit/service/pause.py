@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from cockpit.domain.dispatch import WorkerState, can_pause, resume_state
 from cockpit.errors import CheckFailed, CockpitError, UsageError
+from cockpit.protocol import requests as req
 from cockpit.runtime.proctree import TreeSignal
 from cockpit.service.context import Context, log
 from cockpit.service.views import parse_ts
@@ -104,13 +105,13 @@ class Pauser:
 
     # -- requests: one worker, a provider's, or all --------------------------------------
 
-    def targets(self, args: dict[str, Any], resolve: Any, *, pausing: bool) -> list[str]:
-        given = [bool(args.get("id")), bool(args.get("provider")), bool(args.get("all"))]
+    def targets(self, args: req.Pause, resolve: Any, *, pausing: bool) -> list[str]:
+        given = [bool(args.id), bool(args.provider), args.all]
         if sum(given) != 1:
             raise UsageError("give one worker ID, or --provider NAME, or --all")
-        if args.get("id"):
-            return [resolve(args["id"])]
-        provider = args.get("provider")
+        if args.id:
+            return [resolve(args.id)]
+        provider = args.provider
         if provider is not None and provider not in self.ctx.catalog.providers:
             known = ", ".join(sorted(self.ctx.catalog.providers))
             raise UsageError(f"unknown provider {provider!r}", hint=f"known providers: {known}")
@@ -122,8 +123,8 @@ class Pauser:
             raise CheckFailed(f"no {'running' if pausing else 'paused'} worker{whose} to {'pause' if pausing else 'resume'}")
         return chosen
 
-    async def request(self, args: dict[str, Any], resolve: Any, *, pausing: bool) -> dict[str, Any]:
-        actor = str(args.get("actor") or "operator")
+    async def request(self, args: req.Pause, resolve: Any, *, pausing: bool) -> dict[str, Any]:
+        actor = args.actor or "operator"
         ids = self.targets(args, resolve, pausing=pausing)
         done: list[dict[str, Any]] = []
         failed: list[dict[str, str]] = []

@@ -101,6 +101,9 @@ class StaticSource:
         if op == "comments":
             self._view(ref)
             return {"id": ref, "comments": self.comments.get(str(ref), [])}
+        if op == "continue":
+            self._view(ref)
+            return {"id": ref, "how": "a new run", "round": 2, "resumed_session": None}
         if op == "review" and self.reviews:
             self._view(ref)
             return self.reviews.get(ref) or {

@@ -150,3 +150,19 @@ async def test_p_pauses_a_running_worker_and_resumes_a_paused_one() -> None:
         await pilot.press("p")
         await pilot.pause(0.2)
         assert len(requests(source, "pause")) == 1 and len(requests(source, "resume")) == 1
+
+
+async def test_shift_c_continues_the_selected_dispatch_with_a_new_prompt() -> None:
+    source = sample_source()
+    app = CockpitApp(source, theme="cockpit", remember_theme=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(source, pilot, READY)
+        await pilot.press("C")
+        await wait_for_text(pilot, f"Continue {READY}")
+        await pilot.press("enter")  # nothing typed: refused, the dialog stays
+        assert requests(source, "continue") == [] and f"Continue {READY}" in screen_text(app)
+        await pilot.press("a", "n", "d", "space", "t", "e", "s", "t", "s", "enter")
+        await wait_for(
+            pilot, lambda: requests(source, "continue") == [{"id": READY, "prompt": "and tests", "actor": "operator@static"}]
+        )
+        await wait_for(pilot, lambda: any("round 2, a new run" in str(n.message) for n in app._notifications))

@@ -73,6 +73,23 @@ class WorkerActions:
         if text:
             await self.app.request("send", id=view["id"], text=text, enter=True, actor=self.app.source.actor())
 
+    @work(group="continue", exclusive=True)
+    async def action_continue_dispatch(self) -> None:
+        """A new round in the same worktree (`cockpit continue`): typed into a live interactive
+        session, else a new run that resumes the CLI's own session where it can."""
+        view = self._target()
+        if view is None:
+            return
+        title = f"Continue {view['id']}: what should its agent do next?"
+        prompt = await self.app.push_screen_wait(
+            SendTextScreen(view, title=title, placeholder="the next prompt, in the same worktree", confirm="Continue")
+        )
+        if not prompt:
+            return
+        result = await self.app.request("continue", id=view["id"], prompt=prompt, actor=self.app.source.actor())
+        if result is not None:
+            self.app.notify(f"{view['id']}: round {result.get('round')}, {result.get('how')}", title="Continue", markup=False)
+
     # -- gates and promotion ---------------------------------------------------------------
 
     async def action_run_gates(self) -> None:

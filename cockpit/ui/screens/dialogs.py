@@ -224,15 +224,19 @@ class RejectScreen(Dialog):
 
 
 class SendTextScreen(Dialog):
-    def __init__(self, view: dict[str, Any]) -> None:
+    def __init__(
+        self, view: dict[str, Any], *, title: str | None = None, placeholder: str | None = None, confirm: str = "Send"
+    ) -> None:
         super().__init__()
-        self.title_text = f"Send text to {view['id']} (Enter is pressed after it)"
+        self.title_text = title or f"Send text to {view['id']} (Enter is pressed after it)"
+        self.placeholder = placeholder or "text to type into the worker"
+        self.confirm_label = confirm
 
     def body(self) -> ComposeResult:
-        yield Input(placeholder="text to type into the worker", id="text")
+        yield Input(placeholder=self.placeholder, id="text")
 
     def buttons(self) -> ComposeResult:
-        yield Button("Send", id="confirm", variant="primary")
+        yield Button(self.confirm_label, id="confirm", variant="primary")
         yield Button("Cancel (esc)", id="cancel")
 
     @on(Input.Submitted, "#text")
