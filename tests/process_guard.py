@@ -154,7 +154,9 @@ def _ours(pid: int, root: str) -> str | None:
         return None
     inside = root.rstrip("/") + "/"  # pytest-12/ is not pytest-123/
     if inside in environ or inside in cmdline or (cwd + "/").startswith(inside):
-        return cmdline or f"pid {pid}"
+        home = next((v[len("COCKPIT_HOME=") :] for v in environ.split("\0") if v.startswith("COCKPIT_HOME=")), None)
+        where = f" (cwd {cwd}" + (f", COCKPIT_HOME {home})" if home else ")")  # names the test that started it
+        return (cmdline or f"pid {pid}") + where
     return None
 
 

@@ -13,8 +13,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from netns_lab import NetnsLab  # noqa: E402
 
-VENV_BIN = str(Path(sys.executable).parent)  # where cockpit-fake-agent is installed
-
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NetnsLab]:
@@ -39,19 +37,3 @@ def lab_env(lab: NetnsLab, monkeypatch: pytest.MonkeyPatch) -> Iterator[NetnsLab
     yield lab
     for alias in lab.hosts:
         SshLink(alias).close()
-
-
-def hosts_yaml(lab: NetnsLab, *, fake_on: tuple[str, ...] = ("h1", "h2", "h3"), capacity: int = 2) -> str:
-    """A hosts file for the lab; the fake agent is on the PATH (through `env`) of `fake_on` only."""
-    out = ["hosts:"]
-    for alias, host in lab.hosts.items():
-        path = f"{VENV_BIN}:/usr/bin:/bin" if alias in fake_on else "/usr/bin:/bin"
-        out += [
-            f"  {alias}:",
-            f"    ssh: {alias}",
-            f"    root: {host.root}",
-            f"    capacity: {capacity}",
-            f"    labels: [lab, {alias}-only]",
-            f'    env: {{PATH: "{path}"}}',
-        ]
-    return "\n".join(out) + "\n"

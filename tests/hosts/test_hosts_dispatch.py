@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from conftest import hosts_yaml
+from hostkit import hosts_yaml
 from netns_lab import NetnsLab
 
 

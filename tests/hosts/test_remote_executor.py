@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import VENV_BIN
+from hostkit import VENV_BIN
 from netns_lab import NetnsLab
 
 from cockpit.domain.hosts import Host

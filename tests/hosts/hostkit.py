@@ -1,0 +1,27 @@
+"""Helpers the SSH-host tests import by name (a module of its own: `conftest` is ambiguous
+when several test directories are collected together)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from netns_lab import NetnsLab
+
+VENV_BIN = str(Path(sys.executable).parent)  # where cockpit-fake-agent is installed
+
+
+def hosts_yaml(lab: NetnsLab, *, fake_on: tuple[str, ...] = ("h1", "h2", "h3"), capacity: int = 2) -> str:
+    """A hosts file for the lab; the fake agent is on the PATH (through `env`) of `fake_on` only."""
+    out = ["hosts:"]
+    for alias, host in lab.hosts.items():
+        path = f"{VENV_BIN}:/usr/bin:/bin" if alias in fake_on else "/usr/bin:/bin"
+        out += [
+            f"  {alias}:",
+            f"    ssh: {alias}",
+            f"    root: {host.root}",
+            f"    capacity: {capacity}",
+            f"    labels: [lab, {alias}-only]",
+            f'    env: {{PATH: "{path}"}}',
+        ]
+    return "\n".join(out) + "\n"
