@@ -20,7 +20,7 @@ class Key:
 
 
 MAIN_KEYS: tuple[Key, ...] = (
-    Key("n", "n", "new_dispatch", "new", "New dispatch: prompt, provider, base, risk and gates", rank=6),
+    Key("n", "n", "new_dispatch", "new", "New dispatch: prompt, skill, provider, base, risk, gates and budget", rank=6),
     Key(
         "enter",
         "enter",

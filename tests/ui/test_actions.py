@@ -166,3 +166,20 @@ async def test_shift_c_continues_the_selected_dispatch_with_a_new_prompt() -> No
             pilot, lambda: requests(source, "continue") == [{"id": READY, "prompt": "and tests", "actor": "operator@static"}]
         )
         await wait_for(pilot, lambda: any("round 2, a new run" in str(n.message) for n in app._notifications))
+
+
+async def test_the_dispatch_form_takes_a_budget_and_refuses_a_bad_one_inline() -> None:
+    source = sample_source()
+    app = CockpitApp(source, theme="cockpit", remember_theme=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await wait_for_text(pilot, "New dispatch")
+        await pilot.press("h", "i")
+        app.screen.query_one("#budget").focus()
+        await pilot.press("minus", "5", "ctrl+s")
+        await wait_for_text(pilot, "Budget: the budget in tokens must be a positive whole number")
+        assert requests(source, "dispatch") == [] and "New dispatch" in screen_text(app)
+        await pilot.press("backspace", "backspace", "dollar_sign", "2", "full_stop", "5", "ctrl+s")
+        await wait_for(pilot, lambda: len(requests(source, "dispatch")) == 1)
+        assert requests(source, "dispatch")[0]["task"] == {"max_cost_usd": "2.5"}

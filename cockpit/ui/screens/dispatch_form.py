@@ -1,4 +1,4 @@
-"""The new-dispatch form: prompt, skill, provider (from the detected ones), base, risk and gates."""
+"""The new-dispatch form: prompt, skill, provider (from the detected ones), base, risk, gates and budget."""
 
 from __future__ import annotations
 
@@ -29,9 +29,27 @@ def skill_options(skills: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [(str(s["name"]), str(s["name"])) for s in skills if not s.get("problem")]
 
 
-def form_fields(prompt: str, provider: Any, base: str, risk: Any, gates: str, skill: Any = None) -> dict[str, Any]:
+def budget_fields(text: str) -> dict[str, Any]:
+    """The budget cell: blank for none, a token count (`50000`, `50k`), or dollars (`$2.50`).
+    ValueError (its message says what is wrong) for anything else."""
+    from cockpit.domain.budget import positive_tokens, usd_to_micro
+
+    value = text.strip().replace(",", "").replace("_", "")
+    if not value:
+        return {}
+    if value.startswith("$"):
+        usd_to_micro(value[1:], "the budget in dollars")  # checked here, converted by the task packet
+        return {"max_cost_usd": value[1:]}
+    if value.lower().endswith("k") and value[:-1].isdigit():
+        value = str(int(value[:-1]) * 1000)
+    return {"max_tokens": positive_tokens(value, "the budget in tokens")}
+
+
+def form_fields(
+    prompt: str, provider: Any, base: str, risk: Any, gates: str, skill: Any = None, budget: str = ""
+) -> dict[str, Any]:
     """The dispatch request's arguments from the form's values (blank means the default)."""
-    task: dict[str, Any] = {}
+    task: dict[str, Any] = budget_fields(budget)
     if isinstance(skill, str):
         task["skill"] = skill
     if isinstance(risk, str) and risk in RISKS:
@@ -82,8 +100,11 @@ class DispatchForm(ModalScreen[dict[str, Any] | None]):
                     yield Label("Risk")
                     yield Select([(r, r) for r in RISKS], prompt="default (medium)", id="risk")
                 with Vertical(classes="cell"):
-                    yield Label("Gates (names, comma-separated)")
+                    yield Label("Gates (names, a,b)")
                     yield Input(placeholder="the risk's defaults", id="gates")
+                with Vertical(classes="cell"):
+                    yield Label("Budget (tokens or $)")
+                    yield Input(placeholder="none, 50k, $2", id="budget")
             with Horizontal(id="form-buttons"):
                 yield Button("Dispatch (ctrl+s)", id="submit", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
@@ -119,13 +140,18 @@ class DispatchForm(ModalScreen[dict[str, Any] | None]):
             self.show_error("The prompt is empty: write what the worker should do (its first line is the title).")
             self.query_one("#prompt", TextArea).focus()
             return
-        self.dismiss(
-            form_fields(
+        try:
+            fields = form_fields(
                 prompt,
                 self.query_one("#provider", Select).value,
                 self.query_one("#base", Input).value,
                 self.query_one("#risk", Select).value,
                 self.query_one("#gates", Input).value,
                 self.query_one("#skill", Select).value,
+                self.query_one("#budget", Input).value,
             )
-        )
+        except ValueError as exc:  # a budget that is not a positive number: say so, keep the form
+            self.show_error(f"Budget: {exc}")
+            self.query_one("#budget", Input).focus()
+            return
+        self.dismiss(fields)
