@@ -283,12 +283,15 @@ class Workers:
             d = ctx.ws.store.dispatch(dispatch_id)
             if d is None or not is_live(d.state):
                 return
+            # What it said while stuck, read before the kill: what dying processes print
+            # (a traceback from a signal) is not why it timed out.
+            error = last_error_of(ctx.ws.state.log(dispatch_id))
             data: dict[str, Any] = {}
             try:
                 data = _tree_data(await self.end_processes(dispatch_id))
             except CockpitError as exc:
                 log.warning("could not stop timed-out worker %s: %s", dispatch_id, exc)
-            if error := last_error_of(ctx.ws.state.log(dispatch_id)):
+            if error:
                 data["error"] = error
             ctx.forget(dispatch_id)  # after its processes are gone: only then is its slot free
             ctx.record("timed_out", dispatch_id, after_s=limit, worktree_kept=d.worktree, **data)

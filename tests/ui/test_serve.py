@@ -77,6 +77,37 @@ def served(repo: Path) -> Iterator[Served]:
     s = start_serve(repo)
     yield s
     s.output()
+    stop_supervisors_started_in(repo)
+
+
+def _supervisors_in(repo: Path) -> list[int]:
+    """`cockpit supervise` processes working in `repo` (a browser's TUI started them)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and b"supervise" in (entry / "cmdline").read_bytes():
+                if Path(os.readlink(entry / "cwd")) == repo:
+                    found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def stop_supervisors_started_in(repo: Path) -> None:
+    """Each browser's TUI starts the repository's supervisor, which outlives the TUI by design:
+    stop it and its tmux server, as `cockpit supervise --stop` would, once it answers (it may
+    still be starting when the server stops)."""
+    from cockpit.service.client import supervisor_answers
+    from cockpit.service.workspace import Workspace
+
+    from .conftest import stop_everything
+
+    ws = Workspace.open(repo, create=False)
+    deadline = time.monotonic() + 30
+    while _supervisors_in(repo) and time.monotonic() < deadline:
+        if supervisor_answers(ws):
+            stop_everything(ws)
+        time.sleep(0.2)
 
 
 async def fetch(
