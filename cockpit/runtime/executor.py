@@ -282,3 +282,21 @@ class Executor(Protocol):
         return "unreachable" soon when the terminal server is not there. May miss an exit
         that happens while nobody waits: callers also sweep on output and on a slow timer."""
         ...
+
+
+async def wait_for_exit_signal(argv: Sequence[str]) -> ExitWait:
+    """Run a terminal server's exit waiter (`argv`: e.g. `tmux wait-for`, locally or over ssh)
+    until it returns: 0 means a worker may have exited, anything else that the server (or the
+    link to it) is gone. Shared by every executor whose sessions signal their exits that way."""
+    proc = await asyncio.create_subprocess_exec(
+        *argv,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        code = await proc.wait()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+    return "maybe_exited" if code == 0 else "unreachable"

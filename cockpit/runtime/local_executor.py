@@ -34,6 +34,7 @@ from cockpit.runtime.executor import (
     SessionStatus,
     SignalSent,
     WorkspaceInfo,
+    wait_for_exit_signal,
 )
 from cockpit.runtime.launch import write_launch_spec
 from cockpit.runtime.private_files import private_dir
@@ -252,18 +253,7 @@ class LocalExecutor:
     async def wait_for_exit(self) -> ExitWait:
         # tmux remembers a wait-for signal sent while nobody waits, so no exit between two
         # waits is missed; it fails at once when no server runs.
-        proc = await asyncio.create_subprocess_exec(
-            *self.tmux.exit_waiter_argv(),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        try:
-            code = await proc.wait()
-        finally:
-            if proc.returncode is None:
-                proc.kill()
-        return "maybe_exited" if code == 0 else "unreachable"
+        return await wait_for_exit_signal(self.tmux.exit_waiter_argv())
 
 
 def _read(path: Path, offset: int, limit: int) -> bytes:

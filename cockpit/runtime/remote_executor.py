@@ -41,6 +41,7 @@ from cockpit.runtime.executor import (
     SessionStatus,
     SignalSent,
     WorkspaceInfo,
+    wait_for_exit_signal,
 )
 from cockpit.runtime.git_repo import BRANCH_PREFIX, GitRepo
 from cockpit.runtime.proctree import TreeKill, TreeSignal
@@ -349,18 +350,7 @@ class RemoteExecutor:
             yield [OutputChange(i, "signals") for i in grew] + [OutputChange(i, "output") for i in ids]
 
     async def wait_for_exit(self) -> ExitWait:
-        proc = await asyncio.create_subprocess_exec(
-            *self.link.argv(remote_shell(self.tmux.exit_waiter_command(), self.link.remote_env)),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        try:
-            code = await proc.wait()
-        finally:
-            if proc.returncode is None:
-                proc.kill()
-        return "maybe_exited" if code == 0 else "unreachable"
+        return await wait_for_exit_signal(self.link.argv(remote_shell(self.tmux.exit_waiter_command(), self.link.remote_env)))
 
 
 def _tar(files: dict[str, bytes]) -> bytes:
