@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny
 
 from cockpit.domain.gates import GateState
 from cockpit.protocol.views import DispatchView
@@ -182,6 +182,12 @@ class ReplayedGate(Reply):
     before: str
     after: str
     same: bool
+    head: str | None = None  # the recorded head and tree it re-ran on
+    tree: str | None = None
+    exit_before: int | None = None
+    exit_after: int | None = None
+    summary_before: str | None = None
+    summary_after: str | None = None
 
 
 class ReplayReply(Reply):
@@ -228,15 +234,58 @@ class CommentReply(Reply):
     id: str  # the dispatch
     comment: str  # the comment's id
     file: str
+    line_start: int | None = None  # lines of the new version
+    line_end: int | None = None
+    text: str | None = None
+    hunk: str | None = None  # the diff hunk it was made on
+    diff_sha256: str | None = None
+
+
+class ReviewComment(Reply):
+    """A comment as `comments` lists it: as recorded, who made it when, and where it stands."""
+
+    comment: str
+    file: str
+    line_start: int
+    line_end: int
+    text: str
+    hunk: str
+    diff_sha256: str
+    actor: str
+    ts: str
+    seq: int
+    sent: bool  # sent to the agent
+    resolved: bool  # its hunk is no longer in the diff as it was
+    line_start_now: int  # where its lines are in the diff as it is now
+    line_end_now: int
 
 
 class CommentsReply(Reply):
     id: str
-    comments: list[dict[str, Any]]  # each as CommentReply, with its state (open, sent, resolved)
+    comments: list[ReviewComment]
 
 
 class ControlDone(Reply):
     id: str
+
+
+class Paused(ControlDone):
+    """A worker `pause` stopped (or found already paused)."""
+
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+    paused: bool
+    already: bool | None = None  # it was paused before: nothing was done
+    state: str | None = None  # with `already`
+    how: str | None = None  # what was stopped, in words
+    from_: str | None = Field(default=None, alias="from")  # the state it was paused in
+
+
+class Resumed(ControlDone):
+    resumed: bool
+    to: str  # the state it goes on in
+    how: str
+    paused_ms: int  # how long it was paused
 
 
 class ControlFailed(Reply):
@@ -247,7 +296,7 @@ class ControlFailed(Reply):
 class ControlReply(Reply):
     """`pause` and `resume`: each worker done (with how), and each that could not be."""
 
-    done: list[ControlDone]
+    done: list[SerializeAsAny[ControlDone]]  # Paused or Resumed, with all their fields
     failed: list[ControlFailed]
 
 

@@ -36,6 +36,7 @@ from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.context import Context, LiveWorker, log
 from cockpit.service.flow import Flow
 from cockpit.service.quiet import QuietWatch
+from cockpit.service.receipt_data import ExitedData, TreeKillData, UsageData, tree_kill_data
 from cockpit.service.signals import Signals, screen_may_change
 from cockpit.service.workers import Workers
 
@@ -143,11 +144,11 @@ class Monitor:
             latest.cost_micro_usd,
         ):
             base_in, base_out, base_cost = worker.usage_base
-            data_out: dict[str, Any] = {
-                "input_tokens": base_in + latest.input_tokens,
-                "output_tokens": base_out + latest.output_tokens,
-                "cost_micro_usd": base_cost + (latest.cost_micro_usd or 0),
-            }
+            data_out = UsageData(
+                input_tokens=base_in + latest.input_tokens,
+                output_tokens=base_out + latest.output_tokens,
+                cost_micro_usd=base_cost + (latest.cost_micro_usd or 0),
+            )
             if latest.is_error is not None:
                 data_out["is_error"] = latest.is_error
             self.ctx.record("usage", worker.id, **data_out)
@@ -231,17 +232,15 @@ class Monitor:
 
     async def refuse(self, dispatch_id: str, line: str) -> None:
         """End a worker whose screen shows a prompt cockpit never accepts (patterns.refuse)."""
-        from cockpit.service.workers import _tree_data
-
         ctx = self.ctx
         async with ctx.lock(dispatch_id):
             d = ctx.ws.store.dispatch(dispatch_id)
             if d is None or not is_live(d.state):
                 return
             ctx.forget(dispatch_id)
-            data: dict[str, Any] = {}
+            data = TreeKillData()
             try:
-                data = _tree_data(await self.workers.end_processes(dispatch_id))
+                data = tree_kill_data(await self.workers.end_processes(dispatch_id))
             except CockpitError as exc:
                 log.warning("could not stop refused worker %s: %s", dispatch_id, exc)
             ctx.record("killed", dispatch_id, reason="refused", error=f"refused: {line}", worktree_kept=d.worktree, **data)
@@ -356,9 +355,9 @@ class Monitor:
             await self._drain(worker)
             self.signals.update_usage(worker)
             ctx.forget(dispatch_id)
-            data: dict[str, Any] = {"code": code}
+            data = ExitedData(code=code)
             if code is None and signal is not None:  # killed by a signal: the shell's convention
-                data.update(code=128 + signal, signal=signal)
+                data["code"], data["signal"] = 128 + signal, signal
             if while_down:
                 data["while_supervisor_was_down"] = True
             # The CLI's own reason, so `status` need not send you to the log; after a clean exit

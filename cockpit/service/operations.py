@@ -165,15 +165,14 @@ class WorkerOps:
     # -- actions --------------------------------------------------------------------------
 
     async def send(self, args: req.Send, peer: Peer) -> SendReply:
-        result = await self.workers.input.send(
+        return await self.workers.input.send(
             self.resolve(args.id), text=args.text, key=args.key, enter=args.enter, actor=args.actor or "operator"
         )
-        return SendReply.model_validate(result)
 
     async def kill(self, args: req.Kill, peer: Peer) -> KillReply:
         result = await self.workers.kill(self.resolve(args.id), actor=args.actor or "operator")
         self.schedule()
-        return KillReply.model_validate(result)
+        return result
 
     async def teardown(self, args: req.Teardown, peer: Peer) -> TeardownReply:
         ctx = self.ctx
