@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from cockpit.errors import ServiceError
@@ -184,9 +184,9 @@ def _connect(ws: Workspace) -> socket.socket:
     return sock
 
 
-def check_args(op: str, args: dict[str, Any]) -> None:
+def check_args(op: str, args: Mapping[str, object]) -> None:
     """Refuse arguments the op's model refuses, before anything is sent (the supervisor checks
-    them again with the same model). An op the protocol does not describe yet goes as it is.
+    them again with the same model): any values until that model has checked them. An op the protocol does not describe yet goes as it is.
     Only the TUI's client does this: the CLI's leaves it to the supervisor, so that a command
     does not load pydantic and the models just to start."""
     from cockpit.protocol.requests import REQUESTS, parse_args

@@ -13,9 +13,19 @@ from typing import NotRequired, TypedDict
 
 from cockpit.runtime.executor import TreeKill
 
-# One process of a worker's tree, as `killed`, `timed_out`, `paused` and `resumed` list them:
-# pid and name (comm), and for a kill how it ended (ended_by).
+# The processes of a worker's tree, as `killed`, `timed_out`, `paused` and `resumed` list them
+# (pid, comm, and for a kill ended_by): the type cockpit/runtime/proctree.py gives them.
 ProcessList = list[dict[str, object]]
+
+
+class RecoveryCounts(TypedDict):
+    """What a starting supervisor's recovery found, in its `supervisor_started` receipt."""
+
+    adopted: int
+    exited_while_down: int
+    lost: int
+    adopted_unrecorded: int
+    unreachable: NotRequired[int]  # workers whose SSH host did not answer
 
 
 class UsageData(TypedDict):
