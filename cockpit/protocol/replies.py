@@ -233,40 +233,48 @@ class CommentReply(Reply):
 
     id: str  # the dispatch
     comment: str  # the comment's id
-    file: str
     line_start: int | None = None  # lines of the new version
     line_end: int | None = None
     text: str | None = None
     hunk: str | None = None  # the diff hunk it was made on
     diff_sha256: str | None = None
+    file: str
 
 
-class ReviewComment(Reply):
-    """A comment as `comments` lists it: as recorded, who made it when, and where it stands."""
+class ListedComment(Reply):
+    """One review comment as `comments` lists it: where it was made, where its lines are in
+    the diff now (moved with its hunk), and its state (open, sent, resolved)."""
 
-    comment: str
+    comment: str  # its id (c1, c2, ...)
     file: str
     line_start: int
     line_end: int
     text: str
     hunk: str
-    diff_sha256: str
+    diff_sha256: str | None = None
     actor: str
     ts: str
     seq: int
-    sent: bool  # sent to the agent
-    resolved: bool  # its hunk is no longer in the diff as it was
-    line_start_now: int  # where its lines are in the diff as it is now
+    sent: bool
+    resolved: bool
+    line_start_now: int
     line_end_now: int
 
 
 class CommentsReply(Reply):
     id: str
-    comments: list[ReviewComment]
+    comments: list[ListedComment]
 
 
 class ControlDone(Reply):
     id: str
+    how: str | None = None  # which processes were stopped or continued
+    already: bool | None = None  # `pause` of a worker that was paused already
+
+
+class ControlFailed(Reply):
+    id: str
+    error: str
 
 
 class Paused(ControlDone):
@@ -275,22 +283,14 @@ class Paused(ControlDone):
     model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
 
     paused: bool
-    already: bool | None = None  # it was paused before: nothing was done
     state: str | None = None  # with `already`
-    how: str | None = None  # what was stopped, in words
     from_: str | None = Field(default=None, alias="from")  # the state it was paused in
 
 
 class Resumed(ControlDone):
     resumed: bool
     to: str  # the state it goes on in
-    how: str
     paused_ms: int  # how long it was paused
-
-
-class ControlFailed(Reply):
-    id: str
-    error: str
 
 
 class ControlReply(Reply):

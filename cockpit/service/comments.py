@@ -12,7 +12,7 @@ from cockpit.domain.comments import HUNK_RE, Hunk, check_text, compose_message, 
 from cockpit.domain.dispatch import Dispatch
 from cockpit.errors import CheckFailed, UsageError
 from cockpit.protocol import requests as req
-from cockpit.protocol.replies import CommentReply, CommentsReply, CommentsSendReply, ReviewComment, RoundReply
+from cockpit.protocol.replies import CommentReply, CommentsReply, CommentsSendReply, ListedComment, RoundReply
 from cockpit.runtime.diffs import WorktreeDiff, worktree_diff
 from cockpit.service.channel import OpHandler, Peer
 from cockpit.service.extensions import Extension
@@ -54,7 +54,7 @@ class ReviewLoopService(Extension):
             raise CheckFailed(f"dispatch {d.id} was torn down; its diff is gone")
         return await asyncio.to_thread(worktree_diff, self.ctx.ws.git, Path(d.worktree), d.base_commit or d.base_ref)
 
-    def _comments(self, d: Dispatch, hunks: dict[str, list[Hunk]]) -> list[ReviewComment]:
+    def _comments(self, d: Dispatch, hunks: dict[str, list[Hunk]]) -> list[ListedComment]:
         receipts = self.rounds.receipts.of(d.id)
         sent: dict[str, int] = {}
         for r in receipts:
@@ -76,7 +76,7 @@ class ReviewLoopService(Extension):
             )
             start_now, end_now = _where_now(c, hunks)
             out.append(
-                ReviewComment(
+                ListedComment(
                     **c,
                     actor=r.actor,
                     ts=r.ts,

@@ -15,10 +15,10 @@ from cockpit.protocol.replies import (
     ControlDone,
     ControlFailed,
     ControlReply,
+    ListedComment,
     Paused,
     ReplayedGate,
     Resumed,
-    ReviewComment,
     check_reply,
 )
 from cockpit.protocol.views import GateResultRow
@@ -65,7 +65,7 @@ def test_comments_carry_every_recorded_field_and_where_they_are_now() -> None:
         "diff_sha256": "0" * 64,
     }
     assert wire(CommentReply(id="d1", **recorded)) == {"id": "d1", **recorded}
-    listed = ReviewComment(**recorded, actor="me", ts="t", seq=7, sent=False, resolved=False, line_start_now=5, line_end_now=6)
+    listed = ListedComment(**recorded, actor="me", ts="t", seq=7, sent=False, resolved=False, line_start_now=5, line_end_now=6)
     assert wire(CommentsReply(id="d1", comments=[listed])) == {
         "id": "d1",
         "comments": [
