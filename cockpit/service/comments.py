@@ -65,24 +65,16 @@ class ReviewLoopService(Extension):
         for r in receipts:
             if r.kind != "review_comment":
                 continue
-            c = ReviewCommentData(
-                comment=r.data["comment"],
-                file=r.data["file"],
-                line_start=r.data["line_start"],
-                line_end=r.data["line_end"],
-                text=r.data["text"],
-                hunk=r.data["hunk"],
-                diff_sha256=r.data["diff_sha256"],
-            )
+            c = ReviewCommentData.model_validate(r.data)
             start_now, end_now = _where_now(c, hunks)
             out.append(
                 ListedComment(
-                    **c,
+                    **c.model_dump(),
                     actor=r.actor,
                     ts=r.ts,
                     seq=r.seq,
-                    sent=c["comment"] in sent,
-                    resolved=is_resolved(dict(c), hunks),
+                    sent=c.comment in sent,
+                    resolved=is_resolved(c.model_dump(), hunks),
                     line_start_now=start_now,
                     line_end_now=end_now,
                 )
@@ -128,8 +120,8 @@ class ReviewLoopService(Extension):
             diff_sha256=diff.sha256,
         )
         actor = args.actor or "operator"
-        self.ctx.record("review_comment", d.id, actor=actor, **comment)
-        return CommentReply(id=d.id, **comment)
+        self.ctx.record("review_comment", d.id, actor=actor, **comment.model_dump())
+        return CommentReply(id=d.id, **comment.model_dump())
 
     async def op_comments(self, args: req.Comments, peer: Peer) -> CommentsReply:
         d = self._dispatch(args)
@@ -163,11 +155,11 @@ def _span(hunk: Hunk) -> str:
 
 def _where_now(comment: ReviewCommentData, hunks: dict[str, list[Hunk]]) -> tuple[int, int]:
     """The comment's lines in the diff as it is now: moved with its hunk, else where they were."""
-    body = tuple(comment["hunk"].split("\n")[1:])
-    header_then = comment["hunk"].split("\n", 1)[0]
-    for hunk in hunks.get(comment["file"], []):
+    body = tuple(comment.hunk.split("\n")[1:])
+    header_then = comment.hunk.split("\n", 1)[0]
+    for hunk in hunks.get(comment.file, []):
         if hunk.body == body:
             then = HUNK_RE.match(header_then)
             shift = hunk.new_start - int(then[3]) if then else 0
-            return comment["line_start"] + shift, comment["line_end"] + shift
-    return comment["line_start"], comment["line_end"]
+            return comment.line_start + shift, comment.line_end + shift
+    return comment.line_start, comment.line_end

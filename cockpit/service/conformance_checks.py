@@ -194,8 +194,9 @@ def _judge_usage(run: Run, result: Result, did: str) -> None:
         want.cost_micro_usd or 0,
     )
     cost = data.get("cost_micro_usd")
+    spent = cost if isinstance(cost, int) else 0
     why = (
-        f"{data.get('input_tokens')} in / {data.get('output_tokens')} out, ${(cost or 0) / 1e6:.6f}"
+        f"{data.get('input_tokens')} in / {data.get('output_tokens')} out, ${spent / 1e6:.6f}"
         f" ({data.get('source', 'output')}); expected {want.input_tokens} / {want.output_tokens}, "
         f"${(want.cost_micro_usd or 0) / 1e6:.6f}"
     )

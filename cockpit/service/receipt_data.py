@@ -1,4 +1,5 @@
-"""The `data` of receipts the service builds in parts, one TypedDict per kind (or shared part).
+"""The `data` of receipts the service builds in parts: one TypedDict per kind (or shared part),
+or a model where the service also reads the receipt back.
 
 A receipt's data is canonical JSON (cockpit/domain/receipt.py); these say which fields a
 kind carries where the service assembles them piece by piece, so a misspelt or mistyped
@@ -10,6 +11,8 @@ no declaration here.
 from __future__ import annotations
 
 from typing import NotRequired, TypedDict
+
+from pydantic import BaseModel, ConfigDict
 
 from cockpit.runtime.executor import TreeKill
 
@@ -81,8 +84,11 @@ class StateChangeData(TypedDict):
     question: NotRequired[str]  # what a waiting worker is asked
 
 
-class ReviewCommentData(TypedDict):
-    """`review_comment`: one comment on a line or range of a dispatch's diff."""
+class ReviewCommentData(BaseModel):
+    """`review_comment`: one comment on a line or range of a dispatch's diff. A model, not a
+    TypedDict: the review loop reads it back from the ledger, checked."""
+
+    model_config = ConfigDict(frozen=True)
 
     comment: str  # c1, c2, ...
     file: str
