@@ -230,13 +230,35 @@ class CommentReply(Reply):
     file: str
 
 
+class ListedComment(Reply):
+    """One review comment as `comments` lists it: where it was made, where its lines are in
+    the diff now (moved with its hunk), and its state (open, sent, resolved)."""
+
+    comment: str  # its id (c1, c2, ...)
+    file: str
+    line_start: int
+    line_end: int
+    text: str
+    hunk: str
+    diff_sha256: str | None = None
+    actor: str
+    ts: str
+    seq: int
+    sent: bool
+    resolved: bool
+    line_start_now: int
+    line_end_now: int
+
+
 class CommentsReply(Reply):
     id: str
-    comments: list[dict[str, Any]]  # each as CommentReply, with its state (open, sent, resolved)
+    comments: list[ListedComment]
 
 
 class ControlDone(Reply):
     id: str
+    how: str | None = None  # which processes were stopped or continued
+    already: bool | None = None  # `pause` of a worker that was paused already
 
 
 class ControlFailed(Reply):

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+from pydantic import BaseModel
 
 from cockpit.domain.receipt import Receipt
 from cockpit.errors import CockpitError
@@ -61,6 +63,22 @@ class Source(Protocol):
     def identity(self) -> Identity: ...
 
     async def close(self) -> None: ...
+
+
+R = TypeVar("R", bound=BaseModel)
+
+
+def read_reply(model: type[R], result: object) -> R:
+    """A reply's result (JSON, as `Source.call` answers) as its model (cockpit/protocol/replies.py);
+    pydantic's ValidationError when it is not one."""
+    return model.model_validate(result)
+
+
+def read_replies(model: type[R], result: object) -> list[R]:
+    """A list reply (`status`, `providers`, `skills`, `permissions`) as its models."""
+    if not isinstance(result, list):
+        raise ValueError(f"the supervisor answered {type(result).__name__}, not a list of {model.__name__}")
+    return [model.model_validate(item) for item in result]
 
 
 def unknown_op(exc: CockpitError) -> bool:

@@ -8,6 +8,8 @@ import pytest
 
 from cockpit.ui.app import CockpitApp
 
+from cockpit.protocol.replies import ReviewGate
+
 from .helpers import screen_text, select_worker, wait_for, wait_for_text
 from .sample_data import sample_source
 
@@ -21,9 +23,18 @@ def long_review_source():  # type: ignore[no-untyped-def]
     findings = [
         {"severity": "advisory", "file": f"src/mod{n}.py", "line": n, "message": f"note number {n}"} for n in range(1, 16)
     ]
-    review["gates"] = [
-        *review["gates"],
-        {"name": "lint", "kind": "command", "required": False, "status": "passed", "summary": "15 notes", "findings": findings},
+    review.gates = [
+        *review.gates,
+        ReviewGate.model_validate(
+            {
+                "name": "lint",
+                "kind": "command",
+                "required": False,
+                "status": "passed",
+                "summary": "15 notes",
+                "findings": findings,
+            }
+        ),
     ]
     return source
 

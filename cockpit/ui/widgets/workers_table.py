@@ -7,13 +7,14 @@ for good (a row stuck at `✓1/1 a` instead of `✓1/1 approve?`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
+from cockpit.protocol.views import DispatchView
 from cockpit.ui import format as fmt
 from cockpit.ui.palette import styled
 
@@ -56,7 +57,7 @@ class WorkersTable(DataTable):
         self._selected: str | None = None
         self.columns_spec: tuple[tuple[str, str, int], ...] = ()
         self._widths: dict[str, int] = {}  # each column's width as built
-        self.on_views: Any = None  # called with no arguments to re-sync after a layout change
+        self.on_views: Callable[[], None] | None = None  # re-syncs the rows after a layout change
 
     def _layout(self) -> bool:
         """Pick the column set for the current width; True when it changed."""
@@ -85,9 +86,9 @@ class WorkersTable(DataTable):
 
     # -- data -------------------------------------------------------------------------
 
-    def row_cells(self, views: list[dict[str, Any]], now: datetime) -> dict[str, dict[str, Text]]:
+    def row_cells(self, views: list[DispatchView], now: datetime) -> dict[str, dict[str, Text]]:
         """Every row's cells, titles cut to the width the other columns leave."""
-        rows = {view["id"]: self.cells(view, now) for view in views}
+        rows = {view.id: self.cells(view, now) for view in views}
         others = sum(
             max([len(label) + 1] + [r[key].cell_len for r in rows.values()])
             for key, label, _width in self.columns_spec
@@ -100,18 +101,18 @@ class WorkersTable(DataTable):
             title.append(" ")
         return rows
 
-    def cells(self, view: dict[str, Any], now: datetime) -> dict[str, Text]:
+    def cells(self, view: DispatchView, now: datetime) -> dict[str, Text]:
         glyph, word, colour = fmt.state_of(view, now)
-        waiting = view.get("state") == "waiting"
+        waiting = view.state == "waiting"
         gates, gate_colour = fmt.gate_summary(view)
-        title = str(view.get("title") or "")
+        title = view.title
         app = self.app
-        tokens, cost = fmt.fmt_tokens(view.get("tokens")), fmt.fmt_cost(view.get("cost_usd"))
+        tokens, cost = fmt.fmt_tokens(view.tokens), fmt.fmt_cost(view.cost_usd)
         values = {
             "state": styled(app, f"{glyph} {word}", colour, bold=waiting, reverse=waiting),
-            "id": styled(app, str(view["id"]), "foreground-muted"),
+            "id": styled(app, view.id, "foreground-muted"),
             "title": styled(app, title, "warning" if waiting else "foreground", bold=waiting),
-            "provider": styled(app, str(view.get("provider") or "-"), "foreground"),
+            "provider": styled(app, view.provider or "-", "foreground"),
             "elapsed": styled(app, fmt.fmt_elapsed(fmt.elapsed_s(view, now)), "foreground"),
             "tokens": styled(app, tokens, "foreground"),
             "cost": styled(app, cost, "foreground"),
@@ -124,10 +125,10 @@ class WorkersTable(DataTable):
                 cell.append(" ")  # the gap between columns (cell padding is 0 to save width)
         return {key: values[key] for key, _label, _width in self.columns_spec}
 
-    def sync(self, views: list[dict[str, Any]], now: datetime, *, rebuild: bool = False) -> None:
+    def sync(self, views: list[DispatchView], now: datetime, *, rebuild: bool = False) -> None:
         """Make the rows show `views` (in order), touching only what changed."""
         rebuild = self._layout() or rebuild
-        ids = [v["id"] for v in views]
+        ids = [v.id for v in views]
         if rebuild or ids[: len(self._order)] != self._order[: len(ids)] or not set(self._order) <= set(ids):
             self._rebuild(views, now)
             return
@@ -149,7 +150,7 @@ class WorkersTable(DataTable):
                     self.update_cell(row_id, key, cell)
         self._announce()
 
-    def _rebuild(self, views: list[dict[str, Any]], now: datetime, rows: dict[str, dict[str, Text]] | None = None) -> None:
+    def _rebuild(self, views: list[DispatchView], now: datetime, rows: dict[str, dict[str, Text]] | None = None) -> None:
         keep = self._selected
         rows = self.row_cells(views, now) if rows is None else rows
         self._reset_columns(self.widths_of(rows))
@@ -163,16 +164,16 @@ class WorkersTable(DataTable):
             self.move_cursor(row=self._order.index(keep), animate=False)
         self._announce()
 
-    def tick(self, views: list[dict[str, Any]], now: datetime) -> None:
+    def tick(self, views: list[DispatchView], now: datetime) -> None:
         """Refresh what time changes for live workers: elapsed, and how long a silent one was quiet."""
         changes: list[tuple[str, str, Text]] = []
         for view in views:
-            if view.get("state") in fmt.LIVE and view["id"] in self._cells:
-                if view.get("quiet_since_ts") and "state" in self._cells[view["id"]]:
+            if view.state in fmt.LIVE and view.id in self._cells:
+                if view.quiet_since_ts and "state" in self._cells[view.id]:
                     glyph, word, colour = fmt.state_of(view, now)
-                    changes.append((view["id"], "state", styled(self.app, f"{glyph} {word} ", colour)))
+                    changes.append((view.id, "state", styled(self.app, f"{glyph} {word} ", colour)))
                 cell = styled(self.app, fmt.fmt_elapsed(fmt.elapsed_s(view, now)) + " ", "foreground")
-                changes.append((view["id"], "elapsed", cell))
+                changes.append((view.id, "elapsed", cell))
         changes = [c for c in changes if self._cells[c[0]].get(c[1]) != c[2].plain + str(c[2].style)]
         if any(cell.cell_len > self._widths.get(key, 0) for _id, key, cell in changes):
             self.sync(views, now)  # a wider cell than its column: the widths change, the table is redrawn
