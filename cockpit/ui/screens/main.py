@@ -267,7 +267,10 @@ class MainScreen(WorkerActions, Screen):
 
     def show_gates(self) -> None:
         running = self.gates_running.get(self.selected or "", [])
-        self.query_one("#gates", GatesPanel).show(self.selected_view, self.review, running)
+        # A query, not query_one: a review fetched while the app quits lands on a screen whose
+        # widgets are already gone (seen once under load), and there is nothing left to show.
+        for panel in self.query("#gates").results(GatesPanel):
+            panel.show(self.selected_view, self.review, running)
 
     # -- filter ------------------------------------------------------------------------------
 
