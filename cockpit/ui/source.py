@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from cockpit.domain.receipt import Receipt
 from cockpit.errors import CockpitError
+from cockpit.protocol import requests as req
 from cockpit.protocol.errors import is_unknown_op
 from cockpit.protocol.events import Event
 from cockpit.protocol.requests import Identity
@@ -66,6 +67,12 @@ class Source(Protocol):
 
 
 R = TypeVar("R", bound=BaseModel)
+
+
+async def send(source: Source, request: req.Args) -> object:
+    """One request, its op and arguments from its model (cockpit/protocol/requests.py); the
+    answer is the reply's JSON (read it with `read_reply`)."""
+    return await source.call(request.op, **request.model_dump(exclude_unset=True))
 
 
 def read_reply(model: type[R], result: object) -> R:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cockpit.protocol.requests import Send
 from cockpit.service.client import SupervisorClient
 from cockpit.service.workspace import Workspace
 from cockpit.ui.app import CockpitApp
@@ -78,7 +79,7 @@ async def test_service_errors_are_notifications_not_crashes(workspace: Workspace
     app = CockpitApp(LiveSource(workspace), remember_theme=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.connected)
-        result = await app.request("send", id="nosuchid99", key="y", actor="test")
+        result = await app.request(Send(id="nosuchid99", key="y", actor="test"))
         assert result is None
         await wait_for(
             pilot,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from cockpit.protocol import requests as req
 from cockpit.protocol.replies import (
     ApproveReply,
     ControlReply,
@@ -53,13 +54,12 @@ class WorkerActions:
 
     @work(group="dispatch")
     async def action_new_dispatch(self) -> None:
-        providers = await self.app.ask_list(ProviderInfo, "providers") or []
-        skills = await self.app.ask_list(SkillInfo, "skills") or []
+        providers = await self.app.ask_list(ProviderInfo, req.Providers()) or []
+        skills = await self.app.ask_list(SkillInfo, req.Skills()) or []
         fields = await self.app.push_screen_wait(DispatchForm(providers, skills))
         if not fields:
             return
-        args = fields.model_copy(update={"actor": self.app.source.actor()}).model_dump(exclude_unset=True)
-        view = await self.app.ask(DispatchView, "dispatch", **args)
+        view = await self.app.ask(DispatchView, fields.model_copy(update={"actor": self.app.source.actor()}))
         if view:
             self.app.notify(f"dispatched {view.id} to {view.provider}", title="Dispatch")
             self.app.board.apply(view)
@@ -74,7 +74,7 @@ class WorkerActions:
             return
         # The supervisor sends the catalog's keys for the prompt on screen, or refuses (notified
         # by request()) when no mapping matches: only a real answer is reported as one.
-        result = await self.app.ask(SendReply, "send", id=view.id, key=key, enter=False, actor=self.app.source.actor())
+        result = await self.app.ask(SendReply, req.Send(id=view.id, key=key, enter=False, actor=self.app.source.actor()))
         if result and result.answered:
             keys = " ".join(result.keys or [])
             prompt = result.prompt if "prompt" in result.model_fields_set else "prompt"
@@ -87,7 +87,7 @@ class WorkerActions:
             return
         text = await self.app.push_screen_wait(SendTextScreen(view))
         if text:
-            await self.app.request("send", id=view.id, text=text, enter=True, actor=self.app.source.actor())
+            await self.app.request(req.Send(id=view.id, text=text, enter=True, actor=self.app.source.actor()))
 
     @work(group="continue", exclusive=True)
     async def action_continue_dispatch(self) -> None:
@@ -102,7 +102,7 @@ class WorkerActions:
         )
         if not prompt:
             return
-        result = await self.app.ask(RoundReply, "continue", id=view.id, prompt=prompt, actor=self.app.source.actor())
+        result = await self.app.ask(RoundReply, req.Continue(id=view.id, prompt=prompt, actor=self.app.source.actor()))
         if result is not None:
             self.app.notify(f"{view.id}: round {result.round}, {result.how}", title="Continue", markup=False)
 
@@ -113,7 +113,7 @@ class WorkerActions:
         if view is None:
             return
         finished_before = self.gate_runs_finished.get(view.id, 0)  # type: ignore[attr-defined]
-        result = await self.app.ask(GatesReply, "gates", id=view.id)
+        result = await self.app.ask(GatesReply, req.Gates(id=view.id))
         if result is not None:
             names = list(result.gates)
             if self.gate_runs_finished.get(view.id, 0) != finished_before:  # type: ignore[attr-defined]
@@ -128,13 +128,13 @@ class WorkerActions:
         view = self._target()
         if view is None:
             return
-        review = await self.app.ask(ReviewReply, "review", id=view.id)
+        review = await self.app.ask(ReviewReply, req.Review(id=view.id))
         if review is None:
             return
         confirmed = await self.app.push_screen_wait(ApproveScreen(view, review))
         if not confirmed:
             return
-        result = await self.app.ask(ApproveReply, "approve", id=view.id, strategy="merge", identity=self.app.source.identity())
+        result = await self.app.ask(ApproveReply, req.Approve(id=view.id, strategy="merge", identity=self.app.source.identity()))
         if result is not None:
             self.app.notify(f"approved {view.id}: {result.commit[:12]} on {result.target}", title="Approved")
 
@@ -148,7 +148,7 @@ class WorkerActions:
             return
         reason, send_back = answer
         if (
-            await self.app.request("reject", id=view.id, reason=reason, send_back=send_back, actor=self.app.source.actor())
+            await self.app.request(req.Reject(id=view.id, reason=reason, send_back=send_back, actor=self.app.source.actor()))
             is not None
         ):
             self.app.notify(f"rejected {view.id}" + (" and sent it back" if send_back else ""), title="Rejected")
@@ -168,7 +168,7 @@ class WorkerActions:
                 "kill",
             )
         )
-        if ok and (result := await self.app.ask(KillReply, "kill", id=view.id, actor=self.app.source.actor())):
+        if ok and (result := await self.app.ask(KillReply, req.Kill(id=view.id, actor=self.app.source.actor()))):
             how = f": {result.how}" if result.how else ""
             self.app.notify(f"killed {view.id}{how}" if result.killed else f"{view.id} was not running", title="Kill")
 
@@ -179,7 +179,8 @@ class WorkerActions:
         if view is None:
             return
         op = "resume" if view.state == "paused" else "pause"
-        result = await self.app.ask(ControlReply, op, id=view.id, actor=self.app.source.actor())
+        kind = req.Resume if op == "resume" else req.Pause
+        result = await self.app.ask(ControlReply, kind(id=view.id, actor=self.app.source.actor()))
         for item in result.done if result is not None else []:
             if op == "pause":
                 text = f"{item.id} was already paused" if item.already else f"paused {item.id}: {item.how}"
@@ -192,13 +193,13 @@ class WorkerActions:
         view = self._target()
         if view is None:
             return
-        preview = await self.app.ask(TeardownPreview, "preview_teardown", id=view.id)
+        preview = await self.app.ask(TeardownPreview, req.PreviewTeardown(id=view.id))
         if preview is None:
             return
         ok = await self.app.push_screen_wait(TeardownScreen(view, preview))
         if not ok:
             return
-        result = await self.app.ask(TeardownReply, "teardown", id=view.id, actor=self.app.source.actor())
+        result = await self.app.ask(TeardownReply, req.Teardown(id=view.id, actor=self.app.source.actor()))
         if result is not None:
             kept = f"; work archived at {result.archive_ref}" if result.archive_ref else ""
             self.app.notify(f"tore down {view.id} ({result.classification}){kept}", title="Teardown", markup=False)

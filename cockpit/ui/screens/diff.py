@@ -15,6 +15,7 @@ from textual.strip import Strip
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from cockpit.protocol import requests as req
 from cockpit.protocol.replies import CommentReply, CommentsReply, CommentsSendReply, DiffReply, ListedComment
 from cockpit.protocol.views import DispatchView
 from cockpit.ui.diff_comments import RowRef, anchor_of, anchor_text, comment_rows, place_comments, row_refs
@@ -75,7 +76,7 @@ class DiffScreen(Screen[None]):
 
     @work(exclusive=True)
     async def load(self) -> None:
-        diff = await self.app.ask(DiffReply, "diff", id=self.view.id)
+        diff = await self.app.ask(DiffReply, req.Diff(id=self.view.id))
         title = self.query_one("#diff-title", Static)
         if diff is None:
             title.update(Text(f" diff of {self.view.id}: not available", no_wrap=True))
@@ -84,7 +85,7 @@ class DiffScreen(Screen[None]):
         await self.load_comments()
 
     async def load_comments(self) -> None:
-        listed = await self.app.ask(CommentsReply, "comments", id=self.view.id)
+        listed = await self.app.ask(CommentsReply, req.Comments(id=self.view.id))
         if listed is not None:
             self.comments = listed.comments
             self.draw_rows()
@@ -168,7 +169,7 @@ class DiffScreen(Screen[None]):
         async def save(text: str | None) -> None:
             if not text:
                 return
-            made = await app.ask(CommentReply, "comment", id=self.view.id, anchor=anchor, text=text, actor=app.source.actor())
+            made = await app.ask(CommentReply, req.Comment(id=self.view.id, anchor=anchor, text=text, actor=app.source.actor()))
             if made is not None:
                 body.mark = None
                 self.app.notify(f"{made.comment} on {anchor}", title="Commented")
@@ -179,7 +180,7 @@ class DiffScreen(Screen[None]):
     @work(exclusive=True, group="send-comments")
     async def action_send_comments(self) -> None:
         app = self.app
-        sent = await app.ask(CommentsSendReply, "comments_send", id=self.view.id, actor=app.source.actor())
+        sent = await app.ask(CommentsSendReply, req.CommentsSend(id=self.view.id, actor=app.source.actor()))
         if sent is not None:
             self.app.notify(f"{', '.join(sent.comments)} sent to {sent.id}: {sent.how}", title="Comments sent", markup=False)
             await self.load_comments()

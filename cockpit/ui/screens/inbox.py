@@ -16,8 +16,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from cockpit.errors import CockpitError
+from cockpit.protocol import requests as req
 from cockpit.protocol.replies import PendingPermission, ScreenReply
-from cockpit.ui.source import read_reply
+from cockpit.ui.source import read_reply, send
 from cockpit.ui.widgets.footer import CockpitFooter
 from cockpit.ui.widgets.pane import HISTORY_LINES, PaneView
 
@@ -72,7 +73,7 @@ class InboxScreen(Screen[None]):
 
     @work(group="inbox", exclusive=True)
     async def refresh_requests(self) -> None:
-        rows = await self.app.ask_list(PendingPermission, "permissions")
+        rows = await self.app.ask_list(PendingPermission, req.Permissions())
         if rows is None:  # the request failed: the app has said why
             return
         self.show_rows(rows)
@@ -134,7 +135,7 @@ class InboxScreen(Screen[None]):
         screen: ScreenReply | None = None
         error: str | None = None
         try:
-            screen = read_reply(ScreenReply, await self.app.source.call("screen", id=dispatch_id, history=HISTORY_LINES))
+            screen = read_reply(ScreenReply, await send(self.app.source, req.Screen(id=dispatch_id, history=HISTORY_LINES)))
         except CockpitError as exc:
             error = exc.message
         if screen is not None and screen.available:
@@ -151,11 +152,9 @@ class InboxScreen(Screen[None]):
             self.app.notify("no pending request to decide", severity="warning")
             return
         result = await self.app.request(
-            "permission_decide",
-            request=row.request,
-            decision=decision,
-            always_for_dispatch=always,
-            identity=self.app.source.identity(),
+            req.PermissionDecide(
+                request=row.request, decision=decision, always_for_dispatch=always, identity=self.app.source.identity()
+            )
         )
         if result is not None:
             scope = " (this tool, for the rest of the dispatch)" if always else ""

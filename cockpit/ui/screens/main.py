@@ -15,13 +15,14 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from cockpit.errors import CockpitError
+from cockpit.protocol import requests as req
 from cockpit.protocol.replies import ReviewReply, ScreenReply
 from cockpit.protocol.views import DispatchView
 from cockpit.ui import format as fmt
 from cockpit.ui.keys import MAIN_KEYS, bindings
 from cockpit.ui.palette import color
 from cockpit.ui.screens.actions import WorkerActions
-from cockpit.ui.source import read_reply, unknown_op
+from cockpit.ui.source import read_reply, send, unknown_op
 from cockpit.ui.widgets.footer import CockpitFooter
 from cockpit.ui.widgets.gates_panel import GatesPanel
 from cockpit.ui.widgets.pane import HISTORY_LINES, PaneView
@@ -228,7 +229,7 @@ class MainScreen(WorkerActions, Screen):
             screen: ScreenReply | None = None
             error: str | None = None
             try:
-                screen = read_reply(ScreenReply, await self.app.source.call("screen", id=dispatch_id, history=HISTORY_LINES))
+                screen = read_reply(ScreenReply, await send(self.app.source, req.Screen(id=dispatch_id, history=HISTORY_LINES)))
             except CockpitError as exc:
                 error = exc.message
             if dispatch_id != self.selected:
@@ -256,7 +257,7 @@ class MainScreen(WorkerActions, Screen):
             return
         review: ReviewReply | None
         try:
-            review = read_reply(ReviewReply, await self.app.source.call("review", id=dispatch_id))
+            review = read_reply(ReviewReply, await send(self.app.source, req.Review(id=dispatch_id)))
         except CockpitError as exc:
             if unknown_op(exc):
                 self.app.unsupported.add("review")
