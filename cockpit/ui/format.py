@@ -189,19 +189,19 @@ def shown_review(view: DispatchView) -> str:
 
 def gate_summary(view: DispatchView, *, short: bool = False) -> tuple[str, str]:
     """A short 'passed/total' summary of the gates and a colour variable for it."""
-    rows = gate_rows(view)
+    statuses = [row.status for row in view.gates or []]  # the findings are the panel's, not the board's
     review = shown_review(view)
-    if not rows or review == "no_changes":  # no gate judged an empty diff: its rows, if any, are older
+    if not statuses or review == "no_changes":  # no gate judged an empty diff: its rows, if any, are older
         label, colour = REVIEWS.get(review, (review, "foreground"))
         return (label or "-"), colour
-    passed = sum(1 for r in rows if r.status == "passed")
-    failing = any(r.status in ("failed", "error") for r in rows)
-    running = any(r.status == "running" for r in rows)
-    mark = "✗" if failing else "…" if running else "✓" if passed == len(rows) else "·"
-    colour = "error" if failing else "secondary" if running else "success" if passed == len(rows) else "warning"
+    passed = statuses.count("passed")
+    failing = any(s in ("failed", "error") for s in statuses)
+    running = "running" in statuses
+    mark = "✗" if failing else "…" if running else "✓" if passed == len(statuses) else "·"
+    colour = "error" if failing else "secondary" if running else "success" if passed == len(statuses) else "warning"
     if review == "stale" and not running:  # the results judged another diff than the worktree's
         mark, colour = "~", "warning"
-    label = f"{mark}{passed}/{len(rows)}"
+    label = f"{mark}{passed}/{len(statuses)}"
     extra = REVIEWS.get(review, ("", ""))[0]
     if review in ("awaiting_approval", "promoted", "rejected", "no_changes", "stale") and extra and not short:
         label += f" {extra}"
