@@ -1,4 +1,5 @@
-"""Read-only requests the TUI needs: a worker's screen, its diff, the providers found, the skills."""
+"""Read-only requests the TUI needs: a worker's screen, its diff, the providers found, the skills,
+the SSH hosts."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from pathlib import Path
 
 from cockpit.errors import CockpitError, UsageError
 from cockpit.protocol import requests as req
-from cockpit.protocol.replies import DiffFile, DiffReply, ProviderInfo, ScreenReply, SkillInfo
+from cockpit.protocol.replies import DiffFile, DiffReply, HostInfo, ProviderInfo, ScreenReply, SkillInfo
 from cockpit.runtime.diffs import worktree_diff
 from cockpit.runtime.providers import list_providers
 from cockpit.service.channel import OpHandler, Peer
 from cockpit.service.context import Context
+from cockpit.service.hosts import HostProbeCache
 from cockpit.service.operations import WorkerOps
 from cockpit.service.skills import list_skills
 
@@ -23,11 +25,13 @@ class InspectOps:
         self.ctx = ctx
         self.ops = ops
         self._providers: list[ProviderInfo] | None = None
+        self.host_probes = HostProbeCache(ctx.ws.repo.toplevel)
         self.table: dict[str, OpHandler] = {
             "screen": self.screen,
             "diff": self.diff,
             "providers": self.providers,
             "skills": self.skills,
+            "hosts": self.hosts,
         }
 
     async def screen(self, args: req.Screen, peer: Peer) -> ScreenReply:
@@ -79,3 +83,8 @@ class InspectOps:
                 for s in statuses
             ]
         return self._providers
+
+    async def hosts(self, args: req.Hosts, peer: Peer) -> list[HostInfo]:
+        """Every configured SSH host as last probed (the TUI's hosts view); a bad hosts.yaml is
+        a usage error naming file, line and field."""
+        return await self.host_probes.get(refresh=args.refresh)
