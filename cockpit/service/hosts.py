@@ -56,27 +56,39 @@ def host_info(probe: HostProbe, probed_ts: str) -> HostInfo:
 class HostProbeCache:
     """The supervisor's answer to `hosts`: every configured host probed, kept `ttl_s` seconds
     so the TUI's hosts view (or several TUIs) asking again costs nothing. One probe runs at a
-    time; a request that waited for one started after it was asked takes that one's answer."""
+    time: a request made while one runs (`refresh` or not) gets that probe's answer."""
 
     def __init__(self, repo_root: Path, *, ttl_s: float = PROBE_TTL_S, clock: Callable[[], float] = time.monotonic) -> None:
         self.repo_root = repo_root
         self.ttl_s = ttl_s
         self.clock = clock
-        self._lock = asyncio.Lock()
-        self._started: float | None = None  # when the kept answer's probe began
+        self._running: asyncio.Future[list[HostInfo]] | None = None
+        self._at: float | None = None  # when the kept answer's probe began
         self._infos: list[HostInfo] = []
         self.probes = 0  # how many times the hosts were really probed
 
     async def get(self, *, refresh: bool = False) -> list[HostInfo]:
-        asked = self.clock()
-        async with self._lock:
-            started = self._started
-            if started is not None and (started >= asked or (not refresh and self.clock() - started < self.ttl_s)):
+        if self._running is None:
+            if not refresh and self._at is not None and self.clock() - self._at < self.ttl_s:
                 return self._infos
-            begun = self.clock()
+            self._running = asyncio.ensure_future(self._probe())
+            self._running.add_done_callback(_retrieve)  # a failure nobody waited for is not "never retrieved"
+        # Shielded: a client that goes away must not cancel the probe the others wait for.
+        return await asyncio.shield(self._running)
+
+    async def _probe(self) -> list[HostInfo]:
+        self.probes += 1
+        at = self.clock()
+        try:
             probes = await asyncio.to_thread(probe_hosts, self.repo_root, [])
             probed_ts = format_ts(datetime.now(UTC))
             self._infos = [host_info(p, probed_ts) for p in probes]
-            self._started = begun
-            self.probes += 1
+            self._at = at
             return self._infos
+        finally:
+            self._running = None
+
+
+def _retrieve(future: asyncio.Future[list[HostInfo]]) -> None:
+    if not future.cancelled():
+        future.exception()

@@ -151,7 +151,9 @@ def sample_hosts() -> list[HostInfo]:
     def clis(*found: tuple[str, str]) -> list[HostCli]:
         versions = dict(found)
         return [
-            HostCli(name=name, binary=name, path=f"/usr/local/bin/{name}" if name in versions else None, version=versions.get(name))
+            HostCli(
+                name=name, binary=name, path=f"/usr/local/bin/{name}" if name in versions else None, version=versions.get(name)
+            )
             for name in ("claude", "codex", "fake")
         ]
 
