@@ -1,5 +1,5 @@
 """The TUI with workers on SSH hosts (network namespaces running sshd, tests/hosts/netns_lab.py):
-the HOST column, send / kill / teardown from the keys reaching the host, the hosts view with
+the HOST column, send / diff / kill / teardown from the keys reaching the host, the hosts view with
 the hosts' real health (and a host whose cable is cut), and, in a real terminal, `enter`
 attaching over `ssh -t` to the host's tmux and `C-b d` coming back."""
 
@@ -75,8 +75,16 @@ async def test_remote_workers_in_the_tui_send_kill_teardown_and_the_hosts_view(c
         assert app.board.get(asking)["exit_code"] == 0
         assert "went on" in Path(cockpit.show(asking)["log"]).read_text()
         assert "input_sent" in cockpit.receipt_kinds(asking)
-        # k: the worker's processes on h1 end (confirmed first).
+        # d: the diff is of the host's files as they are now (the local mirror has not seen them).
         await select_worker(pilot, dirty)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "DiffScreen", what="the diff view")
+        await wait_for_text(pilot, "draft.txt", timeout=LIMIT)
+        await wait_for_text(pilot, "+remote work", timeout=LIMIT)
+        assert not (Path(cockpit.show(dirty)["worktree"]) / "draft.txt").exists()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.main, what="the board again")
+        # k: the worker's processes on h1 end (confirmed first).
         await pilot.press("k")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", what="the kill confirmation")
         await pilot.press("y")
