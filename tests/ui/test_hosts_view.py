@@ -158,3 +158,17 @@ def test_the_hosts_reply_is_the_probe_and_the_static_source_answers_it() -> None
     assert rows[2]["usable"] is False and rows[2]["probed_ts"] == "2026-03-14T15:09:20.000000Z"
     with pytest.raises(UsageError):  # the op's own argument model checks what is sent
         asyncio.run(source.call("hosts", names=["build1"]))
+
+
+def test_the_docs_show_the_hosts_view_as_it_is() -> None:
+    import re
+    from pathlib import Path
+
+    from cockpit.ui.keys import hosts_markdown_table
+
+    root = Path(__file__).resolve().parents[2]
+    doc = (root / "docs" / "tui.md").read_text()
+    found = re.search(r"<!-- hosts-keys-table -->\n(.*?)<!-- /hosts-keys-table -->", doc, re.S)
+    assert found is not None and found.group(1) == hosts_markdown_table()
+    snapshot = root / "tests/ui/__snapshots__/test_snapshots/test_the_hosts_view.svg"
+    assert (root / "docs/screenshots/hosts.svg").read_text() == snapshot.read_text()
