@@ -77,6 +77,7 @@ class HostsScreen(Screen[None]):
                 self.problem = "this supervisor does not answer `hosts` yet (restart it: `cockpit stop`, then `cockpit`)"
             else:
                 self.problem = exc.message + (f" ({exc.hint})" if exc.hint else "")
+            self.hosts = []  # an older answer would read as true: the hosts file says otherwise now
             self.probing = False
             self.answered += 1
             self.show_hosts()
