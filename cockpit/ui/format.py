@@ -49,6 +49,7 @@ GATE_MARKS: dict[str, tuple[str, str]] = {
     "stale": ("~", "warning"),
 }
 LIVE = frozenset(str(state) for state in LIVE_STATES)  # the domain's, as the views spell them
+LOCAL = "local"  # the executor of this machine (docs/hosts.md)
 
 # When a key applies to the selected worker (keys.py names these in `needs`): the footer and
 # the palette offer only those, so a merged worker is never offered approve, gates or reject.
@@ -93,6 +94,11 @@ def quiet_seconds(view: DispatchView, now: datetime) -> int | None:
     (the supervisor sets `quiet_since_ts` then; service/views.py reads it the same way)."""
     since = parse_ts(view.quiet_since_ts) if view.state == WorkerState.WORKING else None
     return None if since is None else max(0, int((now - since).total_seconds()))
+
+
+def host_of(view: DispatchView) -> str:
+    """Where the worker runs: `local`, or the name of its SSH host (executor `ssh:NAME`)."""
+    return (view.executor or LOCAL).removeprefix("ssh:")
 
 
 def fmt_elapsed(seconds: float | None) -> str:
@@ -209,8 +215,8 @@ def gate_summary(view: DispatchView, *, short: bool = False) -> tuple[str, str]:
 
 
 def matches(view: DispatchView, needle: str) -> bool:
-    """The `/` filter: every word must appear in the id, title, provider, state or review, as
-    stored or as the board shows them ("merged", "approve?", "no changes", "stale", ...).
+    """The `/` filter: every word must appear in the id, title, provider, host, state or review,
+    as stored or as the board shows them ("merged", "approve?", "no changes", "stale", ...).
     Plain words, never a pattern: `[a-(` simply matches nothing."""
     _glyph, word, _colour = state_of(view)
     review = shown_review(view)
@@ -220,6 +226,7 @@ def matches(view: DispatchView, needle: str) -> bool:
             view.title,
             view.provider,
             view.state,
+            host_of(view),
             review,
             word,
             REVIEWS.get(review, (review, ""))[0],

@@ -31,6 +31,7 @@ from cockpit.protocol.replies import (
     DiffReply,
     DiffSummary,
     GatesReply,
+    HostInfo,
     KillReply,
     ListedComment,
     PingReply,
@@ -86,6 +87,7 @@ class StaticSource:
     teardowns: dict[str, TeardownPreview] = field(default_factory=dict)
     providers: list[ProviderInfo] = field(default_factory=list)
     skills: list[SkillInfo] = field(default_factory=list)
+    hosts: list[HostInfo] = field(default_factory=list)  # as the supervisor's last probe found them
     label: str = "~/src/project"
     calls: list[tuple[str, dict[str, JsonValue]]] = field(default_factory=list)  # each request's arguments, as JSON
 
@@ -115,6 +117,8 @@ class StaticSource:
             return self.providers
         if op == "skills":
             return self.skills
+        if op == "hosts":
+            return list(self.hosts)
         if op == "screen":
             self._view(ref)
             return ScreenReply(id=ref, available=ref in self.screens, text=self.screens.get(ref, ""))

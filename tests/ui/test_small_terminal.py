@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from cockpit.ui.app import CockpitApp
-
 from cockpit.protocol.replies import ReviewGate
+from cockpit.ui.app import CockpitApp
 
 from .helpers import screen_text, select_worker, wait_for, wait_for_text
 from .sample_data import sample_source

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from textual.content import Content
 
-from cockpit.ui.app import CockpitApp
 from cockpit.protocol.views import DispatchView
+from cockpit.ui.app import CockpitApp
 from cockpit.ui.board import Board
 from cockpit.ui.commands import CockpitCommands
 from cockpit.ui.keys import MAIN_KEYS, markdown_table
