@@ -5,9 +5,7 @@ A ledger line is canonical JSON with sorted keys and the hash appended (docs/rec
 Everything after `data` has a fixed shape, so it is read by position from the line's end;
 `data` is parsed only when the receipt's handler needs it (a kind the projection ignores,
 or an update of a dispatch the table does not hold, needs nothing). A line that does not
-have that exact shape (or whose kind or dispatch holds an escape) is parsed with
-`json.loads` as a whole. Data of the form {"key":"text"} with nothing escaped (a note's)
-is read by position too. The chain (seq and prev)
+have that exact shape is parsed with `json.loads` as a whole. The chain (seq and prev)
 is checked as the fold goes; hashes are `cockpit receipts verify`'s business.
 """
 
@@ -63,8 +61,6 @@ def _slow(line: bytes) -> tuple[str, str | None, int, bytes, str, str, dict, byt
         ) from None
 
 
-_UNSEEN = object()  # a dispatch id the projection has not looked up yet
-_KINDS = {kind.encode(): (kind, handler, kind in UPDATE_ONLY) for kind, handler in HANDLERS.items()}
 _scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # json.loads without its per-call checks; scan_once is set in __init__, absent from the stubs
 
 
@@ -76,13 +72,7 @@ def _actor_and_data(line: bytes, end: int) -> tuple[str, dict[str, Any]]:
         return actor, data
     raw = line[9 : a + 1]  # the actor as a JSON string, quotes included
     actor = json.loads(raw) if b"\\" in raw else raw[1:-1].decode()
-    body = line[a + 9 : end]
-    if body[-2:] == b'"}' and body[:2] == b'{"' and body.count(b'"') == 4 and b"\\" not in body:
-        # {"key":"text"} with nothing escaped (a note's data): no parser needed
-        colon = body.find(b'":"')
-        if colon > 0:
-            return actor, {body[2:colon].decode(): body[colon + 3 : -2].decode()}
-    text = body.decode()
+    text = line[a + 9 : end].decode()
     try:
         data, stop = _scan(text, 0)
     except (StopIteration, ValueError):
@@ -110,7 +100,7 @@ def fold_range(
     projection = Projection(conn, empty=empty)
     if not empty and end - start > PRELOAD_IDS_FROM:
         projection.load_ids()
-    rows, has = projection.rows, projection.has
+    handlers, update_only, has = HANDLERS, UPDATE_ONLY, projection.has
     prev_hash = last_hash.encode()
     count, offset = 0, start
     with open(LedgerPaths(Path(directory)).ledger, "rb") as handle:
@@ -130,61 +120,52 @@ def fold_range(
             lines = block.split(b"\n")
             lines.pop()
             for line in lines:
-                # The members after `data`, by position from the end (see the module's docstring):
-                # `at` is where `,"seq":` begins; any doubt about the shape goes to the exact path.
-                at = line.rfind(b',"seq":', -_SUFFIX - 30)  # 30: the member's name and up to 23 digits
+                # The members after `data`, by position from the end (see the module's docstring).
+                n = len(line)
+                k = line.rfind(b',"kind":"')
+                q = line.find(b'"', k + 9)
+                d = line.rfind(b',"dispatch":', 0, k)
+                raw = line[d + 12 : k]
+                seq_text = line[q + 82 : n - _SUFFIX]
                 if (
-                    line[at - 1 : -_SUFFIX] != b'","seq":%d' % (seq + 1)
-                    or line[at - 65 : at - 1] != prev_hash
-                    or line[at - 75 : at - 65] != b'","prev":"'
-                    or line[-76:-66] != b'","hash":"'
+                    k > 0
+                    and d > 0
+                    and line[q : q + 10] == b'","prev":"'
+                    and line[q + 74 : q + 82] == b'","seq":'
+                    and line[n - _SUFFIX : n - 103] == b',"ts":"'
+                    and line[n - 76 : n - 66] == b'","hash":"'
+                    and seq_text.isdigit()
+                    and (raw == b"null" or (raw[:1] == raw[-1:] == b'"' and b"\\" not in raw))
                 ):
-                    count += 1
-                    seq, prev_hash = _exact(projection, line, seq, prev_hash)
-                    continue
-                seq += 1
-                prev_hash = line[-66:-2]
-                count += 1
-                k = line.rfind(b',"kind":"', 0, at - 75)
-                kind = line[k + 9 : at - 75]
-                found = _KINDS.get(kind)
-                if found is None:
-                    if b"\\" in kind:  # not the writer's shape: the exact path decides
-                        seq, prev_hash = _exact(projection, line, seq - 1, line[at - 65 : at - 1])
-                    continue
-                name, handler, update_only = found
-                if line[k - 16 : k] == b',"dispatch":null':
-                    dispatch, d = None, k - 16
+                    kind, number, prev, digest = (
+                        line[k + 9 : q].decode(),
+                        int(seq_text),
+                        line[q + 10 : q + 74],
+                        line[n - 66 : n - 2],
+                    )
+                    dispatch = None if raw == b"null" else raw[1:-1].decode()
+                    parsed = False
                 else:
-                    d = line.rfind(b',"dispatch":"', 0, k)
-                    raw = line[d + 13 : k - 1]
-                    if d < 0 or line[k - 1] != 0x22 or b"\\" in raw or b'"' in raw:
-                        seq, prev_hash = _exact(projection, line, seq - 1, line[at - 65 : at - 1])
-                        continue
-                    dispatch = raw.decode()
-                if update_only:
-                    row = None if dispatch is None else rows.get(dispatch, _UNSEEN)
-                    if row is None or (row is _UNSEEN and not has(dispatch)):
-                        continue  # an update of a dispatch the table does not hold changes nothing
-                actor, data = _actor_and_data(line, d)
-                handler(projection, Rec(seq, line[7 - _SUFFIX : -76].decode(), name, actor, dispatch, data))
+                    kind, dispatch, number, prev, ts, actor, data, digest = _slow(line)
+                    parsed = True
+                if number != seq + 1 or prev != prev_hash:
+                    raise ChainBroken(
+                        f"the ledger does not continue where the store left off (seq {number})",
+                        hint="run `cockpit receipts verify`, then `cockpit state rebuild`",
+                    )
+                seq = number
+                prev_hash = digest
+                count += 1
+                handler = handlers.get(kind)
+                if handler is None or (kind in update_only and not has(dispatch)):
+                    continue
+                if not parsed:
+                    ts = line[n - 103 : n - 76].decode()
+                    actor, data = _actor_and_data(line, d)
+                handler(projection, Rec(number, ts, kind, actor, dispatch, data))
             offset += len(block)
             projection.flush()
             if progress is not None:
                 progress(offset - start, end - start)
     projection.flush()
     return Folded(count, seq, prev_hash.decode(), offset)
-
-
-def _exact(projection: Projection, line: bytes, seq: int, prev_hash: bytes) -> tuple[int, bytes]:
-    """One line of any valid JSON shape, parsed whole: fold it after checking its link; the new (seq, hash)."""
-    kind, dispatch, number, prev, ts, actor, data, digest = _slow(line)
-    if number != seq + 1 or prev != prev_hash:
-        raise ChainBroken(
-            f"the ledger does not continue where the store left off (seq {number})",
-            hint="run `cockpit receipts verify`, then `cockpit state rebuild`",
-        )
-    handler = HANDLERS.get(kind)
-    if handler is not None and (kind not in UPDATE_ONLY or projection.has(dispatch)):
-        handler(projection, Rec(number, ts, kind, actor, dispatch, data))
-    return number, digest

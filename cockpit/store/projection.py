@@ -114,7 +114,6 @@ class Projection:
         if dispatch in self.rows:
             return self.rows[dispatch] is not None
         if self.empty or (self.known is not None and dispatch not in self.known):
-            self.rows[dispatch] = None  # remembered: the next receipt for it costs one lookup
             return False
         return self.row(dispatch) is not None
 
