@@ -11,6 +11,7 @@ from benchmarks.bench_ledger import append_shaped, generate
 from benchmarks.bench_tui import HISTORY_DISPATCHES, history_entries
 from benchmarks.core import Check, Figure, Profile, median
 from benchmarks.fleet import Log
+from benchmarks.procstat import tree_cpu_seconds
 from benchmarks.sandbox import Sandbox, sandbox
 
 REBUILD_TARGET = 2.0  # x verify's time
@@ -31,13 +32,19 @@ def _timed_cli(box: Sandbox, *args: str, cpu: list[float]) -> float:
     return seconds
 
 
-def _start_to_ready(box: Sandbox) -> float:
-    """From spawning `cockpit supervise` to its socket answering; the supervisor is stopped after."""
+def _start_to_ready(box: Sandbox, cpu: list[float]) -> float:
+    """From spawning `cockpit supervise` to its socket answering; the supervisor is stopped after.
+    The CPU seconds it spent until then (its children included) are appended to `cpu`."""
     started = time.perf_counter()
-    box.start_supervisor()
+    pid = box.start_supervisor()
     seconds = time.perf_counter() - started
+    cpu.append(tree_cpu_seconds([pid]))
     box.stop_supervisor()
     return seconds
+
+
+def _listed(values: list[float]) -> str:
+    return ", ".join(f"{v:.2f}" for v in values)
 
 
 def run(profile: Profile, *, workdir, keep: bool) -> list[Figure]:
@@ -70,17 +77,20 @@ def run(profile: Profile, *, workdir, keep: bool) -> list[Figure]:
                 f"round {r + 1}: verify {verify[-1]:.2f} s ({verify_cpu[-1]:.2f} CPU-s), "
                 f"rebuild {rebuild[-1]:.2f} s ({rebuild_cpu[-1]:.2f} CPU-s)"
             )
-        cold = [_start_to_ready(box) for _ in range(profile.store_repeats)]
-        log(f"cold start on a caught-up store: {', '.join(f'{c:.2f}' for c in cold)} s")
-        catch = []
+        cold_cpu: list[float] = []
+        cold = [_start_to_ready(box, cold_cpu) for _ in range(profile.store_repeats)]
+        log(f"cold start on a caught-up store: {_listed(cold)} s ({_listed(cold_cpu)} CPU-s)")
+        catch: list[float] = []
+        catch_cpu: list[float] = []
         for r in range(profile.store_repeats):  # the supervisor is down while others append
             append_shaped(directory, extra, first=records + r * extra)
-            catch.append(_start_to_ready(box))
-        log(f"start with {extra:,} receipts to fold: {', '.join(f'{c:.2f}' for c in catch)} s")
+            catch.append(_start_to_ready(box, catch_cpu))
+        log(f"start with {extra:,} receipts to fold: {_listed(catch)} s ({_listed(catch_cpu)} CPU-s)")
     with sandbox("store-new", workdir=workdir, keep=keep) as small:  # the same start with a 1-record ledger
         small.cli("init")
-        fresh = [_start_to_ready(small) for _ in range(profile.store_repeats)]
-    log(f"cold start in a new repository: {', '.join(f'{c:.2f}' for c in fresh)} s")
+        fresh_cpu: list[float] = []
+        fresh = [_start_to_ready(small, fresh_cpu) for _ in range(profile.store_repeats)]
+    log(f"cold start in a new repository: {_listed(fresh)} s ({_listed(fresh_cpu)} CPU-s)")
     base = median(verify)
     ours, cold_s, catch_s = median(rebuild), median(cold), median(catch)
     fold_s = catch_s - cold_s
@@ -123,8 +133,10 @@ def run(profile: Profile, *, workdir, keep: bool) -> list[Figure]:
                 f"spawn of `cockpit supervise` to its socket answering, store caught up; baseline: {same}",
                 f"the same in a new repository (a few receipts): {median(fresh):.2f} s; the difference is "
                 "what the ledger's size costs a start",
+                f"CPU until ready: {median(cold_cpu):.2f} s here, {median(fresh_cpu):.2f} s in the new repository "
+                "(the supervisor and its children; the work a start does, whatever the load)",
             ],
-            extra={"new_repository_s": fresh},
+            extra={"new_repository_s": fresh, "cpu_s": cold_cpu, "new_repository_cpu_s": fresh_cpu},
         ),
         Figure(
             name="store_catch_up",
@@ -140,8 +152,10 @@ def run(profile: Profile, *, workdir, keep: bool) -> list[Figure]:
             checks=[Check(f"folding them <= {CATCH_UP_TARGET_S:g} s (ready minus the cold start)", fold_s <= CATCH_UP_TARGET_S)],
             notes=[
                 f"spawn to answering with {extra:,} receipts appended while it was down (folded before it "
-                f"answers); {fold_s:.2f} s beyond the cold start; baseline: {same}"
+                f"answers); {fold_s:.2f} s beyond the cold start; baseline: {same}",
+                f"CPU until ready: {median(catch_cpu):.2f} s, {median(catch_cpu) - median(cold_cpu):.2f} s beyond "
+                "the cold start's (the fold's work, whatever the load)",
             ],
-            extra={"fold_s": fold_s},
+            extra={"fold_s": fold_s, "cpu_s": catch_cpu},
         ),
     ]
