@@ -113,7 +113,8 @@ def run(profile: Profile, *, workdir, keep: bool) -> list[Figure]:
                 "own) while it folds every receipt into a new store, committed only if the ledger verifies",
                 f"CPU (user + system, workers included): rebuild {median(rebuild_cpu):.2f} s, verify "
                 f"{median(verify_cpu):.2f} s, {median(rebuild_cpu) / median(verify_cpu):.2f}x: the work each does, whatever the load (the wall "
-                "ratio is higher: verify's work is spread over every core, the fold runs in one process)",
+                "ratio also depends on how the load shares the cores: verify's work is spread over every core, "
+                "the fold runs in one process)",
             ],
             extra={"ledger_bytes": size, "rebuild_cpu_s": rebuild_cpu, "verify_cpu_s": verify_cpu},
         ),
