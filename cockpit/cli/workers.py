@@ -186,11 +186,14 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
         # Validate here first, so bad input fails before a supervisor is started or anything created.
         # (A running supervisor validates everything itself before it writes anything.)
         from cockpit.runtime.providers import load_catalog
+        from cockpit.service import placement
         from cockpit.service.dispatching import build_task, prepare
         from cockpit.service.settings import load_config
 
         task = build_task(fields, str(args.task) if args.task else "task")
         catalog = load_catalog(ws.repo.toplevel)
+        explicit = args.host is not None or args.label is not None
+        auto = not explicit and placement.hosts_configured(ws.repo.toplevel)
         prepared = prepare(
             ws.git,
             catalog,
@@ -203,13 +206,14 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
             priority=args.priority,
             prompt_file=Path("/dev/null"),
             default_provider=load_config(ws.repo.toplevel).default_provider,
-            on_host=args.host is not None or args.label is not None,
+            on_host=explicit or auto,
         )
-        if args.host is not None or args.label is not None:
-            from cockpit.service import placement
-
+        if explicit:
             # Unknown host, bad hosts.yaml, no host that fits (probed, read only): exit 2.
             placement.plan(ws.repo.toplevel, catalog, prepared.provider.name, args.host, args.label)
+        elif auto and not placement.local_has_provider(prepared.provider):
+            # Automatic placement refuses only when no executor has the provider (probed, read only).
+            placement.plan_auto(ws.repo.toplevel, catalog, prepared.provider.name, local_busy=0, max_workers=1)
     ws.state.ensure()
     view = SupervisorClient(ws).call(
         "dispatch",

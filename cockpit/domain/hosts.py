@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -78,10 +79,20 @@ class Host(_Strict):
         return value
 
 
+class PlacementPrefs(_Strict):
+    """Where a dispatch without --host/--label goes (docs/hosts.md, "Automatic placement")."""
+
+    prefer: Literal["local", "hosts"] = "local"  # which is tried first: this machine, or the hosts in order
+    # Workers at once on this machine before automatic placement looks elsewhere; None: the
+    # supervisor's max_workers. The scheduler holds this machine to it, as to a host's capacity.
+    local_capacity: int | None = Field(default=None, ge=1, le=256)
+
+
 class HostsFile(_Strict):
-    """The merged `hosts.yaml`: host name -> Host."""
+    """The merged `hosts.yaml`: host name -> Host, and the automatic placement preferences."""
 
     hosts: dict[str, Host] = Field(default_factory=dict)
+    placement: PlacementPrefs = Field(default_factory=PlacementPrefs)
 
     def get(self, name: str) -> Host | None:
         return self.hosts.get(name)
