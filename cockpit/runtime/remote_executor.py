@@ -13,8 +13,11 @@ How each duty is done (one module each):
   * processes: runtime/remote_procs.py (ps/kill on the host).
 
 Link loss: `sessions()` answers `reachable=False` while the host is silent; the workers go
-on there. On the next answer streams restart from the local size, so output printed
-meanwhile is fetched from the host's log, and nothing is appended twice.
+on there. It tries the host again with exponential backoff (domain/hosts.py LinkBackoff:
+1 s, 2 s, 4 s … at most 30 s apart; between tries it answers at once without ssh), and
+`wait_for_exit` sleeps until the next try. On the next answer streams restart from the
+local size, so output printed meanwhile is fetched from the host's log, and nothing is
+appended twice; `last_outage` says how many tries and seconds it took.
 """
 
 from __future__ import annotations
@@ -24,11 +27,12 @@ import io
 import os
 import tarfile
 import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Literal
 
-from cockpit.domain.hosts import Host
+from cockpit.domain.hosts import Host, LinkBackoff
 from cockpit.errors import CheckFailed, CockpitError
 from cockpit.runtime import teardown as git_teardown
 from cockpit.runtime.executor import (
@@ -77,6 +81,8 @@ class RemoteExecutor:
         # (its workers may be running there: "unreachable", not "lost").
         self.link_up = True
         self.link_error: str | None = None
+        self.backoff = LinkBackoff()
+        self.last_outage: tuple[int, float] | None = None  # (tries, seconds) of the last outage ended
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -202,11 +208,16 @@ class RemoteExecutor:
             self.tmux.list_panes_script() + f'\necho --sizes\nfor d in {prefix}/*/; do [ -f "$d/output.log" ] && '
             'echo "$(basename "$d") $(wc -c < "$d/output.log")"; done; true'
         )
+        if not self.link_up and not self.backoff.due(time.monotonic()):
+            return Sessions(reachable=False)  # silent host, next try not due: no ssh
         try:
             result = self.link.run(script, timeout=20)
         except SshError as exc:
             self.link_up, self.link_error = False, str(exc)
+            self.backoff.failed(time.monotonic())
             return Sessions(reachable=False)
+        if (outage := self.backoff.recovered(time.monotonic())) is not None:
+            self.last_outage = outage
         self.link_up, self.link_error = True, None
         panes_text, _, sizes_text = result.stdout.partition("--sizes\n")
         panes, server_pid, unreaped = self.tmux.parse_panes(panes_text.splitlines())
@@ -233,6 +244,15 @@ class RemoteExecutor:
                 exit_signal=pane.dead_signal if exited else None,
             )
         return Sessions(by_id=by_id, reachable=bool(panes) or self._server_alive())
+
+    def unreachable_data(self) -> dict[str, object]:
+        """For the `status_changed` receipt to `unreachable`: ssh's words, and when it tries next."""
+        return {"reason": self.link_error, "retry_in_ms": round(self.backoff.wait_s(time.monotonic()) * 1000)}
+
+    def reconnect_data(self) -> dict[str, object]:
+        """For the `status_changed` receipt back to `working`: how many tries and seconds it took."""
+        tries, silent_s = self.last_outage or (1, 0.0)
+        return {"host": self.host.name, "tries": tries, "unreachable_ms": round(silent_s * 1000)}
 
     def _server_alive(self) -> bool:
         try:
@@ -350,6 +370,9 @@ class RemoteExecutor:
             yield [OutputChange(i, "signals") for i in grew] + [OutputChange(i, "output") for i in ids]
 
     async def wait_for_exit(self) -> ExitWait:
+        if not self.link_up:  # no waiter can reach a silent host: wait for the next try instead
+            await asyncio.sleep(self.backoff.wait_s(time.monotonic()))
+            return "unreachable"
         return await wait_for_exit_signal(self.link.argv(remote_shell(self.tmux.exit_waiter_command(), self.link.remote_env)))
 
 
