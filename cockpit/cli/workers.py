@@ -100,6 +100,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ):
         p = sub.add_parser(name, help=text)
         p.add_argument("id")
+        if name == "restore":
+            p.add_argument("--host", metavar="NAME", help="bring it back on this SSH host from hosts.yaml (docs/hosts.md)")
         add_json_flag(p)
         p.set_defaults(handler=cmd_action, action=name)
 
@@ -308,7 +310,13 @@ def cmd_logs(args: argparse.Namespace) -> int:
 
 def cmd_action(args: argparse.Namespace) -> int:
     client, dispatch_id = client_for(args.id)
-    result = client.call(args.action, id=dispatch_id, actor=operator_actor())
+    host = getattr(args, "host", None)
+    if host is not None:  # an unknown host fails before a supervisor is started
+        from cockpit.runtime.hosts_config import load_hosts
+        from cockpit.service.placement import check_request
+
+        check_request(load_hosts(client.ws.repo.toplevel), host, None)
+    result = client.call(args.action, id=dispatch_id, actor=operator_actor(), **({"host": host} if host else {}))
     if args.json:
         print_json(result)
     elif args.action == "kill":
@@ -325,7 +333,8 @@ def cmd_action(args: argparse.Namespace) -> int:
             if result.get("ignored_not_archived"):
                 print(f"note: {len(result['ignored_not_archived'])} ignored file(s) were not archived")
     else:
-        print(f"restored {result['id']} at {result['worktree']} on {result['branch']}")
+        there = f" (and on {host})" if host else ""
+        print(f"restored {result['id']} at {result['worktree']}{there} on {result['branch']}")
     return 0
 
 

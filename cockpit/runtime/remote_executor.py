@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Literal
 
 from cockpit.domain.hosts import Host, LinkBackoff
-from cockpit.errors import CheckFailed, CockpitError
+from cockpit.errors import CheckFailed, CockpitError, UsageError
 from cockpit.runtime import teardown as git_teardown
 from cockpit.runtime.executor import (
     ExitWait,
@@ -140,8 +140,16 @@ class RemoteExecutor:
         return result
 
     def restore_workspace(self, dispatch_id: str, path: Path) -> git_teardown.RestoreResult:
-        """Restores locally (the archive lives here); running it on the host again is a new dispatch."""
+        """Restores locally (the archive lives here); `restore_on_host` brings it to the host too."""
         return git_teardown.restore(self.repo, dispatch_id, path)
+
+    def restore_on_host(self, dispatch_id: str, path: Path) -> git_teardown.RestoreResult:
+        """The archive back on the host, byte for byte, with its local mirror at `path` (as a
+        remote worker's workspace is). All or nothing, here and there."""
+        try:
+            return self.git.restore(dispatch_id, path)
+        except SshError as exc:
+            raise UsageError(f"cannot restore {dispatch_id} on {self.host.name}: {exc}") from None
 
     # -- sessions -------------------------------------------------------------------------
 

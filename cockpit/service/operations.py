@@ -234,7 +234,13 @@ class WorkerOps:
             d = ctx.dispatch(dispatch_id)
             if d.teardown is None:
                 raise UsageError(f"dispatch {dispatch_id} was not torn down; its worktree is {d.worktree}")
-            result = await asyncio.to_thread(ctx.executor_for(d).restore_workspace, dispatch_id, Path(d.worktree))
+            if args.host is not None:  # there, byte for byte; the host becomes its executor
+                onto = placement.restore_target(ctx, args.host)
+                result = await asyncio.to_thread(onto.restore_on_host, dispatch_id, Path(d.worktree))
+                where = {"executor": onto.name, "host": args.host}
+            else:
+                result = await asyncio.to_thread(ctx.executor_for(d).restore_workspace, dispatch_id, Path(d.worktree))
+                where = {}
             ctx.record(
                 "restored",
                 dispatch_id,
@@ -242,6 +248,7 @@ class WorkerOps:
                 worktree=str(result.worktree),
                 head=result.head,
                 had_uncommitted=result.had_uncommitted,
+                **where,
             )
         return RestoreReply(id=dispatch_id, worktree=str(result.worktree), branch=result.branch, head=result.head)
 

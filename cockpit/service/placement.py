@@ -25,6 +25,8 @@ from cockpit.errors import UsageError
 from cockpit.runtime.host_probe import probe_host
 from cockpit.runtime.hosts_config import load_hosts
 from cockpit.runtime.provider_launch import resolve_binary
+from cockpit.runtime.remote_executor import RemoteExecutor
+from cockpit.service.context import Context
 
 
 def check_request(hosts: HostsFile, host: str | None, label: str | None) -> list[Host]:
@@ -154,3 +156,13 @@ def local_capacity(repo_root: Path) -> int | None:
     """This machine's `placement.local_capacity` from hosts.yaml (None: only the global cap)."""
     hosts = load_hosts(repo_root)
     return hosts.placement.local_capacity if hosts.hosts else None
+
+
+def restore_target(ctx: Context, host: str) -> RemoteExecutor:
+    """The executor of `cockpit restore --host NAME`; UsageError for a host not in hosts.yaml."""
+    check_request(load_hosts(ctx.ws.repo.toplevel), host, None)
+    name = f"ssh:{host}"
+    executor = ctx.executors.get(name) or ctx.add_remote_executor(name)  # on the loop: it may start watchers
+    if not isinstance(executor, RemoteExecutor):
+        raise UsageError(f"{host!r} is not an SSH host", hint="see docs/hosts.md")
+    return executor
