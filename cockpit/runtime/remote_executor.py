@@ -12,12 +12,10 @@ How each duty is done (one module each):
   * exits: `tmux wait-for cockpit-exit` on the host, over ssh; `sessions()` is one call;
   * processes: runtime/remote_procs.py (ps/kill on the host).
 
-Link loss: `sessions()` answers `reachable=False` while the host is silent; the workers go
-on there. It tries the host again with exponential backoff (domain/hosts.py LinkBackoff:
-1 s, 2 s, 4 s … at most 30 s apart; between tries it answers at once without ssh), and
-`wait_for_exit` sleeps until the next try. On the next answer streams restart from the
-local size, so output printed meanwhile is fetched from the host's log, and nothing is
-appended twice; `last_outage` says how many tries and seconds it took.
+Link loss: `sessions()` answers `reachable=False` while the host is silent (its workers go
+on there), trying it again with backoff (domain/hosts.py LinkBackoff; no ssh between tries,
+`wait_for_exit` sleeps until the next). On the next answer streams restart from the local
+size: output printed meanwhile is fetched from the host's log, none appended twice.
 """
 
 from __future__ import annotations
@@ -253,12 +251,11 @@ class RemoteExecutor:
             )
         return Sessions(by_id=by_id, reachable=bool(panes) or self._server_alive())
 
-    def unreachable_data(self) -> dict[str, object]:
-        """For the `status_changed` receipt to `unreachable`: ssh's words, and when it tries next."""
-        return {"reason": self.link_error, "retry_in_ms": round(self.backoff.wait_s(time.monotonic()) * 1000)}
-
-    def reconnect_data(self) -> dict[str, object]:
-        """For the `status_changed` receipt back to `working`: how many tries and seconds it took."""
+    def link_data(self) -> dict[str, object]:
+        """For `status_changed` receipts of the link: down, ssh's words and when it tries next;
+        back, how many tries and how long it took."""
+        if not self.link_up:
+            return {"reason": self.link_error, "retry_in_ms": round(self.backoff.wait_s(time.monotonic()) * 1000)}
         tries, silent_s = self.last_outage or (1, 0.0)
         return {"host": self.host.name, "tries": tries, "unreachable_ms": round(silent_s * 1000)}
 
