@@ -49,7 +49,7 @@ from cockpit.runtime.git_repo import BRANCH_PREFIX, GitRepo
 from cockpit.runtime.proctree import TreeKill, TreeSignal
 from cockpit.runtime.remote_git import RemoteGit
 from cockpit.runtime.remote_layout import RemoteLayout, remote_env, run_script
-from cockpit.runtime.remote_procs import remote_kill_tree, remote_signal, remote_tree
+from cockpit.runtime.remote_procs import remote_kill_tree, remote_signal, remote_stop_or_continue, remote_tree
 from cockpit.runtime.remote_streams import StreamMirror, local_size
 from cockpit.runtime.remote_tmux import RemoteTmux
 from cockpit.runtime.ssh import SshError, SshLink, quote_all, remote_shell
@@ -313,10 +313,10 @@ class RemoteExecutor:
         return SignalSent(signal=sig, found=found, signalled=remote_signal(self.link, [p.pid for p in found], sig))
 
     def pause_tree(self, dispatch_id: str, action: Literal["stop", "continue"]) -> TreeSignal:
-        raise CockpitError(
-            f"cannot {'pause' if action == 'stop' else 'resume'} {dispatch_id}: pausing a worker on an SSH host "
-            "is not supported yet (kill it, or let it finish)"
-        )
+        pane_pid = self.tmux.pane_pid(dispatch_id)
+        if pane_pid is None:
+            raise CockpitError(f"cannot {'pause' if action == 'stop' else 'resume'} {dispatch_id}: its tmux pane is gone")
+        return remote_stop_or_continue(self.link, pane_pid, action)
 
     def owner_of_process(self, pid: int) -> str | None:
         return None  # a local process is never a remote worker
