@@ -21,9 +21,7 @@ size: output printed meanwhile is fetched from the host's log, none appended twi
 from __future__ import annotations
 
 import asyncio
-import io
 import os
-import tarfile
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -48,9 +46,9 @@ from cockpit.runtime.executor import (
 from cockpit.runtime.git_repo import BRANCH_PREFIX, GitRepo
 from cockpit.runtime.proctree import TreeKill, TreeSignal
 from cockpit.runtime.remote_git import RemoteGit
-from cockpit.runtime.remote_layout import RemoteLayout, remote_env, run_script
+from cockpit.runtime.remote_layout import RemoteLayout, remote_env, run_script, tar_files
 from cockpit.runtime.remote_procs import remote_kill_tree, remote_signal, remote_stop_or_continue, remote_tree
-from cockpit.runtime.remote_streams import StreamMirror, local_size
+from cockpit.runtime.remote_streams import StreamMirror, local_size, read_at
 from cockpit.runtime.remote_tmux import RemoteTmux
 from cockpit.runtime.ssh import SshError, SshLink, quote_all, remote_shell
 from cockpit.runtime.statedir import StateDir
@@ -203,7 +201,7 @@ class RemoteExecutor:
             f"touch {quote_all([layout.log(dispatch_id), layout.signals(dispatch_id)])} && {start}"
         )
         try:
-            result = self.link.run(script, stdin=_tar(files), timeout=60)
+            result = self.link.run(script, stdin=tar_files(files), timeout=60)
         except SshError as exc:
             raise SessionError(f"cannot start {dispatch_id} on {self.host.name}: {exc}") from None
         if result.code != 0:
@@ -349,10 +347,10 @@ class RemoteExecutor:
     # -- streams --------------------------------------------------------------------------
 
     def read_output(self, dispatch_id: str, offset: int, limit: int) -> bytes:
-        return _read(self.state.log(dispatch_id), offset, limit)
+        return read_at(self.state.log(dispatch_id), offset, limit)
 
     def read_signals(self, dispatch_id: str, offset: int, limit: int) -> bytes:
-        return _read(self.state.signal_file(dispatch_id), offset, limit)
+        return read_at(self.state.signal_file(dispatch_id), offset, limit)
 
     def output_size(self, dispatch_id: str) -> int:
         return local_size(self.state.log(dispatch_id))
@@ -391,23 +389,3 @@ class RemoteExecutor:
             await asyncio.sleep(self.backoff.wait_s(time.monotonic()))
             return "unreachable"
         return await wait_for_exit_signal(self.link.argv(remote_shell(self.tmux.exit_waiter_command(), self.link.remote_env)))
-
-
-def _tar(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            info.mode = 0o600
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
-def _read(path: Path, offset: int, limit: int) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(offset)
-            return handle.read(limit)
-    except FileNotFoundError:
-        return b""

@@ -15,8 +15,10 @@ cockpit installs nothing else on the host: the pane's launcher is `sh`.
 from __future__ import annotations
 
 import hashlib
+import io
 import posixpath
 import shlex
+import tarfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -142,3 +144,15 @@ def run_script(
     lines.append("case $st in 129|130|137|141|142|143) kill -$((st - 128)) $$ ;; esac")
     lines.append("exit $st")
     return "\n".join(lines) + "\n"
+
+
+def tar_files(files: dict[str, bytes]) -> bytes:
+    """A tar of `files` (name -> bytes, mode 0600) for a run directory: one ssh call unpacks it."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o600
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
