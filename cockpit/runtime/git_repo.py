@@ -14,9 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -395,6 +393,9 @@ class GitRepo:
     @contextmanager
     def _temporary_index(self, worktree: Path) -> Iterator[dict[str, str]]:
         """Env naming a private copy of the worktree's index (copy2 keeps the stat data valid)."""
+        import shutil  # here, with tempfile: the CLI imports this module for discover_repo alone
+        import tempfile
+
         real = Path(self.run_git("rev-parse", "--path-format=absolute", "--git-path", "index", cwd=worktree))
         with tempfile.TemporaryDirectory(prefix="cockpit-index-") as tmp:
             index = Path(tmp) / "index"
