@@ -1,12 +1,13 @@
-"""The git adapter: repository discovery, refs, per-dispatch worktrees, diff stats, merge checks.
+"""The git adapter: refs, per-dispatch worktrees, diff stats, merge checks (discovery: repo_discovery.py).
 
 Rules kept here so that nothing done for one worker can touch another's work:
 - every worktree/branch change runs under one FileLock shared by all processes of the repository;
 - no command moves a branch other than the one being created or deleted (no checkout in the
   main checkout, no reset, deletion by compare-and-swap `update-ref -d <ref> <expected>`);
 - reads never write the index (`GIT_OPTIONAL_LOCKS=0`; snapshots use a temporary index copy).
-Commands run through GitPython's `Git.execute`; `discover_repo` alone uses plain subprocess
-because it runs on every CLI call and importing GitPython costs ~70 ms there for nothing.
+Commands run through GitPython's `Git.execute`; `discover_repo` (cockpit/runtime/repo_discovery.py,
+re-exported here) uses plain subprocess in a module of its own because it runs on every CLI
+call, which must not pay for GitPython (~70 ms) nor for compiling this module.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import subprocess
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,32 +23,15 @@ from typing import TYPE_CHECKING, Literal, overload
 
 from cockpit.errors import CheckFailed, UsageError
 from cockpit.runtime.filelock import FileLock
+from cockpit.runtime.repo_discovery import RepoInfo as RepoInfo
+from cockpit.runtime.repo_discovery import discover_repo as discover_repo
 
 if TYPE_CHECKING:
     import git
 
 BRANCH_PREFIX = "cockpit/"
 READ_ONLY_ENV = {"GIT_OPTIONAL_LOCKS": "0"}
-# Environment that would point git at another repository or index than the one we name.
-_REPO_ENV_VARS = (
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_COMMON_DIR",
-    "GIT_PREFIX",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_NAMESPACE",
-)
 _DISPATCH_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-
-
-@dataclass(frozen=True)
-class RepoInfo:
-    toplevel: Path
-    common_dir: Path
-    current_branch: str | None
-    head: str | None
 
 
 @dataclass(frozen=True)
@@ -85,77 +68,6 @@ class MergeCheck:
 def validate_dispatch_id(dispatch_id: str) -> None:
     if not _DISPATCH_ID.match(dispatch_id) or ".." in dispatch_id or dispatch_id.endswith((".", ".lock")):
         raise UsageError(f"invalid dispatch id {dispatch_id!r}: use 1-64 letters, digits, '.', '_' or '-'")
-
-
-def _plain_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in _REPO_ENV_VARS} | {"LC_ALL": "C"}
-
-
-def _read_head(common_dir: Path) -> tuple[str | None, str | None]:
-    """(branch, sha) of the main worktree, read from files; sha None when it needs git to resolve."""
-    try:
-        content = (common_dir / "HEAD").read_text().strip()
-    except OSError:
-        return None, None
-    if not content.startswith("ref: "):
-        return None, content or None
-    ref = content[5:]
-    branch = ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
-    try:
-        return branch, (common_dir / ref).read_text().strip()
-    except OSError:
-        pass
-    try:
-        for line in (common_dir / "packed-refs").read_text().splitlines():
-            if line.endswith(" " + ref) and not line.startswith(("#", "^")):
-                return branch, line.split(" ", 1)[0]
-    except OSError:
-        pass
-    return branch, None
-
-
-def discover_repo(cwd: Path) -> RepoInfo:
-    """Find the repository around `cwd`; always answers with the main worktree's toplevel."""
-    env = _plain_env()
-    if not Path(cwd).is_dir():
-        raise UsageError(f"not inside a git repository ({cwd} is not a directory): run cockpit from a repository's working tree")
-    args = ["git", "rev-parse", "--path-format=absolute", "--show-toplevel", "--git-common-dir", "--git-dir"]
-    try:
-        proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    except FileNotFoundError:
-        raise UsageError("git is not installed (or not on PATH): install git, then run cockpit again") from None
-    if proc.returncode != 0:
-        probe = subprocess.run(
-            ["git", "rev-parse", "--is-bare-repository"], cwd=cwd, env=env, capture_output=True, text=True, check=False
-        )
-        if probe.stdout.strip() == "true":
-            raise UsageError(f"{cwd} is a bare repository: run cockpit from a repository's working tree")
-        reason = (proc.stderr.strip().splitlines() or ["git rev-parse failed"])[-1].removeprefix("fatal: ")
-        raise UsageError(f"not inside a git repository ({reason}): run cockpit from a repository's working tree")
-    toplevel_s, common_s, gitdir_s = proc.stdout.splitlines()[:3]
-    common_dir, toplevel = Path(common_s), Path(toplevel_s)
-    if Path(gitdir_s) != common_dir:  # a linked worktree: answer with the main one
-        if common_dir.name == ".git":
-            toplevel = common_dir.parent
-        else:
-            listing = subprocess.run(
-                ["git", "worktree", "list", "--porcelain"], cwd=cwd, env=env, capture_output=True, text=True, check=True
-            ).stdout.splitlines()
-            if "bare" in listing[:3]:
-                raise UsageError(f"{cwd} belongs to a bare repository: run cockpit from a non-bare repository")
-            toplevel = Path(listing[0].removeprefix("worktree "))
-    branch, head = _read_head(common_dir)
-    if head is None or not re.fullmatch(r"[0-9a-f]{40,64}", head):
-        probe = subprocess.run(
-            ["git", "rev-parse", "--verify", "--quiet", "HEAD"],
-            cwd=toplevel,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        head = probe.stdout.strip() or None
-    return RepoInfo(toplevel=toplevel, common_dir=common_dir, current_branch=branch, head=head)
 
 
 def _last_line(text: str) -> str:
