@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from cockpit.errors import UsageError
 
@@ -24,8 +24,7 @@ _REPO_ENV_VARS = (
 )
 
 
-@dataclass(frozen=True)
-class RepoInfo:
+class RepoInfo(NamedTuple):  # not a dataclass: importing `dataclasses` costs each CLI call ~10 ms
     toplevel: Path
     common_dir: Path
     current_branch: str | None
