@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from cockpit.domain.dispatch import LIVE_STATES
@@ -62,6 +63,7 @@ def applies(needs: str, view: dict[str, Any] | None) -> bool:
     return view is not None and bool(APPLIES[needs](view))
 
 
+@lru_cache(maxsize=4096)  # the board parses the same few timestamps every second
 def parse_ts(ts: str | None) -> datetime | None:
     if not ts:
         return None
