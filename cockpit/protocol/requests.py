@@ -104,6 +104,7 @@ class Teardown(Acting):
 
 class Restore(Acting):
     op = "restore"
+    host: str | None = None  # an SSH host from hosts.yaml: the worktree comes back there (docs/hosts.md)
 
 
 class PreviewTeardown(DispatchRef):
@@ -127,6 +128,14 @@ class Providers(Args):
 
 class Skills(Args):
     op = "skills"
+
+
+class Hosts(Args):
+    """The SSH hosts of hosts.yaml as last probed (docs/hosts.md): the supervisor keeps each
+    probe a few seconds, so a screen asking again is cheap; `refresh` probes now."""
+
+    op = "hosts"
+    refresh: bool = False
 
 
 # -- worker control and the review loop -------------------------------------------------
@@ -258,6 +267,7 @@ REQUESTS: dict[str, type[Args]] = {
         Diff,
         Providers,
         Skills,
+        Hosts,
         Continue,
         Comment,
         Comments,

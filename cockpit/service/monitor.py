@@ -316,11 +316,11 @@ class Monitor:
         if isinstance(executor, RemoteExecutor):
             if not executor.link_up:  # link loss is not death: its workers go on on the host
                 for d in candidates:
-                    self.workers.set_state(d.id, WorkerState.UNREACHABLE, source="link", reason=executor.link_error)
+                    self.workers.set_state(d.id, WorkerState.UNREACHABLE, source="link", **executor.link_data())
                 return
             for d in candidates:
                 if d.state == WorkerState.UNREACHABLE and (s := sessions.get(d.id)) is not None and not s.exited:
-                    self.workers.set_state(d.id, WorkerState.WORKING, source="link", host=executor.host.name)
+                    self.workers.set_state(d.id, WorkerState.WORKING, source="link", **executor.link_data())
                     if (worker := self.ctx.live.get(d.id)) is not None:
                         self.request_check(worker)  # the screen says what it does now
         for d in candidates:

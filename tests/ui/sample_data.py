@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cockpit.domain.receipt import GENESIS, seal
+from cockpit.protocol.replies import DiffReply, HostCli, HostInfo, ProviderInfo, ReviewReply, TeardownPreview
+from cockpit.protocol.views import DispatchView
 from cockpit.ui.static_source import StaticSource
 
 NOW = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
@@ -135,6 +137,72 @@ def sample_views() -> list[dict[str, Any]]:
     ]
 
 
+ON_HOSTS = {"1qf9a2b3c4": "ssh:build1", "1qf9a2b3d5": "ssh:gpu-box", "1qf9a2b3f7": "ssh:build1"}
+
+
+def views_on_hosts() -> list[dict[str, Any]]:
+    """The sample workers, three of them on SSH hosts (the others here)."""
+    return [{**v, "executor": ON_HOSTS.get(v["id"], "local")} for v in sample_views()]
+
+
+def sample_hosts() -> list[HostInfo]:
+    """Three hosts as a probe found them: one usable, one whose root cannot be written, one down."""
+    probed = BASE + "09:20.000000Z"
+
+    def clis(*found: tuple[str, str]) -> list[HostCli]:
+        versions = dict(found)
+        return [
+            HostCli(
+                name=name, binary=name, path=f"/usr/local/bin/{name}" if name in versions else None, version=versions.get(name)
+            )
+            for name in ("claude", "codex", "fake")
+        ]
+
+    return [
+        HostInfo(
+            name="build1",
+            ssh="build1",
+            reachable=True,
+            usable=True,
+            latency_ms=3.2,
+            tmux="tmux 3.3a",
+            git="git version 2.39.5",
+            providers=clis(("claude", "2.1.197 (Claude Code)"), ("fake", "cockpit-fake-agent 0.1.0")),
+            free_disk_bytes=129_384_000_000,
+            running_workers=2,
+            capacity=4,
+            labels=["big"],
+            probed_ts=probed,
+        ),
+        HostInfo(
+            name="gpu-box",
+            ssh="alice@gpu-box.lan",
+            reachable=True,
+            usable=False,
+            latency_ms=11.8,
+            tmux="tmux 3.2a",
+            git="git version 2.34.1",
+            providers=clis(("codex", "codex-cli 0.169.0")),
+            free_disk_bytes=9_200_000_000,
+            running_workers=1,
+            capacity=1,
+            labels=["gpu", "big"],
+            problems=["root is not writable (cockpit must create it or write under it)"],
+            probed_ts=probed,
+        ),
+        HostInfo(
+            name="laptop",
+            ssh="laptop",
+            reachable=False,
+            usable=False,
+            error="ssh: connect to host laptop port 22: No route to host",
+            capacity=2,
+            problems=["unreachable: ssh: connect to host laptop port 22: No route to host"],
+            probed_ts=probed,
+        ),
+    ]
+
+
 def sample_receipts(count: int = 40) -> list[Any]:
     kinds = [
         ("dispatch_created", "operator@laptop", {"title": "Add retry with backoff", "provider": "claude"}),
@@ -209,111 +277,129 @@ index 1111111..2222222 100644
 """
 
 
+def as_views(views: list[dict[str, Any]]) -> list[DispatchView]:
+    """Views as the supervisor's JSON (what `view` makes), read as the TUI reads them."""
+    return [DispatchView.model_validate(v) for v in views]
+
+
 def sample_source(views: list[dict[str, Any]] | None = None) -> StaticSource:
+    """The snapshots' source: the data below, as the protocol's models (static_source.py)."""
     views = sample_views() if views is None else views
     waiting = "1qf9a2b3d5"
     ready = "1qf9a2b3e6"
     return StaticSource(
-        views=views,
+        views=as_views(views),
         clock=NOW,
         receipts=sample_receipts(),
         screens={waiting: SCREEN, "1qf9a2b3c4": SCREEN},
         diffs={
-            waiting: {
-                "id": waiting,
-                "files": [
-                    {"path": "src/dates.py", "status": "M", "added": 3, "removed": 1, "binary": False},
-                    {"path": "tests/test_dates.py", "status": "M", "added": 4, "removed": 0, "binary": False},
-                ],
-                "added": 7,
-                "removed": 1,
-                "patch": PATCH,
-                "truncated": False,
-                "sha256": "0" * 64,
-            }
+            waiting: DiffReply.model_validate(
+                {
+                    "id": waiting,
+                    "files": [
+                        {"path": "src/dates.py", "status": "M", "added": 3, "removed": 1, "binary": False},
+                        {"path": "tests/test_dates.py", "status": "M", "added": 4, "removed": 0, "binary": False},
+                    ],
+                    "added": 7,
+                    "removed": 1,
+                    "patch": PATCH,
+                    "truncated": False,
+                    "sha256": "0" * 64,
+                }
+            )
         },
         reviews={
-            ready: {
-                "id": ready,
-                "diff": {
-                    "files": [
-                        {"path": "docs/config.md", "status": "A", "added": 110, "removed": 0, "binary": False},
-                        {"path": "src/config.py", "status": "M", "added": 10, "removed": 4, "binary": False},
-                    ],
-                    "added": 120,
-                    "removed": 4,
-                },
-                "gates": [
-                    {
-                        "name": "tests",
-                        "kind": "command",
-                        "required": True,
-                        "status": "passed",
-                        "summary": "212 passed in 9.1s",
-                        "findings": [],
-                    },
-                    {
-                        "name": "review",
-                        "kind": "review",
-                        "required": False,
-                        "status": "passed",
-                        "summary": "2 advisory notes",
-                        "findings": [
-                            {
-                                "severity": "advisory",
-                                "file": "docs/config.md",
-                                "line": 12,
-                                "message": "the example uses a key the loader renamed",
-                            },
-                            {
-                                "severity": "advisory",
-                                "file": "src/config.py",
-                                "line": 40,
-                                "message": "consider naming the default path",
-                            },
+            ready: ReviewReply.model_validate(
+                {
+                    "id": ready,
+                    "diff": {
+                        "files": [
+                            {"path": "docs/config.md", "status": "A", "added": 110, "removed": 0, "binary": False},
+                            {"path": "src/config.py", "status": "M", "added": 10, "removed": 4, "binary": False},
                         ],
+                        "added": 120,
+                        "removed": 4,
                     },
-                    {
-                        "name": "scope",
-                        "kind": "scope",
-                        "required": True,
-                        "status": "passed",
-                        "summary": "2 files, all allowed",
-                        "findings": [],
-                    },
-                ],
-                "can_approve": True,
-                "blockers": [],
-                "target": "main",
-                "will": "merge cockpit/1qf9a2b3e6 (2 commits) into main with a merge commit; main moves only if "
-                "it merges cleanly, and the worktree then counts as merged",
-            },
-            waiting: {
-                "id": waiting,
-                "diff": {"files": [], "added": 7, "removed": 1},
-                "gates": [],
-                "can_approve": False,
-                "blockers": ["the worker is still waiting", "no gates have run"],
-                "target": "main",
-                "will": "",
-            },
+                    "gates": [
+                        {
+                            "name": "tests",
+                            "kind": "command",
+                            "required": True,
+                            "status": "passed",
+                            "summary": "212 passed in 9.1s",
+                            "findings": [],
+                        },
+                        {
+                            "name": "review",
+                            "kind": "review",
+                            "required": False,
+                            "status": "passed",
+                            "summary": "2 advisory notes",
+                            "findings": [
+                                {
+                                    "severity": "advisory",
+                                    "file": "docs/config.md",
+                                    "line": 12,
+                                    "message": "the example uses a key the loader renamed",
+                                },
+                                {
+                                    "severity": "advisory",
+                                    "file": "src/config.py",
+                                    "line": 40,
+                                    "message": "consider naming the default path",
+                                },
+                            ],
+                        },
+                        {
+                            "name": "scope",
+                            "kind": "scope",
+                            "required": True,
+                            "status": "passed",
+                            "summary": "2 files, all allowed",
+                            "findings": [],
+                        },
+                    ],
+                    "can_approve": True,
+                    "blockers": [],
+                    "target": "main",
+                    "will": "merge cockpit/1qf9a2b3e6 (2 commits) into main with a merge commit; main moves only if "
+                    "it merges cleanly, and the worktree then counts as merged",
+                }
+            ),
+            waiting: ReviewReply.model_validate(
+                {
+                    "id": waiting,
+                    "diff": {"files": [], "added": 7, "removed": 1},
+                    "gates": [],
+                    "can_approve": False,
+                    "blockers": ["the worker is still waiting", "no gates have run"],
+                    "target": "main",
+                    "will": "",
+                }
+            ),
         },
         teardowns={
-            "1qf9a2b3f7": {
-                "id": "1qf9a2b3f7",
-                "classification": "committed",
-                "commits_ahead": 3,
-                "changed": 0,
-                "untracked": 1,
-                "ignored": [".venv/", "build/"],
-                "will_archive": True,
-                "archive_ref": "refs/cockpit/archive/1qf9a2b3f7",
-                "live": False,
-            }
+            "1qf9a2b3f7": TeardownPreview.model_validate(
+                {
+                    "id": "1qf9a2b3f7",
+                    "classification": "committed",
+                    "commits_ahead": 3,
+                    "changed": 0,
+                    "untracked": 1,
+                    "ignored": [".venv/", "build/"],
+                    "will_archive": True,
+                    "archive_ref": "refs/cockpit/archive/1qf9a2b3f7",
+                    "live": False,
+                }
+            )
         },
+        hosts=sample_hosts(),
         providers=[
-            {"name": "claude", "found": True, "modes": ["headless", "interactive"], "version": "2.1.3"},
-            {"name": "fake", "found": True, "modes": ["headless", "interactive"], "version": "0.1.0", "default": True},
-            {"name": "codex", "found": False, "modes": [], "version": None},
+            ProviderInfo.model_validate(p)
+            for p in (
+                {"name": "claude", "found": True, "modes": ["headless", "interactive"], "version": "2.1.3"},
+                {"name": "fake", "found": True, "modes": ["headless", "interactive"], "version": "0.1.0", "default": True},
+                {"name": "codex", "found": False, "modes": [], "version": None},
+            )
         ],
     )

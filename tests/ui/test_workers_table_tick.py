@@ -12,7 +12,7 @@ from cockpit.ui.app import CockpitApp
 from cockpit.ui.widgets.workers_table import WorkersTable, _next_turn
 
 from .helpers import screen_text, wait_for
-from .sample_data import BASE, NOW, sample_source, view
+from .sample_data import BASE, NOW, as_views, sample_source, view
 
 pytestmark = pytest.mark.anyio
 WORKER = "1qf9a2b3c4"
@@ -20,12 +20,16 @@ WORKER = "1qf9a2b3c4"
 
 def test_the_next_turn_is_the_first_whole_minute_of_a_live_time() -> None:
     working = view(WORKER, "Work", "working")  # started 15:02:00, NOW is 15:09:26: 7m, 8m at 15:10:00
-    assert _next_turn([working], NOW) == NOW.replace(minute=10, second=0)
-    quiet = {**working, "quiet_since_ts": BASE + "09:00.500000Z"}  # quiet for 26.5 s: 1m at 15:10:00.5
-    assert _next_turn([quiet], NOW) == NOW.replace(minute=10, second=0)
-    assert _next_turn([{**working, "quiet_since_ts": BASE + "08:59.000000Z"}], NOW) == NOW.replace(minute=9, second=59)
-    paused = {**working, "state": "paused", "paused_ts": BASE + "05:00.000000Z"}
-    assert _next_turn([paused, view("1qf9a2b3d5", "Done", "exited", ended="05:00.000000Z")], NOW) is None
+
+    def turn(*views: dict) -> object:
+        return _next_turn(as_views(list(views)), NOW)
+
+    assert turn(working) == NOW.replace(minute=10, second=0)
+    quiet = {**working, "quiet_since_ts": BASE + "09:00.500000Z"}  # quiet for 25.5 s: 1m at 15:10:00.5
+    assert turn(quiet) == NOW.replace(minute=10, second=0)
+    assert turn({**working, "quiet_since_ts": BASE + "08:59.000000Z"}) == NOW.replace(minute=9, second=59)
+    paused = {**working, "state": "paused", "paused_ts": BASE + "05:00.000000Z", "paused_from": "working"}
+    assert turn(paused, view("1qf9a2b3d5", "Done", "exited", ended="05:00.000000Z")) is None
 
 
 async def test_the_time_cell_turns_at_the_minute_and_not_before(monkeypatch: pytest.MonkeyPatch) -> None:
