@@ -7,7 +7,7 @@ Each piece is the code that did this job inside the supervisor before, moved her
   * session: a tmux session on the repository's private server (runtime/tmux.py) running
     the launcher (runtime/launch.py), which execs the agent once pipe-pane is attached;
   * output and signals: files in the state directory (the pane's pipe appends the log,
-    the CLI's hooks append the signals file), watched with inotify (watchfiles);
+    the CLI's hooks append the signals file), watched with inotify (runtime/inotify.py);
   * exits: tmux's pane-died hook signals a wait-for channel; `list-panes -a` says which;
   * processes: /proc (runtime/proctree.py), from the pane pid and the launcher's record.
 """
@@ -20,10 +20,8 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from watchfiles import awatch
-
 from cockpit.errors import CockpitError
-from cockpit.runtime import proctree
+from cockpit.runtime import inotify, proctree
 from cockpit.runtime import teardown as git_teardown
 from cockpit.runtime.executor import (
     ExitWait,
@@ -231,22 +229,16 @@ class LocalExecutor:
         private_dir(state.signals)
         logs_dir, signals_dir = str(state.logs), str(state.signals)
 
-        def wanted(_change: object, path: str) -> bool:
+        def wanted(path: str) -> bool:
             where = os.path.dirname(path)
             return (path.endswith(".log") and where == logs_dir) or (path.endswith(".ndjson") and where == signals_dir)
 
-        async for found in awatch(
-            state.logs,
-            state.signals,
-            watch_filter=wanted,
-            recursive=False,
-            step=WATCH_STEP_MS,
-            debounce=WATCH_DEBOUNCE_MS,
-            stop_event=stop,
+        async for found in inotify.watch(
+            [state.logs, state.signals], wanted, stop, step_s=WATCH_STEP_MS / 1000, debounce_s=WATCH_DEBOUNCE_MS / 1000
         ):
             batch = {
                 OutputChange(name[:-7], "signals") if name.endswith(".ndjson") else OutputChange(name[:-4], "output")
-                for name in (os.path.basename(path) for _change, path in found)
+                for name in (os.path.basename(path) for path in found)
             }
             yield sorted(batch, key=lambda c: (c.stream != "signals", c.dispatch_id))
 

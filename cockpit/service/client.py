@@ -7,7 +7,6 @@ connection stops nothing.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import socket
@@ -23,6 +22,8 @@ from cockpit.runtime.private_files import open_private
 from cockpit.service.workspace import Workspace
 
 if TYPE_CHECKING:
+    import asyncio
+
     from cockpit.protocol.events import Event
 
 START_TIMEOUT = 20.0
@@ -290,6 +291,8 @@ class AsyncSupervisorClient:
     """asyncio client for the TUI: requests on one connection, events on another."""
 
     def __init__(self, ws: Workspace, *, autostart: bool = True) -> None:
+        import asyncio  # here: importing asyncio costs a CLI command ~40 ms of CPU it never needs
+
         self.ws = ws
         self.autostart = autostart
         self._reader: asyncio.StreamReader | None = None
@@ -298,6 +301,8 @@ class AsyncSupervisorClient:
         self._next_id = 0
 
     async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        import asyncio
+
         path = str(self.ws.state.socket_path)
         try:
             return await asyncio.open_unix_connection(path, limit=LINE_LIMIT)

@@ -23,12 +23,11 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any
 
-from watchfiles import awatch
-
 from cockpit.domain.dispatch import LIVE_STATES, WorkerState, is_live
 from cockpit.domain.screen_text import waiting_excerpt
 from cockpit.errors import CockpitError
 from cockpit.protocol.events import OutputArrived
+from cockpit.runtime import inotify
 from cockpit.runtime.executor import Executor
 from cockpit.runtime.log_errors import last_error_of
 from cockpit.runtime.remote_executor import RemoteExecutor
@@ -78,13 +77,12 @@ class Monitor:
         """Publish receipts other processes append (the ledger's head file changes)."""
         state = self.ctx.ws.state
         head = str(state.root / "ledger.head")
-        async for _changes in awatch(
-            state.root,
-            watch_filter=lambda _change, path: path == head,
-            recursive=False,
-            step=WATCH_STEP_MS,
-            debounce=WATCH_DEBOUNCE_MS,
-            stop_event=self.stop_event,
+        async for _changes in inotify.watch(
+            [state.root],
+            lambda path: path == head,
+            self.stop_event,
+            step_s=WATCH_STEP_MS / 1000,
+            debounce_s=WATCH_DEBOUNCE_MS / 1000,
         ):
             self.ctx.publish_new_receipts()
 

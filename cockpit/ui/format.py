@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from pydantic import ValidationError
 
@@ -68,6 +69,7 @@ def applies(needs: str, view: DispatchView | None) -> bool:
     return view is not None and bool(APPLIES[needs](view))
 
 
+@lru_cache(maxsize=4096)  # the board parses the same few timestamps every second
 def parse_ts(ts: str | None) -> datetime | None:
     if not ts:
         return None

@@ -11,12 +11,13 @@ a repository that uses no hosts keeps its width for titles, at 80 columns too.""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
+from cockpit.domain.dispatch import WorkerState
 from cockpit.protocol.views import DispatchView
 from cockpit.ui import format as fmt
 from cockpit.ui.palette import styled
@@ -64,6 +65,8 @@ class WorkersTable(DataTable):
         self._selected: str | None = None
         self.columns_spec: Columns = ()
         self._widths: dict[str, int] = {}  # each column's width as built
+        self._ticked: datetime | None = None  # the last tick that looked at the rows...
+        self._turns: datetime | None = None  # ...and when a time it showed turns to its next minute
         self.on_views: Callable[[], None] | None = None  # re-syncs the rows after a layout change
 
     def _layout(self, views: list[DispatchView]) -> bool:
@@ -140,6 +143,7 @@ class WorkersTable(DataTable):
 
     def sync(self, views: list[DispatchView], now: datetime, *, rebuild: bool = False) -> None:
         """Make the rows show `views` (in order), touching only what changed."""
+        self._turns = None  # the views may have changed: the next tick looks at every row
         rebuild = self._layout(views) or rebuild
         ids = [v.id for v in views]
         if rebuild or ids[: len(self._order)] != self._order[: len(ids)] or not set(self._order) <= set(ids):
@@ -178,7 +182,12 @@ class WorkersTable(DataTable):
         self._announce()
 
     def tick(self, views: list[DispatchView], now: datetime) -> None:
-        """Refresh what time changes for live workers: elapsed, and how long a silent one was quiet."""
+        """Refresh what time changes for live workers: elapsed, and how long a silent one was quiet.
+        Those are shown to the minute, so a tick before the next one turns does nothing (the
+        per-second work was most of an idle TUI's CPU); a sync looks again."""
+        if self._ticked is not None and self._turns is not None and self._ticked <= now < self._turns:
+            return
+        self._ticked, self._turns = now, _next_turn(views, now)
         changes: list[tuple[str, str, Text]] = []
         for view in views:
             if view.state in fmt.LIVE and view.id in self._cells:
@@ -220,3 +229,18 @@ class WorkersTable(DataTable):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         self._announce()
+
+
+def _next_turn(views: list[DispatchView], now: datetime) -> datetime | None:
+    """When the first elapsed or quiet time of a live worker reaches its next whole minute."""
+    waits = []
+    for view in views:
+        if view.state not in fmt.LIVE:
+            continue
+        elapsed = fmt.elapsed_s(view, now)
+        if elapsed is not None and not view.paused_ts:
+            waits.append(60 - elapsed % 60)
+        since = fmt.parse_ts(view.quiet_since_ts) if view.state == WorkerState.WORKING else None
+        if since is not None:
+            waits.append(60 - (now - since).total_seconds() % 60)
+    return now + timedelta(seconds=min(waits)) if waits else None
