@@ -118,7 +118,7 @@ class Cockpit:
     def call(self, op: str, **args):
         return self.client.call(op, **args)
 
-    def wait(self, dispatch_id: str, until: str = "final", timeout: float = 30) -> dict:
+    def wait(self, dispatch_id: str, until: str = "final", timeout: float = 60) -> dict:
         result = self.call("wait", id=dispatch_id, until=until, timeout=timeout)
         assert result["reached"], f"{dispatch_id} did not reach {until}: {result} {self.receipt_kinds(dispatch_id)}"
         return result

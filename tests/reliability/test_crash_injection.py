@@ -52,6 +52,9 @@ while True:
 """
 
 
+ACKS_PER_ROUND = 60  # acknowledged receipts before each round's kills: enough for the test to prove something
+
+
 def spawn_appender(directory: Path, acks: Path, name: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-c", APPENDER, str(directory), str(acks), name])
 
@@ -80,8 +83,9 @@ def check_ledger_after_crash(directory: Path, acks: Path, before: bytes, context
 
 
 def wait_for_acks(acks: Path, more_than: int, procs: list[subprocess.Popen[bytes]]) -> None:
-    """Until the appenders are appending (interpreter start-up takes a while on a busy machine)."""
-    deadline = time.monotonic() + 30
+    """Until the appenders have acknowledged more than `more_than` receipts in all: counted, not
+    timed (interpreter start-up and appends take a while on a busy machine)."""
+    deadline = time.monotonic() + 60
     while len(acknowledged(acks)) <= more_than:
         assert time.monotonic() < deadline and all(p.poll() is None for p in procs), "the appenders never appended"
         time.sleep(0.01)
@@ -97,7 +101,9 @@ def test_appenders_killed_at_random_never_lose_or_fork_an_acknowledged_receipt(t
     Ledger(directory).append("note", actor="setup", data={})
     for round_ in range(max(ROUNDS, 10)):
         procs = [spawn_appender(directory, acks, f"a{round_}-{k}") for k in range(rng.randint(2, 4))]
-        wait_for_acks(acks, len(acknowledged(acks)), procs)
+        # Enough work before every kill, however loaded the machine: a count of acknowledged
+        # receipts, then a random moment after it (a fixed time let them hardly run under load).
+        wait_for_acks(acks, len(acknowledged(acks)) + ACKS_PER_ROUND, procs)
         time.sleep(rng.uniform(0.0, 0.4))
         for proc in rng.sample(procs, len(procs)):
             time.sleep(rng.uniform(0, 0.03))
@@ -105,7 +111,6 @@ def test_appenders_killed_at_random_never_lose_or_fork_an_acknowledged_receipt(t
             proc.wait()
         before = committed_prefix(directory)
         check_ledger_after_crash(directory, acks, before, f"seed {SEED} round {round_}")
-    assert len(acknowledged(acks)) > 50 * max(ROUNDS, 10), "the appenders hardly ran: the test proves little"
     kinds = [r.kind for _, r in iter_receipts(directory)]
     assert kinds.count("ledger_created") == 1
 
@@ -141,7 +146,7 @@ def settle_round(cockpit, ids: list[str]) -> None:  # type: ignore[no-untyped-de
 def store_matches_a_rebuild(cockpit, context: str) -> None:  # type: ignore[no-untyped-def]
     """The live store (folded receipt by receipt, through crashes) equals one rebuilt from the ledger.
     Gates may still be writing receipts, so the two are compared until they agree or time runs out."""
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60
     while (live := live_rows(cockpit.ws)) != (rebuilt := rebuilt_rows(cockpit.ws.state.root)):
         if time.monotonic() > deadline:
             assert live == rebuilt, context
@@ -187,8 +192,8 @@ def test_supervisor_workers_and_appenders_killed_at_random_moments(cockpit, monk
         present = sessions(cockpit, running_only=False)  # a dead pane waits for the supervisor to settle it
         assert set(now_live) <= present, f"{context}: live in the store without a session: {set(now_live) - present}"
         # No agent may run unsupervised. A start the new supervisor has under way may show a
-        # session briefly before its receipt, so look again for a few seconds.
-        deadline = time.monotonic() + 5
+        # session briefly before its receipt, so look again for a while.
+        deadline = time.monotonic() + 30
         while True:
             orphans = sessions(cockpit, running_only=True) - set(live_dispatches(cockpit))
             if not orphans or time.monotonic() > deadline:

@@ -29,7 +29,7 @@ def screen_text(app: App) -> str:
     return console.export_text()
 
 
-async def wait_for(pilot: Pilot, predicate: Callable[[], bool], *, timeout: float = 20.0, what: str = "the condition") -> None:
+async def wait_for(pilot: Pilot, predicate: Callable[[], bool], *, timeout: float = 60.0, what: str = "the condition") -> None:
     """Let the app run until `predicate()` holds; fail with the screen's text if it never does."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -40,7 +40,7 @@ async def wait_for(pilot: Pilot, predicate: Callable[[], bool], *, timeout: floa
     raise AssertionError(f"timed out waiting for {what}; the screen says:\n{screen_text(pilot.app)}")
 
 
-async def wait_for_text(pilot: Pilot, text: str, *, timeout: float = 20.0) -> None:
+async def wait_for_text(pilot: Pilot, text: str, *, timeout: float = 60.0) -> None:
     await wait_for(pilot, lambda: text in screen_text(pilot.app), timeout=timeout, what=repr(text))
 
 

@@ -70,6 +70,9 @@ async def test_two_cockpits_show_the_same_live_state(workspace: Workspace) -> No
         view = await first.source.call("dispatch", prompt="@fake ask Ready?", actor="test")
         await wait_for(one, lambda: state_of(first, view["id"]) == "waiting")
         await wait_for(two, lambda: state_of(second, view["id"]) == "waiting")
+        # The key acts on the selected worker: the board may know the worker before its
+        # table has a row for it selected (on a busy machine, a while before).
+        await wait_for(two, lambda: second.main.selected == view["id"], what="the worker selected in the second")
         await two.press("Y")  # shift+y: no
         await wait_for(one, lambda: state_of(first, view["id"]) == "exited")
         assert first.board.get(view["id"]).exit_code == 3  # the fake agent's "answered n"

@@ -12,6 +12,7 @@ from workerkit import agent_processes, cpu_ticks, wait_for
 
 from cockpit.runtime.proctree import read_stat
 from cockpit.service.identity import operator_actor
+from cockpit.service.views import parse_ts
 
 
 def test_a_paused_worker_stops_where_it_is_and_resumed_goes_on(cockpit) -> None:
@@ -127,22 +128,34 @@ def test_pause_frees_slot_lets_the_queue_go_on(cockpit) -> None:
 
 
 def test_a_paused_worker_stays_paused_across_a_supervisor_crash(cockpit) -> None:
-    dispatch_id = cockpit.dispatch("@fake say up\n@fake hang", "--timeout", "5")
-    wait_for(lambda: b"up" in cockpit.ws.state.log(dispatch_id).read_bytes(), "output")
-    cockpit.run("pause", dispatch_id, check=True)
+    # The timeout must outlast the way to the pause on a loaded machine (a 5 s one ran out
+    # first there); the wait past it below is counted from the worker's own start receipt.
+    timeout_s = 20
+    dispatch_id = cockpit.dispatch("@fake say up\n@fake hang", "--timeout", str(timeout_s))
+    wait_for(lambda: b"up" in cockpit.ws.state.log(dispatch_id).read_bytes(), "output", limit=60)
+    # through the supervisor's channel: a new CLI process may take seconds to start under load
+    paused = cockpit.call("pause", id=dispatch_id, actor=operator_actor())
+    assert paused["done"][0]["from"] == "working"
     refused = cockpit.run("send", dispatch_id, "hello")
     assert refused.returncode == 1 and "is paused" in refused.stderr and refused.stderr.count("\n") == 1
     pid = int(cockpit.call("ping")["pid"])
     cockpit.client.close()
     os.kill(pid, signal.SIGKILL)
-    wait_for(lambda: not Path(f"/proc/{pid}").exists() or read_stat(pid).state == "Z", "the supervisor to die")
+    wait_for(lambda: not Path(f"/proc/{pid}").exists() or read_stat(pid).state == "Z", "the supervisor to die", limit=60)
     assert cockpit.run("status", check=True).returncode == 0  # a new supervisor adopts it
     started = [r for r in cockpit.receipts() if r.kind == "supervisor_started"][-1]
     assert started.data["adopted"] == 1
-    time.sleep(6)  # past its timeout: a paused worker's clock stands still under the new supervisor too
+    # past its timeout by wall clock: a paused worker's clock stands still under the new supervisor too
+    began = parse_ts(cockpit.show(dispatch_id)["started_ts"])
+    assert began is not None
+    past_timeout = began.timestamp() + timeout_s + 1
+    time.sleep(max(0.0, past_timeout - time.time()))
     assert cockpit.show(dispatch_id)["state"] == "paused"
+    assert "timed_out" not in cockpit.receipt_kinds(dispatch_id)
     assert all(read_stat(p).state == "T" for p in agent_processes(cockpit, dispatch_id))
     cockpit.run("resume", dispatch_id, check=True)
     assert cockpit.show(dispatch_id)["state"] == "working"
-    cockpit.wait(dispatch_id, timeout=30)  # then its timeout, counted without the pause, ends it
+    cockpit.wait(dispatch_id, timeout=60)  # then its timeout, counted without the pause, ends it
     assert "timed_out" in cockpit.receipt_kinds(dispatch_id)
+    resumed = next(r for r in cockpit.receipts(dispatch_id) if r.kind == "resumed")
+    assert resumed.data["paused_ms"] >= 1000  # the pause outlasted the wall-clock timeout

@@ -6,7 +6,11 @@ Real supervisor, real tmux (private socket), the bundled fake agent."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
+
+from workerkit import agent_processes
 
 
 def configure(cockpit, text: str) -> None:
@@ -28,25 +32,59 @@ def status_json(cockpit) -> dict[str, dict]:
     return {r["id"]: r for r in json.loads(cockpit.run("status", "--json", check=True).stdout)}
 
 
+def last_quiet_mark(cockpit, dispatch_id: str) -> tuple[str | None, int]:
+    """The worker's latest `quiet`/`quiet_ended` receipt kind, and how many `quiet` it has."""
+    kinds = [k for k in cockpit.receipt_kinds(dispatch_id) if k in ("quiet", "quiet_ended")]
+    return (kinds[-1] if kinds else None), kinds.count("quiet")
+
+
+def quiet_in_both_status_views(cockpit, dispatch_id: str) -> dict | None:
+    """Its `status --json` row when that shows it silent for 1 s or more and so does `status`."""
+    row = status_json(cockpit)[dispatch_id]
+    if not (row["quiet_s"] and row["quiet_s"] >= 1):
+        return None
+    lines = cockpit.run("status", check=True).stdout.splitlines()
+    line = next(ln for ln in lines if ln.startswith(dispatch_id))
+    return row if "working, no output for " in line else None
+
+
 def test_a_silent_worker_shows_no_output_for_n_s_and_recovers(cockpit) -> None:
     configure(cockpit, "supervisor:\n  quiet_after_s: 1\n")
-    dispatch_id = cockpit.dispatch("@fake say start\n@fake sleep 4\n@fake say back again\n@fake hang")
-    wait_for(lambda: "quiet" in cockpit.receipt_kinds(dispatch_id), "a quiet receipt")
-    quiet = [r for r in cockpit.receipts(dispatch_id) if r.kind == "quiet"][0]
+    # It prints a line every 0.1 s until stopped: the test, not a sleep in the prompt, says how
+    # long it is silent (SIGSTOP, as a CLI stuck in a syscall would be), so every look at
+    # `status` below sees a worker that is truly silent however slow the machine is.
+    dispatch_id = cockpit.dispatch("@fake say start\n@fake lines 100000 10")
+    log = cockpit.ws.state.log(dispatch_id)
+    wait_for(lambda: log.exists() and b"line 2 of" in log.read_bytes(), "its first lines", limit=60)
+    agents = agent_processes(cockpit, dispatch_id)
+    assert agents, "the agent runs under the launcher"
+    for pid in agents:
+        os.kill(pid, signal.SIGSTOP)
+    wait_for(lambda: last_quiet_mark(cockpit, dispatch_id)[0] == "quiet", "a quiet receipt", limit=60)
+    quiet = [r for r in cockpit.receipts(dispatch_id) if r.kind == "quiet"][-1]
     assert quiet.data["after_s"] == 1
-    row = wait_for(
-        lambda: (r := status_json(cockpit)[dispatch_id])["quiet_s"] and r["quiet_s"] >= 1 and r, "status --json to show quiet_s"
-    )
+    # Both views of status, looked at one after the other, while it is stopped (a quiet mark
+    # from a scheduling stall just before the stop may still end first: then look again).
+    row = wait_for(lambda: quiet_in_both_status_views(cockpit, dispatch_id), "status to show quiet_s", limit=60)
     assert row["state"] == "working"
     assert row["state_detail"] == f"no output for {row['quiet_s']} s"
-    line = [ln for ln in cockpit.run("status", check=True).stdout.splitlines() if ln.startswith(dispatch_id)][0]
-    assert "working, no output for " in line
 
     # it prints again: the mark goes, and comes back once it is silent again
-    wait_for(lambda: "quiet_ended" in cockpit.receipt_kinds(dispatch_id), "a quiet_ended receipt", limit=60)
+    quiets = last_quiet_mark(cockpit, dispatch_id)[1]
+    for pid in agents:
+        os.kill(pid, signal.SIGCONT)
+    wait_for(lambda: last_quiet_mark(cockpit, dispatch_id)[0] == "quiet_ended", "a quiet_ended receipt", limit=60)
     kinds = cockpit.receipt_kinds(dispatch_id)
     assert kinds.index("quiet") < kinds.index("quiet_ended")
-    wait_for(lambda: cockpit.receipt_kinds(dispatch_id).count("quiet") == 2, "a second quiet receipt")
+    for pid in agents:
+        os.kill(pid, signal.SIGSTOP)
+    wait_for(
+        lambda: (mark := last_quiet_mark(cockpit, dispatch_id))[0] == "quiet" and mark[1] > quiets,
+        "a second quiet receipt",
+        limit=60,
+    )
+    for pid in agents:
+        os.kill(pid, signal.SIGCONT)
     cockpit.run("kill", dispatch_id, check=True)
     view = cockpit.show(dispatch_id)
     assert view["quiet_s"] is None and view["state_detail"] is None and view["quiet_since_ts"] is None
