@@ -153,7 +153,7 @@ class Cockpit:
                 pass
             import time
 
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + 30
             while supervisor_answers(self.ws) and time.monotonic() < deadline:
                 time.sleep(0.05)
         tmux = self.tmux()

@@ -65,7 +65,7 @@ class AgentPane:
     def tmux(self, *args: str, stdin: bytes | None = None) -> str:
         command = ["tmux", "-L", self.socket, "-f", "/dev/null", *args]
         env = {key: value for key, value in os.environ.items() if key != "TMUX"}
-        done = subprocess.run(command, input=stdin, capture_output=True, env=env, timeout=10, check=False)
+        done = subprocess.run(command, input=stdin, capture_output=True, env=env, timeout=60, check=False)
         assert done.returncode == 0, f"{shlex.join(command)}: {done.stderr.decode(errors='replace')}"
         return done.stdout.decode(errors="replace")
 

@@ -182,7 +182,7 @@ def test_hang_waits_until_a_signal_ends_it(workdir: Path) -> None:
         time.sleep(0.3)  # proving a negative: it is still there after a while
         assert agent.poll() is None
         agent.send_signal(signal.SIGTERM)
-        stdout, stderr = agent.communicate(timeout=10)
+        stdout, stderr = agent.communicate(timeout=60)
     finally:
         agent.kill()
     assert agent.returncode == -signal.SIGTERM

@@ -102,7 +102,7 @@ def test_create_worktree_waits_for_a_lock_held_by_another_process(grepo: GitRepo
         assert holder.stdin is not None
         holder.stdin.write("\n")
         holder.stdin.close()
-        holder.wait(timeout=10)
+        holder.wait(timeout=60)
     worker.join(timeout=30)
     assert done.is_set() and (wt_root / "w").is_dir()
 
@@ -172,6 +172,6 @@ def test_filelock_times_out_on_another_process(tmp_path: Path) -> None:
     finally:
         assert holder.stdin is not None
         holder.stdin.close()
-        holder.wait(timeout=10)
-    with FileLock(path, timeout=5):
+        holder.wait(timeout=60)
+    with FileLock(path, timeout=60):
         pass

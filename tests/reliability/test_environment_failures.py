@@ -49,7 +49,7 @@ def test_tmux_server_killed_mid_run_marks_every_live_worker_lost_and_keeps_its_w
     cockpit.wait(asker, until="waiting")
     for n, dispatch_id in enumerate(hanging):  # the agents wrote their files before the crash
         wip = Path(cockpit.show(dispatch_id)["worktree"]) / f"wip-{n}.txt"
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60
         while not wip.exists():
             assert time.monotonic() < deadline
             time.sleep(0.05)

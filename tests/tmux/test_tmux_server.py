@@ -116,7 +116,7 @@ def test_wait_for_remembers_a_signal_sent_before_anyone_waits(tmux_server: TmuxS
     # The launch gate relies on this tmux behaviour (checked on the installed tmux).
     start_worker(tmux_server, tmp_path, "keepalive", ["sleep", "30"])
     assert tmux_raw(tmux_server, "wait-for", "-S", "early-channel").returncode == 0
-    waiter = subprocess.run([tmux_server.tmux_bin, "-L", tmux_server.socket_name, "wait-for", "early-channel"], timeout=5)
+    waiter = subprocess.run([tmux_server.tmux_bin, "-L", tmux_server.socket_name, "wait-for", "early-channel"], timeout=60)
     assert waiter.returncode == 0
 
 
@@ -129,7 +129,7 @@ def test_the_exit_waiter_wakes_when_a_worker_exits(tmux_server: TmuxServer, tmp_
         time.sleep(0.2)  # a waiter with nothing to report must still be waiting
         assert waiter.poll() is None
         tmux_server.send_keys("reader", "Enter")
-        assert waiter.wait(timeout=5) == 0
+        assert waiter.wait(timeout=60) == 0
     finally:
         waiter.kill()
         waiter.wait()
@@ -141,7 +141,7 @@ def test_an_exit_before_the_waiter_starts_is_not_missed(tmux_server: TmuxServer,
     start_worker(tmux_server, tmp_path, "quick", ["/bin/sh", "-c", "exit 0"])
     start_worker(tmux_server, tmp_path, "keepalive", ["sleep", "30"])
     wait_exited(tmux_server, "quick")
-    assert subprocess.run(tmux_server.exit_waiter_argv(), timeout=5).returncode == 0
+    assert subprocess.run(tmux_server.exit_waiter_argv(), timeout=60).returncode == 0
 
 
 def test_the_exit_waiter_returns_when_the_server_goes_away(tmux_server: TmuxServer, tmp_path: Path) -> None:
@@ -150,7 +150,7 @@ def test_the_exit_waiter_returns_when_the_server_goes_away(tmux_server: TmuxServ
     try:
         time.sleep(0.1)
         tmux_server.kill_server()
-        waiter.wait(timeout=5)
+        waiter.wait(timeout=60)
     finally:
         waiter.kill()
         waiter.wait()

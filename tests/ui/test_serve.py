@@ -35,7 +35,7 @@ class Served:
     def output(self) -> str:
         os.killpg(self.process.pid, signal.SIGINT)
         try:
-            out, _ = self.process.communicate(timeout=10)
+            out, _ = self.process.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             out, _ = self.process.communicate()

@@ -61,7 +61,7 @@ def test_resizing_keeps_it_usable(workspace: Workspace, repo: Path, terminal: Te
         terminal.wait_until(
             lambda: all(t in terminal.screen() for t in ("? WAITING", "receipts", "Ready? [y/n]")),
             f"a full redraw at {width}x{height}",
-            timeout=10,
+            timeout=60,
         )
     terminal.keys("q")
     terminal.wait_until(terminal.pane_dead, "the TUI to quit")
@@ -114,7 +114,7 @@ def sshd(tmp_path: Path) -> Iterator[dict[str, str]]:
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     log = open(home / "sshd.log", "wb")
     process = subprocess.Popen([binary, "-D", "-e", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -125,7 +125,7 @@ def sshd(tmp_path: Path) -> Iterator[dict[str, str]]:
         yield {"port": str(port), "key": str(home / "client_key"), "log": str(home / "sshd.log")}
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=60)
         log.close()
 
 

@@ -43,7 +43,7 @@ def test_stray_keys_on_the_board_change_nothing(workspace: Workspace, repo: Path
         terminal.wait_for("Keys (esc closes)")
         terminal.keys("Escape")
         try:
-            terminal.wait_until(lambda: terminal.screen() == before, "the board to look as before the stray keys", timeout=15)
+            terminal.wait_until(lambda: terminal.screen() == before, "the board to look as before the stray keys", timeout=60)
         except AssertionError as exc:
             changed = [
                 f"{i:>2}: {a!r}\n -> {b!r}"

@@ -35,4 +35,4 @@ async def test_a_widened_cell_painted_before_the_idle_pass_is_drawn_whole(size: 
         app.board.apply(as_views([worker("awaiting_approval", "passed", 20)])[0])
         app.main.show_board()  # the update, as the app's repaint makes it...
         screen_text(app)  # ...and a paint before the table's idle pass (what load makes likely)
-        await wait_for(pilot, lambda: "✓1/1 approve?" in screen_text(app), timeout=5, what="the whole gates cell")
+        await wait_for(pilot, lambda: "✓1/1 approve?" in screen_text(app), what="the whole gates cell")

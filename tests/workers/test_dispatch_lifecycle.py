@@ -127,10 +127,9 @@ def test_interactive_worker_goes_idle_and_takes_more_text(cockpit) -> None:
     dispatch_id = cockpit.dispatch("@fake say first turn", "--interactive")
     cockpit.wait(dispatch_id, until="idle")
     cockpit.run("send", dispatch_id, "@fake say second turn", check=True)
-    cockpit.wait(dispatch_id, until="working", timeout=10) if cockpit.show(dispatch_id)["state"] != "idle" else None
     import time
 
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60
     while "second turn" not in cockpit.ws.state.log(dispatch_id).read_text() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert "second turn" in cockpit.ws.state.log(dispatch_id).read_text()
