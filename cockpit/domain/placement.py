@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 from cockpit.domain.hosts import LOCAL_NAME, HostProbe
 
@@ -52,12 +52,26 @@ class Candidate:
         return cls(executor=LOCAL_NAME, host=None, has_provider=has_provider, running=running, capacity=capacity)
 
 
+class Rejected(TypedDict):
+    executor: str
+    reason: str
+
+
+class PlacementData(TypedDict):
+    """The `placement` receipt's data (docs/hosts.md)."""
+
+    provider: str
+    asked: dict[str, str]
+    chosen: str | None  # the executor chosen; None: nothing fits
+    rejected: list[Rejected]
+
+
 @dataclass(frozen=True)
 class Placement:
     chosen: Candidate | None
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (executor, reason)
 
-    def receipt_data(self, provider: str, asked: dict[str, str]) -> dict[str, Any]:
+    def receipt_data(self, provider: str, asked: dict[str, str]) -> PlacementData:
         return {
             "provider": provider,
             "asked": asked,
