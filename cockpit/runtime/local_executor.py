@@ -32,6 +32,8 @@ from cockpit.runtime.executor import (
     SessionStatus,
     SignalSent,
     WorkspaceInfo,
+    local_size,
+    read_at,
     wait_for_exit_signal,
 )
 from cockpit.runtime.launch import write_launch_spec
@@ -211,16 +213,13 @@ class LocalExecutor:
     # -- streams --------------------------------------------------------------------------
 
     def read_output(self, dispatch_id: str, offset: int, limit: int) -> bytes:
-        return _read(self.state.log(dispatch_id), offset, limit)
+        return read_at(self.state.log(dispatch_id), offset, limit)
 
     def read_signals(self, dispatch_id: str, offset: int, limit: int) -> bytes:
-        return _read(self.state.signal_file(dispatch_id), offset, limit)
+        return read_at(self.state.signal_file(dispatch_id), offset, limit)
 
     def output_size(self, dispatch_id: str) -> int:
-        try:
-            return self.state.log(dispatch_id).stat().st_size
-        except FileNotFoundError:
-            return 0
+        return local_size(self.state.log(dispatch_id))
 
     async def changes(self, stop: asyncio.Event) -> AsyncIterator[list[OutputChange]]:
         """inotify on the logs and signals directories (no per-worker loop, no polling)."""
@@ -246,12 +245,3 @@ class LocalExecutor:
         # tmux remembers a wait-for signal sent while nobody waits, so no exit between two
         # waits is missed; it fails at once when no server runs.
         return await wait_for_exit_signal(self.tmux.exit_waiter_argv())
-
-
-def _read(path: Path, offset: int, limit: int) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(offset)
-            return handle.read(limit)
-    except FileNotFoundError:
-        return b""
