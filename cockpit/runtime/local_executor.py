@@ -7,7 +7,7 @@ Each piece is the code that did this job inside the supervisor before, moved her
   * session: a tmux session on the repository's private server (runtime/tmux.py) running
     the launcher (runtime/launch.py), which execs the agent once pipe-pane is attached;
   * output and signals: files in the state directory (the pane's pipe appends the log,
-    the CLI's hooks append the signals file), watched with inotify (watchfiles);
+    the CLI's hooks append the signals file), watched with inotify (runtime/inotify_watch.py);
   * exits: tmux's pane-died hook signals a wait-for channel; `list-panes -a` says which;
   * processes: /proc (runtime/proctree.py), from the pane pid and the launcher's record.
 """
@@ -15,8 +15,9 @@ Each piece is the code that did this job inside the supervisor before, moved her
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -36,6 +37,7 @@ from cockpit.runtime.executor import (
     WorkspaceInfo,
     wait_for_exit_signal,
 )
+from cockpit.runtime.inotify_watch import DirectoryWatch
 from cockpit.runtime.launch import write_launch_spec
 from cockpit.runtime.private_files import private_dir
 from cockpit.runtime.statedir import StateDir
@@ -46,8 +48,11 @@ if TYPE_CHECKING:
     from cockpit.runtime.git_repo import GitRepo
     from cockpit.runtime.teardown import Classification, RestoreResult, TeardownResult
 
-WATCH_STEP_MS = 40
+log = logging.getLogger("cockpit.supervisor")  # the executor runs inside the supervisor
+
+WATCH_STEP_MS = 40  # watchfiles' batching, where inotify is missing
 WATCH_DEBOUNCE_MS = 400
+OUTPUT_GAP_S = 0.04  # a busy log is read at most this often per worker (signals at once)
 WORKER_MARKER = "COCKPIT_WORKER_ID"  # set in every worker's environment (service/worker_env.py)
 
 
@@ -225,7 +230,8 @@ class LocalExecutor:
             return 0
 
     async def changes(self, stop: asyncio.Event) -> AsyncIterator[list[OutputChange]]:
-        """inotify on the logs and signals directories (no per-worker loop, no polling)."""
+        """inotify on the logs and signals directories (no per-worker loop, no polling): a
+        signal line at once, a log's growth at most every OUTPUT_GAP_S per worker."""
         state = self.state
         private_dir(state.logs)
         private_dir(state.signals)
@@ -235,20 +241,39 @@ class LocalExecutor:
             where = os.path.dirname(path)
             return (path.endswith(".log") and where == logs_dir) or (path.endswith(".ndjson") and where == signals_dir)
 
-        async for found in awatch(
-            state.logs,
-            state.signals,
-            watch_filter=wanted,
-            recursive=False,
-            step=WATCH_STEP_MS,
-            debounce=WATCH_DEBOUNCE_MS,
-            stop_event=stop,
-        ):
+        def batch_of(paths: Iterable[str]) -> list[OutputChange]:
             batch = {
                 OutputChange(name[:-7], "signals") if name.endswith(".ndjson") else OutputChange(name[:-4], "output")
-                for name in (os.path.basename(path) for _change, path in found)
+                for name in (os.path.basename(path) for path in paths if wanted(None, path))
             }
-            yield sorted(batch, key=lambda c: (c.stream != "signals", c.dispatch_id))
+            return sorted(batch, key=lambda c: (c.stream != "signals", c.dispatch_id))
+
+        def everything() -> set[str]:
+            return {str(p) for d in (state.logs, state.signals) for p in d.iterdir()}
+
+        try:
+            watch = DirectoryWatch([logs_dir, signals_dir])
+        except OSError as exc:  # no inotify (not Linux): watchfiles' portable batches
+            log.info("inotify unavailable (%s): watching with watchfiles", exc)
+            async for found in awatch(
+                state.logs,
+                state.signals,
+                watch_filter=wanted,
+                recursive=False,
+                step=WATCH_STEP_MS,
+                debounce=WATCH_DEBOUNCE_MS,
+                stop_event=stop,
+            ):
+                yield batch_of(path for _change, path in found)
+            return
+        try:
+            async for paths in watch.batches(
+                stop, held=lambda path: path.endswith(".log"), hold_s=OUTPUT_GAP_S, everything=everything
+            ):
+                if batch := batch_of(paths):
+                    yield batch
+        finally:
+            watch.close()
 
     async def wait_for_exit(self) -> ExitWait:
         # tmux remembers a wait-for signal sent while nobody waits, so no exit between two
