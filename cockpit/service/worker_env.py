@@ -27,6 +27,11 @@ def signal_hook_path() -> Path:
     return Path(str(resources.files("cockpit") / "data" / "signal-hook.sh"))
 
 
+def policy_file(ctx: Context) -> Path:
+    """The repository's permission policy (docs/permissions.md), read from the main checkout."""
+    return ctx.ws.repo.toplevel / ".cockpit" / "policy.yaml"
+
+
 def worker_env(ctx: Context, d: Dispatch, overrides: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE")}
     if d.mode == "interactive":
@@ -39,6 +44,6 @@ def worker_env(ctx: Context, d: Dispatch, overrides: dict[str, str]) -> dict[str
     # The permission hook (cockpit/service/permission_hook.py) asks this supervisor directly.
     env["COCKPIT_SOCKET"] = str(ctx.ws.state.socket_path)
     env["COCKPIT_PYTHON"] = sys.executable
-    env["COCKPIT_POLICY"] = str(ctx.ws.repo.toplevel / ".cockpit" / "policy.yaml")  # the hook runs only if it exists
+    env["COCKPIT_POLICY"] = str(policy_file(ctx))  # the hook runs only if it exists
     env["COCKPIT_DATA_DIR"] = str(signal_hook_path().parent)  # other signal wiring (opencode's plugin)
     return env

@@ -22,7 +22,7 @@ from cockpit.runtime.log_errors import last_error_of
 from cockpit.runtime.private_files import write_private
 from cockpit.runtime.providers import build_launch
 from cockpit.service.context import Context, LiveWorker, log
-from cockpit.service.worker_env import worker_env
+from cockpit.service.worker_env import policy_file, worker_env
 from cockpit.service.worker_input import WorkerInput, prompt_path, read_prompt
 
 if TYPE_CHECKING:
@@ -104,7 +104,9 @@ class Workers:
         ctx = self.ctx
         worktree = Path(d.worktree)
         prompt = prompt_file.read_bytes().decode("utf-8")
-        launch = build_launch(provider, d.mode, prompt, prompt_file, on_host=d.executor != "local")
+        # The permission hook is wired only where a policy exists (claude waits for it on every tool call).
+        has_policy = await asyncio.to_thread(policy_file(ctx).exists)
+        launch = build_launch(provider, d.mode, prompt, prompt_file, on_host=d.executor != "local", policy=has_policy)
         settings = ctx.config.supervisor
         request = LaunchRequest(
             dispatch_id=d.id,
