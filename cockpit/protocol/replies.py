@@ -132,6 +132,36 @@ class ProviderInfo(Reply):
     default: bool = False  # the provider a dispatch gets when it names none
 
 
+class HostCli(Reply):
+    """A catalog CLI as a host's probe found it: `path` None when it is not on the host's PATH."""
+
+    name: str
+    binary: str
+    path: str | None = None
+    version: str | None = None
+
+
+class HostInfo(Reply):
+    """One SSH host: what hosts.yaml says and what its latest probe found (the fields of
+    `cockpit hosts --json`), and when that probe was made."""
+
+    name: str
+    ssh: str
+    reachable: bool
+    usable: bool
+    error: str | None = None  # ssh's own words when unreachable
+    latency_ms: float | None = None
+    tmux: str | None = None
+    git: str | None = None
+    providers: list[HostCli] = []
+    free_disk_bytes: int | None = None
+    running_workers: int | None = None  # live workers under its root, every repository's
+    capacity: int = 1
+    labels: list[str] = []
+    problems: list[str] = []
+    probed_ts: str  # when the probe answered (the reply may come from the short-lived cache)
+
+
 class GatesReply(Reply):
     id: str
     started: bool
@@ -273,6 +303,7 @@ REPLIES: dict[str, type[BaseModel]] = {
     "diff": DiffReply,
     "providers": ProviderInfo,  # a list of them
     "skills": SkillInfo,  # a list of them
+    "hosts": HostInfo,  # a list of them
     "gates": GatesReply,
     "review": ReviewReply,
     "approve": ApproveReply,
@@ -282,7 +313,7 @@ REPLIES: dict[str, type[BaseModel]] = {
     "permissions": PendingPermission,  # a list of them
     "permission_decide": PermissionDecision,
 }
-LIST_REPLIES = frozenset({"status", "providers", "permissions", "skills"})
+LIST_REPLIES = frozenset({"status", "providers", "permissions", "skills", "hosts"})
 
 
 def check_reply(op: str, result: Any) -> Any:

@@ -129,6 +129,14 @@ class Skills(Args):
     op = "skills"
 
 
+class Hosts(Args):
+    """The SSH hosts of hosts.yaml as last probed (docs/hosts.md): the supervisor keeps each
+    probe a few seconds, so a screen asking again is cheap; `refresh` probes now."""
+
+    op = "hosts"
+    refresh: bool = False
+
+
 # -- worker control and the review loop -------------------------------------------------
 
 
@@ -258,6 +266,7 @@ REQUESTS: dict[str, type[Args]] = {
         Diff,
         Providers,
         Skills,
+        Hosts,
         Continue,
         Comment,
         Comments,

@@ -114,6 +114,18 @@ class RemoteExecutor:
         except SshError as exc:
             raise SessionError(f"{self.host.name} is unreachable: {exc}") from None
 
+    def current_work(self, dispatch_id: str) -> tuple[str, str] | None:
+        """The host's worktree as it is now, fetched here without touching the local mirror:
+        (its HEAD, the tree of its files) for a diff; None when the host has no worktree for it."""
+        try:
+            if not self.git.exists(dispatch_id):
+                return None
+            self.git.snapshot(dispatch_id)
+            head, snapshot = self.git.fetch(dispatch_id)
+        except SshError as exc:
+            raise SessionError(f"{self.host.name} is unreachable: {exc}") from None
+        return head, f"{snapshot}^{{tree}}"
+
     def classify_workspace(self, path: Path, branch: str, base_commit: str, target: str | None) -> git_teardown.Classification:
         dispatch_id = branch.removeprefix(BRANCH_PREFIX)
         if self.git.exists(dispatch_id):

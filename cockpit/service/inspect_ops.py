@@ -1,4 +1,5 @@
-"""Read-only requests the TUI needs: a worker's screen, its diff, the providers found, the skills."""
+"""Read-only requests the TUI needs: a worker's screen, its diff, the providers found, the skills,
+the SSH hosts."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from pathlib import Path
 
 from cockpit.errors import CockpitError, UsageError
 from cockpit.protocol import requests as req
-from cockpit.protocol.replies import DiffFile, DiffReply, ProviderInfo, ScreenReply, SkillInfo
-from cockpit.runtime.diffs import worktree_diff
+from cockpit.protocol.replies import DiffFile, DiffReply, HostInfo, ProviderInfo, ScreenReply, SkillInfo
+from cockpit.runtime.diffs import tree_diff, worktree_diff
 from cockpit.runtime.providers import list_providers
+from cockpit.runtime.remote_executor import RemoteExecutor
 from cockpit.service.channel import OpHandler, Peer
 from cockpit.service.context import Context
+from cockpit.service.hosts import HostProbeCache
 from cockpit.service.operations import WorkerOps
 from cockpit.service.skills import list_skills
 
@@ -23,11 +26,13 @@ class InspectOps:
         self.ctx = ctx
         self.ops = ops
         self._providers: list[ProviderInfo] | None = None
+        self.host_probes = HostProbeCache(ctx.ws.repo.toplevel)
         self.table: dict[str, OpHandler] = {
             "screen": self.screen,
             "diff": self.diff,
             "providers": self.providers,
             "skills": self.skills,
+            "hosts": self.hosts,
         }
 
     async def screen(self, args: req.Screen, peer: Peer) -> ScreenReply:
@@ -45,9 +50,18 @@ class InspectOps:
         d = self.ctx.dispatch(self.ops.resolve(args.id))
         if not Path(d.worktree).is_dir():
             raise UsageError(f"dispatch {d.id} has no worktree (it was torn down or never started)")
-        result = await asyncio.to_thread(
-            worktree_diff, self.ctx.ws.git, Path(d.worktree), d.base_commit or d.base_ref, patch=args.patch
-        )
+        base = d.base_commit or d.base_ref
+        executor = self.ctx.executor_for(d)
+        # A worker on an SSH host works there: its diff is of the host's files (fetched, the
+        # local mirror untouched, so gates running in it are not disturbed), not of the mirror.
+        work = await asyncio.to_thread(executor.current_work, d.id) if isinstance(executor, RemoteExecutor) else None
+        if work is not None:
+            head, tree = work
+            result = await asyncio.to_thread(
+                tree_diff, self.ctx.ws.git, base, tree, head=head, cwd=Path(d.worktree), patch=args.patch
+            )
+        else:
+            result = await asyncio.to_thread(worktree_diff, self.ctx.ws.git, Path(d.worktree), base, patch=args.patch)
         return DiffReply(
             id=d.id,
             base=result.base,
@@ -79,3 +93,8 @@ class InspectOps:
                 for s in statuses
             ]
         return self._providers
+
+    async def hosts(self, args: req.Hosts, peer: Peer) -> list[HostInfo]:
+        """Every configured SSH host as last probed (the TUI's hosts view); a bad hosts.yaml is
+        a usage error naming file, line and field."""
+        return await self.host_probes.get(refresh=args.refresh)

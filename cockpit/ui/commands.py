@@ -13,7 +13,7 @@ from typing import Any
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from cockpit.ui.keys import DIFF_KEYS, MAIN_KEYS, Key
+from cockpit.ui.keys import DIFF_KEYS, HOSTS_KEYS, MAIN_KEYS, Key
 
 
 def command_title(key: Key) -> str:
@@ -32,6 +32,15 @@ class CockpitCommands(Provider):
                         await self.screen.run_action(action)
 
                     yield command_title(key), key, on_diff
+            return
+        if getattr(self.screen, "is_hosts_view", False):  # the hosts view: probe again
+            for key in HOSTS_KEYS:
+                if key.action == "refresh":
+
+                    async def on_hosts(action: str = key.action) -> None:
+                        await self.screen.run_action(action)
+
+                    yield command_title(key), key, on_hosts
             return
         if main is None or self.screen is not main:
             return

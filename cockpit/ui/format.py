@@ -44,6 +44,7 @@ GATE_MARKS: dict[str, tuple[str, str]] = {
     "stale": ("~", "warning"),
 }
 LIVE = frozenset(str(state) for state in LIVE_STATES)  # the domain's, as the views spell them
+LOCAL = "local"  # the executor of this machine (docs/hosts.md)
 
 # When a key applies to the selected worker (keys.py names these in `needs`): the footer and
 # the palette offer only those, so a merged worker is never offered approve, gates or reject.
@@ -81,6 +82,11 @@ def elapsed_s(view: dict[str, Any], now: datetime) -> float | None:
     if paused_at is not None:  # a paused worker's clock stands still (as its timeout's does)
         end = min(end, paused_at)
     return max(0.0, (end - start).total_seconds() - (view.get("paused_ms") or 0) / 1000)
+
+
+def host_of(view: dict[str, Any]) -> str:
+    """Where the worker runs: `local`, or the name of its SSH host (executor `ssh:NAME`)."""
+    return str(view.get("executor") or LOCAL).removeprefix("ssh:")
 
 
 def fmt_elapsed(seconds: float | None) -> str:
@@ -176,14 +182,15 @@ def gate_summary(view: dict[str, Any], *, short: bool = False) -> tuple[str, str
 
 
 def matches(view: dict[str, Any], needle: str) -> bool:
-    """The `/` filter: every word must appear in the id, title, provider, state or review, as
-    stored or as the board shows them ("merged", "approve?", "no changes", "stale", ...).
+    """The `/` filter: every word must appear in the id, title, provider, host, state or review,
+    as stored or as the board shows them ("merged", "approve?", "no changes", "stale", ...).
     Plain words, never a pattern: `[a-(` simply matches nothing."""
     _glyph, word, _colour = state_of(view)
     review = shown_review(view)
     hay = " ".join(
         [
             *(str(view.get(k) or "") for k in ("id", "title", "provider", "state")),
+            host_of(view),
             review,
             word,
             REVIEWS.get(review, (review, ""))[0],

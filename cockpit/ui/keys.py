@@ -75,7 +75,15 @@ MAIN_KEYS: tuple[Key, ...] = (
         "Permission requests of every worker, its screen beside: y allow, n deny, shift+a allow the tool for the dispatch",
         rank=7,
     ),
-    Key("slash", "/", "filter", "filter", "Filter the workers by id, title, provider, state or review", rank=8),
+    Key(
+        "H",
+        "shift+h",
+        "hosts",
+        "hosts",
+        "Hosts: each SSH host's workers and capacity, and its health (reachable, latency, the last error)",
+        rank=12,
+    ),
+    Key("slash", "/", "filter", "filter", "Filter the workers by id, title, provider, host, state or review", rank=8),
     Key("question_mark", "?", "help", "help", "Help: every key", rank=0),
     Key("q", "q", "quit", "quit", "Quit the TUI (the workers go on)", rank=0),
 )
@@ -118,5 +126,25 @@ def diff_bindings() -> list[Binding]:
 def diff_markdown_table() -> str:
     rows = ["| Key (diff view) | What it does |", "| --- | --- |"]
     for k in DIFF_KEYS:
+        rows.append(f"| `{k.display}` | {k.help} |")
+    return "\n".join(rows) + "\n"
+
+
+# The hosts view's keys (cockpit/ui/screens/hosts.py): its footer, its palette and docs/tui.md.
+HOSTS_KEYS: tuple[Key, ...] = (
+    Key(
+        "r", "r", "refresh", "probe again", "Probe every host again now (else the supervisor's probe of the last seconds)", rank=2
+    ),
+    Key("escape,q,H", "esc", "app.pop_screen", "back", "Back to the workers", rank=0),
+)
+
+
+def hosts_bindings() -> list[Binding]:
+    return [Binding(k.key, k.action, k.label, key_display=k.display) for k in HOSTS_KEYS]
+
+
+def hosts_markdown_table() -> str:
+    rows = ["| Key (hosts view) | What it does |", "| --- | --- |"]
+    for k in HOSTS_KEYS:
         rows.append(f"| `{k.display}` | {k.help} |")
     return "\n".join(rows) + "\n"

@@ -20,7 +20,7 @@ from cockpit.errors import UsageError
 from cockpit.protocol.envelope import to_wire
 from cockpit.protocol.errors import ErrorCode
 from cockpit.protocol.events import Event, Hello
-from cockpit.protocol.replies import check_reply
+from cockpit.protocol.replies import HostInfo, check_reply
 from cockpit.protocol.requests import Identity, parse_args
 from cockpit.ui.source import forever
 
@@ -61,6 +61,7 @@ class StaticSource:
     teardowns: dict[str, dict[str, Any]] = field(default_factory=dict)
     providers: list[dict[str, Any]] = field(default_factory=list)
     skills: list[dict[str, Any]] = field(default_factory=list)
+    hosts: list[HostInfo] = field(default_factory=list)  # as the supervisor's last probe found them
     label: str = "~/src/project"
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
@@ -90,6 +91,8 @@ class StaticSource:
             return self.providers
         if op == "skills":
             return self.skills
+        if op == "hosts":
+            return list(self.hosts)
         if op == "screen":
             self._view(ref)
             return {"id": ref, "available": ref in self.screens, "text": self.screens.get(ref, "")}

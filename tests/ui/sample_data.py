@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cockpit.domain.receipt import GENESIS, seal
+from cockpit.protocol.replies import HostCli, HostInfo
 from cockpit.ui.static_source import StaticSource
 
 NOW = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
@@ -132,6 +133,72 @@ def sample_views() -> list[dict[str, Any]]:
         ),
         view("1qf9a2b3g8", "Bump dependencies and regenerate the lock file", "queued", provider="fake", started=None, seq=25),
         view("1qf9a2b3h9", "Try the new parser on the benchmarks", "killed", provider="ollama", ended="04:00.000000Z", seq=30),
+    ]
+
+
+ON_HOSTS = {"1qf9a2b3c4": "ssh:build1", "1qf9a2b3d5": "ssh:gpu-box", "1qf9a2b3f7": "ssh:build1"}
+
+
+def views_on_hosts() -> list[dict[str, Any]]:
+    """The sample workers, three of them on SSH hosts (the others here)."""
+    return [{**v, "executor": ON_HOSTS.get(v["id"], "local")} for v in sample_views()]
+
+
+def sample_hosts() -> list[HostInfo]:
+    """Three hosts as a probe found them: one usable, one whose root cannot be written, one down."""
+    probed = BASE + "09:20.000000Z"
+
+    def clis(*found: tuple[str, str]) -> list[HostCli]:
+        versions = dict(found)
+        return [
+            HostCli(
+                name=name, binary=name, path=f"/usr/local/bin/{name}" if name in versions else None, version=versions.get(name)
+            )
+            for name in ("claude", "codex", "fake")
+        ]
+
+    return [
+        HostInfo(
+            name="build1",
+            ssh="build1",
+            reachable=True,
+            usable=True,
+            latency_ms=3.2,
+            tmux="tmux 3.3a",
+            git="git version 2.39.5",
+            providers=clis(("claude", "2.1.197 (Claude Code)"), ("fake", "cockpit-fake-agent 0.1.0")),
+            free_disk_bytes=129_384_000_000,
+            running_workers=2,
+            capacity=4,
+            labels=["big"],
+            probed_ts=probed,
+        ),
+        HostInfo(
+            name="gpu-box",
+            ssh="alice@gpu-box.lan",
+            reachable=True,
+            usable=False,
+            latency_ms=11.8,
+            tmux="tmux 3.2a",
+            git="git version 2.34.1",
+            providers=clis(("codex", "codex-cli 0.169.0")),
+            free_disk_bytes=9_200_000_000,
+            running_workers=1,
+            capacity=1,
+            labels=["gpu", "big"],
+            problems=["root is not writable (cockpit must create it or write under it)"],
+            probed_ts=probed,
+        ),
+        HostInfo(
+            name="laptop",
+            ssh="laptop",
+            reachable=False,
+            usable=False,
+            error="ssh: connect to host laptop port 22: No route to host",
+            capacity=2,
+            problems=["unreachable: ssh: connect to host laptop port 22: No route to host"],
+            probed_ts=probed,
+        ),
     ]
 
 
@@ -311,6 +378,7 @@ def sample_source(views: list[dict[str, Any]] | None = None) -> StaticSource:
                 "live": False,
             }
         },
+        hosts=sample_hosts(),
         providers=[
             {"name": "claude", "found": True, "modes": ["headless", "interactive"], "version": "2.1.3"},
             {"name": "fake", "found": True, "modes": ["headless", "interactive"], "version": "0.1.0", "default": True},

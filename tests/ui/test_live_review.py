@@ -103,7 +103,7 @@ async def test_attach_checks_the_session_and_hands_over_the_terminal(workspace: 
         await wait_for_text(pilot, f"Kill worker {dispatch_id}?")
         await pilot.press("y")
         await wait_for(pilot, lambda: view_of(app, dispatch_id).get("state") == "killed")
-        app.main.action_attach()  # no session any more: refused before the screen is touched
+        await app.main.action_attach()  # no session any more: refused before the screen is touched
         await wait_for(pilot, lambda: any("no tmux session" in n.message for n in app._notifications))
 
 

@@ -14,13 +14,13 @@ from cockpit.ui.app import CockpitApp
 from cockpit.ui.widgets.footer import CockpitFooter
 
 from .helpers import screen_text, select_worker, wait_for
-from .sample_data import sample_source
+from .sample_data import sample_source, views_on_hosts
 
 WAITING, READY, FAILING = "1qf9a2b3d5", "1qf9a2b3e6", "1qf9a2b3f7"
 
 
-def make_app(*, empty: bool = False, theme: str = "cockpit") -> CockpitApp:
-    source = sample_source(views=[]) if empty else sample_source()
+def make_app(*, empty: bool = False, theme: str = "cockpit", on_hosts: bool = False) -> CockpitApp:
+    source = sample_source(views=[]) if empty else sample_source(views=views_on_hosts() if on_hosts else None)
     if empty:
         source.receipts = source.receipts[:2]
     return CockpitApp(source, theme=theme, remember_theme=False)
@@ -142,3 +142,29 @@ def test_the_dispatch_form(snap_compare: Any) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (300, 80)])
 def test_help_fits(snap_compare: Any, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(), terminal_size=size, run_before=then("question_mark", until=on_screen("HelpScreen")))
+
+
+def hosts_shown(app: CockpitApp) -> bool:
+    return on_screen("HostsScreen")(app) and app.screen.answered > 0 and "probed at" in screen_text(app)
+
+
+def test_workers_on_hosts(snap_compare: Any) -> None:
+    assert snap_compare(make_app(on_hosts=True), terminal_size=(120, 36), run_before=then(select=WAITING))
+
+
+def test_workers_on_hosts_at_80x24(snap_compare: Any) -> None:
+    assert snap_compare(make_app(on_hosts=True), terminal_size=(80, 24), run_before=then())
+
+
+def test_the_hosts_view(snap_compare: Any) -> None:
+    assert snap_compare(make_app(on_hosts=True), terminal_size=(120, 36), run_before=then("H", until=hosts_shown))
+
+
+def test_the_hosts_view_an_unreachable_host_at_80x24(snap_compare: Any) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await then("H", until=hosts_shown)(pilot)
+        await pilot.press("down", "down")  # the third host: down, with ssh's error
+        await wait_for(pilot, lambda: pilot.app.screen.selected == "laptop", what="laptop selected")
+        await pilot.pause(0.1)
+
+    assert snap_compare(make_app(on_hosts=True), terminal_size=(80, 24), run_before=run_before)

@@ -209,6 +209,11 @@ class WorkerActions:
 
         self.app.push_screen(InboxScreen())
 
+    def action_hosts(self) -> None:
+        from cockpit.ui.screens.hosts import HostsScreen
+
+        self.app.push_screen(HostsScreen())
+
     def action_worker_receipts(self) -> None:
         from cockpit.ui.screens.receipts import ReceiptsScreen
 

@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from cockpit.ui.keys import DIFF_KEYS, MAIN_KEYS
+from cockpit.ui.keys import DIFF_KEYS, HOSTS_KEYS, MAIN_KEYS
 
 
 class HelpScreen(ModalScreen[None]):
@@ -26,6 +26,10 @@ class HelpScreen(ModalScreen[None]):
         table.add_row("", "")
         table.add_row("in the diff (d)", "")
         for key in DIFF_KEYS:
+            table.add_row(key.display, key.help)
+        table.add_row("", "")
+        table.add_row("in the hosts view (shift+h)", "")
+        for key in HOSTS_KEYS:
             table.add_row(key.display, key.help)
         with VerticalScroll(id="help"):
             yield Static("Keys (esc closes)", id="help-title")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -50,7 +51,7 @@ class MainScreen(WorkerActions, Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
-        yield Input(placeholder="filter: words in id, title, agent or state (enter keeps it, esc clears)", id="filter")
+        yield Input(placeholder="filter: words in id, title, agent, host or state (enter keeps it, esc clears)", id="filter")
         yield Static(id="no-match")
         yield WorkersTable(id="workers")
         with Horizontal(id="middle"):
@@ -101,7 +102,7 @@ class MainScreen(WorkerActions, Screen):
             line.update(
                 Text(
                     f"no worker matches {self.filter_text!r}: the filter looks for words in the id, "
-                    "title, agent, state or review (merged, approve?, stale, no changes...); esc clears",
+                    "title, agent, host, state or review (merged, approve?, stale, no changes...); esc clears",
                     style=color(self.app, "warning"),
                     no_wrap=False,
                     end="",
@@ -171,6 +172,8 @@ class MainScreen(WorkerActions, Screen):
         pane = self.query_one("#pane", PaneView)
         view = self.app.board.get(self.selected)
         pane.label = f"output: {self.selected}" if self.selected else "output"
+        if view is not None and (host := fmt.host_of(view)) != fmt.LOCAL:
+            pane.label += f" on {host}"  # its terminal comes over ssh
         if view is None:
             pane.show_message(None, self.nothing_selected())
         else:
@@ -292,13 +295,15 @@ class MainScreen(WorkerActions, Screen):
 
     # -- attach ------------------------------------------------------------------------------
 
-    def action_attach(self) -> None:
+    async def action_attach(self) -> None:
         view = self.selected_view
         if view is None:
             return
         source = self.app.source
         try:
-            source.can_attach(view["id"])
+            # Off the event loop: for a worker on an SSH host this asks the host (over ssh), and
+            # a host that went away must not freeze the screen for ssh's connect timeout.
+            await asyncio.to_thread(source.can_attach, view["id"])
         except CockpitError as exc:
             self.app.notify(exc.message, title="attach", severity="error", markup=False)
             return
@@ -317,6 +322,7 @@ class MainScreen(WorkerActions, Screen):
             self.app.notify(exc.message, title="attach", severity="error", markup=False)
             return
         if code != 0:
-            self.app.notify(f"tmux attach ended with code {code}", title="attach", severity="warning")
+            how = "ssh -t" if fmt.host_of(view) != fmt.LOCAL else "tmux attach"
+            self.app.notify(f"{how} ended with code {code}", title="attach", severity="warning")
         self.app.refresh(layout=True)
         self.request_pane()

@@ -3,7 +3,10 @@
 Every column has a fixed width that this table computes (the widest cell or its label), and a
 change of width rebuilds the table. Textual's auto-width columns widen only on the table's idle
 pass and its cell cache ignores the width, so a screen painted in between kept a grown cell cut
-for good (a row stuck at `✓1/1 a` instead of `✓1/1 approve?`)."""
+for good (a row stuck at `✓1/1 a` instead of `✓1/1 approve?`).
+
+The HOST column (`local` or the SSH host's name) is there only while a row runs on a host:
+a repository that uses no hosts keeps its width for titles, at 80 columns too."""
 
 from __future__ import annotations
 
@@ -17,11 +20,13 @@ from textual.widgets import DataTable
 from cockpit.ui import format as fmt
 from cockpit.ui.palette import styled
 
-WIDE = (
+Columns = tuple[tuple[str, str, int], ...]  # (key, label, nominal width)
+WIDE: Columns = (
     ("state", "STATE", 11),
     ("id", "ID", 10),
     ("title", "TITLE", 0),
     ("provider", "AGENT", 8),
+    ("host", "HOST", 6),
     ("elapsed", "TIME", 6),
     ("tokens", "TOKENS", 6),
     ("cost", "COST", 6),
@@ -29,16 +34,18 @@ WIDE = (
     ("diff", "DIFF", 9),
 )
 # Below WIDE_MIN columns the id moves to the pane's title and tokens and cost share a column.
-COMPACT = (
+COMPACT: Columns = (
     ("state", "STATE", 10),
     ("title", "TITLE", 0),
     ("provider", "AGENT", 7),
+    ("host", "HOST", 6),
     ("elapsed", "TIME", 6),
     ("usage", "USAGE", 11),
     ("gates", "GATES", 8),
     ("diff", "DIFF", 8),
 )
 WIDE_MIN = 110
+HOST_MAX = (12, 8)  # wide, compact: a longer host name is cut with an ellipsis (the hosts view has it whole)
 
 
 class WorkersTable(DataTable):
@@ -54,14 +61,16 @@ class WorkersTable(DataTable):
         self._cells: dict[str, dict[str, str]] = {}  # what each row shows, to skip unchanged cells
         self._order: list[str] = []
         self._selected: str | None = None
-        self.columns_spec: tuple[tuple[str, str, int], ...] = ()
+        self.columns_spec: Columns = ()
         self._widths: dict[str, int] = {}  # each column's width as built
         self.on_views: Any = None  # called with no arguments to re-sync after a layout change
 
-    def _layout(self) -> bool:
-        """Pick the column set for the current width; True when it changed."""
+    def _layout(self, views: list[dict[str, Any]]) -> bool:
+        """Pick the column set for the current width and rows; True when it changed."""
         spec = WIDE if (self.size.width or 0) >= WIDE_MIN else COMPACT
-        if spec is self.columns_spec:
+        if all(fmt.host_of(view) == fmt.LOCAL for view in views):
+            spec = tuple(column for column in spec if column[0] != "host")
+        if spec == self.columns_spec:
             return False
         self.columns_spec = spec
         return True
@@ -79,8 +88,7 @@ class WorkersTable(DataTable):
         }
 
     def on_resize(self) -> None:
-        self._layout()
-        if self.on_views is not None:
+        if self.on_views is not None:  # the columns for the new width are picked as the rows are drawn
             self.on_views()
 
     # -- data -------------------------------------------------------------------------
@@ -107,11 +115,16 @@ class WorkersTable(DataTable):
         title = str(view.get("title") or "")
         app = self.app
         tokens, cost = fmt.fmt_tokens(view.get("tokens")), fmt.fmt_cost(view.get("cost_usd"))
+        host = fmt.host_of(view)
+        host_text = Text(host, no_wrap=True, end="")
+        compact = all(key != "id" for key, _label, _width in self.columns_spec)  # the id is in the pane's title
+        host_text.truncate(HOST_MAX[compact], overflow="ellipsis")
         values = {
             "state": styled(app, f"{glyph} {word}", colour, bold=waiting, reverse=waiting),
             "id": styled(app, str(view["id"]), "foreground-muted"),
             "title": styled(app, title, "warning" if waiting else "foreground", bold=waiting),
             "provider": styled(app, str(view.get("provider") or "-"), "foreground"),
+            "host": styled(app, host_text.plain, "foreground-muted" if host == fmt.LOCAL else "foreground"),
             "elapsed": styled(app, fmt.fmt_elapsed(fmt.elapsed_s(view, now)), "foreground"),
             "tokens": styled(app, tokens, "foreground"),
             "cost": styled(app, cost, "foreground"),
@@ -126,7 +139,7 @@ class WorkersTable(DataTable):
 
     def sync(self, views: list[dict[str, Any]], now: datetime, *, rebuild: bool = False) -> None:
         """Make the rows show `views` (in order), touching only what changed."""
-        rebuild = self._layout() or rebuild
+        rebuild = self._layout(views) or rebuild
         ids = [v["id"] for v in views]
         if rebuild or ids[: len(self._order)] != self._order[: len(ids)] or not set(self._order) <= set(ids):
             self._rebuild(views, now)
