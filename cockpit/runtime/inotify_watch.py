@@ -3,9 +3,11 @@
 watchfiles (the portable fallback) hands changes over only after `step` ms without a new
 one, and at most `debounce` ms after the first: with claude drawing its screen into the
 log, a hook's signal line waited 40-400 ms in that batch before cockpit read it
-(docs/benchmarks.md, figure 7). Here a signal is handed over at once; output, which a
-busy CLI writes hundreds of times a second, at most once per `hold_s` per file (the first
-write at once, the last one never dropped).
+(docs/benchmarks.md, figure 7). Here the signals directory has an inotify instance of its
+own, read the moment it reports; the logs, which busy CLIs write hundreds of times a
+second, have another, read at once after a quiet spell and then at most every `hold_s`
+(its changes wait in the kernel's queue meanwhile, so none is lost and the supervisor
+wakes at most 1/hold_s times a second for output, however many workers print).
 """
 
 from __future__ import annotations
@@ -67,44 +69,45 @@ class DirectoryWatch:
                 elif name and wd in self.directories:
                     paths.add(os.path.join(self.directories[wd], os.fsdecode(name)))
 
-    async def batches(
-        self, stop: asyncio.Event, *, held: Callable[[str], bool], hold_s: float, everything: Callable[[], set[str]]
-    ) -> AsyncIterator[set[str]]:
-        """Each batch of changed paths. A path for which `held` is true is yielded at most once
-        per `hold_s` (the first change at once, a later one when its time comes). After an
-        overflow of the kernel's queue, `everything` names the paths to treat as changed."""
-        loop = asyncio.get_running_loop()
-        wake = asyncio.Event()
-        loop.add_reader(self.fd, wake.set)
-        stopper = loop.create_task(stop.wait())
-        stopper.add_done_callback(lambda _task: wake.set())
-        last: dict[str, float] = {}  # held path -> when it was last yielded
-        pending: set[str] = set()  # held paths that changed while held back
-        try:
-            while not stop.is_set():
-                due = min((last[p] + hold_s for p in pending), default=None)
-                if due is None:
-                    await wake.wait()
-                else:
-                    try:
-                        await asyncio.wait_for(wake.wait(), max(0.0, due - loop.time()))
-                    except TimeoutError:
-                        pass
-                wake.clear()
-                changed = pending | self.read()
-                if self.overflowed:
-                    self.overflowed = False
-                    changed |= everything()
-                now = loop.time()
-                ready = {p for p in changed if not held(p) or now - last.get(p, -hold_s) >= hold_s}
-                pending = changed - ready
-                for path in ready:
-                    if held(path):
-                        last[path] = now
-                if len(last) > 256:  # forget files quiet for longer than the hold
-                    last = {p: t for p, t in last.items() if now - t < hold_s or p in pending}
-                if ready:
-                    yield ready
-        finally:
-            stopper.cancel()
-            loop.remove_reader(self.fd)
+
+async def watch_changes(
+    at_once: DirectoryWatch, paced: DirectoryWatch, stop: asyncio.Event, *, hold_s: float, everything: Callable[[], set[str]]
+) -> AsyncIterator[set[str]]:
+    """Each batch of changed paths: `at_once`'s the moment they happen, `paced`'s at once after
+    a quiet spell and then at most every `hold_s`. After an overflow of the kernel's queue,
+    `everything` names the paths to treat as changed."""
+    loop = asyncio.get_running_loop()
+    wake = asyncio.Event()
+    loop.add_reader(at_once.fd, wake.set)
+    loop.add_reader(paced.fd, wake.set)
+    stopper = loop.create_task(stop.wait())
+    stopper.add_done_callback(lambda _task: wake.set())
+    resume_at: float | None = None  # the paced watch is not read before then
+    try:
+        while not stop.is_set():
+            if resume_at is None:
+                await wake.wait()
+            else:
+                try:
+                    await asyncio.wait_for(wake.wait(), max(0.0, resume_at - loop.time()))
+                except TimeoutError:
+                    pass
+            wake.clear()
+            now = loop.time()
+            changed = at_once.read()
+            if resume_at is not None and now >= resume_at:
+                resume_at = None
+                loop.add_reader(paced.fd, wake.set)
+            if resume_at is None and (found := paced.read()):
+                changed |= found
+                resume_at = now + hold_s
+                loop.remove_reader(paced.fd)  # what it reports meanwhile waits for the next read
+            if at_once.overflowed or paced.overflowed:
+                at_once.overflowed = paced.overflowed = False
+                changed |= everything()
+            if changed:
+                yield changed
+    finally:
+        stopper.cancel()
+        loop.remove_reader(at_once.fd)
+        loop.remove_reader(paced.fd)

@@ -37,7 +37,7 @@ from cockpit.runtime.executor import (
     WorkspaceInfo,
     wait_for_exit_signal,
 )
-from cockpit.runtime.inotify_watch import DirectoryWatch
+from cockpit.runtime.inotify_watch import DirectoryWatch, watch_changes
 from cockpit.runtime.launch import write_launch_spec
 from cockpit.runtime.private_files import private_dir
 from cockpit.runtime.statedir import StateDir
@@ -52,7 +52,7 @@ log = logging.getLogger("cockpit.supervisor")  # the executor runs inside the su
 
 WATCH_STEP_MS = 40  # watchfiles' batching, where inotify is missing
 WATCH_DEBOUNCE_MS = 400
-OUTPUT_GAP_S = 0.04  # a busy log is read at most this often per worker (signals at once)
+OUTPUT_GAP_S = 0.04  # busy logs are read at most this often (signals at once)
 WORKER_MARKER = "COCKPIT_WORKER_ID"  # set in every worker's environment (service/worker_env.py)
 
 
@@ -231,7 +231,8 @@ class LocalExecutor:
 
     async def changes(self, stop: asyncio.Event) -> AsyncIterator[list[OutputChange]]:
         """inotify on the logs and signals directories (no per-worker loop, no polling): a
-        signal line at once, a log's growth at most every OUTPUT_GAP_S per worker."""
+        signal line at once, the logs' growth at once after a quiet spell, then at most
+        every OUTPUT_GAP_S."""
         state = self.state
         private_dir(state.logs)
         private_dir(state.signals)
@@ -252,7 +253,7 @@ class LocalExecutor:
             return {str(p) for d in (state.logs, state.signals) for p in d.iterdir()}
 
         try:
-            watch = DirectoryWatch([logs_dir, signals_dir])
+            signals_watch = DirectoryWatch([signals_dir])
         except OSError as exc:  # no inotify (not Linux): watchfiles' portable batches
             log.info("inotify unavailable (%s): watching with watchfiles", exc)
             async for found in awatch(
@@ -267,13 +268,17 @@ class LocalExecutor:
                 yield batch_of(path for _change, path in found)
             return
         try:
-            async for paths in watch.batches(
-                stop, held=lambda path: path.endswith(".log"), hold_s=OUTPUT_GAP_S, everything=everything
-            ):
+            logs_watch = DirectoryWatch([logs_dir])
+        except OSError:
+            signals_watch.close()
+            raise
+        try:
+            async for paths in watch_changes(signals_watch, logs_watch, stop, hold_s=OUTPUT_GAP_S, everything=everything):
                 if batch := batch_of(paths):
                     yield batch
         finally:
-            watch.close()
+            signals_watch.close()
+            logs_watch.close()
 
     async def wait_for_exit(self) -> ExitWait:
         # tmux remembers a wait-for signal sent while nobody waits, so no exit between two
