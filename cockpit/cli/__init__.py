@@ -8,40 +8,72 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from importlib import import_module
+from types import ModuleType
 
 from cockpit import __version__
-from cockpit.cli import (
-    basic,
-    control_cmds,
-    demo_cmds,
-    hosts_cmds,
-    mcp_cmd,
-    permission_cmds,
-    review_cmds,
-    review_loop_cmds,
-    skill_cmds,
-    ui_cmds,
-    workers,
-)
 from cockpit.cli.common import Parser
 from cockpit.errors import CockpitError
 
+# The modules that register the subcommands (cockpit/cli/<name>.py), in `--help` order.
 MODULES = [
-    basic,
-    workers,
-    control_cmds,
-    review_cmds,
-    review_loop_cmds,
-    demo_cmds,
-    ui_cmds,
-    mcp_cmd,
-    permission_cmds,
-    skill_cmds,
-    hosts_cmds,
+    "basic",
+    "workers",
+    "control_cmds",
+    "review_cmds",
+    "review_loop_cmds",
+    "demo_cmds",
+    "ui_cmds",
+    "mcp_cmd",
+    "permission_cmds",
+    "skill_cmds",
+    "hosts_cmds",
 ]
+# Which module registers each command: a command imports and builds only its own module's
+# parsers (importing every module and building ~40 parsers cost each command tens of ms).
+# A command missing here still works, through the full parser; tests/test_cli_commands.py
+# checks this table against what the modules register.
+COMMANDS = {
+    **dict.fromkeys(["init", "doctor", "note", "receipts", "state"], "basic"),
+    **dict.fromkeys(
+        ["supervise", "dispatch", "status", "wait", "send", "logs", "kill", "teardown", "restore", "attach", "providers"],
+        "workers",
+    ),
+    **dict.fromkeys(["pause", "resume"], "control_cmds"),
+    **dict.fromkeys(["gates", "review", "approve", "reject", "replay"], "review_cmds"),
+    **dict.fromkeys(["continue", "comment", "comments"], "review_loop_cmds"),
+    "demo": "demo_cmds",
+    **dict.fromkeys(["ui", "serve"], "ui_cmds"),
+    "mcp": "mcp_cmd",
+    "permissions": "permission_cmds",
+    **dict.fromkeys(["skills", "prompt"], "skill_cmds"),
+    "hosts": "hosts_cmds",
+}
 
 
-def build_parser() -> Parser:
+def _module(name: str) -> ModuleType:
+    return import_module(f"cockpit.cli.{name}")
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand `argv` names, when only top-level flags that take no guessing precede it;
+    None (then the full parser decides) for --help, --version, abbreviations or nothing."""
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word == "--theme":
+            i += 2
+        elif word == "--debug" or word.startswith("--theme="):
+            i += 1
+        elif word.startswith("-"):
+            return None
+        else:
+            return word
+    return None
+
+
+def build_parser(command: str | None = None) -> Parser:
+    """The command line's parser: every subcommand, or only those of `command`'s module."""
     parser = Parser(
         prog="cockpit",
         description="Run many coding agents at once, each in its own worktree and tmux session, "
@@ -51,8 +83,9 @@ def build_parser() -> Parser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     parser.add_argument("--theme", help="colour theme of the TUI that `cockpit` alone opens (remembered)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for module in MODULES:
-        module.register(sub)
+    names = [COMMANDS[command]] if command is not None and command in COMMANDS else MODULES
+    for name in names:
+        _module(name).register(sub)
     return parser
 
 
@@ -60,11 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     try:
-        parser = build_parser()
+        parser = build_parser(command_of(argv))
         args = parser.parse_args(argv)
         handler = getattr(args, "handler", None)
         if handler is None:  # `cockpit` alone: the TUI in a terminal, the help when piped
-            return ui_cmds.run_no_command(args, parser.print_help)
+            return _module("ui_cmds").run_no_command(args, parser.print_help)
         return int(handler(args) or 0)
     except CockpitError as exc:
         if debug:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from cockpit.cli.common import add_json_flag, positive_float, positive_int, print_json
 from cockpit.errors import CheckFailed, UsageError
 from cockpit.service.identity import operator_actor
-from cockpit.service.views import summarize
 from cockpit.service.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -131,6 +130,8 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 
 def _format(receipt: Receipt) -> str:
+    from cockpit.service.views import summarize  # here: datetime and decimal are not free to import
+
     return (
         f"{receipt.seq:>6}  {receipt.ts}  {receipt.kind:<18} {receipt.actor:<20} "
         f"{receipt.dispatch or '-':<10}  {summarize(receipt.data)}"

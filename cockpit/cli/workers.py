@@ -100,6 +100,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ):
         p = sub.add_parser(name, help=text)
         p.add_argument("id")
+        if name == "restore":
+            p.add_argument("--host", metavar="NAME", help="bring it back on this SSH host from hosts.yaml (docs/hosts.md)")
         add_json_flag(p)
         p.set_defaults(handler=cmd_action, action=name)
 
@@ -186,11 +188,14 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
         # Validate here first, so bad input fails before a supervisor is started or anything created.
         # (A running supervisor validates everything itself before it writes anything.)
         from cockpit.runtime.providers import load_catalog
+        from cockpit.service import placement
         from cockpit.service.dispatching import build_task, prepare
         from cockpit.service.settings import load_config
 
         task = build_task(fields, str(args.task) if args.task else "task")
         catalog = load_catalog(ws.repo.toplevel)
+        explicit = args.host is not None or args.label is not None
+        auto = not explicit and placement.hosts_configured(ws.repo.toplevel)
         prepared = prepare(
             ws.git,
             catalog,
@@ -203,13 +208,14 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
             priority=args.priority,
             prompt_file=Path("/dev/null"),
             default_provider=load_config(ws.repo.toplevel).default_provider,
-            on_host=args.host is not None or args.label is not None,
+            on_host=explicit or auto,
         )
-        if args.host is not None or args.label is not None:
-            from cockpit.service import placement
-
+        if explicit:
             # Unknown host, bad hosts.yaml, no host that fits (probed, read only): exit 2.
             placement.plan(ws.repo.toplevel, catalog, prepared.provider.name, args.host, args.label)
+        elif auto and not placement.local_has_provider(prepared.provider):
+            # Automatic placement refuses only when no executor has the provider (probed, read only).
+            placement.plan_auto(ws.repo.toplevel, catalog, prepared.provider.name, local_busy=0, max_workers=1)
     ws.state.ensure()
     view = SupervisorClient(ws).call(
         "dispatch",
@@ -304,7 +310,13 @@ def cmd_logs(args: argparse.Namespace) -> int:
 
 def cmd_action(args: argparse.Namespace) -> int:
     client, dispatch_id = client_for(args.id)
-    result = client.call(args.action, id=dispatch_id, actor=operator_actor())
+    host = getattr(args, "host", None)
+    if host is not None:  # an unknown host fails before a supervisor is started
+        from cockpit.runtime.hosts_config import load_hosts
+        from cockpit.service.placement import check_request
+
+        check_request(load_hosts(client.ws.repo.toplevel), host, None)
+    result = client.call(args.action, id=dispatch_id, actor=operator_actor(), **({"host": host} if host else {}))
     if args.json:
         print_json(result)
     elif args.action == "kill":
@@ -321,7 +333,8 @@ def cmd_action(args: argparse.Namespace) -> int:
             if result.get("ignored_not_archived"):
                 print(f"note: {len(result['ignored_not_archived'])} ignored file(s) were not archived")
     else:
-        print(f"restored {result['id']} at {result['worktree']} on {result['branch']}")
+        there = f" (and on {host})" if host else ""
+        print(f"restored {result['id']} at {result['worktree']}{there} on {result['branch']}")
     return 0
 
 

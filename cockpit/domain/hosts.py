@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -78,10 +79,20 @@ class Host(_Strict):
         return value
 
 
+class PlacementPrefs(_Strict):
+    """Where a dispatch without --host/--label goes (docs/hosts.md, "Automatic placement")."""
+
+    prefer: Literal["local", "hosts"] = "local"  # which is tried first: this machine, or the hosts in order
+    # Workers at once on this machine before automatic placement looks elsewhere; None: the
+    # supervisor's max_workers. The scheduler holds this machine to it, as to a host's capacity.
+    local_capacity: int | None = Field(default=None, ge=1, le=256)
+
+
 class HostsFile(_Strict):
-    """The merged `hosts.yaml`: host name -> Host."""
+    """The merged `hosts.yaml`: host name -> Host, and the automatic placement preferences."""
 
     hosts: dict[str, Host] = Field(default_factory=dict)
+    placement: PlacementPrefs = Field(default_factory=PlacementPrefs)
 
     def get(self, name: str) -> Host | None:
         return self.hosts.get(name)
@@ -132,3 +143,51 @@ def host_problems(probe: HostProbe, *, root_writable: bool) -> list[str]:
     if not root_writable:
         problems.append("root is not writable (cockpit must create it or write under it)")
     return problems
+
+
+# Reconnecting to a host that stopped answering: the first retry after RETRY_BASE_S, each
+# next one twice as late, never later than RETRY_CAP_S (each try is bounded by ssh's own
+# connect timeout on top). docs/hosts.md, "When the link drops".
+RETRY_BASE_S = 1.0
+RETRY_CAP_S = 30.0
+
+
+def retry_delay(failures: int, base_s: float = RETRY_BASE_S, cap_s: float = RETRY_CAP_S) -> float:
+    """Seconds to wait after the `failures`-th failed try in a row (1, 2, 4, … capped)."""
+    if failures <= 0:
+        return 0.0
+    return min(cap_s, base_s * 2.0 ** min(failures - 1, 62))
+
+
+class LinkBackoff:
+    """When to try a silent host again. Pure bookkeeping: the caller passes the clock."""
+
+    def __init__(self, base_s: float = RETRY_BASE_S, cap_s: float = RETRY_CAP_S) -> None:
+        self.base_s, self.cap_s = base_s, cap_s
+        self.failures = 0
+        self.down_since: float | None = None
+        self.next_try = 0.0
+
+    def failed(self, now: float) -> float:
+        """One more failed try at `now`; the delay until the next one."""
+        if self.down_since is None:
+            self.down_since = now
+        self.failures += 1
+        delay = retry_delay(self.failures, self.base_s, self.cap_s)
+        self.next_try = now + delay
+        return delay
+
+    def due(self, now: float) -> bool:
+        return now >= self.next_try
+
+    def wait_s(self, now: float) -> float:
+        return min(self.cap_s, max(0.0, self.next_try - now))
+
+    def recovered(self, now: float) -> tuple[int, float] | None:
+        """The host answered at `now`: (tries it took, counting this one; seconds it was
+        silent), or None when it was not down. Starts afresh."""
+        if self.down_since is None:
+            return None
+        outage = (self.failures + 1, round(now - self.down_since, 1))
+        self.failures, self.down_since, self.next_try = 0, None, 0.0
+        return outage

@@ -2,9 +2,13 @@
 
 Rules (docs/hosts.md):
   * `--host NAME`: that host or nothing; `--label L`: the hosts carrying L, in the order
-    hosts.yaml lists them; neither: this machine first, then the hosts in order.
+    hosts.yaml lists them; neither (automatic): this machine first, then the hosts in order
+    (`placement: {prefer: hosts}` in hosts.yaml: the hosts first, this machine last).
   * An executor is chosen when it is reachable and usable, has the provider, and has a
-    free slot (its capacity, and the queue's global cap for this machine).
+    free slot (its capacity: a host's `capacity`, this machine's `local_capacity`).
+  * Automatic placement never refuses for want of a free slot: when every executor that
+    could run it is full, the dispatch waits in the queue of the first of them (the
+    scheduler starts it there when a slot frees), and the receipt says so (`waiting`).
   * Every executor considered and not chosen is named with its reason, for the
     `placement` receipt: "unreachable: <ssh's words>", "full (2/2 workers)",
     "provider claude missing", "label mismatch (no gpu)", or what makes the host unusable.
@@ -13,10 +17,12 @@ Rules (docs/hosts.md):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 from cockpit.domain.hosts import LOCAL_NAME, HostProbe
+
+Prefer = Literal["local", "hosts"]
 
 
 @dataclass(frozen=True)
@@ -56,14 +62,18 @@ class Candidate:
 class Placement:
     chosen: Candidate | None
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (executor, reason)
+    waiting: str | None = None  # automatic placement, all full: why the chosen one makes it wait
 
     def receipt_data(self, provider: str, asked: dict[str, str]) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "provider": provider,
             "asked": asked,
             "chosen": self.chosen.executor if self.chosen else None,
             "rejected": [{"executor": name, "reason": reason} for name, reason in self.rejected],
         }
+        if self.waiting is not None:
+            data["waiting"] = self.waiting
+        return data
 
     def refusal(self, asked: str) -> str:
         """One line for an operator when nothing fits."""
@@ -86,13 +96,23 @@ def rejection(candidate: Candidate, provider: str, label: str | None) -> str | N
     return None
 
 
-def place(candidates: Sequence[Candidate], *, provider: str, host: str | None = None, label: str | None = None) -> Placement:
+def place(
+    candidates: Sequence[Candidate],
+    *,
+    provider: str,
+    host: str | None = None,
+    label: str | None = None,
+    prefer: Prefer = "local",
+) -> Placement:
     """The first candidate that fits, in the rules' order; the others before it, rejected.
 
     `candidates` lists this machine first, then the hosts in hosts.yaml order. With `host`,
-    only that host is considered; with `label`, this machine is rejected (it has no labels)."""
+    only that host is considered; with `label`, this machine is rejected (it has no labels).
+    With neither, `prefer` says whether this machine or the hosts come first."""
     if host is not None:
         pool = [c for c in candidates if c.host == host]
+    elif label is None and prefer == "hosts":
+        pool = [c for c in candidates if c.host is not None] + [c for c in candidates if c.host is None]
     else:
         pool = list(candidates)
     rejected: list[tuple[str, str]] = []
@@ -101,4 +121,12 @@ def place(candidates: Sequence[Candidate], *, provider: str, host: str | None = 
         if why is None:
             return Placement(candidate, rejected)
         rejected.append((candidate.executor, why))
+    if host is not None or label is not None:
+        return Placement(None, rejected)
+    # Automatic: nothing has a free slot. Wait in the queue of the first that is only full.
+    for candidate in pool:
+        full = replace(candidate, running=0, capacity=1)
+        if rejection(full, provider, None) is None:
+            why = rejection(candidate, provider, None)
+            return Placement(candidate, [r for r in rejected if r[0] != candidate.executor], waiting=why)
     return Placement(None, rejected)

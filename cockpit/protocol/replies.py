@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny
 
 from cockpit.domain.gates import GateState
 from cockpit.protocol.views import DispatchView
@@ -212,6 +212,12 @@ class ReplayedGate(Reply):
     before: str
     after: str
     same: bool
+    head: str | None = None  # the recorded head and tree it re-ran on
+    tree: str | None = None
+    exit_before: int | None = None
+    exit_after: int | None = None
+    summary_before: str | None = None
+    summary_after: str | None = None
 
 
 class ReplayReply(Reply):
@@ -257,16 +263,43 @@ class CommentReply(Reply):
 
     id: str  # the dispatch
     comment: str  # the comment's id
+    line_start: int | None = None  # lines of the new version
+    line_end: int | None = None
+    text: str | None = None
+    hunk: str | None = None  # the diff hunk it was made on
+    diff_sha256: str | None = None
     file: str
+
+
+class ListedComment(Reply):
+    """One review comment as `comments` lists it: where it was made, where its lines are in
+    the diff now (moved with its hunk), and its state (open, sent, resolved)."""
+
+    comment: str  # its id (c1, c2, ...)
+    file: str
+    line_start: int
+    line_end: int
+    text: str
+    hunk: str
+    diff_sha256: str | None = None
+    actor: str
+    ts: str
+    seq: int
+    sent: bool
+    resolved: bool
+    line_start_now: int
+    line_end_now: int
 
 
 class CommentsReply(Reply):
     id: str
-    comments: list[dict[str, Any]]  # each as CommentReply, with its state (open, sent, resolved)
+    comments: list[ListedComment]
 
 
 class ControlDone(Reply):
     id: str
+    how: str | None = None  # which processes were stopped or continued
+    already: bool | None = None  # `pause` of a worker that was paused already
 
 
 class ControlFailed(Reply):
@@ -274,10 +307,26 @@ class ControlFailed(Reply):
     error: str
 
 
+class Paused(ControlDone):
+    """A worker `pause` stopped (or found already paused)."""
+
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+    paused: bool
+    state: str | None = None  # with `already`
+    from_: str | None = Field(default=None, alias="from")  # the state it was paused in
+
+
+class Resumed(ControlDone):
+    resumed: bool
+    to: str  # the state it goes on in
+    paused_ms: int  # how long it was paused
+
+
 class ControlReply(Reply):
     """`pause` and `resume`: each worker done (with how), and each that could not be."""
 
-    done: list[ControlDone]
+    done: list[SerializeAsAny[ControlDone]]  # Paused or Resumed, with all their fields
     failed: list[ControlFailed]
 
 

@@ -104,6 +104,7 @@ class Teardown(Acting):
 
 class Restore(Acting):
     op = "restore"
+    host: str | None = None  # an SSH host from hosts.yaml: the worktree comes back there (docs/hosts.md)
 
 
 class PreviewTeardown(DispatchRef):

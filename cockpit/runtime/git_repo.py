@@ -1,12 +1,13 @@
-"""The git adapter: repository discovery, refs, per-dispatch worktrees, diff stats, merge checks.
+"""The git adapter: refs, per-dispatch worktrees, diff stats, merge checks (discovery: repo_discovery.py).
 
 Rules kept here so that nothing done for one worker can touch another's work:
 - every worktree/branch change runs under one FileLock shared by all processes of the repository;
 - no command moves a branch other than the one being created or deleted (no checkout in the
   main checkout, no reset, deletion by compare-and-swap `update-ref -d <ref> <expected>`);
 - reads never write the index (`GIT_OPTIONAL_LOCKS=0`; snapshots use a temporary index copy).
-Commands run through GitPython's `Git.execute`; `discover_repo` alone uses plain subprocess
-because it runs on every CLI call and importing GitPython costs ~70 ms there for nothing.
+Commands run through GitPython's `Git.execute`; `discover_repo` (cockpit/runtime/repo_discovery.py,
+re-exported here) uses plain subprocess in a module of its own because it runs on every CLI
+call, which must not pay for GitPython (~70 ms) nor for compiling this module.
 """
 
 from __future__ import annotations
@@ -14,43 +15,24 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, overload
 
 from cockpit.errors import CheckFailed, UsageError
 from cockpit.runtime.filelock import FileLock
+from cockpit.runtime.repo_discovery import RepoInfo as RepoInfo
+from cockpit.runtime.repo_discovery import discover_repo as discover_repo
 
 if TYPE_CHECKING:
     import git
 
 BRANCH_PREFIX = "cockpit/"
 READ_ONLY_ENV = {"GIT_OPTIONAL_LOCKS": "0"}
-# Environment that would point git at another repository or index than the one we name.
-_REPO_ENV_VARS = (
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_COMMON_DIR",
-    "GIT_PREFIX",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_NAMESPACE",
-)
 _DISPATCH_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-
-
-@dataclass(frozen=True)
-class RepoInfo:
-    toplevel: Path
-    common_dir: Path
-    current_branch: str | None
-    head: str | None
+_FULL_COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -87,77 +69,6 @@ class MergeCheck:
 def validate_dispatch_id(dispatch_id: str) -> None:
     if not _DISPATCH_ID.match(dispatch_id) or ".." in dispatch_id or dispatch_id.endswith((".", ".lock")):
         raise UsageError(f"invalid dispatch id {dispatch_id!r}: use 1-64 letters, digits, '.', '_' or '-'")
-
-
-def _plain_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in _REPO_ENV_VARS} | {"LC_ALL": "C"}
-
-
-def _read_head(common_dir: Path) -> tuple[str | None, str | None]:
-    """(branch, sha) of the main worktree, read from files; sha None when it needs git to resolve."""
-    try:
-        content = (common_dir / "HEAD").read_text().strip()
-    except OSError:
-        return None, None
-    if not content.startswith("ref: "):
-        return None, content or None
-    ref = content[5:]
-    branch = ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
-    try:
-        return branch, (common_dir / ref).read_text().strip()
-    except OSError:
-        pass
-    try:
-        for line in (common_dir / "packed-refs").read_text().splitlines():
-            if line.endswith(" " + ref) and not line.startswith(("#", "^")):
-                return branch, line.split(" ", 1)[0]
-    except OSError:
-        pass
-    return branch, None
-
-
-def discover_repo(cwd: Path) -> RepoInfo:
-    """Find the repository around `cwd`; always answers with the main worktree's toplevel."""
-    env = _plain_env()
-    if not Path(cwd).is_dir():
-        raise UsageError(f"not inside a git repository ({cwd} is not a directory): run cockpit from a repository's working tree")
-    args = ["git", "rev-parse", "--path-format=absolute", "--show-toplevel", "--git-common-dir", "--git-dir"]
-    try:
-        proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    except FileNotFoundError:
-        raise UsageError("git is not installed (or not on PATH): install git, then run cockpit again") from None
-    if proc.returncode != 0:
-        probe = subprocess.run(
-            ["git", "rev-parse", "--is-bare-repository"], cwd=cwd, env=env, capture_output=True, text=True, check=False
-        )
-        if probe.stdout.strip() == "true":
-            raise UsageError(f"{cwd} is a bare repository: run cockpit from a repository's working tree")
-        reason = (proc.stderr.strip().splitlines() or ["git rev-parse failed"])[-1].removeprefix("fatal: ")
-        raise UsageError(f"not inside a git repository ({reason}): run cockpit from a repository's working tree")
-    toplevel_s, common_s, gitdir_s = proc.stdout.splitlines()[:3]
-    common_dir, toplevel = Path(common_s), Path(toplevel_s)
-    if Path(gitdir_s) != common_dir:  # a linked worktree: answer with the main one
-        if common_dir.name == ".git":
-            toplevel = common_dir.parent
-        else:
-            listing = subprocess.run(
-                ["git", "worktree", "list", "--porcelain"], cwd=cwd, env=env, capture_output=True, text=True, check=True
-            ).stdout.splitlines()
-            if "bare" in listing[:3]:
-                raise UsageError(f"{cwd} belongs to a bare repository: run cockpit from a non-bare repository")
-            toplevel = Path(listing[0].removeprefix("worktree "))
-    branch, head = _read_head(common_dir)
-    if head is None or not re.fullmatch(r"[0-9a-f]{40,64}", head):
-        probe = subprocess.run(
-            ["git", "rev-parse", "--verify", "--quiet", "HEAD"],
-            cwd=toplevel,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        head = probe.stdout.strip() or None
-    return RepoInfo(toplevel=toplevel, common_dir=common_dir, current_branch=branch, head=head)
 
 
 def _last_line(text: str) -> str:
@@ -270,8 +181,18 @@ class GitRepo:
         return out.splitlines()
 
     def main_checkout_branch(self) -> str | None:
-        """The main checkout's current branch (full ref), None when detached or unborn."""
-        code, out, _ = self.try_git("symbolic-ref", "--quiet", "HEAD", env=READ_ONLY_ENV)
+        """The main checkout's current branch (full ref), None when detached: `git symbolic-ref
+        HEAD`, read from the HEAD file where it is the plain files layout (every dispatch asks)."""
+        try:
+            head = (Path(self.repo.git_dir) / "HEAD").read_text()
+        except OSError:
+            head = ""
+        ref = head.strip().removeprefix("ref: ") if head.startswith("ref: refs/") else None
+        if ref is not None and ref != "refs/heads/.invalid" and not any(c.isspace() for c in ref):
+            return ref
+        if _FULL_COMMIT_ID.fullmatch(head.strip()):
+            return None  # detached
+        code, out, _ = self.try_git("symbolic-ref", "--quiet", "HEAD", env=READ_ONLY_ENV)  # reftable, or odd
         return (str(out).strip() or None) if code == 0 else None
 
     def merge_base(self, a: str, b: str) -> str | None:
@@ -306,7 +227,13 @@ class GitRepo:
             self.run_git("worktree", "prune")
 
     def create_worktree(self, dispatch_id: str, path: Path, base_ref: str) -> WorktreeInfo:
-        """Branch `cockpit/<id>` at `base_ref` checked out at `path` (outside the checkout)."""
+        """Branch `cockpit/<id>` at `base_ref` checked out at `path` (outside the checkout).
+
+        A full commit id (what the supervisor passes: the commit resolved at dispatch) is
+        handed to git as it is; an unknown one, or a branch that already exists, is named
+        once `git worktree add` refuses, which leaves nothing behind. That spares every
+        dispatch two git processes before its worktree exists (docs/benchmarks.md, figure 3).
+        """
         validate_dispatch_id(dispatch_id)
         path = Path(path).absolute()
         branch = BRANCH_PREFIX + dispatch_id
@@ -315,15 +242,23 @@ class GitRepo:
                 f"worktree path {path} is inside the checkout {self.toplevel}", hint="put worktrees in cockpit's state directory"
             )
         with self.lock:
-            base_commit = self.resolve_commit(base_ref)
+            base_commit = base_ref if _FULL_COMMIT_ID.fullmatch(base_ref) else self.resolve_commit(base_ref)
             if os.path.lexists(path):
+                self.resolve_commit(base_commit)  # an unknown ref is named first, as it always was
                 raise UsageError(
                     f"cannot create worktree: {path} already exists", hint="choose a new dispatch id or remove that path"
                 )
-            if self.branch_exists(branch):
-                raise UsageError(f"cannot create worktree: branch {branch} already exists", hint="choose a new dispatch id")
+            made_parent = not path.parent.is_dir()
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.run_git("worktree", "add", "--quiet", "--no-track", "-b", branch, "--", str(path), base_commit)
+            code, _, err = self.try_git("worktree", "add", "--quiet", "--no-track", "-b", branch, "--", str(path), base_commit)
+            if code != 0:
+                if made_parent:
+                    with suppress(OSError):
+                        path.parent.rmdir()
+                self.resolve_commit(base_commit)
+                if self.branch_exists(branch):
+                    raise UsageError(f"cannot create worktree: branch {branch} already exists", hint="choose a new dispatch id")
+                raise CheckFailed(f"git worktree failed: {_last_line(err)}")
         return WorktreeInfo(branch=branch, path=path, base_commit=base_commit)
 
     def remove_worktree(self, path: Path, branch: str, *, archive_commit: str | None = None) -> None:
@@ -395,6 +330,9 @@ class GitRepo:
     @contextmanager
     def _temporary_index(self, worktree: Path) -> Iterator[dict[str, str]]:
         """Env naming a private copy of the worktree's index (copy2 keeps the stat data valid)."""
+        import shutil  # here, with tempfile: the CLI imports this module for discover_repo alone
+        import tempfile
+
         real = Path(self.run_git("rev-parse", "--path-format=absolute", "--git-path", "index", cwd=worktree))
         with tempfile.TemporaryDirectory(prefix="cockpit-index-") as tmp:
             index = Path(tmp) / "index"

@@ -19,7 +19,7 @@ from typing import Any
 from cockpit.domain.hosts import Host, HostProbe, ProviderOnHost, host_problems
 from cockpit.domain.provider import Provider, strip_ansi
 from cockpit.runtime.remote_layout import tmux_socket_prefix
-from cockpit.runtime.ssh import SshError, SshLink, quote_all
+from cockpit.runtime.ssh import SshError, SshLink, one_off_link, quote_all
 
 VERSION_TIMEOUT_S = 10
 _VERSION_MAX_CHARS = 120
@@ -57,8 +57,16 @@ def probe_script(host: Host, providers: Sequence[Provider], *, versions: bool = 
 def probe_host(host: Host, providers: Sequence[Provider], *, link: SshLink | None = None, versions: bool = True) -> HostProbe:
     """Connect (or reuse the connection) and report what the host has. Never raises for
     a host that cannot be reached: the probe says so, with ssh's own words. Without
-    `versions` the CLIs are only looked up on PATH, not run (placement needs no more)."""
-    link = link or SshLink(host.ssh, env=host.env)
+    `versions` the CLIs are only looked up on PATH, not run (placement needs no more).
+    Without `link`, a master the probe had to start is ended when it is done (no socket
+    is left under the state directory)."""
+    if link is None:
+        with one_off_link(host.ssh, env=host.env) as own:
+            return _probe(host, providers, own, versions)
+    return _probe(host, providers, link, versions)
+
+
+def _probe(host: Host, providers: Sequence[Provider], link: SshLink, versions: bool) -> HostProbe:
     base = {"name": host.name, "ssh": host.ssh, "capacity": host.capacity, "labels": list(host.labels)}
     try:
         link.connect()

@@ -52,8 +52,9 @@ def hosts_from_texts(files: list[tuple[str, str]]) -> HostsFile:
     origin: dict[FieldPath, tuple[str, int]] = {}
     for label, text in files:
         parsed = parse_with_lines(label, text, "the hosts file must be a mapping with a `hosts:` key")
-        if parsed.data.get("hosts", {}) is None:
-            parsed.data["hosts"] = {}  # a bare `hosts:` adds nothing
+        for section in ("hosts", "placement"):
+            if parsed.data.get(section, {}) is None:
+                parsed.data[section] = {}  # a bare `hosts:` or `placement:` adds nothing
         hosts = parsed.data.get("hosts")
         if isinstance(hosts, dict):
             for key, entry in hosts.items():

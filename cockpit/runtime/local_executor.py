@@ -7,7 +7,7 @@ Each piece is the code that did this job inside the supervisor before, moved her
   * session: a tmux session on the repository's private server (runtime/tmux.py) running
     the launcher (runtime/launch.py), which execs the agent once pipe-pane is attached;
   * output and signals: files in the state directory (the pane's pipe appends the log,
-    the CLI's hooks append the signals file), watched with inotify (runtime/inotify_watch.py);
+    the CLI's hooks append the signals file), watched with inotify (runtime/inotify.py);
   * exits: tmux's pane-died hook signals a wait-for channel; `list-panes -a` says which;
   * processes: /proc (runtime/proctree.py), from the pane pid and the launcher's record.
 """
@@ -15,16 +15,13 @@ Each piece is the code that did this job inside the supervisor before, moved her
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from watchfiles import awatch
-
 from cockpit.errors import CockpitError
-from cockpit.runtime import proctree
+from cockpit.runtime import inotify, proctree
 from cockpit.runtime import teardown as git_teardown
 from cockpit.runtime.executor import (
     ExitWait,
@@ -37,7 +34,6 @@ from cockpit.runtime.executor import (
     WorkspaceInfo,
     wait_for_exit_signal,
 )
-from cockpit.runtime.inotify_watch import DirectoryWatch, watch_changes
 from cockpit.runtime.launch import write_launch_spec
 from cockpit.runtime.private_files import private_dir
 from cockpit.runtime.statedir import StateDir
@@ -48,10 +44,6 @@ if TYPE_CHECKING:
     from cockpit.runtime.git_repo import GitRepo
     from cockpit.runtime.teardown import Classification, RestoreResult, TeardownResult
 
-log = logging.getLogger("cockpit.supervisor")  # the executor runs inside the supervisor
-
-WATCH_STEP_MS = 40  # watchfiles' batching, where inotify is missing
-WATCH_DEBOUNCE_MS = 400
 OUTPUT_GAP_S = 0.04  # busy logs are read at most this often (signals at once)
 WORKER_MARKER = "COCKPIT_WORKER_ID"  # set in every worker's environment (service/worker_env.py)
 
@@ -231,51 +223,29 @@ class LocalExecutor:
 
     async def changes(self, stop: asyncio.Event) -> AsyncIterator[list[OutputChange]]:
         """inotify on the logs and signals directories (no per-worker loop, no polling): a
-        signal line at once, the logs' growth at once after a quiet spell, then at most
-        every OUTPUT_GAP_S."""
+        signal line at once, the logs at once after a quiet spell, then at most every OUTPUT_GAP_S."""
         state = self.state
         private_dir(state.logs)
         private_dir(state.signals)
         logs_dir, signals_dir = str(state.logs), str(state.signals)
 
-        def wanted(_change: object, path: str) -> bool:
+        def wanted(path: str) -> bool:
             where = os.path.dirname(path)
             return (path.endswith(".log") and where == logs_dir) or (path.endswith(".ndjson") and where == signals_dir)
 
-        def batch_of(paths: Iterable[str]) -> list[OutputChange]:
-            batch = {
-                OutputChange(name[:-7], "signals") if name.endswith(".ndjson") else OutputChange(name[:-4], "output")
-                for name in (os.path.basename(path) for path in paths if wanted(None, path))
-            }
-            return sorted(batch, key=lambda c: (c.stream != "signals", c.dispatch_id))
-
-        def everything() -> set[str]:
-            return {str(p) for d in (state.logs, state.signals) for p in d.iterdir()}
-
+        signals_watch = inotify.Inotify([state.signals])
         try:
-            signals_watch = DirectoryWatch([signals_dir])
-        except OSError as exc:  # no inotify (not Linux): watchfiles' portable batches
-            log.info("inotify unavailable (%s): watching with watchfiles", exc)
-            async for found in awatch(
-                state.logs,
-                state.signals,
-                watch_filter=wanted,
-                recursive=False,
-                step=WATCH_STEP_MS,
-                debounce=WATCH_DEBOUNCE_MS,
-                stop_event=stop,
-            ):
-                yield batch_of(path for _change, path in found)
-            return
-        try:
-            logs_watch = DirectoryWatch([logs_dir])
+            logs_watch = inotify.Inotify([state.logs])
         except OSError:
             signals_watch.close()
             raise
         try:
-            async for paths in watch_changes(signals_watch, logs_watch, stop, hold_s=OUTPUT_GAP_S, everything=everything):
-                if batch := batch_of(paths):
-                    yield batch
+            async for found in inotify.watch_paced(signals_watch, logs_watch, wanted, stop, hold_s=OUTPUT_GAP_S):
+                batch = {
+                    OutputChange(name[:-7], "signals") if name.endswith(".ndjson") else OutputChange(name[:-4], "output")
+                    for name in (os.path.basename(path) for path in found)
+                }
+                yield sorted(batch, key=lambda c: (c.stream != "signals", c.dispatch_id))
         finally:
             signals_watch.close()
             logs_watch.close()

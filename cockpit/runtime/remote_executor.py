@@ -12,24 +12,24 @@ How each duty is done (one module each):
   * exits: `tmux wait-for cockpit-exit` on the host, over ssh; `sessions()` is one call;
   * processes: runtime/remote_procs.py (ps/kill on the host).
 
-Link loss: `sessions()` answers `reachable=False` while the host is silent; the workers go
-on there. On the next answer streams restart from the local size, so output printed
-meanwhile is fetched from the host's log, and nothing is appended twice.
+Link loss: `sessions()` answers `reachable=False` while the host is silent (its workers go
+on there), trying it again with backoff (domain/hosts.py LinkBackoff; no ssh between tries,
+`wait_for_exit` sleeps until the next). On the next answer streams restart from the local
+size: output printed meanwhile is fetched from the host's log, none appended twice.
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
 import os
-import tarfile
 import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Literal
 
-from cockpit.domain.hosts import Host
-from cockpit.errors import CheckFailed, CockpitError
+from cockpit.domain.hosts import Host, LinkBackoff
+from cockpit.errors import CheckFailed, CockpitError, UsageError
 from cockpit.runtime import teardown as git_teardown
 from cockpit.runtime.executor import (
     ExitWait,
@@ -46,9 +46,9 @@ from cockpit.runtime.executor import (
 from cockpit.runtime.git_repo import BRANCH_PREFIX, GitRepo
 from cockpit.runtime.proctree import TreeKill, TreeSignal
 from cockpit.runtime.remote_git import RemoteGit
-from cockpit.runtime.remote_layout import RemoteLayout, remote_env, run_script
-from cockpit.runtime.remote_procs import remote_kill_tree, remote_signal, remote_tree
-from cockpit.runtime.remote_streams import StreamMirror, local_size
+from cockpit.runtime.remote_layout import RemoteLayout, remote_env, run_script, tar_files
+from cockpit.runtime.remote_procs import remote_kill_tree, remote_signal, remote_stop_or_continue, remote_tree
+from cockpit.runtime.remote_streams import StreamMirror, local_size, read_at
 from cockpit.runtime.remote_tmux import RemoteTmux
 from cockpit.runtime.ssh import SshError, SshLink, quote_all, remote_shell
 from cockpit.runtime.statedir import StateDir
@@ -77,6 +77,8 @@ class RemoteExecutor:
         # (its workers may be running there: "unreachable", not "lost").
         self.link_up = True
         self.link_error: str | None = None
+        self.backoff = LinkBackoff()
+        self.last_outage: tuple[int, float] | None = None  # (tries, seconds) of the last outage ended
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -146,8 +148,16 @@ class RemoteExecutor:
         return result
 
     def restore_workspace(self, dispatch_id: str, path: Path) -> git_teardown.RestoreResult:
-        """Restores locally (the archive lives here); running it on the host again is a new dispatch."""
+        """Restores locally (the archive lives here); `restore_on_host` brings it to the host too."""
         return git_teardown.restore(self.repo, dispatch_id, path)
+
+    def restore_on_host(self, dispatch_id: str, path: Path) -> git_teardown.RestoreResult:
+        """The archive back on the host, byte for byte, with its local mirror at `path` (as a
+        remote worker's workspace is). All or nothing, here and there."""
+        try:
+            return self.git.restore(dispatch_id, path)
+        except SshError as exc:
+            raise UsageError(f"cannot restore {dispatch_id} on {self.host.name}: {exc}") from None
 
     # -- sessions -------------------------------------------------------------------------
 
@@ -191,7 +201,7 @@ class RemoteExecutor:
             f"touch {quote_all([layout.log(dispatch_id), layout.signals(dispatch_id)])} && {start}"
         )
         try:
-            result = self.link.run(script, stdin=_tar(files), timeout=60)
+            result = self.link.run(script, stdin=tar_files(files), timeout=60)
         except SshError as exc:
             raise SessionError(f"cannot start {dispatch_id} on {self.host.name}: {exc}") from None
         if result.code != 0:
@@ -214,11 +224,16 @@ class RemoteExecutor:
             self.tmux.list_panes_script() + f'\necho --sizes\nfor d in {prefix}/*/; do [ -f "$d/output.log" ] && '
             'echo "$(basename "$d") $(wc -c < "$d/output.log")"; done; true'
         )
+        if not self.link_up and not self.backoff.due(time.monotonic()):
+            return Sessions(reachable=False)  # silent host, next try not due: no ssh
         try:
             result = self.link.run(script, timeout=20)
         except SshError as exc:
             self.link_up, self.link_error = False, str(exc)
+            self.backoff.failed(time.monotonic())
             return Sessions(reachable=False)
+        if (outage := self.backoff.recovered(time.monotonic())) is not None:
+            self.last_outage = outage
         self.link_up, self.link_error = True, None
         panes_text, _, sizes_text = result.stdout.partition("--sizes\n")
         panes, server_pid, unreaped = self.tmux.parse_panes(panes_text.splitlines())
@@ -245,6 +260,14 @@ class RemoteExecutor:
                 exit_signal=pane.dead_signal if exited else None,
             )
         return Sessions(by_id=by_id, reachable=bool(panes) or self._server_alive())
+
+    def link_data(self) -> dict[str, object]:
+        """For `status_changed` receipts of the link: down, ssh's words and when it tries next;
+        back, how many tries and how long it took."""
+        if not self.link_up:
+            return {"reason": self.link_error, "retry_in_ms": round(self.backoff.wait_s(time.monotonic()) * 1000)}
+        tries, silent_s = self.last_outage or (1, 0.0)
+        return {"host": self.host.name, "tries": tries, "unreachable_ms": round(silent_s * 1000)}
 
     def _server_alive(self) -> bool:
         try:
@@ -300,10 +323,10 @@ class RemoteExecutor:
         return SignalSent(signal=sig, found=found, signalled=remote_signal(self.link, [p.pid for p in found], sig))
 
     def pause_tree(self, dispatch_id: str, action: Literal["stop", "continue"]) -> TreeSignal:
-        raise CockpitError(
-            f"cannot {'pause' if action == 'stop' else 'resume'} {dispatch_id}: pausing a worker on an SSH host "
-            "is not supported yet (kill it, or let it finish)"
-        )
+        pane_pid = self.tmux.pane_pid(dispatch_id)
+        if pane_pid is None:
+            raise CockpitError(f"cannot {'pause' if action == 'stop' else 'resume'} {dispatch_id}: its tmux pane is gone")
+        return remote_stop_or_continue(self.link, pane_pid, action)
 
     def owner_of_process(self, pid: int) -> str | None:
         return None  # a local process is never a remote worker
@@ -324,10 +347,10 @@ class RemoteExecutor:
     # -- streams --------------------------------------------------------------------------
 
     def read_output(self, dispatch_id: str, offset: int, limit: int) -> bytes:
-        return _read(self.state.log(dispatch_id), offset, limit)
+        return read_at(self.state.log(dispatch_id), offset, limit)
 
     def read_signals(self, dispatch_id: str, offset: int, limit: int) -> bytes:
-        return _read(self.state.signal_file(dispatch_id), offset, limit)
+        return read_at(self.state.signal_file(dispatch_id), offset, limit)
 
     def output_size(self, dispatch_id: str) -> int:
         return local_size(self.state.log(dispatch_id))
@@ -362,24 +385,7 @@ class RemoteExecutor:
             yield [OutputChange(i, "signals") for i in grew] + [OutputChange(i, "output") for i in ids]
 
     async def wait_for_exit(self) -> ExitWait:
+        if not self.link_up:  # no waiter can reach a silent host: wait for the next try instead
+            await asyncio.sleep(self.backoff.wait_s(time.monotonic()))
+            return "unreachable"
         return await wait_for_exit_signal(self.link.argv(remote_shell(self.tmux.exit_waiter_command(), self.link.remote_env)))
-
-
-def _tar(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            info.mode = 0o600
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
-def _read(path: Path, offset: int, limit: int) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(offset)
-            return handle.read(limit)
-    except FileNotFoundError:
-        return b""

@@ -16,10 +16,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cockpit.errors import CheckFailed
+from cockpit.errors import CheckFailed, UsageError
+from cockpit.runtime import teardown as git_teardown
 from cockpit.runtime.git_repo import GitRepo
 from cockpit.runtime.remote_layout import RemoteLayout
-from cockpit.runtime.ssh import SshLink, quote_all
+from cockpit.runtime.ssh import SshError, SshLink, quote_all
 
 SNAPSHOT_PREFIX = "refs/cockpit/snapshot/"  # on the host: the worktree as a commit
 REMOTE_PREFIX = "refs/cockpit/remote/"  # here: what was fetched back, per dispatch
@@ -101,16 +102,22 @@ class RemoteGit:
 
     def snapshot(self, dispatch_id: str) -> None:
         """On the host: the worktree's files as a commit on top of its HEAD (a temporary index,
-        so the worker's own index is untouched), kept at refs/cockpit/snapshot/<id>."""
+        so the worker's own index is untouched), kept at refs/cockpit/snapshot/<id>. Its second
+        parent holds what was staged (the index's tree; HEAD's when it cannot be written, as
+        with a conflict), so the mirror, and the archive made from it, keep staged apart."""
         worktree = quote_all([self.layout.worktree(dispatch_id)])
         ref = quote_all([SNAPSHOT_PREFIX + dispatch_id])
+        identity = " ".join(_IDENTITY)
         self.remote(
             f"cd {worktree}\n"
             "tmp=$(mktemp); trap 'rm -f \"$tmp\"' EXIT\n"
             'cp "$(git rev-parse --git-path index)" "$tmp" 2>/dev/null || rm -f "$tmp"\n'
+            "staged=''; [ -f \"$tmp\" ] && staged=$(GIT_INDEX_FILE=$tmp git write-tree 2>/dev/null) || true\n"
+            '[ -n "$staged" ] || staged=$(git rev-parse "HEAD^{tree}")\n'
             "GIT_INDEX_FILE=$tmp git add -A\n"
             "tree=$(GIT_INDEX_FILE=$tmp git write-tree)\n"
-            f'commit=$(git {" ".join(_IDENTITY)} commit-tree "$tree" -p HEAD -m {quote_all(["cockpit snapshot of " + dispatch_id])})\n'
+            f'index=$(git {identity} commit-tree "$staged" -p HEAD -m {quote_all(["cockpit index of " + dispatch_id])})\n'
+            f'commit=$(git {identity} commit-tree "$tree" -p HEAD -p "$index" -m {quote_all(["cockpit snapshot of " + dispatch_id])})\n'
             f'git update-ref {ref} "$commit"\n'
         )
 
@@ -127,6 +134,50 @@ class RemoteGit:
             f"rm -rf {quote_all([self.layout.run_dir(dispatch_id)])}\n"
         )
 
+    def restore(self, dispatch_id: str, mirror: Path) -> git_teardown.RestoreResult:
+        """Bring an archive (runtime/teardown.py) back here at `mirror` and on the host as its
+        worktree on `cockpit/<id>`: HEAD, then every file as archived, then the index as it was
+        staged. All or nothing: a failure removes what was made, there and here."""
+        if self.exists(dispatch_id):
+            raise UsageError(f"cannot restore {dispatch_id} on {self.link.destination}: its worktree there already exists")
+        result = git_teardown.restore(self.repo, dispatch_id, mirror)  # checks archive, path and branch first
+        archive = self.repo.run_git("rev-parse", git_teardown.archive_ref_name(dispatch_id))
+        try:
+            self._restore_there(dispatch_id, archive, result.head)
+        except (CheckFailed, SshError):
+            self.repo.remove_worktree(result.worktree, result.branch, archive_commit=archive)
+            raise
+        return result
+
+    def _restore_there(self, dispatch_id: str, archive: str, head: str) -> None:
+        repo = quote_all([self.layout.repo])
+        ref = f"refs/cockpit/restore/{dispatch_id}"
+        _head, index_tree, _tree, _ = git_teardown.archive_parts(self.repo, archive)
+        self.remote(f"[ -d {repo} ] || git init -q --bare {repo}")
+        self.repo.run_git(
+            "push",
+            "--quiet",
+            f"--receive-pack={self._host_program('git-receive-pack')}",
+            self.url(),
+            f"{archive}:{ref}",
+            env=self._local_git_env(),
+        )
+        worktree = quote_all([self.layout.worktree(dispatch_id)])
+        try:
+            self.remote(
+                f"mkdir -p {quote_all([os.path.dirname(self.layout.worktree(dispatch_id))])}\n"
+                f"git -C {repo} worktree add -q --no-track -b {quote_all(['cockpit/' + dispatch_id])} {worktree} {head}\n"
+                f"cd {worktree}\n"
+                f"git read-tree --reset -u {quote_all([archive + '^{tree}'])}\n"
+                f"git read-tree {index_tree}\n"
+                "git update-index -q --refresh || true\n"
+            )
+        except CheckFailed:
+            self.remove(dispatch_id)
+            raise
+        finally:
+            self.remote(f"git -C {repo} update-ref -d {quote_all([ref])} 2>/dev/null || true")
+
     def exists(self, dispatch_id: str) -> bool:
         result = self.link.run(f"[ -d {quote_all([self.layout.worktree(dispatch_id)])} ]", timeout=GIT_TIMEOUT_S)
         return result.code == 0
@@ -137,14 +188,17 @@ class RemoteGit:
         """Make the local mirror worktree hold the remote worktree's state; returns its HEAD.
 
         The branch moves to the remote HEAD, the files become the remote snapshot's files
-        (untracked ones stay untracked), and nothing but the mirror is touched."""
+        (untracked ones stay untracked, staged ones staged), and nothing but the mirror is touched."""
         self.snapshot(dispatch_id)
         head, snapshot = self.fetch(dispatch_id)
         with self.repo.lock:
             self.repo.run_git("reset", "-q", "--hard", head, cwd=mirror)
             self.repo.run_git("clean", "-q", "-f", "-d", cwd=mirror)
             self.repo.run_git("read-tree", "-u", "--reset", f"{snapshot}^{{tree}}", cwd=mirror)
-            self.repo.run_git("reset", "-q", cwd=mirror)
+            if self.repo.try_git("rev-parse", "-q", "--verify", f"{snapshot}^2")[0] == 0:
+                self.repo.run_git("read-tree", f"{snapshot}^2^{{tree}}", cwd=mirror)  # staged as it was there
+            else:
+                self.repo.run_git("reset", "-q", cwd=mirror)
         return head
 
     def forget(self, dispatch_id: str) -> None:

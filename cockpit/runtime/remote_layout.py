@@ -15,8 +15,10 @@ cockpit installs nothing else on the host: the pane's launcher is `sh`.
 from __future__ import annotations
 
 import hashlib
+import io
 import posixpath
 import shlex
+import tarfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -117,8 +119,15 @@ def run_script(
     prompt_arg_index: int | None,
 ) -> str:
     """The pane's program (POSIX sh): wait for the gate (pipe-pane is attached by then), then
-    exec the agent with `env` added, its prompt file as one argument byte for byte (trailing
-    newlines kept), stdin from `stdin`. 127 when the agent cannot start, like a shell."""
+    run the agent with `env` added, its prompt file as one argument byte for byte (trailing
+    newlines kept), stdin from `stdin`. 127 when the agent cannot start, like a shell.
+
+    The agent is the shell's child, not exec'd: tmux continues a pane's process group as soon
+    as the pane's own process stops, so only an agent that is not the pane's process can be
+    paused (SIGSTOP to it, never to this shell; a shell without job control does not notice a
+    child stopping). Ctrl-C reaches both: the shell's no-op trap lets the agent decide (a
+    caught signal is reset for the child). It exits as the agent did: its code, or its
+    terminating signal re-raised on itself, so tmux reports the pane dead by that signal."""
     words = [shlex.quote(word) for word in argv]
     lines = ["#!/bin/sh", f"tmux -L {shlex.quote(tmux_socket)} wait-for {shlex.quote(gate)}"]
     lines.append(f"cd {shlex.quote(cwd)} || exit 127")
@@ -128,5 +137,22 @@ def run_script(
         words[prompt_arg_index] = '"$p"'
     assignments = [shlex.quote(f"{key}={value}") for key, value in env.items()]
     redirect = f" < {shlex.quote(stdin)}" if stdin is not None else ""
-    lines.append(f"exec env {' '.join(assignments)} {' '.join(words)}{redirect}".replace("env  ", "env "))
+    lines.append("trap : INT QUIT")
+    lines.append(f"env {' '.join(assignments)} {' '.join(words)}{redirect}".replace("env  ", "env "))
+    lines.append("st=$?; trap - INT QUIT")
+    # HUP INT KILL PIPE ALRM TERM: re-raised (never STOP or a core-dumping one).
+    lines.append("case $st in 129|130|137|141|142|143) kill -$((st - 128)) $$ ;; esac")
+    lines.append("exit $st")
     return "\n".join(lines) + "\n"
+
+
+def tar_files(files: dict[str, bytes]) -> bytes:
+    """A tar of `files` (name -> bytes, mode 0600) for a run directory: one ssh call unpacks it."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o600
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()

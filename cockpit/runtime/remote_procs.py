@@ -7,7 +7,7 @@ needs nothing on the host beyond its shell and ps.
 
 from __future__ import annotations
 
-from cockpit.runtime.proctree import ProcInfo, TreeKill
+from cockpit.runtime.proctree import ProcInfo, TreeKill, TreeSignal
 from cockpit.runtime.ssh import SshLink
 
 # Prints "pid ppid pgid sid stat comm" for every process of the tree rooted at pane pid $1.
@@ -53,7 +53,8 @@ def remote_kill_tree(link: SshLink, pane_pid: int | None, grace_s: float) -> Tre
     script = _TREE + (
         f'found=$(tree {int(pane_pid)}); echo "$found"; echo --term\n'
         "pids=$(echo \"$found\" | awk '{print $1}')\n"
-        "for p in $pids; do kill -TERM $p 2>/dev/null && echo $p; done; echo --kill\n"
+        # A paused worker hears SIGTERM only once continued.
+        "for p in $pids; do kill -TERM $p 2>/dev/null && echo $p; kill -CONT $p 2>/dev/null; done; echo --kill\n"
         f'i=0; while [ $i -lt {tenths} ]; do left=; for p in $pids; do kill -0 $p 2>/dev/null && left="$left $p"; done\n'
         '  [ -z "$left" ] && break; sleep 0.1; i=$((i+1)); done\n'
         "for p in $pids; do kill -0 $p 2>/dev/null && kill -KILL $p 2>/dev/null && echo $p; done; echo --left\n"
@@ -68,3 +69,34 @@ def remote_kill_tree(link: SshLink, pane_pid: int | None, grace_s: float) -> Tre
     killed = {int(w) for w in killed_text.split() if w.isdigit()}
     ended_by = {p.pid: "SIGKILL" if p.pid in killed else "SIGTERM" if p.pid in termed else "already gone" for p in found}
     return TreeKill(found=found, ended_by=ended_by, survivors=parse_ps(left_text), grace_s=grace_s)
+
+
+def remote_stop_or_continue(link: SshLink, pane_pid: int, action: str, settle_s: float = 2.0) -> TreeSignal:
+    """SIGSTOP (action "stop") or SIGCONT ("continue") the worker's processes on the host: its
+    tree but the pane's own process (the run script's shell, which tmux would continue at
+    once), twice (a child forked meanwhile), then check with ps that each obeyed. One call."""
+    want = "T" if action == "stop" else "R"
+    sig = "STOP" if action == "stop" else "CONT"
+    tenths = max(1, int(settle_s * 10))
+    script = _TREE + (
+        f"pane={int(pane_pid)}; done=' '\n"
+        "for pass in 1 2; do\n"
+        f"  for p in $(tree $pane | awk -v pane=$pane '$1 != pane && $5 !~ /^[ZX]/ {{print $1}}'); do\n"
+        f'    case "$done" in *" $p "*) ;; *) kill -{sig} $p 2>/dev/null && done="$done$p " ;; esac\n'
+        "  done\n"
+        "done\n"
+        # Settled: stopped (T) for a pause, anything but T for a resume; a process gone counts as settled.
+        "state() { ps -o stat= -p $1 2>/dev/null | cut -c1; }\n"
+        f'i=0; while [ $i -lt {tenths} ]; do left=; for p in $done; do s=$(state $p); [ -z "$s" ] && continue; '
+        f'if [ "{want}" = T ]; then [ "$s" = T ] || left="$left $p"; else [ "$s" = T ] && left="$left $p"; fi; done\n'
+        '  [ -z "$left" ] && break; sleep 0.1; i=$((i+1)); done\n'
+        "tree $pane | awk -v pane=$pane '$1 != pane'; echo --left; echo $left; echo --done; echo $done\n"
+    )
+    result = link.run(script, timeout=settle_s + 60)
+    listing, _, rest = result.stdout.partition("--left\n")
+    left_text, _, done_text = rest.partition("--done\n")
+    procs = {p.pid: p for p in parse_ps(listing)}
+    left = {int(w) for w in left_text.split() if w.isdigit()}
+    signalled = [int(w) for w in done_text.split() if w.isdigit()]
+    known = [procs.get(pid) or ProcInfo(pid=pid, ppid=0, pgid=0, sid=0, start=0, state="?", comm="?") for pid in signalled]
+    return TreeSignal(action, done=[p for p in known if p.pid not in left], failed=[p for p in known if p.pid in left])

@@ -123,3 +123,13 @@ class StreamMirror:
             with open(local, "ab") as sink:
                 sink.write(data)
         return len(data)
+
+
+def read_at(path: Path, offset: int, limit: int) -> bytes:
+    """Up to `limit` bytes of a local mirror file from `offset` (none yet: empty)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            return handle.read(limit)
+    except FileNotFoundError:
+        return b""

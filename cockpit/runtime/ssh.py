@@ -7,7 +7,9 @@ directory, so a command costs one round trip rather than a handshake. The master
 started on its own (`ssh -M -N -f`, stderr to a file): a master born inside a command
 whose output is captured would hold that pipe open for ControlPersist's whole life.
 Commands use ControlMaster=no, so with no master they connect directly rather than hang.
-BatchMode keeps ssh from ever asking a question cockpit cannot answer.
+BatchMode keeps ssh from ever asking a question cockpit cannot answer. A one-off user (a
+probe) that finds no shared master starts a *private* one (a socket name of its own, which
+no other process uses) and ends it, socket and log, when done: nothing is left behind.
 
 $COCKPIT_SSH_CONFIG names an ssh_config file to use instead of ~/.ssh/config (`ssh -F`);
 the tests use it for their network-namespace hosts.
@@ -15,12 +17,14 @@ the tests use it for their network-namespace hosts.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import secrets
 import shlex
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,9 +36,10 @@ from cockpit.runtime.statedir import state_base
 SSH_FAILED = 255
 CONNECT_TIMEOUT_S = 10
 CONTROL_PERSIST_S = 600
-# sun_path is 108 bytes; the socket is "/" + %C (40 hex) + the master's temporary ".XXXXXXXXXXXXXXXX" (17).
+# sun_path is 108 bytes; the socket is "/" + %C (40 hex) + a private link's ".XXXXXXXX" (9)
+# + the master's temporary ".XXXXXXXXXXXXXXXX" (17).
 _SOCKET_PATH_LIMIT = 104
-_SOCKET_NAME_CHARS = 58
+_SOCKET_NAME_CHARS = 67
 
 
 class SshError(CockpitError):
@@ -68,10 +73,15 @@ def remote_shell(script: str, env: Mapping[str, str] | None = None) -> str:
 class SshLink:
     """The shared connection to one destination."""
 
-    def __init__(self, destination: str, *, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, destination: str, *, env: Mapping[str, str] | None = None, private: bool = False) -> None:
         self.destination = destination
         self.remote_env = dict(env or {})
+        self.private = private
         self._control = control_dir()
+        # The shared master's socket is %C (a hash of host, port, user); a private link's is its own.
+        self._socket = f"%C.{secrets.token_hex(4)}" if private else "%C"
+        key = hashlib.sha256(self.destination.encode()).hexdigest()[:12]
+        self._log = self._control / (f"master-{key}{self._socket[2:]}.log")
         self._config = os.environ.get("COCKPIT_SSH_CONFIG") or None
 
     def __repr__(self) -> str:
@@ -86,7 +96,7 @@ class SshLink:
             "-o",
             f"ControlMaster={'yes' if master else 'no'}",
             "-o",
-            f"ControlPath={self._control}/%C",
+            f"ControlPath={self._control}/{self._socket}",
             "-o",
             f"ControlPersist={CONTROL_PERSIST_S}",
             "-o",
@@ -104,7 +114,7 @@ class SshLink:
         if self.check_master():
             return
         private_dir(self._control)
-        log = self._control / f"master-{hashlib.sha256(self.destination.encode()).hexdigest()[:12]}.log"
+        log = self._log
         with open(log, "wb") as err:
             try:
                 code = subprocess.run(
@@ -173,8 +183,28 @@ class SshLink:
         return done.returncode == 0
 
     def close(self) -> None:
-        """End the master connection (commands running over it end too)."""
+        """End the master connection (commands running over it end too); a private link's
+        log goes with it."""
         subprocess.run(["ssh", *self.ssh_options(), "-O", "exit", self.destination], capture_output=True, timeout=10)
+        if self.private:
+            with contextlib.suppress(FileNotFoundError):
+                self._log.unlink()
+
+
+@contextlib.contextmanager
+def one_off_link(destination: str, *, env: Mapping[str, str] | None = None) -> Iterator[SshLink]:
+    """A link for a few commands (a probe): the shared master when one is up (live workers
+    use it), else a private master ended on the way out, so a probe leaves no socket,
+    process or log behind and never ends a connection someone else relies on."""
+    shared = SshLink(destination, env=env)
+    if shared.check_master():
+        yield shared
+        return
+    link = SshLink(destination, env=env, private=True)
+    try:
+        yield link
+    finally:
+        link.close()
 
 
 def ssh_complaint(stderr: str) -> str:

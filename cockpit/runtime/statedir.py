@@ -11,8 +11,8 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from cockpit.errors import UsageError
 from cockpit.runtime.private_files import private_dir, write_private
@@ -35,8 +35,7 @@ def repo_key(toplevel: Path, common_dir: Path) -> str:
     return f"{name[:40]}-{digest}"
 
 
-@dataclass(frozen=True)
-class StateDir:
+class StateDir(NamedTuple):  # not a dataclass: every CLI call makes one, and `dataclasses` costs ~10 ms to import
     root: Path
     repo_root: Path
     common_dir: Path

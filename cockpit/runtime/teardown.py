@@ -144,7 +144,7 @@ def classify(repo: GitRepo, worktree: Path, branch: str, base_commit: str, targe
     )
 
 
-def _archive_parts(repo: GitRepo, archive: str) -> tuple[str, str, str, str]:
+def archive_parts(repo: GitRepo, archive: str) -> tuple[str, str, str, str]:
     """(HEAD, index tree, worktree tree, HEAD tree) recorded by an archive commit."""
     head, index_tree, worktree_tree, head_tree = repo.run_git(
         "rev-parse", f"{archive}^1", f"{archive}^2^{{tree}}", f"{archive}^{{tree}}", f"{archive}^1^{{tree}}", env=READ_ONLY_ENV
@@ -178,7 +178,7 @@ def _archive(repo: GitRepo, dispatch_id: str, worktree: Path | None, branch: str
         snap = Snapshot(head=branch_head, index_tree=tree, worktree_tree=tree)
     previous = repo.ref_commit(ref)
     if previous is not None and (branch_head is None or repo.is_ancestor(branch_head, previous)):
-        head, index_tree, worktree_tree, _ = _archive_parts(repo, previous)
+        head, index_tree, worktree_tree, _ = archive_parts(repo, previous)
         same_state = (head, index_tree, worktree_tree) == (snap.head, snap.index_tree, snap.worktree_tree)
         if same_state or (worktree is None and repo.is_ancestor(snap.head, previous)):
             return previous  # it already holds all of this (and with the worktree gone, more)
@@ -211,7 +211,7 @@ def _gone_result(repo: GitRepo, dispatch_id: str, base_commit: str) -> TeardownR
     kind: Kind = "clean"
     head = None
     if archived is not None:
-        head, index_tree, worktree_tree, head_tree = _archive_parts(repo, archived)
+        head, index_tree, worktree_tree, head_tree = archive_parts(repo, archived)
         kind = "dirty" if index_tree != head_tree or worktree_tree != head_tree else "committed"
     classification = Classification(
         kind=kind, head=head, base=base_commit, commits_ahead=0, changed=0, untracked=0, ignored=[], worktree_exists=False
@@ -273,7 +273,7 @@ def restore(repo: GitRepo, dispatch_id: str, worktree: Path) -> RestoreResult:
         message = repo.run_git("log", "-1", "--format=%s", archived)
         if not message.startswith(f"cockpit archive of {dispatch_id}:"):
             raise CheckFailed(f"{ref} does not point at a cockpit archive commit")
-        head, index_tree, worktree_tree, head_tree = _archive_parts(repo, archived)
+        head, index_tree, worktree_tree, head_tree = archive_parts(repo, archived)
         repo.create_worktree(dispatch_id, worktree, head)
         try:
             # Files first (the index follows along), then the index alone back to what was staged.
@@ -296,6 +296,7 @@ __all__ = [
     "RestoreResult",
     "TeardownResult",
     "archive_exists",
+    "archive_parts",
     "archive_ref_name",
     "classify",
     "list_archives",

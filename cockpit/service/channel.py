@@ -29,16 +29,17 @@ class Peer:
     uid: int | None
 
 
-# The request's arguments arrive as sent (a JSON object); the supervisor checks them against
-# the op's model (cockpit.protocol.requests.parse_args).
-Handler = Callable[[str, dict[str, Any], Peer], Awaitable[Any]]
+# A request's arguments as the client sent them: any JSON object, until the supervisor checks
+# them against the op's model (cockpit.protocol.requests.parse_args).
+RawArgs = dict[str, object]
+Handler = Callable[[str, RawArgs, Peer], Awaitable[Any]]
 # One op's handler: its arguments model (cockpit/protocol/requests.py), or the arguments as sent
 # for an op the protocol does not describe yet, and the requester.
 OpHandler = Callable[[Any, Peer], Awaitable[Any]]
-Subscriber = Callable[[asyncio.StreamWriter, dict[str, Any]], Awaitable[None]]
+Subscriber = Callable[[asyncio.StreamWriter, RawArgs], Awaitable[None]]
 
 
-__all__ = ["LINE_LIMIT", "ChannelServer", "OpHandler", "Peer", "encode", "raise_error"]
+__all__ = ["LINE_LIMIT", "ChannelServer", "OpHandler", "Peer", "RawArgs", "encode", "raise_error"]
 
 
 def raise_error(payload: object) -> None:

@@ -7,14 +7,13 @@ connection stops nothing.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from cockpit.errors import ServiceError
@@ -23,6 +22,8 @@ from cockpit.runtime.private_files import open_private
 from cockpit.service.workspace import Workspace
 
 if TYPE_CHECKING:
+    import asyncio
+
     from cockpit.protocol.events import Event
 
 START_TIMEOUT = 20.0
@@ -184,9 +185,9 @@ def _connect(ws: Workspace) -> socket.socket:
     return sock
 
 
-def check_args(op: str, args: dict[str, Any]) -> None:
+def check_args(op: str, args: Mapping[str, object]) -> None:
     """Refuse arguments the op's model refuses, before anything is sent (the supervisor checks
-    them again with the same model). An op the protocol does not describe yet goes as it is.
+    them again with the same model): any values until that model has checked them. An op the protocol does not describe yet goes as it is.
     Only the TUI's client does this: the CLI's leaves it to the supervisor, so that a command
     does not load pydantic and the models just to start."""
     from cockpit.protocol.requests import REQUESTS, parse_args
@@ -290,6 +291,8 @@ class AsyncSupervisorClient:
     """asyncio client for the TUI: requests on one connection, events on another."""
 
     def __init__(self, ws: Workspace, *, autostart: bool = True) -> None:
+        import asyncio  # here: importing asyncio costs a CLI command ~40 ms of CPU it never needs
+
         self.ws = ws
         self.autostart = autostart
         self._reader: asyncio.StreamReader | None = None
@@ -298,6 +301,8 @@ class AsyncSupervisorClient:
         self._next_id = 0
 
     async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        import asyncio
+
         path = str(self.ws.state.socket_path)
         try:
             return await asyncio.open_unix_connection(path, limit=LINE_LIMIT)

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cockpit.domain.comments import HUNK_RE, Hunk, check_text, compose_message, hunk_at, hunks_of, is_resolved, parse_anchor
 from cockpit.domain.dispatch import Dispatch
 from cockpit.errors import CheckFailed, UsageError
 from cockpit.protocol import requests as req
+from cockpit.protocol.replies import CommentReply, CommentsReply, CommentsSendReply, ListedComment, RoundReply
 from cockpit.runtime.diffs import WorktreeDiff, worktree_diff
 from cockpit.service.channel import OpHandler, Peer
 from cockpit.service.extensions import Extension
+from cockpit.service.receipt_data import ReviewCommentData
 from cockpit.service.rounds import Rounds
 
 if TYPE_CHECKING:
@@ -52,7 +54,7 @@ class ReviewLoopService(Extension):
             raise CheckFailed(f"dispatch {d.id} was torn down; its diff is gone")
         return await asyncio.to_thread(worktree_diff, self.ctx.ws.git, Path(d.worktree), d.base_commit or d.base_ref)
 
-    def _comments(self, d: Dispatch, hunks: dict[str, list[Hunk]]) -> list[dict[str, Any]]:
+    def _comments(self, d: Dispatch, hunks: dict[str, list[Hunk]]) -> list[ListedComment]:
         receipts = self.rounds.receipts.of(d.id)
         sent: dict[str, int] = {}
         for r in receipts:
@@ -63,15 +65,25 @@ class ReviewLoopService(Extension):
         for r in receipts:
             if r.kind != "review_comment":
                 continue
-            c = {k: r.data[k] for k in ("comment", "file", "line_start", "line_end", "text", "hunk", "diff_sha256")}
-            c.update(actor=r.actor, ts=r.ts, seq=r.seq, sent=r.data["comment"] in sent, resolved=is_resolved(c, hunks))
-            c["line_start_now"], c["line_end_now"] = _where_now(c, hunks)
-            out.append(c)
+            c = ReviewCommentData.model_validate(r.data)
+            start_now, end_now = _where_now(c, hunks)
+            out.append(
+                ListedComment(
+                    **c.model_dump(),
+                    actor=r.actor,
+                    ts=r.ts,
+                    seq=r.seq,
+                    sent=c.comment in sent,
+                    resolved=is_resolved(c.model_dump(), hunks),
+                    line_start_now=start_now,
+                    line_end_now=end_now,
+                )
+            )
         return out
 
     # -- requests -------------------------------------------------------------------------
 
-    async def op_continue(self, args: req.Continue, peer: Peer) -> dict[str, Any]:
+    async def op_continue(self, args: req.Continue, peer: Peer) -> RoundReply:
         d = self._dispatch(args)
         prompt = args.prompt
         if not prompt.strip():
@@ -79,7 +91,7 @@ class ReviewLoopService(Extension):
         actor = args.actor or "operator"
         return await self.rounds.give(d.id, prompt, actor=actor, kind="continued")
 
-    async def op_comment(self, args: req.Comment, peer: Peer) -> dict[str, Any]:
+    async def op_comment(self, args: req.Comment, peer: Peer) -> CommentReply:
         d = self._dispatch(args)
         try:
             path, start, end = parse_anchor(args.anchor)
@@ -98,40 +110,42 @@ class ReviewLoopService(Extension):
             raise UsageError(f"{where} is outside the diff of {d.id}", hint=f"the diff shows {path} at lines {spans}")
         earlier = await asyncio.to_thread(self.rounds.receipts.of, d.id)
         number = sum(1 for r in earlier if r.kind == "review_comment") + 1
-        comment = {
-            "comment": f"c{number}",
-            "file": path,
-            "line_start": start,
-            "line_end": end,
-            "text": text,
-            "hunk": hunk.text,
-            "diff_sha256": diff.sha256,
-        }
+        comment = ReviewCommentData(
+            comment=f"c{number}",
+            file=path,
+            line_start=start,
+            line_end=end,
+            text=text,
+            hunk=hunk.text,
+            diff_sha256=diff.sha256,
+        )
         actor = args.actor or "operator"
-        self.ctx.record("review_comment", d.id, actor=actor, **comment)
-        return {"id": d.id, **comment}
+        self.ctx.record("review_comment", d.id, actor=actor, **comment.model_dump())
+        return CommentReply(id=d.id, **comment.model_dump())
 
-    async def op_comments(self, args: req.Comments, peer: Peer) -> dict[str, Any]:
+    async def op_comments(self, args: req.Comments, peer: Peer) -> CommentsReply:
         d = self._dispatch(args)
         try:
             hunks = hunks_of((await self._diff(d)).patch)
         except CheckFailed:
             hunks = {}  # torn down: every comment's hunk is gone
         comments = await asyncio.to_thread(self._comments, d, hunks)
-        return {"id": d.id, "comments": comments}
+        return CommentsReply(id=d.id, comments=comments)
 
-    async def op_comments_send(self, args: req.CommentsSend, peer: Peer) -> dict[str, Any]:
+    async def op_comments_send(self, args: req.CommentsSend, peer: Peer) -> CommentsSendReply:
         d = self._dispatch(args)
         self.rounds.check_can_take(d, "send comments to")
         hunks = hunks_of((await self._diff(d)).patch)
-        pending = [c for c in await asyncio.to_thread(self._comments, d, hunks) if not c["sent"] and not c["resolved"]]
+        pending = [c for c in await asyncio.to_thread(self._comments, d, hunks) if not c.sent and not c.resolved]
         if not pending:
             raise CheckFailed(f"no unsent comments on {d.id}", hint=f"add one: cockpit comment {d.id} FILE:LINE TEXT")
-        message = compose_message(pending)
+        message = compose_message([c.model_dump() for c in pending])
         actor = args.actor or "operator"
-        ids = [c["comment"] for c in pending]
+        ids = [c.comment for c in pending]
         result = await self.rounds.give(d.id, message, actor=actor, kind="comments_sent", comments=ids)
-        return {**result, "comments": ids}
+        return CommentsSendReply(
+            id=result.id, how=result.how, round=result.round, resumed_session=result.resumed_session, comments=ids
+        )
 
 
 def _span(hunk: Hunk) -> str:
@@ -139,13 +153,13 @@ def _span(hunk: Hunk) -> str:
     return f"{numbers[0]}-{numbers[-1]}" if numbers else f"{hunk.new_start} (removed lines only)"
 
 
-def _where_now(comment: dict[str, Any], hunks: dict[str, list[Hunk]]) -> tuple[int, int]:
+def _where_now(comment: ReviewCommentData, hunks: dict[str, list[Hunk]]) -> tuple[int, int]:
     """The comment's lines in the diff as it is now: moved with its hunk, else where they were."""
-    body = tuple(comment["hunk"].split("\n")[1:])
-    header_then = comment["hunk"].split("\n", 1)[0]
-    for hunk in hunks.get(comment["file"], []):
+    body = tuple(comment.hunk.split("\n")[1:])
+    header_then = comment.hunk.split("\n", 1)[0]
+    for hunk in hunks.get(comment.file, []):
         if hunk.body == body:
             then = HUNK_RE.match(header_then)
             shift = hunk.new_start - int(then[3]) if then else 0
-            return comment["line_start"] + shift, comment["line_end"] + shift
-    return comment["line_start"], comment["line_end"]
+            return comment.line_start + shift, comment.line_end + shift
+    return comment.line_start, comment.line_end

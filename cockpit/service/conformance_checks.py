@@ -186,7 +186,7 @@ def _judge_usage(run: Run, result: Result, did: str) -> None:
     if not got:
         result.rows.append(Row("usage", False, f"no usage receipt; expected {want.input_tokens} in / {want.output_tokens} out"))
         return
-    data: dict[str, Any] = got[-1].data
+    data = got[-1].data
     # no price known anywhere (opencode's own cost 0, no catalog prices): a cost of 0 is right
     ok = (data.get("input_tokens"), data.get("output_tokens"), data.get("cost_micro_usd") or 0) == (
         want.input_tokens,
@@ -194,8 +194,9 @@ def _judge_usage(run: Run, result: Result, did: str) -> None:
         want.cost_micro_usd or 0,
     )
     cost = data.get("cost_micro_usd")
+    spent = cost if isinstance(cost, int) else 0
     why = (
-        f"{data.get('input_tokens')} in / {data.get('output_tokens')} out, ${(cost or 0) / 1e6:.6f}"
+        f"{data.get('input_tokens')} in / {data.get('output_tokens')} out, ${spent / 1e6:.6f}"
         f" ({data.get('source', 'output')}); expected {want.input_tokens} / {want.output_tokens}, "
         f"${(want.cost_micro_usd or 0) / 1e6:.6f}"
     )

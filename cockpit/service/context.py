@@ -15,12 +15,13 @@ from cockpit.domain.receipt import Receipt
 from cockpit.errors import CockpitError
 from cockpit.ledger.reader import committed_size, iter_receipts
 from cockpit.protocol.events import DispatchChanged, ReceiptAppended
-from cockpit.protocol.views import DispatchView
+from cockpit.protocol.views import DispatchView, GateResultRow
 from cockpit.runtime.executor import Executor
 from cockpit.runtime.local_executor import LocalExecutor
 from cockpit.runtime.usage import Usage, UsageParser, parser_for
 from cockpit.service.bus import Bus
 from cockpit.service.config import RepoConfig
+from cockpit.service.signal_records import HookPayload
 from cockpit.service.views import dispatch_view
 from cockpit.service.workspace import Workspace
 
@@ -84,7 +85,7 @@ class Context:
         self.on_executor_added: Callable[[Executor], None] | None = None
         # A CLI announced a permission question on its own screen (the catalog's `signals.asks`):
         # (dispatch id, the signal's payload). The permission service decides and answers it.
-        self.permission_askers: list[Callable[[str, dict[str, Any]], None]] = []
+        self.permission_askers: list[Callable[[str, HookPayload], None]] = []
         self._published_offset = committed_size(ws.state.ledger_dir)
 
     def fresh_catalog(self) -> Catalog:
@@ -171,11 +172,13 @@ class Context:
             asyncio.get_running_loop().create_task(self.bus.notify())
 
     def view(self, d: Dispatch) -> DispatchView:
-        view = dispatch_view(d, log=str(self.ws.state.log(d.id)), gates=self.ws.store.gate_results(d.id))
-        # The ledger position the view is true at: a client holding a newer view of the same
-        # dispatch (from the event stream) must not let a late reply take it back in time.
-        view["as_of_seq"] = self.ws.store.last_seq
-        return DispatchView.model_validate(view)
+        # as_of_seq, the ledger position the view is true at: a client holding a newer view of
+        # the same dispatch (from the event stream) must not let a late reply take it back in time.
+        return dispatch_view(d, log=str(self.ws.state.log(d.id)), gates=self.gate_rows(d.id), as_of_seq=self.ws.store.last_seq)
+
+    def gate_rows(self, dispatch_id: str) -> list[GateResultRow]:
+        """The dispatch's latest stored gate results, one per gate."""
+        return [GateResultRow.model_validate(row) for row in self.ws.store.gate_results(dispatch_id)]
 
     def dispatch(self, dispatch_id: str) -> Dispatch:
         d = self.ws.store.dispatch(dispatch_id)

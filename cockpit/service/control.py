@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cockpit.protocol import requests as req
+from cockpit.protocol.replies import ControlReply
 from cockpit.service.budgets import BudgetWatch
 from cockpit.service.channel import OpHandler, Peer
 from cockpit.service.extensions import Extension
@@ -27,8 +28,8 @@ class WorkerControl(Extension):
     async def on_start(self) -> None:
         self.sup.ctx.bus.listeners.append(self.budgets.on_event)
 
-    async def _pause(self, args: req.Pause, peer: Peer) -> dict[str, Any]:
+    async def _pause(self, args: req.Pause, peer: Peer) -> ControlReply:
         return await self.pauser.request(args, self.sup.ops.resolve, pausing=True)
 
-    async def _resume(self, args: req.Resume, peer: Peer) -> dict[str, Any]:
+    async def _resume(self, args: req.Resume, peer: Peer) -> ControlReply:
         return await self.pauser.request(args, self.sup.ops.resolve, pausing=False)

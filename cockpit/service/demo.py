@@ -20,7 +20,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from cockpit.errors import CockpitError, UsageError
 from cockpit.service.client import SupervisorClient, supervisor_answers
@@ -161,8 +161,18 @@ def start_demo(path: Path) -> tuple[DemoRun, Workspace, SupervisorClient]:
     return DemoRun(repo, ids, replaced), ws, client
 
 
-def wait_for_demo(client: SupervisorClient, run: DemoRun, timeout: float = 60) -> dict[str, Any]:
-    """Until worker 1 awaits approval, worker 2 waits for input and worker 3 has failed."""
+class Waited(TypedDict):
+    """A `wait` reply as the CLI's client gets it (the protocol's WaitReply, as JSON)."""
+
+    id: str
+    reached: bool
+    state: str
+    until: str
+
+
+def wait_for_demo(client: SupervisorClient, run: DemoRun, timeout: float = 60) -> dict[str, Waited]:
+    """Until worker 1 awaits approval, worker 2 waits for input and worker 3 has failed; by role
+    (editor, asker, failer)."""
     editor, asker, failer = run.ids
     return {
         "editor": client.call("wait", id=editor, until="awaiting_approval", timeout=timeout),
@@ -186,12 +196,18 @@ def _supervisor_stopped(ws: Workspace) -> bool:
     return True
 
 
-def clean_demo(path: Path) -> dict[str, Any]:
+class Cleaned(TypedDict):
+    removed: bool  # False: there was no demo at `repo`
+    repo: str
+    state: NotRequired[str]  # the state directory removed with it
+
+
+def clean_demo(path: Path) -> Cleaned:
     """Stop the demo's supervisor and workers, then remove its state and its repository."""
     from cockpit.runtime.local_executor import LocalExecutor
 
     if not check_demo_path(path):
-        return {"removed": False, "repo": str(path)}
+        return Cleaned(removed=False, repo=str(path))
     ws = Workspace.open(path, create=False)
     if supervisor_answers(ws):
         try:
@@ -212,4 +228,4 @@ def clean_demo(path: Path) -> dict[str, Any]:
     ws.close()
     shutil.rmtree(state, ignore_errors=True)
     shutil.rmtree(path)
-    return {"removed": True, "repo": str(path), "state": str(state)}
+    return Cleaned(removed=True, repo=str(path), state=str(state))

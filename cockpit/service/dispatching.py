@@ -8,6 +8,7 @@ supervisor runs it again because it is the authority.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,7 @@ class Prepared:
     assignment: str = ""  # the prompt as the operator wrote it
 
 
-def load_task_file(path: Path) -> dict[str, Any]:
+def load_task_file(path: Path) -> dict[str, Any]:  # untyped: a task file's YAML as written; build_task checks it
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -75,9 +76,13 @@ def load_task_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def build_task(fields: dict[str, Any], source: str) -> TaskPacket:
+def build_task(fields: Mapping[str, object], source: str) -> TaskPacket:
+    """The task packet from its fields as given (a task file's YAML, the CLI's flags, a request's
+    `task`): any data until TaskPacket has checked it, with its own messages."""
+    if not all(isinstance(key, str) for key in fields):  # YAML allows any key; keywords must be strings
+        raise UsageError(f"{source}: keywords must be strings")
     try:
-        return TaskPacket(**fields)
+        return TaskPacket.model_validate(fields)
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(p) for p in error["loc"]) or "packet"

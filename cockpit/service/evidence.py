@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.domain.gates import GateSpec
+from cockpit.protocol.views import GateResultRow
 from cockpit.runtime.diffs import WorktreeDiff
 from cockpit.runtime.gate_runners import Outcome
 
@@ -63,23 +64,22 @@ def write_report(directory: Path, spec: GateSpec, outcome: Outcome, diff: Worktr
     return path, hashlib.sha256(data).hexdigest()
 
 
-def complete(row: dict[str, Any]) -> bool:
+def complete(row: GateResultRow) -> bool:
     """The row's report file exists and is byte for byte what its receipt names."""
-    report, digest = row.get("report"), row.get("report_sha256")
-    if not report or not digest or row.get("status") == "running":
+    if not row.report or not row.report_sha256 or row.status == "running":
         return False
     try:
-        return hashlib.sha256(Path(report).read_bytes()).hexdigest() == digest
+        return hashlib.sha256(Path(row.report).read_bytes()).hexdigest() == row.report_sha256
     except OSError:
         return False
 
 
-def stored_results(rows: list[dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], dict[str, bool]]:
-    results: dict[str, dict[str, Any]] = {}
-    completeness: dict[str, bool] = {}
-    for row in rows:
-        row = dict(row)
-        row["findings_list"] = json.loads(row.get("findings") or "[]")
-        results[row["gate"]] = row
-        completeness[row["gate"]] = complete(row)
-    return results, completeness
+def stored_results(rows: list[GateResultRow]) -> tuple[dict[str, GateResultRow], dict[str, bool]]:
+    """Each gate's stored result, and whether its evidence is complete."""
+    return {row.gate: row for row in rows}, {row.gate: complete(row) for row in rows}
+
+
+def evaluation_rows(results: dict[str, GateResultRow]) -> dict[str, dict[str, object]]:
+    """The results as the domain's `evaluate` reads them (cockpit/domain/gates.py): each row's
+    columns by name, with its findings decoded as `findings_list`."""
+    return {gate: {**row.model_dump(), "findings_list": json.loads(row.findings or "[]")} for gate, row in results.items()}

@@ -20,6 +20,7 @@ from cockpit.domain.gate_kinds import KINDS
 from cockpit.domain.gates import GatesConfig, GateSpec
 from cockpit.domain.secrets import mask_text
 from cockpit.domain.task import TaskPacket
+from cockpit.protocol.views import GateResultRow
 from cockpit.runtime.diffs import WorktreeDiff
 from cockpit.runtime.gate_runners import OtherWorker, Outcome, conflicts_outcome, run_command, run_review, scope_outcome
 from cockpit.service.dispatching import default_target
@@ -43,13 +44,13 @@ Runner = Callable[[GateJob], Awaitable[Outcome]]
 class KindRunner:
     run: Runner
     # What a replay runs, from the gate as configured now and its recorded result row.
-    replay_spec: Callable[[GateSpec, dict[str, Any]], GateSpec] = lambda spec, row: spec
+    replay_spec: Callable[[GateSpec, GateResultRow], GateSpec] = lambda spec, row: spec
 
 
 RUNNERS: dict[str, KindRunner] = {}
 
 
-def runs(kind: str, replay_spec: Callable[[GateSpec, dict[str, Any]], GateSpec] | None = None) -> Callable[[Runner], Runner]:
+def runs(kind: str, replay_spec: Callable[[GateSpec, GateResultRow], GateSpec] | None = None) -> Callable[[Runner], Runner]:
     """Register the decorated coroutine as the runner of `kind` (a kind of the domain registry)."""
     if kind not in KINDS:
         raise ValueError(f"gate kind {kind!r} has no rules in cockpit/domain/gate_kinds.py")
@@ -74,9 +75,9 @@ def task_text(ctx: Any, d: Dispatch) -> str:
 # -- the kinds -------------------------------------------------------------------------------
 
 
-def _recorded_command(spec: GateSpec, row: dict[str, Any]) -> GateSpec:
+def _recorded_command(spec: GateSpec, row: GateResultRow) -> GateSpec:
     """What ran is what replays, even if the gate file changed since; a masked record runs the original."""
-    recorded = row.get("command") or spec.run
+    recorded = row.command or spec.run
     if spec.run and recorded == mask_text(spec.run):
         recorded = spec.run
     return spec.model_copy(update={"run": recorded})

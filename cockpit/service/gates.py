@@ -31,7 +31,7 @@ from cockpit.runtime.remote_executor import RemoteExecutor
 from cockpit.service.channel import OpHandler, Peer
 from cockpit.service.context import log
 from cockpit.service.dispatching import default_target, task_path
-from cockpit.service.evidence import nothing_to_promote, stored_results, write_report
+from cockpit.service.evidence import evaluation_rows, nothing_to_promote, stored_results, write_report
 from cockpit.service.extensions import Extension
 from cockpit.service.freshness import Freshness
 from cockpit.service.gate_kinds import GateJob, runner_for
@@ -233,22 +233,19 @@ class GateService(Extension):
     async def judge(self, d: Dispatch) -> tuple[list[GateState], list[str], WorktreeDiff]:
         required, missing, _ = self.plan(d)
         diff = await self.current_diff(d)
-        results, completeness = stored_results(self.ctx.ws.store.gate_results(d.id))
-        states, blockers = evaluate(
-            required, missing, results, diff.head, diff.sha256, completeness, running=d.id in self._running
-        )
+        results, completeness = stored_results(self.ctx.gate_rows(d.id))
+        rows = evaluation_rows(results)
+        states, blockers = evaluate(required, missing, rows, diff.head, diff.sha256, completeness, running=d.id in self._running)
         conflicts = results.get("conflicts")
         if (
             conflicts is not None
             and all(s.name != "conflicts" for s in required)
             and completeness.get("conflicts")
-            and conflicts.get("status") == "failed"
-            and conflicts.get("diff_sha256") == diff.sha256
+            and conflicts.status == "failed"
+            and conflicts.diff_sha256 == diff.sha256
         ):
             # A failed promotion found a conflict on this very diff: it blocks, required or not.
-            extra, more = evaluate(
-                [GateSpec(name="conflicts", kind="conflicts")], [], results, diff.head, diff.sha256, completeness
-            )
+            extra, more = evaluate([GateSpec(name="conflicts", kind="conflicts")], [], rows, diff.head, diff.sha256, completeness)
             states, blockers = [*states, *extra], [*blockers, *more]
         return states, blockers, diff
 

@@ -7,7 +7,7 @@ import json
 import os
 import socket
 from collections.abc import Mapping
-from typing import Any
+from typing import TypedDict
 
 WORKER_ENV = "COCKPIT_WORKER_ID"  # set in every worker's environment, never by the operator
 WEB_CLIENT_ENV = "COCKPIT_WEB_CLIENT"  # set by `cockpit serve` for the TUI a browser drives
@@ -22,23 +22,37 @@ def operator_actor(env: Mapping[str, str] | None = None) -> str:
     return actor
 
 
-def operator_identity(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+class OperatorIdentity(TypedDict):
+    """Who the operator is, as a request's `identity` carries it (the protocol's `Identity`:
+    a TypedDict here, so a CLI command that sends it loads no pydantic)."""
+
+    user: str
+    uid: int
+    host: str
+    tty: str | None
+    ssh_client: str | None
+    pid: int
+    worker: str | None  # set when asked from inside a worker
+    web_client: dict[str, str] | None  # the browser behind a `cockpit serve` TUI
+
+
+def operator_identity(env: Mapping[str, str] | None = None) -> OperatorIdentity:
     """Everything an approval should say about who gave it."""
     env = os.environ if env is None else env
     try:
         tty = os.ttyname(0)
     except OSError:
         tty = None
-    return {
-        "user": _user(env),
-        "uid": os.getuid(),
-        "host": socket.gethostname(),
-        "tty": tty,
-        "ssh_client": env.get("SSH_CLIENT") or env.get("SSH_CONNECTION") or None,
-        "pid": os.getpid(),
-        "worker": env.get(WORKER_ENV) or None,
-        "web_client": web_client(env),
-    }
+    return OperatorIdentity(
+        user=_user(env),
+        uid=os.getuid(),
+        host=socket.gethostname(),
+        tty=tty,
+        ssh_client=env.get("SSH_CLIENT") or env.get("SSH_CONNECTION") or None,
+        pid=os.getpid(),
+        worker=env.get(WORKER_ENV) or None,
+        web_client=web_client(env),
+    )
 
 
 def web_client(env: Mapping[str, str]) -> dict[str, str] | None:

@@ -15,16 +15,23 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
+from pydantic import BaseModel
 
 from cockpit import __version__
+from cockpit.domain.receipt import Receipt
 from cockpit.errors import CockpitError
+from cockpit.ledger.checks import VerifyReport
+from cockpit.protocol.replies import DiffReply, PendingPermission, PermissionDecision
+from cockpit.protocol.views import DispatchView, GateResultRow
+from cockpit.protocol.wire import to_wire
 from cockpit.service.client import SupervisorClient
 from cockpit.service.identity import inside_worker, operator_actor
+from cockpit.service.signal_records import HookPayload
 from cockpit.service.workspace import Workspace
 
 READ_ONLY = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
@@ -39,6 +46,22 @@ def mcp_actor() -> str:
     return f"{actor} from worker {worker}" if worker else actor
 
 
+class GateResults(BaseModel):
+    """The `gate_results` tool's answer: a dispatch's review state and its gates' latest results."""
+
+    id: str
+    review: str
+    gates: list[GateResultRow]
+
+
+class PromptAnswer(TypedDict):
+    """claude's --permission-prompt-tool answer: allow (with the tool's input, unchanged) or deny."""
+
+    behavior: Literal["allow", "deny"]
+    updatedInput: NotRequired[HookPayload]
+    message: NotRequired[str]
+
+
 class CockpitTools:
     """The tools' bodies, blocking, one supervisor connection used by one call at a time."""
 
@@ -51,40 +74,40 @@ class CockpitTools:
         with self._lock:
             return self._client.call(op, **args)
 
-    def status(self, all: bool = True) -> list[dict[str, Any]]:
-        return self.call("status", all=all)
+    def status(self, all: bool = True) -> list[DispatchView]:
+        return [DispatchView.model_validate(view) for view in self.call("status", all=all)]
 
-    def dispatch(self, id: str) -> dict[str, Any]:
-        return self.call("show", id=id)
+    def dispatch(self, id: str) -> DispatchView:
+        return DispatchView.model_validate(self.call("show", id=id))
 
-    def diff(self, id: str, patch: bool = True) -> dict[str, Any]:
-        return self.call("diff", id=id, patch=patch)
+    def diff(self, id: str, patch: bool = True) -> DiffReply:
+        return DiffReply.model_validate(self.call("diff", id=id, patch=patch))
 
-    def gate_results(self, id: str) -> dict[str, Any]:
-        view = self.call("show", id=id)
-        return {"id": view["id"], "review": view["review"], "gates": view.get("gates") or []}
+    def gate_results(self, id: str) -> GateResults:
+        view = self.dispatch(id)
+        return GateResults(id=view.id, review=view.review, gates=view.gates or [])
 
-    def receipts_tail(self, n: int = 20, dispatch: str | None = None) -> list[dict[str, Any]]:
+    def receipts_tail(self, n: int = 20, dispatch: str | None = None) -> list[Receipt]:
         from cockpit.ledger import iter_receipts, tail
 
         n = max(0, min(int(n), MAX_TAIL))
         if dispatch is None:
-            return [r.model_dump() for r in tail(self.ws.state.ledger_dir, n)]
-        picked = [r.model_dump() for _, r in iter_receipts(self.ws.state.ledger_dir) if r.dispatch == dispatch]
+            return tail(self.ws.state.ledger_dir, n)
+        picked = [r for _, r in iter_receipts(self.ws.state.ledger_dir) if r.dispatch == dispatch]
         return picked[-n:] if n else []
 
-    def receipts_verify(self) -> dict[str, Any]:
+    def receipts_verify(self) -> VerifyReport:
         from cockpit.ledger import verify
 
-        return verify(self.ws.state.ledger_dir).to_json()
+        return verify(self.ws.state.ledger_dir)
 
-    def permissions(self) -> list[dict[str, Any]]:
-        return self.call("permissions")
+    def permissions(self) -> list[PendingPermission]:
+        return [PendingPermission.model_validate(item) for item in self.call("permissions")]
 
     def dispatch_task(
         self, prompt: str, provider: str | None = None, mode: str | None = None, base: str | None = None
-    ) -> dict[str, Any]:
-        return self.call(
+    ) -> DispatchView:
+        view = self.call(
             "dispatch",
             prompt=prompt,
             provider=provider,
@@ -96,30 +119,44 @@ class CockpitTools:
             task_source="mcp",
             actor=mcp_actor(),
         )
+        return DispatchView.model_validate(view)
 
-    def permission_prompt(self, worker: str, tool_name: str, tool_input: dict[str, Any]) -> dict[str, Any]:
+    def permission_prompt(self, worker: str, tool_name: str, tool_input: HookPayload) -> PromptAnswer:
         """Ask cockpit's policy (and, if it says ask, the operator) on a worker's behalf, and answer
         in claude's --permission-prompt-tool format. A request, never a decision: the supervisor
         decides exactly as for the PreToolUse hook. Blocks until decided or timed out (to deny)."""
         from cockpit.service.permission_hook import ask
 
         try:
-            result = ask(str(self.ws.state.socket_path), worker, {"tool_name": tool_name, "tool_input": tool_input}, "mcp")
-        except (OSError, ValueError, RuntimeError) as exc:
-            return {"behavior": "deny", "message": f"cockpit could not ask its supervisor: {exc}"}
-        reason = f"cockpit {result.get('request') or ''}: {result.get('reason') or ''}".strip()
-        if result.get("decision") == "allow":
-            return {"behavior": "allow", "updatedInput": tool_input}
-        if result.get("decision") is None:  # no .cockpit/policy.yaml: nobody to ask in a headless run
+            asked = ask(str(self.ws.state.socket_path), worker, {"tool_name": tool_name, "tool_input": tool_input}, "mcp")
+            result = PermissionDecision.model_validate(asked)
+        except (OSError, ValueError, RuntimeError) as exc:  # pydantic's ValidationError is a ValueError
+            return PromptAnswer(behavior="deny", message=f"cockpit could not ask its supervisor: {exc}")
+        reason = f"cockpit {result.request or ''}: {result.reason or ''}".strip()
+        if result.decision == "allow":
+            return PromptAnswer(behavior="allow", updatedInput=tool_input)
+        if result.decision is None:  # no .cockpit/policy.yaml: nobody to ask in a headless run
             reason = "cockpit: no .cockpit/policy.yaml in this repository, so no one can allow it"
-        return {"behavior": "deny", "message": reason}
+        return PromptAnswer(behavior="deny", message=reason)
 
     def close(self) -> None:
         self._client.close()
 
 
-def _text(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=True, default=str)
+def _json_of(value: object) -> object:
+    """A tool's answer as JSON data: a reply model as the channel carries it, a receipt whole,
+    a verify report as `cockpit receipts verify --json` prints it."""
+    if isinstance(value, list):
+        return [_json_of(item) for item in value]
+    if isinstance(value, Receipt):
+        return value.model_dump()
+    if isinstance(value, VerifyReport):
+        return value.to_json()
+    return to_wire(value)
+
+
+def _text(value: object) -> str:
+    return json.dumps(_json_of(value), indent=2, sort_keys=True, default=str)
 
 
 def build_server(ws: Workspace, *, allow_dispatch: bool) -> tuple[MCPServer, CockpitTools]:
@@ -184,7 +221,7 @@ def build_server(ws: Workspace, *, allow_dispatch: bool) -> tuple[MCPServer, Coc
             "the tool call may run. Answers {behavior: allow|deny}. It requests; it never decides.",
             annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False),
         )
-        async def permission_prompt(tool_name: str, input: dict[str, Any], tool_use_id: str | None = None) -> str:
+        async def permission_prompt(tool_name: str, input: HookPayload, tool_use_id: str | None = None) -> str:
             answer = await asyncio.to_thread(tools.permission_prompt, worker, tool_name, input)
             return json.dumps(answer)
 

@@ -23,12 +23,11 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any
 
-from watchfiles import awatch
-
 from cockpit.domain.dispatch import LIVE_STATES, WorkerState, is_live
 from cockpit.domain.screen_text import waiting_excerpt
 from cockpit.errors import CockpitError
 from cockpit.protocol.events import OutputArrived
+from cockpit.runtime import inotify
 from cockpit.runtime.executor import Executor
 from cockpit.runtime.log_errors import last_error_of
 from cockpit.runtime.remote_executor import RemoteExecutor
@@ -36,6 +35,7 @@ from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.context import Context, LiveWorker, log
 from cockpit.service.flow import Flow
 from cockpit.service.quiet import QuietWatch
+from cockpit.service.receipt_data import ExitedData, TreeKillData, UsageData, tree_kill_data
 from cockpit.service.signals import Signals, note_screen_state, screen_may_change
 from cockpit.service.workers import Workers
 
@@ -77,13 +77,12 @@ class Monitor:
         """Publish receipts other processes append (the ledger's head file changes)."""
         state = self.ctx.ws.state
         head = str(state.root / "ledger.head")
-        async for _changes in awatch(
-            state.root,
-            watch_filter=lambda _change, path: path == head,
-            recursive=False,
-            step=WATCH_STEP_MS,
-            debounce=WATCH_DEBOUNCE_MS,
-            stop_event=self.stop_event,
+        async for _changes in inotify.watch(
+            [state.root],
+            lambda path: path == head,
+            self.stop_event,
+            step_s=WATCH_STEP_MS / 1000,
+            debounce_s=WATCH_DEBOUNCE_MS / 1000,
         ):
             self.ctx.publish_new_receipts()
 
@@ -143,11 +142,11 @@ class Monitor:
             latest.cost_micro_usd,
         ):
             base_in, base_out, base_cost = worker.usage_base
-            data_out: dict[str, Any] = {
-                "input_tokens": base_in + latest.input_tokens,
-                "output_tokens": base_out + latest.output_tokens,
-                "cost_micro_usd": base_cost + (latest.cost_micro_usd or 0),
-            }
+            data_out = UsageData(
+                input_tokens=base_in + latest.input_tokens,
+                output_tokens=base_out + latest.output_tokens,
+                cost_micro_usd=base_cost + (latest.cost_micro_usd or 0),
+            )
             if latest.is_error is not None:
                 data_out["is_error"] = latest.is_error
             self.ctx.record("usage", worker.id, **data_out)
@@ -231,17 +230,15 @@ class Monitor:
 
     async def refuse(self, dispatch_id: str, line: str) -> None:
         """End a worker whose screen shows a prompt cockpit never accepts (patterns.refuse)."""
-        from cockpit.service.workers import _tree_data
-
         ctx = self.ctx
         async with ctx.lock(dispatch_id):
             d = ctx.ws.store.dispatch(dispatch_id)
             if d is None or not is_live(d.state):
                 return
             ctx.forget(dispatch_id)
-            data: dict[str, Any] = {}
+            data = TreeKillData()
             try:
-                data = _tree_data(await self.workers.end_processes(dispatch_id))
+                data = tree_kill_data(await self.workers.end_processes(dispatch_id))
             except CockpitError as exc:
                 log.warning("could not stop refused worker %s: %s", dispatch_id, exc)
             ctx.record("killed", dispatch_id, reason="refused", error=f"refused: {line}", worktree_kept=d.worktree, **data)
@@ -318,11 +315,11 @@ class Monitor:
         if isinstance(executor, RemoteExecutor):
             if not executor.link_up:  # link loss is not death: its workers go on on the host
                 for d in candidates:
-                    self.workers.set_state(d.id, WorkerState.UNREACHABLE, source="link", reason=executor.link_error)
+                    self.workers.set_state(d.id, WorkerState.UNREACHABLE, source="link", **executor.link_data())
                 return
             for d in candidates:
                 if d.state == WorkerState.UNREACHABLE and (s := sessions.get(d.id)) is not None and not s.exited:
-                    self.workers.set_state(d.id, WorkerState.WORKING, source="link", host=executor.host.name)
+                    self.workers.set_state(d.id, WorkerState.WORKING, source="link", **executor.link_data())
                     if (worker := self.ctx.live.get(d.id)) is not None:
                         self.request_check(worker)  # the screen says what it does now
         for d in candidates:
@@ -356,9 +353,9 @@ class Monitor:
             await self._drain(worker)
             self.signals.update_usage(worker)
             ctx.forget(dispatch_id)
-            data: dict[str, Any] = {"code": code}
+            data = ExitedData(code=code)
             if code is None and signal is not None:  # killed by a signal: the shell's convention
-                data.update(code=128 + signal, signal=signal)
+                data["code"], data["signal"] = 128 + signal, signal
             if while_down:
                 data["while_supervisor_was_down"] = True
             # The CLI's own reason, so `status` need not send you to the log; after a clean exit

@@ -18,9 +18,11 @@ import json
 import shutil
 import time
 from collections import deque
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
+from cockpit.domain.receipt import Receipt
 from cockpit.errors import UsageError
 from cockpit.protocol.events import Event, Notified, ReceiptAppended
 from cockpit.service.channel import OpHandler
@@ -38,9 +40,20 @@ TITLES = {
 }
 
 
-def event_for(receipt: dict[str, Any]) -> tuple[str, str] | None:
-    """(kind, text) when this receipt is something the operator should hear about."""
-    kind, data = receipt.get("kind"), receipt.get("data") or {}
+class NotifyPayload(TypedDict):
+    """What the user's notify command reads on stdin (one JSON object)."""
+
+    kind: str  # waiting, permission, promotion_ready, failed, timeout, budget
+    dispatch: str | None
+    title: str
+    text: str
+    time: str
+    receipt_seq: int
+
+
+def event_for(kind: str, data: Mapping[str, object]) -> tuple[str, str] | None:
+    """(kind, text) when a receipt of this kind, with this data, is something the operator
+    should hear about. Any kind's data (it is read only for the kinds named here)."""
     if kind == "status_changed" and data.get("to") == "waiting":
         return "waiting", str(data.get("excerpt") or data.get("reason") or "the agent is waiting for an answer")
     if kind == "review_changed" and data.get("to") == "awaiting_approval":
@@ -104,33 +117,33 @@ class NotifyService(Extension):
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, ReceiptAppended):  # after the publishing loop: consider() appends receipts itself
-            asyncio.get_running_loop().call_soon(self._consider_safely, event.receipt.model_dump())
+            asyncio.get_running_loop().call_soon(self._consider_safely, event.receipt)
 
-    def _consider_safely(self, receipt: dict[str, Any]) -> None:
+    def _consider_safely(self, receipt: Receipt) -> None:
         try:
             self.consider(receipt)
         except Exception:  # noqa: BLE001 never let one odd receipt end notifications (logged with its traceback)
             log.exception("notification failed")
 
-    def consider(self, receipt: dict[str, Any]) -> None:
-        found = event_for(receipt)
+    def consider(self, receipt: Receipt) -> None:
+        found = event_for(receipt.kind, receipt.data)
         if found is None:
             return
         kind, text = found
-        dispatch = receipt.get("dispatch")
+        dispatch = receipt.dispatch
         if not self.limit.allow(kind, dispatch, time.monotonic()):
             return
         d = self.ctx.ws.store.dispatch(dispatch) if dispatch else None
         title = f"cockpit: {TITLES[kind]}" + (f" ({dispatch})" if dispatch else "")
         body = f"{d.title}: {text}" if d is not None and d.title else text
-        payload = {
-            "kind": kind,
-            "dispatch": dispatch,
-            "title": title,
-            "text": body,
-            "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "receipt_seq": receipt.get("seq"),
-        }
+        payload = NotifyPayload(
+            kind=kind,
+            dispatch=dispatch,
+            title=title,
+            text=body,
+            time=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            receipt_seq=receipt.seq,
+        )
         channels = []
         if self.config.terminal and self.ctx.terminal_clients:  # attached TUIs
             self.ctx.bus.publish(Notified(title=payload["title"], text=payload["text"], kind=kind, dispatch=dispatch))
@@ -143,14 +156,14 @@ class NotifyService(Extension):
             channels.append("desktop")
         if not channels:  # nowhere to send it (no command, no notify-send, no TUI): nothing was sent
             return
-        self.ctx.record("notification_sent", dispatch, event=kind, title=title, channels=channels, receipt_seq=receipt.get("seq"))
+        self.ctx.record("notification_sent", dispatch, event=kind, title=title, channels=channels, receipt_seq=receipt.seq)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._children.add(task)
         task.add_done_callback(self._children.discard)
 
-    async def _run_command(self, command: str, payload: dict[str, Any]) -> None:
+    async def _run_command(self, command: str, payload: NotifyPayload) -> None:
         data = (json.dumps(payload, ensure_ascii=False) + "\n").encode("utf-8")
         await self._run(["sh", "-c", command], data, f"notify command {command!r}")
 

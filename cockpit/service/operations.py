@@ -62,6 +62,8 @@ class WorkerOps:
         dispatch_id = new_dispatch_id(lambda i: ctx.ws.store.dispatch(i) is not None, self._last_millis)
         ddir = ctx.ws.state.dispatch_dir(dispatch_id)
         host, label = args.host, args.label
+        # With hosts configured, a dispatch without --host/--label may go to one (automatic).
+        auto = host is None and label is None and await asyncio.to_thread(placement.hosts_configured, ctx.ws.repo.toplevel)
         await asyncio.to_thread(placement.validate, ctx.ws.repo.toplevel, host, label)
         prepared = await asyncio.to_thread(
             prepare,
@@ -77,13 +79,24 @@ class WorkerOps:
             prompt_file=ddir / "prompt.txt",
             default_provider=ctx.config.default_provider,
             default_headless_timeout_s=ctx.config.supervisor.headless_timeout_s,
-            on_host=host is not None or label is not None,
+            on_host=host is not None or label is not None or auto,
         )
         check_daily_budget(ctx, prepared.provider.name)  # spent today: refused before anything is written
         placed = None
+        busy = placement.busy_by_executor(ctx.ws.store.dispatches(states=("queued", *(str(s) for s in LIVE_STATES))))
         if host is not None or label is not None:  # probes the hosts; writes nothing
             placed = await asyncio.to_thread(
-                placement.plan, ctx.ws.repo.toplevel, ctx.catalog, prepared.provider.name, host, label
+                placement.plan, ctx.ws.repo.toplevel, ctx.catalog, prepared.provider.name, host, label, busy.queued
+            )
+        elif auto:  # this machine first (unless hosts.yaml prefers hosts); probes only when needed
+            placed = await asyncio.to_thread(
+                placement.plan_auto,
+                ctx.ws.repo.toplevel,
+                ctx.catalog,
+                prepared.provider.name,
+                local_busy=busy.local,
+                max_workers=ctx.config.supervisor.max_workers,
+                queued=busy.queued,
             )
         raw = prepared.prompt.encode("utf-8")
         # The target is fixed now: switching branches in the main checkout later must not redirect promotion.
@@ -116,7 +129,7 @@ class WorkerOps:
             **({"executor": placed.chosen.executor} if placed is not None and placed.chosen is not None else {}),
         )
         if placed is not None:
-            asked = {"host": host} if host is not None else {"label": str(label)}
+            asked = placement.asked(ctx.ws.repo.toplevel, host, label)
             ctx.record("placement", dispatch_id, **placed.receipt_data(prepared.provider.name, asked))
         self.schedule()
         return ctx.view(ctx.dispatch(dispatch_id))
@@ -165,15 +178,14 @@ class WorkerOps:
     # -- actions --------------------------------------------------------------------------
 
     async def send(self, args: req.Send, peer: Peer) -> SendReply:
-        result = await self.workers.input.send(
+        return await self.workers.input.send(
             self.resolve(args.id), text=args.text, key=args.key, enter=args.enter, actor=args.actor or "operator"
         )
-        return SendReply.model_validate(result)
 
     async def kill(self, args: req.Kill, peer: Peer) -> KillReply:
         result = await self.workers.kill(self.resolve(args.id), actor=args.actor or "operator")
         self.schedule()
-        return KillReply.model_validate(result)
+        return result
 
     async def teardown(self, args: req.Teardown, peer: Peer) -> TeardownReply:
         ctx = self.ctx
@@ -221,7 +233,13 @@ class WorkerOps:
             d = ctx.dispatch(dispatch_id)
             if d.teardown is None:
                 raise UsageError(f"dispatch {dispatch_id} was not torn down; its worktree is {d.worktree}")
-            result = await asyncio.to_thread(ctx.executor_for(d).restore_workspace, dispatch_id, Path(d.worktree))
+            if args.host is not None:  # there, byte for byte; the host becomes its executor
+                onto = placement.restore_target(ctx, args.host)
+                result = await asyncio.to_thread(onto.restore_on_host, dispatch_id, Path(d.worktree))
+                where = {"executor": onto.name, "host": args.host}
+            else:
+                result = await asyncio.to_thread(ctx.executor_for(d).restore_workspace, dispatch_id, Path(d.worktree))
+                where = {}
             ctx.record(
                 "restored",
                 dispatch_id,
@@ -229,6 +247,7 @@ class WorkerOps:
                 worktree=str(result.worktree),
                 head=result.head,
                 had_uncommitted=result.had_uncommitted,
+                **where,
             )
         return RestoreReply(id=dispatch_id, worktree=str(result.worktree), branch=result.branch, head=result.head)
 

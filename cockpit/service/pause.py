@@ -20,8 +20,10 @@ from typing import Any, Literal
 from cockpit.domain.dispatch import WorkerState, can_pause, resume_state
 from cockpit.errors import CheckFailed, CockpitError, UsageError
 from cockpit.protocol import requests as req
+from cockpit.protocol.replies import ControlDone, ControlFailed, ControlReply, Paused, Resumed
 from cockpit.runtime.proctree import TreeSignal
 from cockpit.service.context import Context, log
+from cockpit.service.receipt_data import PausedData
 from cockpit.service.views import parse_ts
 
 
@@ -48,12 +50,12 @@ class Pauser:
         except CockpitError as exc:
             raise CheckFailed(exc.message) from None
 
-    async def pause(self, dispatch_id: str, *, actor: str, reason: str | None = None) -> dict[str, Any]:
+    async def pause(self, dispatch_id: str, *, actor: str, reason: str | None = None) -> Paused:
         ctx = self.ctx
         async with ctx.lock(dispatch_id):
             d = ctx.dispatch(dispatch_id)
             if d.state == WorkerState.PAUSED:
-                return {"id": dispatch_id, "paused": True, "already": True, "state": str(d.state)}
+                return Paused(id=dispatch_id, paused=True, already=True, state=str(d.state))
             if not can_pause(d.state) or dispatch_id not in ctx.live:
                 raise CheckFailed(
                     f"cannot pause {dispatch_id}: it is {d.state}, not running; nothing was changed",
@@ -67,15 +69,15 @@ class Pauser:
             worker = ctx.live.get(dispatch_id)
             if worker is not None:  # its timeout's clock and its readiness/delivery checks stop with it
                 worker.cancel_timers()
-            data: dict[str, Any] = {"from": str(d.state), "processes": result.processes(), "how": result.sentence()}
+            data = PausedData({"from": str(d.state), "processes": result.processes(), "how": result.sentence()})
             if reason:
                 data["reason"] = reason
             ctx.record("paused", dispatch_id, actor=actor, **data)
         if ctx.config.supervisor.pause_frees_slot and ctx.on_slot_freed is not None:
             ctx.on_slot_freed()
-        return {"id": dispatch_id, "paused": True, "how": result.sentence(), "from": str(d.state)}
+        return Paused(id=dispatch_id, paused=True, how=result.sentence(), from_=str(d.state))
 
-    async def resume(self, dispatch_id: str, *, actor: str) -> dict[str, Any]:
+    async def resume(self, dispatch_id: str, *, actor: str) -> Resumed:
         ctx = self.ctx
         async with ctx.lock(dispatch_id):
             d = ctx.dispatch(dispatch_id)
@@ -101,7 +103,7 @@ class Pauser:
                 self.workers.arm_timeout(worker, ctx.dispatch(dispatch_id))  # the rest of its time, not all of it
         if worker is not None:
             self.monitor.request_check(worker)  # its screen may have moved on since (an answer typed meanwhile)
-        return {"id": dispatch_id, "resumed": True, "to": str(to), "how": result.sentence(), "paused_ms": paused_ms}
+        return Resumed(id=dispatch_id, resumed=True, to=str(to), how=result.sentence(), paused_ms=paused_ms)
 
     # -- requests: one worker, a provider's, or all --------------------------------------
 
@@ -123,11 +125,11 @@ class Pauser:
             raise CheckFailed(f"no {'running' if pausing else 'paused'} worker{whose} to {'pause' if pausing else 'resume'}")
         return chosen
 
-    async def request(self, args: req.Pause, resolve: Any, *, pausing: bool) -> dict[str, Any]:
+    async def request(self, args: req.Pause, resolve: Any, *, pausing: bool) -> ControlReply:
         actor = args.actor or "operator"
         ids = self.targets(args, resolve, pausing=pausing)
-        done: list[dict[str, Any]] = []
-        failed: list[dict[str, str]] = []
+        done: list[ControlDone] = []
+        failed: list[ControlFailed] = []
         for dispatch_id in ids:
             try:
                 if pausing:
@@ -138,5 +140,5 @@ class Pauser:
                 if len(ids) == 1:
                     raise
                 log.warning("%s of %s failed: %s", "pause" if pausing else "resume", dispatch_id, exc)
-                failed.append({"id": dispatch_id, "error": str(exc)})
-        return {"done": done, "failed": failed}
+                failed.append(ControlFailed(id=dispatch_id, error=str(exc)))
+        return ControlReply(done=done, failed=failed)

@@ -29,6 +29,7 @@ from cockpit.runtime.policy_file import load_policy, policy_path
 from cockpit.service.channel import OpHandler, Peer
 from cockpit.service.context import log
 from cockpit.service.extensions import Extension
+from cockpit.service.signal_records import HookPayload
 
 MAX_WORDS = 2000
 WORKER_ENDED = ("exited", "killed", "timed_out", "lost")  # the CLI's own words about the request, kept in the receipt
@@ -62,7 +63,7 @@ class Pending:
 GEMINI_TOOLS = {"exec": "Shell", "edit": "Edit"}
 
 
-def request_fields(payload: dict[str, Any], worktree: str | None) -> tuple[str, str | None, str | None]:
+def request_fields(payload: HookPayload, worktree: str | None) -> tuple[str, str | None, str | None]:
     """(tool, command, path relative to the worktree) from the CLI's hook or notification payload."""
     details = found if isinstance(found := payload.get("details"), dict) else None
     if details is not None and "tool_name" not in payload:
@@ -113,7 +114,7 @@ class PermissionService(Extension):
         timeout = float(args.timeout_s or self.ctx.config.permission_timeout_s)
         return await self.ask(dispatch_id, args.payload, source=args.source or "hook", timeout=timeout)
 
-    async def ask(self, dispatch_id: str, payload: dict[str, Any], *, source: str, timeout: float) -> PermissionDecision:
+    async def ask(self, dispatch_id: str, payload: HookPayload, *, source: str, timeout: float) -> PermissionDecision:
         """Receipt a request, judge it by the policy, else wait for the operator (or the timeout)."""
         ctx = self.ctx
         d = ctx.dispatch(dispatch_id)
@@ -191,12 +192,12 @@ class PermissionService(Extension):
 
     # -- questions a CLI asks on its own screen (gemini) -------------------------------------
 
-    def _asked_on_screen(self, dispatch_id: str, payload: dict[str, Any]) -> None:
+    def _asked_on_screen(self, dispatch_id: str, payload: HookPayload) -> None:
         task = asyncio.get_running_loop().create_task(self._decide_on_screen(dispatch_id, payload))
         self._screen_tasks.add(task)
         task.add_done_callback(self._screen_tasks.discard)
 
-    async def _decide_on_screen(self, dispatch_id: str, payload: dict[str, Any]) -> None:
+    async def _decide_on_screen(self, dispatch_id: str, payload: HookPayload) -> None:
         """The CLI's dialog waits on its screen: decide it like a hook's request, then answer the
         dialog with the catalog's `permission` keys (allow: yes, deny: no). Without a policy the
         operator answers the screen as before (y / shift+y, `cockpit send --key`)."""
@@ -268,7 +269,7 @@ class PermissionService(Extension):
             raise UsageError(
                 f"no pending permission request {request_id!r}", hint="`cockpit permissions` lists them", code=ErrorCode.NOT_FOUND
             )
-        worker = await worker_of_peer(self.ctx, peer, identity)  # same test as approvals
+        worker = await worker_of_peer(self.ctx, peer, args.identity)  # same test as approvals
         if worker is not None:
             raise CheckFailed(
                 f"refusing to decide a permission from inside worker {worker}'s environment: "

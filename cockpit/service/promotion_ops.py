@@ -15,7 +15,8 @@ from cockpit.domain.gates import GateSpec
 from cockpit.errors import CheckFailed, UsageError
 from cockpit.protocol import requests as req
 from cockpit.protocol.errors import ErrorCode
-from cockpit.protocol.replies import ApproveReply, RejectReply, ReplayReply
+from cockpit.protocol.replies import ApproveReply, RejectReply, ReplayedGate, ReplayReply
+from cockpit.protocol.views import GateResultRow
 from cockpit.runtime.diffs import tree_diff
 from cockpit.runtime.gate_runners import Outcome
 from cockpit.runtime.private_files import private_dir, write_private
@@ -44,12 +45,12 @@ def _drop_worktree(git: Any, path: Path) -> None:
         git.try_git("worktree", "remove", "--force", str(path))
 
 
-async def worker_of_peer(ctx: Context, peer: Peer, identity: dict[str, Any]) -> str | None:
+async def worker_of_peer(ctx: Context, peer: Peer, identity: req.Identity) -> str | None:
     """Which worker (if any) the requester runs inside: its own word, the worker marker in the
     environment of it or of any parent, or a worker's pane among its parents (a process that
     dropped the marker still descends from the pane); each executor knows its own processes."""
-    if identity.get("worker"):
-        return str(identity["worker"])
+    if identity.worker:
+        return identity.worker
     if peer.pid is None:
         return None
     for executor in ctx.executors.values():
@@ -72,7 +73,7 @@ class PromotionOps:
         strategy = args.strategy or "merge"
         if strategy not in STRATEGIES:
             raise UsageError(f"unknown strategy {strategy!r}", hint="use merge, squash or rebase")
-        if (worker := await worker_of_peer(ctx, peer, identity)) is not None:
+        if (worker := await worker_of_peer(ctx, peer, args.identity)) is not None:
             ctx.record(
                 "approval_refused",
                 dispatch_id,
@@ -230,79 +231,77 @@ class PromotionOps:
         """Re-run the recorded command gates on the recorded head and tree, in a fresh worktree."""
         ctx = self.ctx
         d = ctx.dispatch(self.gates.sup.ops.resolve(args.id))
-        rows = [r for r in ctx.ws.store.gate_results(d.id) if r.get("tree") and r.get("status") != "running"]
+        rows = [r for r in ctx.gate_rows(d.id) if r.tree and r.status != "running"]
         with_review = args.review
-        chosen = [r for r in rows if _replays(r["kind"], with_review)]
+        chosen = [r for r in rows if _replays(r.kind, with_review)]
         if not chosen:
             raise UsageError(f"{d.id} has no recorded command gate results to replay", hint=f"run `cockpit gates {d.id}` first")
         git = ctx.ws.git
         _, _, config = self.gates.plan(d)
         task = self.gates.task(d)
         scratch = Path(tempfile.mkdtemp(prefix="cockpit-replay-"))
-        comparisons = []
+        comparisons: list[ReplayedGate] = []
+        outputs: dict[str, str] = {}  # each replay's output (its tail), for the report
         try:
             for row in chosen:
-                path = scratch / row["gate"]
-                await asyncio.to_thread(_scratch_worktree, git, path, row["head_commit"], row["tree"])
-                rules, runner = kind_rules(row["kind"]), runner_for(row["kind"])
+                # A recorded tree comes with the head and base it was judged against (service/gates.py).
+                assert row.tree is not None and row.head_commit is not None and row.base_commit is not None
+                path = scratch / row.gate
+                await asyncio.to_thread(_scratch_worktree, git, path, row.head_commit, row.tree)
+                rules, runner = kind_rules(row.kind), runner_for(row.kind)
                 spec = runner.replay_spec(await self._spec_of(d, row), row)
                 diff = await asyncio.to_thread(
-                    tree_diff, git, row["base_commit"], row["tree"], head=row["head_commit"], patch=rules.needs_patch
+                    tree_diff, git, row.base_commit, row.tree, head=row.head_commit, patch=rules.needs_patch
                 )
                 outcome = await runner.run(GateJob(ctx, d, spec, diff, path, config, task))
-                same = row["status"] == outcome.status and (
-                    not rules.replay_compares_exit or row.get("exit_code") == outcome.exit_code
-                )
+                same = row.status == outcome.status and (not rules.replay_compares_exit or row.exit_code == outcome.exit_code)
                 comparisons.append(
-                    {
-                        "gate": row["gate"],
-                        "kind": row["kind"],
-                        "before": row["status"],
-                        "head": row["head_commit"],
-                        "tree": row["tree"],
-                        "after": outcome.status,
-                        "exit_before": row.get("exit_code"),
-                        "exit_after": outcome.exit_code,
-                        "same": same,
-                        "summary_before": row.get("summary", ""),
-                        "summary_after": outcome.summary,
-                        "output": outcome.output[-4000:],
-                    }
+                    ReplayedGate(
+                        gate=row.gate,
+                        kind=row.kind,
+                        before=row.status,
+                        head=row.head_commit,
+                        tree=row.tree,
+                        after=outcome.status,
+                        exit_before=row.exit_code,
+                        exit_after=outcome.exit_code,
+                        same=same,
+                        summary_before=row.summary,
+                        summary_after=outcome.summary,
+                    )
                 )
+                outputs[row.gate] = outcome.output[-4000:]
                 await asyncio.to_thread(_drop_worktree, git, path)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
             await asyncio.to_thread(git.prune_worktrees)
-        skipped = sorted(r["gate"] for r in rows if r not in chosen)
-        report = self._write_replay_report(d.id, comparisons, with_review, skipped)
-        same = all(c["same"] for c in comparisons)
+        skipped = sorted(r.gate for r in rows if r not in chosen)
+        report = self._write_replay_report(d.id, comparisons, outputs, with_review, skipped)
+        same = all(c.same for c in comparisons)
         ctx.record(
             "replayed",
             d.id,
             same=same,
             report=str(report),
-            gates=[{k: c[k] for k in ("gate", "kind", "before", "after", "same")} for c in comparisons],
+            gates=[c.model_dump(include={"gate", "kind", "before", "after", "same"}) for c in comparisons],
         )
-        return ReplayReply.model_validate(
-            {
-                "id": d.id,
-                "same": same,
-                "report": str(report),
-                "not_replayed": skipped,
-                "gates": [{k: v for k, v in c.items() if k != "output"} for c in comparisons],
-            }
-        )
+        return ReplayReply(id=d.id, same=same, report=str(report), not_replayed=skipped, gates=comparisons)
 
-    async def _spec_of(self, d: Any, row: dict[str, Any]) -> GateSpec:
+    async def _spec_of(self, d: Any, row: GateResultRow) -> GateSpec:
         """The gate as configured now (its kind's runner adjusts it to what was recorded), else as recorded."""
         required, _, config = self.gates.plan(d)
         for spec in required + list(config.named().values()):
-            if spec.name == row["gate"]:
+            if spec.name == row.gate:
                 return spec
-        return GateSpec(name=row["gate"], kind=row["kind"], run=row.get("command"))
+        return GateSpec(name=row.gate, kind=row.kind, run=row.command)
 
     def _write_replay_report(
-        self, dispatch_id: str, comparisons: list[dict[str, Any]], with_review: bool, skipped: list[str]
+        self,
+        dispatch_id: str,
+        comparisons: list[ReplayedGate],
+        outputs: dict[str, str],
+        with_review: bool,
+        skipped: list[str],
     ) -> Path:
         directory = private_dir(self.ctx.ws.state.reports_dir(dispatch_id))
         n = len(list(directory.glob("replay-*.txt"))) + 1
@@ -321,19 +320,19 @@ class PromotionOps:
         ]
         for c in comparisons:
             lines.append(
-                f"{c['gate']:<16} {c['kind']:<8} before {c['before']:<7} after {c['after']:<7} "
-                f"{'same' if c['same'] else 'DIFFERENT'} (exit {c['exit_before']} -> {c['exit_after']})"
+                f"{c.gate:<16} {c.kind:<8} before {c.before:<7} after {c.after:<7} "
+                f"{'same' if c.same else 'DIFFERENT'} (exit {c.exit_before} -> {c.exit_after})"
             )
         if skipped:
             lines.append(f"not replayed: {', '.join(skipped)}")
         lines.append("")
         for c in comparisons:
             lines += [
-                f"--- {c['gate']}: head {c['head']}, tree {c['tree']} ---",
-                f"before: {c['summary_before']}",
-                f"after:  {c['summary_after']}",
+                f"--- {c.gate}: head {c.head}, tree {c.tree} ---",
+                f"before: {c.summary_before}",
+                f"after:  {c.summary_after}",
                 "output of the replay (tail):",
-                c["output"],
+                outputs[c.gate],
                 "",
             ]
         write_private(path, "\n".join(lines).encode("utf-8", "replace"), fsync=True)

@@ -10,17 +10,17 @@ touched.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from cockpit.domain.dispatch import LIVE_STATES, Dispatch
 from cockpit.runtime.executor import SessionStatus
 from cockpit.runtime.remote_executor import RemoteExecutor
 from cockpit.service.context import Context
 from cockpit.service.monitor import Monitor
+from cockpit.service.receipt_data import RecoveryCounts
 from cockpit.service.workers import Workers
 
 
-async def recover(ctx: Context, workers: Workers, monitor: Monitor) -> dict[str, Any]:
+async def recover(ctx: Context, workers: Workers, monitor: Monitor) -> RecoveryCounts:
     ctx.ws.store.catch_up()
     found = {name: await asyncio.to_thread(executor.sessions) for name, executor in ctx.executors.items()}
 
@@ -28,7 +28,7 @@ async def recover(ctx: Context, workers: Workers, monitor: Monitor) -> dict[str,
         sessions = found[ctx.executor_for(d).name]
         return sessions.get(d.id), sessions.reachable
 
-    counts = {"adopted": 0, "exited_while_down": 0, "lost": 0, "adopted_unrecorded": 0}
+    counts = RecoveryCounts(adopted=0, exited_while_down=0, lost=0, adopted_unrecorded=0)
     live = ctx.ws.store.dispatches(states=tuple(str(s) for s in LIVE_STATES))
     for d in ctx.ws.store.dispatches(states=("queued",)):
         if (session := session_of(d)[0]) is not None:  # killed between starting its session and recording it

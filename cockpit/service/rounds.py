@@ -16,9 +16,11 @@ from typing import Any
 from cockpit.domain.dispatch import Dispatch, WorkerState, is_live
 from cockpit.domain.task import check_prompt
 from cockpit.errors import CheckFailed, CockpitError, UsageError
+from cockpit.protocol.replies import RoundReply
 from cockpit.runtime.private_files import write_private
 from cockpit.runtime.rounds import can_resume, last_answer, last_session, resumed_provider
 from cockpit.service.context import Context, log
+from cockpit.service.receipt_data import RoundSession, TextDigest
 from cockpit.service.round_receipts import RoundReceipts
 
 TYPED = "typed into the running agent"
@@ -70,9 +72,9 @@ class Rounds:
         if is_live(d.state) and d.id not in self.ctx.live:
             raise CheckFailed(f"worker {d.id} is {d.state} but not watched by this supervisor; try again in a moment")
 
-    async def give(self, dispatch_id: str, text: str, *, actor: str, kind: str, **data: Any) -> dict[str, Any]:
+    async def give(self, dispatch_id: str, text: str, *, actor: str, kind: str, comments: list[str] | None = None) -> RoundReply:
         """Give `text` to the dispatch's agent as a new round; `kind` is the receipt that says
-        why (sent_back, continued, comments_sent), with `data`."""
+        why (sent_back, continued, comments_sent: with the ids of the `comments` sent)."""
         ctx = self.ctx
         try:
             check_prompt(text)
@@ -81,15 +83,16 @@ class Rounds:
         async with ctx.lock(dispatch_id):
             d = ctx.dispatch(dispatch_id)
             self.check_can_take(d, "continue")
-            digest = {"sha256": hashlib.sha256(text.encode()).hexdigest(), "bytes": len(text.encode())}
+            digest = TextDigest(sha256=hashlib.sha256(text.encode()).hexdigest(), bytes=len(text.encode()))
+            data = {"comments": comments} if comments is not None else {}
             worker = ctx.live.get(dispatch_id)
             if is_live(d.state) and worker is not None:
                 await self._type_in(worker, text)
                 worker.gates_on_idle = True
                 ctx.record(kind, dispatch_id, actor=actor, how=TYPED, **data, **digest)
                 self.workers.set_state(dispatch_id, WorkerState.WORKING, source="screen")
-                return {"id": dispatch_id, "how": TYPED, "round": self.round_of(dispatch_id), "resumed_session": None}
-            return await self._new_run(d, text, actor=actor, kind=kind, data={**data, **digest})
+                return RoundReply(id=dispatch_id, how=TYPED, round=self.round_of(dispatch_id), resumed_session=None)
+            return await self._new_run(d, text, actor=actor, kind=kind, digest=digest, comments=comments)
 
     async def _type_in(self, worker: Any, text: str) -> None:
         """Paste, let the TUI take the paste in, then its submit keys: an Enter that arrives
@@ -103,7 +106,9 @@ class Rounds:
             await asyncio.sleep(spec.submit_delay_s)
         await asyncio.to_thread(executor.send_keys, worker.id, *(spec.submit_keys if spec is not None else ["Enter"]))
 
-    async def _new_run(self, d: Dispatch, text: str, *, actor: str, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    async def _new_run(
+        self, d: Dispatch, text: str, *, actor: str, kind: str, digest: TextDigest, comments: list[str] | None
+    ) -> RoundReply:
         ctx = self.ctx
         session_id = await self.capture_session(d)
         provider = ctx.catalog.get(d.provider)
@@ -113,12 +118,13 @@ class Rounds:
         prompt_file = ctx.ws.state.dispatch_dir(d.id) / f"round-{number}.txt"
         write_private(prompt_file, prompt.encode("utf-8"))
         await asyncio.to_thread(ctx.executor_for(d).close_session, d.id)  # the finished run's dead pane
-        session: dict[str, Any] = {"resumed_session": session_id}
+        session = RoundSession(resumed_session=session_id)
         if not resumes:
             has_args = provider.resume is not None and provider.resume.args_for(d.mode) is not None
             why = "no session id was captured from the last round" if has_args else f"{provider.name} has no {d.mode} resume args"
-            session = {"fresh_session": why}
-        ctx.record(kind, d.id, actor=actor, how=NEW_RUN, round=number, **session, **data)
+            session = RoundSession(fresh_session=why)
+        data = {"comments": comments} if comments is not None else {}
+        ctx.record(kind, d.id, actor=actor, how=NEW_RUN, round=number, **session, **data, **digest)
         ctx.record("worker_resumed", d.id, round=number)
         try:
             launch_as = resumed_provider(provider, d.mode, session_id) if resumes else provider
@@ -127,7 +133,7 @@ class Rounds:
             ctx.forget(d.id)
             log.warning("round %d of %s failed to start: %s", number, d.id, exc)
             ctx.record("start_failed", d.id, error=str(exc))
-        return {"id": d.id, "how": NEW_RUN, "round": number, "resumed_session": session_id if resumes else None}
+        return RoundReply(id=d.id, how=NEW_RUN, round=number, resumed_session=session_id if resumes else None)
 
     def _with_summary(self, d: Dispatch, text: str, number: int) -> str:
         """A fresh session's prompt: what the last round was asked and answered, then `text`."""

@@ -8,6 +8,7 @@ from cockpit.domain.dispatch import LIVE_STATES, is_live
 from cockpit.domain.queue import Queued, pick_startable
 from cockpit.errors import CockpitError
 from cockpit.runtime.remote_executor import RemoteExecutor
+from cockpit.service import placement
 from cockpit.service.context import Context
 from cockpit.service.pause import holds_slot
 from cockpit.service.workers import Workers
@@ -45,7 +46,8 @@ class Scheduler:
 
     def _host_room(self) -> dict[str, int]:
         """Free slots per SSH host of a queued dispatch: its `capacity` less this repository's
-        workers there (live or starting). The global caps apply on top."""
+        workers there (live or starting); and this machine's, when hosts.yaml caps it with
+        `placement.local_capacity`. The global caps apply on top."""
         ctx = self.ctx
         busy: dict[str, int] = {}
         live = list(ctx.ws.store.dispatches(states=tuple(str(s) for s in LIVE_STATES)))
@@ -53,6 +55,12 @@ class Scheduler:
         for d in [*live, *(d for d in starting if not is_live(d.state))]:
             busy[d.executor] = busy.get(d.executor, 0) + 1
         room: dict[str, int] = {}
+        try:
+            local_capacity = placement.local_capacity(ctx.ws.repo.toplevel)
+        except CockpitError:
+            local_capacity = None  # a broken hosts.yaml: the next dispatch says so; the global cap holds
+        if local_capacity is not None:  # hosts.yaml's `placement.local_capacity` holds this machine
+            room["local"] = local_capacity - busy.get("local", 0)
         for d in ctx.ws.store.dispatches(states=("queued",)):
             if d.executor == "local" or d.executor in room:
                 continue

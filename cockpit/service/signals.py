@@ -22,6 +22,8 @@ from cockpit.domain.dispatch import WorkerState, is_live
 from cockpit.runtime.transcripts import TranscriptUsage, codex_session_file
 from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.context import Context, LiveWorker, log
+from cockpit.service.receipt_data import StateChangeData
+from cockpit.service.signal_records import HookPayload, SignalRecord, parse_signal_line
 
 if TYPE_CHECKING:
     from cockpit.service.monitor import Monitor
@@ -42,7 +44,7 @@ class Signals:
 
     # -- reading --------------------------------------------------------------------------
 
-    def read_new(self, worker: LiveWorker) -> list[dict[str, Any]]:
+    def read_new(self, worker: LiveWorker) -> list[SignalRecord]:
         data = self.ctx.executor_for(worker.id).read_signals(worker.id, worker.signal_offset, MAX_READ)
         worker.signal_offset += len(data)
         lines = (worker.signal_partial + data).split(b"\n") if data else []
@@ -52,11 +54,11 @@ class Signals:
         events = []
         for line in lines:
             try:
-                record = json.loads(line)
+                record = parse_signal_line(line)
             except (json.JSONDecodeError, UnicodeDecodeError):
                 log.warning("signal line of %s is not JSON: %.120r", worker.id, line)
                 continue
-            if isinstance(record, dict) and isinstance(record.get("event"), str):
+            if record is not None:
                 events.append(record)
         return events
 
@@ -69,13 +71,11 @@ class Signals:
 
     # -- acting ---------------------------------------------------------------------------
 
-    async def handle(self, worker: LiveWorker, record: dict[str, Any]) -> None:
+    async def handle(self, worker: LiveWorker, record: SignalRecord) -> None:
         spec = worker.provider.signals
         if spec is None:
             return
-        event = record["event"]
-        source = "event" if record.get("source") == "event" else "hook"
-        payload = found if isinstance(found := record.get("payload"), dict) else record
+        event, source, payload = record.event, record.source, record.payload
         worker.signals_seen = True
         transcript = payload.get("transcript_path")
         if spec.usage == "codex_session" and worker.mode == "interactive":
@@ -98,10 +98,10 @@ class Signals:
                 if worker.mode == "headless" and new == WorkerState.IDLE:
                     new = None  # a headless run ends by exiting; its Stop is not "idle"
             if new is not None:
-                extra: dict[str, Any] = {"source": source, "event": event}
+                extra = StateChangeData(event=event)
                 if new == WorkerState.WAITING:
                     extra["question"] = payload_question(payload)[:200]
-                changed = self.workers.set_state(worker.id, new, **extra)
+                changed = self.workers.set_state(worker.id, new, source=source, **extra)
                 note_signal_state(worker, new, changed=changed)
                 if new == WorkerState.IDLE:
                     worker.turn_started = None
@@ -130,7 +130,7 @@ class Signals:
         for delay in TRANSCRIPT_REREAD_S:
             worker.timers.append(loop.call_later(delay, reread))
 
-    def _same_prompt(self, worker: LiveWorker, payload: dict[str, Any]) -> bool:
+    def _same_prompt(self, worker: LiveWorker, payload: HookPayload) -> bool:
         said = payload.get("prompt")
         if not isinstance(said, str) or worker.prompt_file is None:
             return True  # the event confirms a submission; it carries no prompt to compare
@@ -160,7 +160,7 @@ class Signals:
         )
         self.workers.set_state(worker.id, WorkerState.WORKING, source=confirmed_by)
 
-    def event_usage(self, worker: LiveWorker, payload: dict[str, Any]) -> None:
+    def event_usage(self, worker: LiveWorker, payload: HookPayload) -> None:
         """Interactive usage from a `usage` event carrying the session's totals (opencode)."""
         from cockpit.runtime.usage import usd_to_micro
 
@@ -188,7 +188,7 @@ class Signals:
         )
 
     @staticmethod
-    def _codex_session(worker: LiveWorker, payload: dict[str, Any]) -> str | None:
+    def _codex_session(worker: LiveWorker, payload: HookPayload) -> str | None:
         """codex's notify names its thread, not its session file: find it under CODEX_HOME
         (the provider's env, else $CODEX_HOME, else $HOME/.codex)."""
         env = worker.provider.env
@@ -224,7 +224,7 @@ class Signals:
         )
 
 
-def payload_question(payload: dict[str, Any]) -> str:
+def payload_question(payload: HookPayload) -> str:
     """What a hook says is asked: the tool and its command or file (claude's PermissionRequest)."""
     tool = payload.get("tool_name")
     if not isinstance(tool, str):

@@ -23,7 +23,7 @@ from cockpit.protocol.replies import PingReply, ShutdownReply, check_reply
 from cockpit.runtime.executor import Executor
 from cockpit.runtime.providers import load_catalog
 from cockpit.runtime.remote_executor import RemoteExecutor
-from cockpit.service.channel import ChannelServer, OpHandler, Peer
+from cockpit.service.channel import ChannelServer, OpHandler, Peer, RawArgs
 from cockpit.service.config import load_config
 from cockpit.service.context import Context, log
 from cockpit.service.extensions import Extension
@@ -188,7 +188,7 @@ class Supervisor:
 
     # -- channel ------------------------------------------------------------------------
 
-    async def _handle(self, op: str, args: dict[str, Any], peer: Peer) -> Any:
+    async def _handle(self, op: str, args: RawArgs, peer: Peer) -> Any:
         """Check the arguments against the op's model (cockpit/protocol/requests.py), run its
         handler, and check its answer against the op's reply model."""
         self._arm_idle()
@@ -206,7 +206,7 @@ class Supervisor:
             return await handler(args, peer)
         return check_reply(op, await handler(req.parse_args(op, args), peer))
 
-    async def _subscribe(self, writer: asyncio.StreamWriter, raw: dict[str, Any]) -> None:
+    async def _subscribe(self, writer: asyncio.StreamWriter, raw: RawArgs) -> None:
         args = req.parse_args("subscribe", raw)
         assert isinstance(args, req.Subscribe)
         queue = self.ctx.bus.subscribe()

@@ -72,7 +72,12 @@ def save_ui_settings(env: Mapping[str, str] | None = None, **changes: Any) -> No
 # -- themes -----------------------------------------------------------------------------
 
 
-def _parse_theme(text: str, origin: str) -> dict[str, Any]:
+# A theme file's YAML as written, with its `origin`: any mapping until cockpit/ui/themes.py
+# checks it (and names the keys it does not know), so genuinely any data here.
+ThemeSpec = dict[str, object]
+
+
+def _parse_theme(text: str, origin: str) -> ThemeSpec:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -84,12 +89,12 @@ def _parse_theme(text: str, origin: str) -> dict[str, Any]:
     return data
 
 
-def load_theme_specs(env: Mapping[str, str] | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+def load_theme_specs(env: Mapping[str, str] | None = None) -> tuple[list[ThemeSpec], list[str]]:
     """Theme definitions: the shipped ones, then the user's ($XDG_CONFIG_HOME/cockpit/themes).
 
     Returns (specs, problems): a broken user theme is reported, never fatal.
     """
-    specs: list[dict[str, Any]] = []
+    specs: list[ThemeSpec] = []
     problems: list[str] = []
     shipped = resources.files("cockpit") / "data" / "themes"
     entries = sorted((e for e in shipped.iterdir() if e.name.endswith(THEME_SUFFIXES)), key=lambda e: e.name)

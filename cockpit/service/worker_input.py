@@ -7,11 +7,12 @@ import hashlib
 import re
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cockpit.domain.dispatch import WorkerState, is_live
 from cockpit.domain.secrets import mask_text
 from cockpit.errors import CheckFailed, CockpitError, UsageError
+from cockpit.protocol.replies import SendReply
 from cockpit.service.context import Context, LiveWorker, log
 
 if TYPE_CHECKING:
@@ -155,7 +156,7 @@ class WorkerInput:
                 f"within {DELIVERY_CONFIRM_S:g} s (it was not typed again); attach to look",
             )
 
-    async def send(self, dispatch_id: str, *, text: str | None, key: str | None, enter: bool, actor: str) -> dict[str, Any]:
+    async def send(self, dispatch_id: str, *, text: str | None, key: str | None, enter: bool, actor: str) -> SendReply:
         ctx = self.ctx
         if (text is None) == (key is None):
             raise UsageError("give either TEXT or --key KEY")
@@ -193,7 +194,7 @@ class WorkerInput:
         self.workers.screen_changed(worker)
         if key in ANSWER_KEYS:
             return result
-        return {"id": dispatch_id, "sent": True}
+        return SendReply(id=dispatch_id, sent=True)
 
     async def trust_own_worktree(self, worker: LiveWorker, screen: str) -> bool:
         """Answer the CLI's workspace-trust prompt (the catalog's `trust` answer) before the
@@ -220,7 +221,7 @@ class WorkerInput:
         d = self.ctx.ws.store.dispatch(dispatch_id)
         return d is not None and d.state == WorkerState.WAITING
 
-    async def _answer(self, worker: LiveWorker, answer: str, actor: str) -> dict[str, Any]:
+    async def _answer(self, worker: LiveWorker, answer: str, actor: str) -> SendReply:
         """Answer the prompt on screen with the keys the catalog maps to it, and say which."""
         ctx = self.ctx
         screen = await self._capture(worker.id)
@@ -243,7 +244,7 @@ class WorkerInput:
         keys = list(mapping.yes if answer == "yes" else mapping.no)
         await self._keys(worker.id, *keys)
         ctx.record("answered", worker.id, actor=actor, answer=answer, prompt=kind, keys=keys)
-        return {"id": worker.id, "sent": True, "answered": answer, "prompt": kind, "keys": keys}
+        return SendReply(id=worker.id, sent=True, answered=answer, prompt=kind, keys=keys)
 
 
 def _shows_prompt(worker: LiveWorker, screen: str) -> bool:

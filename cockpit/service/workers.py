@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from cockpit.domain.dispatch import Dispatch, WorkerState, can_transition, is_live
 from cockpit.domain.provider import Provider
 from cockpit.errors import CockpitError, UsageError
+from cockpit.protocol.replies import KillReply, SendReply
 from cockpit.runtime.executor import LaunchRequest, SessionExists, TreeKill
 from cockpit.runtime.log_errors import last_error_of
 from cockpit.runtime.policy_file import policy_path
 from cockpit.runtime.private_files import write_private
 from cockpit.runtime.providers import build_launch
 from cockpit.service.context import Context, LiveWorker, log
+from cockpit.service.receipt_data import TreeKillData, tree_kill_data
 from cockpit.service.worker_env import worker_env
 from cockpit.service.worker_input import WorkerInput, prompt_path, read_prompt
 
@@ -49,7 +51,7 @@ class Workers:
         self.input = WorkerInput(ctx, self)
         self.rounds: Rounds | None = None  # set by the review-loop extension: new rounds (cockpit/service/rounds.py)
 
-    async def send(self, dispatch_id: str, *, text: str | None, key: str | None, enter: bool, actor: str) -> dict[str, Any]:
+    async def send(self, dispatch_id: str, *, text: str | None, key: str | None, enter: bool, actor: str) -> SendReply:
         """Type text or press a key in a running worker (`cockpit send`): see WorkerInput.send."""
         return await self.input.send(dispatch_id, text=text, key=key, enter=enter, actor=actor)
 
@@ -259,26 +261,26 @@ class Workers:
             log.warning("worker %s: %s", dispatch_id, result.sentence())
         return result
 
-    async def kill(self, dispatch_id: str, *, actor: str) -> dict[str, Any]:
+    async def kill(self, dispatch_id: str, *, actor: str) -> KillReply:
         ctx = self.ctx
         async with ctx.lock(dispatch_id):
             d = ctx.dispatch(dispatch_id)
             if d.state == WorkerState.QUEUED:
                 ctx.record("killed", dispatch_id, actor=actor, before_start=True)
-                return {"id": dispatch_id, "killed": True, "how": "it had not started"}
+                return KillReply(id=dispatch_id, killed=True, how="it had not started")
             if not is_live(d.state):
-                return {"id": dispatch_id, "killed": False, "state": str(d.state)}
+                return KillReply(id=dispatch_id, killed=False, state=str(d.state))
             ended = await self.end_processes(dispatch_id)
             # Only now is its slot free: forget() lets a queued dispatch start right after this receipt.
             ctx.forget(dispatch_id)
-            ctx.record("killed", dispatch_id, actor=actor, **_tree_data(ended))
-        return {
-            "id": dispatch_id,
-            "killed": True,
-            "how": ended.sentence(),
-            "processes": ended.processes(),
-            "survivors": [p.pid for p in ended.survivors],
-        }
+            ctx.record("killed", dispatch_id, actor=actor, **tree_kill_data(ended))
+        return KillReply(
+            id=dispatch_id,
+            killed=True,
+            how=ended.sentence(),
+            processes=ended.processes(),
+            survivors=[p.pid for p in ended.survivors],
+        )
 
     async def time_out(self, dispatch_id: str, limit: int) -> None:
         ctx = self.ctx
@@ -289,24 +291,15 @@ class Workers:
             # What it said while stuck, read before the kill: what dying processes print
             # (a traceback from a signal) is not why it timed out.
             error = last_error_of(ctx.ws.state.log(dispatch_id))
-            data: dict[str, Any] = {}
+            data = TreeKillData()
             try:
-                data = _tree_data(await self.end_processes(dispatch_id))
+                data = tree_kill_data(await self.end_processes(dispatch_id))
             except CockpitError as exc:
                 log.warning("could not stop timed-out worker %s: %s", dispatch_id, exc)
             if error:
                 data["error"] = error
             ctx.forget(dispatch_id)  # after its processes are gone: only then is its slot free
             ctx.record("timed_out", dispatch_id, after_s=limit, worktree_kept=d.worktree, **data)
-
-
-def _tree_data(ended: TreeKill) -> dict[str, Any]:
-    return {
-        "processes": ended.processes(),
-        "grace_ms": int(ended.grace_s * 1000),
-        "how": ended.sentence(),
-        "survivors": [p.pid for p in ended.survivors],
-    }
 
 
 def new_dispatch_id(taken: Callable[[str], bool], last_millis: list[int]) -> str:

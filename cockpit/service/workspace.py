@@ -6,7 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cockpit.runtime.git_repo import RepoInfo, discover_repo
+from cockpit.runtime.repo_discovery import RepoInfo, discover_repo
 from cockpit.runtime.statedir import StateDir
 
 if TYPE_CHECKING:  # imported when first used: a CLI call that only talks to the supervisor stays fast

@@ -270,7 +270,9 @@ def _torn_down(p: Projection, r: Rec) -> None:
 
 @handles("restored", update_only=True)
 def _restored(p: Projection, r: Rec) -> None:
-    p.update(r.dispatch, r.ts, teardown=None)
+    # `restore --host NAME` makes that host the dispatch's executor (its worktree is there now).
+    moved = {"executor": str(r.data["executor"])} if "executor" in r.data else {}
+    p.update(r.dispatch, r.ts, teardown=None, **moved)
 
 
 @handles("review_changed", update_only=True)

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
+from pydantic import BaseModel
 from textual.app import App
 from textual.notifications import Notification, Notify
+from textual.theme import Theme
 
 from cockpit.errors import CockpitError
+from cockpit.protocol import requests as req
 from cockpit.protocol.errors import is_unknown_op
+from cockpit.protocol.views import DispatchView
 from cockpit.service.notify import osc_notification
 from cockpit.service.ui_support import load_ui_settings, save_ui_settings
 from cockpit.ui.board import Alert, Board, still_true
@@ -32,7 +36,7 @@ from cockpit.ui.service_messages import (
     WorkerOutput,
     message_for,
 )
-from cockpit.ui.source import Source
+from cockpit.ui.source import Source, read_replies, read_reply, send
 from cockpit.ui.themes import DEFAULT_THEME, ThemeSet, load_themes
 from cockpit.ui.widgets.receipt_list import ReceiptBuffer
 
@@ -40,6 +44,8 @@ log = logging.getLogger("cockpit.ui")
 FLUSH_S = 0.05
 STREAM_RECEIPTS = 300
 RECONNECT_MAX_S = 10.0
+R = TypeVar("R", bound=BaseModel)
+T = TypeVar("T")
 
 
 class CockpitApp(App[int]):
@@ -104,7 +110,7 @@ class CockpitApp(App[int]):
     async def on_unmount(self) -> None:
         await self.source.close()
 
-    def _on_theme_changed(self, theme: Any) -> None:
+    def _on_theme_changed(self, theme: Theme) -> None:
         if self.remember_theme:
             save_ui_settings(theme=theme.name)
         if self.main is not None:
@@ -115,13 +121,25 @@ class CockpitApp(App[int]):
 
     # -- requests: every service error becomes a notification ------------------------------
 
-    async def request(self, op: str, **args: Any) -> Any | None:
+    async def request(self, request: req.Args) -> object | None:
         """Ask the supervisor; on failure notify (never raise) and return None."""
+        return await self._asking(request, lambda result: result)
+
+    async def ask(self, reply: type[R], request: req.Args) -> R | None:
+        """`request`, its answer read as the op's reply model (cockpit/protocol/replies.py)."""
+        return await self._asking(request, lambda result: read_reply(reply, result))
+
+    async def ask_list(self, reply: type[R], request: req.Args) -> list[R] | None:
+        """`request` for an op that answers a list (`providers`, `skills`, `permissions`)."""
+        return await self._asking(request, lambda result: read_replies(reply, result))
+
+    async def _asking(self, request: req.Args, read: Callable[[object], T]) -> T | None:
+        op = request.op
         if op in self.unsupported:
             self.notify(f"this supervisor does not offer {op!r} yet", title="Not available", severity="warning")
             return None
         try:
-            return await self.source.call(op, **args)
+            return read(await send(self.source, request))
         except CockpitError as exc:
             if is_unknown_op(exc):
                 self.unsupported.add(op)
@@ -146,7 +164,7 @@ class CockpitApp(App[int]):
                 for receipt in latest:
                     self.receipts.add(receipt)
                 self._receipts_dirty = self._receipts_shifted = True
-                views = await self.source.call("status")
+                views = read_replies(DispatchView, await send(self.source, req.Status()))
                 self._alert(self.board.load(views))
                 self._board_dirty = True
                 self._schedule_flush()

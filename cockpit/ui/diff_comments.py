@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from rich.style import Style
 from rich.text import Text
 
+from cockpit.protocol.replies import ListedComment
 from cockpit.ui.diff_render import FilePatch
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
@@ -59,17 +59,17 @@ def anchor_text(path: str, start: int, end: int) -> str:
     return f"{path}:{start}" if start == end else f"{path}:{start}-{end}"
 
 
-def comment_rows(comment: dict[str, Any], *, accent: str, muted: str) -> list[Text]:
+def comment_rows(comment: ListedComment, *, accent: str, muted: str) -> list[Text]:
     """A comment as rows to show under its last line: id, state, who, then its text."""
-    resolved = comment.get("resolved")
-    state = "resolved" if resolved else "sent" if comment.get("sent") else "open"
+    resolved = comment.resolved
+    state = "resolved" if resolved else "sent" if comment.sent else "open"
     colour = muted if resolved else accent
     head = Text(no_wrap=True, end="")
     head.append("   ▎ ", style=Style(color=colour, bold=True))
-    head.append(f"{comment['comment']} {state}", style=Style(color=colour, bold=True, strike=bool(resolved)))
-    head.append(f"  {comment.get('actor', '')}", style=Style(color=muted))
+    head.append(f"{comment.comment} {state}", style=Style(color=colour, bold=True, strike=resolved))
+    head.append(f"  {comment.actor}", style=Style(color=muted))
     rows = [head]
-    for line in str(comment.get("text", "")).splitlines() or [""]:
+    for line in comment.text.splitlines() or [""]:
         row = Text(no_wrap=True, end="")
         row.append("   ▎   ", style=Style(color=colour))
         row.append(line, style=Style(color=muted if resolved else None, italic=True))
@@ -77,18 +77,18 @@ def comment_rows(comment: dict[str, Any], *, accent: str, muted: str) -> list[Te
     return rows
 
 
-def place_comments(refs: list[RowRef], comments: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+def place_comments(refs: list[RowRef], comments: list[ListedComment]) -> dict[int, list[ListedComment]]:
     """Row index -> the comments to show after that row: under the row of the comment's last
     line as the diff shows it now, else (its lines are gone) under its file's first row."""
-    where: dict[int, list[dict[str, Any]]] = {}
+    where: dict[int, list[ListedComment]] = {}
     rows = {(r.path, r.line): i for i, r in enumerate(refs) if r.line is not None}
     first: dict[str, int] = {}
     for i, r in enumerate(refs):
         first.setdefault(r.path, i)
     for c in comments:
-        index = rows.get((c["file"], c.get("line_end_now", c["line_end"])))
+        index = rows.get((c.file, c.line_end_now))
         if index is None:
-            index = first.get(c["file"])
+            index = first.get(c.file)
         if index is not None:
             where.setdefault(index, []).append(c)
     return where

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from functools import lru_cache
 
-from cockpit.domain.dispatch import LIVE_STATES
-from cockpit.service.views import quiet_seconds
+from pydantic import ValidationError
+
+from cockpit.domain.dispatch import LIVE_STATES, WorkerState
+from cockpit.domain.gates import Finding
+from cockpit.protocol.replies import ReviewGate
+from cockpit.protocol.views import DispatchView, GateResultRow
 
 # Each state has a glyph and a word, so it reads without colour; the colour is a theme
 # variable name, so it follows the theme.
@@ -48,21 +54,22 @@ LOCAL = "local"  # the executor of this machine (docs/hosts.md)
 
 # When a key applies to the selected worker (keys.py names these in `needs`): the footer and
 # the palette offer only those, so a merged worker is never offered approve, gates or reject.
-APPLIES: dict[str, Any] = {
+APPLIES: dict[str, Callable[[DispatchView], bool]] = {
     "selected": lambda view: True,
-    "live": lambda view: view.get("state") in LIVE,
-    "waiting": lambda view: view.get("state") == "waiting",
-    "unmerged": lambda view: view.get("review") != "promoted",
-    "undecided": lambda view: view.get("review") not in ("promoted", "rejected"),
+    "live": lambda view: view.state in LIVE,
+    "waiting": lambda view: view.state == "waiting",
+    "unmerged": lambda view: view.review != "promoted",
+    "undecided": lambda view: view.review not in ("promoted", "rejected"),
 }
 
 
-def applies(needs: str, view: dict[str, Any] | None) -> bool:
+def applies(needs: str, view: DispatchView | None) -> bool:
     if not needs:
         return True
     return view is not None and bool(APPLIES[needs](view))
 
 
+@lru_cache(maxsize=4096)  # the board parses the same few timestamps every second
 def parse_ts(ts: str | None) -> datetime | None:
     if not ts:
         return None
@@ -72,21 +79,28 @@ def parse_ts(ts: str | None) -> datetime | None:
         return None
 
 
-def elapsed_s(view: dict[str, Any], now: datetime) -> float | None:
+def elapsed_s(view: DispatchView, now: datetime) -> float | None:
     """Seconds since the worker started, to its end or to `now` (the injected clock)."""
-    start = parse_ts(view.get("started_ts"))
+    start = parse_ts(view.started_ts)
     if start is None:
         return None
-    end = parse_ts(view.get("ended_ts")) or now
-    paused_at = parse_ts(view.get("paused_ts"))
+    end = parse_ts(view.ended_ts) or now
+    paused_at = parse_ts(view.paused_ts)
     if paused_at is not None:  # a paused worker's clock stands still (as its timeout's does)
         end = min(end, paused_at)
-    return max(0.0, (end - start).total_seconds() - (view.get("paused_ms") or 0) / 1000)
+    return max(0.0, (end - start).total_seconds() - view.paused_ms / 1000)
 
 
-def host_of(view: dict[str, Any]) -> str:
+def quiet_seconds(view: DispatchView, now: datetime) -> int | None:
+    """How long a working worker has printed nothing, once that passed the quiet threshold
+    (the supervisor sets `quiet_since_ts` then; service/views.py reads it the same way)."""
+    since = parse_ts(view.quiet_since_ts) if view.state == WorkerState.WORKING else None
+    return None if since is None else max(0, int((now - since).total_seconds()))
+
+
+def host_of(view: DispatchView) -> str:
     """Where the worker runs: `local`, or the name of its SSH host (executor `ssh:NAME`)."""
-    return str(view.get("executor") or LOCAL).removeprefix("ssh:")
+    return (view.executor or LOCAL).removeprefix("ssh:")
 
 
 def fmt_elapsed(seconds: float | None) -> str:
@@ -121,67 +135,88 @@ def fmt_cost(cost_usd: str | None) -> str:
     return f"${value:.2f}" if value >= Decimal("0.01") else "<$0.01"
 
 
-def fmt_diff(view: dict[str, Any]) -> str:
-    added, removed = int(view.get("diff_added") or 0), int(view.get("diff_removed") or 0)
+def fmt_diff(view: DispatchView) -> str:
+    added, removed = view.diff_added, view.diff_removed
     return f"+{added}/-{removed}" if added or removed else "-"
 
 
-def state_of(view: dict[str, Any], now: datetime | None = None) -> tuple[str, str, str]:
+def state_of(view: DispatchView, now: datetime | None = None) -> tuple[str, str, str]:
     """(glyph, word, theme colour variable) for the worker's state; with `now`, a working
     worker that has printed nothing for too long reads "no output 3m", not "working"."""
-    state = str(view.get("state") or "queued")
+    state = view.state or "queued"
     glyph, word, colour = STATES.get(state, ("?", state, "foreground"))
     if now is not None and (quiet := quiet_seconds(view, now)) is not None:
         return "▷", f"no output {fmt_elapsed(quiet)}", "warning"
-    if state == "exited" and view.get("exit_code") not in (None, 0):
-        word = f"exit {view['exit_code']}"
+    if state == "exited" and view.exit_code not in (None, 0):
+        word = f"exit {view.exit_code}"
         colour = "error"
     return glyph, word, colour
 
 
-def gate_rows(view: dict[str, Any]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class GateLine:
+    """One gate as the board and the gates panel show it: from a stored result row, from the
+    supervisor's review, or a run started from here that has not finished."""
+
+    name: str
+    status: str
+    summary: str = ""
+    findings: tuple[Finding, ...] = ()
+    required: bool = True
+
+    @classmethod
+    def of_review(cls, gate: ReviewGate) -> GateLine:
+        return cls(gate.name, str(gate.status), gate.summary, tuple(gate.findings), gate.required)
+
+
+def stored_findings(row: GateResultRow) -> tuple[Finding, ...]:
+    """A stored row's findings (JSON text, as recorded); one that does not read is left out."""
+    try:
+        raw = json.loads(row.findings)
+    except ValueError:
+        return ()
+    found = []
+    for item in raw if isinstance(raw, list) else []:
+        try:
+            found.append(Finding.model_validate(item))
+        except ValidationError:
+            continue
+    return tuple(found)
+
+
+def gate_rows(view: DispatchView) -> list[GateLine]:
     """The stored gate rows of a view, with findings decoded."""
-    rows = []
-    for row in view.get("gates") or []:
-        findings = row.get("findings")
-        if isinstance(findings, str):
-            try:
-                findings = json.loads(findings)
-            except ValueError:
-                findings = []
-        rows.append({**row, "name": row.get("name") or row.get("gate"), "findings": findings or []})
-    return rows
+    return [GateLine(row.gate, row.status, row.summary, stored_findings(row)) for row in view.gates or []]
 
 
-def shown_review(view: dict[str, Any]) -> str:
-    """The review state the board shows: `stale` wins once the evidence no longer matches the
-    worktree (approve? would be a lie), unless the work is already merged."""
-    review = str(view.get("review") or "none")
-    return "stale" if view.get("stale") and review != "promoted" else review
+def shown_review(view: DispatchView) -> str:
+    """The review state the board shows (the supervisor says `stale` itself once the evidence
+    no longer matches the worktree: service/freshness.py)."""
+    return view.review or "none"
 
 
-def gate_summary(view: dict[str, Any], *, short: bool = False) -> tuple[str, str]:
+def gate_summary(view: DispatchView, *, short: bool = False) -> tuple[str, str]:
     """A short 'passed/total' summary of the gates and a colour variable for it."""
-    rows = gate_rows(view)
+    statuses = [row.status for row in view.gates or []]  # the findings are the panel's, not the board's
     review = shown_review(view)
-    if not rows or review == "no_changes":  # no gate judged an empty diff: its rows, if any, are older
+    if not statuses or review == "no_changes":  # no gate judged an empty diff: its rows, if any, are older
         label, colour = REVIEWS.get(review, (review, "foreground"))
         return (label or "-"), colour
-    passed = sum(1 for r in rows if r.get("status") == "passed")
-    failing = any(r.get("status") in ("failed", "error") for r in rows)
-    running = any(r.get("status") == "running" for r in rows)
-    mark = "✗" if failing else "…" if running else "✓" if passed == len(rows) else "·"
-    colour = "error" if failing else "secondary" if running else "success" if passed == len(rows) else "warning"
+    passed = statuses.count("passed")
+    failing = any(s in ("failed", "error") for s in statuses)
+    running = "running" in statuses
+    mark = "✗" if failing else "…" if running else "✓" if passed == len(statuses) else "·"
+    colour = "error" if failing else "secondary" if running else "success" if passed == len(statuses) else "warning"
     if review == "stale" and not running:  # the results judged another diff than the worktree's
         mark, colour = "~", "warning"
-    label = f"{mark}{passed}/{len(rows)}"
+    label = f"{mark}{passed}/{len(statuses)}"
     extra = REVIEWS.get(review, ("", ""))[0]
     if review in ("awaiting_approval", "promoted", "rejected", "no_changes", "stale") and extra and not short:
         label += f" {extra}"
     return label, colour
 
 
-def matches(view: dict[str, Any], needle: str) -> bool:
+def matches(view: DispatchView, needle: str) -> bool:
     """The `/` filter: every word must appear in the id, title, provider, host, state or review,
     as stored or as the board shows them ("merged", "approve?", "no changes", "stale", ...).
     Plain words, never a pattern: `[a-(` simply matches nothing."""
@@ -189,7 +224,10 @@ def matches(view: dict[str, Any], needle: str) -> bool:
     review = shown_review(view)
     hay = " ".join(
         [
-            *(str(view.get(k) or "") for k in ("id", "title", "provider", "state")),
+            view.id,
+            view.title,
+            view.provider,
+            view.state,
             host_of(view),
             review,
             word,

@@ -4,10 +4,10 @@ the workers of this repository, the board's views). No Textual here."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from cockpit.domain.provider import version_number
 from cockpit.protocol.replies import HostInfo
+from cockpit.protocol.views import DispatchView
 from cockpit.ui import format as fmt
 
 # Health: a glyph and a word (it reads without colour) and a theme colour variable.
@@ -59,9 +59,9 @@ def fmt_clis(host: HostInfo) -> str:
     return ", ".join(found) or "-"
 
 
-def workers_here(host: HostInfo, views: Iterable[dict[str, Any]]) -> list[str]:
+def workers_here(host: HostInfo, views: Iterable[DispatchView]) -> list[str]:
     """The ids of this repository's live workers on the host (from the board, not the probe)."""
-    return [str(v["id"]) for v in views if fmt.host_of(v) == host.name and v.get("state") in fmt.LIVE]
+    return [v.id for v in views if fmt.host_of(v) == host.name and v.state in fmt.LIVE]
 
 
 def detail_lines(host: HostInfo, here: list[str]) -> list[tuple[str, str, str]]:

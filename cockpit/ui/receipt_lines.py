@@ -8,15 +8,24 @@ the data follows as `key=value`, and the detail pane shows the whole record.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+
+from pydantic import JsonValue
 
 from cockpit.domain.receipt import Receipt
 
-Gist = Callable[[dict[str, Any]], tuple[str, tuple[str, ...]]]
+# A receipt's data as the ledger holds it: JSON whose keys depend on the kind and on the
+# cockpit version that wrote it (docs/receipts.md), so it is read as JSON, key by key, with
+# a default for what is missing: a gist never refuses a record, however old or new.
+Data = Mapping[str, JsonValue]
+Gist = Callable[[Data], tuple[str, tuple[str, ...]]]
 
 
-def _who(data: dict[str, Any]) -> str:
+def _list(value: JsonValue) -> list[JsonValue]:
+    return value if isinstance(value, list) else []
+
+
+def _who(data: Data) -> str:
     identity = found if isinstance(found := data.get("identity"), dict) else {}
     who = str(data.get("actor") or identity.get("user") or "?")
     if identity.get("host") and "@" not in who:
@@ -26,7 +35,7 @@ def _who(data: dict[str, Any]) -> str:
     return who
 
 
-def _gate_result(d: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+def _gate_result(d: Data) -> tuple[str, tuple[str, ...]]:
     text = f"{d.get('gate', '?')}: {d.get('status', '?')}"
     if d.get("summary"):
         text += f" — {d['summary']}"
@@ -37,13 +46,13 @@ def _gate_result(d: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
     return text, ("gate", "status", "summary", "findings")
 
 
-def _review(d: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+def _review(d: Data) -> tuple[str, tuple[str, ...]]:
     text = f"review → {d.get('to', '?')}"
-    blockers = d.get("blockers") or []
+    blockers = _list(d.get("blockers"))
     if blockers:
         text += f": {blockers[0]}" + (f" (+{len(blockers) - 1} more)" if len(blockers) > 1 else "")
-    if d.get("gates"):
-        text += f" gates: {', '.join(map(str, d['gates']))}"
+    if gates := _list(d.get("gates")):
+        text += f" gates: {', '.join(map(str, gates))}"
     return text, ("to", "blockers", "gates")
 
 
@@ -54,7 +63,7 @@ GISTS: dict[str, Gist] = {
     "review_changed": _review,
     "approved": lambda d: (f"approved by {_who(d)}", ("actor", "identity")),
     "approval_refused": lambda d: (
-        f"refused for {_who(d)}: {'; '.join(map(str, d.get('blockers') or []))}",
+        f"refused for {_who(d)}: {'; '.join(map(str, _list(d.get('blockers'))))}",
         ("actor", "identity", "blockers"),
     ),
     "promoted": lambda d: (
@@ -72,7 +81,9 @@ GISTS: dict[str, Gist] = {
     "lost": lambda d: (f"lost: {d.get('reason', '?')}", ("reason",)),
     "placement": lambda d: (
         f"placed on {d.get('chosen', '?')}"
-        + "".join(f"; not {r.get('executor', '?')}: {r.get('reason', '?')}" for r in d.get("rejected") or []),
+        + "".join(
+            f"; not {r.get('executor', '?')}: {r.get('reason', '?')}" for r in _list(d.get("rejected")) if isinstance(r, dict)
+        ),
         ("chosen", "rejected"),
     ),
     "timed_out": lambda d: (f"timed out after {d.get('after_s', '?')} s", ("after_s",)),
@@ -95,7 +106,7 @@ GISTS: dict[str, Gist] = {
 }
 
 
-def _value(value: Any) -> str:
+def _value(value: JsonValue) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, separators=(",", ":"), sort_keys=True)
     return str(value)

@@ -8,18 +8,17 @@ arrives in bursts: consecutive `WorkerOutput` messages for one worker merge into
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.message import Message
 
 from cockpit.domain.receipt import Receipt
 from cockpit.protocol import events as ev
+from cockpit.protocol.views import DispatchView
 
 
 class DispatchUpdated(Message):
     """A dispatch's view changed. Never merged: each change may raise its own alert."""
 
-    def __init__(self, view: dict[str, Any]) -> None:  # the view as JSON, what the board keeps
+    def __init__(self, view: DispatchView) -> None:  # what the board keeps
         super().__init__()
         self.view = view
 
@@ -69,7 +68,7 @@ class PermissionsChanged(Message):
 def message_for(event: ev.Event) -> Message | None:
     """The message for an event; None for the stream's own (hello, dropped) and unknown ones."""
     if isinstance(event, ev.DispatchChanged):
-        return DispatchUpdated(event.dispatch.model_dump(mode="json", exclude_unset=True))
+        return DispatchUpdated(event.dispatch)
     if isinstance(event, ev.ReceiptAppended):
         return ReceiptArrived(event.receipt)
     if isinstance(event, ev.OutputArrived):

@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+from pydantic import BaseModel
 
 from cockpit.domain.receipt import Receipt
 from cockpit.errors import CockpitError
+from cockpit.protocol import requests as req
 from cockpit.protocol.errors import is_unknown_op
 from cockpit.protocol.events import Event
 from cockpit.protocol.requests import Identity
@@ -61,6 +64,28 @@ class Source(Protocol):
     def identity(self) -> Identity: ...
 
     async def close(self) -> None: ...
+
+
+R = TypeVar("R", bound=BaseModel)
+
+
+async def send(source: Source, request: req.Args) -> object:
+    """One request, its op and arguments from its model (cockpit/protocol/requests.py); the
+    answer is the reply's JSON (read it with `read_reply`)."""
+    return await source.call(request.op, **request.model_dump(exclude_unset=True))
+
+
+def read_reply(model: type[R], result: object) -> R:
+    """A reply's result (JSON, as `Source.call` answers) as its model (cockpit/protocol/replies.py);
+    pydantic's ValidationError when it is not one."""
+    return model.model_validate(result)
+
+
+def read_replies(model: type[R], result: object) -> list[R]:
+    """A list reply (`status`, `providers`, `skills`, `permissions`) as its models."""
+    if not isinstance(result, list):
+        raise ValueError(f"the supervisor answered {type(result).__name__}, not a list of {model.__name__}")
+    return [model.model_validate(item) for item in result]
 
 
 def unknown_op(exc: CockpitError) -> bool:

@@ -10,18 +10,44 @@ with the `unknown_op` code, as an older supervisor's would.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, JsonValue
+
 from cockpit.domain.receipt import Receipt
 from cockpit.errors import UsageError
+from cockpit.protocol import requests as req
 from cockpit.protocol.envelope import to_wire
 from cockpit.protocol.errors import ErrorCode
 from cockpit.protocol.events import Event, Hello
-from cockpit.protocol.replies import HostInfo, check_reply
+from cockpit.protocol.replies import (
+    ApproveReply,
+    CommentsReply,
+    ControlDone,
+    ControlReply,
+    DiffReply,
+    DiffSummary,
+    GatesReply,
+    HostInfo,
+    KillReply,
+    ListedComment,
+    PingReply,
+    ProviderInfo,
+    RejectReply,
+    ReviewReply,
+    RoundReply,
+    ScreenReply,
+    SendReply,
+    SkillInfo,
+    TeardownPreview,
+    TeardownReply,
+    check_reply,
+)
 from cockpit.protocol.requests import Identity, parse_args
+from cockpit.protocol.views import DispatchView
 from cockpit.ui.source import forever
 
 
@@ -51,38 +77,38 @@ class StaticPages:
 
 @dataclass
 class StaticSource:
-    views: list[dict[str, Any]]
+    views: list[DispatchView]
     clock: datetime
     receipts: list[Receipt] = field(default_factory=list)
     screens: dict[str, str] = field(default_factory=dict)
-    diffs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    comments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # review comments by dispatch
-    reviews: dict[str, dict[str, Any]] = field(default_factory=dict)
-    teardowns: dict[str, dict[str, Any]] = field(default_factory=dict)
-    providers: list[dict[str, Any]] = field(default_factory=list)
-    skills: list[dict[str, Any]] = field(default_factory=list)
+    diffs: dict[str, DiffReply] = field(default_factory=dict)
+    comments: dict[str, list[ListedComment]] = field(default_factory=dict)  # review comments by dispatch
+    reviews: dict[str, ReviewReply] = field(default_factory=dict)
+    teardowns: dict[str, TeardownPreview] = field(default_factory=dict)
+    providers: list[ProviderInfo] = field(default_factory=list)
+    skills: list[SkillInfo] = field(default_factory=list)
     hosts: list[HostInfo] = field(default_factory=list)  # as the supervisor's last probe found them
     label: str = "~/src/project"
-    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    calls: list[tuple[str, dict[str, JsonValue]]] = field(default_factory=list)  # each request's arguments, as JSON
 
     def now(self) -> datetime:
         return self.clock
 
-    def _view(self, ref: Any) -> dict[str, Any]:
+    def _view(self, ref: str) -> DispatchView:
         for view in self.views:
-            if view["id"] == ref:
+            if view.id == ref:
                 return view
         raise UsageError(f"no dispatch {ref!r} in this repository", code=ErrorCode.NOT_FOUND)
 
     async def call(self, op: str, **args: Any) -> Any:
         self.calls.append((op, to_wire(args)))  # as the channel would carry them
-        parse_args(op, args)  # the supervisor's own check of the arguments
-        return to_wire(check_reply(op, self._answer(op, args)))
+        parsed = parse_args(op, args)  # the supervisor's own check of the arguments
+        return to_wire(check_reply(op, self._answer(op, parsed)))
 
-    def _answer(self, op: str, args: dict[str, Any]) -> Any:
-        ref = str(args.get("id") or "")
+    def _answer(self, op: str, args: req.Args) -> BaseModel | Sequence[BaseModel]:
+        ref = (args.id or "") if isinstance(args, req.DispatchRef | req.Pause) else ""
         if op == "ping":
-            return {"pid": 0, "version": "static", "live": 0}
+            return PingReply(pid=0, version="static", live=0)
         if op == "status":
             return list(self.views)
         if op == "show":
@@ -95,7 +121,7 @@ class StaticSource:
             return list(self.hosts)
         if op == "screen":
             self._view(ref)
-            return {"id": ref, "available": ref in self.screens, "text": self.screens.get(ref, "")}
+            return ScreenReply(id=ref, available=ref in self.screens, text=self.screens.get(ref, ""))
         if op == "diff":
             self._view(ref)
             if ref not in self.diffs:
@@ -103,79 +129,80 @@ class StaticSource:
             return self.diffs[ref]
         if op == "comments":
             self._view(ref)
-            return {"id": ref, "comments": self.comments.get(str(ref), [])}
+            return CommentsReply(id=ref, comments=self.comments.get(ref, []))
         if op == "continue":
             self._view(ref)
-            return {"id": ref, "how": "a new run", "round": 2, "resumed_session": None}
+            return RoundReply(id=ref, how="a new run", round=2, resumed_session=None)
         if op == "review" and self.reviews:
             self._view(ref)
-            return self.reviews.get(ref) or {
-                "id": ref,
-                "gates": [],
-                "can_approve": False,
-                "blockers": ["no gates have run"],
-                "diff": {},
-                "target": "main",
-                "will": "",
-            }
+            return self.reviews.get(ref) or ReviewReply(
+                id=ref,
+                gates=[],
+                can_approve=False,
+                blockers=["no gates have run"],
+                diff=DiffSummary(),
+                target="main",
+                will="",
+            )
         if op == "preview_teardown":
             self._view(ref)
-            return self.teardowns.get(ref) or {
-                "id": ref,
-                "classification": "clean",
-                "commits_ahead": 0,
-                "changed": 0,
-                "untracked": 0,
-                "ignored": [],
-                "will_archive": False,
-                "archive_ref": f"refs/cockpit/archive/{ref}",
-                "live": False,
-            }
+            return self.teardowns.get(ref) or TeardownPreview(
+                id=ref,
+                classification="clean",
+                commits_ahead=0,
+                changed=0,
+                untracked=0,
+                ignored=[],
+                will_archive=False,
+                archive_ref=f"refs/cockpit/archive/{ref}",
+                live=False,
+            )
         if op == "gates":
-            gates = self._view(ref).get("gates") or []
-            return {"id": ref, "gates": [g.get("gate") or g.get("name") for g in gates] or ["tests"], "started": True}
+            names = [g.gate for g in self._view(ref).gates or []]
+            return GatesReply(id=ref, gates=names or ["tests"], started=True)
         if op == "send":
-            return {"id": ref, "sent": True}
+            return SendReply(id=ref, sent=True)
         if op == "kill":
-            return {"id": ref, "killed": True}
+            return KillReply(id=ref, killed=True)
         if op == "teardown":
-            return {"id": ref, "classification": "clean"}
-        if op == "approve":
-            return {"id": ref, "commit": "0" * 40, "target": "main", "strategy": args.get("strategy") or "merge"}
-        if op == "reject":
-            return {"id": ref, "rejected": True, "sent_back": bool(args.get("send_back"))}
-        if op == "dispatch":
+            return TeardownReply(id=ref, classification="clean")
+        if isinstance(args, req.Approve):
+            return ApproveReply(id=ref, commit="0" * 40, target="main", strategy=args.strategy or "merge")
+        if isinstance(args, req.Reject):
+            return RejectReply(id=ref, rejected=True, sent_back=args.send_back)
+        if isinstance(args, req.Dispatch):
             return self._queued(args)
         if op in ("pause", "resume"):
             self._view(ref)
-            return {"done": [{"id": ref, "how": "1 process(es) " + ("stopped" if op == "pause" else "continued")}], "failed": []}
+            how = "1 process(es) " + ("stopped" if op == "pause" else "continued")
+            return ControlReply(done=[ControlDone(id=ref, how=how)], failed=[])
         raise UsageError(f"the supervisor does not know the request {op!r}", code=ErrorCode.UNKNOWN_OP)
 
-    def _queued(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _queued(self, args: req.Dispatch) -> DispatchView:
         """A new dispatch's view, as the supervisor answers `dispatch` (queued, nothing run)."""
         dispatch_id = f"5tat1c{len(self.calls):04d}"[:10]
         ts = self.clock.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        prompt = str(args.get("prompt") or "")
-        return {
-            "id": dispatch_id,
-            "created_seq": len(self.receipts) + 1,
-            "created_ts": ts,
-            "updated_ts": ts,
-            "title": prompt.splitlines()[0] if prompt.strip() else "(empty prompt)",
-            "prompt_sha256": "0" * 64,
-            "prompt_bytes": len(prompt.encode()),
-            "provider": args.get("provider") or "fake",
-            "mode": args.get("mode") or "interactive",
-            "base_ref": args.get("base") or "main",
-            "branch": f"cockpit/{dispatch_id}",
-            "worktree": f"/state/worktrees/{dispatch_id}",
-            "task": dict(args.get("task") or {}),
-            "state": "queued",
-            "review": "none",
-            "cost_usd": "0.000000",
-            "tokens": 0,
-            "live": False,
-        }
+        prompt = args.prompt or ""
+        return DispatchView(
+            id=dispatch_id,
+            created_seq=len(self.receipts) + 1,
+            created_ts=ts,
+            updated_ts=ts,
+            title=prompt.splitlines()[0] if prompt.strip() else "(empty prompt)",
+            prompt_sha256="0" * 64,
+            prompt_bytes=len(prompt.encode()),
+            provider=args.provider or "fake",
+            mode=args.mode or "interactive",
+            base_ref=args.base or "main",
+            branch=f"cockpit/{dispatch_id}",
+            worktree=f"/state/worktrees/{dispatch_id}",
+            task=dict(args.task),
+            state="queued",
+            review="none",
+            cost_usd="0.000000",
+            tokens=0,
+            live=False,
+        )
 
     async def events(self) -> AsyncGenerator[Event, None]:
         yield Hello(pid=0, version="static")

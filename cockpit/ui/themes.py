@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from textual.color import Color, ColorParseError
 from textual.theme import BUILTIN_THEMES, Theme
@@ -38,8 +38,10 @@ class ThemeSet:
         return sorted(self.themes)
 
 
-def theme_from_spec(spec: dict[str, Any]) -> tuple[Theme, str]:
-    """A Textual Theme and its syntax style from one parsed file; UsageError says what is wrong."""
+def theme_from_spec(spec: Mapping[str, object]) -> tuple[Theme, str]:
+    """A Textual Theme and its syntax style from one parsed file; UsageError says what is wrong.
+    `spec` is the file's YAML as parsed, whatever the operator wrote (hence `object`): every key
+    and value is checked here, so each problem names its file and key."""
     origin = spec.get("origin", "theme")
     unknown = sorted(set(spec) - ALLOWED_KEYS)
     if unknown:

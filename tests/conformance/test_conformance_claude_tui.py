@@ -45,7 +45,7 @@ async def test_the_tuis_y_answers_claude(cli_binaries, monkeypatch: pytest.Monke
         try:
             app = CockpitApp(LiveSource(ws), remember_theme=False)
             async with app.run_test(size=(120, 36)) as pilot:
-                state = lambda: (app.board.get(dispatch_id) or {}).get("state")  # noqa: E731
+                state = lambda: getattr(app.board.get(dispatch_id), "state", None)  # noqa: E731
                 await until(pilot, lambda: state() == "waiting", "claude waiting for its permission", run, dispatch_id)
                 await pilot.press("y")
                 await until(pilot, lambda: state() == "idle", "claude idle after the answer", run, dispatch_id)

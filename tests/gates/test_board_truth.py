@@ -11,6 +11,7 @@ from pathlib import Path
 
 from gatekit import git, use_gates
 
+from cockpit.protocol.views import DispatchView
 from cockpit.ui.format import gate_summary
 
 
@@ -28,7 +29,7 @@ def test_a_worker_that_changed_nothing_shows_no_changes_runs_no_gates_and_approv
     row = status_rows(cockpit)[dispatch_id]
     assert row["review"] == "no_changes"
     assert "awaiting_approval" not in cockpit.run("status", check=True).stdout
-    assert gate_summary(row) == ("no changes", "foreground-muted")
+    assert gate_summary(DispatchView.model_validate(row)) == ("no changes", "foreground-muted")
     approve = cockpit.run("approve", dispatch_id)
     assert approve.returncode == 1
     assert f"nothing to promote: {dispatch_id} made no changes" in approve.stderr
@@ -48,7 +49,7 @@ def test_a_worktree_changed_after_gating_is_stale_in_status_and_on_the_board(coc
     row = status_rows(cockpit)[dispatch_id]  # status looks before it answers
     assert row["review"] == "stale"
     assert "stale" in cockpit.run("status", check=True).stdout.split()
-    label, colour = gate_summary(row)
+    label, colour = gate_summary(DispatchView.model_validate(row))
     assert label.startswith("~") and label.endswith("stale") and colour == "warning"
     change = [r for r in cockpit.receipts(dispatch_id) if r.kind == "review_changed"][-1]
     assert change.data["to"] == "stale" and change.data["was"] == "awaiting_approval"

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from gitkit import commit_all, git, init_repo
+from gitkit import commit_all, git, init_repo, open_repo
 
 from cockpit.errors import CheckFailed, UsageError
 from cockpit.runtime.git_repo import GitRepo, discover_repo
@@ -160,3 +160,40 @@ def test_repo_in_subdirectory_state_dir_inside_git_dir_allowed(tmp_path: Path) -
     info = repo.create_worktree("g1", root / ".git" / "cockpit" / "wt" / "g1", "main")
     assert git(root, "status", "--porcelain") == ""
     assert info.path.exists()
+
+
+def test_a_full_commit_id_goes_straight_to_git_and_refusals_still_name_the_cause(grepo: GitRepo, wt_root: Path) -> None:
+    head = grepo.resolve_commit("HEAD")
+    made = grepo.create_worktree("fast", wt_root / "fast", head)
+    assert (made.base_commit, git(made.path, "rev-parse", "HEAD").strip()) == (head, head)
+    with pytest.raises(UsageError, match="branch cockpit/fast already exists"):
+        grepo.create_worktree("fast", wt_root / "fast2", head)
+    assert not (wt_root / "fast2").exists()
+    missing = "0123456789" * 4
+    fresh = wt_root.parent / "fresh-root" / "one"  # its parent does not exist yet: not left behind
+    with pytest.raises(UsageError, match=f"^unknown ref '{missing}'"):
+        grepo.create_worktree("gone", fresh, missing)
+    assert not fresh.parent.exists() and not grepo.branch_exists("cockpit/gone")
+    tree = git(grepo.toplevel, "rev-parse", "HEAD^{tree}").strip()
+    with pytest.raises(UsageError, match="unknown ref"):  # a tree is not a commit
+        grepo.create_worktree("tree", wt_root / "tree", tree)
+    (wt_root / "taken").mkdir()
+    with pytest.raises(UsageError, match=f"^unknown ref '{missing}'"):  # named first, as before
+        grepo.create_worktree("taken", wt_root / "taken", missing)
+    assert git(grepo.toplevel, "worktree", "list", "--porcelain").count("worktree ") == 2  # main and `fast`
+
+
+def test_the_main_checkout_branch_is_what_git_symbolic_ref_says(grepo: GitRepo, main_repo: Path, tmp_path: Path) -> None:
+    def symbolic_ref(repo: Path) -> str | None:
+        done = subprocess.run(["git", "symbolic-ref", "--quiet", "HEAD"], cwd=repo, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    assert grepo.main_checkout_branch() == symbolic_ref(main_repo) == "refs/heads/main"
+    git(main_repo, "switch", "-q", "-c", "feature/x")
+    assert grepo.main_checkout_branch() == symbolic_ref(main_repo) == "refs/heads/feature/x"
+    git(main_repo, "switch", "-q", "--detach")
+    assert grepo.main_checkout_branch() is symbolic_ref(main_repo) is None
+    unborn = tmp_path / "unborn"
+    unborn.mkdir()
+    git(unborn, "init", "-q", "-b", "main")
+    assert open_repo(unborn).main_checkout_branch() == symbolic_ref(unborn) == "refs/heads/main"

@@ -5,7 +5,8 @@ Each host is a network namespace joined to this one by a veth pair (10.A.B.x/30)
 generated there: the system's sshd config and keys are never used. An ssh_config with one
 `Host` entry per host is written next to them; cockpit is pointed at it through
 $COCKPIT_SSH_CONFIG. Names carry a random token, so parallel test sessions do not collide.
-`link_down`/`link_up` cut and restore a host's cable (`ip link set … down`).
+`link_down`/`link_up` cut and restore a host's cable (`ip link set … down`);
+`refuse_route`/`restore_route` make connecting fail at once instead of timing out.
 
 Needs root (as CI runs it). Everything is torn down by `close()`, even after a failure.
 """
@@ -136,6 +137,13 @@ class NetnsLab:
     def link_up(self, alias: str) -> None:
         _run("ip", "link", "set", self.hosts[alias].veth, "up")
 
+    def refuse_route(self, alias: str) -> None:
+        """Make connecting to the host fail at once ("No route to host") rather than time out."""
+        _run("ip", "route", "add", "unreachable", f"{self.hosts[alias].address}/32")
+
+    def restore_route(self, alias: str) -> None:
+        _run("ip", "route", "del", "unreachable", f"{self.hosts[alias].address}/32")
+
     def close(self) -> None:
         for host in self.hosts.values():
             if host.sshd is not None and host.sshd.poll() is None:
@@ -150,5 +158,6 @@ class NetnsLab:
             with contextlib.suppress(RuntimeError):
                 for pid in _run("ip", "netns", "pids", host.netns).split():
                     subprocess.run(["kill", "-9", pid], capture_output=True)
+            subprocess.run(["ip", "route", "del", "unreachable", f"{host.address}/32"], capture_output=True)
             subprocess.run(["ip", "link", "del", host.veth], capture_output=True)
             subprocess.run(["ip", "netns", "del", host.netns], capture_output=True)

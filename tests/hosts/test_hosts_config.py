@@ -39,6 +39,14 @@ def test_repository_file_overrides_fields_and_merges_env() -> None:
     assert list(hosts.hosts) == ["build1", "ci"]
 
 
+def test_placement_preferences_default_and_merge() -> None:
+    assert hosts_from_texts([("user.yaml", GOOD)]).placement.model_dump() == {"prefer": "local", "local_capacity": None}
+    user = GOOD + "placement:\n  prefer: hosts\n  local_capacity: 3\n"
+    merged = hosts_from_texts([("user.yaml", user), ("repo.yaml", "placement:\n  local_capacity: 1\n")])
+    assert merged.placement.model_dump() == {"prefer": "hosts", "local_capacity": 1}
+    assert hosts_from_texts([("user.yaml", GOOD + "placement:\n")]).placement.prefer == "local"
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -68,6 +76,14 @@ def test_repository_file_overrides_fields_and_merges_env() -> None:
             "f.yaml:4: malformed YAML: expected <block end>, but found '<block mapping start>'",
         ),
         ("- b\n", "f.yaml:1: the hosts file must be a mapping with a `hosts:` key"),
+        (
+            "placement:\n  prefer: remote\n",
+            "f.yaml:2: placement.prefer: Input should be 'local' or 'hosts'",
+        ),
+        (
+            "hosts: {}\nplacement:\n  local_capacity: 0\n",
+            "f.yaml:3: placement.local_capacity: Input should be greater than or equal to 1",
+        ),
         (
             "hosts:\n  local:\n    ssh: l\n    root: /x\n",
             "f.yaml:2: hosts.local.name: 'local' names this machine; give the host another name",

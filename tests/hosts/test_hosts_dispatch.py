@@ -11,6 +11,8 @@ from pathlib import Path
 from hostkit import hosts_yaml
 from netns_lab import NetnsLab
 
+from cockpit.domain.hosts import RETRY_CAP_S, retry_delay
+
 
 def git(cwd: Path | str, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
@@ -165,6 +167,9 @@ def test_link_cut_marks_unreachable_then_working_again_with_no_output_lost(cockp
     cockpit.wait(dispatch_id, until="working", timeout=90)
     changes = [(r.data["to"], r.data.get("source")) for r in cockpit.receipts(dispatch_id) if r.kind == "status_changed"]
     assert changes[-2:] == [("unreachable", "link"), ("working", "link")]
+    down, up = [r.data for r in cockpit.receipts(dispatch_id) if r.kind == "status_changed"][-2:]
+    assert down["reason"] and 0 < down["retry_in_ms"] <= RETRY_CAP_S * 1000
+    assert up["host"] == "h3" and up["tries"] >= 2 and up["unreachable_ms"] > 0
     assert "lost" not in cockpit.receipt_kinds(dispatch_id)
     # What it printed while the link was down is fetched from the host's log: no gap, no repeat.
     deadline = time.monotonic() + 60
@@ -174,6 +179,29 @@ def test_link_cut_marks_unreachable_then_working_again_with_no_output_lost(cockp
     cockpit.run("kill", dispatch_id, check=True)
     lines = [ln for ln in log.read_text().splitlines() if " of 1000" in ln]
     assert len(lines) > 20 and lines == [f"line {n} of 1000" for n in range(1, len(lines) + 1)]
+
+
+def test_a_host_refusing_at_once_is_retried_with_backoff_not_hammered(cockpit, lab_env: NetnsLab) -> None:
+    write_user_hosts(hosts_yaml(lab_env))
+    dispatch_id = cockpit.dispatch("@fake hang", "--host", "h2")
+    cockpit.wait(dispatch_id, until="working", timeout=60)
+    lab_env.link_down("h2")
+    lab_env.refuse_route("h2")  # every try fails at once: only the backoff spaces them
+    try:
+        cockpit.wait(dispatch_id, until="unreachable", timeout=90)
+        time.sleep(12)  # the outage: long enough for several tries 1, 2, 4 … s apart
+    finally:
+        lab_env.restore_route("h2")
+        lab_env.link_up("h2")
+    cockpit.wait(dispatch_id, until="working", timeout=90)  # it kept trying, and came back
+    down, up = [r.data for r in cockpit.receipts(dispatch_id) if r.kind == "status_changed"][-2:]
+    assert (down["to"], up["to"]) == ("unreachable", "working")
+    assert "No route to host" in down["reason"], down
+    failures = up["tries"] - 1
+    assert failures >= 3, up  # it went on trying while the host was away
+    # Each failed try waited its delay before the next: they fit in the time it was away.
+    assert sum(retry_delay(n) for n in range(1, failures + 1)) <= up["unreachable_ms"] / 1000 + 0.5, up
+    cockpit.run("kill", dispatch_id, check=True)
 
 
 def test_supervisor_killed_while_a_remote_worker_runs_is_readopted(cockpit, lab_env: NetnsLab) -> None:

@@ -86,3 +86,46 @@ def test_unknown_host_is_one_line_exit_2(lab_env: NetnsLab, tmp_path: Path) -> N
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.strip().splitlines() == ["cockpit: unknown host 'h9' (hosts: h1, h2, h3); see docs/hosts.md"]
+
+
+def leftovers_of_probes() -> list[str]:
+    """Sockets, logs and ssh processes a probe could leave under this test's state directory."""
+    from cockpit.runtime.ssh import control_dir
+
+    control = control_dir()
+    files = sorted(p.name for p in control.iterdir()) if control.is_dir() else []
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
+    return files + [line for line in ps.splitlines() if str(control) in line]
+
+
+def test_probes_leave_no_control_socket_master_or_log(lab_env: NetnsLab, tmp_path: Path) -> None:
+    write_user_hosts(hosts_yaml(lab_env, fake_on=("h1",)))
+    lab_env.link_down("h2")
+    try:
+        done = cockpit("hosts", "--json", cwd=tmp_path)
+    finally:
+        lab_env.link_up("h2")
+    assert done.returncode == 0, done.stderr
+    probes = {p["name"]: p for p in json.loads(done.stdout)}
+    assert (probes["h1"]["usable"], probes["h2"]["reachable"], probes["h3"]["usable"]) == (True, False, True)
+    assert not any(c["path"] for c in probes["h3"]["providers"] if c["name"] == "fake")  # h3: no provider
+    assert leftovers_of_probes() == []
+    # A dispatch refused because h3 has no provider probed it too: still nothing left.
+    subprocess.run(["git", "init", "-q", "-b", "main", str(tmp_path / "r")], check=True)
+    subprocess.run(["git", "-C", str(tmp_path / "r"), "commit", "-q", "--allow-empty", "-m", "i"], check=True)
+    refused = cockpit("dispatch", "@fake say hi", "--host", "h3", cwd=tmp_path / "r")
+    assert refused.returncode == 2 and "ssh:h3: provider fake missing" in refused.stderr, refused.stderr
+    assert leftovers_of_probes() == []
+
+
+def test_a_probe_reuses_a_live_shared_master_and_leaves_it_up(lab_env: NetnsLab, tmp_path: Path) -> None:
+    from cockpit.runtime.ssh import SshLink
+
+    write_user_hosts(hosts_yaml(lab_env))
+    shared = SshLink("h1")
+    shared.connect()  # as a supervisor with workers on h1 holds it
+    done = cockpit("hosts", "--json", "h1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert shared.check_master()  # the probe rode it and did not end it
+    shared.close()
+    assert not shared.check_master()

@@ -69,10 +69,8 @@ async def test_remote_workers_in_the_tui_send_kill_teardown_and_the_hosts_view(c
         await pilot.press("s")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "SendTextScreen", what="the send dialog")
         await pilot.press("y", "enter")
-        await wait_for(
-            pilot, lambda: app.board.get(asking)["state"] == "exited", what="the answered worker to end", timeout=LIMIT
-        )
-        assert app.board.get(asking)["exit_code"] == 0
+        await wait_for(pilot, lambda: app.board.get(asking).state == "exited", what="the answered worker to end", timeout=LIMIT)
+        assert app.board.get(asking).exit_code == 0
         assert "went on" in Path(cockpit.show(asking)["log"]).read_text()
         assert "input_sent" in cockpit.receipt_kinds(asking)
         # d: the diff is of the host's files as they are now (the local mirror has not seen them).
@@ -88,7 +86,7 @@ async def test_remote_workers_in_the_tui_send_kill_teardown_and_the_hosts_view(c
         await pilot.press("k")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen", what="the kill confirmation")
         await pilot.press("y")
-        await wait_for(pilot, lambda: app.board.get(dirty)["state"] == "killed", what="the kill", timeout=LIMIT)
+        await wait_for(pilot, lambda: app.board.get(dirty).state == "killed", what="the kill", timeout=LIMIT)
         # t: the host's dirty work is archived here before anything is removed on h1.
         remote_worktrees = list((lab_env.hosts["h1"].root / "worktrees").glob(f"*/{dirty}"))
         assert len(remote_worktrees) == 1 and (remote_worktrees[0] / "draft.txt").read_text() == "remote work"

@@ -67,16 +67,14 @@ def test_a_failing_command_blocks_nothing(cockpit, tmp_path: Path) -> None:
 
 
 def test_which_receipts_notify() -> None:
-    assert event_for({"kind": "status_changed", "data": {"to": "waiting"}})[0] == "waiting"
-    assert event_for({"kind": "status_changed", "data": {"to": "working"}}) is None
-    assert event_for({"kind": "review_changed", "data": {"to": "awaiting_approval"}})[0] == "promotion_ready"
-    assert event_for({"kind": "exited", "data": {"code": 0}}) is None
-    assert event_for({"kind": "exited", "data": {"code": 2}})[0] == "failed"
-    assert event_for({"kind": "timed_out", "data": {}})[0] == "timeout"
-    assert (
-        event_for({"kind": "permission_requested", "data": {"tool": "Bash", "command": "ls", "request": "p1"}})[0] == "permission"
-    )
-    assert event_for({"kind": "notification_sent", "data": {}}) is None
+    assert event_for("status_changed", {"to": "waiting"})[0] == "waiting"
+    assert event_for("status_changed", {"to": "working"}) is None
+    assert event_for("review_changed", {"to": "awaiting_approval"})[0] == "promotion_ready"
+    assert event_for("exited", {"code": 0}) is None
+    assert event_for("exited", {"code": 2})[0] == "failed"
+    assert event_for("timed_out", {})[0] == "timeout"
+    assert event_for("permission_requested", {"tool": "Bash", "command": "ls", "request": "p1"})[0] == "permission"
+    assert event_for("notification_sent", {}) is None
 
 
 def test_rate_limit_per_kind_and_overall() -> None:

@@ -1,4 +1,4 @@
-"""runtime/inotify_watch.py on real files: a signal line is handed over on its own, a busy
+"""runtime/inotify.py's paced watch (watch_paced) on real files: a signal line is handed over on its own, a busy
 log's writes are merged but the last one is never dropped, a file created after the
 watch started is seen, and the watch ends when asked."""
 
@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.runtime.inotify_watch import DirectoryWatch, watch_changes
+from cockpit.runtime.inotify import Inotify, watch_paced
 
 pytestmark = [pytest.mark.integration]
 
 
-async def _collect(signals: DirectoryWatch, logs: DirectoryWatch, stop: asyncio.Event, into: list[set[str]]) -> None:
-    async for batch in watch_changes(signals, logs, stop, hold_s=0.5, everything=set):
+async def _collect(signals: Inotify, logs: Inotify, stop: asyncio.Event, into: list[set[str]]) -> None:
+    async for batch in watch_paced(signals, logs, lambda _path: True, stop, hold_s=0.5):
         into.append(batch)
 
 
@@ -37,7 +37,7 @@ def test_signals_come_alone_and_a_busy_logs_last_write_is_never_dropped(tmp_path
     log, sig = logs / "w1.log", signals / "w1.ndjson"
 
     async def scenario() -> list[set[str]]:
-        signals_watch, logs_watch = DirectoryWatch([str(signals)]), DirectoryWatch([str(logs)])
+        signals_watch, logs_watch = Inotify([signals]), Inotify([logs])
         stop, batches = asyncio.Event(), []
         task = asyncio.create_task(_collect(signals_watch, logs_watch, stop, batches))
         with open(sig, "a") as handle:  # created after the watch started
@@ -68,4 +68,4 @@ def test_signals_come_alone_and_a_busy_logs_last_write_is_never_dropped(tmp_path
 
 def test_a_directory_that_does_not_exist_is_an_oserror(tmp_path: Path) -> None:
     with pytest.raises(OSError, match="cannot watch"):
-        DirectoryWatch([str(tmp_path / "missing")])
+        Inotify([tmp_path / "missing"])

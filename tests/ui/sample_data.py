@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cockpit.domain.receipt import GENESIS, seal
-from cockpit.protocol.replies import HostCli, HostInfo
+from cockpit.protocol.replies import DiffReply, HostCli, HostInfo, ProviderInfo, ReviewReply, TeardownPreview
+from cockpit.protocol.views import DispatchView
 from cockpit.ui.static_source import StaticSource
 
 NOW = datetime(2026, 3, 14, 15, 9, 26, tzinfo=UTC)
@@ -276,112 +277,129 @@ index 1111111..2222222 100644
 """
 
 
+def as_views(views: list[dict[str, Any]]) -> list[DispatchView]:
+    """Views as the supervisor's JSON (what `view` makes), read as the TUI reads them."""
+    return [DispatchView.model_validate(v) for v in views]
+
+
 def sample_source(views: list[dict[str, Any]] | None = None) -> StaticSource:
+    """The snapshots' source: the data below, as the protocol's models (static_source.py)."""
     views = sample_views() if views is None else views
     waiting = "1qf9a2b3d5"
     ready = "1qf9a2b3e6"
     return StaticSource(
-        views=views,
+        views=as_views(views),
         clock=NOW,
         receipts=sample_receipts(),
         screens={waiting: SCREEN, "1qf9a2b3c4": SCREEN},
         diffs={
-            waiting: {
-                "id": waiting,
-                "files": [
-                    {"path": "src/dates.py", "status": "M", "added": 3, "removed": 1, "binary": False},
-                    {"path": "tests/test_dates.py", "status": "M", "added": 4, "removed": 0, "binary": False},
-                ],
-                "added": 7,
-                "removed": 1,
-                "patch": PATCH,
-                "truncated": False,
-                "sha256": "0" * 64,
-            }
+            waiting: DiffReply.model_validate(
+                {
+                    "id": waiting,
+                    "files": [
+                        {"path": "src/dates.py", "status": "M", "added": 3, "removed": 1, "binary": False},
+                        {"path": "tests/test_dates.py", "status": "M", "added": 4, "removed": 0, "binary": False},
+                    ],
+                    "added": 7,
+                    "removed": 1,
+                    "patch": PATCH,
+                    "truncated": False,
+                    "sha256": "0" * 64,
+                }
+            )
         },
         reviews={
-            ready: {
-                "id": ready,
-                "diff": {
-                    "files": [
-                        {"path": "docs/config.md", "status": "A", "added": 110, "removed": 0, "binary": False},
-                        {"path": "src/config.py", "status": "M", "added": 10, "removed": 4, "binary": False},
-                    ],
-                    "added": 120,
-                    "removed": 4,
-                },
-                "gates": [
-                    {
-                        "name": "tests",
-                        "kind": "command",
-                        "required": True,
-                        "status": "passed",
-                        "summary": "212 passed in 9.1s",
-                        "findings": [],
-                    },
-                    {
-                        "name": "review",
-                        "kind": "review",
-                        "required": False,
-                        "status": "passed",
-                        "summary": "2 advisory notes",
-                        "findings": [
-                            {
-                                "severity": "advisory",
-                                "file": "docs/config.md",
-                                "line": 12,
-                                "message": "the example uses a key the loader renamed",
-                            },
-                            {
-                                "severity": "advisory",
-                                "file": "src/config.py",
-                                "line": 40,
-                                "message": "consider naming the default path",
-                            },
+            ready: ReviewReply.model_validate(
+                {
+                    "id": ready,
+                    "diff": {
+                        "files": [
+                            {"path": "docs/config.md", "status": "A", "added": 110, "removed": 0, "binary": False},
+                            {"path": "src/config.py", "status": "M", "added": 10, "removed": 4, "binary": False},
                         ],
+                        "added": 120,
+                        "removed": 4,
                     },
-                    {
-                        "name": "scope",
-                        "kind": "scope",
-                        "required": True,
-                        "status": "passed",
-                        "summary": "2 files, all allowed",
-                        "findings": [],
-                    },
-                ],
-                "can_approve": True,
-                "blockers": [],
-                "target": "main",
-                "will": "merge cockpit/1qf9a2b3e6 (2 commits) into main with a merge commit; main moves only if "
-                "it merges cleanly, and the worktree then counts as merged",
-            },
-            waiting: {
-                "id": waiting,
-                "diff": {"files": [], "added": 7, "removed": 1},
-                "gates": [],
-                "can_approve": False,
-                "blockers": ["the worker is still waiting", "no gates have run"],
-                "target": "main",
-                "will": "",
-            },
+                    "gates": [
+                        {
+                            "name": "tests",
+                            "kind": "command",
+                            "required": True,
+                            "status": "passed",
+                            "summary": "212 passed in 9.1s",
+                            "findings": [],
+                        },
+                        {
+                            "name": "review",
+                            "kind": "review",
+                            "required": False,
+                            "status": "passed",
+                            "summary": "2 advisory notes",
+                            "findings": [
+                                {
+                                    "severity": "advisory",
+                                    "file": "docs/config.md",
+                                    "line": 12,
+                                    "message": "the example uses a key the loader renamed",
+                                },
+                                {
+                                    "severity": "advisory",
+                                    "file": "src/config.py",
+                                    "line": 40,
+                                    "message": "consider naming the default path",
+                                },
+                            ],
+                        },
+                        {
+                            "name": "scope",
+                            "kind": "scope",
+                            "required": True,
+                            "status": "passed",
+                            "summary": "2 files, all allowed",
+                            "findings": [],
+                        },
+                    ],
+                    "can_approve": True,
+                    "blockers": [],
+                    "target": "main",
+                    "will": "merge cockpit/1qf9a2b3e6 (2 commits) into main with a merge commit; main moves only if "
+                    "it merges cleanly, and the worktree then counts as merged",
+                }
+            ),
+            waiting: ReviewReply.model_validate(
+                {
+                    "id": waiting,
+                    "diff": {"files": [], "added": 7, "removed": 1},
+                    "gates": [],
+                    "can_approve": False,
+                    "blockers": ["the worker is still waiting", "no gates have run"],
+                    "target": "main",
+                    "will": "",
+                }
+            ),
         },
         teardowns={
-            "1qf9a2b3f7": {
-                "id": "1qf9a2b3f7",
-                "classification": "committed",
-                "commits_ahead": 3,
-                "changed": 0,
-                "untracked": 1,
-                "ignored": [".venv/", "build/"],
-                "will_archive": True,
-                "archive_ref": "refs/cockpit/archive/1qf9a2b3f7",
-                "live": False,
-            }
+            "1qf9a2b3f7": TeardownPreview.model_validate(
+                {
+                    "id": "1qf9a2b3f7",
+                    "classification": "committed",
+                    "commits_ahead": 3,
+                    "changed": 0,
+                    "untracked": 1,
+                    "ignored": [".venv/", "build/"],
+                    "will_archive": True,
+                    "archive_ref": "refs/cockpit/archive/1qf9a2b3f7",
+                    "live": False,
+                }
+            )
         },
         hosts=sample_hosts(),
         providers=[
-            {"name": "claude", "found": True, "modes": ["headless", "interactive"], "version": "2.1.3"},
-            {"name": "fake", "found": True, "modes": ["headless", "interactive"], "version": "0.1.0", "default": True},
-            {"name": "codex", "found": False, "modes": [], "version": None},
+            ProviderInfo.model_validate(p)
+            for p in (
+                {"name": "claude", "found": True, "modes": ["headless", "interactive"], "version": "2.1.3"},
+                {"name": "fake", "found": True, "modes": ["headless", "interactive"], "version": "0.1.0", "default": True},
+                {"name": "codex", "found": False, "modes": [], "version": None},
+            )
         ],
     )

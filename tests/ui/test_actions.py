@@ -121,7 +121,7 @@ async def test_the_dispatch_form_sends_what_was_chosen() -> None:
 
 async def test_the_dispatch_form_starts_on_the_provider_the_supervisor_calls_default() -> None:
     source = sample_source()
-    source.providers = [{**p, "default": p["name"] == "claude"} for p in source.providers]
+    source.providers = [p.model_copy(update={"default": p.name == "claude"}) for p in source.providers]
     app = CockpitApp(source, theme="cockpit", remember_theme=False)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()

@@ -7,13 +7,14 @@ from __future__ import annotations
 import pytest
 from rich.text import Text
 
+from cockpit.protocol.replies import DiffSummary, ReviewGate, ReviewReply
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.palette import color
 from cockpit.ui.service_messages import GatesDone
 from cockpit.ui.widgets.gates_panel import gates_text
 
 from .helpers import screen_text, select_worker, wait_for, wait_for_text
-from .sample_data import sample_source, view
+from .sample_data import as_views, sample_source, view
 
 pytestmark = pytest.mark.anyio
 READY = "1qf9a2b3e6"
@@ -23,9 +24,14 @@ def board_source():  # type: ignore[no-untyped-def]
     source = sample_source()
     source.views = [
         *source.views,
-        view("1qf9a2b3j1", "Rename the settings module", "exited", review="promoted", seq=40),
-        view("1qf9a2b3k2", "Look around and change nothing", "exited", review="no_changes", seq=41),
-        {**view("1qf9a2b3m3", "Tidy the logging calls", "exited", review="awaiting_approval", seq=42), "stale": True},
+        *as_views(
+            [
+                view("1qf9a2b3j1", "Rename the settings module", "exited", review="promoted", seq=40),
+                view("1qf9a2b3k2", "Look around and change nothing", "exited", review="no_changes", seq=41),
+                # the supervisor says `stale` once the worktree changed after gating (service/freshness.py)
+                view("1qf9a2b3m3", "Tidy the logging calls", "exited", review="stale", seq=42),
+            ]
+        ),
     ]
     return source
 
@@ -116,11 +122,14 @@ async def test_blocking_findings_are_errors_and_advisory_ones_warnings() -> None
             {"severity": "blocking", "file": "a.py", "line": 1, "message": "breaks"},
             {"severity": "advisory", "file": "b.py", "line": 2, "message": "could be nicer"},
         ]
-        review = {
-            "gates": [{"name": "review", "status": "failed", "summary": "1 blocking", "findings": findings}],
-            "can_approve": False,
-            "blockers": [],
-        }
-        text = gates_text(app, {"id": "x"}, review)
+        review = ReviewReply(
+            id="x",
+            gates=[ReviewGate(name="review", kind="review", status="failed", summary="1 blocking", findings=findings)],
+            can_approve=False,
+            diff=DiffSummary(),
+            blockers=[],
+            will="",
+        )
+        text = gates_text(app, as_views([view("x", "t", "exited")])[0], review)
         assert colour_of(text, "blocking") == color(app, "error").lower()
         assert colour_of(text, "advisory") == color(app, "warning").lower()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cockpit.protocol.replies import SkillInfo
 from cockpit.ui.app import CockpitApp
 
 from .helpers import screen_text, wait_for, wait_for_text
@@ -23,7 +24,7 @@ def dispatches(source) -> list[dict]:  # type: ignore[no-untyped-def]
 
 async def test_a_skill_is_picked_in_the_form_and_sent_with_the_dispatch() -> None:
     source = sample_source()
-    source.skills = SKILLS
+    source.skills = [SkillInfo.model_validate(s) for s in SKILLS]
     app = CockpitApp(source, theme="cockpit", remember_theme=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

@@ -10,13 +10,15 @@ import pytest
 
 from cockpit.errors import UsageError
 from cockpit.protocol.replies import HostInfo
+from cockpit.protocol.requests import Args
+from cockpit.protocol.views import DispatchView
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.commands import CockpitCommands
 from cockpit.ui.host_rows import detail_lines, fmt_bytes, fmt_clis, fmt_workers, health_of, last_error, workers_here
 from cockpit.ui.static_source import StaticSource
 
 from .helpers import screen_text, select_worker, wait_for, wait_for_text
-from .sample_data import sample_hosts, sample_source, views_on_hosts
+from .sample_data import as_views, sample_hosts, sample_source, view, views_on_hosts
 
 pytestmark = pytest.mark.anyio
 
@@ -40,12 +42,12 @@ async def test_the_host_column_is_there_while_a_worker_runs_on_a_host(size: tupl
         # Every worker comes back to this machine (the remote ones torn down): the column goes.
         for view in views:
             if view["executor"] != "local":
-                app.board.apply({**view, "teardown": "clean"})
+                app.board.apply(DispatchView.model_validate({**view, "teardown": "clean"}))
         app.main.show_board()
         await wait_for(pilot, lambda: "host" not in columns(app), what="the HOST column to go")
         assert "HOST" not in screen_text(app) and "build1" not in screen_text(app)
         # A worker on a host appears (a dispatch event): the column is back, the row whole.
-        app.board.apply({**views[0], "as_of_seq": 99})
+        app.board.apply(DispatchView.model_validate({**views[0], "as_of_seq": 99}))
         app.main.show_board()
         await wait_for(pilot, lambda: "host" in columns(app), what="the HOST column again")
         await wait_for_text(pilot, "build1")
@@ -102,7 +104,7 @@ async def test_the_hosts_view_shows_capacity_and_health_and_r_probes_again() -> 
 class RefusingSource(StaticSource):
     """A supervisor whose `hosts` fails as a bad hosts.yaml makes it fail."""
 
-    def _answer(self, op: str, args: dict[str, Any]) -> Any:
+    def _answer(self, op: str, args: Args) -> Any:
         if op == "hosts":
             raise UsageError("~/.config/cockpit/hosts.yaml:3: hosts.build1.root: must be an absolute path on the host")
         return super()._answer(op, args)
@@ -137,11 +139,13 @@ def test_host_rows_read_without_colour() -> None:
     )
     assert last_error(multi) == "ssh: connect to host laptop port 22: timed out"  # ssh's last line, its own words
     assert [fmt_bytes(n) for n in (None, 512, 2048, 5 * 1024**3, 3 * 1024**4)] == ["-", "512B", "2K", "5.0G", "3.0T"]
-    views = [
-        {"id": "a", "executor": "ssh:build1", "state": "working"},
-        {"id": "b", "executor": "ssh:build1", "state": "exited"},
-        {"id": "c", "executor": "local", "state": "working"},
-    ]
+    views = as_views(
+        [
+            view("a", "t", "working") | {"executor": "ssh:build1"},
+            view("b", "t", "exited") | {"executor": "ssh:build1"},
+            view("c", "t", "working") | {"executor": "local"},
+        ]
+    )
     assert workers_here(build1, views) == ["a"]
     lines = detail_lines(laptop, [])
     assert ("error", "ssh: connect to host laptop port 22: No route to host", "warning") in lines

@@ -18,7 +18,8 @@ pytestmark = [pytest.mark.tmux, pytest.mark.anyio]
 
 
 def view_of(app: CockpitApp, dispatch_id: str) -> dict:
-    return app.board.get(dispatch_id) or {}
+    view = app.board.get(dispatch_id)
+    return view.model_dump() if view is not None else {}
 
 
 async def start(app: CockpitApp, pilot, prompt: str, **task) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cockpit.protocol.requests import Send
 from cockpit.service.client import SupervisorClient
 from cockpit.service.workspace import Workspace
 from cockpit.ui.app import CockpitApp
@@ -16,7 +17,7 @@ pytestmark = [pytest.mark.tmux, pytest.mark.anyio]
 
 def state_of(app: CockpitApp, dispatch_id: str) -> str | None:
     view = app.board.get(dispatch_id)
-    return view.get("state") if view else None
+    return view.state if view else None
 
 
 async def type_text(pilot, text: str) -> None:
@@ -54,7 +55,7 @@ async def test_dispatch_from_the_form_then_answer_a_waiting_worker(workspace: Wo
         receipts = [r for r in app.receipts.items if r.dispatch == dispatch_id]
         # y sent the catalog's keys for the prompt on screen ("[y/n]": one y) and said so
         assert [(r.data["answer"], r.data["keys"]) for r in receipts if r.kind == "answered"] == [("yes", ["y"])]
-        assert app.board.get(dispatch_id)["exit_code"] == 0
+        assert app.board.get(dispatch_id).exit_code == 0
     # Quitting the TUI stopped nothing: the supervisor still answers and knows the worker.
     views = SupervisorClient(workspace, autostart=False).call("status")
     assert [v["id"] for v in views] == [dispatch_id]
@@ -71,14 +72,14 @@ async def test_two_cockpits_show_the_same_live_state(workspace: Workspace) -> No
         await wait_for(two, lambda: state_of(second, view["id"]) == "waiting")
         await two.press("Y")  # shift+y: no
         await wait_for(one, lambda: state_of(first, view["id"]) == "exited")
-        assert first.board.get(view["id"])["exit_code"] == 3  # the fake agent's "answered n"
+        assert first.board.get(view["id"]).exit_code == 3  # the fake agent's "answered n"
 
 
 async def test_service_errors_are_notifications_not_crashes(workspace: Workspace) -> None:
     app = CockpitApp(LiveSource(workspace), remember_theme=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.connected)
-        result = await app.request("send", id="nosuchid99", key="y", actor="test")
+        result = await app.request(Send(id="nosuchid99", key="y", actor="test"))
         assert result is None
         await wait_for(
             pilot,

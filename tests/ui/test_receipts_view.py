@@ -62,7 +62,7 @@ async def test_the_ledger_has_a_cursor_a_record_pane_and_scrolls_sideways() -> N
 
 async def test_a_workers_receipts_are_one_key_away() -> None:
     source = sample_source()
-    next(v for v in source.views if v["id"] == "1qf9a2b3e6")["created_seq"] = 3  # its receipts: 3, 9, 15, ...
+    next(v for v in source.views if v.id == "1qf9a2b3e6").created_seq = 3  # its receipts: 3, 9, 15, ...
     app = CockpitApp(source, theme="cockpit", remember_theme=False)
     async with app.run_test(size=(120, 36)) as pilot:
         await select_worker(pilot, "1qf9a2b3e6")

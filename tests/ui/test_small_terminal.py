@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from cockpit.protocol.replies import ReviewGate
 from cockpit.ui.app import CockpitApp
 
 from .helpers import screen_text, select_worker, wait_for, wait_for_text
@@ -21,9 +22,18 @@ def long_review_source():  # type: ignore[no-untyped-def]
     findings = [
         {"severity": "advisory", "file": f"src/mod{n}.py", "line": n, "message": f"note number {n}"} for n in range(1, 16)
     ]
-    review["gates"] = [
-        *review["gates"],
-        {"name": "lint", "kind": "command", "required": False, "status": "passed", "summary": "15 notes", "findings": findings},
+    review.gates = [
+        *review.gates,
+        ReviewGate.model_validate(
+            {
+                "name": "lint",
+                "kind": "command",
+                "required": False,
+                "status": "passed",
+                "summary": "15 notes",
+                "findings": findings,
+            }
+        ),
     ]
     return source
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from textual.content import Content
 
+from cockpit.protocol.views import DispatchView
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.board import Board
 from cockpit.ui.commands import CockpitCommands
@@ -67,14 +68,18 @@ def test_the_ui_reads_no_files_and_runs_nothing(path: Path) -> None:
 def test_board_alerts_on_waiting_gates_and_promotion() -> None:
     board = Board()
     first = view("aaaaaaaaaa", "t", "working", review="none")
-    assert board.load([first]) == []
-    assert [a.title for a in board.apply({**first, "state": "waiting"})] == ["Worker waiting"]
-    assert board.apply({**first, "state": "waiting"}) == []  # no repeat while it keeps waiting
-    board.apply({**first, "state": "exited", "review": "gating"})
-    assert [a.title for a in board.apply({**first, "state": "exited", "review": "awaiting_approval"})] == ["Promotion ready"]
-    board.apply({**first, "review": "gating"})
-    assert [a.severity for a in board.apply({**first, "review": "changes_requested"})] == ["warning"]
-    assert board.apply({**first, "teardown": "clean"}) == [] and board.views == {}
+
+    def changed(**fields: object) -> DispatchView:
+        return DispatchView.model_validate({**first, **fields})
+
+    assert board.load([changed()]) == []
+    assert [a.title for a in board.apply(changed(state="waiting"))] == ["Worker waiting"]
+    assert board.apply(changed(state="waiting")) == []  # no repeat while it keeps waiting
+    board.apply(changed(state="exited", review="gating"))
+    assert [a.title for a in board.apply(changed(state="exited", review="awaiting_approval"))] == ["Promotion ready"]
+    board.apply(changed(review="gating"))
+    assert [a.severity for a in board.apply(changed(review="changes_requested"))] == ["warning"]
+    assert board.apply(changed(teardown="clean")) == [] and board.views == {}
 
 
 async def test_every_key_is_in_the_command_palette() -> None:
@@ -114,8 +119,8 @@ async def test_logging_inside_the_app_works() -> None:
 
 async def test_the_footer_shows_only_the_keys_that_apply() -> None:
     source = sample_source()
-    merged = next(v for v in source.views if v["id"] == "1qf9a2b3e6")
-    merged["review"] = "promoted"
+    merged = next(v for v in source.views if v.id == "1qf9a2b3e6")
+    merged.review = "promoted"
     app = CockpitApp(source, theme="cockpit", remember_theme=False)
     async with app.run_test(size=(200, 30)) as pilot:
 

@@ -12,7 +12,7 @@ import pytest
 from cockpit.ui.app import CockpitApp
 
 from .helpers import screen_text, wait_for
-from .sample_data import NOW, gate, sample_source, view
+from .sample_data import NOW, as_views, gate, sample_source, view
 
 pytestmark = pytest.mark.anyio
 
@@ -32,7 +32,7 @@ async def test_a_widened_cell_painted_before_the_idle_pass_is_drawn_whole(size: 
     app = CockpitApp(source, theme="cockpit", remember_theme=False)
     async with app.run_test(size=size) as pilot:
         await wait_for(pilot, lambda: "…0/1" in screen_text(app), what="the gating row")
-        app.board.apply(worker("awaiting_approval", "passed", 20))
+        app.board.apply(as_views([worker("awaiting_approval", "passed", 20)])[0])
         app.main.show_board()  # the update, as the app's repaint makes it...
         screen_text(app)  # ...and a paint before the table's idle pass (what load makes likely)
         await wait_for(pilot, lambda: "✓1/1 approve?" in screen_text(app), timeout=5, what="the whole gates cell")

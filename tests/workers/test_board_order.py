@@ -5,6 +5,7 @@ travel on two connections). Real supervisor, tmux and fake agent; the TUI's own 
 from __future__ import annotations
 
 from cockpit.protocol.events import DispatchChanged, Hello
+from cockpit.protocol.views import DispatchView
 from cockpit.ui.board import Board
 
 
@@ -18,11 +19,11 @@ def test_a_late_dispatch_reply_does_not_show_a_streaming_worker_as_queued(cockpi
     board.load([])
     for event in events:  # what the TUI's event stream delivers
         if isinstance(event, DispatchChanged) and event.dispatch.id == reply["id"]:
-            board.apply(event.dispatch.model_dump(mode="json", exclude_unset=True))  # as the TUI keeps it
+            board.apply(event.dispatch)  # as the TUI keeps it
             if event.dispatch.state == "working":
                 break
-    assert board.get(reply["id"])["state"] == "working"
-    board.apply(reply)  # the request's reply, arriving late (what the dispatch form applies)
-    assert board.get(reply["id"])["state"] == "working"
+    assert board.get(reply["id"]).state == "working"
+    board.apply(DispatchView.model_validate(reply))  # the request's reply, arriving late (what the dispatch form applies)
+    assert board.get(reply["id"]).state == "working"
     stream.close()
     cockpit.call("kill", id=reply["id"], actor="test")

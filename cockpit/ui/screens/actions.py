@@ -3,10 +3,25 @@ turns any refusal into a notification; confirmations come first where work is at
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import work
 
+from cockpit.protocol import requests as req
+from cockpit.protocol.replies import (
+    ApproveReply,
+    ControlReply,
+    GatesReply,
+    KillReply,
+    ProviderInfo,
+    ReviewReply,
+    RoundReply,
+    SendReply,
+    SkillInfo,
+    TeardownPreview,
+    TeardownReply,
+)
+from cockpit.protocol.views import DispatchView
 from cockpit.ui.screens.dialogs import (
     ApproveScreen,
     ConfirmScreen,
@@ -16,18 +31,20 @@ from cockpit.ui.screens.dialogs import (
 )
 from cockpit.ui.screens.dispatch_form import DispatchForm
 
+if TYPE_CHECKING:
+    from cockpit.ui.app import CockpitApp
+
 
 class WorkerActions:
     """Mixed into MainScreen (which provides `app`, `selected_view` and friends)."""
 
-    app: Any
-
     if TYPE_CHECKING:
+        app: CockpitApp  # the screen runs only inside CockpitApp
 
         @property
-        def selected_view(self) -> dict[str, Any] | None: ...
+        def selected_view(self) -> DispatchView | None: ...
 
-    def _target(self) -> dict[str, Any] | None:
+    def _target(self) -> DispatchView | None:
         view = self.selected_view
         if view is None:
             self.app.notify("select a worker first", severity="warning")
@@ -37,17 +54,17 @@ class WorkerActions:
 
     @work(group="dispatch")
     async def action_new_dispatch(self) -> None:
-        providers = await self.app.request("providers") or []
-        skills = await self.app.request("skills") or []
+        providers = await self.app.ask_list(ProviderInfo, req.Providers()) or []
+        skills = await self.app.ask_list(SkillInfo, req.Skills()) or []
         fields = await self.app.push_screen_wait(DispatchForm(providers, skills))
         if not fields:
             return
-        view = await self.app.request("dispatch", actor=self.app.source.actor(), **fields)
+        view = await self.app.ask(DispatchView, fields.model_copy(update={"actor": self.app.source.actor()}))
         if view:
-            self.app.notify(f"dispatched {view['id']} to {view.get('provider')}", title="Dispatch")
+            self.app.notify(f"dispatched {view.id} to {view.provider}", title="Dispatch")
             self.app.board.apply(view)
             self.show_board()  # type: ignore[attr-defined]
-            self.query_one("#workers").select(view["id"])  # type: ignore[attr-defined]
+            self.query_one("#workers").select(view.id)  # type: ignore[attr-defined]
 
     # -- talking to a worker ---------------------------------------------------------------
 
@@ -57,12 +74,11 @@ class WorkerActions:
             return
         # The supervisor sends the catalog's keys for the prompt on screen, or refuses (notified
         # by request()) when no mapping matches: only a real answer is reported as one.
-        result = await self.app.request("send", id=view["id"], key=key, enter=False, actor=self.app.source.actor())
-        if result and result.get("answered"):
-            keys = " ".join(result.get("keys") or [])
-            self.app.notify(
-                f"answered {result['answered']} to {view['id']}'s {result.get('prompt', 'prompt')} (keys: {keys})", title="Answer"
-            )
+        result = await self.app.ask(SendReply, req.Send(id=view.id, key=key, enter=False, actor=self.app.source.actor()))
+        if result and result.answered:
+            keys = " ".join(result.keys or [])
+            prompt = result.prompt if "prompt" in result.model_fields_set else "prompt"
+            self.app.notify(f"answered {result.answered} to {view.id}'s {prompt} (keys: {keys})", title="Answer")
 
     @work(group="send")
     async def action_send_text(self) -> None:
@@ -71,7 +87,7 @@ class WorkerActions:
             return
         text = await self.app.push_screen_wait(SendTextScreen(view))
         if text:
-            await self.app.request("send", id=view["id"], text=text, enter=True, actor=self.app.source.actor())
+            await self.app.request(req.Send(id=view.id, text=text, enter=True, actor=self.app.source.actor()))
 
     @work(group="continue", exclusive=True)
     async def action_continue_dispatch(self) -> None:
@@ -80,15 +96,15 @@ class WorkerActions:
         view = self._target()
         if view is None:
             return
-        title = f"Continue {view['id']}: what should its agent do next?"
+        title = f"Continue {view.id}: what should its agent do next?"
         prompt = await self.app.push_screen_wait(
             SendTextScreen(view, title=title, placeholder="the next prompt, in the same worktree", confirm="Continue")
         )
         if not prompt:
             return
-        result = await self.app.request("continue", id=view["id"], prompt=prompt, actor=self.app.source.actor())
+        result = await self.app.ask(RoundReply, req.Continue(id=view.id, prompt=prompt, actor=self.app.source.actor()))
         if result is not None:
-            self.app.notify(f"{view['id']}: round {result.get('round')}, {result.get('how')}", title="Continue", markup=False)
+            self.app.notify(f"{view.id}: round {result.round}, {result.how}", title="Continue", markup=False)
 
     # -- gates and promotion ---------------------------------------------------------------
 
@@ -96,32 +112,31 @@ class WorkerActions:
         view = self._target()
         if view is None:
             return
-        finished_before = self.gate_runs_finished.get(view["id"], 0)  # type: ignore[attr-defined]
-        result = await self.app.request("gates", id=view["id"])
+        finished_before = self.gate_runs_finished.get(view.id, 0)  # type: ignore[attr-defined]
+        result = await self.app.ask(GatesReply, req.Gates(id=view.id))
         if result is not None:
-            names = [str(n) for n in result.get("gates") or []]
-            if self.gate_runs_finished.get(view["id"], 0) != finished_before:  # type: ignore[attr-defined]
+            names = list(result.gates)
+            if self.gate_runs_finished.get(view.id, 0) != finished_before:  # type: ignore[attr-defined]
                 return  # already finished: the panel shows the results
             if names:
-                self.gates_started(view["id"], names)  # type: ignore[attr-defined]  # the panel shows them running
+                self.gates_started(view.id, names)  # type: ignore[attr-defined]  # the panel shows them running
             else:
-                self.app.notify(f"no gates are required for {view['id']}", title="Gates", markup=False)
+                self.app.notify(f"no gates are required for {view.id}", title="Gates", markup=False)
 
     @work(group="approve", exclusive=True)
     async def action_approve(self) -> None:
         view = self._target()
         if view is None:
             return
-        review = await self.app.request("review", id=view["id"])
+        review = await self.app.ask(ReviewReply, req.Review(id=view.id))
         if review is None:
             return
         confirmed = await self.app.push_screen_wait(ApproveScreen(view, review))
         if not confirmed:
             return
-        result = await self.app.request("approve", id=view["id"], strategy="merge", identity=self.app.source.identity())
+        result = await self.app.ask(ApproveReply, req.Approve(id=view.id, strategy="merge", identity=self.app.source.identity()))
         if result is not None:
-            commit = str(result.get("commit") or "")[:12]
-            self.app.notify(f"approved {view['id']}: {commit} on {result.get('target')}", title="Approved")
+            self.app.notify(f"approved {view.id}: {result.commit[:12]} on {result.target}", title="Approved")
 
     @work(group="reject", exclusive=True)
     async def action_reject(self) -> None:
@@ -133,10 +148,10 @@ class WorkerActions:
             return
         reason, send_back = answer
         if (
-            await self.app.request("reject", id=view["id"], reason=reason, send_back=send_back, actor=self.app.source.actor())
+            await self.app.request(req.Reject(id=view.id, reason=reason, send_back=send_back, actor=self.app.source.actor()))
             is not None
         ):
-            self.app.notify(f"rejected {view['id']}" + (" and sent it back" if send_back else ""), title="Rejected")
+            self.app.notify(f"rejected {view.id}" + (" and sent it back" if send_back else ""), title="Rejected")
 
     # -- stopping ----------------------------------------------------------------------------
 
@@ -147,17 +162,15 @@ class WorkerActions:
             return
         ok = await self.app.push_screen_wait(
             ConfirmScreen(
-                f"Kill worker {view['id']}?",
-                f"{view.get('title')}\n\nIts processes stop now (all of them). Its worktree and branch are kept: "
+                f"Kill worker {view.id}?",
+                f"{view.title}\n\nIts processes stop now (all of them). Its worktree and branch are kept: "
                 "d still shows the diff, t tears it down.",
                 "kill",
             )
         )
-        if ok and (result := await self.app.request("kill", id=view["id"], actor=self.app.source.actor())):
-            how = f": {result['how']}" if result.get("how") else ""
-            self.app.notify(
-                f"killed {view['id']}{how}" if result.get("killed", True) else f"{view['id']} was not running", title="Kill"
-            )
+        if ok and (result := await self.app.ask(KillReply, req.Kill(id=view.id, actor=self.app.source.actor()))):
+            how = f": {result.how}" if result.how else ""
+            self.app.notify(f"killed {view.id}{how}" if result.killed else f"{view.id} was not running", title="Kill")
 
     @work(group="pause", exclusive=True)
     async def action_pause_resume(self) -> None:
@@ -165,13 +178,14 @@ class WorkerActions:
         view = self._target()
         if view is None:
             return
-        op = "resume" if view.get("state") == "paused" else "pause"
-        result = await self.app.request(op, id=view["id"], actor=self.app.source.actor())
-        for item in (result or {}).get("done", []):
+        op = "resume" if view.state == "paused" else "pause"
+        kind = req.Resume if op == "resume" else req.Pause
+        result = await self.app.ask(ControlReply, kind(id=view.id, actor=self.app.source.actor()))
+        for item in result.done if result is not None else []:
             if op == "pause":
-                text = f"{item['id']} was already paused" if item.get("already") else f"paused {item['id']}: {item.get('how')}"
+                text = f"{item.id} was already paused" if item.already else f"paused {item.id}: {item.how}"
             else:
-                text = f"resumed {item['id']}: {item.get('how')}"
+                text = f"resumed {item.id}: {item.how}"
             self.app.notify(text, title=op.capitalize(), markup=False)
 
     @work(group="teardown", exclusive=True)
@@ -179,16 +193,16 @@ class WorkerActions:
         view = self._target()
         if view is None:
             return
-        preview = await self.app.request("preview_teardown", id=view["id"])
+        preview = await self.app.ask(TeardownPreview, req.PreviewTeardown(id=view.id))
         if preview is None:
             return
         ok = await self.app.push_screen_wait(TeardownScreen(view, preview))
         if not ok:
             return
-        result = await self.app.request("teardown", id=view["id"], actor=self.app.source.actor())
+        result = await self.app.ask(TeardownReply, req.Teardown(id=view.id, actor=self.app.source.actor()))
         if result is not None:
-            kept = f"; work archived at {result['archive_ref']}" if result.get("archive_ref") else ""
-            self.app.notify(f"tore down {view['id']} ({result.get('classification')}){kept}", title="Teardown", markup=False)
+            kept = f"; work archived at {result.archive_ref}" if result.archive_ref else ""
+            self.app.notify(f"tore down {view.id} ({result.classification}){kept}", title="Teardown", markup=False)
 
     # -- views ---------------------------------------------------------------------------------
 
@@ -219,7 +233,7 @@ class WorkerActions:
 
         view = self._target()
         if view is not None:
-            self.app.push_screen(ReceiptsScreen(dispatch=view["id"], seq=view.get("created_seq")))
+            self.app.push_screen(ReceiptsScreen(dispatch=view.id, seq=view.created_seq))
 
     def action_help(self) -> None:
         from cockpit.ui.screens.help import HelpScreen

@@ -14,6 +14,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
+from cockpit.protocol.replies import ReviewReply, TeardownPreview
+from cockpit.protocol.views import DispatchView
 from cockpit.ui.palette import color
 from cockpit.ui.widgets.gates_panel import gates_text
 
@@ -106,35 +108,35 @@ class ConfirmScreen(Dialog):
 class ApproveScreen(Dialog):
     BINDINGS = [Binding("y", "confirm", "approve")]
 
-    def __init__(self, view: dict[str, Any], review: dict[str, Any]) -> None:
+    def __init__(self, view: DispatchView, review: ReviewReply) -> None:
         super().__init__()
         self.view = view
         self.review = review
-        self.allowed = bool(review.get("can_approve"))
-        self.title_text = f"Approve {view['id']}: {view.get('title')}" if self.allowed else f"Cannot approve {view['id']} yet"
+        self.allowed = review.can_approve
+        self.title_text = f"Approve {view.id}: {view.title}" if self.allowed else f"Cannot approve {view.id} yet"
 
     def body(self) -> ComposeResult:
         app = self.app
         text = Text(end="")
         if not self.allowed:
             text.append("Why not:\n", style=Style(bold=True, color=color(app, "error")))
-            for blocker in self.review.get("blockers") or ["the supervisor gave no reason"]:
+            for blocker in self.review.blockers or ["the supervisor gave no reason"]:
                 text.append(f"  • {blocker}\n")
             text.append("\n")
         text.append("Gates\n", style=Style(bold=True))
-        text.append_text(gates_text(app, self.view, {**self.review, "blockers": [], "can_approve": False}))
-        diff = self.review.get("diff") or {}
-        files = diff.get("files") or []
-        text.append(f"\nDiff: {len(files)} file(s), +{diff.get('added', 0)} -{diff.get('removed', 0)}\n", style=Style(bold=True))
+        text.append_text(gates_text(app, self.view, self.review.model_copy(update={"blockers": [], "can_approve": False})))
+        diff = self.review.diff
+        files = diff.files
+        text.append(f"\nDiff: {len(files)} file(s), +{diff.added} -{diff.removed}\n", style=Style(bold=True))
         for entry in files[:8]:
-            text.append(f"  {entry.get('status', 'M'):<2} {entry.get('path')}  ", style=Style())
-            text.append(f"+{entry.get('added', 0)}", style=Style(color=color(app, "success")))
-            text.append(f" -{entry.get('removed', 0)}\n", style=Style(color=color(app, "error")))
+            text.append(f"  {entry.status:<2} {entry.path}  ", style=Style())
+            text.append(f"+{entry.added}", style=Style(color=color(app, "success")))
+            text.append(f" -{entry.removed}\n", style=Style(color=color(app, "error")))
         if len(files) > 8:
             text.append(f"  … {len(files) - 8} more (d shows them all)\n")
         if self.allowed:
             text.append("\nWhat will happen\n", style=Style(bold=True))
-            text.append(str(self.review.get("will") or f"merge into {self.review.get('target')}") + "\n")
+            text.append((self.review.will or f"merge into {self.review.target}") + "\n")
         yield Static(text, classes="dialog-text")
 
     def buttons(self) -> ComposeResult:
@@ -156,36 +158,36 @@ class ApproveScreen(Dialog):
 class TeardownScreen(Dialog):
     BINDINGS = [Binding("y", "confirm", "tear down")]
 
-    def __init__(self, view: dict[str, Any], preview: dict[str, Any]) -> None:
+    def __init__(self, view: DispatchView, preview: TeardownPreview) -> None:
         super().__init__()
         self.view = view
         self.preview = preview
-        self.title_text = f"Tear down {view['id']}: {view.get('title')}"
+        self.title_text = f"Tear down {view.id}: {view.title}"
 
     def body(self) -> ComposeResult:
         app, p = self.app, self.preview
-        kind = str(p.get("classification") or "?")
+        kind = p.classification or "?"
         text = Text(end="")
         text.append("Classification: ", style=Style(bold=True))
         colour = {"clean": "success", "merged": "success", "committed": "warning", "dirty": "warning"}.get(kind, "error")
         text.append(f"{kind}\n", style=Style(bold=True, color=color(app, colour)))
         text.append(CLASSIFICATIONS.get(kind, "") + "\n\n")
-        text.append(f"  commits ahead of the target: {p.get('commits_ahead', 0)}\n")
-        text.append(f"  changed files: {p.get('changed', 0)}   untracked files: {p.get('untracked', 0)}\n")
-        if p.get("will_archive"):
+        text.append(f"  commits ahead of the target: {p.commits_ahead or 0}\n")
+        text.append(f"  changed files: {p.changed or 0}   untracked files: {p.untracked or 0}\n")
+        if p.will_archive:
             text.append("\nWill be archived at ", style=Style(bold=True))
-            text.append(f"{p.get('archive_ref')}\n", style=Style(color=color(app, "accent")))
-            text.append(f"  (`cockpit restore {self.view['id']}` brings it back)\n")
+            text.append(f"{p.archive_ref}\n", style=Style(color=color(app, "accent")))
+            text.append(f"  (`cockpit restore {self.view.id}` brings it back)\n")
         else:
             text.append("\nNothing needs archiving.\n")
-        ignored = p.get("ignored") or []
+        ignored = p.ignored or []
         if ignored:
             text.append(
                 f"\n{len(ignored)} ignored file(s) are NOT archived:\n", style=Style(bold=True, color=color(app, "warning"))
             )
             for name in ignored[:10]:
                 text.append(f"  {name}\n")
-        if p.get("live"):
+        if p.live:
             text.append("\nThe worker is still running: it is killed first.\n", style=Style(bold=True, color=color(app, "error")))
         yield Static(text, classes="dialog-text")
 
@@ -199,10 +201,10 @@ class TeardownScreen(Dialog):
 
 
 class RejectScreen(Dialog):
-    def __init__(self, view: dict[str, Any]) -> None:
+    def __init__(self, view: DispatchView) -> None:
         super().__init__()
         self.view = view
-        self.title_text = f"Reject {view['id']}: {view.get('title')}"
+        self.title_text = f"Reject {view.id}: {view.title}"
 
     def body(self) -> ComposeResult:
         yield Label("Reason (recorded in the ledger):")
@@ -225,10 +227,10 @@ class RejectScreen(Dialog):
 
 class SendTextScreen(Dialog):
     def __init__(
-        self, view: dict[str, Any], *, title: str | None = None, placeholder: str | None = None, confirm: str = "Send"
+        self, view: DispatchView, *, title: str | None = None, placeholder: str | None = None, confirm: str = "Send"
     ) -> None:
         super().__init__()
-        self.title_text = title or f"Send text to {view['id']} (Enter is pressed after it)"
+        self.title_text = title or f"Send text to {view.id} (Enter is pressed after it)"
         self.placeholder = placeholder or "text to type into the worker"
         self.confirm_label = confirm
 

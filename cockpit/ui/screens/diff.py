@@ -3,7 +3,7 @@ with a line cursor: `c` comments on the selected lines, `S` sends the comments t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -15,6 +15,9 @@ from textual.strip import Strip
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from cockpit.protocol import requests as req
+from cockpit.protocol.replies import CommentReply, CommentsReply, CommentsSendReply, DiffReply, ListedComment
+from cockpit.protocol.views import DispatchView
 from cockpit.ui.diff_comments import RowRef, anchor_of, anchor_text, comment_rows, place_comments, row_refs
 from cockpit.ui.diff_render import DiffColours, render_file, split_patch
 from cockpit.ui.keys import diff_bindings
@@ -40,15 +43,15 @@ class DiffScreen(Screen[None]):
     if TYPE_CHECKING:
         app: CockpitApp  # the screen runs only inside CockpitApp
 
-    def __init__(self, view: dict[str, Any]) -> None:
+    def __init__(self, view: DispatchView) -> None:
         super().__init__()
         self.view = view
         self.section_starts: dict[str, int] = {}
         self.rows: list[tuple[Text, RowRef]] = []  # the diff's rows, without comments
-        self.comments: list[dict[str, Any]] = []
+        self.comments: list[ListedComment] = []
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f" diff of {self.view['id']}: {self.view.get('title')} (loading…)", no_wrap=True), id="diff-title")
+        yield Static(Text(f" diff of {self.view.id}: {self.view.title} (loading…)", no_wrap=True), id="diff-title")
         with Horizontal():
             yield OptionList(id="diff-files")
             yield DiffBody(id="diff-body")
@@ -73,46 +76,45 @@ class DiffScreen(Screen[None]):
 
     @work(exclusive=True)
     async def load(self) -> None:
-        diff = await self.app.request("diff", id=self.view["id"])
+        diff = await self.app.ask(DiffReply, req.Diff(id=self.view.id))
         title = self.query_one("#diff-title", Static)
         if diff is None:
-            title.update(Text(f" diff of {self.view['id']}: not available", no_wrap=True))
+            title.update(Text(f" diff of {self.view.id}: not available", no_wrap=True))
             return
         self.show(diff)
         await self.load_comments()
 
     async def load_comments(self) -> None:
-        app: Any = self.app  # the CockpitApp: request() asks the supervisor
-        listed = await app.request("comments", id=self.view["id"])
+        listed = await self.app.ask(CommentsReply, req.Comments(id=self.view.id))
         if listed is not None:
-            self.comments = listed["comments"]
+            self.comments = listed.comments
             self.draw_rows()
 
-    def show(self, diff: dict[str, Any]) -> None:
-        files = diff.get("files") or []
+    def show(self, diff: DiffReply) -> None:
+        files = diff.files
         head = Text(no_wrap=True, overflow="ellipsis", end="")
-        head.append(f" diff of {self.view['id']}: {self.view.get('title')}   ")
+        head.append(f" diff of {self.view.id}: {self.view.title}   ")
         head.append(f"{len(files)} file(s) ", style="bold")
-        head.append(f"+{diff.get('added', 0)}", style=color(self.app, "success"))
-        head.append(f" -{diff.get('removed', 0)}", style=color(self.app, "error"))
-        if diff.get("truncated"):
+        head.append(f"+{diff.added}", style=color(self.app, "success"))
+        head.append(f" -{diff.removed}", style=color(self.app, "error"))
+        if diff.truncated:
             head.append("   (patch truncated)", style=color(self.app, "warning"))
         self.query_one("#diff-title", Static).update(head)
         options = self.query_one("#diff-files", OptionList)
         options.clear_options()
         for entry in files:
             label = Text(no_wrap=True, overflow="ellipsis", end="")
-            label.append(f"{entry.get('status', 'M'):<2}", style="bold")
-            label.append(f"{entry.get('path')} ")
-            if entry.get("binary"):
+            label.append(f"{entry.status:<2}", style="bold")
+            label.append(f"{entry.path} ")
+            if entry.binary:
                 label.append("binary", style=color(self.app, "foreground-muted"))
             else:
-                label.append(f"+{entry.get('added', 0)}", style=color(self.app, "success"))
-                label.append(f" -{entry.get('removed', 0)}", style=color(self.app, "error"))
-            options.add_option(Option(label, id=str(entry.get("path"))))
+                label.append(f"+{entry.added}", style=color(self.app, "success"))
+                label.append(f" -{entry.removed}", style=color(self.app, "error"))
+            options.add_option(Option(label, id=entry.path))
         colours = self.colours()
         self.rows = []
-        for section in split_patch(diff.get("patch") or ""):
+        for section in split_patch(diff.patch or ""):
             self.rows.extend(zip(render_file(section, colours), row_refs(section), strict=True))
         self.draw_rows()
         if files:
@@ -140,7 +142,7 @@ class DiffScreen(Screen[None]):
         accent, muted = color(self.app, "accent"), color(self.app, "foreground-muted")
         placed = place_comments([ref for _, ref in self.rows], self.comments)
         strips: list[Strip] = []
-        refs: list[Any] = []
+        refs: list[RowRef] = []
         self.section_starts = {}
         for i, (text, ref) in enumerate(self.rows):
             self.section_starts.setdefault(ref.path, len(strips))
@@ -149,7 +151,7 @@ class DiffScreen(Screen[None]):
             for comment in placed.get(i, []):
                 for row in comment_rows(comment, accent=accent, muted=muted):
                     strips.append(text_to_strip(row, console))
-                    refs.append(RowRef(ref.path, None, comment["comment"]))
+                    refs.append(RowRef(ref.path, None, comment.comment))
         if not strips:
             strips, refs = [text_to_strip(Text("no changes", style="italic"), console)], [RowRef("")]
         self.query_one("#diff-body", DiffBody).set_rows(strips, refs)
@@ -162,25 +164,23 @@ class DiffScreen(Screen[None]):
             self.app.notify(found, title="Comment", severity="warning")
             return
         anchor = anchor_text(*found)
-        app: Any = self.app
+        app = self.app
 
         async def save(text: str | None) -> None:
             if not text:
                 return
-            made = await app.request("comment", id=self.view["id"], anchor=anchor, text=text, actor=app.source.actor())
+            made = await app.ask(CommentReply, req.Comment(id=self.view.id, anchor=anchor, text=text, actor=app.source.actor()))
             if made is not None:
                 body.mark = None
-                self.app.notify(f"{made['comment']} on {anchor}", title="Commented")
+                self.app.notify(f"{made.comment} on {anchor}", title="Commented")
                 await self.load_comments()
 
-        self.app.push_screen(CommentScreen(self.view["id"], anchor), save)
+        self.app.push_screen(CommentScreen(self.view.id, anchor), save)
 
     @work(exclusive=True, group="send-comments")
     async def action_send_comments(self) -> None:
-        app: Any = self.app
-        sent = await app.request("comments_send", id=self.view["id"], actor=app.source.actor())
+        app = self.app
+        sent = await app.ask(CommentsSendReply, req.CommentsSend(id=self.view.id, actor=app.source.actor()))
         if sent is not None:
-            self.app.notify(
-                f"{', '.join(sent['comments'])} sent to {sent['id']}: {sent['how']}", title="Comments sent", markup=False
-            )
+            self.app.notify(f"{', '.join(sent.comments)} sent to {sent.id}: {sent.how}", title="Comments sent", markup=False)
             await self.load_comments()

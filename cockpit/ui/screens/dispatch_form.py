@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from rich.text import Text
 from textual import on
@@ -12,24 +12,37 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
+from cockpit.protocol.replies import ProviderInfo, SkillInfo
+from cockpit.protocol.requests import Dispatch
+
 RISKS = ("low", "medium", "high", "critical")
 
 
-def provider_options(providers: list[dict[str, Any]]) -> list[tuple[str, str]]:
+class TaskFields(TypedDict, total=False):
+    """The task packet's fields the form sets (domain/task.py checks them when the dispatch is prepared)."""
+
+    max_cost_usd: str
+    max_tokens: int
+    skill: str
+    risk: str
+    gates: list[str]
+
+
+def provider_options(providers: list[ProviderInfo]) -> list[tuple[str, str]]:
     options = []
     for p in providers:
-        if p.get("found"):
-            version = f" ({p['version']})" if p.get("version") else ""
-            options.append((f"{p['name']}{version}", str(p["name"])))
+        if p.found:
+            version = f" ({p.version})" if p.version else ""
+            options.append((f"{p.name}{version}", p.name))
     return options
 
 
-def skill_options(skills: list[dict[str, Any]]) -> list[tuple[str, str]]:
+def skill_options(skills: list[SkillInfo]) -> list[tuple[str, str]]:
     """The skills that can be used (`cockpit skills` shows what each is for)."""
-    return [(str(s["name"]), str(s["name"])) for s in skills if not s.get("problem")]
+    return [(s.name, s.name) for s in skills if not s.problem]
 
 
-def budget_fields(text: str) -> dict[str, Any]:
+def budget_fields(text: str) -> TaskFields:
     """The budget cell: blank for none, a token count (`50000`, `50k`), or dollars (`$2.50`).
     ValueError (its message says what is wrong) for anything else."""
     from cockpit.domain.budget import positive_tokens, usd_to_micro
@@ -46,10 +59,11 @@ def budget_fields(text: str) -> dict[str, Any]:
 
 
 def form_fields(
-    prompt: str, provider: Any, base: str, risk: Any, gates: str, skill: Any = None, budget: str = ""
-) -> dict[str, Any]:
-    """The dispatch request's arguments from the form's values (blank means the default)."""
-    task: dict[str, Any] = budget_fields(budget)
+    prompt: str, provider: object, base: str, risk: object, gates: str, skill: object = None, budget: str = ""
+) -> Dispatch:
+    """The dispatch request's arguments from the form's values (blank means the default); a
+    Select's value is its option's text, or Select.NULL when nothing is chosen."""
+    task = budget_fields(budget)
     if isinstance(skill, str):
         task["skill"] = skill
     if isinstance(risk, str) and risk in RISKS:
@@ -57,24 +71,24 @@ def form_fields(
     names = [g.strip() for g in gates.replace(",", " ").split() if g.strip()]
     if names:
         task["gates"] = names
-    return {
-        "prompt": prompt,
-        "provider": provider if isinstance(provider, str) else None,
-        "base": base.strip() or None,
-        "task": task,
-    }
+    return Dispatch(
+        prompt=prompt,
+        provider=provider if isinstance(provider, str) else None,
+        base=base.strip() or None,
+        task=dict(task),
+    )
 
 
-class DispatchForm(ModalScreen[dict[str, Any] | None]):
+class DispatchForm(ModalScreen[Dispatch | None]):
     CSS_PATH = "dispatch_form.tcss"
     BINDINGS = [Binding("escape", "cancel", "cancel"), Binding("ctrl+s", "submit", "dispatch")]
 
-    def __init__(self, providers: list[dict[str, Any]], skills: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, providers: list[ProviderInfo], skills: list[SkillInfo] | None = None) -> None:
         super().__init__()
         self.options = provider_options(providers)
         self.skills = skill_options(skills or [])
         # The supervisor marks the provider a dispatch gets by default (`default_provider` in .cockpit/config.yaml).
-        self.default_provider = next((str(p["name"]) for p in providers if p.get("default")), None)
+        self.default_provider = next((p.name for p in providers if p.default), None)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):

@@ -6,7 +6,7 @@ the same way; the list follows the ledger (each permission receipt refreshes it)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -16,6 +16,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from cockpit.errors import CockpitError
+from cockpit.protocol import requests as req
+from cockpit.protocol.replies import PendingPermission, ScreenReply
+from cockpit.ui.source import read_reply, send
 from cockpit.ui.widgets.footer import CockpitFooter
 from cockpit.ui.widgets.pane import HISTORY_LINES, PaneView
 
@@ -25,9 +28,9 @@ if TYPE_CHECKING:
 AGE_TICK_S = 1.0  # ages count up while the operator reads
 
 
-def request_summary(row: dict[str, Any]) -> str:
+def request_summary(row: PendingPermission) -> str:
     """What the worker wants to do, in one line: the command, else the path."""
-    return str(row.get("command") or row.get("path") or "")
+    return row.command or row.path or ""
 
 
 class InboxScreen(Screen[None]):
@@ -45,7 +48,7 @@ class InboxScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[PendingPermission] = []
         self.selected: str | None = None  # request id
 
     def compose(self) -> ComposeResult:
@@ -70,26 +73,26 @@ class InboxScreen(Screen[None]):
 
     @work(group="inbox", exclusive=True)
     async def refresh_requests(self) -> None:
-        rows = await self.app.request("permissions")
+        rows = await self.app.ask_list(PendingPermission, req.Permissions())
         if rows is None:  # the request failed: the app has said why
             return
-        self.show_rows(list(rows))
+        self.show_rows(rows)
 
-    def show_rows(self, rows: list[dict[str, Any]]) -> None:
+    def show_rows(self, rows: list[PendingPermission]) -> None:
         self.rows = rows
         table = self.query_one("#requests", DataTable)
         keep = self.selected
         table.clear()
         for row in rows:
             table.add_row(
-                row["request"],
-                row["dispatch"],
-                row.get("tool") or "",
-                f"{float(row.get('age_s') or 0):.0f}s",
+                row.request,
+                row.dispatch,
+                row.tool or "",
+                f"{row.age_s:.0f}s",
                 Text(request_summary(row), no_wrap=True, overflow="ellipsis"),
-                key=row["request"],
+                key=row.request,
             )
-        ids = [row["request"] for row in rows]
+        ids = [row.request for row in rows]
         if keep in ids:
             table.move_cursor(row=ids.index(keep), animate=False)
         self._select(ids[table.cursor_row] if ids else None)
@@ -115,8 +118,8 @@ class InboxScreen(Screen[None]):
         if changed:
             self.fetch_pane()
 
-    def _selected_row(self) -> dict[str, Any] | None:
-        return next((row for row in self.rows if row["request"] == self.selected), None)
+    def _selected_row(self) -> PendingPermission | None:
+        return next((row for row in self.rows if row.request == self.selected), None)
 
     # -- the worker's screen ---------------------------------------------------------------
 
@@ -127,16 +130,18 @@ class InboxScreen(Screen[None]):
         if row is None:
             pane.show_message(None, "no request selected")
             return
-        dispatch_id = str(row["dispatch"])
-        pane.label = f"{dispatch_id} · {row.get('tool') or ''}"
+        dispatch_id = row.dispatch
+        pane.label = f"{dispatch_id} · {row.tool or ''}"
+        screen: ScreenReply | None = None
+        error: str | None = None
         try:
-            result = await self.app.source.call("screen", id=dispatch_id, history=HISTORY_LINES)
+            screen = read_reply(ScreenReply, await send(self.app.source, req.Screen(id=dispatch_id, history=HISTORY_LINES)))
         except CockpitError as exc:
-            result = {"available": False, "error": exc.message}
-        if result.get("available"):
-            pane.show_capture(dispatch_id, result.get("text") or "")
+            error = exc.message
+        if screen is not None and screen.available:
+            pane.show_capture(dispatch_id, screen.text)
         else:
-            pane.show_message(dispatch_id, result.get("error") or "the worker has no terminal to show (headless)")
+            pane.show_message(dispatch_id, error or "the worker has no terminal to show (headless)")
 
     # -- deciding ----------------------------------------------------------------------------
 
@@ -147,16 +152,14 @@ class InboxScreen(Screen[None]):
             self.app.notify("no pending request to decide", severity="warning")
             return
         result = await self.app.request(
-            "permission_decide",
-            request=row["request"],
-            decision=decision,
-            always_for_dispatch=always,
-            identity=self.app.source.identity(),
+            req.PermissionDecide(
+                request=row.request, decision=decision, always_for_dispatch=always, identity=self.app.source.identity()
+            )
         )
         if result is not None:
             scope = " (this tool, for the rest of the dispatch)" if always else ""
             self.app.notify(
-                f"{decision} {row['request']} of {row['dispatch']}{scope}",
+                f"{decision} {row.request} of {row.dispatch}{scope}",
                 title="Permission",
                 markup=False,
             )

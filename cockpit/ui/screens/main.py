@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -16,16 +16,22 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from cockpit.errors import CockpitError
+from cockpit.protocol import requests as req
+from cockpit.protocol.replies import ReviewReply, ScreenReply
+from cockpit.protocol.views import DispatchView
 from cockpit.ui import format as fmt
 from cockpit.ui.keys import MAIN_KEYS, bindings
 from cockpit.ui.palette import color
 from cockpit.ui.screens.actions import WorkerActions
-from cockpit.ui.source import unknown_op
+from cockpit.ui.source import read_reply, send, unknown_op
 from cockpit.ui.widgets.footer import CockpitFooter
 from cockpit.ui.widgets.gates_panel import GatesPanel
 from cockpit.ui.widgets.pane import HISTORY_LINES, PaneView
 from cockpit.ui.widgets.receipt_list import ReceiptList
 from cockpit.ui.widgets.workers_table import WorkersTable
+
+if TYPE_CHECKING:
+    from cockpit.ui.app import CockpitApp
 
 PANE_GAP_S = 0.1  # at most ~10 screen fetches a second
 NEEDS = {k.action.split("(")[0]: k.needs for k in MAIN_KEYS}
@@ -36,12 +42,15 @@ class MainScreen(WorkerActions, Screen):
     BINDINGS = [*bindings(), ("escape", "clear_filter", "")]
     AUTO_FOCUS = "#workers"
 
+    if TYPE_CHECKING:
+        app: CockpitApp  # the screen runs only inside CockpitApp
+
     def __init__(self) -> None:
         super().__init__()
         self.selected: str | None = None
         self.filter_text = ""
-        self.review: dict[str, Any] | None = None
-        self._seen: dict[str, Any] = {}
+        self.review: ReviewReply | None = None
+        self._seen: dict[str, tuple[str, str, str, int, int]] = {}  # what a view showed, to act on changes only
         self.gates_running: dict[str, list[str]] = {}  # started with g, not finished yet
         self.gate_runs_finished: dict[str, int] = {}  # so a reply that comes after the finish is not "running"
         self._pane_busy = self._pane_again = self._pane_timer = False
@@ -79,7 +88,7 @@ class MainScreen(WorkerActions, Screen):
 
     # -- what the app pushes in ------------------------------------------------------------
 
-    def visible_views(self) -> list[dict[str, Any]]:
+    def visible_views(self) -> list[DispatchView]:
         views = self.app.board.ordered()
         return [v for v in views if fmt.matches(v, self.filter_text)] if self.filter_text else views
 
@@ -136,18 +145,13 @@ class MainScreen(WorkerActions, Screen):
         self.query_one("#stream", ReceiptList).restyle()
         self.show_gates()
 
-    def view_changed(self, view: dict[str, Any]) -> None:
-        if view["id"] != self.selected:
+    def view_changed(self, view: DispatchView) -> None:
+        if view.id != self.selected:
             return
-        key = (
-            view.get("state"),
-            view.get("review"),
-            json.dumps(view.get("gates"), sort_keys=True, default=str),
-            view.get("diff_added"),
-            view.get("diff_removed"),
-        )
-        if self._seen.get(view["id"]) != key:
-            self._seen[view["id"]] = key
+        gates = None if view.gates is None else [g.model_dump(mode="json") for g in view.gates]
+        key = (view.state, view.review, json.dumps(gates, sort_keys=True, default=str), view.diff_added, view.diff_removed)
+        if self._seen.get(view.id) != key:
+            self._seen[view.id] = key
             self.refresh_bindings()
             self.fetch_review()
             self.request_pane()
@@ -189,7 +193,7 @@ class MainScreen(WorkerActions, Screen):
         return "no worker selected"
 
     @property
-    def selected_view(self) -> dict[str, Any] | None:
+    def selected_view(self) -> DispatchView | None:
         return self.app.board.get(self.selected)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -225,17 +229,19 @@ class MainScreen(WorkerActions, Screen):
         try:
             if dispatch_id is None:
                 return
+            screen: ScreenReply | None = None
+            error: str | None = None
             try:
-                result = await self.app.source.call("screen", id=dispatch_id, history=HISTORY_LINES)
+                screen = read_reply(ScreenReply, await send(self.app.source, req.Screen(id=dispatch_id, history=HISTORY_LINES)))
             except CockpitError as exc:
-                result = {"available": False, "error": exc.message}
+                error = exc.message
             if dispatch_id != self.selected:
                 return
-            if result.get("available"):
-                pane.show_capture(dispatch_id, result.get("text") or "")
+            if screen is not None and screen.available:
+                pane.show_capture(dispatch_id, screen.text)
             else:
-                view = self.app.board.get(dispatch_id) or {}
-                why = result.get("error") or f"the worker is {view.get('state', 'gone')}: no terminal to show"
+                view = self.app.board.get(dispatch_id)
+                why = error or f"the worker is {view.state if view is not None else 'gone'}: no terminal to show"
                 pane.show_message(dispatch_id, f"{why}  (d shows its diff)")
         finally:
             self._pane_busy = False
@@ -252,8 +258,9 @@ class MainScreen(WorkerActions, Screen):
         if dispatch_id is None or "review" in self.app.unsupported:
             self.show_gates()
             return
+        review: ReviewReply | None
         try:
-            review = await self.app.source.call("review", id=dispatch_id)
+            review = read_reply(ReviewReply, await send(self.app.source, req.Review(id=dispatch_id)))
         except CockpitError as exc:
             if unknown_op(exc):
                 self.app.unsupported.add("review")
@@ -264,7 +271,10 @@ class MainScreen(WorkerActions, Screen):
 
     def show_gates(self) -> None:
         running = self.gates_running.get(self.selected or "", [])
-        self.query_one("#gates", GatesPanel).show(self.selected_view, self.review, running)
+        # A query, not query_one: a review fetched while the app quits lands on a screen whose
+        # widgets are already gone (seen once under load), and there is nothing left to show.
+        for panel in self.query("#gates").results(GatesPanel):
+            panel.show(self.selected_view, self.review, running)
 
     # -- filter ------------------------------------------------------------------------------
 
@@ -303,16 +313,16 @@ class MainScreen(WorkerActions, Screen):
         try:
             # Off the event loop: for a worker on an SSH host this asks the host (over ssh), and
             # a host that went away must not freeze the screen for ssh's connect timeout.
-            await asyncio.to_thread(source.can_attach, view["id"])
+            await asyncio.to_thread(source.can_attach, view.id)
         except CockpitError as exc:
             self.app.notify(exc.message, title="attach", severity="error", markup=False)
             return
         try:
             with self.app.suspend():
-                code = source.attach(view["id"])
+                code = source.attach(view.id)
         except SuspendNotSupported:
             self.app.notify(
-                f"this terminal cannot hand over the screen: run `cockpit attach {view['id']}` in a shell",
+                f"this terminal cannot hand over the screen: run `cockpit attach {view.id}` in a shell",
                 title="attach",
                 severity="warning",
                 markup=False,

@@ -10,13 +10,15 @@ a repository that uses no hosts keeps its width for titles, at 80 columns too.""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
+from cockpit.domain.dispatch import WorkerState
+from cockpit.protocol.views import DispatchView
 from cockpit.ui import format as fmt
 from cockpit.ui.palette import styled
 
@@ -63,9 +65,11 @@ class WorkersTable(DataTable):
         self._selected: str | None = None
         self.columns_spec: Columns = ()
         self._widths: dict[str, int] = {}  # each column's width as built
-        self.on_views: Any = None  # called with no arguments to re-sync after a layout change
+        self._ticked: datetime | None = None  # the last tick that looked at the rows...
+        self._turns: datetime | None = None  # ...and when a time it showed turns to its next minute
+        self.on_views: Callable[[], None] | None = None  # re-syncs the rows after a layout change
 
-    def _layout(self, views: list[dict[str, Any]]) -> bool:
+    def _layout(self, views: list[DispatchView]) -> bool:
         """Pick the column set for the current width and rows; True when it changed."""
         spec = WIDE if (self.size.width or 0) >= WIDE_MIN else COMPACT
         if all(fmt.host_of(view) == fmt.LOCAL for view in views):
@@ -93,9 +97,9 @@ class WorkersTable(DataTable):
 
     # -- data -------------------------------------------------------------------------
 
-    def row_cells(self, views: list[dict[str, Any]], now: datetime) -> dict[str, dict[str, Text]]:
+    def row_cells(self, views: list[DispatchView], now: datetime) -> dict[str, dict[str, Text]]:
         """Every row's cells, titles cut to the width the other columns leave."""
-        rows = {view["id"]: self.cells(view, now) for view in views}
+        rows = {view.id: self.cells(view, now) for view in views}
         others = sum(
             max([len(label) + 1] + [r[key].cell_len for r in rows.values()])
             for key, label, _width in self.columns_spec
@@ -108,22 +112,22 @@ class WorkersTable(DataTable):
             title.append(" ")
         return rows
 
-    def cells(self, view: dict[str, Any], now: datetime) -> dict[str, Text]:
+    def cells(self, view: DispatchView, now: datetime) -> dict[str, Text]:
         glyph, word, colour = fmt.state_of(view, now)
-        waiting = view.get("state") == "waiting"
+        waiting = view.state == "waiting"
         gates, gate_colour = fmt.gate_summary(view)
-        title = str(view.get("title") or "")
+        title = view.title
         app = self.app
-        tokens, cost = fmt.fmt_tokens(view.get("tokens")), fmt.fmt_cost(view.get("cost_usd"))
+        tokens, cost = fmt.fmt_tokens(view.tokens), fmt.fmt_cost(view.cost_usd)
         host = fmt.host_of(view)
         host_text = Text(host, no_wrap=True, end="")
         compact = all(key != "id" for key, _label, _width in self.columns_spec)  # the id is in the pane's title
         host_text.truncate(HOST_MAX[compact], overflow="ellipsis")
         values = {
             "state": styled(app, f"{glyph} {word}", colour, bold=waiting, reverse=waiting),
-            "id": styled(app, str(view["id"]), "foreground-muted"),
+            "id": styled(app, view.id, "foreground-muted"),
             "title": styled(app, title, "warning" if waiting else "foreground", bold=waiting),
-            "provider": styled(app, str(view.get("provider") or "-"), "foreground"),
+            "provider": styled(app, view.provider or "-", "foreground"),
             "host": styled(app, host_text.plain, "foreground-muted" if host == fmt.LOCAL else "foreground"),
             "elapsed": styled(app, fmt.fmt_elapsed(fmt.elapsed_s(view, now)), "foreground"),
             "tokens": styled(app, tokens, "foreground"),
@@ -137,10 +141,11 @@ class WorkersTable(DataTable):
                 cell.append(" ")  # the gap between columns (cell padding is 0 to save width)
         return {key: values[key] for key, _label, _width in self.columns_spec}
 
-    def sync(self, views: list[dict[str, Any]], now: datetime, *, rebuild: bool = False) -> None:
+    def sync(self, views: list[DispatchView], now: datetime, *, rebuild: bool = False) -> None:
         """Make the rows show `views` (in order), touching only what changed."""
+        self._turns = None  # the views may have changed: the next tick looks at every row
         rebuild = self._layout(views) or rebuild
-        ids = [v["id"] for v in views]
+        ids = [v.id for v in views]
         if rebuild or ids[: len(self._order)] != self._order[: len(ids)] or not set(self._order) <= set(ids):
             self._rebuild(views, now)
             return
@@ -162,7 +167,7 @@ class WorkersTable(DataTable):
                     self.update_cell(row_id, key, cell)
         self._announce()
 
-    def _rebuild(self, views: list[dict[str, Any]], now: datetime, rows: dict[str, dict[str, Text]] | None = None) -> None:
+    def _rebuild(self, views: list[DispatchView], now: datetime, rows: dict[str, dict[str, Text]] | None = None) -> None:
         keep = self._selected
         rows = self.row_cells(views, now) if rows is None else rows
         self._reset_columns(self.widths_of(rows))
@@ -176,16 +181,21 @@ class WorkersTable(DataTable):
             self.move_cursor(row=self._order.index(keep), animate=False)
         self._announce()
 
-    def tick(self, views: list[dict[str, Any]], now: datetime) -> None:
-        """Refresh what time changes for live workers: elapsed, and how long a silent one was quiet."""
+    def tick(self, views: list[DispatchView], now: datetime) -> None:
+        """Refresh what time changes for live workers: elapsed, and how long a silent one was quiet.
+        Those are shown to the minute, so a tick before the next one turns does nothing (the
+        per-second work was most of an idle TUI's CPU); a sync looks again."""
+        if self._ticked is not None and self._turns is not None and self._ticked <= now < self._turns:
+            return
+        self._ticked, self._turns = now, _next_turn(views, now)
         changes: list[tuple[str, str, Text]] = []
         for view in views:
-            if view.get("state") in fmt.LIVE and view["id"] in self._cells:
-                if view.get("quiet_since_ts") and "state" in self._cells[view["id"]]:
+            if view.state in fmt.LIVE and view.id in self._cells:
+                if view.quiet_since_ts and "state" in self._cells[view.id]:
                     glyph, word, colour = fmt.state_of(view, now)
-                    changes.append((view["id"], "state", styled(self.app, f"{glyph} {word} ", colour)))
+                    changes.append((view.id, "state", styled(self.app, f"{glyph} {word} ", colour)))
                 cell = styled(self.app, fmt.fmt_elapsed(fmt.elapsed_s(view, now)) + " ", "foreground")
-                changes.append((view["id"], "elapsed", cell))
+                changes.append((view.id, "elapsed", cell))
         changes = [c for c in changes if self._cells[c[0]].get(c[1]) != c[2].plain + str(c[2].style)]
         if any(cell.cell_len > self._widths.get(key, 0) for _id, key, cell in changes):
             self.sync(views, now)  # a wider cell than its column: the widths change, the table is redrawn
@@ -219,3 +229,18 @@ class WorkersTable(DataTable):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         self._announce()
+
+
+def _next_turn(views: list[DispatchView], now: datetime) -> datetime | None:
+    """When the first elapsed or quiet time of a live worker reaches its next whole minute."""
+    waits = []
+    for view in views:
+        if view.state not in fmt.LIVE:
+            continue
+        elapsed = fmt.elapsed_s(view, now)
+        if elapsed is not None and not view.paused_ts:
+            waits.append(60 - elapsed % 60)
+        since = fmt.parse_ts(view.quiet_since_ts) if view.state == WorkerState.WORKING else None
+        if since is not None:
+            waits.append(60 - (now - since).total_seconds() % 60)
+    return now + timedelta(seconds=min(waits)) if waits else None
