@@ -167,11 +167,17 @@ class LinkBackoff:
         self.failures = 0
         self.down_since: float | None = None
         self.next_try = 0.0
+        self.last_failure = float("-inf")
 
-    def failed(self, now: float) -> float:
-        """One more failed try at `now`; the delay until the next one."""
+    def failed(self, now: float, started: float | None = None) -> float:
+        """One more failed try at `now` (begun at `started`); the delay until the next one.
+        A try begun before the last failure was under way beside it (another caller of the
+        same moment): it is the same try, not one more, so it neither counts nor delays."""
+        if started is not None and started < self.last_failure:
+            return self.wait_s(now)
         if self.down_since is None:
             self.down_since = now
+        self.last_failure = now
         self.failures += 1
         delay = retry_delay(self.failures, self.base_s, self.cap_s)
         self.next_try = now + delay
@@ -189,5 +195,5 @@ class LinkBackoff:
         if self.down_since is None:
             return None
         outage = (self.failures + 1, round(now - self.down_since, 1))
-        self.failures, self.down_since, self.next_try = 0, None, 0.0
+        self.failures, self.down_since, self.next_try, self.last_failure = 0, None, 0.0, float("-inf")
         return outage

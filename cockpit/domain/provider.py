@@ -197,6 +197,10 @@ class SignalSpec(_Strict):
 
     args:      added to the CLI's argv (both modes) to wire its hooks/notifications to that
                file, e.g. claude's `--settings {...hooks...}`.
+    policy_args: used instead of `args` when the repository has a .cockpit/policy.yaml as the
+               worker starts (claude: the same hooks plus PreToolUse, which asks cockpit's
+               permission policy). A hook claude waits for on every tool call delayed its
+               permission dialog by about 100 ms, so it is wired only where it is used.
     rules:     event -> state, first match wins; events no rule names change nothing.
     delivered: events that confirm a typed prompt arrived (their payload's "prompt" field
                is compared with the prompt when present).
@@ -216,6 +220,7 @@ class SignalSpec(_Strict):
     """
 
     args: list[str] = Field(default_factory=list)
+    policy_args: list[str] | None = None
     data_env: dict[str, Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]] = Field(default_factory=dict)
     rules: list[SignalRule] = Field(default_factory=list)
     delivered: list[str] = Field(default_factory=list)

@@ -300,3 +300,23 @@ async def wait_for_exit_signal(argv: Sequence[str]) -> ExitWait:
         if proc.returncode is None:
             proc.kill()
     return "maybe_exited" if code == 0 else "unreachable"
+
+
+# Every executor keeps its workers' output and signals as files on this machine (the SSH one
+# mirrors them there), so reading them is the same wherever the worker runs.
+def read_at(path: Path, offset: int, limit: int) -> bytes:
+    """Up to `limit` bytes of a worker's local file from `offset` (none yet: empty)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            return handle.read(limit)
+    except FileNotFoundError:
+        return b""
+
+
+def local_size(path: Path) -> int:
+    """The size of a worker's local file (none yet: 0)."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0

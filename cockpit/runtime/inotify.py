@@ -132,3 +132,50 @@ async def watch(
         stopper.cancel()
         loop.remove_reader(inotify.fd)
         inotify.close()
+
+
+async def watch_paced(
+    at_once: Inotify, paced: Inotify, wanted: Callable[[str], bool], stop: asyncio.Event, *, hold_s: float = 0.04
+) -> AsyncIterator[set[str]]:
+    """Each batch of changed paths `wanted` keeps: `at_once`'s the moment the kernel reports them
+    (a CLI's hook line: batching held it 40-400 ms while the CLI drew into its log, docs/benchmarks.md
+    figure 7), `paced`'s at once after a quiet spell and then at most every `hold_s` (what it reports
+    meanwhile waits in the kernel's queue, so the loop wakes at most 1/hold_s times a second for
+    it however many workers print, and nothing is lost)."""
+    loop = asyncio.get_running_loop()
+    wake = asyncio.Event()
+    loop.add_reader(at_once.fd, wake.set)
+    loop.add_reader(paced.fd, wake.set)
+    stopper = loop.create_task(stop.wait())
+    stopper.add_done_callback(lambda _task: wake.set())
+    resume_at: float | None = None  # `paced` is not read before then
+
+    def read(inotify: Inotify) -> set[str]:
+        paths, overflowed = inotify.read()
+        return {path for path in (inotify.every_file() if overflowed else paths) if wanted(path)}
+
+    try:
+        while not stop.is_set():
+            if resume_at is None:
+                await wake.wait()
+            else:
+                try:
+                    await asyncio.wait_for(wake.wait(), max(0.0, resume_at - loop.time()))
+                except TimeoutError:
+                    pass
+            wake.clear()
+            now = loop.time()
+            changed = read(at_once)
+            if resume_at is not None and now >= resume_at:
+                resume_at = None
+                loop.add_reader(paced.fd, wake.set)
+            if resume_at is None and (found := read(paced)):
+                changed |= found
+                resume_at = now + hold_s
+                loop.remove_reader(paced.fd)  # its next changes wait for the next read
+            if changed and not stop.is_set():
+                yield changed
+    finally:
+        stopper.cancel()
+        loop.remove_reader(at_once.fd)
+        loop.remove_reader(paced.fd)

@@ -32,6 +32,8 @@ from cockpit.runtime.executor import (
     SessionStatus,
     SignalSent,
     WorkspaceInfo,
+    local_size,
+    read_at,
     wait_for_exit_signal,
 )
 from cockpit.runtime.launch import write_launch_spec
@@ -44,8 +46,7 @@ if TYPE_CHECKING:
     from cockpit.runtime.git_repo import GitRepo
     from cockpit.runtime.teardown import Classification, RestoreResult, TeardownResult
 
-WATCH_STEP_MS = 40
-WATCH_DEBOUNCE_MS = 400
+OUTPUT_GAP_S = 0.04  # busy logs are read at most this often (signals at once)
 WORKER_MARKER = "COCKPIT_WORKER_ID"  # set in every worker's environment (service/worker_env.py)
 
 
@@ -211,19 +212,17 @@ class LocalExecutor:
     # -- streams --------------------------------------------------------------------------
 
     def read_output(self, dispatch_id: str, offset: int, limit: int) -> bytes:
-        return _read(self.state.log(dispatch_id), offset, limit)
+        return read_at(self.state.log(dispatch_id), offset, limit)
 
     def read_signals(self, dispatch_id: str, offset: int, limit: int) -> bytes:
-        return _read(self.state.signal_file(dispatch_id), offset, limit)
+        return read_at(self.state.signal_file(dispatch_id), offset, limit)
 
     def output_size(self, dispatch_id: str) -> int:
-        try:
-            return self.state.log(dispatch_id).stat().st_size
-        except FileNotFoundError:
-            return 0
+        return local_size(self.state.log(dispatch_id))
 
     async def changes(self, stop: asyncio.Event) -> AsyncIterator[list[OutputChange]]:
-        """inotify on the logs and signals directories (no per-worker loop, no polling)."""
+        """inotify on the logs and signals directories (no per-worker loop, no polling): a
+        signal line at once, the logs at once after a quiet spell, then at most every OUTPUT_GAP_S."""
         state = self.state
         private_dir(state.logs)
         private_dir(state.signals)
@@ -233,25 +232,24 @@ class LocalExecutor:
             where = os.path.dirname(path)
             return (path.endswith(".log") and where == logs_dir) or (path.endswith(".ndjson") and where == signals_dir)
 
-        async for found in inotify.watch(
-            [state.logs, state.signals], wanted, stop, step_s=WATCH_STEP_MS / 1000, debounce_s=WATCH_DEBOUNCE_MS / 1000
-        ):
-            batch = {
-                OutputChange(name[:-7], "signals") if name.endswith(".ndjson") else OutputChange(name[:-4], "output")
-                for name in (os.path.basename(path) for path in found)
-            }
-            yield sorted(batch, key=lambda c: (c.stream != "signals", c.dispatch_id))
+        signals_watch = inotify.Inotify([state.signals])
+        try:
+            logs_watch = inotify.Inotify([state.logs])
+        except OSError:
+            signals_watch.close()
+            raise
+        try:
+            async for found in inotify.watch_paced(signals_watch, logs_watch, wanted, stop, hold_s=OUTPUT_GAP_S):
+                batch = {
+                    OutputChange(name[:-7], "signals") if name.endswith(".ndjson") else OutputChange(name[:-4], "output")
+                    for name in (os.path.basename(path) for path in found)
+                }
+                yield sorted(batch, key=lambda c: (c.stream != "signals", c.dispatch_id))
+        finally:
+            signals_watch.close()
+            logs_watch.close()
 
     async def wait_for_exit(self) -> ExitWait:
         # tmux remembers a wait-for signal sent while nobody waits, so no exit between two
         # waits is missed; it fails at once when no server runs.
         return await wait_for_exit_signal(self.tmux.exit_waiter_argv())
-
-
-def _read(path: Path, offset: int, limit: int) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(offset)
-            return handle.read(limit)
-    except FileNotFoundError:
-        return b""

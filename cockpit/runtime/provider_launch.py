@@ -126,7 +126,9 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     proc.communicate()
 
 
-def build_launch(provider: Provider, mode: str, prompt: str, prompt_file: Path, *, on_host: bool = False) -> LaunchSpec:
+def build_launch(
+    provider: Provider, mode: str, prompt: str, prompt_file: Path, *, on_host: bool = False, policy: bool = False
+) -> LaunchSpec:
     """The command for one dispatch of `provider` in `mode`.
 
     headless + stdin: stdin is `prompt_file` (the caller has written the prompt there).
@@ -136,6 +138,8 @@ def build_launch(provider: Provider, mode: str, prompt: str, prompt_file: Path, 
     mode is not supported, the binary is missing, or the prompt cannot be an argument.
     `on_host`: the worker runs on an SSH host, whose PATH finds the binary (`cockpit hosts`
     checked it is there), so argv starts with the catalog's `binary` as written.
+    `policy`: the repository has a permission policy, so the signals' `policy_args` (when
+    the entry has them) wire the CLI's hooks instead of `args`.
     """
     spec = provider.spec(mode)
     if spec is None:
@@ -152,7 +156,8 @@ def build_launch(provider: Provider, mode: str, prompt: str, prompt_file: Path, 
         )
     env = dict(provider.env)
     # The CLI's own signals (hooks) go to $COCKPIT_SIGNALS, which the supervisor sets per worker.
-    wiring = provider.signals.args if provider.signals is not None else []
+    signals = provider.signals
+    wiring = (signals.policy_args if policy and signals.policy_args is not None else signals.args) if signals else []
     if provider.signals is not None:
         env.update({name: str(trusted_data_file(file)) for name, file in provider.signals.data_env.items()})
     if not isinstance(spec, HeadlessSpec):

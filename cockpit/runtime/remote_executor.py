@@ -41,6 +41,8 @@ from cockpit.runtime.executor import (
     SessionStatus,
     SignalSent,
     WorkspaceInfo,
+    local_size,
+    read_at,
     wait_for_exit_signal,
 )
 from cockpit.runtime.git_repo import BRANCH_PREFIX, GitRepo
@@ -48,7 +50,7 @@ from cockpit.runtime.proctree import TreeKill, TreeSignal
 from cockpit.runtime.remote_git import RemoteGit
 from cockpit.runtime.remote_layout import RemoteLayout, remote_env, run_script, tar_files
 from cockpit.runtime.remote_procs import remote_kill_tree, remote_signal, remote_stop_or_continue, remote_tree
-from cockpit.runtime.remote_streams import StreamMirror, local_size, read_at
+from cockpit.runtime.remote_streams import StreamMirror
 from cockpit.runtime.remote_tmux import RemoteTmux
 from cockpit.runtime.ssh import SshError, SshLink, quote_all, remote_shell
 from cockpit.runtime.statedir import StateDir
@@ -226,11 +228,12 @@ class RemoteExecutor:
         )
         if not self.link_up and not self.backoff.due(time.monotonic()):
             return Sessions(reachable=False)  # silent host, next try not due: no ssh
+        started = time.monotonic()
         try:
             result = self.link.run(script, timeout=20)
         except SshError as exc:
             self.link_up, self.link_error = False, str(exc)
-            self.backoff.failed(time.monotonic())
+            self.backoff.failed(time.monotonic(), started)
             return Sessions(reachable=False)
         if (outage := self.backoff.recovered(time.monotonic())) is not None:
             self.last_outage = outage

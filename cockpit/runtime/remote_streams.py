@@ -20,17 +20,11 @@ import subprocess
 import threading
 from pathlib import Path
 
+from cockpit.runtime.executor import local_size
 from cockpit.runtime.private_files import private_dir
 from cockpit.runtime.ssh import SshLink, quote_all
 
 PULL_TIMEOUT_S = 60.0
-
-
-def local_size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
 
 
 def _pid_file(local: Path) -> Path:
@@ -123,13 +117,3 @@ class StreamMirror:
             with open(local, "ab") as sink:
                 sink.write(data)
         return len(data)
-
-
-def read_at(path: Path, offset: int, limit: int) -> bytes:
-    """Up to `limit` bytes of a local mirror file from `offset` (none yet: empty)."""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(offset)
-            return handle.read(limit)
-    except FileNotFoundError:
-        return b""

@@ -36,7 +36,7 @@ from cockpit.service.context import Context, LiveWorker, log
 from cockpit.service.flow import Flow
 from cockpit.service.quiet import QuietWatch
 from cockpit.service.receipt_data import ExitedData, TreeKillData, UsageData, tree_kill_data
-from cockpit.service.signals import Signals, screen_may_change
+from cockpit.service.signals import Signals, note_screen_state, screen_may_change
 from cockpit.service.workers import Workers
 
 SAFETY_SWEEP_S = 15.0
@@ -222,7 +222,7 @@ class Monitor:
             extra = {"screen": excerpt(screen, worker)} if new == WorkerState.WAITING else {}
             changed = self.workers.set_state(worker.id, new, source="screen", **extra)
             if changed:
-                worker.waiting_by_hook = worker.waiting_on_screen = False
+                note_screen_state(worker, new)
                 if new == WorkerState.IDLE:
                     worker.turn_started = None
         if changed and new == WorkerState.IDLE:

@@ -102,8 +102,7 @@ class Signals:
                 if new == WorkerState.WAITING:
                     extra["question"] = payload_question(payload)[:200]
                 changed = self.workers.set_state(worker.id, new, source=source, **extra)
-                worker.waiting_by_hook = new == WorkerState.WAITING
-                worker.waiting_on_screen = False
+                note_signal_state(worker, new, changed=changed)
                 if new == WorkerState.IDLE:
                     worker.turn_started = None
             if spec.asks_permission(event, payload):
@@ -244,6 +243,21 @@ def question_line(provider: Any, screen: str) -> str:
         if any(p.search(line) for p in patterns):
             return line.strip()
     return ""
+
+
+def note_signal_state(worker: LiveWorker, new: WorkerState, *, changed: bool) -> None:
+    """What a hook's state means for the screen fallback. A `waiting` the screen recorded first
+    and the hook then confirms (no second receipt) stays one the screen has shown, so the
+    screen may still end it once the prompt is answered."""
+    if changed or new != WorkerState.WAITING:
+        worker.waiting_on_screen = False
+    worker.waiting_by_hook = new == WorkerState.WAITING
+
+
+def note_screen_state(worker: LiveWorker, new: WorkerState) -> None:
+    """After the screen changed the state: a `waiting` it recorded is one it has shown."""
+    worker.waiting_by_hook = False
+    worker.waiting_on_screen = new == WorkerState.WAITING
 
 
 def screen_may_change(worker: LiveWorker, current: WorkerState, screen_kind: str | None) -> bool:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from cockpit.domain.dispatch import Dispatch
+from cockpit.runtime.policy_file import policy_path
 from cockpit.service.context import Context
 from cockpit.service.identity import WORKER_ENV
 
@@ -39,6 +40,6 @@ def worker_env(ctx: Context, d: Dispatch, overrides: dict[str, str]) -> dict[str
     # The permission hook (cockpit/service/permission_hook.py) asks this supervisor directly.
     env["COCKPIT_SOCKET"] = str(ctx.ws.state.socket_path)
     env["COCKPIT_PYTHON"] = sys.executable
-    env["COCKPIT_POLICY"] = str(ctx.ws.repo.toplevel / ".cockpit" / "policy.yaml")  # the hook runs only if it exists
+    env["COCKPIT_POLICY"] = str(policy_path(ctx.ws.repo.toplevel))  # the hook runs only if it exists
     env["COCKPIT_DATA_DIR"] = str(signal_hook_path().parent)  # other signal wiring (opencode's plugin)
     return env

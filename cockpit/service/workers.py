@@ -20,6 +20,7 @@ from cockpit.errors import CockpitError, UsageError
 from cockpit.protocol.replies import KillReply, SendReply
 from cockpit.runtime.executor import LaunchRequest, SessionExists, TreeKill
 from cockpit.runtime.log_errors import last_error_of
+from cockpit.runtime.policy_file import policy_path
 from cockpit.runtime.private_files import write_private
 from cockpit.runtime.providers import build_launch
 from cockpit.service.context import Context, LiveWorker, log
@@ -106,7 +107,9 @@ class Workers:
         ctx = self.ctx
         worktree = Path(d.worktree)
         prompt = prompt_file.read_bytes().decode("utf-8")
-        launch = build_launch(provider, d.mode, prompt, prompt_file, on_host=d.executor != "local")
+        # The permission hook is wired only where a policy exists (claude waits for it on every tool call).
+        has_policy = await asyncio.to_thread(policy_path(ctx.ws.repo.toplevel).exists)
+        launch = build_launch(provider, d.mode, prompt, prompt_file, on_host=d.executor != "local", policy=has_policy)
         settings = ctx.config.supervisor
         request = LaunchRequest(
             dispatch_id=d.id,

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -44,12 +45,15 @@ def binary(cli: str) -> Path:
 
 
 @contextmanager
-def offline(cockpit, cli: str, scenario: Scenario, home: Path) -> Iterator[ModelServiceThread]:
-    """The model service for `scenario`, and the repo's catalog override that points `cli` at it."""
+def offline(
+    cockpit, cli: str, scenario: Scenario, home: Path, *, catalog: dict[str, Any] | None = None
+) -> Iterator[ModelServiceThread]:
+    """The model service for `scenario`, and the repo's catalog override that points `cli` at it.
+    `catalog`: more fields for the entry (merged as a user's catalog is: mappings key by key)."""
     service = ModelServiceThread(scenario).start()
     try:
         env = PROFILES[cli].prepare(home, service.url, cockpit.repo)
-        override = {"providers": {cli: {"binary": str(binary(cli)), "env": env}}}
+        override = {"providers": {cli: {"binary": str(binary(cli)), "env": env, **(catalog or {})}}}
         directory = cockpit.repo / ".cockpit"
         directory.mkdir(exist_ok=True)
         (directory / "providers.yaml").write_text(yaml.safe_dump(override), encoding="utf-8")

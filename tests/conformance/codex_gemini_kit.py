@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -110,12 +111,15 @@ def commit(repo: Path, files: dict[str, str], message: str) -> None:
 
 
 @contextmanager
-def offline(cockpit, cli: str, scenario: Scenario, *, reviewer: bool = False) -> Iterator[ModelServiceThread]:
-    """The model service plays `scenario`; the catalog entry `cli` runs the installed CLI against it."""
+def offline(
+    cockpit, cli: str, scenario: Scenario, *, reviewer: bool = False, catalog: dict[str, Any] | None = None
+) -> Iterator[ModelServiceThread]:
+    """The model service plays `scenario`; the catalog entry `cli` runs the installed CLI against it.
+    `catalog`: more fields for the entry (merged as a user's catalog is: mappings key by key)."""
     with ModelServiceThread(scenario) as service:
         home = cockpit.repo.parent / f"{cli}-home"
         env = PROFILES[cli].prepare(home, service.url, cockpit.repo)
-        override = {"providers": {cli: {"binary": str(binary(cli)), "env": env}}}
+        override = {"providers": {cli: {"binary": str(binary(cli)), "env": env, **(catalog or {})}}}
         files = {".cockpit/providers.yaml": yaml.safe_dump(override)}
         if reviewer:
             files[".cockpit/gates.yaml"] = (

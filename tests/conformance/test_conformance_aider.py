@@ -1,4 +1,5 @@
 """aider 0.86.2 against the scripted model service, through the real supervisor and tmux.
+(The conformance runner's rows for aider: test_conformance_chat_clis_verify.py.)
 
 aider speaks OpenAI Chat Completions without tools: the scripted edit reaches it as a
 "whole file" listing in the text, which aider applies itself. One model request per
@@ -125,24 +126,3 @@ def test_headless_hang_times_out_with_a_receipt(cockpit, tmp_path: Path) -> None
     view = cockpit.show(dispatch_id)
     assert view["state"] == "timed_out", view
     assert any(r.kind == "timed_out" and r.data.get("after_s") == 20 for r in cockpit.receipts(dispatch_id))
-
-
-# The same runs through cockpit's conformance runner (what `cockpit providers verify aider` does).
-RUNNER_ROWS = {
-    ("interactive", "happy"): ["ready", "delivered", "working", "waiting", "answer", "idle", "edit", "usage", "gates", "approve"],
-    ("interactive", "deny"): ["ready", "delivered", "working", "waiting", "answer", "idle", "edit", "usage"],
-    ("headless", "happy"): ["ready", "exit", "delivered", "working", "edit", "usage", "gates", "approve"],
-    ("headless", "auth"): ["ready", "exit", "error"],
-    ("headless", "hang"): ["ready", "timeout"],
-}
-
-
-@pytest.mark.parametrize(("mode", "kind"), sorted(RUNNER_ROWS), ids=lambda v: str(v))
-def test_aider_providers_verify_rows(mode: str, kind: str, cli_binaries) -> None:
-    from cockpit.service.conformance import format_rows, verify
-
-    result = verify("aider", mode, kind, cli_binaries.path("aider"), step_timeout=90)
-    table = format_rows([result])
-    missing = [s for s in RUNNER_ROWS[(mode, kind)] if s not in [row.signal for row in result.rows]]
-    assert not missing, f"signals never judged: {missing}\n{table}"
-    assert result.ok, f"aider {mode} {kind} failed {result.failed()}:\n{table}"

@@ -28,12 +28,16 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NetnsLab]:
 
 
 @pytest.fixture
-def lab_env(lab: NetnsLab, monkeypatch: pytest.MonkeyPatch) -> Iterator[NetnsLab]:
+def lab_env(lab: NetnsLab, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[NetnsLab]:
     """This test's cockpit talks to the lab through its ssh_config; its master connections
     (under this test's COCKPIT_HOME) are ended afterwards."""
     from cockpit.runtime.ssh import SshLink
 
     monkeypatch.setenv("COCKPIT_SSH_CONFIG", str(lab.ssh_config))
     yield lab
+    if "cockpit" in request.fixturenames:
+        # Its supervisor first, as a user's goes before their hosts do: one left running would
+        # reconnect (with backoff) to a master this teardown has just ended.
+        request.getfixturevalue("cockpit").stop()
     for alias in lab.hosts:
         SshLink(alias).close()

@@ -40,3 +40,14 @@ def test_never_gives_up_never_waits_past_the_cap_and_tries_are_spaced(gaps: list
         assert later - earlier >= retry_delay(n) - 1e-9
     answered = now + backoff.wait_s(now)  # the next try, due at last, answers
     assert backoff.recovered(answered) == (len(tries) + 1, round(answered - tries[0], 1))
+
+
+def test_two_callers_failing_the_same_moment_count_one_try() -> None:
+    # Two sweeps both found the link up and both tried; both failed. That is one try at that
+    # moment: a second count would double the next delay beyond the time actually waited.
+    backoff = LinkBackoff()
+    assert backoff.failed(10.2, started=10.0) == 1.0
+    assert backoff.failed(10.3, started=10.1) == pytest.approx(0.9)  # begun before the failure
+    assert backoff.failures == 1 and not backoff.due(10.5)
+    assert backoff.failed(11.4, started=11.0) == 2.0  # the next real try, begun once due
+    assert backoff.recovered(13.4) == (3, 3.2)

@@ -70,15 +70,28 @@ EXPECTED_ARGS = {
 def test_claude_hooks_are_wired_through_settings_to_the_signal_script() -> None:
     import json
 
-    args = CATALOG.get("claude").signals.args
-    assert args[0] == "--settings"
-    hooks = json.loads(args[1])["hooks"]
-    # PreToolUse is cockpit's permission policy (docs/permissions.md); the others feed the signals file.
-    permission = hooks.pop("PreToolUse")
+    signals = CATALOG.get("claude").signals
+    assert signals.args[0] == signals.policy_args[0] == "--settings"
+    hooks, with_policy = json.loads(signals.args[1])["hooks"], json.loads(signals.policy_args[1])["hooks"]
+    # PreToolUse is cockpit's permission policy (docs/permissions.md), wired only with a policy:
+    # claude waits for it before every permission dialog. The others feed the signals file.
+    permission = with_policy.pop("PreToolUse")
     assert permission[0]["hooks"][0]["command"].endswith('"$COCKPIT_PYTHON" -m cockpit.service.permission_hook')
+    assert hooks == with_policy
     assert set(hooks) == {"UserPromptSubmit", "PermissionRequest", "Notification", "Stop", "SessionEnd"}
     for event, entries in hooks.items():
         assert entries[0]["hooks"][0]["command"] == f'sh "$COCKPIT_SIGNAL_HOOK" {event}'
+
+
+@pytest.mark.parametrize("policy", [False, True])
+def test_the_permission_hook_is_in_claudes_argv_only_when_the_repository_has_a_policy(
+    policy: bool, bin_dir: Path, tmp_path: Path
+) -> None:
+    claude = CATALOG.get("claude")
+    spec = build_launch(claude, "interactive", "hi", tmp_path / "prompt.txt", policy=policy)
+    wiring = claude.signals.policy_args if policy else claude.signals.args
+    assert spec.argv == [str(bin_dir / "claude"), *claude.interactive.args, *wiring]
+    assert ("cockpit.service.permission_hook" in " ".join(spec.argv)) is policy
 
 
 @pytest.fixture
