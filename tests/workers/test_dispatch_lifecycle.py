@@ -126,13 +126,14 @@ def test_answering_no_exits_3(cockpit) -> None:
 def test_interactive_worker_goes_idle_and_takes_more_text(cockpit) -> None:
     dispatch_id = cockpit.dispatch("@fake say first turn", "--interactive")
     cockpit.wait(dispatch_id, until="idle")
-    cockpit.run("send", dispatch_id, "@fake say second turn", check=True)
+    # What the agent prints ("line 3 of 3") is not in what was typed, whose echo the log holds too.
+    cockpit.run("send", dispatch_id, "@fake lines 3 100", check=True)
     import time
 
     deadline = time.monotonic() + 60
-    while "second turn" not in cockpit.ws.state.log(dispatch_id).read_text() and time.monotonic() < deadline:
+    while "line 3 of 3" not in cockpit.ws.state.log(dispatch_id).read_text() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert "second turn" in cockpit.ws.state.log(dispatch_id).read_text()
+    assert "line 3 of 3" in cockpit.ws.state.log(dispatch_id).read_text()
     cockpit.run("kill", dispatch_id, check=True)
     assert cockpit.show(dispatch_id)["state"] == "killed"
 
