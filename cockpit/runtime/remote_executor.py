@@ -373,10 +373,10 @@ class RemoteExecutor:
             private_dir(directory)
 
         def stream_of(path: str) -> OutputChange | None:
-            name, where = os.path.basename(path), os.path.dirname(path)
-            if name.endswith(".log") and where == str(logs) and name[:-4] in self._known:
+            name = os.path.basename(path)  # the two directories hold only these two kinds
+            if name.endswith(".log") and name[:-4] in self._known:
                 return OutputChange(name[:-4], "output")
-            if name.endswith(".ndjson") and where == str(signals) and name[:-7] in self._known:
+            if name.endswith(".ndjson") and name[:-7] in self._known:
                 return OutputChange(name[:-7], "signals")
             return None
 
