@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TypedDict
 
 from cockpit.cli.common import add_json_flag, print_json
 from cockpit.errors import UsageError
@@ -32,9 +32,17 @@ def add_budget_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--on-budget", choices=["pause", "stop"], help="what a budget does at its limit (default: pause)")
 
 
-def budget_fields(args: argparse.Namespace) -> dict[str, Any]:
+class BudgetFlags(TypedDict, total=False):
+    """The budget flags given, as task packet keys."""
+
+    max_tokens: int
+    max_cost_micro_usd: int
+    on_budget: str
+
+
+def budget_fields(args: argparse.Namespace) -> BudgetFlags:
     """The budget flags as task packet keys (flags win over the task file)."""
-    fields: dict[str, Any] = {}
+    fields: BudgetFlags = {}
     if args.max_tokens is not None:
         fields["max_tokens"] = args.max_tokens
     if args.max_cost is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import Any, TypedDict
 
 from cockpit.cli.common import add_json_flag, print_json
 from cockpit.errors import UsageError
@@ -110,6 +110,13 @@ def _send(ref: str, as_json: bool) -> int:
     return 0
 
 
-def _lines(c: dict[str, Any]) -> str:
+class ListedLines(TypedDict):
+    """Where a listed comment's lines are in the diff now (fields of the `comments` reply)."""
+
+    line_start_now: int
+    line_end_now: int
+
+
+def _lines(c: ListedLines) -> str:
     start, end = c["line_start_now"], c["line_end_now"]
     return str(start) if start == end else f"{start}-{end}"

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from cockpit.cli.common import add_json_flag, positive_float, print_json
 from cockpit.cli.control_cmds import add_budget_flags, budget_fields
@@ -155,8 +155,10 @@ def read_prompt_arg(prompt: str | None) -> str | None:
         raise UsageError("the prompt on stdin is not UTF-8 text") from None
 
 
-def task_fields(args: argparse.Namespace) -> dict[str, Any]:
-    fields = {}
+def task_fields(args: argparse.Namespace) -> dict[str, object]:
+    """The task packet's keys from the task file and the flags: any values until the task
+    packet's model checks them (here when no supervisor runs, else in the supervisor)."""
+    fields: dict[str, object] = {}
     if args.task:
         from cockpit.service.dispatching import load_task_file
 
@@ -164,7 +166,10 @@ def task_fields(args: argparse.Namespace) -> dict[str, Any]:
     for flag, key in (("accept", "acceptance"), ("allow", "allowed_paths"), ("gate", "gates")):
         values = getattr(args, flag)
         if values:
-            fields[key] = [*fields.get(key, []), *values]
+            given = fields.get(key, [])
+            if not isinstance(given, list):
+                raise UsageError(f"{args.task}: {key}: must be a list, to add --{flag} values to it")
+            fields[key] = [*given, *values]
     if args.risk:
         fields["risk"] = args.risk
     if args.target:
@@ -255,7 +260,24 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_status(rows: list[dict[str, Any]]) -> None:
+class StatusRow(TypedDict):
+    """What the status table shows of a dispatch (the `status` reply's fields, docs/cli-json.md)."""
+
+    id: str
+    state: str
+    exit_code: int | None
+    review: str
+    provider: str
+    elapsed_s: float | None
+    tokens: int
+    cost_usd: str
+    title: str
+    state_detail: NotRequired[str | None]
+    error: NotRequired[str | None]
+    live: NotRequired[bool]
+
+
+def print_status(rows: list[StatusRow]) -> None:
     if not rows:
         print("no dispatches yet: try `cockpit dispatch 'your task'` or `cockpit demo`")
         return
@@ -271,7 +293,7 @@ def print_status(rows: list[dict[str, Any]]) -> None:
             print(f"{'':<11} error: {r['error']}")
 
 
-def _state_text(r: dict[str, Any]) -> str:
+def _state_text(r: StatusRow) -> str:
     state = r["state"] + (f"({r['exit_code']})" if r["state"] == "exited" else "")
     return f"{state}, {r['state_detail']}" if r.get("state_detail") else state
 

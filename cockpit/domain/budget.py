@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
@@ -59,6 +59,14 @@ def micro_to_usd(micro: int) -> str:
     return str((Decimal(micro) / MICRO).quantize(Decimal("0.000001")))
 
 
+class BudgetFields(TypedDict, total=False):
+    """The budget keys of a task packet as the dispatch recorded it (TaskPacket.public())."""
+
+    max_tokens: int | None
+    max_cost_micro_usd: int | None
+    on_budget: str | None
+
+
 @dataclass(frozen=True)
 class Budget:
     """One dispatch's limits (from its task packet), summed over all its rounds."""
@@ -68,7 +76,7 @@ class Budget:
     on_budget: str = "pause"
 
     @classmethod
-    def of_task(cls, task: dict[str, Any]) -> Budget:
+    def of_task(cls, task: BudgetFields) -> Budget:
         return cls(task.get("max_tokens"), task.get("max_cost_micro_usd"), str(task.get("on_budget") or "pause"))
 
     @property

@@ -5,8 +5,8 @@ them back to the agent. Pure: the diff text comes in, nothing is read or written
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 ANCHOR_RE = re.compile(r"^(?P<file>.+):(?P<start>\d+)(?:-(?P<end>\d+))?$")
 HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
@@ -93,19 +93,25 @@ def hunk_at(hunks: dict[str, list[Hunk]], path: str, start: int, end: int) -> Hu
     return None
 
 
-def is_resolved(comment: dict[str, Any], hunks: dict[str, list[Hunk]]) -> bool:
+# A review comment as the service and the CLI hold it: the `review_comment` receipt's fields
+# (file, line_start, line_end, text, hunk, ...), as a dict, a TypedDict or a reply's JSON.
+# Only those fields are read here, each as what the receipt wrote.
+Comment = Mapping[str, object]
+
+
+def is_resolved(comment: Comment, hunks: dict[str, list[Hunk]]) -> bool:
     """A comment is resolved once the hunk it was made on is no longer in the diff as it was
     (its lines changed, or the change was dropped). A hunk that only moved is the same hunk."""
-    body = tuple(comment.get("hunk", "").split("\n")[1:])
-    return not any(h.body == body for h in hunks.get(comment.get("file", ""), []))
+    body = tuple(str(comment.get("hunk", "")).split("\n")[1:])
+    return not any(h.body == body for h in hunks.get(str(comment.get("file", "")), []))
 
 
-def lines_label(comment: dict[str, Any]) -> str:
+def lines_label(comment: Comment) -> str:
     start, end = comment["line_start"], comment["line_end"]
     return f"line {start}" if start == end else f"lines {start}-{end}"
 
 
-def compose_message(comments: list[dict[str, Any]]) -> str:
+def compose_message(comments: Sequence[Comment]) -> str:
     """One structured plain-text message: for each comment its file, lines, hunk and text."""
     count = len(comments)
     parts = [

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Literal, NotRequired, TypedDict
 
 from cockpit.domain.hosts import LOCAL_NAME, HostProbe
 
@@ -58,14 +58,29 @@ class Candidate:
         return cls(executor=LOCAL_NAME, host=None, has_provider=has_provider, running=running, capacity=capacity)
 
 
+class Rejected(TypedDict):
+    executor: str
+    reason: str
+
+
+class PlacementData(TypedDict):
+    """The `placement` receipt's data (docs/hosts.md)."""
+
+    provider: str
+    asked: dict[str, str]
+    chosen: str | None  # the executor chosen; None: nothing fits
+    rejected: list[Rejected]
+    waiting: NotRequired[str]  # automatic placement, all full: why the chosen one makes it wait
+
+
 @dataclass(frozen=True)
 class Placement:
     chosen: Candidate | None
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (executor, reason)
     waiting: str | None = None  # automatic placement, all full: why the chosen one makes it wait
 
-    def receipt_data(self, provider: str, asked: dict[str, str]) -> dict[str, Any]:
-        data: dict[str, Any] = {
+    def receipt_data(self, provider: str, asked: dict[str, str]) -> PlacementData:
+        data: PlacementData = {
             "provider": provider,
             "asked": asked,
             "chosen": self.chosen.executor if self.chosen else None,

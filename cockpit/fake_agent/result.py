@@ -10,7 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TypedDict
 
 SUCCESS = "success"
 ERROR_DURING_EXECUTION = "error_during_execution"
@@ -50,11 +50,32 @@ class Outcome:
         return self.exit_code != 0
 
 
+class ResultUsage(TypedDict):
+    input_tokens: int
+    output_tokens: int
+
+
+class ResultEvent(TypedDict):
+    """The last line of a headless run, shaped like claude's `result` event."""
+
+    type: str
+    subtype: str
+    is_error: bool
+    duration_ms: int
+    num_turns: int
+    result: str
+    session_id: str
+    total_cost_usd: float
+    usage: ResultUsage
+    exit_code: int
+    prompt_sha256: str
+
+
 def prompt_sha256(prompt: bytes) -> str:
     return hashlib.sha256(prompt).hexdigest()
 
 
-def result_event(outcome: Outcome, *, duration_ms: int, session_id: str, prompt_digest: str) -> dict[str, Any]:
+def result_event(outcome: Outcome, *, duration_ms: int, session_id: str, prompt_digest: str) -> ResultEvent:
     return {
         "type": "result",
         "subtype": ERROR_DURING_EXECUTION if outcome.is_error else SUCCESS,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
 
+from cockpit.domain.json_value import JsonObject
 from cockpit.domain.receipt import GENESIS
 from cockpit.ledger.files import LedgerPaths
 
@@ -51,7 +51,7 @@ class VerifyReport:
     last_anchor: str | None = None  # the newest anchor's name
     after_last_anchor: int | None = None  # records after the newest anchor (None: no anchor)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         out = asdict(self)
         out["problem"] = asdict(self.problem) if self.problem else None
         return out

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
+from cockpit.domain.json_value import JsonObject
 from cockpit.modelservice.profile_base import Case
 from cockpit.modelservice.scenario import Scenario, Turn, TurnUsage, error_reply, hang
 
 KEY = "cockpit-offline-key"
 
 
-def settings(hooks: dict[str, Any] | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {
+def settings(hooks: JsonObject | None = None) -> JsonObject:
+    data: JsonObject = {
         "security": {"auth": {"selectedType": "gemini-api-key"}, "folderTrust": {"enabled": False}},
         "general": {"disableAutoUpdate": True, "disableUpdateNag": True},
         "privacy": {"usageStatisticsEnabled": False},

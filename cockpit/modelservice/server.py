@@ -14,10 +14,10 @@ import importlib
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 from aiohttp import web
 
+from cockpit.domain.json_value import JsonValue
 from cockpit.modelservice.scenario import Scenario, Turn
 
 # Wire modules: each exposes add_routes(app, service). Add a line when adding a wire.
@@ -39,7 +39,7 @@ class RecordedRequest:
     path: str
     turn: int | None  # index of the scenario turn it consumed; None = auxiliary
     user_text: str  # text of the newest user message ("" when it holds only tool results)
-    body: Any = field(repr=False, default=None)
+    body: JsonValue = field(repr=False, default=None)  # as the client sent it (text for an unknown route)
     exhausted: bool = False  # a main request that came after the last turn
 
 
@@ -67,7 +67,7 @@ class ModelService:
         return index, turn
 
     def record(
-        self, request: web.Request, api: str, turn: int | None, user_text: str, body: Any, *, exhausted: bool = False
+        self, request: web.Request, api: str, turn: int | None, user_text: str, body: JsonValue, *, exhausted: bool = False
     ) -> None:
         self.requests.append(RecordedRequest(api, request.method, request.path, turn, user_text, body, exhausted))
 

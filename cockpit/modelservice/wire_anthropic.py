@@ -12,11 +12,26 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from aiohttp import web
 
+from cockpit.domain.json_value import JsonObject
 from cockpit.modelservice.scenario import Turn, TurnUsage
+from cockpit.modelservice.schema_anthropic import (
+    ContentBlock,
+    ErrorBody,
+    Message,
+    MessagesRequest,
+    StreamEvent,
+    TokenCount,
+    ToolUseBlock,
+    Usage,
+)
+from cockpit.modelservice.wire_common import Wire, auxiliary_turn, main_turn, open_stream, read_object, write_named_event
+
+if TYPE_CHECKING:
+    from cockpit.modelservice.server import ModelService
 
 API = "anthropic"
 ERROR_TYPES = {
@@ -33,41 +48,27 @@ _WORKDIR_RE = re.compile(r"Primary working directory: (\S[^\n]*)")
 _ids = itertools.count(1)
 
 
-def add_routes(app: web.Application, service: Any) -> None:
+def add_routes(app: web.Application, service: ModelService) -> None:
+    wire = Wire(API, error_response, ERROR_TYPES, stopped_status=529)
+
     async def messages(request: web.Request) -> web.StreamResponse:
-        body = await _json(request)
-        if body is None:
+        raw = await read_object(request)
+        if raw is None:
             return error_response(400, "the request body is not JSON")
-        main = bool(body.get("tools"))
-        if not main:
-            service.record(request, API, None, user_text(body), body)
-            return await answer(request, body, Turn(kind="text", text="ok", usage=TurnUsage(input_tokens=0, output_tokens=0)))
-        index, turn = service.take_turn()
-        service.record(request, API, index, user_text(body), body, exhausted=index is None)
-        if turn.kind == "hang":
-            await service.hold()
-            return error_response(529, "the scripted model service stopped")
-        if turn.kind == "error":
-            return error_response(turn.status, turn.message or ERROR_TYPES.get(turn.status, "error"))
-        response = await answer(request, body, turn)
-        service.finished_turn()
-        return response
+        body = cast(MessagesRequest, raw)  # the fields the wire reads; shapes still checked where read
+        if not body.get("tools"):
+            service.record(request, API, None, user_text(body), raw)
+            return await answer(request, body, auxiliary_turn("ok"))
+        return await main_turn(service, wire, request, user_text(body), raw, lambda turn: answer(request, body, turn))
 
     async def count_tokens(request: web.Request) -> web.Response:
-        body = await _json(request) or {}
-        service.record(request, API, None, user_text(body), body)
-        return web.json_response({"input_tokens": max(1, len(json.dumps(body.get("messages", []))) // 4)})
+        raw = await read_object(request) or {}
+        service.record(request, API, None, user_text(cast(MessagesRequest, raw)), raw)
+        count: TokenCount = {"input_tokens": max(1, len(json.dumps(raw.get("messages", []))) // 4)}
+        return web.json_response(count)
 
     app.router.add_post("/v1/messages", messages)
     app.router.add_post("/v1/messages/count_tokens", count_tokens)
-
-
-async def _json(request: web.Request) -> dict[str, Any] | None:
-    try:
-        data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def error_response(status: int, message: str) -> web.Response:
@@ -76,10 +77,11 @@ def error_response(status: int, message: str) -> web.Response:
     headers = {"request-id": f"req_scripted_{next(_ids)}"}
     if status < 500 and status not in (408, 409, 429):
         headers["x-should-retry"] = "false"  # as the real API: a client error is final
-    return web.json_response({"type": "error", "error": {"type": kind, "message": message}}, status=status, headers=headers)
+    error: ErrorBody = {"type": "error", "error": {"type": kind, "message": message}}
+    return web.json_response(error, status=status, headers=headers)
 
 
-def user_text(body: dict[str, Any]) -> str:
+def user_text(body: MessagesRequest) -> str:
     """The text of the newest user message, without claude's <system-reminder> blocks."""
     for message in reversed(body.get("messages") or []):
         if not isinstance(message, dict) or message.get("role") != "user":
@@ -92,7 +94,7 @@ def user_text(body: dict[str, Any]) -> str:
     return ""
 
 
-def workdir(body: dict[str, Any]) -> str | None:
+def workdir(body: MessagesRequest) -> str | None:
     system = body.get("system")
     if isinstance(system, list):
         system = "\n".join(b.get("text", "") for b in system if isinstance(b, dict))
@@ -100,8 +102,8 @@ def workdir(body: dict[str, Any]) -> str | None:
     return found.group(1).strip() if found else None
 
 
-def content_blocks(turn: Turn, body: dict[str, Any]) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = []
+def content_blocks(turn: Turn, body: MessagesRequest) -> list[ContentBlock]:
+    blocks: list[ContentBlock] = []
     if turn.text:
         blocks.append({"type": "text", "text": turn.text})
     if turn.kind == "write_file":
@@ -114,11 +116,11 @@ def content_blocks(turn: Turn, body: dict[str, Any]) -> list[dict[str, Any]]:
     return blocks
 
 
-def _tool(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+def _tool(name: str, arguments: JsonObject) -> ToolUseBlock:
     return {"type": "tool_use", "id": f"toolu_scripted_{next(_ids):04d}", "name": name, "input": arguments}
 
 
-def _usage(usage: TurnUsage) -> dict[str, Any]:
+def _usage(usage: TurnUsage) -> Usage:
     return {
         "input_tokens": usage.input_tokens,
         "output_tokens": usage.output_tokens,
@@ -127,10 +129,10 @@ def _usage(usage: TurnUsage) -> dict[str, Any]:
     }
 
 
-async def answer(request: web.Request, body: dict[str, Any], turn: Turn) -> web.StreamResponse:
+async def answer(request: web.Request, body: MessagesRequest, turn: Turn) -> web.StreamResponse:
     blocks = content_blocks(turn, body)
     stop = "tool_use" if any(b["type"] == "tool_use" for b in blocks) else "end_turn"
-    message = {
+    message: Message = {
         "id": f"msg_scripted_{next(_ids):04d}",
         "type": "message",
         "role": "assistant",
@@ -142,36 +144,38 @@ async def answer(request: web.Request, body: dict[str, Any], turn: Turn) -> web.
     }
     if not body.get("stream"):
         return web.json_response(message)
-    response = web.StreamResponse(
-        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "request-id": f"req_scripted_{next(_ids)}"}
-    )
-    await response.prepare(request)
-    start_usage = dict(_usage(turn.usage), output_tokens=0)
-    await _event(response, "message_start", {"message": dict(message, content=[], stop_reason=None, usage=start_usage)})
-    for index, block in enumerate(blocks):
-        if block["type"] == "text":
-            await _event(response, "content_block_start", {"index": index, "content_block": {"type": "text", "text": ""}})
-            await _event(
-                response, "content_block_delta", {"index": index, "delta": {"type": "text_delta", "text": block["text"]}}
-            )
-        else:
-            await _event(response, "content_block_start", {"index": index, "content_block": dict(block, input={})})
-            await _event(
-                response,
-                "content_block_delta",
-                {"index": index, "delta": {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}},
-            )
-        await _event(response, "content_block_stop", {"index": index})
-    await _event(
-        response,
-        "message_delta",
-        {"delta": {"stop_reason": stop, "stop_sequence": None}, "usage": {"output_tokens": turn.usage.output_tokens}},
-    )
-    await _event(response, "message_stop", {})
+    response = await open_stream(request, {"request-id": f"req_scripted_{next(_ids)}"})
+    for event in stream_events(message, stop, turn.usage):
+        await write_named_event(response, event)
     await response.write_eof()
     return response
 
 
-async def _event(response: web.StreamResponse, name: str, data: dict[str, Any]) -> None:
-    payload = json.dumps({"type": name, **data})
-    await response.write(f"event: {name}\ndata: {payload}\n\n".encode())
+def stream_events(message: Message, stop: str, usage: TurnUsage) -> list[StreamEvent]:
+    """The SSE sequence the real API sends for `message`."""
+    start_usage: Usage = {**_usage(usage), "output_tokens": 0}
+    start: Message = {**message, "content": [], "stop_reason": None, "usage": start_usage}
+    events: list[StreamEvent] = [{"type": "message_start", "message": start}]
+    for index, block in enumerate(message["content"]):
+        if block["type"] == "text":
+            events.append({"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}})
+            events.append({"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": block["text"]}})
+        else:
+            events.append({"type": "content_block_start", "index": index, "content_block": {**block, "input": {}}})
+            events.append(
+                {
+                    "type": "content_block_delta",
+                    "index": index,
+                    "delta": {"type": "input_json_delta", "partial_json": json.dumps(block["input"])},
+                }
+            )
+        events.append({"type": "content_block_stop", "index": index})
+    events.append(
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": stop, "stop_sequence": None},
+            "usage": {"output_tokens": usage.output_tokens},
+        }
+    )
+    events.append({"type": "message_stop"})
+    return events

@@ -16,11 +16,25 @@ a GenerateContentResponse; `usageMetadata.promptTokenCount` includes the cached 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from aiohttp import web
 
+from cockpit.domain.json_value import JsonValue
 from cockpit.modelservice.scenario import Turn, TurnUsage
+from cockpit.modelservice.schema_gemini import (
+    ErrorBody,
+    FunctionCallPart,
+    GenerateContentRequest,
+    GenerateContentResponse,
+    TextPart,
+    TokenCount,
+    UsageMetadata,
+)
+from cockpit.modelservice.wire_common import NO_USAGE, Wire, main_turn, open_stream, read_object
+
+if TYPE_CHECKING:
+    from cockpit.modelservice.server import ModelService
 
 API = "gemini"
 STATUS_NAMES = {
@@ -36,53 +50,42 @@ STATUS_NAMES = {
 SESSION_CONTEXT = "<session_context>"
 
 
-def add_routes(app: web.Application, service: Any) -> None:
+def add_routes(app: web.Application, service: ModelService) -> None:
+    wire = Wire(API, error_response, STATUS_NAMES, stopped_status=503)
+
     async def models(request: web.Request) -> web.StreamResponse:
         model, _, method = request.match_info["call"].partition(":")
-        body = await _json(request)
-        if body is None:
+        raw = await read_object(request)
+        if raw is None:
             return error_response(400, "the request body is not JSON")
+        body = cast(GenerateContentRequest, raw)  # the fields the wire reads; shapes still checked where read
         if method == "countTokens":
-            service.record(request, API, None, user_text(body), body)
-            return web.json_response({"totalTokens": max(1, len(json.dumps(body.get("contents", []))) // 4)})
+            service.record(request, API, None, user_text(body), raw)
+            count: TokenCount = {"totalTokens": max(1, len(json.dumps(raw.get("contents", []))) // 4)}
+            return web.json_response(count)
         if method not in ("generateContent", "streamGenerateContent"):
-            service.record(request, API, None, user_text(body), body)
+            service.record(request, API, None, user_text(body), raw)
             return error_response(404, f"unknown method {method!r} for models/{model}")
         stream = method == "streamGenerateContent"
         if not is_main(body):
-            service.record(request, API, None, user_text(body), body)
+            service.record(request, API, None, user_text(body), raw)
             return await answer(request, auxiliary_answer(body, model), stream)
-        index, turn = service.take_turn()
-        service.record(request, API, index, user_text(body), body, exhausted=index is None)
-        if turn.kind == "hang":
-            await service.hold()
-            return error_response(503, "the scripted model service stopped")
-        if turn.kind == "error":
-            return error_response(turn.status, turn.message or STATUS_NAMES.get(turn.status, "error"))
-        response = await answer(request, main_answer(turn, model), stream)
-        service.finished_turn()
-        return response
+        return await main_turn(
+            service, wire, request, user_text(body), raw, lambda turn: answer(request, main_answer(turn, model), stream)
+        )
 
     app.router.add_post("/v1beta/models/{call}", models)
     app.router.add_post("/v1/models/{call}", models)
 
 
-async def _json(request: web.Request) -> dict[str, Any] | None:
-    try:
-        data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _wants_json(body: dict[str, Any]) -> bool:
+def _wants_json(body: GenerateContentRequest) -> bool:
     config = body.get("generationConfig") or {}
     return bool(
         config.get("responseJsonSchema") or config.get("responseSchema") or config.get("responseMimeType") == "application/json"
     )
 
 
-def is_main(body: dict[str, Any]) -> bool:
+def is_main(body: GenerateContentRequest) -> bool:
     tools = body.get("tools") or []
     declares = any(isinstance(t, dict) and t.get("functionDeclarations") for t in tools)
     return declares and not _wants_json(body)
@@ -90,12 +93,11 @@ def is_main(body: dict[str, Any]) -> bool:
 
 def error_response(status: int, message: str) -> web.Response:
     """Google's error shape: {"error": {"code", "message", "status"}}."""
-    return web.json_response(
-        {"error": {"code": status, "message": message, "status": STATUS_NAMES.get(status, "UNKNOWN")}}, status=status
-    )
+    error: ErrorBody = {"error": {"code": status, "message": message, "status": STATUS_NAMES.get(status, "UNKNOWN")}}
+    return web.json_response(error, status=status)
 
 
-def user_text(body: dict[str, Any]) -> str:
+def user_text(body: GenerateContentRequest) -> str:
     """The newest user content's text (without gemini's <session_context> part); "" when it
     carries function responses (a follow-up inside the same turn)."""
     for content in reversed(body.get("contents") or []):
@@ -104,39 +106,40 @@ def user_text(body: dict[str, Any]) -> str:
         parts = [p for p in content.get("parts") or [] if isinstance(p, dict)]
         if any("functionResponse" in p for p in parts):
             return ""
-        texts = [p.get("text", "") for p in parts if isinstance(p.get("text"), str)]
+        texts = [text for p in parts if isinstance(text := p.get("text"), str)]
         return "\n".join(t for t in texts if not t.lstrip().startswith(SESSION_CONTEXT))
     return ""
 
 
-def _example(schema: Any) -> Any:
+def _example(schema: JsonValue) -> JsonValue:
     """A value that satisfies a (Gemini-style, upper-case types) JSON schema."""
     if not isinstance(schema, dict):
         return "ok"
-    if "enum" in schema and schema["enum"]:
-        return schema["enum"][0]
+    if "enum" in schema and (choices := schema["enum"]):
+        return choices[0] if isinstance(choices, list) else "ok"
     kind = str(schema.get("type", "string")).lower()
     if kind == "object":
         props = schema.get("properties") or {}
-        return {name: _example(sub) for name, sub in props.items()}
+        return {name: _example(sub) for name, sub in props.items()} if isinstance(props, dict) else {}
     if kind == "array":
         return [_example(schema.get("items"))] if schema.get("minItems") else []
     if kind in ("integer", "number"):
-        return max(1, int(schema.get("minimum", 1)))
+        minimum = schema.get("minimum", 1)
+        return max(1, int(minimum)) if isinstance(minimum, int | float | str) else 1
     if kind == "boolean":
         return False
     return "ok"
 
 
-def auxiliary_answer(body: dict[str, Any], model: str) -> dict[str, Any]:
+def auxiliary_answer(body: GenerateContentRequest, model: str) -> GenerateContentResponse:
     config = body.get("generationConfig") or {}
     schema = config.get("responseJsonSchema") or config.get("responseSchema")
     text = json.dumps(_example(schema)) if _wants_json(body) else "ok"
-    return _response([{"text": text}], TurnUsage(input_tokens=0, output_tokens=0), model)
+    return _response([{"text": text}], NO_USAGE, model)
 
 
-def main_answer(turn: Turn, model: str) -> dict[str, Any]:
-    parts: list[dict[str, Any]] = []
+def main_answer(turn: Turn, model: str) -> GenerateContentResponse:
+    parts: list[TextPart | FunctionCallPart] = []
     if turn.text:
         parts.append({"text": turn.text})
     if turn.kind == "write_file":
@@ -153,9 +156,9 @@ def main_answer(turn: Turn, model: str) -> dict[str, Any]:
     return _response(parts, turn.usage, model)
 
 
-def _response(parts: list[dict[str, Any]], usage: TurnUsage, model: str) -> dict[str, Any]:
+def _response(parts: list[TextPart | FunctionCallPart], usage: TurnUsage, model: str) -> GenerateContentResponse:
     prompt = usage.input_tokens + usage.cache_read_input_tokens
-    metadata: dict[str, Any] = {
+    metadata: UsageMetadata = {
         "promptTokenCount": prompt,
         "candidatesTokenCount": usage.output_tokens,
         "totalTokenCount": prompt + usage.output_tokens,
@@ -169,11 +172,10 @@ def _response(parts: list[dict[str, Any]], usage: TurnUsage, model: str) -> dict
     }
 
 
-async def answer(request: web.Request, payload: dict[str, Any], stream: bool) -> web.StreamResponse:
+async def answer(request: web.Request, payload: GenerateContentResponse, stream: bool) -> web.StreamResponse:
     if not stream:
         return web.json_response(payload)
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
-    await response.prepare(request)
+    response = await open_stream(request)
     await response.write(f"data: {json.dumps(payload)}\r\n\r\n".encode())
     await response.write_eof()
     return response

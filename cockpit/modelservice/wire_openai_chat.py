@@ -22,11 +22,29 @@ import itertools
 import json
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from aiohttp import web
 
+from cockpit.domain.json_value import JsonObject
 from cockpit.modelservice.scenario import Turn, TurnUsage
+from cockpit.modelservice.schema_openai_chat import (
+    AssistantMessage,
+    ChatMessage,
+    ChatRequest,
+    Chunk,
+    ChunkChoice,
+    Completion,
+    ContentPart,
+    ErrorBody,
+    ModelList,
+    ToolCallDelta,
+    Usage,
+)
+from cockpit.modelservice.wire_common import Wire, auxiliary_turn, main_turn, open_stream, read_object
+
+if TYPE_CHECKING:
+    from cockpit.modelservice.server import ModelService
 
 API = "openai-chat"
 ERROR_TYPES = {
@@ -44,63 +62,46 @@ _AUXILIARY_RE = re.compile(r"title generator|generates concise, one-line Git com
 _ids = itertools.count(1)
 
 
-def add_routes(app: web.Application, service: Any) -> None:
+def add_routes(app: web.Application, service: ModelService) -> None:
+    wire = Wire(API, error_response, ERROR_TYPES, stopped_status=503)
+
     async def completions(request: web.Request) -> web.StreamResponse:
-        body = await _json(request)
-        if body is None:
+        raw = await read_object(request)
+        if raw is None:
             return error_response(400, "the request body is not JSON")
+        body = cast(ChatRequest, raw)  # the fields the wire reads; shapes still checked where read
         if is_auxiliary(body):
-            service.record(request, API, None, user_text(body), body)
-            return await answer(
-                request, body, Turn(kind="text", text="Scripted answer", usage=TurnUsage(input_tokens=0, output_tokens=0))
-            )
-        index, turn = service.take_turn()
-        service.record(request, API, index, user_text(body), body, exhausted=index is None)
-        if turn.kind == "hang":
-            await service.hold()
-            return error_response(503, "the scripted model service stopped")
-        if turn.kind == "error":
-            return error_response(turn.status, turn.message or ERROR_TYPES.get(turn.status, "error"))
-        response = await answer(request, body, turn)
-        service.finished_turn()
-        return response
+            service.record(request, API, None, user_text(body), raw)
+            return await answer(request, body, auxiliary_turn("Scripted answer"))
+        return await main_turn(service, wire, request, user_text(body), raw, lambda turn: answer(request, body, turn))
 
     async def models(request: web.Request) -> web.Response:
         service.record(request, API, None, "", None)
-        return web.json_response(
-            {"object": "list", "data": [{"id": "scripted", "object": "model", "created": 0, "owned_by": "cockpit"}]}
-        )
+        listing: ModelList = {
+            "object": "list",
+            "data": [{"id": "scripted", "object": "model", "created": 0, "owned_by": "cockpit"}],
+        }
+        return web.json_response(listing)
 
     for prefix in ("/v1", ""):
         app.router.add_post(f"{prefix}/chat/completions", completions)
         app.router.add_get(f"{prefix}/models", models)
 
 
-async def _json(request: web.Request) -> dict[str, Any] | None:
-    try:
-        data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def error_response(status: int, message: str) -> web.Response:
     """OpenAI's error shape: {"error": {"message", "type", "param", "code"}}."""
-    return web.json_response(
-        {
-            "error": {
-                "message": message,
-                "type": ERROR_TYPES.get(status, "api_error"),
-                "param": None,
-                "code": ERROR_CODES.get(status),
-            }
-        },
-        status=status,
-        headers={"x-request-id": f"req_scripted_{next(_ids)}"},
-    )
+    error: ErrorBody = {
+        "error": {
+            "message": message,
+            "type": ERROR_TYPES.get(status, "api_error"),
+            "param": None,
+            "code": ERROR_CODES.get(status),
+        }
+    }
+    return web.json_response(error, status=status, headers={"x-request-id": f"req_scripted_{next(_ids)}"})
 
 
-def _text(content: Any) -> str:
+def _text(content: str | list[ContentPart] | None) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
@@ -108,39 +109,39 @@ def _text(content: Any) -> str:
     return ""
 
 
-def system_text(body: dict[str, Any]) -> str:
-    return "\n".join(
-        _text(m.get("content"))
-        for m in body.get("messages") or []
-        if isinstance(m, dict) and m.get("role") in ("system", "developer")
-    )
+def _messages(body: ChatRequest) -> list[ChatMessage]:
+    return [m for m in body.get("messages") or [] if isinstance(m, dict)]
 
 
-def is_auxiliary(body: dict[str, Any]) -> bool:
+def system_text(body: ChatRequest) -> str:
+    return "\n".join(_text(m.get("content")) for m in _messages(body) if m.get("role") in ("system", "developer"))
+
+
+def is_auxiliary(body: ChatRequest) -> bool:
     if body.get("tools"):
         return False
     return bool(_AUXILIARY_RE.search(system_text(body)[:400]))
 
 
-def user_text(body: dict[str, Any]) -> str:
+def user_text(body: ChatRequest) -> str:
     """The newest message's text when the user sent it; "" when it is a tool result (a
     follow-up request of the same prompt), so a prompt is counted once per delivery."""
-    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    messages = _messages(body)
     if not messages or messages[-1].get("role") != "user":
         return ""
     return _text(messages[-1].get("content"))
 
 
-def _tool_names(body: dict[str, Any]) -> set[str]:
+def _tool_names(body: ChatRequest) -> set[str]:
     names = set()
     for tool in body.get("tools") or []:
         function = tool.get("function") if isinstance(tool, dict) else None
-        if isinstance(function, dict) and isinstance(function.get("name"), str):
-            names.add(function["name"])
+        if isinstance(function, dict) and isinstance(name := function.get("name"), str):
+            names.add(name)
     return names
 
 
-def tool_call(turn: Turn, body: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+def tool_call(turn: Turn, body: ChatRequest) -> tuple[str, JsonObject] | None:
     """(tool name, arguments) for a tool turn, in the client's own tool vocabulary."""
     names = _tool_names(body)
     if turn.kind == "write_file":
@@ -152,7 +153,7 @@ def tool_call(turn: Turn, body: dict[str, Any]) -> tuple[str, dict[str, Any]] | 
     return None
 
 
-def edit_text(turn: Turn, body: dict[str, Any]) -> str:
+def edit_text(turn: Turn, body: ChatRequest) -> str:
     """A tool turn as text, for a client without tools (aider's edit formats)."""
     parts = [turn.text] if turn.text else []
     content = turn.content if turn.content.endswith("\n") or not turn.content else turn.content + "\n"
@@ -166,7 +167,7 @@ def edit_text(turn: Turn, body: dict[str, Any]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def usage_object(usage: TurnUsage) -> dict[str, Any]:
+def usage_object(usage: TurnUsage) -> Usage:
     prompt = usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens
     return {
         "prompt_tokens": prompt,
@@ -176,63 +177,45 @@ def usage_object(usage: TurnUsage) -> dict[str, Any]:
     }
 
 
-async def answer(request: web.Request, body: dict[str, Any], turn: Turn) -> web.StreamResponse:
+async def answer(request: web.Request, body: ChatRequest, turn: Turn) -> web.StreamResponse:
     call = tool_call(turn, body) if body.get("tools") else None
     text = turn.text if call or turn.kind == "text" else edit_text(turn, body)
     ident, created, model = f"chatcmpl-scripted-{next(_ids):04d}", int(time.time()), body.get("model", "scripted")
     call_id = f"call_scripted_{next(_ids):04d}"
     finish = "tool_calls" if call else "stop"
     if not body.get("stream"):
-        message: dict[str, Any] = {"role": "assistant", "content": text or None}
+        message: AssistantMessage = {"role": "assistant", "content": text or None}
         if call:
             message["tool_calls"] = [
                 {"id": call_id, "type": "function", "function": {"name": call[0], "arguments": json.dumps(call[1])}}
             ]
-        return web.json_response(
-            {
-                "id": ident,
-                "object": "chat.completion",
-                "created": created,
-                "model": model,
-                "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-                "usage": usage_object(turn.usage),
-            }
-        )
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
-    await response.prepare(request)
+        completion: Completion = {
+            "id": ident,
+            "object": "chat.completion",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+            "usage": usage_object(turn.usage),
+        }
+        return web.json_response(completion)
+    response = await open_stream(request)
 
-    async def chunk(choices: list[dict[str, Any]], **extra: Any) -> None:
-        data = {"id": ident, "object": "chat.completion.chunk", "created": created, "model": model, "choices": choices, **extra}
+    async def chunk(choices: list[ChunkChoice], usage: Usage | None = None) -> None:
+        data: Chunk = {"id": ident, "object": "chat.completion.chunk", "created": created, "model": model, "choices": choices}
+        if usage is not None:
+            data["usage"] = usage
         await response.write(f"data: {json.dumps(data)}\n\n".encode())
 
     await chunk([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])
     if text:
         await chunk([{"index": 0, "delta": {"content": text}, "finish_reason": None}])
     if call:
-        await chunk(
-            [
-                {
-                    "index": 0,
-                    "delta": {
-                        "tool_calls": [
-                            {"index": 0, "id": call_id, "type": "function", "function": {"name": call[0], "arguments": ""}}
-                        ]
-                    },
-                    "finish_reason": None,
-                }
-            ]
-        )
-        await chunk(
-            [
-                {
-                    "index": 0,
-                    "delta": {"tool_calls": [{"index": 0, "function": {"arguments": json.dumps(call[1])}}]},
-                    "finish_reason": None,
-                }
-            ]
-        )
+        first: ToolCallDelta = {"index": 0, "id": call_id, "type": "function", "function": {"name": call[0], "arguments": ""}}
+        await chunk([{"index": 0, "delta": {"tool_calls": [first]}, "finish_reason": None}])
+        rest: ToolCallDelta = {"index": 0, "function": {"arguments": json.dumps(call[1])}}
+        await chunk([{"index": 0, "delta": {"tool_calls": [rest]}, "finish_reason": None}])
     await chunk([{"index": 0, "delta": {}, "finish_reason": finish}])
-    await chunk([], usage=usage_object(turn.usage))
+    await chunk([], usage_object(turn.usage))
     await response.write(b"data: [DONE]\n\n")
     await response.write_eof()
     return response

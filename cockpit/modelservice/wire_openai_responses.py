@@ -19,11 +19,26 @@ from __future__ import annotations
 import itertools
 import json
 import shlex
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from aiohttp import web
 
+from cockpit.domain.json_value import JsonValue
 from cockpit.modelservice.scenario import Turn, TurnUsage
+from cockpit.modelservice.schema_openai_responses import (
+    ErrorBody,
+    ExecArguments,
+    InputItem,
+    OutputItem,
+    Response,
+    ResponsesRequest,
+    StreamEvent,
+    Usage,
+)
+from cockpit.modelservice.wire_common import Wire, auxiliary_turn, main_turn, open_stream, read_object, write_named_event
+
+if TYPE_CHECKING:
+    from cockpit.modelservice.server import ModelService
 
 API = "openai-responses"
 ERROR_CODES = {
@@ -40,46 +55,30 @@ TITLE_PROMPT = "Generate a concise, single-line task title"
 _ids = itertools.count(1)
 
 
-def add_routes(app: web.Application, service: Any) -> None:
+def add_routes(app: web.Application, service: ModelService) -> None:
+    wire = Wire(API, error_response, ERROR_CODES, stopped_status=503)
+
     async def responses(request: web.Request) -> web.StreamResponse:
-        body = await _json(request)
-        if body is None:
+        raw = await read_object(request)
+        if raw is None:
             return error_response(400, "the request body is not JSON")
+        body = cast(ResponsesRequest, raw)  # the fields the wire reads; shapes still checked where read
         text = user_text(body)
         if not is_main(request, body):
-            service.record(request, API, None, text, body)
-            return await answer(
-                request, body, Turn(kind="text", text="Scripted task", usage=TurnUsage(input_tokens=0, output_tokens=0))
-            )
-        index, turn = service.take_turn()
-        service.record(request, API, index, text, body, exhausted=index is None)
-        if turn.kind == "hang":
-            await service.hold()
-            return error_response(503, "the scripted model service stopped")
-        if turn.kind == "error":
-            return error_response(turn.status, turn.message or ERROR_CODES.get(turn.status, "error"))
-        response = await answer(request, body, turn)
-        service.finished_turn()
-        return response
+            service.record(request, API, None, text, raw)
+            return await answer(request, body, auxiliary_turn("Scripted task"))
+        return await main_turn(service, wire, request, text, raw, lambda turn: answer(request, body, turn))
 
     app.router.add_post("/v1/responses", responses)
     app.router.add_post("/responses", responses)
 
 
-async def _json(request: web.Request) -> dict[str, Any] | None:
-    try:
-        data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def is_main(request: web.Request, body: dict[str, Any]) -> bool:
+def is_main(request: web.Request, body: ResponsesRequest) -> bool:
     """A conversation turn, not codex's title generation (or another side request)."""
     raw = request.headers.get("x-codex-turn-metadata")
     if raw:
         try:
-            metadata = json.loads(raw)
+            metadata: JsonValue = json.loads(raw)
         except json.JSONDecodeError:
             metadata = {}
         if isinstance(metadata, dict) and "turn_trigger" in metadata:
@@ -93,21 +92,18 @@ def error_response(status: int, message: str) -> web.Response:
     """OpenAI's error shape: {"error": {"message", "type", "code"}}."""
     code = ERROR_CODES.get(status, "error")
     kind = "invalid_request_error" if status < 500 else "server_error"
-    return web.json_response(
-        {"error": {"message": message, "type": kind, "param": None, "code": code}},
-        status=status,
-        headers={"x-request-id": f"req_scripted_{next(_ids)}"},
-    )
+    error: ErrorBody = {"error": {"message": message, "type": kind, "param": None, "code": code}}
+    return web.json_response(error, status=status, headers={"x-request-id": f"req_scripted_{next(_ids)}"})
 
 
-def _texts(item: dict[str, Any]) -> list[str]:
+def _texts(item: InputItem) -> list[str]:
     content = item.get("content")
     if isinstance(content, str):
         return [content]
     return [c.get("text", "") for c in content or [] if isinstance(c, dict) and c.get("type") in ("input_text", "text")]
 
 
-def user_text(body: dict[str, Any]) -> str:
+def user_text(body: ResponsesRequest) -> str:
     """The newest user message's text; "" when the newest input item is a tool result
     (a follow-up request inside the same turn, which must not count as a new delivery)."""
     items = body.get("input")
@@ -125,9 +121,10 @@ def user_text(body: dict[str, Any]) -> str:
     return ""
 
 
-def approvals_possible(body: dict[str, Any]) -> bool:
+def approvals_possible(body: ResponsesRequest) -> bool:
     """False when codex told the model that no approval can be asked for (codex exec)."""
-    for item in body.get("input") or []:
+    items = body.get("input")
+    for item in items if isinstance(items, list) else []:
         if isinstance(item, dict) and item.get("role") == "developer":
             if any(NEVER_APPROVE in t for t in _texts(item)):
                 return False
@@ -139,8 +136,8 @@ def write_command(path: str, content: str) -> str:
     return f"printf '%s' {shlex.quote(content)} > {shlex.quote(path)}"
 
 
-def output_items(turn: Turn, body: dict[str, Any]) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
+def output_items(turn: Turn, body: ResponsesRequest) -> list[OutputItem]:
+    items: list[OutputItem] = []
     if turn.text:
         items.append(
             {
@@ -153,10 +150,11 @@ def output_items(turn: Turn, body: dict[str, Any]) -> list[dict[str, Any]]:
         )
     if turn.kind in ("write_file", "shell"):
         command = write_command(turn.path, turn.content) if turn.kind == "write_file" else turn.command
-        arguments: dict[str, Any] = {"cmd": command}
+        arguments: ExecArguments = {"cmd": command}
         if approvals_possible(body):
             what = f"create {turn.path}" if turn.kind == "write_file" else "run the scripted command"
-            arguments |= {"sandbox_permissions": "require_escalated", "justification": f"Do you want to {what}?"}
+            arguments["sandbox_permissions"] = "require_escalated"
+            arguments["justification"] = f"Do you want to {what}?"
         call = next(_ids)
         items.append(
             {
@@ -171,7 +169,7 @@ def output_items(turn: Turn, body: dict[str, Any]) -> list[dict[str, Any]]:
     return items
 
 
-def usage_json(usage: TurnUsage) -> dict[str, Any]:
+def usage_json(usage: TurnUsage) -> Usage:
     """Responses usage: input_tokens includes the cached ones (a subset, as the real API reports)."""
     cached = usage.cache_read_input_tokens
     total_in = usage.input_tokens + cached
@@ -184,36 +182,47 @@ def usage_json(usage: TurnUsage) -> dict[str, Any]:
     }
 
 
-async def answer(request: web.Request, body: dict[str, Any], turn: Turn) -> web.StreamResponse:
+async def answer(request: web.Request, body: ResponsesRequest, turn: Turn) -> web.StreamResponse:
     items = output_items(turn, body)
     response_id = f"resp_scripted_{next(_ids):04d}"
-    base = {"id": response_id, "object": "response", "model": body.get("model", "scripted")}
-    final = dict(base, status="completed", output=items, usage=usage_json(turn.usage))
+    model = body.get("model", "scripted")
+    final: Response = {
+        "id": response_id,
+        "object": "response",
+        "model": model,
+        "status": "completed",
+        "output": items,
+        "usage": usage_json(turn.usage),
+    }
     if not body.get("stream"):
         return web.json_response(final)
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
-    await response.prepare(request)
-    await _event(response, "response.created", {"response": dict(base, status="in_progress", output=[])})
-    for index, item in enumerate(items):
-        if item["type"] == "message":
-            await _event(
-                response,
-                "response.output_item.added",
-                {"output_index": index, "item": dict(item, status="in_progress", content=[])},
-            )
-            await _event(
-                response,
-                "response.output_text.delta",
-                {"item_id": item["id"], "output_index": index, "content_index": 0, "delta": turn.text},
-            )
-        else:
-            await _event(response, "response.output_item.added", {"output_index": index, "item": item})
-        await _event(response, "response.output_item.done", {"output_index": index, "item": item})
-    await _event(response, "response.completed", {"response": final})
+    response = await open_stream(request)
+    for event in stream_events(final, turn.text):
+        await write_named_event(response, event)
     await response.write_eof()
     return response
 
 
-async def _event(response: web.StreamResponse, name: str, data: dict[str, Any]) -> None:
-    payload = json.dumps({"type": name, **data})
-    await response.write(f"event: {name}\ndata: {payload}\n\n".encode())
+def stream_events(final: Response, text: str) -> list[StreamEvent]:
+    """The SSE sequence codex reads for `final`: created, each item added (with the text as a
+    delta) and done, completed."""
+    started: Response = {"id": final["id"], "object": "response", "model": final["model"], "status": "in_progress", "output": []}
+    events: list[StreamEvent] = [{"type": "response.created", "response": started}]
+    for index, item in enumerate(final["output"]):
+        if item["type"] == "message":
+            added: OutputItem = {**item, "status": "in_progress", "content": []}
+            events.append({"type": "response.output_item.added", "output_index": index, "item": added})
+            events.append(
+                {
+                    "type": "response.output_text.delta",
+                    "item_id": item["id"],
+                    "output_index": index,
+                    "content_index": 0,
+                    "delta": text,
+                }
+            )
+        else:
+            events.append({"type": "response.output_item.added", "output_index": index, "item": item})
+        events.append({"type": "response.output_item.done", "output_index": index, "item": item})
+    events.append({"type": "response.completed", "response": final})
+    return events

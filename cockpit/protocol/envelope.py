@@ -25,7 +25,8 @@ class RequestLine(BaseModel):
 
     id: int | str | None = None
     op: str
-    args: dict[str, Any] | None = None  # checked against the op's model (requests.parse_args)
+    # any values (pydantic leaves them as sent) until checked against the op's model (requests.parse_args)
+    args: dict[str, object] | None = None
 
 
 class ReplyLine(BaseModel):
@@ -45,7 +46,7 @@ def error_line(request_id: int | str | None, error: ErrorBody) -> bytes:
     return encode({"id": request_id, "ok": False, "error": error.model_dump(mode="json")})
 
 
-def event_line(event: Event | dict[str, Any]) -> bytes:
+def event_line(event: Event | dict[str, object]) -> bytes:
     # A dict is an event published in the old style (before its model existed here).
     if isinstance(event, Event):  # `type` is a default, so named here; the rest as the maker set it
         body = {"type": getattr(event, "type", None), **event.model_dump(mode="json", exclude_unset=True)}

@@ -6,7 +6,7 @@ replies.py, and register one handler for it in the supervisor (docs/architecture
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -64,8 +64,8 @@ class Dispatch(Args):
     timeout_s: float | None = None
     priority: int = 0
     # A task packet's fields (docs/gates.md): validated by the task packet's own model, with
-    # its own messages, when the dispatch is prepared.
-    task: dict[str, Any] = {}
+    # its own messages, when the dispatch is prepared; until then any values, as sent.
+    task: dict[str, object] = {}
     task_source: str = "task"
     actor: str = ACTOR
     host: str | None = None  # an SSH host of hosts.yaml (docs/hosts.md), or
@@ -230,8 +230,8 @@ class PermissionRequest(Args):
     op = "permission_request"
     dispatch: str
     # The CLI hook's own JSON (tool_name, tool_input, ...): another program's schema, read
-    # field by field in service/permissions.py.
-    payload: dict[str, Any] = {}
+    # field by field in service/permissions.py (the service's HookPayload).
+    payload: dict[str, object] = {}
     source: str = "hook"
     timeout_s: float | None = None
 

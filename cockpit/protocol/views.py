@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict
 
 
@@ -62,7 +60,7 @@ class DispatchView(BaseModel):
     risk: str = "medium"
     # The task packet as the dispatch recorded it (domain.task.TaskPacket.public()): its own
     # schema, checked where it is built; here it is carried, not interpreted.
-    task: dict[str, Any]
+    task: dict[str, object]
     state: str
     exit_code: int | None = None
     started_ts: str | None = None

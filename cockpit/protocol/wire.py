@@ -11,6 +11,7 @@ Event:    {"event": {"type": ..., ...}}   (after a `subscribe` request)
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from cockpit.protocol.codes import raise_error_fields
@@ -35,7 +36,8 @@ def encode(obj: Any) -> bytes:
     return json.dumps(to_wire(obj), separators=(",", ":"), default=str).encode("utf-8") + b"\n"
 
 
-def request_line(request_id: int | str | None, op: str, args: dict[str, Any]) -> bytes:
+def request_line(request_id: int | str | None, op: str, args: Mapping[str, object]) -> bytes:
+    # any values: to_wire turns models into JSON, encode() the rest (the supervisor checks them)
     return encode({"id": request_id, "op": op, "args": args})
 
 

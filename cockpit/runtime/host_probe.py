@@ -14,7 +14,7 @@ The script only reads: a probe writes nothing on the host.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TypedDict
 
 from cockpit.domain.hosts import Host, HostProbe, ProviderOnHost, host_problems
 from cockpit.domain.provider import Provider, strip_ansi
@@ -77,21 +77,32 @@ def _probe(host: Host, providers: Sequence[Provider], link: SshLink, versions: b
     if result.code != 0:
         why = result.stderr.strip().splitlines()[-1:] or [f"exit {result.code}"]
         return HostProbe(**base, reachable=True, latency_ms=latency, problems=[f"the probe failed: {why[0]}"])
-    facts = parse_probe_output(result.stdout, providers)
-    writable = bool(facts.pop("root_writable"))
+    facts, writable = parse_probe_output(result.stdout, providers)
     probe = HostProbe(**base, reachable=True, latency_ms=round(latency, 1), **facts)
     return probe.model_copy(update={"problems": host_problems(probe, root_writable=writable)})
 
 
-def parse_probe_output(text: str, providers: Sequence[Provider]) -> dict[str, Any]:
-    """The probe script's lines as HostProbe fields, plus `root_writable`."""
+class ProbeFacts(TypedDict, total=False):
+    """The probe script's lines as HostProbe fields (those it reported)."""
+
+    tmux: str | None
+    git: str | None
+    free_disk_bytes: int
+    running_workers: int
+    providers: list[ProviderOnHost]
+
+
+def parse_probe_output(text: str, providers: Sequence[Provider]) -> tuple[ProbeFacts, bool]:
+    """The probe script's lines as HostProbe fields, and whether the root is writable."""
     found: dict[str, ProviderOnHost] = {p.name: ProviderOnHost(name=p.name, binary=p.binary) for p in providers}
-    facts: dict[str, Any] = {}
+    facts: ProbeFacts = {}
     writable = False
     for raw in strip_ansi(text).splitlines():
         kind, _, rest = raw.partition(" ")
-        if kind in ("tmux", "git"):
-            facts[kind] = rest.strip()[:_VERSION_MAX_CHARS] or None
+        if kind == "tmux":
+            facts["tmux"] = rest.strip()[:_VERSION_MAX_CHARS] or None
+        elif kind == "git":
+            facts["git"] = rest.strip()[:_VERSION_MAX_CHARS] or None
         elif kind == "root":
             parts = rest.split()
             writable = bool(parts) and parts[0] == "1"
@@ -107,5 +118,4 @@ def parse_probe_output(text: str, providers: Sequence[Provider]) -> dict[str, An
         elif kind == "workers" and rest.strip().isdigit():
             facts["running_workers"] = int(rest.strip())
     facts["providers"] = list(found.values())
-    facts["root_writable"] = writable
-    return facts
+    return facts, writable

@@ -12,14 +12,13 @@ replaced whole). Problems are ONE line naming the file and line that supplied th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from cockpit.domain.hosts import HostsFile
 from cockpit.errors import UsageError
 from cockpit.runtime.provider_catalog import user_catalog_path
-from cockpit.runtime.yaml_lines import FieldPath, display_path, located_error, merge_located, parse_with_lines
+from cockpit.runtime.yaml_lines import FieldPath, YamlMapping, display_path, located_error, merge_located, parse_with_lines
 
 HOSTS_NAME = "hosts.yaml"
 DOCS = "docs/hosts.md"
@@ -48,7 +47,7 @@ def load_hosts(repo_root: Path | None, *, user_config_dir: Path | None = None) -
 
 def hosts_from_texts(files: list[tuple[str, str]]) -> HostsFile:
     """Merge and validate hosts texts given as (label, yaml text), in merge order."""
-    merged: dict[str, Any] = {}
+    merged: YamlMapping = {}
     origin: dict[FieldPath, tuple[str, int]] = {}
     for label, text in files:
         parsed = parse_with_lines(label, text, "the hosts file must be a mapping with a `hosts:` key")

@@ -15,13 +15,20 @@ from __future__ import annotations
 import importlib.resources
 import os
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from cockpit.domain.provider import Catalog
 from cockpit.errors import UsageError
-from cockpit.runtime.yaml_lines import FieldPath, display_path, located_error, merge_located, parse_with_lines, read_config_text
+from cockpit.runtime.yaml_lines import (
+    FieldPath,
+    YamlMapping,
+    display_path,
+    located_error,
+    merge_located,
+    parse_with_lines,
+    read_config_text,
+)
 
 CATALOG_NAME = "providers.yaml"
 
@@ -78,7 +85,7 @@ def catalog_from_texts(files: list[tuple[str, str]]) -> Catalog:
     Separate from load_catalog so the merge and the error reporting can be checked on
     texts alone; labels appear verbatim in error messages.
     """
-    merged: dict[str, Any] = {}
+    merged: YamlMapping = {}
     origin: dict[FieldPath, tuple[str, int]] = {}
     for label, text in files:
         parsed = parse_with_lines(label, text, "the catalog must be a mapping with a `providers:` key")
@@ -100,7 +107,7 @@ def catalog_from_texts(files: list[tuple[str, str]]) -> Catalog:
         raise located_error(exc, origin, files, "docs/providers.md") from None
 
 
-def _empty_means_no_change(data: dict[str, Any]) -> None:
+def _empty_means_no_change(data: YamlMapping) -> None:
     """A bare `providers:` or `claude:` (a half-written file) adds nothing, rather than
     replacing what earlier files said with null."""
     if "providers" in data and data["providers"] is None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from cockpit.domain.json_value import JsonObject, JsonValue
 from cockpit.domain.provider import SESSION_PLACEHOLDER, HeadlessSpec, InteractiveSpec, Provider
 from cockpit.runtime.usage import JsonLines
 
@@ -34,7 +34,7 @@ def _tail_lines(path: Path) -> list[str]:
     return data.decode("utf-8", "replace").splitlines()
 
 
-def _find_key(obj: Any, keys: list[str], depth: int = 0) -> str | None:
+def _find_key(obj: JsonValue, keys: list[str], depth: int = 0) -> str | None:
     """The first of `keys` found in a JSON object, at its top level or nested (opencode's
     events carry sessionID inside "part"), breadth first."""
     if not isinstance(obj, dict) or depth > 3:
@@ -50,7 +50,7 @@ def _find_key(obj: Any, keys: list[str], depth: int = 0) -> str | None:
     return None
 
 
-def _objects(path: Path) -> list[dict[str, Any]]:
+def _objects(path: Path) -> list[JsonObject]:
     reader = JsonLines()
     found = []
     for line in _tail_lines(path):
@@ -93,10 +93,10 @@ def _newest_key(lines: list[str], keys: list[str], *, hook: bool) -> str | None:
     return None
 
 
-def _key_of(obj: dict[str, Any] | None, keys: list[str], *, hook: bool) -> str | None:
+def _key_of(obj: JsonObject | None, keys: list[str], *, hook: bool) -> str | None:
     if obj is None:
         return None
-    payload = obj.get("payload") if hook and isinstance(obj.get("payload"), dict) else obj
+    payload = found if hook and isinstance(found := obj.get("payload"), dict) else obj
     return _find_key(payload, keys)
 
 
@@ -105,14 +105,14 @@ def last_answer(log_path: Path) -> str | None:
     gemini's `response`, codex's and opencode's last agent message), or None."""
     for obj in reversed(_objects(log_path)):
         for key in _RESULT_KEYS:
-            if isinstance(obj.get(key), str) and obj[key].strip():
-                return obj[key].strip()[:_MAX_SUMMARY_CHARS]
-        item = obj.get("item") if isinstance(obj.get("item"), dict) else None
-        if item and item.get("type") == "agent_message" and isinstance(item.get("text"), str):
-            return item["text"].strip()[:_MAX_SUMMARY_CHARS]
-        part = obj.get("part") if isinstance(obj.get("part"), dict) else None
-        if obj.get("type") == "text" and part and isinstance(part.get("text"), str):
-            return part["text"].strip()[:_MAX_SUMMARY_CHARS]
+            if isinstance(result := obj.get(key), str) and result.strip():
+                return result.strip()[:_MAX_SUMMARY_CHARS]
+        item = found if isinstance(found := obj.get("item"), dict) else None
+        if item and item.get("type") == "agent_message" and isinstance(text := item.get("text"), str):
+            return text.strip()[:_MAX_SUMMARY_CHARS]
+        part = found if isinstance(found := obj.get("part"), dict) else None
+        if obj.get("type") == "text" and part and isinstance(text := part.get("text"), str):
+            return text.strip()[:_MAX_SUMMARY_CHARS]
     return None
 
 

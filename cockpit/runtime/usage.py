@@ -12,8 +12,9 @@ import json
 import re
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Protocol
+from typing import Protocol
 
+from cockpit.domain.json_value import JsonObject, JsonValue
 from cockpit.domain.provider import PriceTable, strip_ansi
 
 MICRO = Decimal(1_000_000)
@@ -37,7 +38,7 @@ class UsageParser(Protocol):
         """Take one output line; return the cumulative Usage if the line changed it."""
 
 
-def usd_to_micro(value: Any) -> int | None:
+def usd_to_micro(value: object) -> int | None:
     """A USD amount (number or numeric string) as integer micro-USD, rounded half up."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None
@@ -62,7 +63,7 @@ def apply_prices(usage: Usage, prices: PriceTable | None) -> Usage:
     return replace(usage, cost_micro_usd=int(micro.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
 
 
-def _count(value: Any) -> int:
+def _count(value: JsonValue) -> int:
     """A token count; anything that is not a non-negative integer counts as 0."""
     if isinstance(value, bool):
         return 0
@@ -82,7 +83,7 @@ class JsonLines:
     def __init__(self) -> None:
         self._buffer: list[str] | None = None
 
-    def feed(self, line: str) -> dict[str, Any] | None:
+    def feed(self, line: str) -> JsonObject | None:
         text = strip_ansi(line).rstrip("\n")
         if self._buffer is not None:
             stripped = text.strip()
@@ -109,7 +110,7 @@ class JsonLines:
         return _object_in_line(text)
 
 
-def _object_in_line(text: str) -> dict[str, Any] | None:
+def _object_in_line(text: str) -> JsonObject | None:
     end = text.rfind("}")
     start = text.find("{")
     tries = 0
@@ -122,7 +123,7 @@ def _object_in_line(text: str) -> dict[str, Any] | None:
     return None
 
 
-def _loads_object(text: str) -> dict[str, Any] | None:
+def _loads_object(text: str) -> JsonObject | None:
     try:
         value = json.loads(text)
     except (ValueError, RecursionError):
@@ -145,7 +146,7 @@ class _Parser:
         self._take(event)
         return replace(self._usage) if self._usage != before else None
 
-    def _take(self, event: dict[str, Any]) -> None:
+    def _take(self, event: JsonObject) -> None:
         raise NotImplementedError
 
 
@@ -161,9 +162,9 @@ class ClaudeParser(_Parser):
     subtype "success" with is_error true.
     """
 
-    _last_result: dict[str, Any] | None = None
+    _last_result: JsonObject | None = None
 
-    def _take(self, event: dict[str, Any]) -> None:
+    def _take(self, event: JsonObject) -> None:
         if event.get("type") != "result" or event == self._last_result:
             return
         self._last_result = event
@@ -175,8 +176,8 @@ class ClaudeParser(_Parser):
         cost = usd_to_micro(event.get("total_cost_usd"))
         if cost is not None:
             self._usage.cost_micro_usd = (self._usage.cost_micro_usd or 0) + cost
-        if isinstance(event.get("is_error"), bool):
-            self._usage.is_error = event["is_error"]
+        if isinstance(is_error := event.get("is_error"), bool):
+            self._usage.is_error = is_error
         self._usage.final = True
 
 
@@ -187,7 +188,7 @@ class CodexParser(_Parser):
     `turn.failed` marks an error; other events (`error` retries included) are ignored.
     """
 
-    def _take(self, event: dict[str, Any]) -> None:
+    def _take(self, event: JsonObject) -> None:
         kind = event.get("type")
         if kind == "turn.completed":
             usage = found if isinstance(found := event.get("usage"), dict) else {}
@@ -209,7 +210,7 @@ class GeminiParser(_Parser):
     The error object of a failed `-o json` run ({session_id, error}) arrives on stderr.
     """
 
-    def _take(self, event: dict[str, Any]) -> None:
+    def _take(self, event: JsonObject) -> None:
         kind = event.get("type")
         if kind is not None and kind != "result":
             return  # stream-json init/message/tool events, and non-fatal "error" events
@@ -225,7 +226,7 @@ class GeminiParser(_Parser):
         self._usage.final = True
 
 
-def _gemini_tokens(stats: dict[str, Any]) -> tuple[int, int]:
+def _gemini_tokens(stats: JsonObject) -> tuple[int, int]:
     # 0.61 (observed against the scripted service): flat stats.{input_tokens, output_tokens}
     # summed over models, and the same keys per model without a "tokens" object.
     if "input_tokens" in stats or "inputTokens" in stats:
@@ -260,7 +261,7 @@ class OpencodeParser(_Parser):
         super().__init__()
         self._cost = Decimal(0)
 
-    def _take(self, event: dict[str, Any]) -> None:
+    def _take(self, event: JsonObject) -> None:
         kind = event.get("type")
         part = found if isinstance(found := event.get("part"), dict) else {}
         if kind == "step_finish":

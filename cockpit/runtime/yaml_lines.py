@@ -13,9 +13,10 @@ format, `file:line: field.path: problem`; a problem with no field says what inst
 from __future__ import annotations
 
 import copy
+import datetime
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeAlias, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -23,13 +24,17 @@ from pydantic import BaseModel, ValidationError
 from cockpit.errors import UsageError
 
 FieldPath = tuple[str | int, ...]
+# What a settings file holds before validation: yaml's safe values (timestamps and !!binary
+# included), with string keys only (to_python refuses any other key).
+YamlValue: TypeAlias = list["YamlValue"] | dict[str, "YamlValue"] | str | int | float | bool | None | datetime.date | bytes
+YamlMapping: TypeAlias = dict[str, YamlValue]
 M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
 class Parsed:
     label: str
-    data: dict[str, Any]
+    data: YamlMapping
     lines: dict[FieldPath, int]  # field path -> 1-based line of its key (or list item)
 
 
@@ -82,10 +87,10 @@ def parse_with_lines(label: str, text: str, shape: str) -> Parsed:
     return Parsed(label, data, lines)
 
 
-def to_python(loader: yaml.SafeLoader, node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], label: str) -> Any:
+def to_python(loader: yaml.SafeLoader, node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], label: str) -> YamlValue:
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # resolves `<<` merge keys like safe_load does
-        out: dict[str, Any] = {}
+        out: YamlMapping = {}
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
             key = loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
@@ -97,7 +102,7 @@ def to_python(loader: yaml.SafeLoader, node: yaml.Node, path: FieldPath, lines: 
             out[key] = to_python(loader, value_node, (*path, key), lines, label)
         return out
     if isinstance(node, yaml.SequenceNode):
-        items = []
+        items: list[YamlValue] = []
         for index, item in enumerate(node.value):
             lines[(*path, index)] = item.start_mark.line + 1
             items.append(to_python(loader, item, (*path, index), lines, label))
@@ -163,16 +168,21 @@ def load_model_file(path: Path, model: type[M], *, shape: str, docs: str) -> Loa
         raise located_error(exc, origin, [(label, text)], docs) from None
 
 
-def merge_located(base: dict[str, Any], parsed: Parsed, path: FieldPath, origin: dict[FieldPath, tuple[str, int]]) -> None:
+def merge_located(base: YamlMapping, parsed: Parsed, path: FieldPath, origin: dict[FieldPath, tuple[str, int]]) -> None:
     """Deep-merge one parsed file into `base` at `path`, recording in `origin` which file and
     line supplied each value: a later value replaces an earlier one, mappings merge, lists
     are replaced whole."""
-    layer = _at(parsed.data, path)
+    _merge(base, _at(parsed.data, path), parsed, path, origin)
+
+
+def _merge(
+    base: YamlMapping, layer: YamlMapping, parsed: Parsed, path: FieldPath, origin: dict[FieldPath, tuple[str, int]]
+) -> None:
     for key, value in layer.items():
         here = (*path, key)
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
+        if isinstance(value, dict) and isinstance(into := base.get(key), dict):
             origin[here] = (parsed.label, parsed.lines[here])  # the latest file to touch a mapping owns it
-            merge_located(base[key], parsed, here, origin)
+            _merge(into, value, parsed, here, origin)
             continue
         for stale in [p for p in origin if p[: len(here)] == here]:
             del origin[stale]
@@ -182,7 +192,10 @@ def merge_located(base: dict[str, Any], parsed: Parsed, path: FieldPath, origin:
                 origin[sub] = (parsed.label, line)
 
 
-def _at(data: dict[str, Any], path: FieldPath) -> dict[str, Any]:
+def _at(data: YamlMapping, path: FieldPath) -> YamlMapping:
     for key in path:
-        data = data[str(key)]  # a path into mappings: its keys are strings
+        inner = data[str(key)]  # a path into mappings: its keys are strings
+        if not isinstance(inner, dict):
+            raise KeyError(f"{dotted(path)}: {key} is not a mapping")
+        data = inner
     return data

@@ -59,8 +59,9 @@ class ReviewLoopService(Extension):
         sent: dict[str, int] = {}
         for r in receipts:
             if r.kind == "comments_sent":
-                for cid in r.data.get("comments", []):
-                    sent[cid] = r.seq
+                ids = r.data.get("comments", [])
+                for cid in ids if isinstance(ids, list) else []:
+                    sent[str(cid)] = r.seq
         out = []
         for r in receipts:
             if r.kind != "review_comment":

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -56,7 +55,7 @@ class Prepared:
     assignment: str = ""  # the prompt as the operator wrote it
 
 
-def load_task_file(path: Path) -> dict[str, Any]:  # untyped: a task file's YAML as written; build_task checks it
+def load_task_file(path: Path) -> dict[str, object]:  # a task file's YAML as written: build_task checks it
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:

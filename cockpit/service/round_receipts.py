@@ -31,4 +31,4 @@ class RoundReceipts:
     def session_id(self, dispatch_id: str) -> str | None:
         """The newest session id receipted for the dispatch."""
         found = [r.data["session_id"] for r in self.of(dispatch_id) if r.kind == "session_captured"]
-        return found[-1] if found else None
+        return str(found[-1]) if found else None

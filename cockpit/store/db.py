@@ -19,6 +19,7 @@ from cockpit.domain.receipt import GENESIS
 from cockpit.errors import CockpitError
 from cockpit.ledger.reader import committed_size, iter_receipts
 from cockpit.store.fold import ChainBroken, Progress, fold_range
+from cockpit.store.projection import Row
 from cockpit.store.schema import PROJECTION_TABLES, SCHEMA, SCHEMA_VERSION
 
 
@@ -158,7 +159,7 @@ class Store:
         ).fetchone()
         return int(row[0]), int(row[1])
 
-    def gate_results(self, dispatch_id: str) -> list[dict[str, Any]]:
+    def gate_results(self, dispatch_id: str) -> list[Row]:
         rows = self.conn.execute("SELECT * FROM gate_results WHERE dispatch = ? ORDER BY gate", (dispatch_id,)).fetchall()
         return [dict(row) for row in rows]
 

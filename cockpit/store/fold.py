@@ -17,8 +17,8 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from cockpit.domain.json_value import JsonObject
 from cockpit.errors import CockpitError
 from cockpit.ledger.files import LedgerPaths
 from cockpit.store.projection import HANDLERS, UPDATE_ONLY, Projection, Rec
@@ -64,7 +64,7 @@ def _slow(line: bytes) -> tuple[str, str | None, int, bytes, str, str, dict, byt
 _scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # json.loads without its per-call checks; scan_once is set in __init__, absent from the stubs
 
 
-def _actor_and_data(line: bytes, end: int) -> tuple[str, dict[str, Any]]:
+def _actor_and_data(line: bytes, end: int) -> tuple[str, JsonObject]:
     """The actor and data of a line whose members after `data` were read by position (`end`: data's end)."""
     a = line.find(b'","data":')
     if a < 0 or not line.startswith(b'{"actor":"'):

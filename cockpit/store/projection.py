@@ -20,7 +20,11 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-Row = dict[str, Any]
+from cockpit.domain.json_value import JsonObject, JsonValue
+
+# A dispatches row as the fold holds it: SQLite's scalars read from the table, and the
+# receipt values the fold copies in (receipts put scalars there; sqlite refuses others at flush).
+Row = JsonObject
 
 
 class Rec(NamedTuple):
@@ -31,7 +35,7 @@ class Rec(NamedTuple):
     kind: str
     actor: str
     dispatch: str | None
-    data: dict[str, Any]
+    data: JsonObject
 
 
 Handler = Callable[["Projection", Rec], None]
@@ -138,13 +142,13 @@ class Projection:
         if handler is not None:
             handler(self, r)
 
-    def update(self, dispatch: str | None, ts: str, **cols: Any) -> None:
+    def update(self, dispatch: str | None, ts: str, **cols: JsonValue) -> None:
         row = self.row(dispatch)
         if row is None:
             return
         row.update(cols)
         row["updated_ts"] = ts
-        self.dirty.add(row["id"])
+        self.dirty.add(str(row["id"]))
 
     def flush(self) -> None:
         """Write every row changed since the last flush."""
@@ -172,7 +176,14 @@ class Projection:
             self.approvals.clear()
 
 
-def _json(value: Any) -> str:
+def _int(value: JsonValue) -> int:
+    """int() of a count a receipt carries (a number or numeric string); anything else fails as int() does."""
+    if value is None or isinstance(value, list | dict):
+        raise TypeError(f"int() argument must be a string or a number, not {type(value).__name__!r}")
+    return int(value)
+
+
+def _json(value: JsonValue) -> str:
     # json.dumps costs microseconds; most gate results have no findings at all
     return "[]" if value == [] and type(value) is list else json.dumps(value, sort_keys=True)
 
@@ -188,10 +199,10 @@ def _created(p: Projection, r: Rec) -> None:
         updated_ts=r.ts,
         title=str(d.get("title", "")),
         prompt_sha256=str(d.get("prompt_sha256", "")),
-        prompt_bytes=int(d.get("prompt_bytes", 0)),
+        prompt_bytes=_int(d.get("prompt_bytes", 0)),
         provider=str(d.get("provider", "")),
         mode=str(d.get("mode", "")),
-        priority=int(d.get("priority", 0)),
+        priority=_int(d.get("priority", 0)),
         timeout_s=d.get("timeout_s"),
         base_ref=str(d.get("base_ref", "HEAD")),
         base_commit=d.get("base_commit"),
@@ -336,10 +347,10 @@ def _gate_result(p: Projection, r: Rec) -> None:
         d.get("exit_code"),
         str(d.get("summary", "")),
         _json(d.get("findings", [])),
-        int(d.get("tokens_in", 0)),
-        int(d.get("tokens_out", 0)),
-        int(d.get("cost_micro_usd", 0)),
-        int(d.get("duration_ms", 0)),
+        _int(d.get("tokens_in", 0)),
+        _int(d.get("tokens_out", 0)),
+        _int(d.get("cost_micro_usd", 0)),
+        _int(d.get("duration_ms", 0)),
     )
     p.update(r.dispatch, r.ts)
 
@@ -388,7 +399,7 @@ def _unpaused(p: Projection, r: Rec) -> None:
             state=str(r.data.get("to") or "working"),
             paused_from=None,
             paused_ts=None,
-            paused_ms=int(row["paused_ms"] or 0) + int(r.data.get("paused_ms") or 0),
+            paused_ms=_int(row["paused_ms"] or 0) + _int(r.data.get("paused_ms") or 0),
         )
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
+from cockpit.domain.hosts import HostProbe
 from cockpit.protocol import replies
 from cockpit.protocol.views import DispatchView, GateResultRow
 
@@ -29,7 +31,17 @@ MODELS: dict[str, type[BaseModel]] = {
     "ApproveReply": replies.ApproveReply,
     "ReplayReply": replies.ReplayReply,
     "PendingPermission": replies.PendingPermission,
+    "RoundReply": replies.RoundReply,
+    "CommentsSendReply": replies.CommentsSendReply,
+    "CommentReply": replies.CommentReply,
+    "CommentsReply": replies.CommentsReply,
+    "ListedComment": replies.ListedComment,
+    "ControlReply": replies.ControlReply,
+    "HostProbe": HostProbe,
 }
+
+# Fields a command prints beside its model's own: `cockpit hosts --json` adds the `usable` property.
+PRINTED_BESIDES: dict[str, set[str]] = {"HostProbe": {"usable"}}
 
 
 def documented() -> dict[str, dict[str, bool]]:
@@ -48,7 +60,8 @@ def test_every_reply_model_is_documented_field_for_field() -> None:
     sections = documented()
     for name, model in MODELS.items():
         assert name in sections, f"docs/cli-json.md has no section for {name}"
-        assert set(sections[name]) == set(model.model_fields), f"{name}: the doc and the model disagree"
+        printed = set(model.model_fields) | PRINTED_BESIDES.get(name, set())
+        assert set(sections[name]) == printed, f"{name}: the doc and the model disagree"
 
 
 def test_every_section_is_a_model_checked_here() -> None:
@@ -101,3 +114,32 @@ def test_what_the_commands_print_is_what_the_doc_says(cockpit: Any) -> None:
     check(as_json(cockpit, "teardown", other), "TeardownReply")  # committed work: archived
     check(as_json(cockpit, "restore", other), "RestoreReply")
     assert as_json(cockpit, "permissions") == []
+
+
+@pytest.mark.tmux
+@pytest.mark.integration
+def test_what_the_review_loop_and_control_commands_print_is_what_the_doc_says(cockpit: Any) -> None:
+    dispatch_id = cockpit.dispatch("@fake write a.txt one\\n\n@fake commit one", "--risk", "low")
+    cockpit.wait(dispatch_id, until="awaiting_approval")
+    check(as_json(cockpit, "comment", dispatch_id, "a.txt:1", "@fake say seen"), "CommentReply")
+    listed = as_json(cockpit, "comments", dispatch_id)
+    check(listed, "CommentsReply")
+    assert len(listed["comments"]) == 1, listed
+    check(listed["comments"][0], "ListedComment")
+    check(as_json(cockpit, "comments", "send", dispatch_id), "CommentsSendReply")
+    # the comments' round ends in a second `exited`; only then may `continue` start a third
+    deadline = time.monotonic() + 120
+    while cockpit.receipt_kinds(dispatch_id).count("exited") < 2:
+        assert time.monotonic() < deadline, cockpit.receipt_kinds(dispatch_id)
+        time.sleep(0.2)
+    check(as_json(cockpit, "continue", dispatch_id, "@fake say round three"), "RoundReply")
+
+    # `@fake sleep`: a worker that is still running when `pause` reaches it
+    running = cockpit.dispatch("@fake sleep 120")
+    cockpit.wait(running, until="working")
+    paused = as_json(cockpit, "pause", running)
+    check(paused, "ControlReply")
+    assert [item["id"] for item in paused["done"]] == [running] and paused["done"][0]["paused"], paused
+    resumed = as_json(cockpit, "resume", running)
+    check(resumed, "ControlReply")
+    assert resumed["done"][0]["resumed"] and resumed["done"][0]["to"], resumed

@@ -116,6 +116,7 @@ TASKS = [
     Case("task-without-prompt", TASK, task("provider: fake\n"), says="prompt"),
     Case("task-enormous-prompt", TASK, task("prompt: " + "x" * (MIB + 10) + "\n"), says="limit"),
     Case("task-gate-name-invalid", TASK, task("prompt: hi\ngates: [UPPER]\n"), says="gate name"),
+    Case("task-gates-not-a-list-with-flag", (*TASK, "--gate", "lint"), task("prompt: hi\ngates: lint\n"), says="must be a list"),
     Case("task-target-missing", TASK, task("prompt: hi\ntarget: nowhere\n"), says="nowhere"),
     Case("task-max-tokens-negative", TASK, task("prompt: hi\nmax_tokens: -5\n"), says="max_tokens"),
     Case("task-max-cost-not-a-number", TASK, task("prompt: hi\nmax_cost_usd: free\n"), says="max_cost_usd"),
