@@ -6,6 +6,7 @@ leaves the effects of lines 1-8 behind.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -92,6 +93,16 @@ class ReportUsage:
 
 
 @dataclass(frozen=True)
+class Hook:
+    """Run the CLI-style hook `sh "$COCKPIT_SIGNAL_HOOK" EVENT` with PAYLOAD (JSON) on stdin,
+    as claude runs its hooks: the structured-signal path without a real CLI."""
+
+    line: int
+    event: str
+    payload: str  # a JSON object, as written
+
+
+@dataclass(frozen=True)
 class Exit:
     line: int
     code: int
@@ -105,9 +116,9 @@ class Review:
     answer: str  # approve | reject
 
 
-Directive = Say | Lines | Write | Delete | Commit | Ask | Sleep | Hang | ReportUsage | Exit | Review
+Directive = Say | Lines | Write | Delete | Commit | Ask | Sleep | Hang | ReportUsage | Hook | Exit | Review
 
-VERBS = ("say", "lines", "write", "append", "delete", "commit", "ask", "sleep", "hang", "usage", "exit", "review")
+VERBS = ("say", "lines", "write", "append", "delete", "commit", "ask", "sleep", "hang", "usage", "hook", "exit", "review")
 
 
 def split_lines(prompt: str) -> list[str]:
@@ -141,6 +152,8 @@ def _parse_directive(number: int, body: str) -> Directive:
         return Commit(number, _required_text(number, verb, "MESSAGE", rest))
     if verb == "ask":
         return Ask(number, _required_text(number, verb, "QUESTION", rest))
+    if verb == "hook":
+        return _parse_hook(number, rest)
     return _parse_words(number, verb, rest.split())
 
 
@@ -181,6 +194,18 @@ def _parse_words(number: int, verb: str, words: list[str]) -> Directive:
     if code > MAX_EXIT_CODE:
         raise DirectiveError(number, f"@fake exit: CODE must be 0..{MAX_EXIT_CODE}, got {code}")
     return Exit(number, code)
+
+
+def _parse_hook(number: int, rest: str) -> Hook:
+    event, _, payload = _required_text(number, "hook", "EVENT", rest).partition(" ")
+    payload = payload.strip() or "{}"
+    try:
+        parsed = json.loads(payload)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict) or "\n" in payload:
+        raise DirectiveError(number, f"@fake hook: PAYLOAD must be a JSON object on one line, got '{payload}'")
+    return Hook(number, event, payload)
 
 
 def _parse_write(number: int, verb: str, rest: str) -> Write:

@@ -21,6 +21,7 @@ from cockpit.fake_agent.directives import (
     DirectiveError,
     Exit,
     Hang,
+    Hook,
     Lines,
     ReportUsage,
     Review,
@@ -127,6 +128,18 @@ class Runner:
             self._console.wait(None)
         elif isinstance(directive, ReportUsage):
             self._usage.add(directive.input_tokens, directive.output_tokens, directive.cost_usd)
+        elif isinstance(directive, Hook):
+            self._hook(directive)
+
+    def _hook(self, hook: Hook) -> None:
+        # As a CLI runs its hooks: the command waits, its failure does not end the turn.
+        script = os.environ.get("COCKPIT_SIGNAL_HOOK")
+        if not script:
+            warn(f"line {hook.line}: @fake hook {hook.event}: no $COCKPIT_SIGNAL_HOOK, not run")
+            return
+        done = subprocess.run(["sh", script, hook.event], input=hook.payload.encode(), check=False, timeout=60)
+        if done.returncode != 0:
+            warn(f"line {hook.line}: @fake hook {hook.event}: the hook exited {done.returncode}")
 
     def _ask(self, question: str) -> bool:
         self._console.emit(f"{question} [y/n] ")

@@ -7,8 +7,10 @@ How each duty is done (one module each):
     remote state (gates judge it; teardown archives it locally BEFORE the host is cleaned);
   * session: runtime/remote_tmux.py, a private tmux server on the host running
     runtime/remote_layout.run_script (gate, then exec the agent);
-  * output: runtime/remote_streams.py, one `tail -F` per live worker appending to the local
-    log; signals pulled before output is reported;
+  * output and signals: runtime/remote_streams.py, one ssh channel per live worker whose
+    stdout (`tail -F` of the log) appends to the local log and whose stderr (`tail -F` of
+    the signals file the CLI's hooks append to, with cockpit's hook script shipped into the
+    run directory) to the local signals file; inotify on both, as locally;
   * exits: `tmux wait-for cockpit-exit` on the host, over ssh; `sessions()` is one call;
   * processes: runtime/remote_procs.py (ps/kill on the host).
 
@@ -46,9 +48,10 @@ from cockpit.runtime.executor import (
     wait_for_exit_signal,
 )
 from cockpit.runtime.git_repo import BRANCH_PREFIX, GitRepo
+from cockpit.runtime.private_files import private_dir
 from cockpit.runtime.proctree import TreeKill, TreeSignal
 from cockpit.runtime.remote_git import RemoteGit
-from cockpit.runtime.remote_layout import RemoteLayout, remote_env, run_script, tar_files
+from cockpit.runtime.remote_layout import RemoteLayout, hook_files, remote_env, run_script, tar_files
 from cockpit.runtime.remote_procs import remote_kill_tree, remote_signal, remote_stop_or_continue, remote_tree
 from cockpit.runtime.remote_streams import StreamMirror
 from cockpit.runtime.remote_tmux import RemoteTmux
@@ -177,6 +180,7 @@ class RemoteExecutor:
             files["prompt"] = Path(launch.prompt_path).read_bytes()
         env = remote_env(launch.env, os.environ, self.host.env)
         env["COCKPIT_SIGNALS"] = layout.signals(dispatch_id)
+        files.update(hook_files(launch.env, env, run_dir))
         files["run.sh"] = run_script(
             tmux_socket=layout.tmux_socket,
             gate=gate_name(dispatch_id),
@@ -215,7 +219,11 @@ class RemoteExecutor:
         with self._lock:
             self._known.add(dispatch_id)
             self._drained.discard(dispatch_id)
-        self.streams.ensure(dispatch_id, layout.log(dispatch_id), self.state.log(dispatch_id))
+        self._ensure_stream(dispatch_id)
+
+    def _ensure_stream(self, dispatch_id: str) -> None:
+        signals = (self.layout.signals(dispatch_id), self.state.signal_file(dispatch_id))
+        self.streams.ensure(dispatch_id, self.layout.log(dispatch_id), self.state.log(dispatch_id), signals)
 
     def sessions(self) -> Sessions:
         """One call: every pane, and every run directory's log size (to know when the local
@@ -254,7 +262,7 @@ class RemoteExecutor:
                 self._known.add(dispatch_id)
             exited = pane.dead and self._drain(dispatch_id, sizes.get(dispatch_id, 0))
             if not pane.dead:
-                self.streams.ensure(dispatch_id, self.layout.log(dispatch_id), self.state.log(dispatch_id))
+                self._ensure_stream(dispatch_id)
             by_id[dispatch_id] = SessionStatus(
                 dispatch_id=dispatch_id,
                 pid=None if exited else pane.pid,
@@ -358,34 +366,34 @@ class RemoteExecutor:
     def output_size(self, dispatch_id: str) -> int:
         return local_size(self.state.log(dispatch_id))
 
-    def pull_signals(self, dispatch_ids: list[str]) -> list[str]:
-        """Fetch the signals files of these workers; the ones that grew."""
-        grew = []
-        for dispatch_id in dispatch_ids:
-            try:
-                if self.streams.pull(self.layout.signals(dispatch_id), self.state.signal_file(dispatch_id)):
-                    grew.append(dispatch_id)
-            except SshError:
-                break
-        return grew
-
     async def changes(self, stop: asyncio.Event) -> AsyncIterator[list[OutputChange]]:
-        """inotify on the local mirror of this executor's logs; each batch pulls the signals
-        of the workers whose output grew first, and lists them before the output."""
+        """inotify on the local mirrors of this executor's logs and signals files (their
+        streams append to them); in each batch signals come before output, as locally."""
         from watchfiles import awatch
 
-        logs = self.state.logs
-        logs.mkdir(parents=True, exist_ok=True)
+        logs, signals = self.state.logs, self.state.signals
+        for directory in (logs, signals):
+            private_dir(directory)
 
-        def wanted(_change: object, path: str) -> bool:
-            return path.endswith(".log") and os.path.basename(path)[:-4] in self._known
+        def stream_of(path: str) -> OutputChange | None:
+            name = os.path.basename(path)  # the two directories hold only these two kinds
+            if name.endswith(".log") and name[:-4] in self._known:
+                return OutputChange(name[:-4], "output")
+            if name.endswith(".ndjson") and name[:-7] in self._known:
+                return OutputChange(name[:-7], "signals")
+            return None
 
         async for found in awatch(
-            logs, watch_filter=wanted, recursive=False, step=WATCH_STEP_MS, debounce=WATCH_DEBOUNCE_MS, stop_event=stop
+            logs,
+            signals,
+            watch_filter=lambda _change, path: stream_of(path) is not None,
+            recursive=False,
+            step=WATCH_STEP_MS,
+            debounce=WATCH_DEBOUNCE_MS,
+            stop_event=stop,
         ):
-            ids = sorted({os.path.basename(path)[:-4] for _change, path in found})
-            grew = await asyncio.to_thread(self.pull_signals, ids)
-            yield [OutputChange(i, "signals") for i in grew] + [OutputChange(i, "output") for i in ids]
+            batch = {change for _kind, path in found if (change := stream_of(path)) is not None}
+            yield sorted(batch, key=lambda c: (c.stream != "signals", c.dispatch_id))
 
     async def wait_for_exit(self) -> ExitWait:
         if not self.link_up:  # no waiter can reach a silent host: wait for the next try instead

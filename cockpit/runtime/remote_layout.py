@@ -8,6 +8,8 @@ Under the host's `root`, per repository (its state-dir key, so two repositories 
     <root>/run/<key>/<id>/output.log  every byte the pane printed (tmux pipe-pane)
     <root>/run/<key>/<id>/signals.ndjson   the CLI's hooks append here ($COCKPIT_SIGNALS)
     <root>/run/<key>/<id>/stdin, prompt    copies of the local prompt files
+    <root>/run/<key>/<id>/signal-hook.sh, gemini-signals.json, opencode-signals.js
+                                      cockpit's hook wiring, copied per worker (hook_files)
 
 cockpit installs nothing else on the host: the pane's launcher is `sh`.
 """
@@ -21,6 +23,8 @@ import shlex
 import tarfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from cockpit.runtime.provider_launch import data_file
 
 # Variables of the local worker environment that name local things: never sent to a host.
 LOCAL_ONLY = frozenset(
@@ -105,6 +109,25 @@ def remote_env(local_env: Mapping[str, str], local_os_env: Mapping[str, str], ho
     chosen = {key: value for key, value in local_env.items() if key not in LOCAL_ONLY and local_os_env.get(key) != value}
     chosen.update(host_env)
     return chosen
+
+
+# cockpit/data files that a CLI's hook wiring names through the environment
+# ($COCKPIT_SIGNAL_HOOK, $COCKPIT_DATA_DIR, the catalog's signals.data_env).
+HOOK_FILES = ("signal-hook.sh", "gemini-signals.json", "opencode-signals.js")
+
+
+def hook_files(local_env: Mapping[str, str], env: dict[str, str], run_dir: str) -> dict[str, bytes]:
+    """The hook wiring for a worker on a host: copies of cockpit's hook files for its run
+    directory (the host has no cockpit), and `env` (the remote worker's) pointed at them:
+    $COCKPIT_SIGNAL_HOOK, $COCKPIT_DATA_DIR, and every variable whose local value named one
+    of those files (gemini's settings). The hook script needs only `sh`, `tr` and `printf`."""
+    files = {name: data_file(name).read_bytes() for name in HOOK_FILES}
+    for key, value in local_env.items():
+        if posixpath.basename(value) in HOOK_FILES and posixpath.isabs(value) and key in env:
+            env[key] = posixpath.join(run_dir, posixpath.basename(value))
+    env["COCKPIT_SIGNAL_HOOK"] = posixpath.join(run_dir, "signal-hook.sh")
+    env["COCKPIT_DATA_DIR"] = run_dir
+    return files
 
 
 def run_script(

@@ -4,8 +4,11 @@ One `ssh host tail -c +N -F <log>` per live worker, over the shared master conne
 appends to the local log file: no polling loop, and the local file is the one the service
 already reads and watches (inotify). N is always the local file's size + 1, so a stream
 restarted after a dropped link or a supervisor restart fetches exactly what was missed.
-The signals file is pulled (not streamed) just before output is reported, so a hook's
-state is seen before the screen it caused, with one channel per worker on the host.
+The same ssh channel carries the worker's signals file (what the CLI's hooks append on the
+host): a second `tail -c +M -F` there writes to the channel's stderr, which lands in the
+local signals file. stdout and stderr are separate byte streams in ssh, so neither needs
+framing, and a worker costs one channel on the shared connection (sshd's MaxSessions is 10
+by default), not two. M is the local signals file's size + 1, as for the log.
 
 A stream's pid is kept in a file next to the local log: a new supervisor ends its
 predecessor's stream before starting one, so no byte is ever appended twice.
@@ -19,6 +22,7 @@ import signal
 import subprocess
 import threading
 from pathlib import Path
+from typing import IO
 
 from cockpit.runtime.executor import local_size
 from cockpit.runtime.private_files import private_dir
@@ -47,21 +51,30 @@ class StreamMirror:
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._lock = threading.Lock()
 
-    def ensure(self, key: str, remote: str, local: Path) -> bool:
-        """A stream for `key` runs (started now if it was not); True when one was started."""
+    def ensure(self, key: str, remote: str, local: Path, signals: tuple[str, Path] | None = None) -> bool:
+        """A stream for `key` runs (started now if it was not); True when one was started.
+        `signals`: (remote, local) of the worker's signals file, mirrored on the same channel."""
         with self._lock:
             proc = self._procs.get(key)
             if proc is not None and proc.poll() is None:
                 return False
             self._end_predecessor(remote, local)
             private_dir(local.parent)
-            with open(local, "ab") as sink:
-                start = local_size(local) + 1
+            with contextlib.ExitStack() as files:
+                sink = files.enter_context(open(local, "ab"))
+                command = f"exec tail -c +{local_size(local) + 1} -F {quote_all([remote])} 2>/dev/null"
+                errors: int | IO[bytes] = subprocess.DEVNULL
+                if signals is not None:
+                    remote_signals, local_signals = signals
+                    private_dir(local_signals.parent)
+                    errors = files.enter_context(open(local_signals, "ab"))
+                    command = _with_signals(command, remote_signals, local_size(local_signals) + 1)
                 proc = self.link.popen(
-                    f"exec tail -c +{start} -F {quote_all([remote])} 2>/dev/null",
+                    command,
+                    quiet=signals is not None,
                     stdin=subprocess.DEVNULL,
                     stdout=sink,
-                    stderr=subprocess.DEVNULL,
+                    stderr=errors,
                     start_new_session=True,  # a supervisor's Ctrl-C does not cut the stream mid-write
                 )
             self._procs[key] = proc
@@ -117,3 +130,12 @@ class StreamMirror:
             with open(local, "ab") as sink:
                 sink.write(data)
         return len(data)
+
+
+def _with_signals(log_command: str, remote_signals: str, start: int) -> str:
+    """`log_command` with the signals file's tail beside it, on the channel's stderr (ssh's
+    own messages stay out: `-q` on the link, and tail's own stderr goes to /dev/null). The
+    signals tail ends with the log's: the channel closing ends the log tail (SIGPIPE on its
+    next write), and the shell then ends its sibling."""
+    tail_signals = f"tail -c +{start} -F {quote_all([remote_signals])} >&2 2>/dev/null"
+    return f"{tail_signals} & s=$!; {log_command.removeprefix('exec ')}; kill $s 2>/dev/null"

@@ -169,10 +169,14 @@ class SshLink:
             raise SshError(ssh_complaint(result.stderr) or f"ssh to {self.destination} failed (exit 255)")
         return result
 
-    def popen(self, script: str, **kwargs: object) -> subprocess.Popen[bytes]:
-        """A long-running remote command (a log stream) over the shared connection."""
+    def popen(self, script: str, *, quiet: bool = False, **kwargs: object) -> subprocess.Popen[bytes]:
+        """A long-running remote command (a log stream) over the shared connection. `quiet`:
+        `ssh -q`, for a stream whose stderr is data (ssh's warnings would land in it)."""
         self.connect()
-        return subprocess.Popen(self.argv(remote_shell(script, self.remote_env)), **kwargs)  # type: ignore[call-overload]
+        argv = self.argv(remote_shell(script, self.remote_env))
+        if quiet:
+            argv.insert(1, "-q")
+        return subprocess.Popen(argv, **kwargs)  # type: ignore[call-overload]
 
     def check_master(self) -> bool:
         """Whether a master connection is up (no network traffic beyond the local socket)."""

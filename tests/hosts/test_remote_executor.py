@@ -155,11 +155,19 @@ def test_signals_keys_capture_kill(remote: RemoteExecutor) -> None:
     wait_until(lambda: "pasted over ssh" in remote.capture(dispatch_id, history=50), what="the answer")
     status = remote.sessions().get(dispatch_id)
     assert status is not None and not status.exited and status.pid
-    # A hook appending to $COCKPIT_SIGNALS on the host: pulled here.
-    signals_file = remote.layout.signals(dispatch_id)
-    on_host(remote, f"printf '%s\\n' '{{\"event\":\"stop\"}}' >> {signals_file}")
-    assert remote.pull_signals([dispatch_id]) == [dispatch_id]
-    assert remote.read_signals(dispatch_id, 0, 4096) == b'{"event":"stop"}\n'
+    # The agent runs its hook as a CLI does (`sh "$COCKPIT_SIGNAL_HOOK" EVENT`): the script is
+    # cockpit's copy in the host's run directory, and the line it appends there streams here.
+    run_dir = remote.layout.run_dir(dispatch_id)
+    assert f"COCKPIT_SIGNAL_HOOK={run_dir}/signal-hook.sh" in on_host(remote, f"cat {run_dir}/run.sh")
+    remote.paste_text(dispatch_id, '@fake hook Stop {"n": 1}')
+    remote.send_keys(dispatch_id, "Enter")
+    first = b'{"source":"hook","event":"Stop","payload":{"n": 1}}\n'
+    wait_until(lambda: remote.read_signals(dispatch_id, 0, 4096) == first, what="the hook's line here")
+    # A line with no output beside it arrives too: the signals file is streamed, not pulled.
+    size = remote.output_size(dispatch_id)
+    on_host(remote, f"printf '%s\\n' '{{\"event\":\"quiet\"}}' >> {remote.layout.signals(dispatch_id)}")
+    wait_until(lambda: remote.read_signals(dispatch_id, 0, 4096) == first + b'{"event":"quiet"}\n', what="the line")
+    assert remote.output_size(dispatch_id) == size
     killed = remote.kill_tree(dispatch_id, grace_s=5)
     assert killed.found and not killed.survivors
     assert remote.sessions().get(dispatch_id) is None
