@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cockpit.domain.dispatch import Dispatch
 from cockpit.errors import UsageError
-from cockpit.runtime.executor import Executor
+from cockpit.runtime.executor import Executor, read_at
 from cockpit.runtime.local_executor import LocalExecutor
 from cockpit.service.workspace import Workspace
 
@@ -37,12 +37,7 @@ def resolve_dispatch(ws: Workspace, ref: str) -> Dispatch:
 
 
 def read_log(path: Path, offset: int = 0, limit: int = CHUNK) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(offset)
-            return handle.read(limit)
-    except FileNotFoundError:
-        return b""
+    return read_at(path, offset, limit)
 
 
 def follow_log(ws: Workspace, dispatch_id: str, *, follow: bool) -> Iterator[bytes]:

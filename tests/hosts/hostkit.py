@@ -3,6 +3,8 @@ when several test directories are collected together)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -25,3 +27,15 @@ def hosts_yaml(lab: NetnsLab, *, fake_on: tuple[str, ...] = ("h1", "h2", "h3"), 
             f'    env: {{PATH: "{path}"}}',
         ]
     return "\n".join(out) + "\n"
+
+
+def write_user_hosts(text: str) -> Path:
+    """The user's hosts file (under the test's XDG_CONFIG_HOME) holding `text`."""
+    path = Path(os.environ["XDG_CONFIG_HOME"]) / "cockpit" / "hosts.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def git(cwd: Path | str, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout

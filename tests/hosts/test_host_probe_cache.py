@@ -6,20 +6,14 @@ so each probe is a real `ssh` run that fails with ssh's own words."""
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 import pytest
+from hostkit import write_user_hosts
 
 from cockpit.service.hosts import PROBE_TTL_S, HostProbeCache
 
 pytestmark = pytest.mark.integration  # each probe is a real ssh
-
-
-def write_user_hosts(text: str) -> None:
-    path = Path(os.environ["XDG_CONFIG_HOME"]) / "cockpit" / "hosts.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
 
 
 REFUSING = "hosts:\n  nowhere:\n    ssh: ssh://root@127.0.0.1:1\n    root: /srv/cockpit\n    capacity: 3\n    labels: [x]\n"

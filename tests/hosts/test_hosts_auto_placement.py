@@ -4,17 +4,10 @@ host with room and the provider; when every one is full it waits where it could 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from hostkit import hosts_yaml
+from hostkit import hosts_yaml, write_user_hosts
 from netns_lab import NetnsLab
-
-
-def write_user_hosts(text: str) -> None:
-    path = Path(os.environ["XDG_CONFIG_HOME"]) / "cockpit" / "hosts.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
 
 
 def placement_of(cockpit, dispatch_id: str) -> dict:

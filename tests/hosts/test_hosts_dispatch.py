@@ -8,20 +8,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from hostkit import hosts_yaml
+from hostkit import git, hosts_yaml, write_user_hosts
 from netns_lab import NetnsLab
 
 from cockpit.domain.hosts import RETRY_CAP_S, retry_delay
-
-
-def git(cwd: Path | str, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
-
-
-def write_user_hosts(text: str) -> None:
-    path = Path(os.environ["XDG_CONFIG_HOME"]) / "cockpit" / "hosts.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
 
 
 def commit_gates(repo: Path) -> None:

@@ -3,19 +3,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from pathlib import Path
 
-from hostkit import hosts_yaml
+from hostkit import hosts_yaml, write_user_hosts
 from netns_lab import NetnsLab
-
-
-def write_user_hosts(text: str) -> None:
-    path = Path(os.environ["XDG_CONFIG_HOME"]) / "cockpit" / "hosts.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
 
 
 def wait_for(check, what: str, limit: float = 60.0) -> None:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hostkit import hosts_yaml
+from hostkit import hosts_yaml, write_user_hosts
 from netns_lab import NetnsLab
 
 
@@ -16,13 +16,6 @@ def cockpit(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     return subprocess.run(
         [sys.executable, "-m", "cockpit", *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=os.environ
     )
-
-
-def write_user_hosts(text: str) -> Path:
-    path = Path(os.environ["XDG_CONFIG_HOME"]) / "cockpit" / "hosts.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def test_hosts_reports_tools_clis_disk_and_workers(lab_env: NetnsLab, tmp_path: Path) -> None:

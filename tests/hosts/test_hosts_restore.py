@@ -5,21 +5,10 @@ before anything is written, here or there."""
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
-from hostkit import hosts_yaml
+from hostkit import git, hosts_yaml, write_user_hosts
 from netns_lab import NetnsLab
-
-
-def git(cwd: Path | str, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
-
-
-def write_user_hosts(text: str) -> None:
-    path = Path(os.environ["XDG_CONFIG_HOME"]) / "cockpit" / "hosts.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
 
 
 def worktree_state(worktree: Path) -> dict:

@@ -5,14 +5,13 @@ attaching over `ssh -t` to the host's tmux and `C-b d` coming back."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hostkit import hosts_yaml
+from hostkit import hosts_yaml, write_user_hosts
 from netns_lab import NetnsLab
 
 from cockpit.ui.app import CockpitApp
@@ -30,12 +29,6 @@ LIMIT = 90.0  # generous: two cores shared with other test runs
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-def write_user_hosts(text: str) -> None:
-    path = Path(os.environ["XDG_CONFIG_HOME"]) / "cockpit" / "hosts.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
 
 
 def row_of(app: CockpitApp, name: str) -> list[str]:
