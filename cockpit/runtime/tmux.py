@@ -26,6 +26,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -75,6 +76,7 @@ __all__ = [
 
 HISTORY_LIMIT = 50_000
 BRACKETED_PASTE_END = "\x1b[201~"
+START_TRIES = 5  # a command that meets the server exiting empty tries again (`_raw_starting_server`)
 _NOT_RUNNING = ("no server running", "error connecting to", "server exited unexpectedly")
 # "no current target": the server is still up but has no session left (it is about to exit).
 _NO_SESSION = ("can't find session", "can't find pane", "can't find window", "no current target")
@@ -131,6 +133,18 @@ class TmuxServer:
             raise self._error(argv[0], stderr)
         return stdout
 
+    def _raw_starting_server(self, argv: Sequence[str]) -> tuple[int, list[str], str]:
+        """`_raw` for a command that starts the server when none runs. A server with no
+        session left exits (exit-empty); a client that reaches it in that moment fails with
+        "server exited unexpectedly" and the command is lost with the server. Trying again
+        then starts a fresh server, as the first try would have a moment later."""
+        for attempt in range(1, START_TRIES + 1):
+            returncode, stdout, stderr = self._raw(argv)
+            if returncode == 0 or attempt == START_TRIES or not any(m in stderr for m in _NOT_RUNNING):
+                return returncode, stdout, stderr
+            time.sleep(0.05 * attempt)
+        raise AssertionError("unreachable")  # the loop returns on its last try
+
     def _error(self, command: str, stderr: str) -> TmuxError:
         if any(marker in stderr for marker in _NOT_RUNNING):
             return TmuxNotRunning(
@@ -159,7 +173,9 @@ class TmuxServer:
         With no sessions tmux exits again at once (exit-empty); `start_session`
         applies the same options itself, so calling this first is optional.
         """
-        self._run(_chain(["start-server"], *self._option_commands()))
+        returncode, _, stderr = self._raw_starting_server(_chain(["start-server"], *self._option_commands()))
+        if returncode != 0:
+            raise self._error("start-server", stderr)
 
     def is_alive(self) -> bool:
         returncode, _, _ = self._raw(["list-sessions", "-F", "#{session_name}"])
@@ -229,7 +245,7 @@ class TmuxServer:
             ["pipe-pane", "-O", "-t", pane_target(name), tmux_arg(format_literal(pipe_command))],
             ["wait-for", "-S", gate_name(name)],
         )  # fmt: skip
-        returncode, _, stderr = self._raw(argv)
+        returncode, _, stderr = self._raw_starting_server(argv)
         if returncode != 0:
             if "duplicate session" not in stderr:  # never kill a live worker of the same name
                 self._raw(["kill-session", "-t", session_target(name)])

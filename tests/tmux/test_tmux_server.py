@@ -233,3 +233,14 @@ def test_attaching_from_inside_tmux_shows_the_worker_and_detaching_returns(
         client.kill()
         client.wait()
         os.close(master)
+
+
+def test_a_start_that_meets_the_server_exiting_empty_still_starts(tmux_server: TmuxServer, tmp_path: Path) -> None:
+    # A server with no session exits at once (exit-empty): `ensure_server` starts one that is
+    # exiting as the next command's client reaches it, as when a dispatch follows the last
+    # worker's end. Each round opens that window; the start must land every time.
+    for round_ in range(100):
+        tmux_server.ensure_server()
+        start_worker(tmux_server, tmp_path, f"burst{round_}", ["sleep", "30"])
+        assert tmux_server.has_session(f"burst{round_}")
+        tmux_server.kill_session(f"burst{round_}")
