@@ -260,6 +260,12 @@ class Executor(Protocol):
 
     # -- streams and events (`changes` and `wait_for_exit` run on the supervisor's loop) ----
 
+    def usage_file(self, dispatch_id: str, path: Path) -> Path:
+        """Where to read a file the worker's CLI names in a hook (its transcript or session
+        file, for interactive usage) on this machine: `path` itself locally; on a host, a
+        local mirror brought up to date first (blocking: only the bytes it lacks)."""
+        ...
+
     def read_output(self, dispatch_id: str, offset: int, limit: int) -> bytes:
         """Up to `limit` bytes of the worker's output from `offset` (b"" at the end so far)."""
         ...

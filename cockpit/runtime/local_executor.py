@@ -211,6 +211,9 @@ class LocalExecutor:
 
     # -- streams --------------------------------------------------------------------------
 
+    def usage_file(self, dispatch_id: str, path: Path) -> Path:
+        return path  # the worker runs here: the file its CLI names is on this machine
+
     def read_output(self, dispatch_id: str, offset: int, limit: int) -> bytes:
         return read_at(self.state.log(dispatch_id), offset, limit)
 

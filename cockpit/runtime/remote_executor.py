@@ -23,6 +23,7 @@ size: output printed meanwhile is fetched from the host's log, none appended twi
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 import time
@@ -53,7 +54,7 @@ from cockpit.runtime.proctree import TreeKill, TreeSignal
 from cockpit.runtime.remote_git import RemoteGit
 from cockpit.runtime.remote_layout import RemoteLayout, hook_files, remote_env, run_script, tar_files
 from cockpit.runtime.remote_procs import remote_kill_tree, remote_signal, remote_stop_or_continue, remote_tree
-from cockpit.runtime.remote_streams import StreamMirror
+from cockpit.runtime.remote_streams import StreamMirror, mirrored_file
 from cockpit.runtime.remote_tmux import RemoteTmux
 from cockpit.runtime.ssh import SshError, SshLink, quote_all, remote_shell
 from cockpit.runtime.statedir import StateDir
@@ -61,6 +62,9 @@ from cockpit.runtime.tmux_names import TmuxError, gate_name
 
 WATCH_STEP_MS = 40
 WATCH_DEBOUNCE_MS = 400
+
+
+log = logging.getLogger("cockpit.supervisor")  # its executors run inside the supervisor
 
 
 class RemoteExecutor:
@@ -356,6 +360,16 @@ class RemoteExecutor:
         self.streams.stop_all()
 
     # -- streams --------------------------------------------------------------------------
+
+    def usage_file(self, dispatch_id: str, path: Path) -> Path:
+        """The host's file, mirrored under the dispatch's state directory: one round trip on
+        the shared connection fetches what the mirror lacks; link down: what it has so far."""
+        local = mirrored_file(self.state.dispatch_dir(dispatch_id), str(path))
+        try:
+            self.streams.pull(str(path), local)
+        except SshError as e:
+            log.info("usage file of %s not fetched from %s: %s", dispatch_id, self.host.name, e)
+        return local
 
     def read_output(self, dispatch_id: str, offset: int, limit: int) -> bytes:
         return read_at(self.state.log(dispatch_id), offset, limit)

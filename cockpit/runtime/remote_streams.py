@@ -17,11 +17,12 @@ predecessor's stream before starting one, so no byte is ever appended twice.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import signal
 import subprocess
 import threading
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO
 
 from cockpit.runtime.executor import local_size
@@ -50,6 +51,7 @@ class StreamMirror:
         self.link = link
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._lock = threading.Lock()
+        self._pull_lock = threading.Lock()
 
     def ensure(self, key: str, remote: str, local: Path, signals: tuple[str, Path] | None = None) -> bool:
         """A stream for `key` runs (started now if it was not); True when one was started.
@@ -119,7 +121,12 @@ class StreamMirror:
 
     def pull(self, remote: str, local: Path) -> int:
         """Append whatever `remote` has beyond `local`'s size (one round trip); bytes added.
-        Never while a stream appends to the same file."""
+        Never while a stream appends to the same file. One pull at a time: two at once
+        would both append the same missing bytes."""
+        with self._pull_lock:
+            return self._pull(remote, local)
+
+    def _pull(self, remote: str, local: Path) -> int:
         private_dir(local.parent)
         start = local_size(local) + 1
         result = self.link.run(
@@ -130,6 +137,13 @@ class StreamMirror:
             with open(local, "ab") as sink:
                 sink.write(data)
         return len(data)
+
+
+def mirrored_file(dispatch_dir: Path, remote: str) -> Path:
+    """Where a file a worker's CLI names on its host is mirrored: one per remote path (the
+    hash keeps two files of the same name apart), under the dispatch's state directory."""
+    digest = hashlib.sha256(remote.encode()).hexdigest()[:16]
+    return dispatch_dir / "host-files" / f"{digest}-{PurePosixPath(remote).name}"
 
 
 def _with_signals(log_command: str, remote_signals: str, start: int) -> str:

@@ -33,10 +33,11 @@ class TranscriptUsage:
         self.input_tokens = 0
         self.output_tokens = 0
 
-    def read(self) -> bool:
-        """Read what was appended since the last call; True when the totals grew."""
+    def read(self, source: Path | None = None) -> bool:
+        """Read what was appended since the last call; True when the totals grew. `source`:
+        where the bytes of `path` are on this machine, when it names a file elsewhere."""
         try:
-            with open(self.path, "rb") as handle:
+            with open(source or self.path, "rb") as handle:
                 handle.seek(self.offset)
                 data = handle.read(_MAX_READ)
         except OSError:

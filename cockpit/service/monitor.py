@@ -184,7 +184,7 @@ class Monitor:
             return
         kind = worker.provider.patterns.classify(screen)
         if worker.transcript is not None:  # no hook follows some turns (a refused permission)
-            self.signals.update_usage(worker)
+            await self.signals.update_usage(worker)
         async with self.ctx.lock(worker.id):
             d = self.ctx.ws.store.dispatch(worker.id)
             if d is None or not is_live(d.state) or worker.id not in self.ctx.live:
@@ -351,7 +351,7 @@ class Monitor:
                 return
             worker = ctx.live.get(dispatch_id) or ctx.adopt(d, prompt_pending=False)
             await self._drain(worker)
-            self.signals.update_usage(worker)
+            await self.signals.update_usage(worker)
             ctx.forget(dispatch_id)
             data = ExitedData(code=code)
             if code is None and signal is not None:  # killed by a signal: the shell's convention

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cockpit.domain.dispatch import WorkerState, is_live
+from cockpit.errors import CockpitError
 from cockpit.runtime.transcripts import TranscriptUsage, codex_session_file
 from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.context import Context, LiveWorker, log
@@ -41,6 +42,7 @@ class Signals:
         self.ctx = ctx
         self.workers = workers
         self.monitor = monitor
+        self._rereads: set[asyncio.Task[None]] = set()
 
     # -- reading --------------------------------------------------------------------------
 
@@ -110,7 +112,7 @@ class Signals:
                     asker(worker.id, payload)
             if spec.usage == "event" and event == "usage" and worker.mode == "interactive":
                 self.event_usage(worker, payload)
-            self.update_usage(worker)
+            await self.update_usage(worker)
             if worker.transcript is not None:
                 self._reread_transcript_later(worker)
         if changed and new == WorkerState.IDLE:
@@ -123,7 +125,9 @@ class Signals:
 
         def reread() -> None:
             if worker.id in self.ctx.live:
-                self.update_usage(worker)
+                task = loop.create_task(self.update_usage(worker))
+                self._rereads.add(task)  # held until done: the loop keeps only weak references
+                task.add_done_callback(self._rereads.discard)
 
         now = loop.time()
         worker.timers = [t for t in worker.timers if not t.cancelled() and t.when() > now]  # drop fired ones
@@ -200,10 +204,18 @@ class Signals:
         found = codex_session_file(Path(home), str(payload.get("thread-id") or ""))
         return str(found) if found else None
 
-    def update_usage(self, worker: LiveWorker) -> None:
-        """Interactive usage from the transcript: totals that only ever grow."""
+    async def update_usage(self, worker: LiveWorker) -> None:
+        """Interactive usage from the transcript: totals that only ever grow. The file is
+        read where the executor has it here (a worker on a host: a mirror fetched first)."""
         transcript = worker.transcript
-        if transcript is None or not transcript.read():
+        if transcript is None:
+            return
+        try:
+            source = await asyncio.to_thread(self.ctx.executor_for(worker.id).usage_file, worker.id, transcript.path)
+        except CockpitError as e:  # its host left hosts.yaml: no usage to read, the rest goes on
+            log.info("usage file of %s not found: %s", worker.id, e)
+            return
+        if worker.transcript is not transcript or not transcript.read(source):
             return
         base_in, base_out, base_cost = worker.usage_base
         latest = apply_prices(Usage(transcript.input_tokens, transcript.output_tokens), worker.provider.prices)
