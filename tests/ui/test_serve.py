@@ -7,6 +7,7 @@ Every test talks HTTP and websockets to the real `cockpit serve` with a real cli
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -39,7 +40,26 @@ class Served:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             out, _ = self.process.communicate()
+        _wait_until_group_is_gone(self.process.pid)
         return self.banner + out.decode("utf-8", "replace")
+
+
+def _wait_until_group_is_gone(pgid: int) -> None:
+    """The browsers' TUIs (serve's children, in its process group) may outlive serve for a
+    moment, and one may still be starting the repository's supervisor then: once the group is
+    empty, every supervisor a TUI started is running and can be found and stopped."""
+    for sig in (None, signal.SIGTERM, signal.SIGKILL):
+        if sig is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pgid, sig)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"serve's process group {pgid} outlived SIGKILL")
 
 
 def start_serve(repo: Path, *extra: str) -> Served:
