@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from netns_lab import NetnsLab
@@ -39,3 +40,13 @@ def write_user_hosts(text: str) -> Path:
 
 def git(cwd: Path | str, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def wait_for(check, timeout: float = 60, what=lambda: ""):  # noqa: ANN001, ANN201
+    """`check()`'s first true value within `timeout` s; else fail, saying `what()`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"condition not met in time: {what()}")

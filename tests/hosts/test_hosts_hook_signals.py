@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import yaml
-from hostkit import hosts_yaml
+from hostkit import hosts_yaml, wait_for
 from netns_lab import NetnsLab
 
 # As claude's wiring: a submit hook confirms the prompt's delivery, a permission hook waits.
@@ -23,15 +22,6 @@ SIGNALS = {
     ],
     "delivered": ["Submitted"],
 }
-
-
-def wait_for(check, timeout: float = 60, what=lambda: ""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"condition not met in time: {what()}")
 
 
 def test_waiting_on_a_host_comes_from_the_cli_hook(cockpit, lab_env: NetnsLab) -> None:

@@ -5,25 +5,15 @@ shared connection) and the supervisor reads the mirror, as it reads a local work
 from __future__ import annotations
 
 import json
-import time
 
 import yaml
-from hostkit import hosts_yaml, write_user_hosts
+from hostkit import hosts_yaml, wait_for, write_user_hosts
 from netns_lab import NetnsLab
 
 SIGNALS = {
     "rules": [{"event": "Busy", "state": "working"}, {"event": "Done", "state": "idle"}],
     "usage": "claude_transcript",
 }
-
-
-def wait_for(check, timeout: float = 60, what=lambda: ""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"condition not met in time: {what()}")
 
 
 def entry(message_id: str, tokens_in: int, tokens_out: int) -> str:
