@@ -63,6 +63,13 @@ def socket_name_for(state_dir: Path) -> str:
     return f"cockpit-{digest[:12]}"
 
 
+def socket_path(socket_name: str) -> Path:
+    """Where tmux keeps the socket of `-L socket_name`: under $TMUX_TMPDIR (else /tmp), as the
+    tmux that this process runs sees it. tmux leaves the file behind when its server ends."""
+    base = os.environ.get("TMUX_TMPDIR") or "/tmp"
+    return Path(base, f"tmux-{os.getuid()}", check_socket_name(socket_name))
+
+
 def gate_name(session: str) -> str:
     """The wait-for channel a worker's launcher blocks on until its log is attached."""
     return f"cockpit-go-{check_session_name(session)}"

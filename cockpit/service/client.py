@@ -7,6 +7,7 @@ connection stops nothing.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import socket
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     import asyncio
 
     from cockpit.protocol.events import Event
+    from cockpit.runtime.statedir import StateDir
 
 START_TIMEOUT = 20.0
 DEFAULT_IDLE_EXIT = 600  # an auto-started supervisor leaves after 10 idle minutes
@@ -285,6 +287,33 @@ def supervisor_answers(ws: Workspace) -> bool:
         return True
     except OSError:
         return False
+
+
+def supervisor_stopped(state: StateDir) -> bool:
+    """Nobody holds the supervisor lock. The lock goes with the supervisor's process, so this
+    comes later than `supervisor_answers` turning False: a supervisor that has closed its
+    socket may still be finishing a worker's start, and with it start its tmux server."""
+    try:
+        fd = os.open(state.supervisor_lock, os.O_RDWR | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def wait_until_stopped(state: StateDir, timeout: float) -> bool:
+    """Until the supervisor's process has ended (True), or `timeout` seconds (False)."""
+    deadline = time.monotonic() + timeout
+    while not supervisor_stopped(state):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 class AsyncSupervisorClient:

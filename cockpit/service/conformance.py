@@ -9,9 +9,12 @@ judged from the ledger's receipts and the service's request log, one Row per sig
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -31,9 +34,14 @@ from cockpit.modelservice.profiles import PROFILES
 from cockpit.modelservice.server import ModelServiceThread
 from cockpit.runtime.local_executor import LocalExecutor
 from cockpit.runtime.statedir import StateDir
+from cockpit.runtime.tmux_names import socket_path
 from cockpit.runtime.usage import Usage, apply_prices
+from cockpit.service.client import wait_until_stopped
 from cockpit.service.conformance_checks import judge
 
+log = logging.getLogger(__name__)
+
+STOP_TIMEOUT_S = 30.0
 KINDS = ("happy", "trust", "deny", "auth", "hang")
 GIT_ID = {
     "GIT_AUTHOR_NAME": "cockpit",
@@ -75,7 +83,10 @@ class Run:
         self.step_timeout = step_timeout
         self.root = Path(tempfile.mkdtemp(prefix=f"cockpit-conf-{cli}-"))
         self.repo = self.root / "repo"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("COCKPIT_", "TMUX"))}
+        # Not TMUX/TMUX_PANE (a run from inside tmux is not nested in it), but TMUX_TMPDIR
+        # stays: the supervisor's tmux server must be where this process's executor looks
+        # (screens, stop_all), or the clean-up misses it and its workers run on.
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("COCKPIT_") and k not in ("TMUX", "TMUX_PANE")}
         self.env.update(
             GIT_ID,
             COCKPIT_HOME=str(self.root / "state"),
@@ -105,15 +116,31 @@ class Run:
     def __exit__(self, *exc: object) -> None:
         self.cockpit("supervise", "--stop", timeout=30)
         if self.state is not None:
+            self._wait_for_supervisor_to_end()
             executor = LocalExecutor(self.state)
             executor.stop_all()
-            Path(f"/tmp/tmux-{os.getuid()}", executor.location["socket"]).unlink(missing_ok=True)
+            socket_path(executor.location["socket"]).unlink(missing_ok=True)
         self.service.stop()
         for _ in range(25):  # a CLI that is still exiting may write into its HOME for a moment
             shutil.rmtree(self.root, ignore_errors=True)
             if not self.root.exists():
                 break
             time.sleep(0.2)
+
+    def _wait_for_supervisor_to_end(self) -> None:
+        """The tmux server goes only after the supervisor: one still stopping may be starting a
+        worker, which would start the server again after the kill. One that does not stop
+        when asked is told to with SIGTERM (its handler stops it the same way)."""
+        assert self.state is not None
+        if wait_until_stopped(self.state, STOP_TIMEOUT_S):
+            return
+        pid = _lock_holder(self.state.supervisor_lock)
+        log.warning("the conformance run's supervisor (pid %s) did not stop when asked: sending SIGTERM", pid)
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        if not wait_until_stopped(self.state, STOP_TIMEOUT_S):
+            log.warning("the conformance run's supervisor (pid %s) outlived SIGTERM", pid)
 
     # -- steps ----------------------------------------------------------------------------
 
@@ -165,6 +192,13 @@ class Run:
             return Usage(total_in, total_out, self.case.cost_micro_usd)
         prices = load_catalog(self.repo).get(self.cli).prices
         return apply_prices(Usage(total_in, total_out), prices)
+
+
+def _lock_holder(lock: Path) -> int | None:
+    try:
+        return int(lock.read_text().strip()) or None
+    except (OSError, ValueError):
+        return None
 
 
 def verify(cli: str, mode: str, kind: str, binary: Path, *, screens: bool = False, step_timeout: float = 30.0) -> Result:

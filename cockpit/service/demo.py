@@ -11,19 +11,17 @@ in its git directory marks it as a demo: only such a folder is ever replaced or 
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import shutil
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NotRequired, TypedDict
 
 from cockpit.errors import CockpitError, UsageError
-from cockpit.service.client import SupervisorClient, supervisor_answers
+from cockpit.service.client import SupervisorClient, supervisor_answers, wait_until_stopped
 from cockpit.service.identity import operator_actor
 from cockpit.service.workspace import Workspace
 
@@ -181,21 +179,6 @@ def wait_for_demo(client: SupervisorClient, run: DemoRun, timeout: float = 60) -
     }
 
 
-def _supervisor_stopped(ws: Workspace) -> bool:
-    """Nobody holds the supervisor lock (it is released when the supervisor process ends)."""
-    try:
-        fd = os.open(ws.state.supervisor_lock, os.O_RDWR | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(fd)
-    return True
-
-
 class Cleaned(TypedDict):
     removed: bool  # False: there was no demo at `repo`
     repo: str
@@ -214,14 +197,11 @@ def clean_demo(path: Path) -> Cleaned:
             SupervisorClient(ws, autostart=False).call("shutdown")
         except (CockpitError, OSError) as exc:  # it may be leaving already; the lock below tells
             log.info("demo supervisor did not take shutdown: %s", exc)
-    deadline = time.monotonic() + STOP_TIMEOUT_S
-    while not _supervisor_stopped(ws):
-        if time.monotonic() > deadline:
-            raise UsageError(
-                f"the demo's supervisor did not stop within {STOP_TIMEOUT_S:.0f} s; nothing was removed",
-                hint=f"see {ws.state.supervisor_log}, then run `cockpit demo --clean` again",
-            )
-        time.sleep(0.05)
+    if not wait_until_stopped(ws.state, STOP_TIMEOUT_S):
+        raise UsageError(
+            f"the demo's supervisor did not stop within {STOP_TIMEOUT_S:.0f} s; nothing was removed",
+            hint=f"see {ws.state.supervisor_log}, then run `cockpit demo --clean` again",
+        )
     # The demo's workers run on its own private tmux server: stopping that server stops them all.
     LocalExecutor(ws.state).stop_all()
     state = ws.state.root
