@@ -24,8 +24,9 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def _no_process_left_behind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Fails the run when a supervisor, tmux server or agent these tests started outlives them."""
-    yield
     root = str(tmp_path_factory.getbasetemp())
+    os.environ[process_guard.RUN_ROOT_ENV] = root.rstrip("/") + "/"  # inherited by what the tests start
+    yield
     left = process_guard.leftovers(root)
     if left:
         process_guard.reap(left)

@@ -7,7 +7,9 @@
   loop (`pytest -m "not integration"`) stays fast and its markers stay true.
 - At the end of the session, a cockpit supervisor, tmux server or agent started by these tests
   that is still alive fails the suite. Ours are told apart by this run's temporary directory
-  (every test's COCKPIT_HOME lives under it), so other people's processes are never touched.
+  (every test's COCKPIT_HOME lives under it, and RUN_ROOT_ENV names it to every process that
+  inherits this environment, such as a conformance run's under /tmp), so other people's
+  processes are never touched.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ PROCESS_FIXTURES = frozenset(
     }
 )
 PROCESS_MARKERS = frozenset({"tmux", "terminal", "conformance"})
+RUN_ROOT_ENV = "PYTEST_COCKPIT_RUN_ROOT"  # not COCKPIT_*: code that starts cockpit drops those
 SPAWN_EVENTS = frozenset({"subprocess.Popen", "os.posix_spawn", "os.exec", "os.spawn", "os.system"})
 FORBIDDEN_PROGRAMS = frozenset({"git", "tmux", "ssh", "sshd", "chromium", "node"})
 
