@@ -142,7 +142,8 @@ class Cockpit:
         return TmuxServer(socket_name_for(self.ws.state.root))
 
     def stop(self) -> None:
-        from cockpit.service.client import SupervisorClient, supervisor_answers
+        from cockpit.runtime.tmux_names import socket_path
+        from cockpit.service.client import SupervisorClient, supervisor_answers, wait_until_stopped
 
         if self._client is not None:
             self._client.close()
@@ -152,15 +153,12 @@ class Cockpit:
                 SupervisorClient(self.ws, autostart=False).call("shutdown")
             except Exception:
                 pass
-            import time
-
-            deadline = time.monotonic() + 30
-            while supervisor_answers(self.ws) and time.monotonic() < deadline:
-                time.sleep(0.05)
+        # Until its process has ended, not just its socket: a supervisor still finishing a
+        # worker's start would start the tmux server again after the kill below.
+        wait_until_stopped(self.ws.state, 30)
         tmux = self.tmux()
         tmux.kill_server()
-        socket_file = Path(f"/tmp/tmux-{os.getuid()}") / tmux.socket_name
-        socket_file.unlink(missing_ok=True)
+        socket_path(tmux.socket_name).unlink(missing_ok=True)
         self.ws.close()
 
 

@@ -11,7 +11,7 @@ import pytest
 from cockpit.errors import CockpitError
 from cockpit.runtime.tmux import TmuxServer
 from cockpit.runtime.tmux_names import socket_name_for
-from cockpit.service.client import SupervisorClient, supervisor_answers
+from cockpit.service.client import SupervisorClient, supervisor_answers, wait_until_stopped
 from cockpit.service.workspace import Workspace
 
 
@@ -22,6 +22,9 @@ def stop_everything(ws: Workspace) -> None:
             SupervisorClient(ws, autostart=False).call("shutdown")
         except CockpitError:
             pass
+    # Until its process has ended: one still finishing a worker's start would start the tmux
+    # server again after the kill below.
+    wait_until_stopped(ws.state, 30)
     TmuxServer(socket_name_for(ws.state.root)).kill_server()
     ws.close()
 

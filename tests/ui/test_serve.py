@@ -116,18 +116,28 @@ def _supervisors_in(repo: Path) -> list[int]:
 def stop_supervisors_started_in(repo: Path) -> None:
     """Each browser's TUI starts the repository's supervisor, which outlives the TUI by design:
     stop it and its tmux server, as `cockpit supervise --stop` would, once it answers (it may
-    still be starting when the server stops)."""
+    still be starting when the server stops). One that has not answered within the limit (a
+    loaded machine) is not given up on: SIGTERM stops it as well, SIGKILL at last."""
     from cockpit.service.client import supervisor_answers
     from cockpit.service.workspace import Workspace
 
     from .conftest import stop_everything
 
     ws = Workspace.open(repo, create=False)
-    deadline = time.monotonic() + 30
-    while _supervisors_in(repo) and time.monotonic() < deadline:
-        if supervisor_answers(ws):
-            stop_everything(ws)
-        time.sleep(0.2)
+    for sig in (None, signal.SIGTERM, signal.SIGKILL):
+        for pid in _supervisors_in(repo) if sig is not None else ():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + 30
+        while _supervisors_in(repo) and time.monotonic() < deadline:
+            if sig is None and supervisor_answers(ws):
+                stop_everything(ws)
+            time.sleep(0.2)
+        if not _supervisors_in(repo):
+            break
+    stop_everything(ws)  # the tmux server, whichever way the supervisor ended
+    left = _supervisors_in(repo)
+    assert not left, f"supervisors in {repo} outlived SIGKILL: {left}"
 
 
 async def fetch(
