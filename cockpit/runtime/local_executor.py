@@ -40,7 +40,7 @@ from cockpit.runtime.launch import write_launch_spec
 from cockpit.runtime.private_files import private_dir
 from cockpit.runtime.statedir import StateDir
 from cockpit.runtime.tmux import TmuxServer
-from cockpit.runtime.tmux_names import TmuxError, gate_name, socket_name_for
+from cockpit.runtime.tmux_names import TmuxError, gate_name, socket_name_for, socket_path
 
 if TYPE_CHECKING:
     from cockpit.runtime.git_repo import GitRepo
@@ -208,6 +208,7 @@ class LocalExecutor:
     def stop_all(self) -> None:
         # Every worker of this repository runs on this one private server: killing it ends them all.
         self.tmux.kill_server()
+        socket_path(self.tmux.socket_name).unlink(missing_ok=True)  # tmux leaves it behind
 
     # -- streams --------------------------------------------------------------------------
 

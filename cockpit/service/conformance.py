@@ -34,7 +34,6 @@ from cockpit.modelservice.profiles import PROFILES
 from cockpit.modelservice.server import ModelServiceThread
 from cockpit.runtime.local_executor import LocalExecutor
 from cockpit.runtime.statedir import StateDir
-from cockpit.runtime.tmux_names import socket_path
 from cockpit.runtime.usage import Usage, apply_prices
 from cockpit.service.client import wait_until_stopped
 from cockpit.service.conformance_checks import judge
@@ -117,9 +116,7 @@ class Run:
         self.cockpit("supervise", "--stop", timeout=30)
         if self.state is not None:
             self._wait_for_supervisor_to_end()
-            executor = LocalExecutor(self.state)
-            executor.stop_all()
-            socket_path(executor.location["socket"]).unlink(missing_ok=True)
+            LocalExecutor(self.state).stop_all()
         self.service.stop()
         for _ in range(25):  # a CLI that is still exiting may write into its HOME for a moment
             shutil.rmtree(self.root, ignore_errors=True)
