@@ -1,9 +1,9 @@
 """A supervisor that dies with a command's request still queued on its socket, unread.
 
 A SIGKILLed supervisor's listening socket is released only when its LAST thread has exited;
-its main thread is a zombie before that (closing its inotify descriptors can keep an exiting
-thread for a while), and meanwhile the kernel still queues connections and their requests on
-the socket. When the socket goes, each queued connection is reset. A command that connected
+its main thread is a zombie before that (an exiting thread can spend a while unmapping memory
+or closing inotify descriptors, which waits for the kernel's fsnotify reaper), and meanwhile
+the kernel still queues connections and their requests on the socket. When the socket goes, each queued connection is reset. A command that connected
 then must neither fail nor run twice: nobody read its request, so it goes to a new supervisor
 once. Here the window is held open on purpose: the supervisor is stopped (SIGSTOP) while the
 command connects and writes, and killed while the command waits for the answer.
