@@ -225,7 +225,6 @@ class MainScreen(WorkerActions, Screen):
 
     @work(group="pane")
     async def _fetch_pane(self, dispatch_id: str | None) -> None:
-        pane = self.query_one("#pane", PaneView)
         try:
             if dispatch_id is None:
                 return
@@ -235,7 +234,10 @@ class MainScreen(WorkerActions, Screen):
                 screen = read_reply(ScreenReply, await send(self.app.source, req.Screen(id=dispatch_id, history=HISTORY_LINES)))
             except CockpitError as exc:
                 error = exc.message
-            if dispatch_id != self.selected:
+            # A query, not query_one: a fetch that ends while the app quits finds no pane (seen under load).
+            panes = self.query("#pane").results(PaneView)
+            pane = next(panes, None)
+            if pane is None or dispatch_id != self.selected:
                 return
             if screen is not None and screen.available:
                 pane.show_capture(dispatch_id, screen.text)
