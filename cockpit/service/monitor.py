@@ -20,6 +20,7 @@ What follows an exit or an idle turn (gates, scheduling) is in service/flow.py.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Coroutine
 from typing import Any
 
@@ -174,6 +175,7 @@ class Monitor:
             worker.check_running = False
 
     async def check_screen(self, worker: LiveWorker) -> None:
+        captured_at = time.monotonic()  # before the capture: it shows the screen at this time or later
         try:
             screen = await asyncio.to_thread(self.ctx.executor_for(worker.id).capture, worker.id)
         except CockpitError:
@@ -190,6 +192,12 @@ class Monitor:
             if d is None or not is_live(d.state) or worker.id not in self.ctx.live:
                 return
             if d.state == WorkerState.PAUSED:  # stopped: what its screen shows changes nothing now
+                return
+            question = excerpt(screen, worker) if kind == "waiting" else ""
+            if worker.answered.still_shown(kind, question, captured_at):
+                # The prompt just answered, not yet taken down: not a new prompt (no second
+                # `waiting`), though it is one the screen has shown (signals.screen_may_change).
+                screen_may_change(worker, d.state, kind)
                 return
             if worker.prompt_pending:
                 if kind == "waiting" and await self.workers.input.trust_own_worktree(worker, screen):
