@@ -66,8 +66,23 @@ _TRANSITIONS: dict[WorkerState, frozenset[WorkerState]] = {
 }
 
 
+# The `source` of the status changes the SSH link itself saw (a host going silent, or answering again).
+LINK_SOURCE = "link"
+
+
 def can_transition(current: WorkerState, new: WorkerState) -> bool:
     return new in _TRANSITIONS[current]
+
+
+def may_change_state(current: WorkerState, new: WorkerState, source: str) -> bool:
+    """Whether a status change that `source` saw is one to record. Out of `unreachable`, only
+    the link's own receipt leads back to a running state: no screen is read and no hook
+    arrives while the host is silent, so a screen or hook that comes first raced the link's
+    recovery, and the way back belongs to the link (its receipt says how long the host was
+    away and how often it was tried). What the screen shows is read right after that."""
+    if current == new or not can_transition(current, new):
+        return False
+    return not (current == WorkerState.UNREACHABLE and new in RUNNING_STATES and source != LINK_SOURCE)
 
 
 def can_pause(state: str) -> bool:

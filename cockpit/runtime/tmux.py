@@ -158,6 +158,9 @@ class TmuxServer:
             ["set-option", "-g", "default-terminal", default_terminal()],
             ["set-option", "-g", "history-limit", str(HISTORY_LIMIT)],
             ["set-option", "-g", "escape-time", "10"],
+            # Keys that arrive together (typed over ssh, or read late on a busy machine) are
+            # still keys: tmux's paste guess would hand `C-b d` to the agent instead of detaching.
+            ["set-option", "-g", "assume-paste-time", "0"],
             ["set-option", "-gw", "remain-on-exit", "on"],
             ["set-option", "-g", "status-left-length", "60"],
             ["set-option", "-g", "status-left", "#[reverse] cockpit: #{session_name} #[default] "],

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 START_TIMEOUT = 20.0
 DEFAULT_IDLE_EXIT = 600  # an auto-started supervisor leaves after 10 idle minutes
+# A request that no supervisor read (a refused connect, a failed send, a reset before any
+# reply) goes again, to a supervisor started anew if need be; this many tries in all.
+DELIVERY_ATTEMPTS = 3
 
 
 def _daemon_env() -> dict[str, str]:
@@ -230,28 +233,35 @@ class SupervisorClient:
         The supervisor checks the arguments with the op's model (cockpit/protocol/requests.py)."""
         self._next_id += 1
         request = request_line(self._next_id, op, args)
-        for attempt in (1, 2):
-            sock = self._ensure()
+        for attempt in range(1, DELIVERY_ATTEMPTS + 1):
             try:
+                sock = self._ensure()
                 sock.sendall(request)
+                reply = self._reply()
                 break
-            except OSError as exc:  # a connection to a supervisor that has since gone: reconnect once
+            except OSError as exc:  # never read by any supervisor (see unread_request_lost)
                 self.close()
-                if attempt == 2:
+                if attempt == DELIVERY_ATTEMPTS:
                     raise ServiceError(f"lost the connection to the supervisor: {exc}") from None
+        return result_of(reply)
+
+    def _reply(self) -> Any:
+        """The reply to the request just sent. Raises OSError only when that request was
+        never read (unread_request_lost), so that it may go again; ServiceError otherwise."""
         while True:  # replies to earlier, abandoned requests are skipped by id
             try:
                 line = self._file.readline(LINE_LIMIT)
             except OSError as exc:
+                if unread_request_lost(exc):
+                    raise
                 self.close()
                 raise ServiceError(f"lost the connection to the supervisor: {exc}") from None
-            if not line:
+            if not line:  # it may have read the request and acted on it: not sent again
                 self.close()
                 raise ServiceError("the supervisor closed the connection", hint=f"see {self.ws.state.supervisor_log}")
             reply = json.loads(line)
             if reply_id(reply) in (self._next_id, None):
-                break
-        return result_of(reply)
+                return reply
 
     def events(self, **args: Any) -> Iterator[Event]:
         """Subscribe on a connection of its own; yields events (cockpit/protocol/events.py) until
@@ -277,6 +287,16 @@ class SupervisorClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def unread_request_lost(exc: OSError) -> bool:
+    """True when a connection was reset while waiting for a reply: on a unix stream socket
+    that happens only when the other end was released with bytes of ours still unread (or
+    before it was ever accepted, as when a dying supervisor's listening socket goes away with
+    connections queued). A request is acted on only once its whole line is read, and nothing
+    is sent after it, so a reset request was never acted on and may go again; a plain end of
+    the connection (EOF) may follow a request acted on, and is never retried."""
+    return isinstance(exc, ConnectionResetError)
 
 
 def supervisor_answers(ws: Workspace) -> bool:

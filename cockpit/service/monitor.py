@@ -24,7 +24,7 @@ import time
 from collections.abc import Coroutine
 from typing import Any
 
-from cockpit.domain.dispatch import LIVE_STATES, WorkerState, is_live
+from cockpit.domain.dispatch import LINK_SOURCE, LIVE_STATES, WorkerState, is_live
 from cockpit.domain.screen_text import waiting_excerpt
 from cockpit.errors import CockpitError
 from cockpit.protocol.events import OutputArrived
@@ -95,7 +95,8 @@ class Monitor:
                     continue
                 if change.stream == "signals":
                     self.quiet.note_activity(worker)  # a hook is activity too
-                    await self.signals.on_signals(worker)
+                    if not self._unreachable(worker):  # else read once the link's return is recorded
+                        await self.signals.on_signals(worker)
                 else:
                     self.on_output(worker)
 
@@ -193,11 +194,11 @@ class Monitor:
                 return
             if d.state == WorkerState.PAUSED:  # stopped: what its screen shows changes nothing now
                 return
+            if d.state == WorkerState.UNREACHABLE:  # the sweep that records the link's return checks again
+                return
             question = excerpt(screen, worker) if kind == "waiting" else ""
-            if worker.answered.still_shown(kind, question, captured_at):
-                # The prompt just answered, not yet taken down: not a new prompt (no second
-                # `waiting`), though it is one the screen has shown (signals.screen_may_change).
-                screen_may_change(worker, d.state, kind)
+            if worker.answered.still_shown(kind, question, captured_at):  # answered, still drawn: no new prompt
+                screen_may_change(worker, d.state, kind)  # (but one the screen has shown: it may end waiting)
                 return
             if worker.prompt_pending:
                 if kind == "waiting" and await self.workers.input.trust_own_worktree(worker, screen):
@@ -323,12 +324,14 @@ class Monitor:
         if isinstance(executor, RemoteExecutor):
             if not executor.link_up:  # link loss is not death: its workers go on on the host
                 for d in candidates:
-                    self.workers.set_state(d.id, WorkerState.UNREACHABLE, source="link", **executor.link_data())
+                    self.workers.set_state(d.id, WorkerState.UNREACHABLE, source=LINK_SOURCE, **executor.link_data())
                 return
             for d in candidates:
                 if d.state == WorkerState.UNREACHABLE and (s := sessions.get(d.id)) is not None and not s.exited:
-                    self.workers.set_state(d.id, WorkerState.WORKING, source="link", **executor.link_data())
-                    if (worker := self.ctx.live.get(d.id)) is not None:
+                    # The way back is the link's receipt, first: screens and hooks wait for it.
+                    back = self.workers.set_state(d.id, WorkerState.WORKING, source=LINK_SOURCE, **executor.link_data())
+                    if back and (worker := self.ctx.live.get(d.id)) is not None:
+                        await self.signals.on_signals(worker)  # hooks that arrived meanwhile, in order
                         self.request_check(worker)  # the screen says what it does now
         for d in candidates:
             session = sessions.get(d.id)
@@ -337,6 +340,10 @@ class Monitor:
                 await self.mark_lost(d.id, reason)
             elif session.exited:
                 await self.finish(d.id, session.exit_code, signal=session.exit_signal)
+
+    def _unreachable(self, worker: LiveWorker) -> bool:
+        d = self.ctx.ws.store.dispatch(worker.id)
+        return d is not None and d.state == WorkerState.UNREACHABLE
 
     async def mark_lost(self, dispatch_id: str, reason: str) -> None:
         async with self.ctx.lock(dispatch_id):

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from cockpit.domain.dispatch import Dispatch, WorkerState, can_transition, is_live
+from cockpit.domain.dispatch import Dispatch, WorkerState, is_live, may_change_state
 from cockpit.domain.provider import Provider
 from cockpit.errors import CockpitError, UsageError
 from cockpit.protocol.replies import KillReply, SendReply
@@ -66,9 +66,9 @@ class Workers:
     # -- states -------------------------------------------------------------------------
 
     def set_state(self, dispatch_id: str, new: WorkerState, *, source: str, **data: Any) -> bool:
-        """Record a state change; `source` says what saw it: hook, event, screen or exit."""
+        """Record a state change; `source` says what saw it: hook, event, screen or link."""
         d = self.ctx.ws.store.dispatch(dispatch_id)
-        if d is None or d.state == new or not can_transition(d.state, new):
+        if d is None or not may_change_state(d.state, new, source):
             return False
         self.ctx.record("status_changed", dispatch_id, **{"from": str(d.state), "to": str(new), "source": source, **data})
         return True
