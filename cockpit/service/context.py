@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cockpit.domain.answered_prompt import AnsweredPrompt
 from cockpit.domain.dispatch import LIVE_STATES, Dispatch
 from cockpit.domain.provider import Catalog, Provider
 from cockpit.domain.receipt import Receipt
@@ -59,6 +60,7 @@ class LiveWorker:
     waiting_by_hook: bool = False  # waiting was set by a hook ...
     waiting_on_screen: bool = False  # ... and the screen has shown the prompt since
     trust_answered: float | None = None  # when cockpit answered the CLI's trust prompt for its own worktree
+    answered: AnsweredPrompt = field(default_factory=AnsweredPrompt)  # answered, maybe still drawn
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
 
     def cancel_timers(self) -> None:

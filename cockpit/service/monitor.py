@@ -20,6 +20,7 @@ What follows an exit or an idle turn (gates, scheduling) is in service/flow.py.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Coroutine
 from typing import Any
 
@@ -175,6 +176,7 @@ class Monitor:
             worker.check_running = False
 
     async def check_screen(self, worker: LiveWorker) -> None:
+        captured_at = time.monotonic()  # before the capture: it shows the screen at this time or later
         try:
             screen = await asyncio.to_thread(self.ctx.executor_for(worker.id).capture, worker.id)
         except CockpitError:
@@ -193,6 +195,10 @@ class Monitor:
             if d.state == WorkerState.PAUSED:  # stopped: what its screen shows changes nothing now
                 return
             if d.state == WorkerState.UNREACHABLE:  # the sweep that records the link's return checks again
+                return
+            question = excerpt(screen, worker) if kind == "waiting" else ""
+            if worker.answered.still_shown(kind, question, captured_at):  # answered, still drawn: no new prompt
+                screen_may_change(worker, d.state, kind)  # (but one the screen has shown: it may end waiting)
                 return
             if worker.prompt_pending:
                 if kind == "waiting" and await self.workers.input.trust_own_worktree(worker, screen):

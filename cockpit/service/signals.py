@@ -264,6 +264,8 @@ def note_signal_state(worker: LiveWorker, new: WorkerState, *, changed: bool) ->
     if changed or new != WorkerState.WAITING:
         worker.waiting_on_screen = False
     worker.waiting_by_hook = new == WorkerState.WAITING
+    if changed and new == WorkerState.WAITING:  # the CLI's own word for a new prompt
+        worker.answered.forget()
 
 
 def note_screen_state(worker: LiveWorker, new: WorkerState) -> None:

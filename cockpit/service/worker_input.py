@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cockpit.domain.dispatch import WorkerState, is_live
+from cockpit.domain.screen_text import waiting_excerpt
 from cockpit.domain.secrets import mask_text
 from cockpit.errors import CheckFailed, CockpitError, UsageError
 from cockpit.protocol.replies import SendReply
@@ -242,6 +243,8 @@ class WorkerInput:
             )
         kind, mapping = found
         keys = list(mapping.yes if answer == "yes" else mapping.no)
+        # Until the CLI takes this dialog down, a screen showing it is not a new prompt.
+        worker.answered.answer(waiting_excerpt(screen, worker.provider.patterns.compiled("waiting")), time.monotonic())
         await self._keys(worker.id, *keys)
         ctx.record("answered", worker.id, actor=actor, answer=answer, prompt=kind, keys=keys)
         return SendReply(id=worker.id, sent=True, answered=answer, prompt=kind, keys=keys)

@@ -87,11 +87,21 @@ def test_a_slot_freed_by_a_lost_or_timed_out_worker_starts_the_next_queued_dispa
     ended = "timed_out" if ending == "timeout" else "lost"
     assert cockpit.show(first)["state"] == ended
     cockpit.wait(queued, timeout=60)
-    # it failed once under load with a wrong exit code: the receipts say how it ended
-    assert cockpit.show(queued)["exit_code"] == 0, [(r.kind, r.data) for r in cockpit.receipts(queued)]
+    # it failed once under load with a wrong exit code: say how it ended (receipts, its output,
+    # the supervisor's log)
+    assert cockpit.show(queued)["exit_code"] == 0, how_it_ended(cockpit, queued)
     # The ledger's order: created while the slot was taken, started only once it was freed.
     seq = {(r.dispatch, r.kind): r.seq for r in cockpit.receipts()}
     assert seq[(queued, "dispatch_created")] < seq[(first, ended)] < seq[(queued, "worker_started")]
+
+
+def how_it_ended(cockpit, dispatch_id: str) -> str:
+    def tail(path: Path) -> str:
+        return path.read_bytes()[-3000:].decode(errors="replace") if path.exists() else f"({path} does not exist)"
+
+    receipts = "\n".join(f"{r.seq} {r.dispatch} {r.kind} {r.data}" for r in cockpit.receipts())
+    state = cockpit.ws.state
+    return f"receipts:\n{receipts}\nits output:\n{tail(state.log(dispatch_id))}\nsupervisor log:\n{tail(state.supervisor_log)}"
 
 
 # -- a full disk --------------------------------------------------------------------------------
