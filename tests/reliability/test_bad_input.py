@@ -94,12 +94,12 @@ def settle(world: World, repo: Path, dispatch_id: str, until: str) -> None:
 
 
 def stop(world: World, repo: Path) -> None:
-    from cockpit.runtime.tmux_names import socket_name_for
+    from cockpit.runtime.tmux_names import socket_name_for, socket_path
 
     world.cli("supervise", "--stop", repo=repo)
     socket = socket_name_for(world.state(repo))
     subprocess.run(["tmux", "-L", socket, "kill-server"], check=False, capture_output=True)
-    Path(f"/tmp/tmux-{os.getuid()}/{socket}").unlink(missing_ok=True)
+    socket_path(socket).unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
