@@ -94,6 +94,7 @@ class Tail:
         self.path, self.kind, self.stop = path, kind, threading.Event()
         self.lines: list[tuple[float, str]] = []
         self.dialog: list[float] = []
+        self.output: list[float] = []  # each poll that found new bytes (the log only)
         self.thread = threading.Thread(target=self._poll, daemon=True)
         self.thread.start()
 
@@ -112,6 +113,7 @@ class Tail:
                 self.lines += [(now, json.loads(line).get("event")) for line in data.splitlines() if line.strip()]
             elif self.kind == "log" and data:
                 offset += len(data)
+                self.output.append(now)
                 text = carry + strip_ansi(CURSOR_MOVES.sub(" ", data.decode("utf-8", "replace")))
                 if DIALOG.search(text):
                     self.dialog.append(now)
@@ -122,6 +124,9 @@ class Tail:
     def first_after(self, start: float, event: str | None = None) -> float | None:
         found = [t for t, e in self.lines if e == event] if event else self.dialog
         return next((t for t in found if t >= start), None)
+
+    def first_output_after(self, start: float) -> float | None:
+        return next((t for t in self.output if t >= start), None)
 
 
 def _status(to: str) -> Any:
@@ -139,6 +144,8 @@ class Sample:
     hook_ms: float | None  # model turn done -> PermissionRequest line written
     drawn_ms: float | None  # model turn done -> the dialog's question in the log
     own_ms: float | None  # the first of those two -> the receipt: cockpit's own share
+    redraw_ms: float | None  # answered receipt -> claude's first redraw after the keys (its own time)
+    work_own_ms: float | None  # that redraw -> the working receipt: cockpit's own share of the answer
 
 
 def _cycle(run: Any, did: str, prompt: str | None, seq: int, signals: Tail | None, log: Tail) -> Sample:
@@ -157,6 +164,9 @@ def _cycle(run: Any, did: str, prompt: str | None, seq: int, signals: Tail | Non
     hook = signals.first_after(done, "PermissionRequest") if signals is not None else None
     drawn = log.first_after(done)
     first = min((t for t in (hook, drawn) if t is not None), default=None)
+    # the keys go in just before the `answered` receipt is written; claude takes longer than that to redraw
+    redraw = log.first_output_after(receipt_time(answered.ts))
+    worked = receipt_time(working.ts)
     return Sample(
         wait_ms=(at - done) * 1000,
         work_ms=(receipt_time(working.ts) - receipt_time(answered.ts)) * 1000,
@@ -167,6 +177,8 @@ def _cycle(run: Any, did: str, prompt: str | None, seq: int, signals: Tail | Non
         hook_ms=(hook - done) * 1000 if hook else None,
         drawn_ms=(drawn - done) * 1000 if drawn else None,
         own_ms=(at - first) * 1000 if first else None,
+        redraw_ms=(redraw - receipt_time(answered.ts)) * 1000 if redraw else None,
+        work_own_ms=(worked - redraw) * 1000 if redraw else None,
     )
 
 
@@ -215,8 +227,19 @@ def _figures(samples: dict[str, list[Sample]], binary: Path) -> list[Figure]:
         base = [getattr(s, f"{key}_ms") for s in screens]
         p95, base_p95 = percentile(mine, 95), percentile(base, 95)
         checks = [Check(f"p95 <= {TARGET_MS:.0f} ms", p95 <= TARGET_MS)]
+        notes = [
+            f"product {_spread(mine)}; screens only {_spread(base)}",
+            f"recorded from: {dict(collections.Counter(getattr(s, source) for s in product))}",
+            f"{len(mine)} samples each, claude {binary}",
+        ]
         if key == "wait":
             checks.append(Check("one waiting receipt per transition", single))
+        else:
+            redraw = [s.redraw_ms for s in product + screens if s.redraw_ms is not None]
+            own = [s.work_own_ms for s in product + screens if s.work_own_ms is not None]
+            notes.append(
+                f"both paths: claude's first redraw after the answer {_spread(redraw)}; from it to the receipt {_spread(own)}"
+            )
         figures.append(
             Figure(
                 name=f"claude_{key}",
@@ -230,11 +253,7 @@ def _figures(samples: dict[str, list[Sample]], binary: Path) -> list[Figure]:
                 ratio=(base_p95 / p95) if p95 else None,
                 ratio_text="(screens p95 / hooks p95)",
                 checks=checks,
-                notes=[
-                    f"product {_spread(mine)}; screens only {_spread(base)}",
-                    f"recorded from: {dict(collections.Counter(getattr(s, source) for s in product))}",
-                    f"{len(mine)} samples each, claude {binary}",
-                ],
+                notes=notes,
             )
         )
     hooks = [s.hook_ms for s in product if s.hook_ms is not None]

@@ -16,6 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# How long after an answer its screen is followed closely (checked again at once, not only when
+# output arrives and at most every few tens of ms): the answer -> `working` clock of figure 7.
+FOLLOW_S = 1.5
+
 
 @dataclass
 class AnsweredPrompt:
@@ -27,6 +31,11 @@ class AnsweredPrompt:
 
     def forget(self) -> None:
         self.question = None
+
+    def following(self, now: float) -> bool:
+        """Whether the answered dialog has not been seen gone yet and the answer is recent:
+        the screen is about to change, so it is checked again without the usual gap."""
+        return self.question is not None and now - self.answered_at < FOLLOW_S
 
     def still_shown(self, kind: str | None, question: str, captured_at: float) -> bool:
         """Whether this screen (classified `kind`, with waiting excerpt `question`, captured at

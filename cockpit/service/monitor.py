@@ -46,6 +46,7 @@ WATCH_STEP_MS = 40
 WATCH_DEBOUNCE_MS = 400
 MAX_READ = 4 * 1024 * 1024
 CHECK_GAP_S = 0.05  # at most ~20 screen checks a second per busy worker
+ANSWER_RECHECK_S = 0.01  # while an answered dialog is still drawn (at most AnsweredPrompt's FOLLOW_S)
 READY_STABLE_S = 0.4  # the ready screen must stay this long before the prompt is typed in
 
 
@@ -167,9 +168,11 @@ class Monitor:
             while worker.id in self.ctx.live:
                 worker.check_again = False
                 await self.check_screen(worker)
-                if not worker.check_again:
+                following = worker.answered.following(time.monotonic())
+                if not (worker.check_again or following):
                     break
-                await asyncio.sleep(CHECK_GAP_S)
+                # just answered: the dialog is about to go, so look again at once (see AnsweredPrompt)
+                await asyncio.sleep(ANSWER_RECHECK_S if following else CHECK_GAP_S)
         except Exception:  # noqa: BLE001 one bad screen must not end the checks; logged with its traceback
             log.exception("screen check of %s failed", worker.id)
         finally:

@@ -247,6 +247,7 @@ class WorkerInput:
         worker.answered.answer(waiting_excerpt(screen, worker.provider.patterns.compiled("waiting")), time.monotonic())
         await self._keys(worker.id, *keys)
         ctx.record("answered", worker.id, actor=actor, answer=answer, prompt=kind, keys=keys)
+        self.workers.screen_changed(worker)  # followed closely until the dialog goes (Monitor._check_loop)
         return SendReply(id=worker.id, sent=True, answered=answer, prompt=kind, keys=keys)
 
 

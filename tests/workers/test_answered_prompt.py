@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from workerkit import agent_processes, wait_for
 
-from cockpit.domain.answered_prompt import AnsweredPrompt
+from cockpit.domain.answered_prompt import FOLLOW_S, AnsweredPrompt
 from cockpit.domain.dispatch import WorkerState
 from cockpit.domain.screen_text import waiting_excerpt
 from cockpit.runtime.providers import load_catalog
@@ -56,6 +56,16 @@ def test_a_screen_captured_before_the_answer_does_not_end_it() -> None:
 
 def test_nothing_answered_hides_nothing() -> None:
     assert not AnsweredPrompt().still_shown("waiting", QUESTION, captured_at=1.0)
+
+
+def test_an_answer_is_followed_until_its_dialog_goes_or_for_a_moment_at_most() -> None:
+    answered = AnsweredPrompt()
+    assert not answered.following(now=1.0)  # nothing answered: checks wait for output
+    answered.answer(QUESTION, at=10.0)
+    assert answered.following(now=10.2)
+    assert not answered.following(now=10.0 + FOLLOW_S)  # a CLI that ignored the keys is not polled on
+    answered.still_shown(None, "", captured_at=10.3)  # the dialog is gone
+    assert not answered.following(now=10.3)
 
 
 def test_the_captured_opencode_dialog_gives_the_same_question_each_time() -> None:
