@@ -66,8 +66,10 @@ def test_an_answer_and_the_detach_keys_read_together_still_detach(cockpit, lab_e
         wait_for(lambda: waiting_input(client_tty) >= 3, LIMIT, lambda: f"{waiting_input(client_tty)} of 3 keys on the host")
     finally:
         os.kill(server, signal.SIGCONT)
-    attach_terminal.wait_for("[detached (from session", timeout=LIMIT)
     attach_terminal.wait_until(attach_terminal.pane_dead, "`cockpit attach` to return", timeout=LIMIT)
+    # tmux's goodbye, printed where the cursor was before the attach: ssh's "Shared connection
+    # ... closed." after it may scroll it off the screen, so it is looked for in the scrollback
+    assert "[detached (from session" in attach_terminal.scrollback()
     cockpit.wait(worker, until="exited", timeout=LIMIT)
     assert cockpit.show(worker)["exit_code"] == 0
     # The agent got the answer alone: the detach keys went to tmux, not to it.

@@ -70,6 +70,10 @@ class Terminal:
     def screen(self) -> str:
         return self._run("capture-pane", "-p", "-t", "e2e", check=False)
 
+    def scrollback(self) -> str:
+        """The screen and every line scrolled off it (what a message printed at the bottom pushed up)."""
+        return self._run("capture-pane", "-p", "-S", "-", "-t", "e2e", check=False)
+
     def screen_ansi(self) -> str:
         """The screen with its colours (SGR sequences), to tell themes apart."""
         return self._run("capture-pane", "-p", "-e", "-t", "e2e", check=False)

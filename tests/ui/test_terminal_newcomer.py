@@ -63,9 +63,12 @@ def select(terminal: Terminal, dispatch_id: str) -> None:
     terminal.wait_for(f"output: {dispatch_id}")  # the pane follows the selection
 
 
-def clear_filter(terminal: Terminal) -> None:
+def clear_filter(terminal: Terminal, hidden_title: str) -> None:
+    """Escape clears the filter: the box is gone, and a worker the filter hid is back on the board.
+    That second, positive sign matters: a capture taken mid-frame can miss "filter:" before the
+    Escape was even read, and a key sent then reaches the TUI together with it (alt+key)."""
     terminal.keys("Escape")
-    terminal.wait_until(lambda: "filter:" not in terminal.screen(), "the filter to clear")
+    terminal.wait_until(lambda: "filter:" not in (screen := terminal.screen()) and hidden_title in screen, "the filter to clear")
 
 
 def gone(terminal: Terminal, text: str, what: str, timeout: float = 30.0) -> None:
@@ -92,7 +95,7 @@ def test_a_newcomers_first_session(tmp_path: Path, demo_dir: Path, size: tuple[i
         terminal.wait_until(lambda: views(demo_dir)[asker]["state"] != "waiting", "the answer to reach the worker")
         gone(terminal, "is waiting for input", "the waiting toast to go once answered")
         gone(terminal, "WAITING", "the row to stop saying WAITING")
-        clear_filter(terminal)
+        clear_filter(terminal, "Add a greeting")
 
         # The diff of the edited work, then approve it.
         select(terminal, editor)
@@ -114,7 +117,7 @@ def test_a_newcomers_first_session(tmp_path: Path, demo_dir: Path, size: tuple[i
         terminal.wait_for("Tear down (y)")
         terminal.keys("y")
         terminal.wait_until(lambda: views(demo_dir)[editor].get("teardown"), "the teardown")
-        clear_filter(terminal)
+        clear_filter(terminal, "Migrate the")
         terminal.wait_for("2 workers")
         no_crash(terminal)
 
@@ -130,7 +133,7 @@ def test_a_newcomers_first_session(tmp_path: Path, demo_dir: Path, size: tuple[i
         select(terminal, haiku["id"])
         terminal.wait_for("done: wrote write-a-haiku-about.txt")  # its output, in the pane
         terminal.wait_for("approve?")
-        clear_filter(terminal)
+        clear_filter(terminal, "Migrate the")
         no_crash(terminal)
 
         # Quit: the workers go on, and the terminal says how to stop them.
