@@ -164,6 +164,15 @@ def test_signals_keys_capture_kill(remote: RemoteExecutor) -> None:
     first = b'{"source":"hook","event":"Stop","payload":{"n": 1}}\n'
     wait_until(lambda: remote.read_signals(dispatch_id, 0, 4096) == first, what="the hook's line here")
     # A line with no output beside it arrives too: the signals file is streamed, not pulled.
+    # First every byte the agent wrote for the hook command is here (its log is then still).
+    host_log = remote.layout.log(dispatch_id)
+    wait_until(
+        lambda: (
+            remote.output_size(dispatch_id) == int(on_host(remote, f"wc -c < {host_log}").strip())
+            and remote.capture(dispatch_id).rstrip().endswith(">")
+        ),
+        what="the agent's output for the hook command, all of it here",
+    )
     size = remote.output_size(dispatch_id)
     on_host(remote, f"printf '%s\\n' '{{\"event\":\"quiet\"}}' >> {remote.layout.signals(dispatch_id)}")
     wait_until(lambda: remote.read_signals(dispatch_id, 0, 4096) == first + b'{"event":"quiet"}\n', what="the line")
