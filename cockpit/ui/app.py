@@ -78,6 +78,10 @@ class CockpitApp(App[int]):
 
     @property
     def main(self) -> MainScreen | None:
+        """The main screen while it shows; None before it is ready and once the app quits (its
+        widgets are being removed then: news that arrives is for nobody, cockpit/ui/lifecycle.py)."""
+        if not self.is_running:
+            return None
         screen = self.screen_stack[0] if self.screen_stack else None
         return screen if isinstance(screen, MainScreen) and screen.ready else None
 
@@ -139,8 +143,13 @@ class CockpitApp(App[int]):
             self.notify(f"this supervisor does not offer {op!r} yet", title="Not available", severity="warning")
             return None
         try:
-            return read(await send(self.source, request))
+            result = await send(self.source, request)
+            if not self.is_running:  # quitting: the asker's widgets may be gone (cockpit/ui/lifecycle.py)
+                return None
+            return read(result)
         except CockpitError as exc:
+            if not self.is_running:
+                return None
             if is_unknown_op(exc):
                 self.unsupported.add(op)
             message = exc.message + (f"\n{exc.hint}" if exc.hint else "")

@@ -19,6 +19,7 @@ from cockpit.protocol.replies import HostInfo
 from cockpit.ui import format as fmt
 from cockpit.ui.host_rows import detail_lines, fmt_clis, fmt_latency, fmt_workers, health_of, last_error, workers_here
 from cockpit.ui.keys import hosts_bindings
+from cockpit.ui.lifecycle import gone
 from cockpit.ui.palette import color, styled
 from cockpit.ui.widgets.footer import CockpitFooter
 
@@ -73,6 +74,8 @@ class HostsScreen(Screen[None]):
         try:
             rows = await self.app.source.call("hosts", refresh=refresh)
         except CockpitError as exc:
+            if gone(self):
+                return
             if is_unknown_op(exc):
                 self.problem = "this supervisor does not answer `hosts` yet (restart it: `cockpit stop`, then `cockpit`)"
             else:
@@ -81,6 +84,8 @@ class HostsScreen(Screen[None]):
             self.probing = False
             self.answered += 1
             self.show_hosts()
+            return
+        if gone(self):
             return
         self.problem = None
         self.probing = False

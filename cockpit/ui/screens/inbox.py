@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Static
 from cockpit.errors import CockpitError
 from cockpit.protocol import requests as req
 from cockpit.protocol.replies import PendingPermission, ScreenReply
+from cockpit.ui.lifecycle import gone
 from cockpit.ui.source import read_reply, send
 from cockpit.ui.widgets.footer import CockpitFooter
 from cockpit.ui.widgets.pane import HISTORY_LINES, PaneView
@@ -74,7 +75,7 @@ class InboxScreen(Screen[None]):
     @work(group="inbox", exclusive=True)
     async def refresh_requests(self) -> None:
         rows = await self.app.ask_list(PendingPermission, req.Permissions())
-        if rows is None:  # the request failed: the app has said why
+        if rows is None or gone(self):  # the request failed (the app has said why), or nobody is left to show it
             return
         self.show_rows(rows)
 
@@ -138,6 +139,8 @@ class InboxScreen(Screen[None]):
             screen = read_reply(ScreenReply, await send(self.app.source, req.Screen(id=dispatch_id, history=HISTORY_LINES)))
         except CockpitError as exc:
             error = exc.message
+        if gone(self):
+            return
         if screen is not None and screen.available:
             pane.show_capture(dispatch_id, screen.text)
         else:

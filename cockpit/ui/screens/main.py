@@ -21,6 +21,7 @@ from cockpit.protocol.replies import ReviewReply, ScreenReply
 from cockpit.protocol.views import DispatchView
 from cockpit.ui import format as fmt
 from cockpit.ui.keys import MAIN_KEYS, bindings
+from cockpit.ui.lifecycle import gone
 from cockpit.ui.palette import color
 from cockpit.ui.screens.actions import WorkerActions
 from cockpit.ui.source import read_reply, send, unknown_op
@@ -234,11 +235,9 @@ class MainScreen(WorkerActions, Screen):
                 screen = read_reply(ScreenReply, await send(self.app.source, req.Screen(id=dispatch_id, history=HISTORY_LINES)))
             except CockpitError as exc:
                 error = exc.message
-            # A query, not query_one: a fetch that ends while the app quits finds no pane (seen under load).
-            panes = self.query("#pane").results(PaneView)
-            pane = next(panes, None)
-            if pane is None or dispatch_id != self.selected:
+            if gone(self) or dispatch_id != self.selected:
                 return
+            pane = self.query_one("#pane", PaneView)
             if screen is not None and screen.available:
                 pane.show_capture(dispatch_id, screen.text)
             else:
@@ -267,16 +266,15 @@ class MainScreen(WorkerActions, Screen):
             if unknown_op(exc):
                 self.app.unsupported.add("review")
             review = None
+        if gone(self):
+            return
         if dispatch_id == self.selected:
             self.review = review
             self.show_gates()
 
     def show_gates(self) -> None:
         running = self.gates_running.get(self.selected or "", [])
-        # A query, not query_one: a review fetched while the app quits lands on a screen whose
-        # widgets are already gone (seen once under load), and there is nothing left to show.
-        for panel in self.query("#gates").results(GatesPanel):
-            panel.show(self.selected_view, self.review, running)
+        self.query_one("#gates", GatesPanel).show(self.selected_view, self.review, running)
 
     # -- filter ------------------------------------------------------------------------------
 
