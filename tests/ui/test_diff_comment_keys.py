@@ -48,8 +48,15 @@ async def test_comment_on_a_line_from_the_diff_view_and_send_it_back(workspace: 
         assert listed["comments"][0]["text"] == FIX
 
         await pilot.press("S")
-        await wait_for_text(pilot, "c1 sent")
-        assert any("c1 sent to" in str(n.message) for n in app._notifications)
+        # The key's answer: a notification, and the supervisor lists c1 as sent. The row's "sent"
+        # label is not awaited here: the fake agent's next round can change the hunk before the
+        # screen asks for the comments again, and the row then says "resolved" at once (seen
+        # under load). test_comment_states_are_labelled shows each label on fixed data.
+        await wait_for(
+            pilot, lambda: any("c1 sent to" in str(n.message) for n in app._notifications), what="the sent notification"
+        )
+        listed = await app.source.call("comments", id=dispatch_id)
+        assert [(c["comment"], c["sent"]) for c in listed["comments"]] == [("c1", True)]
         await wait_for(
             pilot,
             lambda: any(r.kind == "comments_sent" for r in workspace_receipts(workspace, dispatch_id)),
