@@ -72,7 +72,12 @@ def _actor_and_data(line: bytes, end: int) -> tuple[str, JsonObject]:
         return actor, data
     raw = line[9 : a + 1]  # the actor as a JSON string, quotes included
     actor = json.loads(raw) if b"\\" in raw else raw[1:-1].decode()
-    text = line[a + 9 : end].decode()
+    return actor, parse_data(line[a + 9 : end], line)
+
+
+def parse_data(raw: bytes, line: bytes) -> JsonObject:
+    """A receipt's `data` (its bytes cut from `line`): one JSON object, nothing before or after it."""
+    text = raw.decode()
     try:
         data, stop = _scan(text, 0)
     except (StopIteration, ValueError):
@@ -82,7 +87,7 @@ def _actor_and_data(line: bytes, end: int) -> tuple[str, JsonObject]:
             f"a ledger line cannot be read (data): {line[:120]!r}",
             hint="run `cockpit receipts verify`, then `cockpit state rebuild`",
         )
-    return actor, data
+    return data
 
 
 def fold_range(
