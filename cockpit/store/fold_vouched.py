@@ -39,6 +39,7 @@ from cockpit.store.projection import GATE_ROWS, HANDLERS, UPDATE_ONLY, Projectio
 
 GATE_HOLD = 1 << 18  # gate keys held before their rows are written (memory stays bounded: ~150 MB at most)
 _SUFFIX = 75 + 35  # ',"ts":"' + 27 + '"' and ',"hash":"' + 64 + '"}'
+_GATE, _NOTE = 1, 2  # kinds the loop handles itself
 _HINT = "run `cockpit receipts verify`, then `cockpit state rebuild`"
 
 # A gate receipt held until its key's last receipt is known: (kind, dispatch, seq, ts, data), or its
@@ -103,9 +104,12 @@ def _write_gates(projection: Projection, held: dict[tuple[str | None, str], Held
 def fold_vouched(conn: sqlite3.Connection, directory: Path, upto: Vouched, *, progress: Progress | None = None) -> Folded:
     """Fold bytes [0, upto.offset) of the ledger into an empty projection (see the module's docstring)."""
     projection = Projection(conn, empty=True)
-    rows, update = projection.rows, projection.update
-    # kind (as bytes) -> (kind, handler, update-only, a gate kind)
-    kinds = {k.encode(): (k, h, k in UPDATE_ONLY, k in GATE_ROWS) for k, h in HANDLERS.items()}
+    rows, update, notes = projection.rows, projection.update, projection.notes
+    # kind (as bytes) -> (kind, handler, update-only, its route in the loop below)
+    kinds = {
+        k.encode(): (k, h, k in UPDATE_ONLY, _GATE if k in GATE_ROWS else _NOTE if k == "note" else 0)
+        for k, h in HANDLERS.items()
+    }
     held: dict[tuple[str | None, str], Held | bytes] = {}
     count, last, end = 0, b"", upto.offset
     with open(LedgerPaths(Path(directory)).ledger, "rb") as handle:
@@ -117,13 +121,12 @@ def fold_vouched(conn: sqlite3.Connection, directory: Path, upto: Vouched, *, pr
             if not chunk:
                 break
             position += len(chunk)
-            cut = chunk.rfind(b"\n") + 1
-            if cut == 0:
+            lines = chunk.split(b"\n")  # the chunk is not copied into a block of whole lines first
+            if len(lines) == 1:  # no line ends in this chunk
                 pending += chunk
                 continue
-            block, pending = pending + chunk[:cut], chunk[cut:]
-            lines = block.split(b"\n")
-            lines.pop()
+            lines[0] = pending + lines[0]
+            pending = lines.pop()
             count += len(lines)
             last = lines[-1]
             for line in lines:
@@ -132,7 +135,7 @@ def fold_vouched(conn: sqlite3.Connection, directory: Path, upto: Vouched, *, pr
                 found = kinds.get(line[k + 9 : q])
                 if found is None:
                     continue  # a kind the projection ignores
-                kind, handler, update_only, gate = found
+                kind, handler, update_only, route = found
                 d = line.rfind(b',"dispatch":', 0, k)
                 raw = line[d + 12 : k]
                 if update_only and d > 0:  # an update of a dispatch the table does not hold changes nothing
@@ -140,33 +143,54 @@ def fold_vouched(conn: sqlite3.Connection, directory: Path, upto: Vouched, *, pr
                         continue
                     if raw[:1] == raw[-1:] == b'"' and b"\\" not in raw and rows.get(raw[1:-1].decode()) is None:
                         continue
-                n = len(line)
-                seq_text = line[q + 82 : n - _SUFFIX]
+                # The layout after `data` was proved by verify (module docstring): read by position.
                 if (
-                    k > 0
-                    and d > 0
+                    d > 0
                     and line[q : q + 10] == b'","prev":"'
-                    and line[q + 74 : q + 82] == b'","seq":'
-                    and line[n - _SUFFIX : n - 103] == b',"ts":"'
-                    and line[n - 76 : n - 66] == b'","hash":"'
-                    and seq_text.isdigit()
                     and (raw == b"null" or (raw[:1] == raw[-1:] == b'"' and b"\\" not in raw))
                 ):
                     dispatch = None if raw == b"null" else raw[1:-1].decode()
-                    if gate:
+                    n = len(line)
+                    if route == _NOTE:
+                        # data exactly {"text": a string}, no escapes in it or in the actor: no parser needed
+                        a = line.find(b'","data":{"text":"')
+                        actor, text = line[10:a], line[a + 18 : d - 2]
+                        if (
+                            a > 0
+                            and line[d - 2 : d] == b'"}'
+                            and b"\\" not in actor
+                            and b'"' not in actor
+                            and b"\\" not in text
+                            and b'"' not in text
+                            and line.startswith(b'{"actor":"')
+                        ):
+                            notes.append(
+                                (int(line[q + 82 : n - _SUFFIX]), line[n - 103 : n - 76].decode(), actor.decode(), text.decode())
+                            )
+                            continue
+                    if route == _GATE:
                         a = line.find(b'","data":')
                         name = _gate_name(line[a + 9 : d]) if a > 0 and line.startswith(b'{"actor":"') else None
                         if name is None:
                             data = _actor_and_data(line, d)[1]
                             name = str(data["gate"])
-                            held[(dispatch, name)] = (kind, dispatch, int(seq_text), line[n - 103 : n - 76].decode(), data)
+                            held[(dispatch, name)] = (
+                                kind,
+                                dispatch,
+                                int(line[q + 82 : n - _SUFFIX]),
+                                line[n - 103 : n - 76].decode(),
+                                data,
+                            )
                         else:
                             held[(dispatch, name)] = line  # its other members are read if it is the key's last
                         if rows.get(dispatch) is not None:  # type: ignore[arg-type]
                             update(dispatch, line[n - 103 : n - 76].decode())
                     else:
                         actor, data = _actor_and_data(line, d)
-                        handler(projection, Rec(int(seq_text), line[n - 103 : n - 76].decode(), kind, actor, dispatch, data))
+                        handler(
+                            projection,
+                            Rec(int(line[q + 82 : n - _SUFFIX]), line[n - 103 : n - 76].decode(), kind, actor, dispatch, data),
+                        )
                 else:  # not the common shape: the whole line is parsed
                     kind, dispatch, seq, _prev, ts, actor, data, _hash = _slow(line)
                     if kind in GATE_ROWS:
