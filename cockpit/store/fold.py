@@ -6,7 +6,8 @@ Everything after `data` has a fixed shape, so it is read by position from the li
 `data` is parsed only when the receipt's handler needs it (a kind the projection ignores,
 or an update of a dispatch the table does not hold, needs nothing). A line that does not
 have that exact shape is parsed with `json.loads` as a whole. The chain (seq and prev)
-is checked as the fold goes; hashes are `cockpit receipts verify`'s business.
+is checked as the fold goes; hashes are `cockpit receipts verify`'s business. This is the
+catch-up's fold; `cockpit state rebuild` uses fold_vouched.py, with verify running beside it.
 """
 
 from __future__ import annotations
