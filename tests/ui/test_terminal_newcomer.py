@@ -54,21 +54,40 @@ def no_crash(terminal: Terminal) -> None:
     assert not terminal.pane_dead() and "Traceback" not in screen, screen
 
 
+def top(terminal: Terminal) -> tuple[str, str]:
+    """The header line and the line under it ("─workers…" unless the filter box is open)."""
+    lines = terminal.screen().splitlines() + ["", ""]
+    return lines[0], lines[1]
+
+
 def select(terminal: Terminal, dispatch_id: str) -> None:
-    """Select one worker the way a user can at any size: filter the board down to it (`/`)."""
+    """Select one worker the way a user can at any size: filter the board down to it (`/`).
+
+    It returns only once the TUI has read every key: the header says `filter: <id>` and the box
+    is closed (Enter was read). The pane may already show that worker (a new dispatch is selected),
+    so "output: <id>" alone proves nothing, and keys sent next would meet a TUI still reading these."""
     terminal.keys("/")
     terminal.wait_for("filter:")
     terminal.type(dispatch_id)
     terminal.keys("Enter")
+    terminal.wait_until(
+        lambda: f"filter: {dispatch_id}" in (lines := top(terminal))[0] and lines[1].startswith("─workers"),
+        f"the board filtered to {dispatch_id}, the box closed",
+    )
     terminal.wait_for(f"output: {dispatch_id}")  # the pane follows the selection
 
 
 def clear_filter(terminal: Terminal, hidden_title: str) -> None:
-    """Escape clears the filter: the box is gone, and a worker the filter hid is back on the board.
-    That second, positive sign matters: a capture taken mid-frame can miss "filter:" before the
-    Escape was even read, and a key sent then reaches the TUI together with it (alt+key)."""
+    """Escape clears the filter: the header has no `filter:`, the box is closed, and a worker the
+    filter hid is back. Escape is read only after Textual's escape delay (a key sent before that
+    reaches the TUI together with it, as alt+key), so the next key waits for this."""
     terminal.keys("Escape")
-    terminal.wait_until(lambda: "filter:" not in (screen := terminal.screen()) and hidden_title in screen, "the filter to clear")
+
+    def cleared() -> bool:
+        header, under = top(terminal)
+        return "filter:" not in header and under.startswith("─workers") and hidden_title in terminal.screen()
+
+    terminal.wait_until(cleared, "the filter to clear")
 
 
 def gone(terminal: Terminal, text: str, what: str, timeout: float = 30.0) -> None:
