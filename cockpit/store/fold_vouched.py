@@ -73,28 +73,26 @@ def _gate_name(data: bytes) -> str | None:
 
 def _held_row(held: Held | bytes) -> tuple[Any, ...]:
     """The gate row of a key's last receipt: a line of the common shape (checked when it was held) is read now."""
-    if type(held) is bytes:
-        line, n = held, len(held)
-        k = line.rfind(b',"kind":"')
-        q = line.find(b'"', k + 9)
-        d = line.rfind(b',"dispatch":', 0, k)
-        raw = line[d + 12 : k]
-        data = parse_data(line[line.find(b'","data":') + 9 : d], line)
-        held = (
-            line[k + 9 : q].decode(),
-            None if raw == b"null" else raw[1:-1].decode(),
-            int(line[q + 82 : n - _SUFFIX]),
-            line[n - 103 : n - 76].decode(),
-            data,
-        )
-    kind, dispatch, seq, ts, data = held  # type: ignore[misc]
-    return GATE_ROWS[kind](dispatch, seq, ts, data)
+    if isinstance(held, tuple):
+        kind, dispatch, seq, ts, data = held
+        return GATE_ROWS[kind](dispatch, seq, ts, data)
+    line, n = held, len(held)
+    k = line.rfind(b',"kind":"')
+    q = line.find(b'"', k + 9)
+    d = line.rfind(b',"dispatch":', 0, k)
+    raw = line[d + 12 : k]
+    return GATE_ROWS[line[k + 9 : q].decode()](
+        None if raw == b"null" else raw[1:-1].decode(),
+        int(line[q + 82 : n - _SUFFIX]),
+        line[n - 103 : n - 76].decode(),
+        parse_data(line[line.find(b'","data":') + 9 : d], line),
+    )
 
 
 def _write_gates(projection: Projection, held: dict[tuple[str | None, str], Held | bytes]) -> None:
     batch = projection.gates
     for key, value in held.items():
-        batch[key] = _held_row(value)
+        batch[key] = _held_row(value)  # type: ignore[index]  # gate rows of a null dispatch fail in SQLite, as before
         if len(batch) >= 4096:  # written in slices: the rows of every held key at once would double the memory
             projection.flush(dispatches=False)
     held.clear()
@@ -154,19 +152,18 @@ def fold_vouched(conn: sqlite3.Connection, directory: Path, upto: Vouched, *, pr
                     if route == _NOTE:
                         # data exactly {"text": a string}, no escapes in it or in the actor: no parser needed
                         a = line.find(b'","data":{"text":"')
-                        actor, text = line[10:a], line[a + 18 : d - 2]
+                        raw_actor, raw_text = line[10:a], line[a + 18 : d - 2]
                         if (
                             a > 0
                             and line[d - 2 : d] == b'"}'
-                            and b"\\" not in actor
-                            and b'"' not in actor
-                            and b"\\" not in text
-                            and b'"' not in text
+                            and b"\\" not in raw_actor
+                            and b'"' not in raw_actor
+                            and b"\\" not in raw_text
+                            and b'"' not in raw_text
                             and line.startswith(b'{"actor":"')
                         ):
-                            notes.append(
-                                (int(line[q + 82 : n - _SUFFIX]), line[n - 103 : n - 76].decode(), actor.decode(), text.decode())
-                            )
+                            seq, ts = int(line[q + 82 : n - _SUFFIX]), line[n - 103 : n - 76].decode()
+                            notes.append((seq, ts, raw_actor.decode(), raw_text.decode()))
                             continue
                     if route == _GATE:
                         a = line.find(b'","data":')
