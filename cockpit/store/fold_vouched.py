@@ -56,19 +56,20 @@ class Vouched:
     hash: str
 
 
-def _gate_name(data: bytes) -> str | None:
-    """The top-level `gate` of raw canonical `data`, or None whenever that is in any doubt.
+def _gate_name(line: bytes, start: int, end: int) -> str | None:
+    """The top-level `gate` of raw canonical `data` (line[start:end]), or None whenever that is in any doubt.
 
     Without a backslash every quote delimits a string, so `"gate":"` is a key `gate` with a
     string value; without a second `{` there is no object but the outer one, so that key is
     top-level; and it must occur once (JSON's last-wins on duplicate keys is then moot).
+    A backslash anywhere in the line is a doubt too (one scan, no copy of `data`).
     """
-    if b"\\" in data or data.count(b"{") != 1:
+    if b"\\" in line or line.count(b"{", start, end) != 1:
         return None
-    at = data.find(b'"gate":"')
-    if at < 0 or data.find(b'"gate":"', at + 8) >= 0:
+    at = line.find(b'"gate":"', start, end)
+    if at < 0 or line.find(b'"gate":"', at + 8, end) >= 0:
         return None
-    return data[at + 8 : data.find(b'"', at + 8)].decode()
+    return line[at + 8 : line.find(b'"', at + 8, end)].decode()
 
 
 def _held_row(held: Held | bytes) -> tuple[Any, ...]:
@@ -167,7 +168,7 @@ def fold_vouched(conn: sqlite3.Connection, directory: Path, upto: Vouched, *, pr
                             continue
                     if route == _GATE:
                         a = line.find(b'","data":')
-                        name = _gate_name(line[a + 9 : d]) if a > 0 and line.startswith(b'{"actor":"') else None
+                        name = _gate_name(line, a + 9, d) if a > 0 and line.startswith(b'{"actor":"') else None
                         if name is None:
                             data = _actor_and_data(line, d)[1]
                             name = str(data["gate"])

@@ -121,8 +121,15 @@ def test_gate_lines_of_unusual_shapes_take_the_parser(tmp_path: Path, monkeypatc
 
 
 def test_the_gate_name_is_read_raw_only_without_any_doubt() -> None:
-    assert _gate_name(b'{"diff_sha256":"ab","gate":"tests","status":"passed"}') == "tests"
-    assert _gate_name('{"gate":"ünï","status":"x"}'.encode()) == "ünï"
+    def name(data: bytes) -> str | None:
+        line = b'{"actor":"x","data":' + data + b',"dispatch":null,"kind":"gate_result"}'
+        return _gate_name(line, 20, 20 + len(data))
+
+    assert name(b'{"diff_sha256":"ab","gate":"tests","status":"passed"}') == "tests"
+    assert name('{"gate":"ünï","status":"x"}'.encode()) == "ünï"
+    escaped_actor = b'{"actor":"a\\\\b","data":{"gate":"t"},"dispatch":null}'
+    start, end = escaped_actor.index(b'{"gate"'), escaped_actor.index(b',"dispatch"')
+    assert escaped_actor[start:end] == b'{"gate":"t"}' and _gate_name(escaped_actor, start, end) is None
     for doubtful in (
         b'{"findings":[{"gate":"decoy"}],"gate":"tests"}',  # a nested object
         b'{"gate":"tests","summary":"a \\" b"}',  # an escape
@@ -131,7 +138,7 @@ def test_the_gate_name_is_read_raw_only_without_any_doubt() -> None:
         b'{"status":"passed"}',  # no gate at all
         b'{"summary":"{","gate":"tests"}',  # a brace inside a string: also a doubt
     ):
-        assert _gate_name(doubtful) is None, doubtful
+        assert name(doubtful) is None, doubtful
 
 
 def test_a_vouched_fold_that_does_not_end_on_the_vouched_record_keeps_the_old_store(tmp_path: Path) -> None:
