@@ -56,6 +56,9 @@ class Vouched:
     hash: str
 
 
+_ODD: Any = object()  # a dispatch member that is not null or a string without escapes
+
+
 def _gate_name(line: bytes, start: int, end: int) -> str | None:
     """The top-level `gate` of raw canonical `data` (line[start:end]), or None whenever that is in any doubt.
 
@@ -135,20 +138,23 @@ def fold_vouched(conn: sqlite3.Connection, directory: Path, upto: Vouched, *, pr
                 if found is None:
                     continue  # a kind the projection ignores
                 kind, handler, update_only, route = found
-                d = line.rfind(b',"dispatch":', 0, k)
-                raw = line[d + 12 : k]
-                if update_only and d > 0:  # an update of a dispatch the table does not hold changes nothing
-                    if raw == b"null":
-                        continue
-                    if raw[:1] == raw[-1:] == b'"' and b"\\" not in raw and rows.get(raw[1:-1].decode()) is None:
-                        continue
+                # The dispatch member ends where `kind` begins: null, or a string without escapes, is
+                # read there; anything else (_ODD) sends the line to the parser below.
+                if line[k - 16 : k] == b',"dispatch":null':
+                    if update_only:
+                        continue  # an update of no dispatch changes nothing
+                    d, dispatch = k - 16, None
+                else:
+                    d = line.rfind(b',"dispatch":', 0, k)
+                    raw = line[d + 12 : k]
+                    if d > 0 and len(raw) > 1 and raw[:1] == raw[-1:] == b'"' and b"\\" not in raw:
+                        dispatch = raw[1:-1].decode()
+                        if update_only and rows.get(dispatch) is None:
+                            continue  # an update of a dispatch the table does not hold changes nothing
+                    else:
+                        dispatch = _ODD
                 # The layout after `data` was proved by verify (module docstring): read by position.
-                if (
-                    d > 0
-                    and line[q : q + 10] == b'","prev":"'
-                    and (raw == b"null" or (raw[:1] == raw[-1:] == b'"' and b"\\" not in raw))
-                ):
-                    dispatch = None if raw == b"null" else raw[1:-1].decode()
+                if dispatch is not _ODD and line[q : q + 10] == b'","prev":"':
                     n = len(line)
                     if route == _NOTE:
                         # data exactly {"text": a string}, no escapes in it or in the actor: no parser needed
