@@ -12,6 +12,8 @@ projection needs:
 - the kind, by position (the last `,"kind":"` of a line is its own: a string cannot hold a bare
   quote); a kind without a handler costs nothing more;
 - the dispatch, for an update-only kind: a dispatch the table does not hold skips the line;
+- a `note` whose data is exactly `{"text": ...}`, with no escape in it or in the actor, is
+  read by position (anything else is parsed);
 - gate rows are latest-wins per (dispatch, gate), so they are held across the whole fold (up to
   GATE_HOLD keys) and only the last receipt of each key has its `data` parsed and written. The
   gate's name is read from the raw bytes only when that cannot be wrong (see `_gate_name`),
@@ -37,7 +39,7 @@ from cockpit.ledger.files import LedgerPaths
 from cockpit.store.fold import CHUNK, ChainBroken, Folded, Progress, _actor_and_data, _slow, parse_data
 from cockpit.store.projection import GATE_ROWS, HANDLERS, UPDATE_ONLY, Projection, Rec
 
-GATE_HOLD = 1 << 18  # gate keys held before their rows are written (memory stays bounded: ~150 MB at most)
+GATE_HOLD = 1 << 18  # gate keys held before their rows are written (about 600 bytes a key: memory stays bounded)
 _SUFFIX = 75 + 35  # ',"ts":"' + 27 + '"' and ',"hash":"' + 64 + '"}'
 _GATE, _NOTE = 1, 2  # kinds the loop handles itself
 _HINT = "run `cockpit receipts verify`, then `cockpit state rebuild`"
