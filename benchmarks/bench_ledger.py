@@ -80,14 +80,17 @@ def shaped_entries(first: int, count: int) -> list:
     from cockpit.ledger import Entry
 
     shapes = [
-        lambda i: Entry("status_changed", "supervisor", f"{i % 99991:010d}", {"from": "working", "to": "idle"}),
+        lambda i: Entry("status_changed", "supervisor", f"{i % SHAPED_DISPATCHES:010d}", {"from": "working", "to": "idle"}),
         lambda i: Entry(
-            "usage", "supervisor", f"{i % 99991:010d}", {"input_tokens": i, "output_tokens": i // 3, "cost_micro_usd": i * 7}
+            "usage",
+            "supervisor",
+            f"{i % SHAPED_DISPATCHES:010d}",
+            {"input_tokens": i, "output_tokens": i // 3, "cost_micro_usd": i * 7},
         ),
         lambda i: Entry(
             "gate_result",
             "supervisor",
-            f"{i % 99991:010d}",
+            f"{i % SHAPED_DISPATCHES:010d}",
             {
                 "gate": "tests",
                 "status": "passed",
@@ -114,9 +117,30 @@ def append_shaped(directory: Path, count: int, first: int = 1) -> None:
             written += batch
 
 
-def generate(directory: Path, records: int) -> int:
-    """A ledger of `records` receipts shaped like a busy repository's, in batches of 1000; returns bytes."""
-    append_shaped(directory, records - 1)  # the genesis record comes with the first batch
+SHAPED_DISPATCHES = 99991  # the dispatch ids of shaped_entries: f"{i % SHAPED_DISPATCHES:010d}"
+
+
+def created_entries(first: int, count: int) -> list:
+    """`dispatch_created` for the ids shaped_entries uses (a ledger where every update finds its dispatch)."""
+    from cockpit.ledger import Entry
+
+    data = {"title": "t", "prompt_sha256": "0" * 64, "prompt_bytes": 1, "provider": "fake", "mode": "headless"}
+    return [
+        Entry("dispatch_created", "supervisor", f"{i:010d}", {**data, "title": f"task {i}"}) for i in range(first, first + count)
+    ]
+
+
+def generate(directory: Path, records: int, *, known: bool = False) -> int:
+    """A ledger of `records` receipts shaped like a busy repository's, in batches of 1000; returns bytes.
+    `known`: the ledger opens with the `dispatch_created` of every dispatch the receipts name (then
+    each status change, usage and gate result updates a dispatch the store holds), counted in `records`."""
+    from cockpit.ledger import Ledger
+
+    created = min(SHAPED_DISPATCHES, records // 2) if known else 0
+    with Ledger(directory) as ledger:
+        for first in range(0, created, 1000):
+            ledger.append_many(created_entries(first, min(1000, created - first)))
+    append_shaped(directory, records - 1 - created)  # the genesis record comes with the first batch
     return (directory / "ledger.ndjson").stat().st_size
 
 

@@ -266,13 +266,24 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
     from cockpit.ledger import verify
+    from cockpit.ledger.checks import Anchor
+    from cockpit.ledger.files import LedgerPaths, read_head
+    from cockpit.store.fold_vouched import Vouched
 
     ws = Workspace.open()
 
     # The ledger is verified while it is folded (verify works in processes of its own): the
-    # new store is committed only if it verifies, else the old one stays as it was.
+    # new store is committed only if it verifies, else the old one stays as it was. The fold
+    # goes up to the head's record, which verify checks as an anchor: the fold then leaves
+    # each line's chain to verify and checks only that it ends on that record (fold_vouched.py).
+    paths = LedgerPaths(ws.state.ledger_dir)
+    _, head = read_head(paths)
+    vouched, anchors = None, []
+    if head is not None and head.seq > 0 and paths.ledger.exists() and head.size <= paths.ledger.stat().st_size:
+        vouched = Vouched(head.size, head.seq, head.hash)
+        anchors = [Anchor("the head's record, which the rebuild folds up to", head.seq, head.hash)]
     with ThreadPoolExecutor(1) as pool:
-        checked = pool.submit(verify, ws.state.ledger_dir)
+        checked = pool.submit(verify, ws.state.ledger_dir, anchors=anchors)
 
         def refuse_unless_verified() -> None:
             report = checked.result()
@@ -283,7 +294,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
                 )
 
         try:
-            count = ws.store.rebuild(before_commit=refuse_unless_verified)
+            count = ws.store.rebuild(before_commit=refuse_unless_verified, vouched=vouched)
         except Exception:
             report = checked.result()  # a ledger that does not verify explains a fold that failed
             if not report.ok:

@@ -19,6 +19,7 @@ from cockpit.domain.receipt import GENESIS
 from cockpit.errors import CockpitError
 from cockpit.ledger.reader import committed_size, iter_receipts
 from cockpit.store.fold import ChainBroken, Progress, fold_range
+from cockpit.store.fold_vouched import Vouched, fold_vouched
 from cockpit.store.projection import Row
 from cockpit.store.schema import PROJECTION_TABLES, SCHEMA, SCHEMA_VERSION
 
@@ -96,16 +97,31 @@ class Store:
         """Bytes of the ledger not folded yet (read without taking the write lock)."""
         return max(0, committed_size(self.ledger_dir) - int(_meta(self.conn, "offset", "0")))
 
-    def rebuild(self, progress: Progress | None = None, before_commit: Callable[[], None] | None = None) -> int:
+    def rebuild(
+        self,
+        progress: Progress | None = None,
+        before_commit: Callable[[], None] | None = None,
+        vouched: Vouched | None = None,
+    ) -> int:
         """Forget every projected row and fold the whole ledger again, in one transaction.
 
         `before_commit` runs last inside the transaction: raising there keeps the old store.
+        `vouched`: the record to fold up to, which a verify of the whole ledger is checking (as
+        an anchor) and `before_commit` waits for; the fold then leaves each line's chain to it
+        (fold_vouched.py). Without it the fold checks every seq and link itself.
         """
         conn = self.conn
         with _immediate(conn):
-            end = committed_size(self.ledger_dir)
             _recreate(conn)
-            count = self._fold(conn, 0, end, empty=True, progress=progress)
+            if vouched is None:
+                count = self._fold(conn, 0, committed_size(self.ledger_dir), empty=True, progress=progress)
+            else:
+                try:
+                    folded = fold_vouched(conn, self.ledger_dir, vouched, progress=progress)
+                except ChainBroken as exc:
+                    raise StoreError(exc.message, hint=exc.hint) from None
+                _set_meta(conn, seq=str(folded.seq), hash=folded.hash, offset=str(folded.offset))
+                count = folded.count
             if before_commit is not None:
                 before_commit()
             return count

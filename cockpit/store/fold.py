@@ -6,7 +6,8 @@ Everything after `data` has a fixed shape, so it is read by position from the li
 `data` is parsed only when the receipt's handler needs it (a kind the projection ignores,
 or an update of a dispatch the table does not hold, needs nothing). A line that does not
 have that exact shape is parsed with `json.loads` as a whole. The chain (seq and prev)
-is checked as the fold goes; hashes are `cockpit receipts verify`'s business.
+is checked as the fold goes; hashes are `cockpit receipts verify`'s business. This is the
+catch-up's fold; `cockpit state rebuild` uses fold_vouched.py, with verify running beside it.
 """
 
 from __future__ import annotations
@@ -72,7 +73,12 @@ def _actor_and_data(line: bytes, end: int) -> tuple[str, JsonObject]:
         return actor, data
     raw = line[9 : a + 1]  # the actor as a JSON string, quotes included
     actor = json.loads(raw) if b"\\" in raw else raw[1:-1].decode()
-    text = line[a + 9 : end].decode()
+    return actor, parse_data(line[a + 9 : end], line)
+
+
+def parse_data(raw: bytes, line: bytes) -> JsonObject:
+    """A receipt's `data` (its bytes cut from `line`): one JSON object, nothing before or after it."""
+    text = raw.decode()
     try:
         data, stop = _scan(text, 0)
     except (StopIteration, ValueError):
@@ -82,7 +88,7 @@ def _actor_and_data(line: bytes, end: int) -> tuple[str, JsonObject]:
             f"a ledger line cannot be read (data): {line[:120]!r}",
             hint="run `cockpit receipts verify`, then `cockpit state rebuild`",
         )
-    return actor, data
+    return data
 
 
 def fold_range(

@@ -150,10 +150,11 @@ class Projection:
         row["updated_ts"] = ts
         self.dirty.add(str(row["id"]))
 
-    def flush(self) -> None:
-        """Write every row changed since the last flush."""
+    def flush(self, *, dispatches: bool = True) -> None:
+        """Write every row changed since the last flush (`dispatches` False: hold the changed
+        dispatch rows for a later flush, so a row changed all through a rebuild is written once)."""
         conn = self.conn
-        if self.dirty:
+        if self.dirty and dispatches:
             names = self.columns
             sql = f"INSERT OR REPLACE INTO dispatches ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
             conn.executemany(sql, [tuple(self.rows[i][n] for n in names) for i in self.dirty])  # type: ignore[index]
@@ -296,16 +297,13 @@ def _note(p: Projection, r: Rec) -> None:
     p.notes.append((r.seq, r.ts, r.actor, str(r.data.get("text", ""))))
 
 
-@handles("gate_started")
-def _gate_started(p: Projection, r: Rec) -> None:
+def gate_started_row(dispatch: str | None, seq: int, ts: str, d: JsonObject) -> tuple[Any, ...]:
     """A gate run began: its row says `running` until its result replaces it."""
-    d = r.data
-    gate = str(d["gate"])
-    p.gates[(r.dispatch, gate)] = (  # type: ignore[index]
-        r.dispatch,
-        gate,
-        r.seq,
-        r.ts,
+    return (
+        dispatch,
+        str(d["gate"]),
+        seq,
+        ts,
         str(d.get("kind", "")),
         "running",
         d.get("base_commit"),
@@ -323,18 +321,14 @@ def _gate_started(p: Projection, r: Rec) -> None:
         0,
         0,
     )
-    p.update(r.dispatch, r.ts)
 
 
-@handles("gate_result")
-def _gate_result(p: Projection, r: Rec) -> None:
-    d = r.data
-    gate = str(d["gate"])
-    p.gates[(r.dispatch, gate)] = (  # type: ignore[index]
-        r.dispatch,
-        gate,
-        r.seq,
-        r.ts,
+def gate_result_row(dispatch: str | None, seq: int, ts: str, d: JsonObject) -> tuple[Any, ...]:
+    return (
+        dispatch,
+        str(d["gate"]),
+        seq,
+        ts,
         str(d.get("kind", "")),
         str(d["status"]),
         d.get("base_commit"),
@@ -352,6 +346,19 @@ def _gate_result(p: Projection, r: Rec) -> None:
         _int(d.get("cost_micro_usd", 0)),
         _int(d.get("duration_ms", 0)),
     )
+
+
+# The gate kinds: each replaces the row of its (dispatch, gate) and touches the dispatch's updated_ts.
+GATE_ROWS: dict[str, Callable[[str | None, int, str, JsonObject], tuple[Any, ...]]] = {
+    "gate_started": gate_started_row,
+    "gate_result": gate_result_row,
+}
+
+
+@handles(*GATE_ROWS)
+def _gate(p: Projection, r: Rec) -> None:
+    row = GATE_ROWS[r.kind](r.dispatch, r.seq, r.ts, r.data)
+    p.gates[(r.dispatch, row[1])] = row  # type: ignore[index]
     p.update(r.dispatch, r.ts)
 
 
