@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from cockpit.domain.receipt import Receipt
+from cockpit.ledger.reader import iter_receipts
+from cockpit.store import Store
 
 Handler = Callable[[sqlite3.Connection, Receipt], None]
 HANDLERS: dict[str, Handler] = {}
@@ -268,3 +271,15 @@ def _unpaused(conn: sqlite3.Connection, r: Receipt) -> None:
 @handles("budget_exceeded")
 def _budget_exceeded(conn: sqlite3.Connection, r: Receipt) -> None:
     _update(conn, r.dispatch, r.ts, budget_exceeded=r.data.get("limit"))
+
+
+def snapshot(root: Path) -> dict:
+    """The ledger in `root` projected one statement per receipt (into root/reference.db), as
+    `Store.snapshot()` shows a store: what a fold of that ledger must equal."""
+    reference = Store(root / "reference.db", root)
+    conn = reference.conn
+    conn.execute("BEGIN")
+    for _offset, receipt in iter_receipts(root):
+        apply(conn, receipt)
+    conn.execute("COMMIT")
+    return reference.snapshot()

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from cockpit.ledger import Entry, Ledger
 from cockpit.ledger.files import LedgerPaths, read_head
-from cockpit.ledger.reader import iter_receipts
 from cockpit.store import Store, fold_vouched
 from cockpit.store.db import StoreError
 from cockpit.store.fold_vouched import Vouched, _gate_name
@@ -26,16 +25,6 @@ def _head(root: Path) -> Vouched:
     _, head = read_head(LedgerPaths(root))
     assert head is not None
     return Vouched(head.size, head.seq, head.hash)
-
-
-def _reference(root: Path) -> dict:
-    reference = Store(root / "reference.db", root)
-    conn = reference.conn
-    conn.execute("BEGIN")
-    for _offset, receipt in iter_receipts(root):
-        reference_projection.apply(conn, receipt)
-    conn.execute("COMMIT")
-    return reference.snapshot()
 
 
 def _vouched_snapshot(root: Path, name: str = "vouched.db") -> tuple[Store, dict]:
@@ -64,7 +53,7 @@ def test_vouched_fold_equals_one_statement_per_receipt_and_the_checked_fold(
     for _ in range(300):
         ledger.append_many([scenarios.random_entry(rng, ids) for _ in range(rng.choice([1, 2, 5]))])
     store, got = _vouched_snapshot(root)
-    _same_tables(got, _reference(root))
+    _same_tables(got, reference_projection.snapshot(root))
     checked = Store(root / "checked.db", root)
     checked.rebuild()
     assert got == checked.snapshot()  # the meta too: seq, hash and offset
@@ -91,7 +80,7 @@ def test_a_gate_key_spread_over_many_blocks_ends_with_its_last_result(tmp_path: 
         )
     ledger.append("gate_started", actor="supervisor", dispatch="d2", data={"gate": "scope", "kind": "command"})
     store, got = _vouched_snapshot(tmp_path)
-    _same_tables(got, _reference(tmp_path))
+    _same_tables(got, reference_projection.snapshot(tmp_path))
     rows = {(r["dispatch"], r["gate"]): r for r in (*store.gate_results("d1"), *store.gate_results("d2"))}
     assert (rows[("d1", "tests")]["summary"], rows[("d1", "tests")]["duration_ms"]) == ("run 199", 199)
     assert rows[("d2", "scope")]["status"] == "running"  # a gate_started after the results replaces them
@@ -114,7 +103,7 @@ def test_gate_lines_of_unusual_shapes_take_the_parser(tmp_path: Path, monkeypatc
     for entry in odd:
         ledger.append_many([entry, Entry("note", "bob", None, {"text": "between"})])
     store, got = _vouched_snapshot(tmp_path)
-    _same_tables(got, _reference(tmp_path))
+    _same_tables(got, reference_projection.snapshot(tmp_path))
     assert [(r["gate"], r["summary"]) for r in store.gate_results("d1")] == [("tests", 'said "gate":"decoy" \\ ok')]
     assert sorted(r["gate"] for r in store.gate_results("d3")) == ["a{b", "ünï"]
     assert [r["gate"] for r in store.gate_results("d4")] == ["7"]
