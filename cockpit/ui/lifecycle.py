@@ -1,16 +1,26 @@
 """Whether an answer still has somewhere to go.
 
-A worker that asks the supervisor and then fills a widget can be answered after the app has
-begun to quit (its widgets are removed child first, its workers cancelled only after) or after
-its screen was closed. Such an answer is for nobody: the worker drops it instead of looking for
-widgets that are gone (`NoMatches` seen in CI from `fetch_review`).
+A worker that asks the supervisor and then fills a widget can be answered after its screen
+began to close (the app quits, or the screen was popped): Textual removes the screen's widgets
+child first and cancels its workers only after that. Such an answer is for nobody: the worker
+drops it instead of looking for widgets that are gone (`NoMatches` seen in CI from
+`fetch_review`).
 """
 
 from __future__ import annotations
 
-from textual.message_pump import MessagePump
+from textual.dom import NoScreen
+from textual.widget import Widget
 
 
-def gone(node: MessagePump) -> bool:
-    """True once the app is quitting or `node` has left the screen."""
-    return not node.app.is_running or not node.is_attached
+def gone(node: Widget) -> bool:
+    """True once the app is quitting, or `node`'s screen has left the screen stack (popped,
+    being removed), or `node` is no longer in the DOM."""
+    app = node.app
+    if not app.is_running or not node.is_attached:
+        return True
+    try:
+        screen = node.screen
+    except NoScreen:  # not in a screen any more
+        return True
+    return screen not in app.screen_stack

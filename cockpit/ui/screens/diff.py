@@ -21,6 +21,7 @@ from cockpit.protocol.views import DispatchView
 from cockpit.ui.diff_comments import RowRef, anchor_of, anchor_text, comment_rows, place_comments, row_refs
 from cockpit.ui.diff_render import DiffColours, render_file, split_patch
 from cockpit.ui.keys import diff_bindings
+from cockpit.ui.lifecycle import gone
 from cockpit.ui.palette import color, tint
 from cockpit.ui.screens.comment_dialog import CommentScreen
 from cockpit.ui.widgets.diff_body import DiffBody
@@ -77,6 +78,8 @@ class DiffScreen(Screen[None]):
     @work(exclusive=True)
     async def load(self) -> None:
         diff = await self.app.ask(DiffReply, req.Diff(id=self.view.id))
+        if gone(self):  # closed, or the app quits, while the diff was on its way
+            return
         title = self.query_one("#diff-title", Static)
         if diff is None:
             title.update(Text(f" diff of {self.view.id}: not available", no_wrap=True))
@@ -86,7 +89,7 @@ class DiffScreen(Screen[None]):
 
     async def load_comments(self) -> None:
         listed = await self.app.ask(CommentsReply, req.Comments(id=self.view.id))
-        if listed is not None:
+        if listed is not None and not gone(self):
             self.comments = listed.comments
             self.draw_rows()
 

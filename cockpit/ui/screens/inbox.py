@@ -166,4 +166,5 @@ class InboxScreen(Screen[None]):
                 title="Permission",
                 markup=False,
             )
-        self.refresh_requests()
+        if not gone(self):
+            self.refresh_requests()
