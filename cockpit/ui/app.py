@@ -269,6 +269,8 @@ class CockpitApp(App[int]):
         if self._receipts_dirty:
             main.show_receipts(shifted=self._receipts_shifted)
             self._receipts_dirty = self._receipts_shifted = False
+            # Not before the screen's on_mount: a screen just pushed has no columns yet (the
+            # inbox crashed adding a row to a table without them), and it loads its data itself.
             hook = getattr(self.screen, "receipts_arrived", None)
-            if hook is not None:
+            if hook is not None and self.screen.is_mounted:
                 hook()
