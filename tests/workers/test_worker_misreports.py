@@ -154,8 +154,22 @@ def test_a_boxed_waiting_screen_gives_the_question_not_a_border(cockpit, tmp_pat
     from pathlib import Path
 
     captured = Path(__file__).parents[1] / "providers" / "screens" / "gemini" / "first-screen.txt"
+    # The question is drawn last, in its place (as a TUI redraws a line): a capture taken while
+    # tmux is still reading the box cannot match the waiting pattern with the options not yet
+    # on screen (under load one did, and its excerpt ended before "3. Don't trust").
+    lines = captured.read_text().splitlines()
+    row = next(i for i, line in enumerate(lines) if "Do you trust" in line)
+    frame = tmp_path / "frame.txt"
+    frame.write_text(
+        "\n".join(
+            line if i != row else line.replace("Do you trust the files in this folder?", " " * 38) for i, line in enumerate(lines)
+        )
+        + "\n"
+    )
+    question = tmp_path / "question.txt"
+    question.write_text(f"\x1b[{row + 1};1H{lines[row]}")
     agent = tmp_path / "boxed-agent"
-    agent.write_text(f"#!/bin/sh\ncat '{captured}'\nexec sleep 600\n")
+    agent.write_text(f"#!/bin/sh\nprintf '\\033[H\\033[2J'\ncat '{frame}'\ncat '{question}'\nexec sleep 600\n")
     agent.chmod(0o755)
     (cockpit.repo / ".cockpit").mkdir(exist_ok=True)
     (cockpit.repo / ".cockpit" / "providers.yaml").write_text(
