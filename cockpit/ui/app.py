@@ -246,6 +246,10 @@ class CockpitApp(App[int]):
             if not still_true(alert, self.board.get(dispatch_id)):
                 self._dismiss(dispatch_id)
 
+    def news_seen(self, dispatch_id: str) -> None:
+        """The operator is acting on this worker: its toast has done its job."""
+        self._dismiss(dispatch_id)
+
     def _dismiss(self, dispatch_id: str) -> None:
         _alert, note = self._toasts.pop(dispatch_id, (None, None))
         if note is not None and note in self._notifications:

@@ -64,7 +64,7 @@ def _allow_in_the_tuis_inbox(run: Run, request: str) -> None:
         terminal.keys("y")
         terminal.wait_for("no pending requests", timeout=60)
         terminal.keys("Escape")  # back to the board, then quit
-        terminal.wait_until(lambda: "no pending requests" not in terminal.screen(), "the inbox to close")
+        terminal.back_on_board("no pending requests", "the inbox to close")
         terminal.keys("q")
         terminal.wait_until(terminal.pane_dead, "the TUI to quit")
     finally:

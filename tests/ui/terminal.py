@@ -102,6 +102,21 @@ class Terminal:
             time.sleep(0.1)
         raise AssertionError(f"timed out waiting for {what}; the terminal shows:\n{self.screen()}")
 
+    def back_on_board(self, gone_text: str, what: str, timeout: float = 45.0) -> None:
+        """Wait until the board is in front again: its workers panel right under the header, and
+        `gone_text` (what was in front: a dialog's title, a screen's line) off the screen.
+
+        Only that proves an Escape was read. Textual reads a lone Escape after a 100 ms delay, and
+        a key sent sooner reaches it *with* the Escape, as alt+key. So pick a `gone_text` nothing
+        else can hide: a toast (bottom right) can cover a dialog's buttons, never its title."""
+
+        def board() -> bool:
+            screen = self.screen()
+            lines = screen.splitlines()
+            return len(lines) > 1 and lines[1].startswith("─workers") and gone_text not in screen
+
+        self.wait_until(board, what, timeout=timeout)
+
     def kill(self) -> None:
         self._run("kill-server", check=False)
         tmpdir = os.environ.get("TMUX_TMPDIR") or "/tmp"

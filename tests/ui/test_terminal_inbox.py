@@ -63,7 +63,7 @@ def test_i_opens_the_inbox_and_y_allows_the_waiting_request(cockpit, size: tuple
         assert [(r.data["decision"], r.data["by"]) for r in decided] == [("allow", "operator")]
         assert decided[0].data["identity"]["user"] and "@" in decided[0].actor
         terminal.keys("Escape")
-        terminal.wait_until(lambda: "no pending requests" not in terminal.screen(), "the inbox to close")
+        terminal.back_on_board("no pending requests", "the inbox to close")
         terminal.keys("q")
         terminal.wait_until(terminal.pane_dead, "the TUI to quit")
     finally:

@@ -35,7 +35,7 @@ def test_the_layout_works_at_common_sizes(workspace: Workspace, repo: Path, size
         dialog = terminal.wait_for("Approve (y)")
         assert "What will happen" in dialog and "hello.txt" in dialog
         terminal.keys("Escape")
-        terminal.wait_until(lambda: "Approve (y)" not in terminal.screen(), "the dialog to close")
+        terminal.back_on_board(f"Approve {worker}:", "the dialog to close")  # its title: a toast can hide its buttons
         terminal.keys("q")
         terminal.wait_until(terminal.pane_dead, "the TUI to quit")
     finally:

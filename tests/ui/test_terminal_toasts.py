@@ -41,3 +41,27 @@ def test_the_waiting_toast_goes_when_the_worker_is_answered(workspace: Workspace
     terminal.wait_for("all done")
     terminal.keys("q")
     terminal.wait_until(terminal.pane_dead, "the TUI to quit")
+
+
+def test_opening_the_approve_dialog_takes_down_the_promotion_toast(workspace: Workspace, repo: Path) -> None:
+    """At 80x24 the approve dialog fills the screen and the toast sat on its buttons for ten
+    seconds. Pressing `a` acts on that news, so the toast goes and the buttons show at once."""
+    terminal = Terminal(80, 24)
+    try:
+        terminal.start(cockpit_argv(), repo, terminal_env())
+        terminal.wait_for("● connected")
+        worker = SupervisorClient(workspace).call("dispatch", prompt="Ship it\n@fake write a.txt a\n@fake commit add a", actor="test")["id"]
+        terminal.wait_for("a promotion is ready", timeout=90)
+        terminal.keys("a")
+        opened = time.monotonic()
+        dialog = terminal.wait_for(f"Approve {worker}:")
+        terminal.wait_until(lambda: "Approve (y)" in terminal.screen(), "the dialog's buttons", timeout=TOAST_TIMEOUT_S * 3)
+        shown_after = time.monotonic() - opened
+        assert shown_after < TOAST_TIMEOUT_S / 2, f"the buttons were hidden for {shown_after:.1f} s:\n{dialog}"
+        assert "a promotion is ready" not in terminal.screen()
+        terminal.keys("Escape")
+        terminal.back_on_board(f"Approve {worker}:", "the dialog to close")
+        terminal.keys("q")
+        terminal.wait_until(terminal.pane_dead, "the TUI to quit")
+    finally:
+        terminal.kill()

@@ -3,9 +3,10 @@ turns any refusal into a notification; confirmations come first where work is at
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from textual import work
+from textual.screen import Screen
 
 from cockpit.protocol import requests as req
 from cockpit.protocol.replies import (
@@ -34,6 +35,8 @@ from cockpit.ui.screens.dispatch_form import DispatchForm
 if TYPE_CHECKING:
     from cockpit.ui.app import CockpitApp
 
+T = TypeVar("T")
+
 
 class WorkerActions:
     """Mixed into MainScreen (which provides `app`, `selected_view` and friends)."""
@@ -49,6 +52,12 @@ class WorkerActions:
         if view is None:
             self.app.notify("select a worker first", severity="warning")
         return view
+
+    async def _dialog_about(self, view: DispatchView, dialog: Screen[T]) -> T:
+        """Ask the operator about one worker. Its toast goes first: the operator is acting on
+        that news, and on a small terminal the toast would cover the dialog's buttons."""
+        self.app.news_seen(view.id)
+        return await self.app.push_screen_wait(dialog)
 
     # -- dispatch ------------------------------------------------------------------------
 
@@ -85,7 +94,7 @@ class WorkerActions:
         view = self._target()
         if view is None:
             return
-        text = await self.app.push_screen_wait(SendTextScreen(view))
+        text = await self._dialog_about(view, SendTextScreen(view))
         if text:
             await self.app.request(req.Send(id=view.id, text=text, enter=True, actor=self.app.source.actor()))
 
@@ -97,8 +106,8 @@ class WorkerActions:
         if view is None:
             return
         title = f"Continue {view.id}: what should its agent do next?"
-        prompt = await self.app.push_screen_wait(
-            SendTextScreen(view, title=title, placeholder="the next prompt, in the same worktree", confirm="Continue")
+        prompt = await self._dialog_about(
+            view, SendTextScreen(view, title=title, placeholder="the next prompt, in the same worktree", confirm="Continue")
         )
         if not prompt:
             return
@@ -131,7 +140,7 @@ class WorkerActions:
         review = await self.app.ask(ReviewReply, req.Review(id=view.id))
         if review is None:
             return
-        confirmed = await self.app.push_screen_wait(ApproveScreen(view, review))
+        confirmed = await self._dialog_about(view, ApproveScreen(view, review))
         if not confirmed:
             return
         result = await self.app.ask(ApproveReply, req.Approve(id=view.id, strategy="merge", identity=self.app.source.identity()))
@@ -143,7 +152,7 @@ class WorkerActions:
         view = self._target()
         if view is None:
             return
-        answer = await self.app.push_screen_wait(RejectScreen(view))
+        answer = await self._dialog_about(view, RejectScreen(view))
         if not answer:
             return
         reason, send_back = answer
@@ -160,13 +169,14 @@ class WorkerActions:
         view = self._target()
         if view is None:
             return
-        ok = await self.app.push_screen_wait(
+        ok = await self._dialog_about(
+            view,
             ConfirmScreen(
                 f"Kill worker {view.id}?",
                 f"{view.title}\n\nIts processes stop now (all of them). Its worktree and branch are kept: "
                 "d still shows the diff, t tears it down.",
                 "kill",
-            )
+            ),
         )
         if ok and (result := await self.app.ask(KillReply, req.Kill(id=view.id, actor=self.app.source.actor()))):
             how = f": {result.how}" if result.how else ""
@@ -196,7 +206,7 @@ class WorkerActions:
         preview = await self.app.ask(TeardownPreview, req.PreviewTeardown(id=view.id))
         if preview is None:
             return
-        ok = await self.app.push_screen_wait(TeardownScreen(view, preview))
+        ok = await self._dialog_about(view, TeardownScreen(view, preview))
         if not ok:
             return
         result = await self.app.ask(TeardownReply, req.Teardown(id=view.id, actor=self.app.source.actor()))
