@@ -50,7 +50,9 @@ def test_opening_the_approve_dialog_takes_down_the_promotion_toast(workspace: Wo
     try:
         terminal.start(cockpit_argv(), repo, terminal_env())
         terminal.wait_for("● connected")
-        worker = SupervisorClient(workspace).call("dispatch", prompt="Ship it\n@fake write a.txt a\n@fake commit add a", actor="test")["id"]
+        worker = SupervisorClient(workspace).call(
+            "dispatch", prompt="Ship it\n@fake write a.txt a\n@fake commit add a", actor="test"
+        )["id"]
         terminal.wait_for("a promotion is ready", timeout=90)
         terminal.keys("a")
         opened = time.monotonic()
