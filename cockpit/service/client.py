@@ -362,27 +362,49 @@ class AsyncSupervisorClient:
             return await asyncio.open_unix_connection(path, limit=LINE_LIMIT)
 
     async def call(self, op: str, **args: Any) -> Any:
+        """As SupervisorClient.call: a request no supervisor read goes again (see unread_request_lost),
+        on a new connection, to a supervisor started anew if need be."""
         check_args(op, args)
         async with self._lock:
-            if self._writer is None or self._reader is None:
-                self._reader, self._writer = await self._open()
             self._next_id += 1
             request_id = self._next_id
-            try:
-                self._writer.write(request_line(request_id, op, args))
-                await self._writer.drain()
-                while True:  # a reply to a request that was cancelled earlier is skipped by id
-                    line = await self._reader.readline()
-                    if not line:
-                        await self.close()
-                        raise ServiceError("the supervisor closed the connection")
-                    reply = json.loads(line)
-                    if reply_id(reply) in (request_id, None):
-                        break
-            except OSError as exc:
-                await self.close()
-                raise ServiceError(f"lost the connection to the supervisor: {exc}") from None
+            request = request_line(request_id, op, args)
+            for attempt in range(1, DELIVERY_ATTEMPTS + 1):
+                try:
+                    reader, writer = await self._connection()
+                    writer.write(request)
+                    await writer.drain()
+                except OSError as exc:  # not sent: never read
+                    await self.close()
+                    if attempt == DELIVERY_ATTEMPTS:
+                        raise ServiceError(f"lost the connection to the supervisor: {exc}") from None
+                    continue
+                try:
+                    reply = await self._reply(reader, request_id)
+                    break
+                except OSError as exc:
+                    await self.close()
+                    if not unread_request_lost(exc) or attempt == DELIVERY_ATTEMPTS:
+                        raise ServiceError(f"lost the connection to the supervisor: {exc}") from None
         return result_of(reply)
+
+    async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """The request connection, opened anew when the supervisor at its other end has gone
+        (its end of file arrived while the connection sat idle: a restarted supervisor)."""
+        if self._reader is None or self._writer is None or self._reader.at_eof() or self._writer.is_closing():
+            await self.close()
+            self._reader, self._writer = await self._open()
+        return self._reader, self._writer
+
+    async def _reply(self, reader: asyncio.StreamReader, request_id: int) -> Any:
+        while True:  # a reply to a request that was cancelled earlier is skipped by id
+            line = await reader.readline()
+            if not line:  # it may have read the request and acted on it: not sent again
+                await self.close()
+                raise ServiceError("the supervisor closed the connection")
+            reply = json.loads(line)
+            if reply_id(reply) in (request_id, None):
+                return reply
 
     async def events(self, **args: Any) -> AsyncIterator[Event]:
         check_args("subscribe", args)

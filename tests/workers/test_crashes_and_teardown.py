@@ -10,22 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from workerkit import git
-
-
-def supervisor_pid(cockpit) -> int:
-    return int(cockpit.call("ping")["pid"])
-
-
-def wait_gone(pid: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"process {pid} is still alive")
+from workerkit import git, supervisor_pid, wait_gone
 
 
 def test_supervisor_killed_and_restarted_while_workers_run(cockpit) -> None:

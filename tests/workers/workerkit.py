@@ -48,3 +48,18 @@ def agent_processes(cockpit, dispatch_id: str) -> list[int]:
 def cpu_ticks(pid: int) -> int:
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def supervisor_pid(cockpit) -> int:
+    return int(cockpit.call("ping")["pid"])
+
+
+def wait_gone(pid: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"process {pid} is still alive")
