@@ -262,6 +262,13 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
+# Verify's workers yield to the rebuild's fold, the one process that cannot be split: on two
+# cores the fold keeps one and verify takes the rest, instead of three processes sharing two
+# (the rebuild of 1M receipts: 3.8 -> 3.3 s). The kernel's autogroups (on by default) make
+# this count only among cockpit's own processes, not against the rest of the machine.
+VERIFY_NICENESS = 10
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -283,7 +290,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         vouched = Vouched(head.size, head.seq, head.hash)
         anchors = [Anchor("the head's record, which the rebuild folds up to", head.seq, head.hash)]
     with ThreadPoolExecutor(1) as pool:
-        checked = pool.submit(verify, ws.state.ledger_dir, anchors=anchors)
+        checked = pool.submit(verify, ws.state.ledger_dir, anchors=anchors, niceness=VERIFY_NICENESS)
 
         def refuse_unless_verified() -> None:
             report = checked.result()

@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -198,8 +199,11 @@ def _ranges(path: Path, size: int, parts: int) -> list[tuple[int, int]]:
     return list(zip(cuts, cuts[1:], strict=False))
 
 
-def verify(directory: Path, *, processes: int | None = None, anchors: Iterable[Anchor] = ()) -> VerifyReport:
-    """Check the chain, the head, the repairs against the quarantine file, and each anchor given."""
+def verify(directory: Path, *, processes: int | None = None, anchors: Iterable[Anchor] = (), niceness: int = 0) -> VerifyReport:
+    """Check the chain, the head, the repairs against the quarantine file, and each anchor given.
+
+    `niceness`: added to the worker processes' (a rebuild's fold, one process beside them, is
+    the longer path: it keeps a core while they share the rest, and take it back when it ends)."""
     paths = LedgerPaths(Path(directory))
     anchors = list(anchors)
     head_exists, head = read_head(paths)
@@ -213,7 +217,9 @@ def verify(directory: Path, *, processes: int | None = None, anchors: Iterable[A
         ranges = [_scan(str(paths.ledger), 0, size, wanted, True)] if size else []
     else:
         spans = _ranges(paths.ledger, size, workers)
-        with ProcessPoolExecutor(len(spans), mp_context=get_context("fork")) as pool:
+        with ProcessPoolExecutor(
+            len(spans), mp_context=get_context("fork"), initializer=partial(os.nice, niceness) if niceness else None
+        ) as pool:
             ranges = list(
                 pool.map(
                     _scan,
