@@ -22,7 +22,7 @@ from cockpit.protocol import requests as req
 from cockpit.protocol.errors import is_unknown_op
 from cockpit.protocol.events import Event
 from cockpit.protocol.requests import Identity
-from cockpit.service.client import AsyncSupervisorClient
+from cockpit.service.async_client import AsyncSupervisorClient
 from cockpit.service.identity import operator_actor, operator_identity
 from cockpit.service.receipt_pages import ReceiptPages
 from cockpit.service.ui_support import attach_blocking, can_attach

@@ -11,7 +11,7 @@ import signal
 import pytest
 from workerkit import supervisor_pid, wait_gone
 
-from cockpit.service.client import AsyncSupervisorClient
+from cockpit.service.async_client import AsyncSupervisorClient
 
 pytestmark = pytest.mark.integration
 
