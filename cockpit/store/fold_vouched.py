@@ -33,8 +33,9 @@ import msgspec
 from cockpit.domain.json_value import JsonObject
 from cockpit.ledger.files import LedgerPaths
 from cockpit.store.fold import CHUNK, ChainBroken, Folded, Progress
+from cockpit.store.gate_rows import GATE_ROWS
 from cockpit.store.lines import data_of, decode_block, gate_of, note_text, object_of
-from cockpit.store.projection import GATE_ROWS, HANDLERS, UPDATE_ONLY, Projection, Rec
+from cockpit.store.projection import HANDLERS, UPDATE_ONLY, Projection, Rec
 
 GATE_HOLD = 1 << 18  # gate keys held before their rows are written (a few hundred bytes a key: memory stays bounded)
 _GATE, _NOTE = 1, 2  # kinds the loop handles itself

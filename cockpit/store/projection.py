@@ -22,6 +22,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from cockpit.domain.json_value import JsonObject, JsonValue
+from cockpit.store.gate_rows import GATE_COLUMNS, GATE_ROWS, as_count
 
 # A dispatches row as the fold holds it: SQLite's scalars read from the table, and the
 # receipt values the fold copies in (receipts put scalars there; sqlite refuses others at flush).
@@ -51,28 +52,6 @@ _DIRECT: dict[str, dict[str, str]] = {
     "usage": {"input_tokens": "tokens_in", "output_tokens": "tokens_out", "cost_micro_usd": "cost_micro_usd"},
     "diff_stat": {"added": "diff_added", "removed": "diff_removed", "files": "diff_files"},
 }
-GATE_COLUMNS = (
-    "dispatch",
-    "gate",
-    "seq",
-    "ts",
-    "kind",
-    "status",
-    "base_commit",
-    "head_commit",
-    "diff_sha256",
-    "tree",
-    "report",
-    "report_sha256",
-    "command",
-    "exit_code",
-    "summary",
-    "findings",
-    "tokens_in",
-    "tokens_out",
-    "cost_micro_usd",
-    "duration_ms",
-)
 
 
 def handles(*kinds: str, update_only: bool = False) -> Callable[[Handler], Handler]:
@@ -187,18 +166,6 @@ class Projection:
             self.approvals.clear()
 
 
-def _int(value: JsonValue) -> int:
-    """int() of a count a receipt carries (a number or numeric string); anything else fails as int() does."""
-    if value is None or isinstance(value, list | dict):
-        raise TypeError(f"int() argument must be a string or a number, not {type(value).__name__!r}")
-    return int(value)
-
-
-def _json(value: JsonValue) -> str:
-    # json.dumps costs microseconds; most gate results have no findings at all
-    return "[]" if value == [] and type(value) is list else json.dumps(value, sort_keys=True)
-
-
 @handles("dispatch_created")
 def _created(p: Projection, r: Rec) -> None:
     d = r.data
@@ -210,10 +177,10 @@ def _created(p: Projection, r: Rec) -> None:
         updated_ts=r.ts,
         title=str(d.get("title", "")),
         prompt_sha256=str(d.get("prompt_sha256", "")),
-        prompt_bytes=_int(d.get("prompt_bytes", 0)),
+        prompt_bytes=as_count(d.get("prompt_bytes", 0)),
         provider=str(d.get("provider", "")),
         mode=str(d.get("mode", "")),
-        priority=_int(d.get("priority", 0)),
+        priority=as_count(d.get("priority", 0)),
         timeout_s=d.get("timeout_s"),
         base_ref=str(d.get("base_ref", "HEAD")),
         base_commit=d.get("base_commit"),
@@ -307,64 +274,6 @@ def _note(p: Projection, r: Rec) -> None:
     p.notes.append((r.seq, r.ts, r.actor, str(r.data.get("text", ""))))
 
 
-def gate_started_row(dispatch: str | None, seq: int, ts: str, d: JsonObject) -> tuple[Any, ...]:
-    """A gate run began: its row says `running` until its result replaces it."""
-    return (
-        dispatch,
-        str(d["gate"]),
-        seq,
-        ts,
-        str(d.get("kind", "")),
-        "running",
-        d.get("base_commit"),
-        d.get("head_commit"),
-        d.get("diff_sha256"),
-        d.get("tree"),
-        None,
-        None,
-        None,
-        None,
-        "",
-        "[]",
-        0,
-        0,
-        0,
-        0,
-    )
-
-
-def gate_result_row(dispatch: str | None, seq: int, ts: str, d: JsonObject) -> tuple[Any, ...]:
-    return (
-        dispatch,
-        str(d["gate"]),
-        seq,
-        ts,
-        str(d.get("kind", "")),
-        str(d["status"]),
-        d.get("base_commit"),
-        d.get("head_commit"),
-        d.get("diff_sha256"),
-        d.get("tree"),
-        d.get("report"),
-        d.get("report_sha256"),
-        d.get("command"),
-        d.get("exit_code"),
-        str(d.get("summary", "")),
-        _json(d.get("findings", [])),
-        _int(d.get("tokens_in", 0)),
-        _int(d.get("tokens_out", 0)),
-        _int(d.get("cost_micro_usd", 0)),
-        _int(d.get("duration_ms", 0)),
-    )
-
-
-# The gate kinds: each replaces the row of its (dispatch, gate) and touches the dispatch's updated_ts.
-GATE_ROWS: dict[str, Callable[[str | None, int, str, JsonObject], tuple[Any, ...]]] = {
-    "gate_started": gate_started_row,
-    "gate_result": gate_result_row,
-}
-
-
 @handles(*GATE_ROWS)
 def _gate(p: Projection, r: Rec) -> None:
     row = GATE_ROWS[r.kind](r.dispatch, r.seq, r.ts, r.data)
@@ -416,7 +325,7 @@ def _unpaused(p: Projection, r: Rec) -> None:
             state=str(r.data.get("to") or "working"),
             paused_from=None,
             paused_ts=None,
-            paused_ms=_int(row["paused_ms"] or 0) + _int(r.data.get("paused_ms") or 0),
+            paused_ms=as_count(row["paused_ms"] or 0) + as_count(r.data.get("paused_ms") or 0),
         )
 
 
