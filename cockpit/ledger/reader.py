@@ -50,6 +50,26 @@ def iter_lines(directory: Path, start: int = 0, end: int | None = None) -> Itera
                 offset += len(line) + 1
 
 
+def iter_blocks(directory: Path, start: int, end: int, chunk: int = _CHUNK) -> Iterator[tuple[int, bytes]]:
+    """(offset after the block, block) for the bytes [start, end) in blocks of whole lines, each
+    ending in a newline (about `chunk` bytes each); a last line without its newline is left out."""
+    with open(LedgerPaths(Path(directory)).ledger, "rb") as handle:
+        fd = handle.fileno()
+        pending = b""
+        position = start
+        while position < end:
+            read = os.pread(fd, min(chunk, end - position), position)
+            if not read:
+                return
+            position += len(read)
+            cut = read.rfind(b"\n") + 1
+            if cut == 0:  # no line ends in this read
+                pending += read
+                continue
+            block, pending = pending + read[:cut], read[cut:]
+            yield position - len(pending), block
+
+
 def iter_receipts(directory: Path, start: int = 0, end: int | None = None) -> Iterator[tuple[int, Receipt]]:
     """(offset of the next record, receipt) for each committed record from `start`."""
     for offset, line in iter_lines(directory, start, end):

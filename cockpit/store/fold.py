@@ -13,7 +13,6 @@ catch-up's fold; `cockpit state rebuild` uses fold_vouched.py, with verify runni
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from pathlib import Path
 
 from cockpit.domain.json_value import JsonObject
 from cockpit.errors import CockpitError
-from cockpit.ledger.files import LedgerPaths
+from cockpit.ledger.reader import iter_blocks
 from cockpit.store.projection import HANDLERS, UPDATE_ONLY, Projection, Rec
 
 CHUNK = 1 << 20  # bytes read (and rows flushed) at a time
@@ -109,69 +108,55 @@ def fold_range(
     handlers, update_only, has = HANDLERS, UPDATE_ONLY, projection.has
     prev_hash = last_hash.encode()
     count, offset = 0, start
-    with open(LedgerPaths(Path(directory)).ledger, "rb") as handle:
-        fd = handle.fileno()
-        pending = b""
-        position = start
-        while position < end:
-            chunk = os.pread(fd, min(CHUNK, end - position), position)
-            if not chunk:
-                break
-            position += len(chunk)
-            cut = chunk.rfind(b"\n") + 1
-            if cut == 0:  # no line ends in this chunk
-                pending += chunk
+    for offset, block in iter_blocks(directory, start, end, CHUNK):
+        lines = block.split(b"\n")
+        lines.pop()
+        for line in lines:
+            # The members after `data`, by position from the end (see the module's docstring).
+            n = len(line)
+            k = line.rfind(b',"kind":"')
+            q = line.find(b'"', k + 9)
+            d = line.rfind(b',"dispatch":', 0, k)
+            raw = line[d + 12 : k]
+            seq_text = line[q + 82 : n - _SUFFIX]
+            if (
+                k > 0
+                and d > 0
+                and line[q : q + 10] == b'","prev":"'
+                and line[q + 74 : q + 82] == b'","seq":'
+                and line[n - _SUFFIX : n - 103] == b',"ts":"'
+                and line[n - 76 : n - 66] == b'","hash":"'
+                and seq_text.isdigit()
+                and (raw == b"null" or (raw[:1] == raw[-1:] == b'"' and b"\\" not in raw))
+            ):
+                kind, number, prev, digest = (
+                    line[k + 9 : q].decode(),
+                    int(seq_text),
+                    line[q + 10 : q + 74],
+                    line[n - 66 : n - 2],
+                )
+                dispatch = None if raw == b"null" else raw[1:-1].decode()
+                parsed = False
+            else:
+                kind, dispatch, number, prev, ts, actor, data, digest = _slow(line)
+                parsed = True
+            if number != seq + 1 or prev != prev_hash:
+                raise ChainBroken(
+                    f"the ledger does not continue where the store left off (seq {number})",
+                    hint="run `cockpit receipts verify`, then `cockpit state rebuild`",
+                )
+            seq = number
+            prev_hash = digest
+            count += 1
+            handler = handlers.get(kind)
+            if handler is None or (kind in update_only and not has(dispatch)):
                 continue
-            block, pending = pending + chunk[:cut], chunk[cut:]
-            lines = block.split(b"\n")
-            lines.pop()
-            for line in lines:
-                # The members after `data`, by position from the end (see the module's docstring).
-                n = len(line)
-                k = line.rfind(b',"kind":"')
-                q = line.find(b'"', k + 9)
-                d = line.rfind(b',"dispatch":', 0, k)
-                raw = line[d + 12 : k]
-                seq_text = line[q + 82 : n - _SUFFIX]
-                if (
-                    k > 0
-                    and d > 0
-                    and line[q : q + 10] == b'","prev":"'
-                    and line[q + 74 : q + 82] == b'","seq":'
-                    and line[n - _SUFFIX : n - 103] == b',"ts":"'
-                    and line[n - 76 : n - 66] == b'","hash":"'
-                    and seq_text.isdigit()
-                    and (raw == b"null" or (raw[:1] == raw[-1:] == b'"' and b"\\" not in raw))
-                ):
-                    kind, number, prev, digest = (
-                        line[k + 9 : q].decode(),
-                        int(seq_text),
-                        line[q + 10 : q + 74],
-                        line[n - 66 : n - 2],
-                    )
-                    dispatch = None if raw == b"null" else raw[1:-1].decode()
-                    parsed = False
-                else:
-                    kind, dispatch, number, prev, ts, actor, data, digest = _slow(line)
-                    parsed = True
-                if number != seq + 1 or prev != prev_hash:
-                    raise ChainBroken(
-                        f"the ledger does not continue where the store left off (seq {number})",
-                        hint="run `cockpit receipts verify`, then `cockpit state rebuild`",
-                    )
-                seq = number
-                prev_hash = digest
-                count += 1
-                handler = handlers.get(kind)
-                if handler is None or (kind in update_only and not has(dispatch)):
-                    continue
-                if not parsed:
-                    ts = line[n - 103 : n - 76].decode()
-                    actor, data = _actor_and_data(line, d)
-                handler(projection, Rec(number, ts, kind, actor, dispatch, data))
-            offset += len(block)
-            projection.flush()
-            if progress is not None:
-                progress(offset - start, end - start)
+            if not parsed:
+                ts = line[n - 103 : n - 76].decode()
+                actor, data = _actor_and_data(line, d)
+            handler(projection, Rec(number, ts, kind, actor, dispatch, data))
+        projection.flush()
+        if progress is not None:
+            progress(offset - start, end - start)
     projection.flush()
     return Folded(count, seq, prev_hash.decode(), offset)

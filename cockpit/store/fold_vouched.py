@@ -22,7 +22,6 @@ Each block of whole lines is decoded in C (lines.py); then, per record:
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,7 @@ from typing import Any
 import msgspec
 
 from cockpit.domain.json_value import JsonObject
-from cockpit.ledger.files import LedgerPaths
+from cockpit.ledger.reader import iter_blocks
 from cockpit.store.fold import CHUNK, ChainBroken, Folded, Progress
 from cockpit.store.gate_rows import GATE_ROWS
 from cockpit.store.lines import data_of, decode_block, gate_of, note_text, object_of
@@ -74,54 +73,42 @@ def fold_vouched(conn: sqlite3.Connection, directory: Path, upto: Vouched, *, pr
     kinds = {k: (h, k in UPDATE_ONLY, _GATE if k in GATE_ROWS else _NOTE if k == "note" else 0) for k, h in HANDLERS.items()}
     held: dict[tuple[Any, str], Held] = {}
     count, last, end = 0, b"", upto.offset
-    with open(LedgerPaths(Path(directory)).ledger, "rb") as handle:
-        fd = handle.fileno()
-        pending = b""
-        position = 0
-        while position < end:
-            chunk = os.pread(fd, min(CHUNK, end - position), position)
-            if not chunk:
-                break
-            position += len(chunk)
-            cut = chunk.rfind(b"\n") + 1
-            if cut == 0:  # no line ends in this chunk
-                pending += chunk
-                continue
-            block, pending = pending + chunk[:cut], chunk[cut:]
-            lines = block.count(b"\n")
-            count += lines
-            last = block[block.rfind(b"\n", 0, len(block) - 1) + 1 : -1]
-            for record in decode_block(block, lines):
-                found = kinds.get(record.kind)
-                if found is None:
-                    continue  # a kind the projection ignores
-                handler, update_only, route = found
-                dispatch = record.dispatch
-                if update_only and (dispatch is None or rows.get(dispatch) is None):
-                    continue  # an update of a dispatch the table does not hold changes nothing
-                if route == _GATE:
-                    raw = record.data
-                    held[(dispatch, gate_of(record))] = (
-                        record.kind,
-                        dispatch,
-                        record.seq,
-                        record.ts,
-                        raw if type(raw) is dict else raw.copy(),  # a copy: not the whole block
-                    )
-                    if rows.get(dispatch) is not None:  # type: ignore[arg-type]  # None is never a key
-                        update(dispatch, record.ts)
-                elif route == _NOTE:  # the note handler's row, without a dict for its data
-                    notes.append((record.seq, record.ts, record.actor, note_text(record)))
-                else:
-                    handler(projection, Rec(record.seq, record.ts, record.kind, record.actor, dispatch, data_of(record)))
-            if len(held) >= GATE_HOLD:
-                _write_gates(projection, held)
-            projection.flush(dispatches=False)
-            if progress is not None:
-                progress(position - len(pending), end)
+    offset = 0
+    for offset, block in iter_blocks(directory, 0, end, CHUNK):
+        lines = block.count(b"\n")
+        count += lines
+        last = block[block.rfind(b"\n", 0, len(block) - 1) + 1 : -1]
+        for record in decode_block(block, lines):
+            found = kinds.get(record.kind)
+            if found is None:
+                continue  # a kind the projection ignores
+            handler, update_only, route = found
+            dispatch = record.dispatch
+            if update_only and (dispatch is None or rows.get(dispatch) is None):
+                continue  # an update of a dispatch the table does not hold changes nothing
+            if route == _GATE:
+                raw = record.data
+                held[(dispatch, gate_of(record))] = (
+                    record.kind,
+                    dispatch,
+                    record.seq,
+                    record.ts,
+                    raw if type(raw) is dict else raw.copy(),  # a copy: not the whole block
+                )
+                if rows.get(dispatch) is not None:  # type: ignore[arg-type]  # None is never a key
+                    update(dispatch, record.ts)
+            elif route == _NOTE:  # the note handler's row, without a dict for its data
+                notes.append((record.seq, record.ts, record.actor, note_text(record)))
+            else:
+                handler(projection, Rec(record.seq, record.ts, record.kind, record.actor, dispatch, data_of(record)))
+        if len(held) >= GATE_HOLD:
+            _write_gates(projection, held)
+        projection.flush(dispatches=False)
+        if progress is not None:
+            progress(offset, end)
     _write_gates(projection, held)
     projection.flush()
-    _check_end(count, last, position - len(pending), upto)
+    _check_end(count, last, offset, upto)
     return Folded(count, upto.seq, upto.hash, upto.offset)
 
 

@@ -10,6 +10,7 @@ never depends on which reader read a line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import msgspec
@@ -89,21 +90,28 @@ def data_of(record: Line | Parsed) -> JsonObject:
 
 def gate_of(record: Line | Parsed) -> str:
     """`str(data["gate"])` without building the dict."""
-    raw = record.data
-    if type(raw) is not dict:
-        try:
-            return str(_gate.decode(raw).gate)  # type: ignore[arg-type]
-        except msgspec.MsgspecError:
-            pass
-    return str(data_of(record)["gate"])
+    return str(_member(record, _gate, "gate", _gate_in))
 
 
 def note_text(record: Line | Parsed) -> str:
     """`str(data.get("text", ""))` without building the dict."""
+    return str(_member(record, _note, "text", _text_in))
+
+
+def _gate_in(data: JsonObject) -> Any:
+    return data["gate"]
+
+
+def _text_in(data: JsonObject) -> Any:
+    return data.get("text", "")
+
+
+def _member(record: Line | Parsed, decoder: msgspec.json.Decoder[Any], name: str, read: Callable[[JsonObject], Any]) -> Any:
+    """One member of `data`, decoded alone; the dict's way (`read`) wherever msgspec refuses."""
     raw = record.data
     if type(raw) is not dict:
         try:
-            return str(_note.decode(raw).text)  # type: ignore[arg-type]
+            return getattr(decoder.decode(raw), name)  # type: ignore[arg-type]
         except msgspec.MsgspecError:
             pass
-    return str(data_of(record).get("text", ""))
+    return read(data_of(record))
