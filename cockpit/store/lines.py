@@ -1,26 +1,38 @@
 """Receipt lines decoded in C: a block of whole lines at a time, into the members a fold reads.
 
-msgspec decodes a megabyte of canonical receipt lines into records without a Python step per
-member; `data` stays raw bytes until a handler needs it. Where msgspec reads a value at all, it
-reads what `json.loads` reads (the same numbers, strings and last-wins keys); what it refuses
-(a number out of float range, a member of another type than the record says) sends that block's
-lines, one at a time, to the parser the folds always had (`fold._slow`), so the fold's result
-never depends on which reader read a line.
+A ledger line is canonical JSON with sorted keys and the hash appended (docs/receipts.md):
+  {"actor":..,"data":{..},"dispatch":..,"kind":"..","prev":"<64>","seq":N,"ts":"<27>","hash":"<64>"}
+msgspec decodes a megabyte of them into records without a Python step per member; `data`
+stays raw bytes until a handler needs it (a kind the projection ignores, or an update of a
+dispatch the store does not hold, needs nothing). Where msgspec reads a value at all, it reads
+what `json.loads` reads (the same numbers, strings and last-wins keys); what it refuses (a
+number out of float range, a member of another type than the record says, a blank line, two
+objects on one line) sends that block's lines, one at a time, to `json.loads`, so a fold's
+result never depends on which reader read a line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import msgspec
 
 from cockpit.domain.json_value import JsonObject
-from cockpit.store.fold import _slow, parse_data
+from cockpit.errors import CockpitError
+
+_HINT = "run `cockpit receipts verify`, then `cockpit state rebuild`"
+
+
+class ChainBroken(CockpitError):
+    """The ledger cannot be folded: a line that cannot be read, or a chain that does not continue."""
+
+    exit_code = 1
 
 
 class Line(msgspec.Struct):
-    """What the folds read of one receipt line (`prev` and `hash` are skipped while decoding)."""
+    """What a fold reads of one receipt line (`prev` and `hash` are skipped while decoding)."""
 
     actor: str
     data: msgspec.Raw  # decoded by `data_of` only when a handler needs it
@@ -30,8 +42,15 @@ class Line(msgspec.Struct):
     ts: str
 
 
+class ChainedLine(Line):
+    """A line with its links, for a fold that checks the chain itself (a catch-up)."""
+
+    prev: str
+    hash: str
+
+
 class Parsed(NamedTuple):
-    """A line msgspec refused, as the fallback parser read it (`data` already a dict)."""
+    """A line msgspec refused, as `json.loads` read it (`data` already a dict)."""
 
     actor: str
     data: JsonObject
@@ -39,6 +58,8 @@ class Parsed(NamedTuple):
     kind: str
     seq: int
     ts: str
+    prev: str
+    hash: str
 
 
 class _Gate(msgspec.Struct):
@@ -49,16 +70,18 @@ class _Note(msgspec.Struct):
     text: Any = ""  # str() of it, as the note handler takes it
 
 
-_lines = msgspec.json.Decoder(Line)
+_DECODERS: dict[bool, msgspec.json.Decoder[Any]] = {False: msgspec.json.Decoder(Line), True: msgspec.json.Decoder(ChainedLine)}
 _gate = msgspec.json.Decoder(_Gate)
 _note = msgspec.json.Decoder(_Note)
 _one = msgspec.json.Decoder(dict[str, Any])
 
 
-def decode_block(block: bytes, lines: int) -> list[Line] | list[Line | Parsed]:
-    """The records of `block` (whole lines, each ending in a newline; `lines` of them), in order."""
+def decode_block(block: bytes, lines: int, *, chained: bool = False) -> Sequence[Line | Parsed]:
+    """The records of `block` (whole lines, each ending in a newline; `lines` of them), in order;
+    `chained`: with each line's `prev` and `hash` (ChainedLine)."""
+    decoder = _DECODERS[chained]
     try:
-        records = _lines.decode_lines(block)
+        records = decoder.decode_lines(block)
     except msgspec.MsgspecError:
         records = []
     if len(records) == lines:
@@ -68,11 +91,28 @@ def decode_block(block: bytes, lines: int) -> list[Line] | list[Line | Parsed]:
     out: list[Line | Parsed] = []
     for line in block[:-1].split(b"\n"):
         try:
-            out.append(_lines.decode(line))
+            out.append(decoder.decode(line))
         except msgspec.MsgspecError:
-            kind, dispatch, seq, _prev, ts, actor, data, _hash = _slow(line)
-            out.append(Parsed(actor, data, dispatch, kind, seq, ts))
+            out.append(parse_line(line))
     return out
+
+
+def parse_line(line: bytes) -> Parsed:
+    """A line as `json.loads` reads it, its members as the folds have always taken them."""
+    try:
+        obj = json.loads(line)
+        return Parsed(
+            str(obj["actor"]),
+            dict(obj["data"]),
+            obj["dispatch"],
+            str(obj["kind"]),
+            int(obj["seq"]),
+            str(obj["ts"]),
+            str(obj["prev"]),
+            str(obj["hash"]),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ChainBroken(f"a ledger line cannot be read ({exc})", hint=_HINT) from None
 
 
 def object_of(raw: bytes | msgspec.Raw) -> JsonObject:
@@ -80,7 +120,14 @@ def object_of(raw: bytes | msgspec.Raw) -> JsonObject:
     try:
         return _one.decode(raw)  # a Raw is a buffer too
     except msgspec.MsgspecError:  # not an object, or a value only json reads (1e400): json says which
-        return parse_data(bytes(raw), bytes(raw))
+        pass
+    try:
+        value = json.loads(bytes(raw))
+    except ValueError:
+        value = None
+    if type(value) is not dict:
+        raise ChainBroken(f"a ledger line cannot be read (data): {bytes(raw)[:120]!r}", hint=_HINT)
+    return value
 
 
 def data_of(record: Line | Parsed) -> JsonObject:

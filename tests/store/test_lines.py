@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cockpit.domain.receipt import canonical_bytes
-from cockpit.store.fold import ChainBroken
-from cockpit.store.lines import data_of, decode_block
+from cockpit.store.lines import ChainBroken, data_of, decode_block
 
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)  # no lone surrogates: UTF-8 cannot hold them
 _values = st.recursive(
@@ -22,7 +21,15 @@ _values = st.recursive(
 
 
 def _line(data: dict, dispatch: object, seq: int) -> bytes:
-    body = {"actor": 'a\\"ü', "data": data, "dispatch": dispatch, "kind": "note", "prev": "0" * 64, "seq": seq, "ts": "t"}
+    body = {
+        "actor": 'a\\"ü',
+        "data": data,
+        "dispatch": dispatch,
+        "kind": "note",
+        "prev": f"{seq - 1:064x}",
+        "seq": seq,
+        "ts": "t",
+    }
     return canonical_bytes({**body, "hash": "f" * 64})
 
 
@@ -30,12 +37,17 @@ def _as_json(block: bytes) -> list[tuple]:
     out = []
     for line in block[:-1].split(b"\n"):
         obj = json.loads(line)
-        out.append((obj["actor"], obj["data"], obj["dispatch"], obj["kind"], obj["seq"], obj["ts"]))
+        out.append((obj["actor"], obj["data"], obj["dispatch"], obj["kind"], obj["seq"], obj["ts"], obj["prev"], obj["hash"]))
     return out
 
 
-def _decoded(block: bytes) -> list[tuple]:
-    return [(r.actor, data_of(r), r.dispatch, r.kind, r.seq, r.ts) for r in decode_block(block, block.count(b"\n"))]
+def _decoded(block: bytes, *, chained: bool = True) -> list[tuple]:
+    records = decode_block(block, block.count(b"\n"), chained=chained)
+    got = [(r.actor, data_of(r), r.dispatch, r.kind, r.seq, r.ts) for r in records]
+    if chained:  # with its links; without them, the same members
+        assert [row[:6] for row in _decoded(block, chained=False)] == got
+        return [(*row, r.prev, r.hash) for row, r in zip(got, records, strict=True)]  # type: ignore[union-attr]
+    return got
 
 
 @settings(max_examples=200, deadline=None)
