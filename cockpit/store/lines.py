@@ -73,7 +73,7 @@ class _Note(msgspec.Struct):
 _DECODERS: dict[bool, msgspec.json.Decoder[Any]] = {False: msgspec.json.Decoder(Line), True: msgspec.json.Decoder(ChainedLine)}
 _gate = msgspec.json.Decoder(_Gate)
 _note = msgspec.json.Decoder(_Note)
-_one = msgspec.json.Decoder(dict[str, Any])
+_one = msgspec.json.Decoder(dict)  # a JSON object: str keys, any values
 
 
 def decode_block(block: bytes, lines: int, *, chained: bool = False) -> Sequence[Line | Parsed]:
