@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cockpit.ledger.reader import iter_blocks
-from cockpit.store.lines import ChainBroken, data_of, decode_block
+from cockpit.store.lines import REBUILD_HINT, ChainBroken, data_of, decode_block
 from cockpit.store.projection import HANDLERS, UPDATE_ONLY, Projection, Rec
 
 __all__ = ["CHUNK", "ChainBroken", "Folded", "Progress", "fold_range"]
@@ -52,11 +52,11 @@ def fold_range(
     prev_hash = last_hash
     count, offset = 0, start
     for offset, block in iter_blocks(directory, start, end, CHUNK):
-        for record in decode_block(block, block.count(b"\n"), chained=True):
+        for record in decode_block(block, chained=True):
             if record.seq != seq + 1 or record.prev != prev_hash:  # type: ignore[union-attr]  # chained: a ChainedLine
                 raise ChainBroken(
                     f"the ledger does not continue where the store left off (seq {record.seq})",
-                    hint="run `cockpit receipts verify`, then `cockpit state rebuild`",
+                    hint=REBUILD_HINT,
                 )
             seq, prev_hash = record.seq, record.hash  # type: ignore[union-attr]
             count += 1

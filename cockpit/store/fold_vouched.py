@@ -33,12 +33,11 @@ from cockpit.domain.json_value import JsonObject
 from cockpit.ledger.reader import iter_blocks
 from cockpit.store.fold import CHUNK, ChainBroken, Folded, Progress
 from cockpit.store.gate_rows import GATE_ROWS
-from cockpit.store.lines import data_of, decode_block, gate_of, note_text, object_of
+from cockpit.store.lines import REBUILD_HINT, data_of, decode_block, gate_of, note_text, object_of
 from cockpit.store.projection import HANDLERS, UPDATE_ONLY, Projection, Rec
 
 GATE_HOLD = 1 << 18  # gate keys held before their rows are written (a few hundred bytes a key: memory stays bounded)
 _GATE, _NOTE = 1, 2  # kinds the loop handles itself
-_HINT = "run `cockpit receipts verify`, then `cockpit state rebuild`"
 
 # A gate receipt held until its key's last receipt is known: (kind, dispatch, seq, ts, data),
 # `data` as a copy of its bytes (a view would keep the whole block alive) or, from the
@@ -75,10 +74,10 @@ def fold_vouched(conn: sqlite3.Connection, directory: Path, upto: Vouched, *, pr
     count, last, end = 0, b"", upto.offset
     offset = 0
     for offset, block in iter_blocks(directory, 0, end, CHUNK):
-        lines = block.count(b"\n")
-        count += lines
+        records = decode_block(block)
+        count += len(records)
         last = block[block.rfind(b"\n", 0, len(block) - 1) + 1 : -1]
-        for record in decode_block(block, lines):
+        for record in records:
             found = kinds.get(record.kind)
             if found is None:
                 continue  # a kind the projection ignores
@@ -123,5 +122,5 @@ def _check_end(count: int, last: bytes, offset: int, upto: Vouched) -> None:
         raise ChainBroken(
             f"the ledger read for the rebuild does not end on record {upto.seq} as its head said "
             f"({count} lines up to byte {offset}, the last one seq {seq}): it changed while it was read",
-            hint=_HINT,
+            hint=REBUILD_HINT,
         )

@@ -22,7 +22,7 @@ import msgspec
 from cockpit.domain.json_value import JsonObject
 from cockpit.errors import CockpitError
 
-_HINT = "run `cockpit receipts verify`, then `cockpit state rebuild`"
+REBUILD_HINT = "run `cockpit receipts verify`, then `cockpit state rebuild`"  # what to do about a ChainBroken
 
 
 class ChainBroken(CockpitError):
@@ -76,10 +76,11 @@ _note = msgspec.json.Decoder(_Note)
 _one = msgspec.json.Decoder(dict)  # a JSON object: str keys, any values
 
 
-def decode_block(block: bytes, lines: int, *, chained: bool = False) -> Sequence[Line | Parsed]:
-    """The records of `block` (whole lines, each ending in a newline; `lines` of them), in order;
+def decode_block(block: bytes, *, chained: bool = False) -> Sequence[Line | Parsed]:
+    """The records of `block` (whole lines, each ending in a newline), one a line, in order;
     `chained`: with each line's `prev` and `hash` (ChainedLine)."""
     decoder = _DECODERS[chained]
+    lines = block.count(b"\n")
     try:
         records = decoder.decode_lines(block)
     except msgspec.MsgspecError:
@@ -112,7 +113,7 @@ def parse_line(line: bytes) -> Parsed:
             str(obj["hash"]),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ChainBroken(f"a ledger line cannot be read ({exc})", hint=_HINT) from None
+        raise ChainBroken(f"a ledger line cannot be read ({exc})", hint=REBUILD_HINT) from None
 
 
 def object_of(raw: bytes | msgspec.Raw) -> JsonObject:
@@ -126,7 +127,7 @@ def object_of(raw: bytes | msgspec.Raw) -> JsonObject:
     except ValueError:
         value = None
     if type(value) is not dict:
-        raise ChainBroken(f"a ledger line cannot be read (data): {bytes(raw)[:120]!r}", hint=_HINT)
+        raise ChainBroken(f"a ledger line cannot be read (data): {bytes(raw)[:120]!r}", hint=REBUILD_HINT)
     return value
 
 
